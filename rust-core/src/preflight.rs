@@ -1,0 +1,248 @@
+//! Replica-side precondition checks of `LOAD DATA FROM MASTER`.
+//!
+//! Invariant: a refused statement has changed nothing.  The statement shim
+//! gathers [`ReplicaFacts`] under the connection's locks, asks
+//! [`check_replica`], and raises the returned [`Refusal`] (a server error
+//! code and its one argument) before it touches any data or thread.
+
+use crate::server_consts as sc;
+
+/// Name the server gives the statement in errors that quote a statement.
+pub const STATEMENT_NAME: &str = "LOAD DATA FROM MASTER";
+
+/// How a master connection uses GTID, as `Master_info::enum_using_gtid`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UseGtid {
+    /// `MASTER_USE_GTID=no`: file/position replication.
+    No,
+    /// `MASTER_USE_GTID=current_pos`.
+    CurrentPos,
+    /// `MASTER_USE_GTID=slave_pos`.
+    SlavePos,
+}
+
+impl UseGtid {
+    /// Maps the server's `Master_info::enum_using_gtid` value; unknown
+    /// values are treated as GTID mode off, which refuses rather than guesses.
+    pub fn from_server(value: u8) -> Self {
+        match value {
+            1 => UseGtid::CurrentPos,
+            2 => UseGtid::SlavePos,
+            _ => UseGtid::No,
+        }
+    }
+}
+
+/// What the statement shim knows about the session and the connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaFacts {
+    /// The connection name after `@@default_master_connection` was applied.
+    pub connection_name: String,
+    /// The statement runs inside a stored program (procedure, function,
+    /// trigger, event), including dynamic SQL executed from one.
+    pub in_stored_program: bool,
+    /// The session has an active multi-statement transaction.
+    pub in_transaction: bool,
+    /// A master connection of that name exists.
+    pub connection_exists: bool,
+    /// The connection has a master host (CHANGE MASTER ... MASTER_HOST).
+    pub master_host_set: bool,
+    /// The connection's IO thread is running (or starting).
+    pub io_thread_running: bool,
+    /// The connection's SQL thread is running (or starting).
+    pub sql_thread_running: bool,
+    /// The connection's `MASTER_USE_GTID`.
+    pub use_gtid: UseGtid,
+}
+
+/// Why the statement is refused: the server error to raise.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Stored programs cannot provision: it must be a top-level statement.
+    #[error("{STATEMENT_NAME} is not allowed in stored programs")]
+    InStoredProgram,
+    /// A transaction is open in the session.
+    #[error("{STATEMENT_NAME} cannot run inside a transaction (connection '{0}')")]
+    InTransaction(String),
+    /// No master connection has that name.
+    #[error("there is no master connection '{0}'")]
+    UnknownConnection(String),
+    /// The connection exists but was never pointed at a master.
+    #[error("master connection '{0}' has no MASTER_HOST")]
+    NotConfigured(String),
+    /// The connection's IO or SQL thread is running.
+    #[error("the replication threads of connection '{0}' are running")]
+    ThreadsRunning(String),
+    /// The connection replicates by file and position.
+    #[error("master connection '{0}' does not use GTID")]
+    GtidRequired(String),
+    /// The copy itself is not built yet.
+    #[error("copying data for connection '{0}' is not available yet")]
+    CopyNotAvailable(String),
+}
+
+impl Refusal {
+    /// The server error code to raise (`ER_*` from `mysqld_error.h`).
+    pub fn error_code(&self) -> u32 {
+        match self {
+            Refusal::InStoredProgram => sc::ER_SP_BADSTATEMENT,
+            Refusal::InTransaction(_) => sc::ER_PROVISION_IN_TRANSACTION,
+            Refusal::UnknownConnection(_) => sc::ER_PROVISION_NO_CONNECTION,
+            Refusal::NotConfigured(_) => sc::ER_PROVISION_NOT_CONFIGURED,
+            Refusal::ThreadsRunning(_) => sc::ER_PROVISION_THREADS_RUNNING,
+            Refusal::GtidRequired(_) => sc::ER_PROVISION_NEEDS_GTID,
+            Refusal::CopyNotAvailable(_) => sc::ER_PROVISION_NOT_AVAILABLE,
+        }
+    }
+
+    /// The one `%s` argument of the error's message: the statement name for
+    /// `ER_SP_BADSTATEMENT`, the connection name for all of ours.
+    pub fn error_arg(&self) -> &str {
+        match self {
+            Refusal::InStoredProgram => STATEMENT_NAME,
+            Refusal::InTransaction(name)
+            | Refusal::UnknownConnection(name)
+            | Refusal::NotConfigured(name)
+            | Refusal::ThreadsRunning(name)
+            | Refusal::GtidRequired(name)
+            | Refusal::CopyNotAvailable(name) => name,
+        }
+    }
+}
+
+/// Decides whether `LOAD DATA FROM MASTER` may start on this replica.
+///
+/// Checks run from the session outwards (stored program, transaction), then
+/// the connection (exists, configured, threads stopped, GTID mode), so the
+/// first error names the first thing the DBA has to fix.
+pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
+    let name = || facts.connection_name.clone();
+    if facts.in_stored_program {
+        return Err(Refusal::InStoredProgram);
+    }
+    if facts.in_transaction {
+        return Err(Refusal::InTransaction(name()));
+    }
+    if !facts.connection_exists {
+        return Err(Refusal::UnknownConnection(name()));
+    }
+    if !facts.master_host_set {
+        return Err(Refusal::NotConfigured(name()));
+    }
+    if facts.io_thread_running || facts.sql_thread_running {
+        return Err(Refusal::ThreadsRunning(name()));
+    }
+    if facts.use_gtid == UseGtid::No {
+        return Err(Refusal::GtidRequired(name()));
+    }
+    Ok(())
+}
+
+/// The statement's decision as it stands in this build: the replica checks,
+/// and then the copy, which is not implemented yet, so a replica that passes
+/// every check is told so plainly instead of being left half-provisioned.
+pub fn admit(facts: &ReplicaFacts) -> Result<(), Refusal> {
+    check_replica(facts)?;
+    Err(Refusal::CopyNotAvailable(facts.connection_name.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready() -> ReplicaFacts {
+        ReplicaFacts {
+            connection_name: "east".into(),
+            in_stored_program: false,
+            in_transaction: false,
+            connection_exists: true,
+            master_host_set: true,
+            io_thread_running: false,
+            sql_thread_running: false,
+            use_gtid: UseGtid::SlavePos,
+        }
+    }
+
+    #[test]
+    fn ready_replica_passes() {
+        assert_eq!(check_replica(&ready()), Ok(()));
+        let current = ReplicaFacts {
+            use_gtid: UseGtid::CurrentPos,
+            ..ready()
+        };
+        assert_eq!(check_replica(&current), Ok(()));
+    }
+
+    #[test]
+    fn each_fact_refuses_with_its_error() {
+        type Breaker = fn(&mut ReplicaFacts);
+        let cases: [(Breaker, u32); 7] = [
+            (|f| f.in_stored_program = true, sc::ER_SP_BADSTATEMENT),
+            (|f| f.in_transaction = true, sc::ER_PROVISION_IN_TRANSACTION),
+            (
+                |f| f.connection_exists = false,
+                sc::ER_PROVISION_NO_CONNECTION,
+            ),
+            (
+                |f| f.master_host_set = false,
+                sc::ER_PROVISION_NOT_CONFIGURED,
+            ),
+            (
+                |f| f.io_thread_running = true,
+                sc::ER_PROVISION_THREADS_RUNNING,
+            ),
+            (
+                |f| f.sql_thread_running = true,
+                sc::ER_PROVISION_THREADS_RUNNING,
+            ),
+            (|f| f.use_gtid = UseGtid::No, sc::ER_PROVISION_NEEDS_GTID),
+        ];
+        for (break_it, code) in cases {
+            let mut facts = ready();
+            break_it(&mut facts);
+            let refusal = check_replica(&facts).unwrap_err();
+            assert_eq!(refusal.error_code(), code, "{refusal}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_connection_or_the_statement() {
+        let mut facts = ready();
+        facts.sql_thread_running = true;
+        assert_eq!(check_replica(&facts).unwrap_err().error_arg(), "east");
+        facts.in_stored_program = true;
+        assert_eq!(
+            check_replica(&facts).unwrap_err().error_arg(),
+            STATEMENT_NAME
+        );
+    }
+
+    #[test]
+    fn session_problems_come_before_connection_problems() {
+        let facts = ReplicaFacts {
+            in_transaction: true,
+            connection_exists: false,
+            ..ready()
+        };
+        assert!(matches!(
+            check_replica(&facts),
+            Err(Refusal::InTransaction(_))
+        ));
+    }
+
+    #[test]
+    fn a_ready_replica_is_told_the_copy_is_not_available() {
+        assert_eq!(
+            admit(&ready()),
+            Err(Refusal::CopyNotAvailable("east".into()))
+        );
+    }
+
+    #[test]
+    fn unknown_gtid_mode_values_refuse() {
+        assert_eq!(UseGtid::from_server(0), UseGtid::No);
+        assert_eq!(UseGtid::from_server(1), UseGtid::CurrentPos);
+        assert_eq!(UseGtid::from_server(2), UseGtid::SlavePos);
+        assert_eq!(UseGtid::from_server(9), UseGtid::No);
+    }
+}
