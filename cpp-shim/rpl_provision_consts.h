@@ -11,6 +11,12 @@
 #include "log_event.h"
 
 static_assert(ER_SP_BADSTATEMENT == 1314, "ER_SP_BADSTATEMENT drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_NO_CONNECTION == 4193, "ER_PROVISION_NO_CONNECTION drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_NOT_CONFIGURED == 4194, "ER_PROVISION_NOT_CONFIGURED drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_THREADS_RUNNING == 4195, "ER_PROVISION_THREADS_RUNNING drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_NEEDS_GTID == 4196, "ER_PROVISION_NEEDS_GTID drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_IN_TRANSACTION == 4197, "ER_PROVISION_IN_TRANSACTION drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_NOT_AVAILABLE == 4198, "ER_PROVISION_NOT_AVAILABLE drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_DECIMAL == 0, "MYSQL_TYPE_DECIMAL drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_TINY == 1, "MYSQL_TYPE_TINY drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_SHORT == 2, "MYSQL_TYPE_SHORT drifted: run scripts/gen-consts.sh");

@@ -6,7 +6,7 @@
 PKGS=(build-essential cmake ninja-build ccache bison pkg-config dpkg-dev
       libfmt-dev libpcre2-dev zlib1g-dev libssl-dev libncurses-dev
       libaio-dev liblz4-dev libxml2-dev gnutls-bin rsync patch
-      libdbi-perl libdbd-mariadb-perl libjson-perl libmemcached-dev
+      libdbi-perl libdbd-mariadb-perl libjson-perl
       libclang-dev clang)
 
 missing=()

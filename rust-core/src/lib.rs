@@ -6,13 +6,23 @@
 //! That split keeps the decisions testable with `cargo test` alone.
 //!
 //! Modules, one job each:
+//! - [`encode`]: the binlog events the master's dump thread sends to a
+//!   provisioning replica.
 //! - [`preflight`]: the replica-side checks `LOAD DATA FROM MASTER` makes
 //!   before it changes anything.
+//! - [`gtid`]: GTIDs and positions in the server's text form.
+//! - [`protocol`]: the request, copy domain and end marker between replica
+//!   and master.
+//! - [`scheduler`]: what the master's dump thread sends next.
 //! - [`server_consts`]: constants of the server (error codes, field and
 //!   binlog event types), generated from its headers by bindgen.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod encode;
+pub mod gtid;
 pub mod preflight;
+pub mod protocol;
+pub mod scheduler;
 pub mod server_consts;

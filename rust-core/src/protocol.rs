@@ -1,0 +1,161 @@
+//! The provisioning protocol between a replica's IO thread and the
+//! master's binlog dump thread: the request, the copy domain and the end
+//! marker.
+//!
+//! Invariant: the master sends copy events only to a replica that asked
+//! with a request it fully understood, in a GTID domain its binlog does
+//! not use, so copy groups can never be mistaken for (or collide with)
+//! the master's own transactions.
+
+use crate::gtid::GtidPos;
+
+/// User variable the replica's IO thread sets on its master connection,
+/// next to `@slave_connect_state`, to ask for a provisioning dump.
+pub const REQUEST_USER_VAR: &str = "slave_provision";
+
+/// The master's system variable whose presence tells the replica that the
+/// master can provision (an unpatched master answers "unknown variable").
+pub const SUPPORT_PROBE_VARIABLE: &str = "provision_chunk_rows";
+
+/// Flag in the top bits of a Gtid_list event's count that marks it as the
+/// end of the copy; its GTID list is the master's position at that point.
+/// Bits 28 and 29 are the server's own (`FLAG_UNTIL_REACHED`,
+/// `FLAG_IGN_GTIDS`).
+pub const GTID_LIST_FLAG_PROVISION_DONE: u32 = 1 << 30;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// First domain id of the range copy domains are taken from.
+const COPY_DOMAIN_BASE: u32 = 0xFFFF_0000;
+
+/// Why the master refuses a provisioning request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The request text is not one this build can parse.
+    #[error("malformed provisioning request '{0}'")]
+    Malformed(String),
+    /// The replica speaks another protocol version.
+    #[error("provisioning protocol version {0} is not supported (this master speaks {PROTOCOL_VERSION})")]
+    Version(u32),
+    /// The copy domain is used by the master's own transactions.
+    #[error("GTID domain {0} requested for the copy is used in the master's binlog")]
+    DomainInUse(u32),
+}
+
+/// A replica's request for a provisioning dump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Protocol version of the replica.
+    pub version: u32,
+    /// GTID domain of the copy groups (DDL and row chunks).
+    pub copy_domain: u32,
+}
+
+impl Request {
+    /// The request a replica sends for the master connection `name`.
+    pub fn for_connection(name: &str) -> Self {
+        Request {
+            version: PROTOCOL_VERSION,
+            copy_domain: copy_domain_for(name),
+        }
+    }
+
+    /// The value of [`REQUEST_USER_VAR`].
+    pub fn encode(&self) -> String {
+        format!("v={};domain={}", self.version, self.copy_domain)
+    }
+
+    /// Parses the value of [`REQUEST_USER_VAR`] on the master.
+    pub fn parse(text: &str) -> Result<Self, RequestError> {
+        let malformed = || RequestError::Malformed(text.to_owned());
+        let (mut version, mut domain) = (None, None);
+        for item in text.split(';') {
+            let (key, value) = item.split_once('=').ok_or_else(malformed)?;
+            let value: u32 = value.parse().map_err(|_| malformed())?;
+            let slot = match key {
+                "v" => &mut version,
+                "domain" => &mut domain,
+                _ => return Err(malformed()),
+            };
+            if slot.replace(value).is_some() {
+                return Err(malformed());
+            }
+        }
+        let version = version.ok_or_else(malformed)?;
+        if version != PROTOCOL_VERSION {
+            return Err(RequestError::Version(version));
+        }
+        Ok(Request {
+            version,
+            copy_domain: domain.ok_or_else(malformed)?,
+        })
+    }
+
+    /// Checks the request against the master's `@@gtid_binlog_state`.
+    pub fn check_against(&self, master_binlog_state: &GtidPos) -> Result<(), RequestError> {
+        if master_binlog_state.has_domain(self.copy_domain) {
+            return Err(RequestError::DomainInUse(self.copy_domain));
+        }
+        Ok(())
+    }
+}
+
+/// The copy domain of a master connection: a fixed function of its name,
+/// in a range far from the small domain ids deployments use, so that two
+/// connections of one replica normally get different domains.
+pub fn copy_domain_for(connection_name: &str) -> u32 {
+    // FNV-1a, folded to 16 bits: stable across builds and platforms.
+    let hash = connection_name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    COPY_DOMAIN_BASE | ((hash >> 16) ^ (hash & 0xFFFF))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trips() {
+        let r = Request::for_connection("east");
+        assert_eq!(Request::parse(&r.encode()), Ok(r));
+    }
+
+    #[test]
+    fn copy_domains_are_stable_high_and_distinct() {
+        assert_eq!(copy_domain_for("east"), copy_domain_for("east"));
+        assert!(copy_domain_for("") >= COPY_DOMAIN_BASE);
+        assert_ne!(copy_domain_for("east"), copy_domain_for("west"));
+        assert_ne!(copy_domain_for(""), copy_domain_for("m2"));
+    }
+
+    #[test]
+    fn rejects_what_it_does_not_understand() {
+        for bad in [
+            "",
+            "v=1",
+            "domain=5",
+            "v=1;domain=x",
+            "v=1;domain=5;v=1",
+            "v=1;domain=5;filter=x",
+        ] {
+            assert!(
+                matches!(Request::parse(bad), Err(RequestError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Request::parse("v=2;domain=5"),
+            Err(RequestError::Version(2))
+        );
+    }
+
+    #[test]
+    fn refuses_a_domain_the_master_uses() {
+        let r = Request::parse("v=1;domain=7").unwrap();
+        let state = GtidPos::parse("0-1-100,7-1-3").unwrap();
+        assert_eq!(r.check_against(&state), Err(RequestError::DomainInUse(7)));
+        assert_eq!(r.check_against(&GtidPos::parse("0-1-100").unwrap()), Ok(()));
+    }
+}
