@@ -19,7 +19,7 @@ SET(PROVISION_BRIDGE_H
 FIND_PROGRAM(CARGO_EXECUTABLE cargo
              HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
 IF(NOT CARGO_EXECUTABLE)
-  MESSAGE(FATAL_ERROR "LOAD DATA FROM MASTER needs cargo (Rust 1.70 or "
+  MESSAGE(FATAL_ERROR "LOAD DATA FROM MASTER needs cargo (Rust 1.82 or "
           "newer) to build its Rust core; install rustup or Debian's cargo")
 ENDIF()
 

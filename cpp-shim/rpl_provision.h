@@ -24,7 +24,21 @@
   the answer; the decisions themselves live in Rust.
 */
 
+#include "my_global.h"
+#include "rpl_constants.h"              // enum_binlog_checksum_alg
+
 class THD;
+class String;
+class Master_info;
+class Relay_log_info;
+struct rpl_group_info;
+struct rpl_gtid;
+typedef struct st_mysql MYSQL;
+
+/* Master side state of one provisioning dump (rpl_provision_dump.cc). */
+class Rpl_provision_dump;
+/* Replica side state of one connection's provisioning (Master_info::provision). */
+class Rpl_provision_replica;
 
 /**
   Execute LOAD DATA FROM MASTER ['connection_name'].
@@ -36,5 +50,99 @@ class THD;
   @retval true   error, already reported with my_error()
 */
 bool mysql_load_data_from_master(THD *thd);
+
+
+/* ---------------------------------------------------------------------
+   Master: the binlog dump thread (sql_repl.cc)
+   --------------------------------------------------------------------- */
+
+/** @@provision_chunk_rows: rows per chunk a provisioning dump sends. */
+extern uint opt_provision_chunk_rows;
+
+/**
+  Called by init_binlog_sender() after it read @slave_connect_state.  If the
+  slave set @slave_provision, validates the request, plans the copy and
+  replaces 'connect_gtid_state' with the master's current position (the
+  copy starts there).
+
+  Runs in the dump thread; no locks held.
+
+  @param[out] out  the dump state, or NULL for an ordinary dump
+  @retval 0  ok
+  @retval 1  refused; the reason is in errbuf
+*/
+int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
+                             Rpl_provision_dump **out,
+                             char *errbuf, size_t errbuf_size);
+
+/** Frees the dump state (NULL is fine).  Called when the dump ends. */
+void rpl_provision_dump_end(Rpl_provision_dump *dump);
+
+/** Results of rpl_provision_dump_idle(). */
+enum rpl_provision_dump_result
+{
+  RPL_PROVISION_DUMP_ERROR= -1,   /* errbuf says why; stop the dump */
+  RPL_PROVISION_DUMP_SENT= 1,     /* sent a unit: look for new events */
+  RPL_PROVISION_DUMP_DONE= 2      /* sent the end marker: end the dump */
+};
+
+/**
+  Called by get_binlog_end_pos() when the dump thread has sent everything
+  up to end_pos of the active binlog file and would wait for new events:
+  sends the next unit of the copy, positioned at end_pos.
+
+  Runs in the dump thread with no mutex held (never inside
+  wait_new_events(): committers need LOCK_binlog_end_pos).
+*/
+int rpl_provision_dump_idle(Rpl_provision_dump *dump, THD *thd,
+                            enum enum_binlog_checksum_alg checksum_alg,
+                            const char *log_file_name, my_off_t end_pos,
+                            char *errbuf, size_t errbuf_size);
+
+
+/* ---------------------------------------------------------------------
+   Replica: the IO thread (slave.cc) and the SQL thread (log_event_server.cc)
+   --------------------------------------------------------------------- */
+
+/**
+  Called by get_master_version_and_clock() after @slave_connect_state was
+  set, when mi->provision is set: checks that the master can provision
+  and asks it to (SET @slave_provision).
+
+  Runs in the IO thread.
+  @retval 0  ok
+  @retval 1  fatal: the master cannot provision; message in errbuf
+  @retval 2  network error, already reported with mi->report(): reconnect
+*/
+int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
+                             char *errbuf, size_t errbuf_size);
+
+/**
+  Called by queue_event() for a Gtid_list event from the master: on the
+  end marker of the copy, the IO thread stops after queueing it.
+*/
+void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags);
+
+/**
+  Called by Gtid_log_event::do_apply_event() before it applies the GTID.
+  Copy groups (the connection's copy domain) are applied without being
+  written to the replica's binlog or recorded in gtid_slave_pos: the
+  copy domain must not outlive the copy.
+*/
+void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
+
+/** Whether the current group is a copy group: its rows are applied as
+    REPLACE (idempotent), as chunks overwrite (DESIGN I3). */
+bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
+
+/**
+  Called by Gtid_list_log_event::do_apply_event().  On the end marker:
+  records the master position it carries and stops the SQL thread.
+*/
+void rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
+                                 const rpl_gtid *list, uint32 count);
+
+/** Frees a connection's provisioning state (Master_info destructor). */
+void rpl_provision_replica_free(Rpl_provision_replica *state);
 
 #endif /* RPL_PROVISION_INCLUDED */

@@ -16,7 +16,9 @@ static_assert(ER_PROVISION_NOT_CONFIGURED == 4194, "ER_PROVISION_NOT_CONFIGURED 
 static_assert(ER_PROVISION_THREADS_RUNNING == 4195, "ER_PROVISION_THREADS_RUNNING drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NEEDS_GTID == 4196, "ER_PROVISION_NEEDS_GTID drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_IN_TRANSACTION == 4197, "ER_PROVISION_IN_TRANSACTION drifted: run scripts/gen-consts.sh");
-static_assert(ER_PROVISION_NOT_AVAILABLE == 4198, "ER_PROVISION_NOT_AVAILABLE drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_REPLICA_NOT_EMPTY == 4198, "ER_PROVISION_REPLICA_NOT_EMPTY drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_FAILED == 4199, "ER_PROVISION_FAILED drifted: run scripts/gen-consts.sh");
+static_assert(ER_PROVISION_MASTER_UNSUPPORTED == 4200, "ER_PROVISION_MASTER_UNSUPPORTED drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_DECIMAL == 0, "MYSQL_TYPE_DECIMAL drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_TINY == 1, "MYSQL_TYPE_TINY drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_SHORT == 2, "MYSQL_TYPE_SHORT drifted: run scripts/gen-consts.sh");

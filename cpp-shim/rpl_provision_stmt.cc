@@ -16,7 +16,10 @@
 /*
   The statement hook of LOAD DATA FROM MASTER: reads the session and the
   master connection into a provision::ReplicaState, lets the Rust core
-  decide, and raises the error it names.
+  decide, and raises the error it names.  When the replica may be
+  provisioned, starts the connection's IO and SQL threads in provisioning
+  mode (Master_info::provision), waits for them to stop at the master's
+  end marker, and sets gtid_slave_pos to the master's position there.
 */
 
 #include "mariadb.h"
@@ -30,6 +33,11 @@
 #include "sql_acl.h"
 #include "rpl_mi.h"
 #include "slave.h"
+#include "sql_repl.h"
+#include "sql_table.h"                  // build_table_filename
+#include "handler.h"
+#include "rpl_gtid.h"
+#include "rpl_provision_replica.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -54,6 +62,160 @@ static void read_connection_state(Master_info *mi,
 }
 
 
+/*
+  The first table of each database of this server, for the "replica is
+  not empty" check: Rust decides which databases count.
+*/
+static bool list_first_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
+{
+  MY_DIR *dirp;
+  Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
+  Discovered_table_list db_list(thd, &dbs, &null_clex_str);
+  if (!(dirp= my_dir(mysql_data_home, MYF(MY_THREAD_SPECIFIC | MY_WANT_STAT))))
+    return true;
+  for (size_t i= 0; i < dirp->number_of_files; i++)
+  {
+    FILEINFO *file= dirp->dir_entry + i;
+    if (MY_S_ISDIR(file->mystat->st_mode) &&
+        !db_name_is_in_ignore_db_dirs_list(file->name) &&
+        file->name[0] != '.' && file->name[0] != '#')
+      db_list.add_file(file->name);
+  }
+  my_dirend(dirp);
+
+  for (size_t i= 0; i < dbs.elements(); i++)
+  {
+    LEX_CSTRING *db= dbs.at(i);
+    char path[FN_REFLEN + 1];
+    Dynamic_array<LEX_CSTRING*> tables(PSI_INSTRUMENT_MEM);
+    Discovered_table_list tl(thd, &tables, &null_clex_str);
+    build_table_filename(path, sizeof(path) - 1, db->str, "", "", 0);
+    if (!(dirp= my_dir(path, MYF(MY_THREAD_SPECIFIC))))
+      continue;
+    int err= ha_discover_table_names(thd, db, dirp, &tl, false);
+    my_dirend(dirp);
+    if (err)
+      return true;
+    provision::DatabaseSummary summary;
+    summary.name= rust::String::lossy(db->str, db->length);
+    if (tables.elements())
+      summary.first_table= rust::String::lossy(tables.at(0)->str,
+                                               tables.at(0)->length);
+    out->push_back(std::move(summary));
+  }
+  return false;
+}
+
+
+/* Stops whichever of the connection's threads still runs. */
+static void stop_threads(THD *thd, Master_info *mi)
+{
+  if (mi->slave_running != MYSQL_SLAVE_NOT_RUN ||
+      mi->rli.slave_running != MYSQL_SLAVE_NOT_RUN)
+  {
+    Diagnostics_area *da= thd->get_stmt_da();
+    bool had_error= da->is_error();
+    stop_slave(thd, mi, false);
+    if (!had_error)
+      thd->clear_error();
+  }
+}
+
+
+/*
+  Wait until the SQL thread stops: at the end marker, or on an error of
+  either thread, or when the statement is killed.  Returns with both
+  threads stopped.
+*/
+static void wait_for_copy(THD *thd, Master_info *mi,
+                          Rpl_provision_replica *state)
+{
+  PSI_stage_info old_stage;
+  static PSI_stage_info stage_copying=
+    { 0, "Provisioning from master (LOAD DATA FROM MASTER)", 0};
+  thd->backup_stage(&old_stage);
+  THD_STAGE_INFO(thd, stage_copying);
+  for (;;)
+  {
+    bool io_running= mi->slave_running != MYSQL_SLAVE_NOT_RUN;
+    bool sql_running= mi->rli.slave_running != MYSQL_SLAVE_NOT_RUN;
+    if (!sql_running || thd->killed ||
+        (!io_running && !state->end_queued))
+      break;
+    my_sleep(20000);
+  }
+  stop_threads(thd, mi);
+  THD_STAGE_INFO(thd, old_stage);
+}
+
+
+/*
+  Raise the error that ended the copy: the statement's kill, else the
+  SQL thread's error, else the IO thread's.
+*/
+static void report_copy_failure(THD *thd, Master_info *mi)
+{
+  if (thd->killed)
+  {
+    thd->send_kill_message();
+    return;
+  }
+  const char *msg= "the replication threads stopped before the end of the copy";
+  if (mi->rli.last_error().number)
+    msg= mi->rli.last_error().message;
+  else if (mi->last_error().number)
+    msg= mi->last_error().message;
+  my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
+           mi->connection_name.str, msg);
+}
+
+
+/*
+  Provision through 'mi', whose checks passed.  mi is held (users) by the
+  caller.
+*/
+static bool provision_connection(THD *thd, Master_info *mi,
+                                 const LEX_CSTRING *name)
+{
+  rust::Str rname(name->str, name->length);
+  Rpl_provision_replica *state= new Rpl_provision_replica(
+    provision::replica_copy_domain(rname),
+    std::string(provision::replica_request(rname)));
+  bool failed= true;
+
+  if (rpl_load_gtid_slave_state(thd))
+    goto end;
+  mi->provision= state;
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
+                        (int) name->length, name->str);
+  if (start_slave(thd, mi, false))
+    goto end;
+  wait_for_copy(thd, mi, state);
+  if (!state->done)
+  {
+    report_copy_failure(thd, mi);
+    goto end;
+  }
+  /* Only the domains the master has: other connections keep theirs. */
+  if (rpl_global_gtid_slave_state->load(thd, state->end_position.c_str(),
+                                        state->end_position.length(),
+                                        false, true))
+  {
+    my_error(ER_FAILED_GTID_STATE_INIT, MYF(0));
+    goto end;
+  }
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER done at "
+                        "GTID position '%s'", (int) name->length, name->str,
+                        state->end_position.c_str());
+  failed= false;
+
+end:
+  mi->provision= NULL;
+  delete state;
+  return failed;
+}
+
+
 bool mysql_load_data_from_master(THD *thd)
 {
   const LEX_CSTRING *name= &thd->lex->mi.connection_name;
@@ -73,22 +235,26 @@ bool mysql_load_data_from_master(THD *thd)
   state.sql_thread_running= false;
   state.use_gtid= 0;
 
+  if (list_first_tables(thd, &state.databases))
+    DBUG_RETURN(true);
+
   /* WARN_LEVEL_NOTE: an unknown name is the core's error to raise. */
   Master_info *mi= get_master_info(name, Sql_condition::WARN_LEVEL_NOTE);
   if (mi)
-  {
     read_connection_state(mi, &state);
-    mi->release();
-  }
 
   provision::Verdict verdict= provision::check_load_from_master(state);
   if (verdict.error_code)
   {
     std::string arg(verdict.error_arg);
     my_error(verdict.error_code, MYF(0), arg.c_str());
+    if (mi)
+      mi->release();
     DBUG_RETURN(true);
   }
-  DBUG_RETURN(false);
+  bool failed= provision_connection(thd, mi, name);
+  mi->release();
+  DBUG_RETURN(failed);
 }
 
 #else /* HAVE_REPLICATION */

@@ -13,7 +13,7 @@
 
 [ "${LDFM_SKIP_DEPS:-0}" = 1 ] || "$REPO_DIR/scripts/install-deps.sh"
 command -v cargo >/dev/null || [ -x "$HOME/.cargo/bin/cargo" ] \
-  || die "cargo not found: install Rust (rustup, or Debian's cargo for Rust >= 1.70)"
+  || die "cargo not found: install Rust (rustup, or Debian's cargo for Rust >= 1.82)"
 export PATH=$PATH:$HOME/.cargo/bin
 
 pristine=$("$REPO_DIR/scripts/fetch-source.sh" | tail -1)

@@ -6,7 +6,11 @@
 //! server code), and no decisions here: each function converts and calls
 //! into `provision_core`.
 
+use provision_core::dump::{self, DumpError};
+use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
+use provision_core::protocol::{self, Request};
+use provision_core::scheduler::Unit;
 
 #[cxx::bridge(namespace = "provision")]
 mod ffi {
@@ -22,6 +26,14 @@ mod ffi {
         sql_thread_running: bool,
         /// `Master_info::enum_using_gtid`.
         use_gtid: u8,
+        /// The replica's databases (for the "not empty" check).
+        databases: Vec<DatabaseSummary>,
+    }
+
+    /// A database and its first table (empty: none).
+    struct DatabaseSummary {
+        name: String,
+        first_table: String,
     }
 
     /// A decision the shim acts on: `error_code == 0` means go ahead,
@@ -31,12 +43,328 @@ mod ffi {
         error_arg: String,
     }
 
+    /// What the dump thread does next (`DumpSession::next_unit`).
+    #[derive(Debug)]
+    enum UnitKind {
+        CreateDatabase,
+        CreateTable,
+        Rows,
+        End,
+        Finished,
+    }
+
+    /// The next unit; `db`, `table` and the key are empty when unused.
+    struct UnitInfo {
+        kind: UnitKind,
+        db: String,
+        table: String,
+        has_after_key: bool,
+        after_key: Vec<u8>,
+        max_rows: u32,
+    }
+
+    /// Session state a Query event carries (see `dump::QueryContext`).
+    struct QueryContext {
+        thread_id: u32,
+        sql_mode: u64,
+        flags2: u32,
+        charset_client: u16,
+        collation_connection: u16,
+        collation_server: u16,
+    }
+
+    /// One column as `Field::binlog_type_info()` describes it.
+    struct ColumnDesc {
+        type_code: u8,
+        metadata: u16,
+        metadata_size: u8,
+        nullable: bool,
+    }
+
     extern "Rust" {
         /// Decides whether `LOAD DATA FROM MASTER` may start.
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
         /// The core's version, for the server's startup log.
         fn core_version() -> &'static str;
+
+        /// The `@slave_provision` value the IO thread of connection
+        /// `connection_name` sets on the master.
+        fn replica_request(connection_name: &str) -> String;
+        /// The copy domain of connection `connection_name`.
+        fn replica_copy_domain(connection_name: &str) -> u32;
+        /// The Gtid_list flag that marks the end of the copy.
+        fn end_marker_flag() -> u32;
+        /// The master variable a replica probes to detect support.
+        fn support_probe_variable() -> &'static str;
+
+        /// A provisioning dump on the master (`dump::DumpSession`).
+        type DumpSession;
+        /// Starts a dump; check `refusal()` before using it.
+        fn dump_session_new(
+            request: &str,
+            master_pos: &str,
+            server_id: u32,
+            chunk_rows: u32,
+        ) -> Box<DumpSession>;
+        /// Why the dump cannot go on; empty while it can.
+        fn refusal(self: &DumpSession) -> String;
+        fn set_checksum(self: &mut DumpSession, on: bool);
+        fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
+        fn next_unit(self: &DumpSession) -> UnitInfo;
+        /// Rows copied so far and tables done / in all, for progress.
+        fn rows_copied(self: &DumpSession) -> u64;
+        fn tables_done(self: &DumpSession) -> u64;
+        fn tables_total(self: &DumpSession) -> u64;
+        /// Encoders: the events to send, back to back; empty and
+        /// `refusal()` set on error.
+        fn encode_create_database(
+            self: &mut DumpSession,
+            log_pos: u32,
+            charset: &str,
+            collation: &str,
+            comment: &str,
+            ctx: &QueryContext,
+        ) -> Vec<u8>;
+        fn encode_create_table(
+            self: &mut DumpSession,
+            log_pos: u32,
+            show_create: &str,
+            ctx: &QueryContext,
+        ) -> Vec<u8>;
+        fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
+        fn add_value(self: &mut DumpSession, value: &[u8]);
+        fn add_null(self: &mut DumpSession);
+        fn end_row(self: &mut DumpSession);
+        /// Empty with no error when the chunk had no rows; `exhausted`
+        /// when the read reached the end of the table.
+        fn finish_chunk(
+            self: &mut DumpSession,
+            log_pos: u32,
+            last_key: &[u8],
+            exhausted: bool,
+        ) -> Vec<u8>;
+        fn encode_end(self: &mut DumpSession, log_pos: u32, master_pos: &str) -> Vec<u8>;
     }
+}
+
+/// A dump session, or the reason it stopped.
+pub struct DumpSession {
+    session: Option<dump::DumpSession>,
+    error: Option<DumpError>,
+}
+
+impl DumpSession {
+    /// Runs `f` on the live session, recording its error; returns `None`
+    /// once an error happened (the dump is then over).
+    fn with<T>(
+        &mut self,
+        f: impl FnOnce(&mut dump::DumpSession) -> Result<T, DumpError>,
+    ) -> Option<T> {
+        if self.error.is_some() {
+            return None;
+        }
+        let session = self.session.as_mut()?;
+        match f(session) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+
+    fn refusal(&self) -> String {
+        self.error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
+    fn set_checksum(&mut self, on: bool) {
+        if let Some(s) = self.session.as_mut() {
+            s.set_checksum(on);
+            s.set_timestamp(now());
+        }
+    }
+
+    #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+    fn add_database(&mut self, db: &str, tables: &Vec<String>) {
+        if let Some(s) = self.session.as_mut() {
+            s.add_database(db, tables);
+        }
+    }
+
+    fn next_unit(&self) -> ffi::UnitInfo {
+        let mut info = ffi::UnitInfo {
+            kind: ffi::UnitKind::Finished,
+            db: String::new(),
+            table: String::new(),
+            has_after_key: false,
+            after_key: Vec::new(),
+            max_rows: 0,
+        };
+        let Some(s) = self.session.as_ref().filter(|_| self.error.is_none()) else {
+            return info;
+        };
+        match s.next_unit() {
+            Unit::CreateDatabase { db } => {
+                info.kind = ffi::UnitKind::CreateDatabase;
+                info.db = db.to_owned();
+            }
+            Unit::CreateTable { db, table } => {
+                info.kind = ffi::UnitKind::CreateTable;
+                info.db = db.to_owned();
+                info.table = table.to_owned();
+            }
+            Unit::Rows {
+                db,
+                table,
+                after,
+                max_rows,
+            } => {
+                info.kind = ffi::UnitKind::Rows;
+                info.db = db.to_owned();
+                info.table = table.to_owned();
+                info.has_after_key = after.is_some();
+                info.after_key = after.unwrap_or_default().to_vec();
+                info.max_rows = max_rows;
+            }
+            Unit::End => info.kind = ffi::UnitKind::End,
+            Unit::Finished => {}
+        }
+        info
+    }
+
+    fn rows_copied(&self) -> u64 {
+        self.session
+            .as_ref()
+            .map_or(0, |s| s.progress().rows_copied)
+    }
+
+    fn tables_done(&self) -> u64 {
+        self.session
+            .as_ref()
+            .map_or(0, |s| s.progress().tables_done)
+    }
+
+    fn tables_total(&self) -> u64 {
+        self.session
+            .as_ref()
+            .map_or(0, |s| s.progress().tables_total)
+    }
+
+    fn encode_create_database(
+        &mut self,
+        log_pos: u32,
+        charset: &str,
+        collation: &str,
+        comment: &str,
+        ctx: &ffi::QueryContext,
+    ) -> Vec<u8> {
+        let ctx = query_context(ctx);
+        self.with(|s| s.create_database(log_pos, charset, collation, comment, &ctx))
+            .unwrap_or_default()
+    }
+
+    fn encode_create_table(
+        &mut self,
+        log_pos: u32,
+        show_create: &str,
+        ctx: &ffi::QueryContext,
+    ) -> Vec<u8> {
+        let ctx = query_context(ctx);
+        self.with(|s| s.create_table(log_pos, show_create, &ctx))
+            .unwrap_or_default()
+    }
+
+    #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+    fn begin_chunk(&mut self, columns: &Vec<ffi::ColumnDesc>) {
+        let columns = columns.iter().map(column).collect();
+        self.with(|s| s.begin_chunk(columns));
+    }
+
+    fn add_value(&mut self, value: &[u8]) {
+        self.with(|s| s.add_value(Some(value)));
+    }
+
+    fn add_null(&mut self) {
+        self.with(|s| s.add_value(None));
+    }
+
+    fn end_row(&mut self) {
+        self.with(|s| s.end_row());
+    }
+
+    fn finish_chunk(&mut self, log_pos: u32, last_key: &[u8], exhausted: bool) -> Vec<u8> {
+        self.with(|s| s.finish_chunk(log_pos, last_key, exhausted))
+            .unwrap_or_default()
+    }
+
+    fn encode_end(&mut self, log_pos: u32, master_pos: &str) -> Vec<u8> {
+        self.with(|s| s.end(log_pos, master_pos))
+            .unwrap_or_default()
+    }
+}
+
+fn dump_session_new(
+    request: &str,
+    master_pos: &str,
+    server_id: u32,
+    chunk_rows: u32,
+) -> Box<DumpSession> {
+    let (session, error) =
+        match dump::DumpSession::new(request, master_pos, server_id, chunk_rows, now()) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
+        };
+    Box::new(DumpSession { session, error })
+}
+
+fn query_context(ctx: &ffi::QueryContext) -> dump::QueryContext {
+    dump::QueryContext {
+        thread_id: ctx.thread_id,
+        sql_mode: ctx.sql_mode,
+        flags2: ctx.flags2,
+        charset: CharsetIds {
+            client: ctx.charset_client,
+            connection: ctx.collation_connection,
+            server: ctx.collation_server,
+        },
+    }
+}
+
+/// The server writes `m_metadata` with `int2store` and keeps the first
+/// `m_metadata_size` bytes.
+fn column(desc: &ffi::ColumnDesc) -> Column {
+    let size = usize::from(desc.metadata_size).min(2);
+    Column {
+        type_code: desc.type_code,
+        metadata: desc.metadata.to_le_bytes()[..size].to_vec(),
+        nullable: desc.nullable,
+    }
+}
+
+/// Seconds since the epoch, for event headers.
+fn now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+}
+
+fn replica_request(connection_name: &str) -> String {
+    Request::for_connection(connection_name).encode()
+}
+
+fn replica_copy_domain(connection_name: &str) -> u32 {
+    protocol::copy_domain_for(connection_name)
+}
+
+fn end_marker_flag() -> u32 {
+    protocol::GTID_LIST_FLAG_PROVISION_DONE
+}
+
+fn support_probe_variable() -> &'static str {
+    protocol::SUPPORT_PROBE_VARIABLE
 }
 
 impl From<&ffi::ReplicaState> for ReplicaFacts {
@@ -50,6 +378,14 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             io_thread_running: s.io_thread_running,
             sql_thread_running: s.sql_thread_running,
             use_gtid: UseGtid::from_server(s.use_gtid),
+            databases: s
+                .databases
+                .iter()
+                .map(|d| {
+                    let table = (!d.first_table.is_empty()).then(|| d.first_table.clone());
+                    (d.name.clone(), table)
+                })
+                .collect(),
         }
     }
 }
@@ -70,7 +406,7 @@ impl From<Result<(), Refusal>> for ffi::Verdict {
 }
 
 fn check_load_from_master(state: &ffi::ReplicaState) -> ffi::Verdict {
-    preflight::admit(&ReplicaFacts::from(state)).into()
+    preflight::check_replica(&ReplicaFacts::from(state)).into()
 }
 
 fn core_version() -> &'static str {
@@ -91,7 +427,77 @@ mod tests {
             io_thread_running: false,
             sql_thread_running: false,
             use_gtid: 2,
+            databases: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_refused_request_reaches_the_shim_as_text() {
+        let d = dump_session_new("nonsense", "", 1, 10);
+        assert!(d.refusal().contains("malformed provisioning request"));
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn a_dump_runs_through_the_bridge() {
+        let mut d = dump_session_new(&replica_request("east"), "0-1-3", 1, 10);
+        assert_eq!(d.refusal(), "");
+        d.set_checksum(true);
+        d.add_database("db", &vec!["t".to_owned()]);
+        let ctx = ffi::QueryContext {
+            thread_id: 1,
+            sql_mode: 0,
+            flags2: 0,
+            charset_client: 33,
+            collation_connection: 33,
+            collation_server: 8,
+        };
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::CreateDatabase);
+        assert!(!d
+            .encode_create_database(4, "latin1", "latin1_swedish_ci", "", &ctx)
+            .is_empty());
+        assert!(!d
+            .encode_create_table(4, "CREATE TABLE `db`.`t` (`a` int)", &ctx)
+            .is_empty());
+        let unit = d.next_unit();
+        assert_eq!(unit.kind, ffi::UnitKind::Rows);
+        assert!(!unit.has_after_key);
+        d.begin_chunk(&vec![ffi::ColumnDesc {
+            type_code: 3,
+            metadata: 0,
+            metadata_size: 0,
+            nullable: true,
+        }]);
+        d.add_null();
+        d.end_row();
+        assert!(!d.finish_chunk(4, &[0, 0, 0, 0, 0], true).is_empty());
+        assert_eq!(d.rows_copied(), 1);
+        assert_eq!(d.tables_done(), 1);
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::End);
+        assert!(!d.encode_end(4, "0-1-3").is_empty());
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+        assert_eq!(d.refusal(), "");
+    }
+
+    #[test]
+    fn encoder_errors_stop_the_dump() {
+        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        d.add_database("db", &vec!["t".to_owned()]);
+        // An event for the end marker before the copy is done is refused.
+        assert!(d.encode_end(4, "").is_empty());
+        assert!(d.refusal().contains("internal error"));
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn column_metadata_keeps_the_servers_bytes() {
+        let c = column(&ffi::ColumnDesc {
+            type_code: 246,
+            metadata: 0x020a,
+            metadata_size: 2,
+            nullable: false,
+        });
+        assert_eq!(c.metadata, [0x0a, 0x02]);
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub enum EncodeError {
         /// Number of values of the row.
         got: usize,
     },
+    /// Rows were given but no column is present: their images would be
+    /// empty and the replica could not count them.
+    #[error("rows need at least one present column")]
+    NoPresentColumns,
     /// A row group needs at least one row.
     #[error("a row group needs at least one row")]
     NoRows,

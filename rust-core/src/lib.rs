@@ -10,6 +10,8 @@
 //!   provisioning replica.
 //! - [`preflight`]: the replica-side checks `LOAD DATA FROM MASTER` makes
 //!   before it changes anything.
+//! - [`ddl`]: the CREATE statements a dump sends.
+//! - [`dump`]: one provisioning dump on the master (plan + encoding).
 //! - [`gtid`]: GTIDs and positions in the server's text form.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
@@ -20,6 +22,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ddl;
+pub mod dump;
 pub mod encode;
 pub mod gtid;
 pub mod preflight;

@@ -5,6 +5,8 @@
 //! [`check_replica`], and raises the returned [`Refusal`] (a server error
 //! code and its one argument) before it touches any data or thread.
 
+use crate::ddl::quote_ident;
+use crate::scheduler::is_system_schema;
 use crate::server_consts as sc;
 
 /// Name the server gives the statement in errors that quote a statement.
@@ -53,6 +55,8 @@ pub struct ReplicaFacts {
     pub sql_thread_running: bool,
     /// The connection's `MASTER_USE_GTID`.
     pub use_gtid: UseGtid,
+    /// Each database of the replica with its first table, if it has one.
+    pub databases: Vec<(String, Option<String>)>,
 }
 
 /// Why the statement is refused: the server error to raise.
@@ -76,9 +80,9 @@ pub enum Refusal {
     /// The connection replicates by file and position.
     #[error("master connection '{0}' does not use GTID")]
     GtidRequired(String),
-    /// The copy itself is not built yet.
-    #[error("copying data for connection '{0}' is not available yet")]
-    CopyNotAvailable(String),
+    /// The replica holds a user table, which the copy could overwrite.
+    #[error("the replica is not empty: table {0} exists")]
+    ReplicaNotEmpty(String),
 }
 
 impl Refusal {
@@ -91,12 +95,13 @@ impl Refusal {
             Refusal::NotConfigured(_) => sc::ER_PROVISION_NOT_CONFIGURED,
             Refusal::ThreadsRunning(_) => sc::ER_PROVISION_THREADS_RUNNING,
             Refusal::GtidRequired(_) => sc::ER_PROVISION_NEEDS_GTID,
-            Refusal::CopyNotAvailable(_) => sc::ER_PROVISION_NOT_AVAILABLE,
+            Refusal::ReplicaNotEmpty(_) => sc::ER_PROVISION_REPLICA_NOT_EMPTY,
         }
     }
 
     /// The one `%s` argument of the error's message: the statement name for
-    /// `ER_SP_BADSTATEMENT`, the connection name for all of ours.
+    /// `ER_SP_BADSTATEMENT`, the quoted table for a non-empty replica, the
+    /// connection name for the others.
     pub fn error_arg(&self) -> &str {
         match self {
             Refusal::InStoredProgram => STATEMENT_NAME,
@@ -105,7 +110,7 @@ impl Refusal {
             | Refusal::NotConfigured(name)
             | Refusal::ThreadsRunning(name)
             | Refusal::GtidRequired(name)
-            | Refusal::CopyNotAvailable(name) => name,
+            | Refusal::ReplicaNotEmpty(name) => name,
         }
     }
 }
@@ -135,15 +140,18 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     if facts.use_gtid == UseGtid::No {
         return Err(Refusal::GtidRequired(name()));
     }
+    // The copy replaces databases and tables of the master's names: never
+    // let it drop a replica's data (DESIGN §1: nothing lost silently).
+    for (db, first_table) in &facts.databases {
+        if let (false, Some(table)) = (is_system_schema(db), first_table) {
+            return Err(Refusal::ReplicaNotEmpty(format!(
+                "{}.{}",
+                quote_ident(db),
+                quote_ident(table)
+            )));
+        }
+    }
     Ok(())
-}
-
-/// The statement's decision as it stands in this build: the replica checks,
-/// and then the copy, which is not implemented yet, so a replica that passes
-/// every check is told so plainly instead of being left half-provisioned.
-pub fn admit(facts: &ReplicaFacts) -> Result<(), Refusal> {
-    check_replica(facts)?;
-    Err(Refusal::CopyNotAvailable(facts.connection_name.clone()))
 }
 
 #[cfg(test)]
@@ -160,6 +168,7 @@ mod tests {
             io_thread_running: false,
             sql_thread_running: false,
             use_gtid: UseGtid::SlavePos,
+            databases: vec![("test".into(), None)],
         }
     }
 
@@ -231,11 +240,18 @@ mod tests {
     }
 
     #[test]
-    fn a_ready_replica_is_told_the_copy_is_not_available() {
-        assert_eq!(
-            admit(&ready()),
-            Err(Refusal::CopyNotAvailable("east".into()))
-        );
+    fn a_replica_with_user_tables_is_refused() {
+        let mut facts = ready();
+        facts.databases = vec![
+            ("mysql".into(), Some("user".into())),
+            ("test".into(), None),
+            ("shop".into(), Some("it`ems".into())),
+        ];
+        let refusal = check_replica(&facts).unwrap_err();
+        assert_eq!(refusal.error_code(), sc::ER_PROVISION_REPLICA_NOT_EMPTY);
+        assert_eq!(refusal.error_arg(), "`shop`.`it``ems`");
+        facts.databases.pop();
+        assert_eq!(check_replica(&facts), Ok(()));
     }
 
     #[test]

@@ -167,12 +167,14 @@ impl Scheduler {
     }
 
     /// Reports a chunk of the current `Rows` unit sent: `rows` rows, the
-    /// last of which has key image `last_key`.  A chunk with fewer rows
-    /// than asked for means the table is exhausted.
+    /// last of which has key image `last_key`; `exhausted` when the read
+    /// reached the end of the table (also when it had no key to continue
+    /// from and so read the table whole).
     ///
     /// # Panics
-    /// If the current unit is not `Rows`, or a non-empty chunk has no key.
-    pub fn rows_sent(&mut self, rows: u32, last_key: Option<Vec<u8>>) {
+    /// If the current unit is not `Rows`, or a table not `exhausted` has
+    /// no key to continue from.
+    pub fn rows_sent(&mut self, rows: u32, last_key: Option<Vec<u8>>, exhausted: bool) {
         let Some(Step::Rows(t)) = self.steps.get(self.next) else {
             panic!(
                 "rows_sent() while the current unit is {:?}",
@@ -180,12 +182,13 @@ impl Scheduler {
             );
         };
         let table = &mut self.tables[*t];
-        if rows > 0 {
-            table.cursor = Some(last_key.expect("a chunk with rows has a last key"));
+        if !exhausted {
+            // The next chunk continues after this one's last key.
+            table.cursor = Some(last_key.expect("an unfinished table has a cursor key"));
         }
         table.rows_copied += u64::from(rows);
         self.progress.rows_copied += u64::from(rows);
-        if rows < self.chunk_rows {
+        if exhausted {
             self.progress.tables_done += 1;
             self.next += 1;
         }
@@ -227,7 +230,7 @@ mod tests {
                     assert_eq!(after.is_some(), start > 0, "cursor continues");
                     left[t] -= n;
                     let key = (n > 0).then(|| (start + n).to_be_bytes().to_vec());
-                    s.rows_sent(n, key);
+                    s.rows_sent(n, key, n < max_rows);
                     if n < max_rows {
                         table_index += 1;
                     }
@@ -275,6 +278,17 @@ mod tests {
     }
 
     #[test]
+    fn a_table_read_whole_is_done_after_one_chunk() {
+        let mut s = Scheduler::new(2);
+        s.add_database("d", &["no_key"]);
+        s.ddl_sent();
+        s.ddl_sent();
+        s.rows_sent(5, None, true);
+        assert_eq!(s.next_unit(), Unit::End);
+        assert_eq!(s.progress().rows_copied, 5);
+    }
+
+    #[test]
     fn system_schemas_are_not_copied() {
         let mut s = Scheduler::new(10);
         for db in ["mysql", "information_schema", "PERFORMANCE_SCHEMA", "sys"] {
@@ -294,6 +308,6 @@ mod tests {
     fn out_of_order_reports_are_bugs() {
         let mut s = Scheduler::new(10);
         s.add_database("d", &["t"]);
-        s.rows_sent(1, Some(vec![1]));
+        s.rows_sent(1, Some(vec![1]), false);
     }
 }

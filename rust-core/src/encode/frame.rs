@@ -32,7 +32,10 @@ pub struct Framing {
     pub server_id: u32,
     /// `timestamp` of the header, seconds since the epoch.
     pub timestamp: u32,
-    /// Append a CRC32 to every event.
+    /// Append a CRC32 to every event, computed over the event's bytes as
+    /// they are, as a replica verifies it (`event_checksum_test()`).  The
+    /// server's writer leaves `LOG_EVENT_BINLOG_IN_USE_F` (0x1) out of the
+    /// CRC, but only Format_description events carry that flag.
     pub checksum: bool,
 }
 

@@ -1,7 +1,8 @@
 //! Whole event groups (transactions) of the provisioning stream.
 
 use super::control::{
-    gtid_event_buf, xid_event_buf, GtidEvent, FL_DDL, FL_STANDALONE, FL_TRANSACTIONAL,
+    gtid_event_buf, xid_event_buf, GtidEvent, FL_ALLOW_PARALLEL, FL_DDL, FL_STANDALONE,
+    FL_TRANSACTIONAL,
 };
 use super::frame::{EventBuf, Framing, LogPos};
 use super::query::{query_event_buf, QueryEvent};
@@ -18,6 +19,9 @@ pub struct RowGroup<'a> {
     pub domain_id: u32,
     /// Sequence number of the group's GTID.
     pub seq_no: u64,
+    /// Also set `FL_ALLOW_PARALLEL` in the GTID (a master does unless
+    /// `@@skip_parallel_replication`).
+    pub allow_parallel: bool,
     /// The table the rows go to.
     pub table: &'a TableMap,
     /// One entry per column of `table`: the column is in the rows.
@@ -34,10 +38,11 @@ pub struct RowGroup<'a> {
     pub max_event_size: usize,
 }
 
-/// The events of a chunk of rows: a GTID (`FL_TRANSACTIONAL`), the
-/// Table_map, as many Write_rows V1 events as `max_event_size` requires
-/// (the last one with `STMT_END_F`), and an XID.  Every event gets the
-/// header `flags`; `pos` gives their `log_pos`.
+/// The events of a chunk of rows: a GTID (`FL_TRANSACTIONAL`, and
+/// `FL_ALLOW_PARALLEL` if asked), the Table_map, as many Write_rows V1
+/// events as `max_event_size` requires (the last one with `STMT_END_F`),
+/// and an XID.  Every event gets the header `flags`; `pos` gives their
+/// `log_pos`.
 pub fn row_group(
     framing: &Framing,
     pos: LogPos,
@@ -48,7 +53,7 @@ pub fn row_group(
     let gtid = GtidEvent {
         domain_id: group.domain_id,
         seq_no: group.seq_no,
-        flags2: FL_TRANSACTIONAL,
+        flags2: FL_TRANSACTIONAL | parallel_flag(group.allow_parallel),
         commit_id: None,
     };
     let overhead = write_rows_overhead(framing, group.present.len());
@@ -69,6 +74,14 @@ pub fn row_group(
     }
     events.push(xid_event_buf(framing, flags, group.xid))?;
     Ok(events.done())
+}
+
+fn parallel_flag(allow_parallel: bool) -> u8 {
+    if allow_parallel {
+        FL_ALLOW_PARALLEL
+    } else {
+        0
+    }
 }
 
 fn check_row_group(group: &RowGroup<'_>) -> Result<(), EncodeError> {
@@ -113,12 +126,15 @@ pub struct DdlGroup<'a> {
     pub domain_id: u32,
     /// Sequence number of the group's GTID.
     pub seq_no: u64,
+    /// Also set `FL_ALLOW_PARALLEL` in the GTID (a master does unless
+    /// `@@skip_parallel_replication`).
+    pub allow_parallel: bool,
     /// The statement.
     pub query: &'a QueryEvent,
 }
 
-/// The events of a DDL statement: a GTID (`FL_STANDALONE | FL_DDL`) and
-/// the Query event.  Every event gets the header `flags`; `pos` gives their
+/// The events of a DDL statement: a GTID (`FL_STANDALONE | FL_DDL`, and
+/// `FL_ALLOW_PARALLEL` if asked) and the Query event.  Every event gets the header `flags`; `pos` gives their
 /// `log_pos`.
 pub fn ddl_group(
     framing: &Framing,
@@ -129,7 +145,7 @@ pub fn ddl_group(
     let gtid = GtidEvent {
         domain_id: group.domain_id,
         seq_no: group.seq_no,
-        flags2: FL_STANDALONE | FL_DDL,
+        flags2: FL_STANDALONE | FL_DDL | parallel_flag(group.allow_parallel),
         commit_id: None,
     };
     let mut events = Events::new(pos, 2);
@@ -210,6 +226,7 @@ mod tests {
         RowGroup {
             domain_id: 0,
             seq_no: 5,
+            allow_parallel: false,
             table,
             present: &[true],
             rows,
@@ -234,6 +251,12 @@ mod tests {
         );
         assert_eq!(events[0][19 + 12], FL_TRANSACTIONAL);
         assert_eq!(rows_flags(&events[2]), STMT_END_F | NO_FOREIGN_KEY_CHECKS_F);
+        let parallel = RowGroup {
+            allow_parallel: true,
+            ..group(&t, &r, 1 << 20)
+        };
+        let events = row_group(&FRAMING, LogPos::Fixed(0), 0, &parallel).unwrap();
+        assert_eq!(events[0][19 + 12], FL_TRANSACTIONAL | FL_ALLOW_PARALLEL);
         assert_eq!(events[2].len(), write_rows_overhead(&FRAMING, 1) + 30);
     }
 
@@ -303,9 +326,10 @@ mod tests {
             db: "db".into(),
             query: b"CREATE TABLE t (a INT)".to_vec(),
         };
-        let g = DdlGroup {
+        let mut g = DdlGroup {
             domain_id: 2,
             seq_no: 3,
+            allow_parallel: false,
             query: &query,
         };
         let events = ddl_group(&FRAMING, LogPos::Fixed(4), 0, &g).unwrap();
@@ -314,5 +338,11 @@ mod tests {
         assert_eq!(events[0][19 + 12], FL_STANDALONE | FL_DDL);
         let query_event = &events[1][..events[1].len() - 4];
         assert!(query_event.ends_with(b"db\0CREATE TABLE t (a INT)"));
+        g.allow_parallel = true;
+        let events = ddl_group(&FRAMING, LogPos::Fixed(4), 0, &g).unwrap();
+        assert_eq!(
+            events[0][19 + 12],
+            FL_STANDALONE | FL_DDL | FL_ALLOW_PARALLEL
+        );
     }
 }

@@ -202,9 +202,13 @@ pub(crate) fn write_rows_event_buf(
     Ok(event)
 }
 
-/// Checks that every row has one value per present column.
+/// Checks that every row has one value per present column, and that rows
+/// have a column at all (rows of no column would be empty, uncountable).
 pub(crate) fn check_rows(present: &[bool], rows: &[RowImage]) -> Result<(), EncodeError> {
     let expected = present.iter().filter(|p| **p).count();
+    if expected == 0 && !rows.is_empty() {
+        return Err(EncodeError::NoPresentColumns);
+    }
     match rows.iter().position(|r| r.columns != expected) {
         Some(row) => Err(EncodeError::RowWidthMismatch {
             row,
@@ -274,6 +278,15 @@ mod tests {
         let mut expected = header(19, (19 + body.len()) as u32, 300);
         expected.extend_from_slice(body);
         assert_eq!(event, expected);
+    }
+
+    #[test]
+    fn table_map_keeps_mariadb_compressed_types_and_their_metadata() {
+        let mut m = map();
+        m.columns = vec![column(140, &[4], true), column(141, &[0x2C, 0x01], false)];
+        let event = table_map_event(&FRAMING, 0, 0, &m).unwrap();
+        let tail: &[u8] = &[2, 140, 141, 3, 4, 0x2C, 0x01, 0b01];
+        assert!(event.ends_with(tail));
     }
 
     #[test]
@@ -373,6 +386,21 @@ mod tests {
         expected.extend_from_slice(body);
         assert_eq!(event, expected);
         assert_eq!(write_rows_overhead(&FRAMING, 3), 19 + 8 + 1 + 1);
+    }
+
+    #[test]
+    fn write_rows_refuses_rows_without_columns() {
+        let rows = [RowImage::new::<&[u8]>(&[])];
+        let write = WriteRows {
+            table_id: 1,
+            flags: 0,
+            present: &[false, false],
+            rows: &rows,
+        };
+        assert_eq!(
+            write_rows_event(&FRAMING, 0, 0, &write),
+            Err(EncodeError::NoPresentColumns)
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ const ERRORS: &[&str] = &[
     "ER_PROVISION_THREADS_RUNNING",
     "ER_PROVISION_NEEDS_GTID",
     "ER_PROVISION_IN_TRANSACTION",
-    "ER_PROVISION_NOT_AVAILABLE",
+    "ER_PROVISION_REPLICA_NOT_EMPTY",
+    "ER_PROVISION_FAILED",
+    "ER_PROVISION_MASTER_UNSUPPORTED",
 ];
 
 /// C++ enums whose values the core needs, each emitted as a module of

@@ -1,0 +1,548 @@
+/* Copyright (c) 2026, the LOAD DATA FROM MASTER authors.
+
+   This program is free software; you can redistribute it and/or modify
+   it under the terms of the GNU General Public License as published by
+   the Free Software Foundation; version 2 of the License.
+
+   This program is distributed in the hope that it will be useful,
+   but WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+   GNU General Public License for more details.
+
+   You should have received a copy of the GNU General Public License
+   along with this program; if not, write to the Free Software
+   Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1335  USA */
+
+/*
+  Master side of LOAD DATA FROM MASTER: the binlog dump thread's hooks.
+
+  A provisioning replica sets @slave_provision on its connection.  The dump
+  thread then starts at the master's current GTID position and, whenever
+  it has sent everything up to the end of the binlog, asks the Rust
+  scheduler for the next unit (CREATE DATABASE, CREATE OR REPLACE TABLE,
+  a chunk of rows by primary key), reads it here through the handler API,
+  lets Rust encode the event group and sends it at that position.  After
+  the last unit it sends the end marker: a Gtid_list event flagged
+  "provisioning done" carrying the master's GTID position at that point.
+
+  Everything here runs in the dump thread's THD with no binlog mutex held.
+*/
+
+#include "mariadb.h"
+#include "sql_priv.h"
+
+#ifdef HAVE_REPLICATION
+
+#include "sql_class.h"
+#include "sql_base.h"
+#include "sql_db.h"
+#include "sql_show.h"
+#include "sql_table.h"
+#include "transaction.h"
+#include "handler.h"
+#include "key.h"
+#include "log.h"
+#include "log_event.h"
+#include "sql_repl.h"
+#include "semisync_master.h"
+#include "rpl_provision.h"
+#include "mariadb-provision/src/lib.rs.h"
+
+#include <string>
+
+
+/* @@provision_chunk_rows (sys_vars.cc): rows per chunk of a table */
+uint opt_provision_chunk_rows;
+
+
+/** A provisioning dump in progress: the Rust session and its buffers. */
+class Rpl_provision_dump
+{
+public:
+  explicit Rpl_provision_dump(rust::Box<provision::DumpSession> &&s)
+    : session(std::move(s))
+  {}
+  rust::Box<provision::DumpSession> session;
+  /** Scratch buffer for one packed column value. */
+  String value_buf;
+  /** The packet of one event: OK byte, optional semisync header, event. */
+  String packet;
+};
+
+
+static void set_error(char *errbuf, size_t errbuf_size, const std::string &msg)
+{
+  strmake(errbuf, msg.c_str(), errbuf_size - 1);
+}
+
+
+/* The names of the databases in the data directory, decoded. */
+static bool list_databases(THD *thd, Dynamic_array<LEX_CSTRING*> *dbs)
+{
+  MY_DIR *dirp;
+  Discovered_table_list tl(thd, dbs, &null_clex_str);
+  if (!(dirp= my_dir(mysql_data_home, MYF(MY_THREAD_SPECIFIC | MY_WANT_STAT))))
+    return true;
+  for (size_t i= 0; i < dirp->number_of_files; i++)
+  {
+    FILEINFO *file= dirp->dir_entry + i;
+    if (!MY_S_ISDIR(file->mystat->st_mode) ||
+        db_name_is_in_ignore_db_dirs_list(file->name) ||
+        file->name[0] == '.' || file->name[0] == '#')
+      continue;
+    if (tl.add_file(file->name))
+    {
+      my_dirend(dirp);
+      return true;
+    }
+  }
+  my_dirend(dirp);
+  tl.sort();
+  return false;
+}
+
+
+/* The base tables of 'db' (no views, no sequences), sorted by name. */
+static bool list_base_tables(THD *thd, LEX_CSTRING *db,
+                             rust::Vec<rust::String> *out)
+{
+  char path[FN_REFLEN + 1];
+  MY_DIR *dirp;
+  Dynamic_array<LEX_CSTRING*> names(PSI_INSTRUMENT_MEM);
+  Discovered_table_list tl(thd, &names, &null_clex_str);
+
+  build_table_filename(path, sizeof(path) - 1, db->str, "", "", 0);
+  if (!(dirp= my_dir(path, MYF(MY_THREAD_SPECIFIC))))
+    return true;
+  int err= ha_discover_table_names(thd, db, dirp, &tl, false);
+  my_dirend(dirp);
+  if (err)
+    return true;
+  tl.sort();
+  for (size_t i= 0; i < names.elements(); i++)
+  {
+    LEX_CSTRING *name= names.at(i);
+    handlerton *hton= NULL;
+    bool is_sequence= false;
+    if (!ha_table_exists(thd, db, name, NULL, NULL, &hton, &is_sequence) ||
+        hton == view_pseudo_hton || is_sequence)
+      continue;
+    out->push_back(rust::String::lossy(name->str, name->length));
+  }
+  return false;
+}
+
+
+static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
+{
+  Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
+  if (list_databases(thd, &dbs))
+    return true;
+  for (size_t i= 0; i < dbs.elements(); i++)
+  {
+    LEX_CSTRING *db= dbs.at(i);
+    rust::Vec<rust::String> tables;
+    if (list_base_tables(thd, db, &tables))
+      return true;
+    dump->session->add_database(rust::Str(db->str, db->length), tables);
+  }
+  return false;
+}
+
+
+int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
+                             Rpl_provision_dump **out,
+                             char *errbuf, size_t errbuf_size)
+{
+  bool null_value;
+  char buf[256];
+  String request(buf, sizeof(buf), system_charset_info);
+  const LEX_CSTRING name= { STRING_WITH_LEN("slave_provision") };
+  user_var_entry *entry=
+    (user_var_entry*) my_hash_search(&thd->user_vars, (uchar*) name.str,
+                                     name.length);
+  *out= NULL;
+  if (!entry || !entry->val_str(&null_value, &request, 0) || null_value)
+    return 0;                                   /* an ordinary dump */
+
+  /* The copy starts at the master's current position, not the slave's. */
+  char pos_buf[256];
+  String master_pos(pos_buf, sizeof(pos_buf), system_charset_info);
+  master_pos.length(0);
+  if (rpl_append_gtid_state(&master_pos, true))
+  {
+    set_error(errbuf, errbuf_size, "out of memory reading @@gtid_binlog_pos");
+    return 1;
+  }
+
+  rust::Box<provision::DumpSession> session=
+    provision::dump_session_new(
+      rust::Str(request.ptr(), request.length()),
+      rust::Str(master_pos.ptr(), master_pos.length()),
+      (uint32_t) global_system_variables.server_id,
+      opt_provision_chunk_rows);
+  rust::String refusal= session->refusal();
+  if (!refusal.empty())
+  {
+    set_error(errbuf, errbuf_size, std::string(refusal));
+    return 1;
+  }
+
+  Rpl_provision_dump *dump= new Rpl_provision_dump(std::move(session));
+  if (load_catalog(thd, dump))
+  {
+    set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
+              "cannot list the master's databases and tables: ") +
+              (thd->is_error() ? thd->get_stmt_da()->message() : "unknown"));
+    thd->clear_error();
+    delete dump;
+    return 1;
+  }
+
+  connect_gtid_state->length(0);
+  connect_gtid_state->append(master_pos);
+  sql_print_information("LOAD DATA FROM MASTER: provisioning dump for "
+                        "slave server %lu starts at GTID position '%s'",
+                        (ulong) thd->variables.server_id,
+                        master_pos.c_ptr_safe());
+  *out= dump;
+  return 0;
+}
+
+
+void rpl_provision_dump_end(Rpl_provision_dump *dump)
+{
+  delete dump;
+}
+
+
+/*
+  Send the events in 'events' (whole events back to back, as Rust encodes
+  them), each in its own packet.
+*/
+static bool send_events(THD *thd, Rpl_provision_dump *dump,
+                        const rust::Vec<uint8_t> &events)
+{
+  const uint8_t *p= events.data(), *end= p + events.size();
+  while (p < end)
+  {
+    uint32 len= uint4korr(p + EVENT_LEN_OFFSET);
+    DBUG_ASSERT(len >= LOG_EVENT_HEADER_LEN && p + len <= end);
+    String *packet= &dump->packet;
+    packet->length(0);
+    packet->append("\0", 1);
+    if (thd->semi_sync_slave &&
+        repl_semisync_master.reserve_sync_header(packet))
+      return true;
+    if (packet->append((const char*) p, len) ||
+        my_net_write(&thd->net, (uchar*) packet->ptr(), packet->length()))
+      return true;
+    p+= len;
+  }
+  return false;
+}
+
+
+/* The session context a Query event of ours carries. */
+static provision::QueryContext query_context(THD *thd)
+{
+  provision::QueryContext ctx;
+  ctx.thread_id= (uint32_t) thd->thread_id;
+  ctx.sql_mode= (uint64_t) thd->variables.sql_mode;
+  /* Tables may reference parents created later in the copy. */
+  ctx.flags2= (uint32_t) (OPTION_NO_FOREIGN_KEY_CHECKS &
+                          OPTIONS_WRITTEN_TO_BIN_LOG);
+  ctx.charset_client= (uint16_t) system_charset_info->number;
+  ctx.collation_connection= (uint16_t) system_charset_info->number;
+  ctx.collation_server=
+    (uint16_t) global_system_variables.collation_server->number;
+  return ctx;
+}
+
+
+static void end_table_access(THD *thd, TABLE *table)
+{
+  if (table)
+    table->file->ha_index_or_rnd_end();
+  ha_commit_trans(thd, FALSE);
+  trans_commit(thd);
+  close_thread_tables(thd);
+  thd->release_transactional_locks();
+}
+
+
+static bool open_for_read(THD *thd, const rust::String &db,
+                          const rust::String &name, TABLE_LIST *tl,
+                          LEX_CSTRING *db_name, LEX_CSTRING *table_name)
+{
+  db_name->str= thd->strmake(db.data(), db.size());
+  db_name->length= db.size();
+  table_name->str= thd->strmake(name.data(), name.size());
+  table_name->length= name.size();
+  thd->reset_for_next_command();
+  tl->init_one_table(db_name, table_name, NULL, TL_READ);
+  return open_and_lock_tables(thd, tl, FALSE, 0);
+}
+
+
+static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
+                                 const provision::UnitInfo &unit,
+                                 my_off_t end_pos)
+{
+  Schema_specification_st info;
+  std::string db(unit.db);
+  info.init();
+  if (load_db_opt_by_name(thd, db.c_str(), &info) < 0)
+    return true;
+  CHARSET_INFO *cs= info.default_table_charset ?
+    info.default_table_charset : thd->variables.collation_server;
+  LEX_CSTRING comment= info.schema_comment ? *info.schema_comment :
+                                              empty_clex_str;
+  rust::Vec<uint8_t> events= dump->session->encode_create_database(
+    (uint32_t) end_pos, rust::Str(cs->cs_name.str, cs->cs_name.length),
+    rust::Str(cs->coll_name.str, cs->coll_name.length),
+    rust::Str(comment.str, comment.length), query_context(thd));
+  return send_events(thd, dump, events);
+}
+
+
+static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
+                              const provision::UnitInfo &unit,
+                              my_off_t end_pos)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db, name;
+  char buf[2048];
+  String ddl(buf, sizeof(buf), system_charset_info);
+  ddl.length(0);
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+    return true;
+  int err= show_create_table(thd, &tl, &ddl, NULL, WITH_DB_NAME);
+  end_table_access(thd, NULL);
+  if (err)
+    return true;
+  rust::Vec<uint8_t> events= dump->session->encode_create_table(
+    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), query_context(thd));
+  return send_events(thd, dump, events);
+}
+
+
+/* Describe the table's columns as its Table_map event will. */
+static void describe_columns(TABLE *table, rust::Vec<provision::ColumnDesc> *out)
+{
+  for (Field **fp= table->field; *fp; fp++)
+  {
+    Binlog_type_info info= (*fp)->binlog_type_info();
+    provision::ColumnDesc col;
+    col.type_code= info.m_type_code;
+    col.metadata= info.m_metadata;
+    col.metadata_size= info.m_metadata_size;
+    col.nullable= (*fp)->maybe_null();
+    out->push_back(col);
+  }
+}
+
+
+/* Hand the current row's values, as Field::pack() writes them, to Rust. */
+static bool add_row(Rpl_provision_dump *dump, TABLE *table)
+{
+  for (Field **fp= table->field; *fp; fp++)
+  {
+    Field *field= *fp;
+    if (field->is_null())
+    {
+      dump->session->add_null();
+      continue;
+    }
+    /*
+      pack() writes at most the in-record length plus, for BLOBs, the
+      value itself (value_length(); data_length() is the pointer's size).
+    */
+    size_t need= (size_t) field->pack_length() + field->value_length() + 16;
+    if (dump->value_buf.alloc(need))
+      return true;
+    uchar *start= (uchar*) dump->value_buf.ptr();
+    uchar *end= field->pack(start, field->ptr, field->max_data_length());
+    dump->session->add_value(
+      rust::Slice<const uint8_t>(start, (size_t) (end - start)));
+  }
+  dump->session->end_row();
+  return false;
+}
+
+
+/*
+  The index a table is copied in the order of: the primary key, else the
+  first unique key without nullable parts, else MAX_KEY (the table is then
+  read whole, in one chunk).
+*/
+static uint copy_key(TABLE *table)
+{
+  if (table->s->primary_key != MAX_KEY)
+    return table->s->primary_key;
+  for (uint k= 0; k < table->s->keys; k++)
+  {
+    KEY *key= table->key_info + k;
+    if ((key->flags & (HA_NOSAME | HA_NULL_PART_KEY)) == HA_NOSAME)
+      return k;
+  }
+  return MAX_KEY;
+}
+
+
+static bool send_rows(THD *thd, Rpl_provision_dump *dump,
+                      const provision::UnitInfo &unit, my_off_t end_pos)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db, name;
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+    return true;
+  TABLE *table= tl.table;
+  uint key_nr= copy_key(table);
+  KEY *key_info= key_nr == MAX_KEY ? NULL : table->key_info + key_nr;
+  uint key_length= key_info ? key_info->key_length : 0;
+  uchar *key_buf= (uchar*) thd->alloc(key_length + 1);
+  uint rows= 0;
+  bool exhausted= false;
+  int err;
+
+  table->use_all_columns();
+  rust::Vec<provision::ColumnDesc> columns;
+  describe_columns(table, &columns);
+  dump->session->begin_chunk(columns);
+
+  if (!key_info)
+  {
+    if (!(err= table->file->ha_rnd_init_with_error(true)))
+      err= table->file->ha_rnd_next(table->record[0]);
+  }
+  else if ((err= table->file->ha_index_init(key_nr, true)))
+    ;
+  else if (unit.has_after_key)
+  {
+    /* The cursor is a key image made by key_copy() from the last row. */
+    DBUG_ASSERT(unit.after_key.size() == key_length);
+    memcpy(key_buf, unit.after_key.data(), key_length);
+    err= table->file->ha_index_read_map(table->record[0], key_buf,
+                                        HA_WHOLE_KEY, HA_READ_AFTER_KEY);
+  }
+  else
+    err= table->file->ha_index_first(table->record[0]);
+
+  for (;;)
+  {
+    if (err == HA_ERR_RECORD_DELETED)
+    {
+      err= table->file->ha_rnd_next(table->record[0]);
+      continue;
+    }
+    if (err)
+      break;
+    if (add_row(dump, table))
+    {
+      err= HA_ERR_OUT_OF_MEM;
+      break;
+    }
+    rows++;
+    if (key_info)
+    {
+      key_copy(key_buf, table->record[0], key_info, key_length);
+      if (rows >= unit.max_rows)
+        break;
+      err= table->file->ha_index_next(table->record[0]);
+    }
+    else
+      err= table->file->ha_rnd_next(table->record[0]);
+  }
+  if (err == HA_ERR_END_OF_FILE || err == HA_ERR_KEY_NOT_FOUND)
+  {
+    exhausted= true;
+    err= 0;
+  }
+  if (err)
+  {
+    table->file->print_error(err, MYF(0));
+    end_table_access(thd, table);
+    return true;
+  }
+  end_table_access(thd, table);
+
+  rust::Vec<uint8_t> events= dump->session->finish_chunk(
+    (uint32_t) end_pos,
+    rust::Slice<const uint8_t>(key_buf, exhausted ? 0 : key_length),
+    exhausted);
+  return send_events(thd, dump, events);
+}
+
+
+static bool send_end_marker(THD *thd, Rpl_provision_dump *dump,
+                            const char *log_file_name, my_off_t end_pos)
+{
+  char buf[256];
+  String pos(buf, sizeof(buf), system_charset_info);
+  pos.length(0);
+  /* Exactly the position the slave has reached: everything up to end_pos. */
+  if (gtid_state_from_binlog_pos(log_file_name + dirname_length(log_file_name),
+                                 (uint32) end_pos, &pos))
+    return true;
+  rust::Vec<uint8_t> events= dump->session->encode_end(
+    (uint32_t) end_pos, rust::Str(pos.ptr(), pos.length()));
+  sql_print_information("LOAD DATA FROM MASTER: provisioning dump for slave "
+                        "server %lu complete at GTID position '%s'",
+                        (ulong) thd->variables.server_id, pos.c_ptr_safe());
+  return send_events(thd, dump, events) || net_flush(&thd->net);
+}
+
+
+int rpl_provision_dump_idle(Rpl_provision_dump *dump, THD *thd,
+                            enum enum_binlog_checksum_alg checksum_alg,
+                            const char *log_file_name, my_off_t end_pos,
+                            char *errbuf, size_t errbuf_size)
+{
+  bool failed;
+  errbuf[0]= '\0';
+  dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
+  provision::UnitInfo unit= dump->session->next_unit();
+  switch (unit.kind) {
+  case provision::UnitKind::CreateDatabase:
+    failed= send_create_database(thd, dump, unit, end_pos);
+    break;
+  case provision::UnitKind::CreateTable:
+    failed= send_create_table(thd, dump, unit, end_pos);
+    break;
+  case provision::UnitKind::Rows:
+    failed= send_rows(thd, dump, unit, end_pos);
+    break;
+  case provision::UnitKind::End:
+    if (send_end_marker(thd, dump, log_file_name, end_pos))
+      failed= true;
+    else
+      return RPL_PROVISION_DUMP_DONE;
+    break;
+  default:
+    return RPL_PROVISION_DUMP_DONE;
+  }
+  if (!failed)
+  {
+    rust::String refusal= dump->session->refusal();
+    if (!refusal.empty())
+    {
+      set_error(errbuf, errbuf_size, std::string(refusal));
+      return RPL_PROVISION_DUMP_ERROR;
+    }
+  }
+  if (failed)
+  {
+    if (!errbuf[0])
+      set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
+                "copying `") + std::string(unit.db) + "`.`" +
+                std::string(unit.table) + "` failed: " +
+                (thd->is_error() ? thd->get_stmt_da()->message() :
+                 "network error"));
+    thd->clear_error();
+    return RPL_PROVISION_DUMP_ERROR;
+  }
+  return RPL_PROVISION_DUMP_SENT;
+}
+
+#endif /* HAVE_REPLICATION */

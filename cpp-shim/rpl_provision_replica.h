@@ -1,0 +1,56 @@
+/* Copyright (c) 2026, the LOAD DATA FROM MASTER authors.
+
+   This program is free software; you can redistribute it and/or modify
+   it under the terms of the GNU General Public License as published by
+   the Free Software Foundation; version 2 of the License.
+
+   This program is distributed in the hope that it will be useful,
+   but WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+   GNU General Public License for more details.
+
+   You should have received a copy of the GNU General Public License
+   along with this program; if not, write to the Free Software
+   Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1335  USA */
+
+#ifndef RPL_PROVISION_REPLICA_INCLUDED
+#define RPL_PROVISION_REPLICA_INCLUDED
+
+/*
+  Replica-side state of one master connection's provisioning, hung off
+  Master_info::provision by LOAD DATA FROM MASTER for the duration of the
+  statement.  Private to the shim.
+*/
+
+#include <atomic>
+#include <string>
+
+class Rpl_provision_replica
+{
+public:
+  Rpl_provision_replica(uint32 domain, std::string &&req)
+    : copy_domain(domain), request(std::move(req)), in_copy_group(false),
+      binlog_suppressed(false), end_queued(false), done(false)
+  {}
+
+  /** GTID domain of the copy groups; never recorded anywhere. */
+  const uint32 copy_domain;
+  /** The value of @slave_provision the IO thread sends. */
+  const std::string request;
+
+  /* SQL thread only */
+  bool in_copy_group;
+  bool binlog_suppressed;
+
+  /** Set by the IO thread when it queued the end marker. */
+  std::atomic<bool> end_queued;
+  /** Set by the SQL thread when it applied the end marker. */
+  std::atomic<bool> done;
+  /**
+    The master's GTID position at the end marker; written by the SQL
+    thread before it sets 'done', read by the statement after.
+  */
+  std::string end_position;
+};
+
+#endif /* RPL_PROVISION_REPLICA_INCLUDED */

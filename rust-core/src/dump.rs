@@ -1,0 +1,444 @@
+//! One provisioning dump on the master: the request, the plan, and the
+//! event groups it sends.
+//!
+//! Invariant: every group this session encodes is a complete transaction
+//! in the copy domain with the next sequence number (so the replica sees
+//! one gap-free copy sequence), row chunks go out only after their table's
+//! CREATE, and the end marker carries the master position given by the
+//! caller for exactly the point where it is sent.
+
+use crate::ddl::{self, DdlError};
+use crate::encode::{
+    self, CharsetIds, Column, DdlGroup, EncodeError, Framing, GtidListEvent, LogPos, QueryEvent,
+    QueryStatusVars, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F, STD_CATALOG,
+    TM_BIT_LEN_EXACT_F,
+};
+use crate::gtid::{BadGtidPos, GtidPos};
+use crate::protocol::{Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
+use crate::scheduler::{Progress, Scheduler, Unit};
+
+/// Largest Write_rows event a chunk produces (a single larger row still
+/// gets an event of its own); well under the default
+/// `slave_max_allowed_packet`.
+pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
+
+/// Why a dump cannot go on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DumpError {
+    /// The replica's request was refused.
+    #[error("LOAD DATA FROM MASTER: {0}")]
+    Request(#[from] RequestError),
+    /// A GTID position from the server could not be parsed.
+    #[error("LOAD DATA FROM MASTER: {0}")]
+    Position(#[from] BadGtidPos),
+    /// An event could not be encoded.
+    #[error("LOAD DATA FROM MASTER: {0}")]
+    Encode(#[from] EncodeError),
+    /// A DDL statement could not be built.
+    #[error("LOAD DATA FROM MASTER: {0}")]
+    Ddl(#[from] DdlError),
+    /// The shim called out of order (a bug, reported rather than risked).
+    #[error("LOAD DATA FROM MASTER: internal error: {0}")]
+    Protocol(&'static str),
+}
+
+/// The session of a statement a Query event replays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryContext {
+    /// Id of the dump thread.
+    pub thread_id: u32,
+    /// `@@sql_mode` the text was produced under.
+    pub sql_mode: u64,
+    /// `OPTION_*` bits for `Q_FLAGS2` (foreign key checks off, ...).
+    pub flags2: u32,
+    /// Character set and collations of the text.
+    pub charset: CharsetIds,
+}
+
+/// A chunk of rows being collected for one table.
+#[derive(Debug)]
+struct Chunk {
+    table: TableMap,
+    rows: Vec<RowImage>,
+    row: Vec<Option<Vec<u8>>>,
+}
+
+/// A provisioning dump in progress.
+#[derive(Debug)]
+pub struct DumpSession {
+    copy_domain: u32,
+    framing: Framing,
+    scheduler: Scheduler,
+    next_seq_no: u64,
+    next_table_id: u64,
+    chunk: Option<Chunk>,
+}
+
+impl DumpSession {
+    /// Starts a dump for the replica's `request` (the value of
+    /// `@slave_provision`) on a master whose binlog is at `master_pos`.
+    pub fn new(
+        request: &str,
+        master_pos: &str,
+        server_id: u32,
+        chunk_rows: u32,
+        timestamp: u32,
+    ) -> Result<Self, DumpError> {
+        let request = Request::parse(request)?;
+        request.check_against(&GtidPos::parse(master_pos)?)?;
+        Ok(DumpSession {
+            copy_domain: request.copy_domain,
+            framing: Framing {
+                server_id,
+                timestamp,
+                checksum: true,
+            },
+            scheduler: Scheduler::new(chunk_rows),
+            next_seq_no: 1,
+            next_table_id: 1,
+            chunk: None,
+        })
+    }
+
+    /// Whether events carry a CRC32 (the binlog's `binlog_checksum`).
+    pub fn set_checksum(&mut self, on: bool) {
+        self.framing.checksum = on;
+    }
+
+    /// Sets the header timestamp of the events encoded from now on.
+    pub fn set_timestamp(&mut self, timestamp: u32) {
+        self.framing.timestamp = timestamp;
+    }
+
+    /// Adds a database and its base tables to the plan.
+    pub fn add_database<S: AsRef<str>>(&mut self, db: &str, tables: &[S]) {
+        self.scheduler.add_database(db, tables);
+    }
+
+    /// The unit to send next.
+    pub fn next_unit(&self) -> Unit<'_> {
+        self.scheduler.next_unit()
+    }
+
+    /// How far the copy is.
+    pub fn progress(&self) -> Progress {
+        self.scheduler.progress()
+    }
+
+    /// The GTID domain of the copy groups.
+    pub fn copy_domain(&self) -> u32 {
+        self.copy_domain
+    }
+
+    fn take_seq_no(&mut self) -> u64 {
+        let seq_no = self.next_seq_no;
+        self.next_seq_no += 1;
+        seq_no
+    }
+
+    /// One DDL statement as a standalone group with the next copy GTID.
+    fn ddl_group(
+        &mut self,
+        log_pos: u32,
+        db: &str,
+        sql: String,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        let query = QueryEvent {
+            thread_id: ctx.thread_id,
+            exec_time: 0,
+            error_code: 0,
+            status: QueryStatusVars {
+                flags2: Some(ctx.flags2),
+                sql_mode: Some(ctx.sql_mode),
+                catalog: Some(STD_CATALOG.to_owned()),
+                charset: Some(ctx.charset),
+            },
+            db: db.to_owned(),
+            query: sql.into_bytes(),
+        };
+        let group = DdlGroup {
+            domain_id: self.copy_domain,
+            seq_no: self.next_seq_no,
+            query: &query,
+            allow_parallel: false,
+        };
+        let events = encode::ddl_group(&self.framing, LogPos::Fixed(log_pos), 0, &group)?;
+        self.take_seq_no();
+        Ok(events.concat())
+    }
+
+    /// Encodes the current `CreateDatabase` unit and marks it sent.
+    pub fn create_database(
+        &mut self,
+        log_pos: u32,
+        charset: &str,
+        collation: &str,
+        comment: &str,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        let Unit::CreateDatabase { db } = self.next_unit() else {
+            return Err(DumpError::Protocol("create_database() out of order"));
+        };
+        let [create, alter] = ddl::create_database(db, charset, collation, comment);
+        let mut events = self.ddl_group(log_pos, "", create, ctx)?;
+        events.extend(self.ddl_group(log_pos, "", alter, ctx)?);
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// Encodes the current `CreateTable` unit from the master's
+    /// `SHOW CREATE TABLE` text and marks it sent.
+    pub fn create_table(
+        &mut self,
+        log_pos: u32,
+        show_create: &str,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        let Unit::CreateTable { db, .. } = self.next_unit() else {
+            return Err(DumpError::Protocol("create_table() out of order"));
+        };
+        let db = db.to_owned();
+        let sql = ddl::create_table(show_create)?;
+        let events = self.ddl_group(log_pos, &db, sql, ctx)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// Starts collecting the current `Rows` unit's chunk.
+    pub fn begin_chunk(&mut self, columns: Vec<Column>) -> Result<(), DumpError> {
+        let Unit::Rows { db, table, .. } = self.next_unit() else {
+            return Err(DumpError::Protocol("begin_chunk() out of order"));
+        };
+        let table = TableMap {
+            table_id: self.next_table_id,
+            flags: TM_BIT_LEN_EXACT_F,
+            db: db.to_owned(),
+            table: table.to_owned(),
+            columns,
+        };
+        self.next_table_id += 1;
+        self.chunk = Some(Chunk {
+            table,
+            rows: Vec::new(),
+            row: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn chunk_mut(&mut self) -> Result<&mut Chunk, DumpError> {
+        self.chunk
+            .as_mut()
+            .ok_or(DumpError::Protocol("row data outside a chunk"))
+    }
+
+    /// Adds the next column value of the current row (`None`: NULL), as
+    /// `Field::pack()` wrote it.
+    pub fn add_value(&mut self, value: Option<&[u8]>) -> Result<(), DumpError> {
+        self.chunk_mut()?.row.push(value.map(<[u8]>::to_vec));
+        Ok(())
+    }
+
+    /// Ends the current row.
+    pub fn end_row(&mut self) -> Result<(), DumpError> {
+        let chunk = self.chunk_mut()?;
+        if chunk.row.len() != chunk.table.columns.len() {
+            return Err(DumpError::Protocol("row width differs from the table's"));
+        }
+        let row = std::mem::take(&mut chunk.row);
+        chunk.rows.push(RowImage::new(&row));
+        Ok(())
+    }
+
+    /// Encodes the collected chunk (nothing when it has no rows), moves the
+    /// table's cursor to `last_key` and marks the chunk sent; `exhausted`
+    /// when the read reached the end of the table.
+    pub fn finish_chunk(
+        &mut self,
+        log_pos: u32,
+        last_key: &[u8],
+        exhausted: bool,
+    ) -> Result<Vec<u8>, DumpError> {
+        let chunk = self
+            .chunk
+            .take()
+            .ok_or(DumpError::Protocol("finish_chunk() without begin_chunk()"))?;
+        let rows = u32::try_from(chunk.rows.len())
+            .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
+        let events = if rows == 0 {
+            Vec::new()
+        } else {
+            let present = vec![true; chunk.table.columns.len()];
+            let group = RowGroup {
+                domain_id: self.copy_domain,
+                seq_no: self.next_seq_no,
+                table: &chunk.table,
+                present: &present,
+                rows: &chunk.rows,
+                rows_flags: NO_FOREIGN_KEY_CHECKS_F,
+                xid: self.next_seq_no,
+                max_event_size: MAX_ROWS_EVENT_SIZE,
+                allow_parallel: false,
+            };
+            let events = encode::row_group(&self.framing, LogPos::Fixed(log_pos), 0, &group)?;
+            self.take_seq_no();
+            events.concat()
+        };
+        if !exhausted && (rows == 0 || last_key.is_empty()) {
+            return Err(DumpError::Protocol(
+                "an unfinished table needs a cursor key",
+            ));
+        }
+        let key = (!exhausted).then(|| last_key.to_vec());
+        self.scheduler.rows_sent(rows, key, exhausted);
+        Ok(events)
+    }
+
+    /// Encodes the end marker: a Gtid_list event flagged
+    /// [`GTID_LIST_FLAG_PROVISION_DONE`] carrying `master_pos`, the master's
+    /// GTID position at `log_pos`.
+    pub fn end(&mut self, log_pos: u32, master_pos: &str) -> Result<Vec<u8>, DumpError> {
+        if self.next_unit() != Unit::End {
+            return Err(DumpError::Protocol("end marker before the copy is done"));
+        }
+        let pos = GtidPos::parse(master_pos)?;
+        let gtids: Vec<encode::Gtid> = pos
+            .gtids()
+            .iter()
+            .map(|g| encode::Gtid {
+                domain_id: g.domain_id,
+                server_id: g.server_id,
+                seq_no: g.seq_no,
+            })
+            .collect();
+        let list = GtidListEvent {
+            gtids: &gtids,
+            flags: GTID_LIST_FLAG_PROVISION_DONE,
+        };
+        let event = encode::gtid_list_event(&self.framing, log_pos, 0, &list)?;
+        self.scheduler.end_sent();
+        Ok(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::copy_domain_for;
+
+    const CTX: QueryContext = QueryContext {
+        thread_id: 7,
+        sql_mode: 0,
+        flags2: 0,
+        charset: CharsetIds {
+            client: 33,
+            connection: 33,
+            server: 8,
+        },
+    };
+
+    fn int_column() -> Column {
+        Column {
+            type_code: 3,
+            metadata: vec![],
+            nullable: false,
+        }
+    }
+
+    /// (type, event_len) of each event in a concatenation.
+    fn events(bytes: &[u8]) -> Vec<(u8, usize)> {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let len = u32::from_le_bytes(rest[9..13].try_into().unwrap()) as usize;
+            out.push((rest[4], len));
+            rest = &rest[len..];
+        }
+        out
+    }
+
+    fn session(chunk_rows: u32) -> DumpSession {
+        let request = Request::for_connection("").encode();
+        let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
+        s.add_database("shop", &["items"]);
+        s
+    }
+
+    #[test]
+    fn refuses_requests_it_cannot_serve() {
+        assert!(matches!(
+            DumpSession::new("v=9;domain=1", "", 1, 10, 0),
+            Err(DumpError::Request(RequestError::Version(9)))
+        ));
+        let domain = copy_domain_for("x");
+        let request = format!("v=1;domain={domain}");
+        let in_use = format!("0-1-5,{domain}-1-1");
+        assert!(matches!(
+            DumpSession::new(&request, &in_use, 1, 10, 0),
+            Err(DumpError::Request(RequestError::DomainInUse(_)))
+        ));
+    }
+
+    #[test]
+    fn a_whole_dump_in_order() {
+        let mut s = session(2);
+        let db = s
+            .create_database(100, "utf8mb4", "utf8mb4_general_ci", "", &CTX)
+            .unwrap();
+        let types: Vec<u8> = events(&db).iter().map(|(t, _)| *t).collect();
+        assert_eq!(types, [162, 2, 162, 2], "CREATE and ALTER DATABASE");
+        let show = "CREATE TABLE `shop`.`items` (`id` int(11) NOT NULL, PRIMARY KEY (`id`))";
+        let t = s.create_table(100, show, &CTX).unwrap();
+        assert_eq!(events(&t).len(), 2);
+
+        for chunk in [vec![1u8, 2], vec![3]] {
+            s.begin_chunk(vec![int_column()]).unwrap();
+            for k in &chunk {
+                s.add_value(Some(&[*k, 0, 0, 0])).unwrap();
+                s.end_row().unwrap();
+            }
+            let exhausted = chunk.len() < 2;
+            let e = s
+                .finish_chunk(100, &[*chunk.last().unwrap()], exhausted)
+                .unwrap();
+            let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
+            assert_eq!(types, [162, 19, 23, 16]);
+        }
+        assert_eq!(s.next_unit(), Unit::End);
+        let end = s.end(100, "0-1-10").unwrap();
+        assert_eq!(end[4], 163);
+        let count = u32::from_le_bytes(end[19..23].try_into().unwrap());
+        assert_eq!(count, 1 | GTID_LIST_FLAG_PROVISION_DONE);
+        assert_eq!(s.next_unit(), Unit::Finished);
+        assert_eq!(s.progress().rows_copied, 3);
+        // Five groups, sequence numbers 1..=5 in the copy domain.
+        assert_eq!(s.next_seq_no, 6);
+    }
+
+    #[test]
+    fn an_empty_chunk_sends_nothing_and_finishes_the_table() {
+        let mut s = session(2);
+        s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
+            .unwrap();
+        s.create_table(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+            .unwrap();
+        s.begin_chunk(vec![int_column()]).unwrap();
+        assert!(s.finish_chunk(4, &[], true).unwrap().is_empty());
+        assert_eq!(s.next_unit(), Unit::End);
+    }
+
+    #[test]
+    fn out_of_order_calls_are_errors_not_events() {
+        let mut s = session(2);
+        assert!(s.begin_chunk(vec![int_column()]).is_err());
+        assert!(s.end(4, "").is_err());
+        s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
+            .unwrap();
+        assert!(s.create_database(4, "a", "b", "", &CTX).is_err());
+        s.create_table(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+            .unwrap();
+        s.begin_chunk(vec![int_column(), int_column()]).unwrap();
+        s.add_value(Some(&[1, 0, 0, 0])).unwrap();
+        assert!(s.end_row().is_err(), "row narrower than the table");
+    }
+}
