@@ -502,6 +502,13 @@ int rpl_provision_dump_idle(Rpl_provision_dump *dump, THD *thd,
   bool failed;
   errbuf[0]= '\0';
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
+  const char *base_name= log_file_name + dirname_length(log_file_name);
+  if (!dump->session->check_cut(rust::Str(base_name, strlen(base_name)),
+                                (uint64_t) end_pos))
+  {
+    set_error(errbuf, errbuf_size, std::string(dump->session->refusal()));
+    return RPL_PROVISION_DUMP_ERROR;
+  }
   provision::UnitInfo unit= dump->session->next_unit();
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:

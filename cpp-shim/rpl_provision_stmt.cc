@@ -150,8 +150,9 @@ static void wait_for_copy(THD *thd, Master_info *mi,
 
 
 /*
-  Raise the error that ended the copy: the statement's kill, else the
-  SQL thread's error, else the IO thread's.
+  Raise the error that ended the copy: the statement's kill, else the IO
+  thread's error (the master refused or stopped the dump: the root cause
+  when both threads failed), else the SQL thread's.
 */
 static void report_copy_failure(THD *thd, Master_info *mi)
 {
@@ -161,10 +162,10 @@ static void report_copy_failure(THD *thd, Master_info *mi)
     return;
   }
   const char *msg= "the replication threads stopped before the end of the copy";
-  if (mi->rli.last_error().number)
-    msg= mi->rli.last_error().message;
-  else if (mi->last_error().number)
+  if (mi->last_error().number)
     msg= mi->last_error().message;
+  else if (mi->rli.last_error().number)
+    msg= mi->rli.last_error().message;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg);
 }

@@ -11,7 +11,7 @@ PKGS=(build-essential cmake ninja-build ccache bison pkg-config dpkg-dev
 
 missing=()
 for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null \
     || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

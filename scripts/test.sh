@@ -22,7 +22,8 @@ cargo test --locked --workspace
 "$REPO_DIR/scripts/build.sh"
 
 log "the Rust core is linked into mariadbd"
-nm -C "$LDFM_BUILD/sql/mariadbd" | grep -q 'provision::check_load_from_master' \
+# (grep without -q: it must read all of nm's output, or pipefail trips)
+nm -C "$LDFM_BUILD/sql/mariadbd" | grep 'provision::check_load_from_master' >/dev/null \
   || die "mariadbd does not contain the Rust core (provision::check_load_from_master)"
 
 MTR=$LDFM_BUILD/mysql-test/mtr

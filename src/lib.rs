@@ -109,6 +109,9 @@ mod ffi {
         /// Why the dump cannot go on; empty while it can.
         fn refusal(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
+        /// The dump thread is caught up at `file`:`pos`; false (and
+        /// `refusal()` set) when the binlog moved since the copy started.
+        fn check_cut(self: &mut DumpSession, file: &str, pos: u64) -> bool;
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
         fn next_unit(self: &DumpSession) -> UnitInfo;
         /// Rows copied so far and tables done / in all, for progress.
@@ -185,6 +188,10 @@ impl DumpSession {
             s.set_checksum(on);
             s.set_timestamp(now());
         }
+    }
+
+    fn check_cut(&mut self, file: &str, pos: u64) -> bool {
+        self.with(|s| s.check_cut(file, pos)).is_some()
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec

@@ -37,6 +37,19 @@ pub enum DumpError {
     /// A DDL statement could not be built.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Ddl(#[from] DdlError),
+    /// The master's binlog moved during the copy.
+    #[error(
+        "LOAD DATA FROM MASTER: the master wrote to its binary log during the copy \
+         (it moved from {from} to {to}); this version can only copy a master that \
+         takes no writes while it is provisioning. Stop the writes and run \
+         LOAD DATA FROM MASTER again"
+    )]
+    MasterNotIdle {
+        /// Where the binlog ended when the copy started.
+        from: String,
+        /// Where it ends now.
+        to: String,
+    },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
     Protocol(&'static str),
@@ -67,6 +80,8 @@ struct Chunk {
 #[derive(Debug)]
 pub struct DumpSession {
     copy_domain: u32,
+    /// The binlog position (file, offset) the copy is positioned at.
+    cut: Option<(String, u64)>,
     framing: Framing,
     scheduler: Scheduler,
     next_seq_no: u64,
@@ -88,6 +103,7 @@ impl DumpSession {
         request.check_against(&GtidPos::parse(master_pos)?)?;
         Ok(DumpSession {
             copy_domain: request.copy_domain,
+            cut: None,
             framing: Framing {
                 server_id,
                 timestamp,
@@ -98,6 +114,25 @@ impl DumpSession {
             next_table_id: 1,
             chunk: None,
         })
+    }
+
+    /// Checks that the master is still idle: every unit of the copy is read
+    /// at the binlog position of the first one, `file`:`pos` (the end of the
+    /// binlog when the dump thread is caught up).  This version sends all
+    /// units at one cut, which is exact only when nothing commits during the
+    /// copy; a moved binlog ends the dump rather than risk a lost update.
+    pub fn check_cut(&mut self, file: &str, pos: u64) -> Result<(), DumpError> {
+        match &self.cut {
+            None => {
+                self.cut = Some((file.to_owned(), pos));
+                Ok(())
+            }
+            Some((f, p)) if f == file && *p == pos => Ok(()),
+            Some((f, p)) => Err(DumpError::MasterNotIdle {
+                from: format!("{f}:{p}"),
+                to: format!("{file}:{pos}"),
+            }),
+        }
     }
 
     /// Whether events carry a CRC32 (the binlog's `binlog_checksum`).
@@ -413,6 +448,16 @@ mod tests {
         assert_eq!(s.progress().rows_copied, 3);
         // Five groups, sequence numbers 1..=5 in the copy domain.
         assert_eq!(s.next_seq_no, 6);
+    }
+
+    #[test]
+    fn a_moving_binlog_stops_the_copy() {
+        let mut s = session(2);
+        assert_eq!(s.check_cut("bin.000001", 400), Ok(()));
+        assert_eq!(s.check_cut("bin.000001", 400), Ok(()));
+        let err = s.check_cut("bin.000001", 700).unwrap_err();
+        assert!(err.to_string().contains("bin.000001:400 to bin.000001:700"));
+        assert!(s.check_cut("bin.000002", 400).is_err());
     }
 
     #[test]
