@@ -42,8 +42,16 @@
 bool is_network_error(uint errorno);
 
 
+/*
+  The provisioning state of the connection applying 'rgi', or NULL.
+  Events applied outside a replication connection (the BINLOG statement
+  that mariadb-binlog output replays) have a relay log info without a
+  Master_info.
+*/
 static Rpl_provision_replica *provision_of(rpl_group_info *rgi)
 {
+  if (!rgi || !rgi->rli || !rgi->rli->mi)
+    return NULL;
   return rgi->rli->mi->provision;
 }
 

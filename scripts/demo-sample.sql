@@ -38,5 +38,5 @@ INSERT INTO orders (customer_id, total, notes)
 CREATE DATABASE warehouse CHARACTER SET latin1;
 CREATE TABLE warehouse.stock (sku VARCHAR(20), bin INT, qty INT NOT NULL,
   PRIMARY KEY (sku, bin)) ENGINE=InnoDB;
-INSERT INTO warehouse.stock SELECT CONCAT('SKU-', 1 + seq % 500), seq % 10, seq % 100
+INSERT INTO warehouse.stock SELECT CONCAT('SKU-', 1 + seq % 500), seq DIV 500, seq % 100
   FROM seq WHERE seq <= 5000;

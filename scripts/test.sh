@@ -1,6 +1,7 @@
 #!/bin/bash
-# The test command: Rust checks, the server build, then mysql-test-run on
-# our suite and on MariaDB's own suites that the patches touch.  Fails when
+# The test command: Rust checks, the server build, a replica against an
+# unpatched master, then mysql-test-run on our suite and on MariaDB's own
+# suites that the patches touch.  Fails when
 # any test fails, unless the failure is listed in
 # mysql-test/known-failures.txt (tests that fail on the unpatched server
 # here, with the reason).
@@ -25,6 +26,9 @@ log "the Rust core is linked into mariadbd"
 # (grep without -q: it must read all of nm's output, or pipefail trips)
 nm -C "$LDFM_BUILD/sql/mariadbd" | grep 'provision::check_load_from_master' >/dev/null \
   || die "mariadbd does not contain the Rust core (provision::check_load_from_master)"
+
+log "an unpatched master is refused (Debian's own mariadbd as the master)"
+"$REPO_DIR/scripts/test-unpatched-master.sh"
 
 MTR=$LDFM_BUILD/mysql-test/mtr
 VARDIR=${LDFM_VARDIR:-$LDFM_BUILD/mysql-test/var}
