@@ -56,10 +56,46 @@ static Rpl_provision_replica *provision_of(rpl_group_info *rgi)
 }
 
 
+/*
+  Report a failed query of the provisioning handshake: a network error is
+  reported here and means "reconnect" (2); anything else is fatal (1), with
+  the message in errbuf for the caller's report.
+*/
+static int query_failed(Master_info *mi, MYSQL *mysql, const char *what,
+                        char *errbuf, size_t errbuf_size)
+{
+  uint err= mysql_errno(mysql);
+  if (is_network_error(err))
+  {
+    mi->report(ERROR_LEVEL, err, NULL, "LOAD DATA FROM MASTER: %s failed: %s",
+               what, mysql_error(mysql));
+    return 2;
+  }
+  my_snprintf(errbuf, errbuf_size, "LOAD DATA FROM MASTER: %s failed: %s",
+              what, mysql_error(mysql));
+  return 1;
+}
+
+
 int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
                              char *errbuf, size_t errbuf_size)
 {
   Rpl_provision_replica *state= mi->provision;
+  /*
+    A reconnect in the middle of the copy cannot resume it: the master
+    would start a new copy at a new position, while the relay log holds a
+    part of the old one (and the IO thread's reconnect logic would skip
+    events of the new stream as if they were the old one's).
+  */
+  if (state->requested)
+  {
+    my_snprintf(errbuf, errbuf_size,
+                "LOAD DATA FROM MASTER: the connection to the master was lost "
+                "during the copy, which cannot be resumed; drop the copied "
+                "databases and run LOAD DATA FROM MASTER again");
+    return 1;
+  }
+  state->requested= true;
   std::string probe= "SELECT @@GLOBAL.";
   probe+= std::string(provision::support_probe_variable());
 
@@ -69,14 +105,8 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
   */
   if (mysql_real_query(mysql, probe.c_str(), (ulong) probe.length()))
   {
-    uint err= mysql_errno(mysql);
-    if (is_network_error(err))
-    {
-      mi->report(ERROR_LEVEL, err, NULL,
-                 "LOAD DATA FROM MASTER: probing the master failed: %s",
-                 mysql_error(mysql));
-      return 2;
-    }
+    if (is_network_error(mysql_errno(mysql)))
+      return query_failed(mi, mysql, "probing the master", errbuf, errbuf_size);
     my_snprintf(errbuf, errbuf_size,
                 "LOAD DATA FROM MASTER: the master does not support "
                 "provisioning ('%s' failed: %s); it must run a server built "
@@ -88,20 +118,8 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
 
   std::string query= "SET @slave_provision='" + state->request + "'";
   if (mysql_real_query(mysql, query.c_str(), (ulong) query.length()))
-  {
-    uint err= mysql_errno(mysql);
-    if (is_network_error(err))
-    {
-      mi->report(ERROR_LEVEL, err, NULL,
-                 "LOAD DATA FROM MASTER: setting @slave_provision failed: %s",
-                 mysql_error(mysql));
-      return 2;
-    }
-    my_snprintf(errbuf, errbuf_size,
-                "LOAD DATA FROM MASTER: setting @slave_provision failed: %s",
-                mysql_error(mysql));
-    return 1;
-  }
+    return query_failed(mi, mysql, "setting @slave_provision", errbuf,
+                        errbuf_size);
   return 0;
 }
 

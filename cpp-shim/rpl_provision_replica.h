@@ -29,14 +29,19 @@ class Rpl_provision_replica
 {
 public:
   Rpl_provision_replica(uint32 domain, std::string &&req)
-    : copy_domain(domain), request(std::move(req)), in_copy_group(false),
-      binlog_suppressed(false), end_queued(false), done(false)
+    : copy_domain(domain), request(std::move(req)), requested(false),
+      in_copy_group(false), binlog_suppressed(false), end_queued(false),
+      done(false)
   {}
 
   /** GTID domain of the copy groups; never recorded anywhere. */
   const uint32 copy_domain;
   /** The value of @slave_provision the IO thread sends. */
   const std::string request;
+
+  /* IO thread only: the dump was requested once (a second request would be
+     a reconnect in the middle of the copy) */
+  bool requested;
 
   /* SQL thread only */
   bool in_copy_group;

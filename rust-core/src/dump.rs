@@ -337,17 +337,8 @@ impl DumpSession {
             return Err(DumpError::Protocol("end marker before the copy is done"));
         }
         let pos = GtidPos::parse(master_pos)?;
-        let gtids: Vec<encode::Gtid> = pos
-            .gtids()
-            .iter()
-            .map(|g| encode::Gtid {
-                domain_id: g.domain_id,
-                server_id: g.server_id,
-                seq_no: g.seq_no,
-            })
-            .collect();
         let list = GtidListEvent {
-            gtids: &gtids,
+            gtids: pos.gtids(),
             flags: GTID_LIST_FLAG_PROVISION_DONE,
         };
         let event = encode::gtid_list_event(&self.framing, log_pos, 0, &list)?;

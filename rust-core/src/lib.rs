@@ -12,6 +12,8 @@
 //!   before it changes anything.
 //! - [`ddl`]: the CREATE statements a dump sends.
 //! - [`dump`]: one provisioning dump on the master (plan + encoding).
+//! - [`filter`]: what a provisioning replica's SQL thread does with the
+//!   master's row operations, given the key ranges copied so far.
 //! - [`gtid`]: GTIDs and positions in the server's text form.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
@@ -25,6 +27,7 @@
 pub mod ddl;
 pub mod dump;
 pub mod encode;
+pub mod filter;
 pub mod gtid;
 pub mod preflight;
 pub mod protocol;

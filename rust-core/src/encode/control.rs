@@ -41,16 +41,7 @@ const GTID_LIST_COUNT_MASK: u32 = (1 << 28) - 1;
 /// (`GTID_HEADER_LEN`).
 const GTID_BODY_MIN: usize = 19;
 
-/// A MariaDB GTID, `domain_id-server_id-seq_no`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Gtid {
-    /// Replication domain.
-    pub domain_id: u32,
-    /// Server that originated the transaction.
-    pub server_id: u32,
-    /// Sequence number within the domain.
-    pub seq_no: u64,
-}
+pub use crate::gtid::Gtid;
 
 /// The body of a GTID event; its server id is the header's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
