@@ -184,9 +184,24 @@ static bool provision_connection(THD *thd, Master_info *mi,
     std::string(provision::replica_request(rname)));
   bool failed= true;
 
+  /*
+    Two LOAD DATA FROM MASTER on one connection: both may pass the checks
+    before either starts the threads; only one may own the connection.
+  */
+  mysql_mutex_lock(&LOCK_active_mi);
+  if (mi->provision)
+  {
+    mysql_mutex_unlock(&LOCK_active_mi);
+    my_error(ER_PROVISION_THREADS_RUNNING, MYF(0),
+             std::string(name->str, name->length).c_str());
+    delete state;
+    return true;
+  }
+  mi->provision= state;
+  mysql_mutex_unlock(&LOCK_active_mi);
+
   if (rpl_load_gtid_slave_state(thd))
     goto end;
-  mi->provision= state;
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
                         (int) name->length, name->str);
   if (start_slave(thd, mi, false))
@@ -211,7 +226,9 @@ static bool provision_connection(THD *thd, Master_info *mi,
   failed= false;
 
 end:
+  mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;
+  mysql_mutex_unlock(&LOCK_active_mi);
   delete state;
   return failed;
 }
