@@ -46,6 +46,7 @@
 #include "sql_repl.h"
 #include "semisync_master.h"
 #include "rpl_provision.h"
+#include "rpl_provision_catalog.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -76,49 +77,13 @@ static void set_error(char *errbuf, size_t errbuf_size, const std::string &msg)
 }
 
 
-/* The names of the databases in the data directory, decoded. */
-static bool list_databases(THD *thd, Dynamic_array<LEX_CSTRING*> *dbs)
-{
-  MY_DIR *dirp;
-  Discovered_table_list tl(thd, dbs, &null_clex_str);
-  if (!(dirp= my_dir(mysql_data_home, MYF(MY_THREAD_SPECIFIC | MY_WANT_STAT))))
-    return true;
-  for (size_t i= 0; i < dirp->number_of_files; i++)
-  {
-    FILEINFO *file= dirp->dir_entry + i;
-    if (!MY_S_ISDIR(file->mystat->st_mode) ||
-        db_name_is_in_ignore_db_dirs_list(file->name) ||
-        file->name[0] == '.' || file->name[0] == '#')
-      continue;
-    if (tl.add_file(file->name))
-    {
-      my_dirend(dirp);
-      return true;
-    }
-  }
-  my_dirend(dirp);
-  tl.sort();
-  return false;
-}
-
-
 /* The base tables of 'db' (no views, no sequences), sorted by name. */
 static bool list_base_tables(THD *thd, LEX_CSTRING *db,
                              rust::Vec<rust::String> *out)
 {
-  char path[FN_REFLEN + 1];
-  MY_DIR *dirp;
   Dynamic_array<LEX_CSTRING*> names(PSI_INSTRUMENT_MEM);
-  Discovered_table_list tl(thd, &names, &null_clex_str);
-
-  build_table_filename(path, sizeof(path) - 1, db->str, "", "", 0);
-  if (!(dirp= my_dir(path, MYF(MY_THREAD_SPECIFIC))))
+  if (rpl_provision_list_tables(thd, db, &names) != RPL_PROVISION_LIST_OK)
     return true;
-  int err= ha_discover_table_names(thd, db, dirp, &tl, false);
-  my_dirend(dirp);
-  if (err)
-    return true;
-  tl.sort();
   for (size_t i= 0; i < names.elements(); i++)
   {
     LEX_CSTRING *name= names.at(i);
@@ -136,7 +101,7 @@ static bool list_base_tables(THD *thd, LEX_CSTRING *db,
 static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 {
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
-  if (list_databases(thd, &dbs))
+  if (rpl_provision_list_databases(thd, &dbs))
     return true;
   for (size_t i= 0; i < dbs.elements(); i++)
   {

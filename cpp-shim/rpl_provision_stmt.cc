@@ -34,10 +34,9 @@
 #include "rpl_mi.h"
 #include "slave.h"
 #include "sql_repl.h"
-#include "sql_table.h"                  // build_table_filename
-#include "handler.h"
 #include "rpl_gtid.h"
 #include "rpl_provision_replica.h"
+#include "rpl_provision_catalog.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -68,34 +67,21 @@ static void read_connection_state(Master_info *mi,
 */
 static bool list_first_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
 {
-  MY_DIR *dirp;
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
-  Discovered_table_list db_list(thd, &dbs, &null_clex_str);
-  if (!(dirp= my_dir(mysql_data_home, MYF(MY_THREAD_SPECIFIC | MY_WANT_STAT))))
+  if (rpl_provision_list_databases(thd, &dbs))
     return true;
-  for (size_t i= 0; i < dirp->number_of_files; i++)
-  {
-    FILEINFO *file= dirp->dir_entry + i;
-    if (MY_S_ISDIR(file->mystat->st_mode) &&
-        !db_name_is_in_ignore_db_dirs_list(file->name) &&
-        file->name[0] != '.' && file->name[0] != '#')
-      db_list.add_file(file->name);
-  }
-  my_dirend(dirp);
-
   for (size_t i= 0; i < dbs.elements(); i++)
   {
     LEX_CSTRING *db= dbs.at(i);
-    char path[FN_REFLEN + 1];
     Dynamic_array<LEX_CSTRING*> tables(PSI_INSTRUMENT_MEM);
-    Discovered_table_list tl(thd, &tables, &null_clex_str);
-    build_table_filename(path, sizeof(path) - 1, db->str, "", "", 0);
-    if (!(dirp= my_dir(path, MYF(MY_THREAD_SPECIFIC))))
-      continue;
-    int err= ha_discover_table_names(thd, db, dirp, &tl, false);
-    my_dirend(dirp);
-    if (err)
+    switch (rpl_provision_list_tables(thd, db, &tables)) {
+    case RPL_PROVISION_LIST_NO_DIR:
+      continue;                                 /* dropped meanwhile */
+    case RPL_PROVISION_LIST_ERROR:
       return true;
+    case RPL_PROVISION_LIST_OK:
+      break;
+    }
     provision::DatabaseSummary summary;
     summary.name= rust::String::lossy(db->str, db->length);
     if (tables.elements())

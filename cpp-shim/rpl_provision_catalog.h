@@ -1,0 +1,42 @@
+/* Copyright (c) 2026, the LOAD DATA FROM MASTER authors.
+
+   This program is free software; you can redistribute it and/or modify
+   it under the terms of the GNU General Public License as published by
+   the Free Software Foundation; version 2 of the License.
+
+   This program is distributed in the hope that it will be useful,
+   but WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+   GNU General Public License for more details.
+
+   You should have received a copy of the GNU General Public License
+   along with this program; if not, write to the Free Software
+   Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1335  USA */
+
+#ifndef RPL_PROVISION_CATALOG_INCLUDED
+#define RPL_PROVISION_CATALOG_INCLUDED
+
+/*
+  What a server holds, as LOAD DATA FROM MASTER sees it: the master plans
+  its copy from it, the replica checks that it is empty.  Private to the
+  shim.  Names are decoded from their file names and allocated on the
+  THD's mem_root; both lists are sorted.
+*/
+
+/** The databases of the data directory. @retval true error */
+bool rpl_provision_list_databases(THD *thd, Dynamic_array<LEX_CSTRING*> *dbs);
+
+/** Results of rpl_provision_list_tables(). */
+enum rpl_provision_list_result
+{
+  RPL_PROVISION_LIST_OK= 0,
+  RPL_PROVISION_LIST_NO_DIR,       /* the database directory is gone */
+  RPL_PROVISION_LIST_ERROR         /* discovery failed */
+};
+
+/** The tables (and views, sequences) of database 'db'. */
+rpl_provision_list_result
+rpl_provision_list_tables(THD *thd, LEX_CSTRING *db,
+                          Dynamic_array<LEX_CSTRING*> *tables);
+
+#endif /* RPL_PROVISION_CATALOG_INCLUDED */
