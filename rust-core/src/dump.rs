@@ -10,8 +10,8 @@
 use crate::ddl::{self, DdlError};
 use crate::encode::{
     self, CharsetIds, Column, DdlGroup, EncodeError, Framing, GtidListEvent, LogPos, QueryEvent,
-    QueryStatusVars, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F, STD_CATALOG,
-    TM_BIT_LEN_EXACT_F,
+    QueryStatusVars, RowBuilder, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F,
+    STD_CATALOG, TM_BIT_LEN_EXACT_F,
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
@@ -73,7 +73,7 @@ pub struct QueryContext {
 struct Chunk {
     table: TableMap,
     rows: Vec<RowImage>,
-    row: Vec<Option<Vec<u8>>>,
+    row: RowBuilder,
 }
 
 /// A provisioning dump in progress.
@@ -253,10 +253,11 @@ impl DumpSession {
             columns,
         };
         self.next_table_id += 1;
+        let row = RowBuilder::new(table.columns.len());
         self.chunk = Some(Chunk {
             table,
             rows: Vec::new(),
-            row: Vec::new(),
+            row,
         });
         Ok(())
     }
@@ -270,19 +271,27 @@ impl DumpSession {
     /// Adds the next column value of the current row (`None`: NULL), as
     /// `Field::pack()` wrote it.
     pub fn add_value(&mut self, value: Option<&[u8]>) -> Result<(), DumpError> {
-        self.chunk_mut()?.row.push(value.map(<[u8]>::to_vec));
-        Ok(())
+        if self.chunk_mut()?.row.push(value) {
+            Ok(())
+        } else {
+            Err(DumpError::Protocol("row width differs from the table's"))
+        }
     }
 
     /// Ends the current row.
     pub fn end_row(&mut self) -> Result<(), DumpError> {
         let chunk = self.chunk_mut()?;
-        if chunk.row.len() != chunk.table.columns.len() {
-            return Err(DumpError::Protocol("row width differs from the table's"));
+        let next = RowBuilder::new(chunk.table.columns.len());
+        match std::mem::replace(&mut chunk.row, next).finish() {
+            Ok(row) => {
+                chunk.rows.push(row);
+                Ok(())
+            }
+            Err(partial) => {
+                chunk.row = partial;
+                Err(DumpError::Protocol("row width differs from the table's"))
+            }
         }
-        let row = std::mem::take(&mut chunk.row);
-        chunk.rows.push(RowImage::new(&row));
-        Ok(())
     }
 
     /// Encodes the collected chunk (nothing when it has no rows), moves the
@@ -476,5 +485,10 @@ mod tests {
         s.begin_chunk(vec![int_column(), int_column()]).unwrap();
         s.add_value(Some(&[1, 0, 0, 0])).unwrap();
         assert!(s.end_row().is_err(), "row narrower than the table");
+        s.add_value(None).unwrap();
+        s.end_row().unwrap();
+        s.add_value(None).unwrap();
+        s.add_value(None).unwrap();
+        assert!(s.add_value(None).is_err(), "row wider than the table");
     }
 }

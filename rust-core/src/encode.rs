@@ -45,8 +45,9 @@ pub use frame::{
 pub use group::{ddl_group, row_group, DdlGroup, RowGroup};
 pub use query::{query_event, CharsetIds, QueryEvent, QueryStatusVars, STD_CATALOG};
 pub use rows::{
-    table_map_event, write_rows_event, Column, RowImage, TableMap, WriteRows, COMPLETE_ROWS_F,
-    MAX_TABLE_ID, NO_FOREIGN_KEY_CHECKS_F, RELAXED_UNIQUE_CHECKS_F, STMT_END_F, TM_BIT_LEN_EXACT_F,
+    table_map_event, write_rows_event, Column, RowBuilder, RowImage, TableMap, WriteRows,
+    COMPLETE_ROWS_F, MAX_TABLE_ID, NO_FOREIGN_KEY_CHECKS_F, RELAXED_UNIQUE_CHECKS_F, STMT_END_F,
+    TM_BIT_LEN_EXACT_F,
 };
 pub use wire::put_packed_int;
 

@@ -132,20 +132,14 @@ impl RowImage {
     /// `None` for NULL, else the bytes `Field::pack()` wrote for the value
     /// (taken as they are).
     pub fn new<V: AsRef<[u8]>>(values: &[Option<V>]) -> Self {
-        let null_len = bitmap_len(values.len());
         let data_len: usize = values.iter().flatten().map(|v| v.as_ref().len()).sum();
-        let mut bytes = vec![0xFF; null_len];
-        bytes.reserve(data_len);
-        for (i, value) in values.iter().enumerate() {
-            if let Some(value) = value {
-                bytes[i / 8] &= !(1 << (i % 8));
-                bytes.extend_from_slice(value.as_ref());
-            }
+        let mut row = RowBuilder::new(values.len());
+        row.bytes.reserve(data_len);
+        for value in values {
+            row.push(value.as_ref().map(AsRef::as_ref));
         }
-        RowImage {
-            columns: values.len(),
-            bytes,
-        }
+        row.finish()
+            .expect("a builder sized for the values takes all of them")
     }
 
     /// Number of columns (values) of the row.
@@ -156,6 +150,54 @@ impl RowImage {
     /// The row image as it goes into a rows event.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
+    }
+}
+
+/// A [`RowImage`] built one value at a time: the NULL bitmap is sized for
+/// the row's columns up front, so each value is copied once, straight into
+/// the image.
+#[derive(Clone, Debug)]
+pub struct RowBuilder {
+    columns: usize,
+    pushed: usize,
+    bytes: Vec<u8>,
+}
+
+impl RowBuilder {
+    /// A row of `columns` present columns, all still NULL in the bitmap.
+    pub fn new(columns: usize) -> Self {
+        RowBuilder {
+            columns,
+            pushed: 0,
+            bytes: vec![0xFF; bitmap_len(columns)],
+        }
+    }
+
+    /// Appends the next value (`None`: NULL); false, and nothing appended,
+    /// when the row already has all its columns.
+    pub fn push(&mut self, value: Option<&[u8]>) -> bool {
+        if self.pushed == self.columns {
+            return false;
+        }
+        if let Some(value) = value {
+            let i = self.pushed;
+            self.bytes[i / 8] &= !(1 << (i % 8));
+            self.bytes.extend_from_slice(value);
+        }
+        self.pushed += 1;
+        true
+    }
+
+    /// The finished row; back the builder (to finish pushing) when fewer
+    /// values than columns were pushed.
+    pub fn finish(self) -> Result<RowImage, RowBuilder> {
+        if self.pushed != self.columns {
+            return Err(self);
+        }
+        Ok(RowImage {
+            columns: self.columns,
+            bytes: self.bytes,
+        })
     }
 }
 
@@ -227,6 +269,19 @@ pub(crate) fn write_rows_overhead(framing: &Framing, width: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn row_builder_matches_row_image_and_keeps_its_width() {
+        let values = [Some(&[1u8, 2][..]), None, Some(&[3u8][..])];
+        let mut b = RowBuilder::new(3);
+        assert!(b.push(values[0]));
+        let b = b.finish().expect_err("two values missing");
+        let mut b = b;
+        assert!(b.push(values[1]));
+        assert!(b.push(values[2]));
+        assert!(!b.push(Some(&[9])), "a fourth value is refused");
+        assert_eq!(b.finish().unwrap(), RowImage::new(&values));
+    }
+
     use super::*;
 
     const FRAMING: Framing = Framing {
