@@ -114,10 +114,6 @@ mod ffi {
         fn check_cut(self: &mut DumpSession, file: &str, pos: u64) -> bool;
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
         fn next_unit(self: &DumpSession) -> UnitInfo;
-        /// Rows copied so far and tables done / in all, for progress.
-        fn rows_copied(self: &DumpSession) -> u64;
-        fn tables_done(self: &DumpSession) -> u64;
-        fn tables_total(self: &DumpSession) -> u64;
         /// Encoders: the events to send, back to back; empty and
         /// `refusal()` set on error.
         fn encode_create_database(
@@ -240,24 +236,6 @@ impl DumpSession {
             Unit::Finished => {}
         }
         info
-    }
-
-    fn rows_copied(&self) -> u64 {
-        self.session
-            .as_ref()
-            .map_or(0, |s| s.progress().rows_copied)
-    }
-
-    fn tables_done(&self) -> u64 {
-        self.session
-            .as_ref()
-            .map_or(0, |s| s.progress().tables_done)
-    }
-
-    fn tables_total(&self) -> u64 {
-        self.session
-            .as_ref()
-            .map_or(0, |s| s.progress().tables_total)
     }
 
     fn encode_create_database(
@@ -478,8 +456,9 @@ mod tests {
         d.add_null();
         d.end_row();
         assert!(!d.finish_chunk(4, &[0, 0, 0, 0, 0], true).is_empty());
-        assert_eq!(d.rows_copied(), 1);
-        assert_eq!(d.tables_done(), 1);
+        let progress = d.session.as_ref().unwrap().progress();
+        assert_eq!(progress.rows_copied, 1);
+        assert_eq!(progress.tables_done, 1);
         assert_eq!(d.next_unit().kind, ffi::UnitKind::End);
         assert!(!d.encode_end(4, "0-1-3").is_empty());
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
