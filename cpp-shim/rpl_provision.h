@@ -26,6 +26,7 @@
 
 #include "my_global.h"
 #include "rpl_constants.h"              // enum_binlog_checksum_alg
+#include "m_string.h"                   // LEX_CSTRING
 
 class THD;
 class String;
@@ -33,6 +34,7 @@ class Master_info;
 class Relay_log_info;
 struct rpl_group_info;
 struct rpl_gtid;
+class Rows_log_event;
 typedef struct st_mysql MYSQL;
 
 /* Master side state of one provisioning dump (rpl_provision_dump.cc). */
@@ -78,26 +80,29 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
 /** Frees the dump state (NULL is fine).  Called when the dump ends. */
 void rpl_provision_dump_end(Rpl_provision_dump *dump);
 
-/** Results of rpl_provision_dump_idle(). */
+/** Results of rpl_provision_dump_at(). */
 enum rpl_provision_dump_result
 {
   RPL_PROVISION_DUMP_ERROR= -1,   /* errbuf says why; stop the dump */
-  RPL_PROVISION_DUMP_SENT= 1,     /* sent a unit: look for new events */
-  RPL_PROVISION_DUMP_DONE= 2      /* sent the end marker: end the dump */
+  RPL_PROVISION_DUMP_SENT= 1,     /* sent a unit (or must retry): look again */
+  RPL_PROVISION_DUMP_DONE= 2,     /* sent the end marker: end the dump */
+  RPL_PROVISION_DUMP_READ= 3      /* send the binlog up to *end_pos first */
 };
 
 /**
-  Called by get_binlog_end_pos() when the dump thread has sent everything
-  up to end_pos of the active binlog file and would wait for new events:
-  sends the next unit of the copy, positioned at end_pos.
+  Called by get_binlog_end_pos() when the dump thread stands at log_pos of
+  the active binlog file, an event group boundary, with the file written
+  up to *end_pos: sends the next unit of the copy there, or asks for the
+  binlog up to a lower *end_pos first (the binlog position of the next
+  chunk's snapshot).
 
   Runs in the dump thread with no mutex held (never inside
   wait_new_events(): committers need LOCK_binlog_end_pos).
 */
-int rpl_provision_dump_idle(Rpl_provision_dump *dump, THD *thd,
-                            enum enum_binlog_checksum_alg checksum_alg,
-                            const char *log_file_name, my_off_t end_pos,
-                            char *errbuf, size_t errbuf_size);
+int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
+                          enum enum_binlog_checksum_alg checksum_alg,
+                          const char *log_file_name, my_off_t log_pos,
+                          my_off_t *end_pos, char *errbuf, size_t errbuf_size);
 
 
 /* ---------------------------------------------------------------------
@@ -134,6 +139,61 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
 /** Whether the current group is a copy group: its rows are applied as
     REPLACE (idempotent), as chunks overwrite (DESIGN I3). */
 bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
+
+/**
+  Called by check_table_map(): whether the master's changes to a table are
+  skipped because its copy has not started (its chunks, read later, will
+  hold them).  Never in a copy group.
+*/
+bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
+                                     const LEX_CSTRING *db,
+                                     const LEX_CSTRING *table);
+
+/**
+  Called by Query_log_event::do_apply_event(): a statement of the master's
+  other than transaction control stops provisioning (it cannot be
+  filtered by copied range).
+  @retval 0  apply it
+  @retval 1  refused, reported with rli->report()
+*/
+int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
+                            uint32 length);
+
+/**
+  Called by Annotate_rows_log_event::do_apply_event(): in a copy group, the
+  note that the group completes a table.
+  @retval 0  ok
+  @retval 1  out-of-order copy stream, reported with rli->report()
+*/
+int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
+                               uint32 length);
+
+/**
+  Called by Rows_log_event::do_apply_event(): whether the row hooks below
+  run for its rows (the connection is provisioning).
+*/
+bool rpl_provision_sql_rows(rpl_group_info *rgi);
+
+/**
+  Before a row of a Rows event is executed: decides, from the table's
+  copied key range, how a row change of the master's is applied and sets
+  the event's execution mode for it (DESIGN I2).  Sets *skip when the row
+  is done with (a missing row beyond the copied range, or a row moved in
+  from there, inserted here): the event then goes on after it.
+  @return 0, or a handler error with the message raised
+*/
+int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
+                                bool *skip);
+
+/**
+  After a row of a Rows event was executed with result 'error': in a copy
+  group, extends the table's copied range to the row; otherwise turns a
+  failure inside the range into a divergence error naming the table and
+  key.
+  @return the row's result
+*/
+int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
+                              int error);
 
 /**
   Called by Gtid_list_log_event::do_apply_event().  On the end marker:

@@ -69,3 +69,56 @@ rpl_provision_list_tables(THD *thd, LEX_CSTRING *db,
   tl.sort();
   return RPL_PROVISION_LIST_OK;
 }
+
+
+/* A key part that indexes a prefix of its column (KEY(b(10))). */
+static bool is_prefix_part(const KEY_PART_INFO *part)
+{
+  return part->length != part->field->key_length();
+}
+
+
+/*
+  Whether rows can be copied and filtered in the order of 'key': unique,
+  without nullable parts, and without prefix parts (a prefix key orders
+  rows by the prefix only, which no key image of whole values can
+  reproduce: the filter would compare in another order than the copy
+  advances in).
+*/
+static bool is_copy_key(const KEY *key)
+{
+  if ((key->flags & (HA_NOSAME | HA_NULL_PART_KEY)) != HA_NOSAME)
+    return false;
+  for (uint i= 0; i < key->user_defined_key_parts; i++)
+    if (is_prefix_part(key->key_part + i))
+      return false;
+  return true;
+}
+
+
+uint rpl_provision_copy_key(TABLE *table)
+{
+  uint pk= table->s->primary_key;
+  if (pk != MAX_KEY && is_copy_key(table->key_info + pk))
+    return pk;
+  for (uint k= 0; k < table->s->keys; k++)
+    if (is_copy_key(table->key_info + k))
+      return k;
+  return MAX_KEY;
+}
+
+
+void rpl_provision_key_image(TABLE *table, uint key_nr, std::string *out)
+{
+  if (key_nr == MAX_KEY)
+    return;
+  KEY *key= table->key_info + key_nr;
+  for (uint i= 0; i < key->user_defined_key_parts; i++)
+  {
+    Field *field= key->key_part[i].field;
+    size_t start= out->size();
+    uint length= field->sort_length();
+    out->resize(start + length);
+    field->sort_string((uchar*) &(*out)[start], length);
+  }
+}

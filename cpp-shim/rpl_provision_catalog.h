@@ -23,6 +23,8 @@
   THD's mem_root; both lists are sorted.
 */
 
+#include <string>
+
 /** The databases of the data directory. @retval true error */
 bool rpl_provision_list_databases(THD *thd, Dynamic_array<LEX_CSTRING*> *dbs);
 
@@ -38,5 +40,19 @@ enum rpl_provision_list_result
 rpl_provision_list_result
 rpl_provision_list_tables(THD *thd, LEX_CSTRING *db,
                           Dynamic_array<LEX_CSTRING*> *tables);
+
+/**
+  The index a table is copied in the order of, on both sides: the primary
+  key, else the first unique key without nullable or prefix parts, else
+  MAX_KEY (the table is then copied whole, in one chunk).
+*/
+uint rpl_provision_copy_key(TABLE *table);
+
+/**
+  Appends to 'out' the copy key of the row in table->record[0] as a
+  mem-comparable image (Field::sort_string(): byte order is the index's
+  order, collations included).  Nothing for a table without a copy key.
+*/
+void rpl_provision_key_image(TABLE *table, uint key_nr, std::string *out);
 
 #endif /* RPL_PROVISION_CATALOG_INCLUDED */

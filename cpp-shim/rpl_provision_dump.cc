@@ -17,13 +17,19 @@
   Master side of LOAD DATA FROM MASTER: the binlog dump thread's hooks.
 
   A provisioning replica sets @slave_provision on its connection.  The dump
-  thread then starts at the master's current GTID position and, whenever
-  it has sent everything up to the end of the binlog, asks the Rust
-  scheduler for the next unit (CREATE DATABASE, CREATE OR REPLACE TABLE,
-  a chunk of rows by primary key), reads it here through the handler API,
+  thread then starts at the master's current GTID position and, at every
+  event group boundary of the binlog it sends, asks the Rust scheduler for
+  the next unit (CREATE DATABASE, CREATE OR REPLACE TABLE, a chunk of rows
+  in the order of the copy key), reads it here through the handler API,
   lets Rust encode the event group and sends it at that position.  After
   the last unit it sends the end marker: a Gtid_list event flagged
   "provisioning done" carrying the master's GTID position at that point.
+
+  A chunk is read at an exact cut (DESIGN I1): from an InnoDB consistent
+  snapshot whose binlog position is the dump thread's, or, for other
+  engines, under a table read lock taken when the binlog position is the
+  dump thread's.  When the snapshot is ahead, the dump thread first sends
+  the binlog up to it; when behind, it tries again.
 
   Everything here runs in the dump thread's THD with no binlog mutex held.
 */
@@ -52,6 +58,10 @@
 #include <string>
 
 
+/* log.cc: the binlog position of the THD's consistent snapshot */
+void mysql_bin_log_commit_pos(THD *thd, ulonglong *out_pos,
+                              const char **out_file);
+
 /* @@provision_chunk_rows (sys_vars.cc): rows per chunk of a table */
 uint opt_provision_chunk_rows;
 
@@ -60,10 +70,20 @@ uint opt_provision_chunk_rows;
 class Rpl_provision_dump
 {
 public:
-  explicit Rpl_provision_dump(rust::Box<provision::DumpSession> &&s)
-    : session(std::move(s))
+  Rpl_provision_dump(THD *thd_arg, rust::Box<provision::DumpSession> &&s)
+    : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
+      snapshot_pos(0)
   {}
+  THD *thd;
   rust::Box<provision::DumpSession> session;
+  /**
+    A consistent snapshot for the next chunk is open in 'thd', at
+    snapshot_pos of snapshot_file, ahead of the dump thread: the binlog
+    is sent up to there first.
+  */
+  bool holding_snapshot;
+  std::string snapshot_file;
+  my_off_t snapshot_pos;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */
@@ -140,6 +160,19 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
     return 1;
   }
 
+  /* The replica filters the master's changes by row key: ROW, FULL. */
+  static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
+  ulong row_image= global_system_variables.binlog_row_image;
+  rust::String settings= provision::check_master_settings(
+    binlog_format_names[global_system_variables.binlog_format],
+    row_image < array_elements(row_image_names) ?
+      row_image_names[row_image] : "unknown");
+  if (!settings.empty())
+  {
+    set_error(errbuf, errbuf_size, std::string(settings));
+    return 1;
+  }
+
   rust::Box<provision::DumpSession> session=
     provision::dump_session_new(
       rust::Str(request.ptr(), request.length()),
@@ -153,7 +186,7 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
     return 1;
   }
 
-  Rpl_provision_dump *dump= new Rpl_provision_dump(std::move(session));
+  Rpl_provision_dump *dump= new Rpl_provision_dump(thd, std::move(session));
   if (load_catalog(thd, dump))
   {
     set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
@@ -175,15 +208,28 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
 }
 
 
+/* Ends the transaction of a snapshot that was not used. */
+static void drop_snapshot(Rpl_provision_dump *dump)
+{
+  THD *thd= dump->thd;
+  dump->holding_snapshot= false;
+  trans_rollback(thd);
+  thd->release_transactional_locks();
+}
+
+
 void rpl_provision_dump_end(Rpl_provision_dump *dump)
 {
+  if (dump && dump->holding_snapshot)
+    drop_snapshot(dump);
   delete dump;
 }
 
 
 /*
   Send the events in 'events' (whole events back to back, as Rust encodes
-  them), each in its own packet.
+  them), each in its own packet, and flush them: the next unit may wait
+  for a table lock, and the slave should not wait for this one meanwhile.
 */
 static bool send_events(THD *thd, Rpl_provision_dump *dump,
                         const rust::Vec<uint8_t> &events)
@@ -204,7 +250,7 @@ static bool send_events(THD *thd, Rpl_provision_dump *dump,
       return true;
     p+= len;
   }
-  return false;
+  return net_flush(&thd->net);
 }
 
 
@@ -238,14 +284,20 @@ static void end_table_access(THD *thd, TABLE *table)
 
 static bool open_for_read(THD *thd, const rust::String &db,
                           const rust::String &name, TABLE_LIST *tl,
-                          LEX_CSTRING *db_name, LEX_CSTRING *table_name)
+                          LEX_CSTRING *db_name, LEX_CSTRING *table_name,
+                          thr_lock_type lock_type= TL_READ)
 {
   db_name->str= thd->strmake(db.data(), db.size());
   db_name->length= db.size();
   table_name->str= thd->strmake(name.data(), name.size());
   table_name->length= name.size();
   thd->reset_for_next_command();
-  tl->init_one_table(db_name, table_name, NULL, TL_READ);
+  /*
+    A plain SELECT: InnoDB makes every other statement's read a locking
+    read of the newest rows, which would ignore the chunk's snapshot.
+  */
+  thd->lex->sql_command= SQLCOM_SELECT;
+  tl->init_one_table(db_name, table_name, NULL, lock_type);
   return open_and_lock_tables(thd, tl, FALSE, 0);
 }
 
@@ -337,33 +389,14 @@ static bool add_row(Rpl_provision_dump *dump, TABLE *table)
 
 
 /*
-  The index a table is copied in the order of: the primary key, else the
-  first unique key without nullable parts, else MAX_KEY (the table is then
-  read whole, in one chunk).
+  Reads the chunk 'unit' from 'table' (opened, and read at the exact cut
+  for 'end_pos'), ends the read and sends the chunk.
 */
-static uint copy_key(TABLE *table)
-{
-  if (table->s->primary_key != MAX_KEY)
-    return table->s->primary_key;
-  for (uint k= 0; k < table->s->keys; k++)
-  {
-    KEY *key= table->key_info + k;
-    if ((key->flags & (HA_NOSAME | HA_NULL_PART_KEY)) == HA_NOSAME)
-      return k;
-  }
-  return MAX_KEY;
-}
-
-
 static bool send_rows(THD *thd, Rpl_provision_dump *dump,
-                      const provision::UnitInfo &unit, my_off_t end_pos)
+                      const provision::UnitInfo &unit, TABLE *table,
+                      my_off_t end_pos)
 {
-  TABLE_LIST tl;
-  LEX_CSTRING db, name;
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
-    return true;
-  TABLE *table= tl.table;
-  uint key_nr= copy_key(table);
+  uint key_nr= rpl_provision_copy_key(table);
   KEY *key_info= key_nr == MAX_KEY ? NULL : table->key_info + key_nr;
   uint key_length= key_info ? key_info->key_length : 0;
   uchar *key_buf= (uchar*) thd->alloc(key_length + 1);
@@ -455,38 +488,193 @@ static bool send_end_marker(THD *thd, Rpl_provision_dump *dump,
   sql_print_information("LOAD DATA FROM MASTER: provisioning dump for slave "
                         "server %lu complete at GTID position '%s'",
                         (ulong) thd->variables.server_id, pos.c_ptr_safe());
-  return send_events(thd, dump, events) || net_flush(&thd->net);
+  return send_events(thd, dump, events);
 }
 
 
-int rpl_provision_dump_idle(Rpl_provision_dump *dump, THD *thd,
-                            enum enum_binlog_checksum_alg checksum_alg,
-                            const char *log_file_name, my_off_t end_pos,
-                            char *errbuf, size_t errbuf_size)
+/* What send_rows_at_cut() did. */
+enum chunk_result
 {
-  bool failed;
+  CHUNK_SENT,          /* the chunk is sent */
+  CHUNK_EVENTS_FIRST,  /* send the binlog up to *end_pos first */
+  CHUNK_WAIT,          /* the cut is not there yet: try again shortly */
+  CHUNK_FAILED         /* error, in thd's diagnostics area or errbuf */
+};
+
+
+static chunk_result act_on_cut(Rpl_provision_dump *dump,
+                               const provision::CutDecision &cut,
+                               const char *snap_file, my_off_t *end_pos,
+                               bool keep_snapshot)
+{
+  switch (cut.action) {
+  case provision::CutAction::Exact:
+    return CHUNK_SENT;
+  case provision::CutAction::SendEventsTo:
+    *end_pos= (my_off_t) cut.pos;
+    if (keep_snapshot)
+    {
+      dump->holding_snapshot= true;
+      dump->snapshot_file= base_name(snap_file);
+      dump->snapshot_pos= (my_off_t) cut.pos;
+    }
+    return CHUNK_EVENTS_FIRST;
+  case provision::CutAction::SendEventsFirst:
+    return CHUNK_EVENTS_FIRST;
+  default:
+    return CHUNK_WAIT;
+  }
+}
+
+
+/*
+  Sends the chunk 'unit' if it can be read at the exact cut of the dump
+  thread's position 'log_pos' in the active binlog file 'log_file', which
+  is written up to *end_pos.
+*/
+static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
+                                     const provision::UnitInfo &unit,
+                                     const char *log_file, my_off_t log_pos,
+                                     my_off_t *end_pos)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db, name;
+
+  if (dump->holding_snapshot)
+  {
+    if (dump->snapshot_file == base_name(log_file) &&
+        dump->snapshot_pos == log_pos)
+    {
+      /* The binlog is sent up to the snapshot: read the chunk from it. */
+      dump->holding_snapshot= false;
+      if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+      {
+        drop_snapshot(dump);
+        return CHUNK_FAILED;
+      }
+      return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
+                                                             CHUNK_SENT;
+    }
+    if (dump->snapshot_file == base_name(log_file) &&
+        dump->snapshot_pos > log_pos && dump->snapshot_pos <= *end_pos)
+    {
+      *end_pos= dump->snapshot_pos;
+      return CHUNK_EVENTS_FIRST;
+    }
+    drop_snapshot(dump);                        /* passed it: start over */
+    return CHUNK_WAIT;
+  }
+
+  /* Which engine: a transactional one is read from a snapshot. */
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+    return CHUNK_FAILED;
+  bool transactional= tl.table->file->has_transactions_and_rollback();
+
+  if (!transactional)
+  {
+    /*
+      Other engines change rows before they log the change: hold a read
+      lock that keeps writers out, and take the binlog position under it.
+    */
+    end_table_access(thd, NULL);
+    if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name,
+                      TL_READ_NO_INSERT))
+      return CHUNK_FAILED;
+    char file[FN_REFLEN];
+    my_off_t pos;
+    mysql_mutex_lock(&LOCK_commit_ordered);
+    strmake_buf(file, mysql_bin_log.last_commit_pos_file);
+    pos= mysql_bin_log.last_commit_pos_offset;
+    mysql_mutex_unlock(&LOCK_commit_ordered);
+    const char *snap= base_name(file);
+    provision::CutDecision cut= provision::judge_cut(
+      rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
+      rust::Str(snap), (uint64_t) pos);
+    chunk_result res= act_on_cut(dump, cut, snap, end_pos, false);
+    if (res != CHUNK_SENT)
+    {
+      end_table_access(thd, NULL);
+      return res;
+    }
+    return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
+                                                           CHUNK_SENT;
+  }
+
+  end_table_access(thd, NULL);
+  /*
+    A consistent snapshot; the binlog hton records the position of the
+    last transaction committed in it, under the same LOCK_commit_ordered
+    that the engines take their read views under.  The snapshot needs
+    REPEATABLE READ whatever the dump thread's default isolation is.
+  */
+  thd->tx_isolation= ISO_REPEATABLE_READ;
+  if (trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT))
+    return CHUNK_FAILED;
+  ulonglong pos= 0;
+  const char *file= NULL;
+  mysql_bin_log_commit_pos(thd, &pos, &file);
+  if (!file || !file[0])
+  {
+    drop_snapshot(dump);
+    my_error(ER_NO_BINARY_LOGGING, MYF(0));
+    return CHUNK_FAILED;
+  }
+  const char *snap= base_name(file);
+  provision::CutDecision cut= provision::judge_cut(
+    rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
+    rust::Str(snap), (uint64_t) pos);
+  chunk_result res= act_on_cut(dump, cut, snap, end_pos, true);
+  if (res == CHUNK_EVENTS_FIRST && dump->holding_snapshot)
+    return res;
+  if (res != CHUNK_SENT)
+  {
+    drop_snapshot(dump);
+    return res;
+  }
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+  {
+    drop_snapshot(dump);
+    return CHUNK_FAILED;
+  }
+  return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
+                                                         CHUNK_SENT;
+}
+
+
+int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
+                          enum enum_binlog_checksum_alg checksum_alg,
+                          const char *log_file_name, my_off_t log_pos,
+                          my_off_t *end_pos, char *errbuf, size_t errbuf_size)
+{
+  bool failed= false;
   errbuf[0]= '\0';
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
-  const char *base_name= log_file_name + dirname_length(log_file_name);
-  if (!dump->session->check_cut(rust::Str(base_name, strlen(base_name)),
-                                (uint64_t) end_pos))
-  {
-    set_error(errbuf, errbuf_size, std::string(dump->session->refusal()));
-    return RPL_PROVISION_DUMP_ERROR;
-  }
   provision::UnitInfo unit= dump->session->next_unit();
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:
-    failed= send_create_database(thd, dump, unit, end_pos);
+    failed= send_create_database(thd, dump, unit, log_pos);
     break;
   case provision::UnitKind::CreateTable:
-    failed= send_create_table(thd, dump, unit, end_pos);
+    failed= send_create_table(thd, dump, unit, log_pos);
     break;
   case provision::UnitKind::Rows:
-    failed= send_rows(thd, dump, unit, end_pos);
+    switch (send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,
+                             end_pos)) {
+    case CHUNK_SENT:
+      break;
+    case CHUNK_EVENTS_FIRST:
+      return RPL_PROVISION_DUMP_READ;
+    case CHUNK_WAIT:
+      /* A commit is between the binlog and the engine: a moment. */
+      my_sleep(1000);
+      return RPL_PROVISION_DUMP_SENT;
+    case CHUNK_FAILED:
+      failed= true;
+      break;
+    }
     break;
   case provision::UnitKind::End:
-    if (send_end_marker(thd, dump, log_file_name, end_pos))
+    if (send_end_marker(thd, dump, log_file_name, log_pos))
       failed= true;
     else
       return RPL_PROVISION_DUMP_DONE;

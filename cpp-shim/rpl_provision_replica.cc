@@ -18,7 +18,9 @@
 
   The IO thread asks the master for a provisioning dump and stops after
   queueing its end marker.  The SQL thread applies copy groups (GTIDs in
-  the connection's copy domain) unlogged and idempotently, and on the end
+  the connection's copy domain) unlogged and idempotently, keeping each
+  table's copied key range; it applies the master's own row changes as
+  the Rust filter decides from that range (DESIGN I2), and on the end
   marker records the master's position and stops.
 */
 
@@ -32,7 +34,9 @@
 #include "rpl_rli.h"
 #include "slave.h"
 #include "log_event.h"
+#include "key.h"
 #include "rpl_provision.h"
+#include "rpl_provision_catalog.h"
 #include "rpl_provision_replica.h"
 #include "mariadb-provision/src/lib.rs.h"
 
@@ -145,6 +149,7 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
     return;
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
+  state->filter->group_start(state->in_copy_group);
   if (state->in_copy_group)
   {
     /*
@@ -171,6 +176,309 @@ bool rpl_provision_sql_copy_group(rpl_group_info *rgi)
 {
   Rpl_provision_replica *state= provision_of(rgi);
   return state && state->in_copy_group;
+}
+
+
+static rust::Str str_of(const LEX_CSTRING &s)
+{
+  return rust::Str(s.str, s.length);
+}
+
+
+bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
+                                     const LEX_CSTRING *db,
+                                     const LEX_CSTRING *table)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  return state && !state->in_copy_group &&
+    state->filter->table_skipped(str_of(*db), str_of(*table));
+}
+
+
+int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
+                            uint32 length)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || state->in_copy_group)
+    return 0;
+  rust::String refusal= provision::statement_refusal(
+    rust::Slice<const uint8_t>((const uint8_t*) query, length));
+  if (refusal.empty())
+    return 0;
+  rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(), "%s",
+                   std::string(refusal).c_str());
+  return 1;
+}
+
+
+int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
+                               uint32 length)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || !state->in_copy_group)
+    return 0;
+  rust::String error= state->filter->copy_note(
+    rust::Slice<const uint8_t>((const uint8_t*) text, length));
+  if (error.empty())
+    return 0;
+  rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(), "%s",
+                   std::string(error).c_str());
+  return 1;
+}
+
+
+bool rpl_provision_sql_rows(rpl_group_info *rgi)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  return state && !state->done;
+}
+
+
+/*
+  The parts of a Rows_log_event the filter reads (it is a friend of the
+  class): the current row's images, unpacked without moving the event's
+  cursor, and its execution mode.
+*/
+class Rpl_provision_rows
+{
+public:
+  static TABLE *table(Rows_log_event *ev) { return ev->m_table; }
+
+  static provision::RowKind kind(Rows_log_event *ev)
+  {
+    switch (ev->get_general_type_code()) {
+    case UPDATE_ROWS_EVENT: return provision::RowKind::Update;
+    case DELETE_ROWS_EVENT: return provision::RowKind::Delete;
+    default:                return provision::RowKind::Insert;
+    }
+  }
+
+  /* Whether the event carries every column in each of its images. */
+  static bool full_images(Rows_log_event *ev)
+  {
+    return bitmap_is_set_all(&ev->m_cols) &&
+      (ev->get_general_type_code() != UPDATE_ROWS_EVENT ||
+       bitmap_is_set_all(&ev->m_cols_ai));
+  }
+
+  static void set_exec_mode(Rows_log_event *ev, ulong mode)
+  {
+    ev->slave_exec_mode= mode;
+  }
+
+  /* Key images of the current row (both images of an UPDATE). */
+  static int read_keys(Rows_log_event *ev, rpl_group_info *rgi, uint key_nr,
+                       Rpl_provision_replica *state)
+  {
+    TABLE *table= ev->m_table;
+    const uchar *row= ev->m_curr_row, *row_end= ev->m_curr_row_end;
+    state->before_key.clear();
+    state->after_key.clear();
+    state->before_tuple.clear();
+    int err= ev->unpack_current_row(rgi, &ev->m_cols);
+    if (!err)
+    {
+      rpl_provision_key_image(table, key_nr, &state->before_key);
+      state->before_record.assign(table->record[0],
+                                  table->record[0] + table->s->reclength);
+      if (key_nr != MAX_KEY)
+      {
+        KEY *key= table->key_info + key_nr;
+        state->before_tuple.resize(key->key_length);
+        key_copy(state->before_tuple.data(), table->record[0], key,
+                 key->key_length);
+      }
+      if (ev->get_general_type_code() == UPDATE_ROWS_EVENT)
+      {
+        ev->m_curr_row= ev->m_curr_row_end;
+        if (!(err= ev->unpack_current_row(rgi, &ev->m_cols_ai)))
+          rpl_provision_key_image(table, key_nr, &state->after_key);
+      }
+    }
+    state->row_end= ev->m_curr_row_end;
+    ev->m_curr_row= row;
+    ev->m_curr_row_end= row_end;
+    return err;
+  }
+
+  /* Skips the current row: the event goes on after its images. */
+  static void skip_row(Rows_log_event *ev, Rpl_provision_replica *state)
+  {
+    ev->m_curr_row_end= state->row_end;
+  }
+};
+
+
+/* The copy key of the row in 'record', as the server prints keys. */
+static std::string key_text(TABLE *table, uint key_nr, const uchar *record)
+{
+  if (key_nr == MAX_KEY)
+    return "(a table without a unique key: the whole row)";
+  char buf[MAX_KEY_LENGTH];
+  String text(buf, sizeof(buf), system_charset_info);
+  text.length(0);
+  std::vector<uchar> saved(table->record[0],
+                           table->record[0] + table->s->reclength);
+  memcpy(table->record[0], record, table->s->reclength);
+  key_unpack(&text, table, table->key_info + key_nr);
+  memcpy(table->record[0], saved.data(), table->s->reclength);
+  return std::string(text.ptr(), text.length());
+}
+
+
+static int provision_error(const std::string &msg, int error)
+{
+  my_printf_error(ER_PROVISION_FAILED, "%s", MYF(0), msg.c_str());
+  return error ? error : HA_ERR_GENERIC;
+}
+
+
+/*
+  Whether the replica has the row whose copy key read_keys() saved.
+  @return 0 and *found, or a handler error
+*/
+static int has_before_row(TABLE *table, uint key_nr,
+                          Rpl_provision_replica *state, bool *found)
+{
+  table->file->ha_index_or_rnd_end();
+  int err= table->file->ha_index_read_idx_map(table->record[1], key_nr,
+                                              state->before_tuple.data(),
+                                              HA_WHOLE_KEY, HA_READ_KEY_EXACT);
+  *found= !err;
+  return err == HA_ERR_KEY_NOT_FOUND || err == HA_ERR_END_OF_FILE ? 0 : err;
+}
+
+
+/* Raises the divergence error of a strict change that failed. */
+static int divergence(rpl_group_info *rgi, TABLE *table, uint key_nr,
+                      Rpl_provision_replica *state, bool missing, int error)
+{
+  const TABLE_SHARE *s= table->s;
+  std::string text= missing ?
+    key_text(table, key_nr, state->before_record.data()) :
+    key_text(table, key_nr, table->record[0]);
+  rust::String msg= provision::divergence_message(
+    str_of(s->db), str_of(s->table_name), state->row_kind,
+    missing ? provision::RowFailure::RowMissing :
+              provision::RowFailure::KeyTaken,
+    rust::Slice<const uint8_t>((const uint8_t*) text.data(), text.size()));
+  rgi->thd->clear_error();
+  return provision_error(std::string(msg), error);
+}
+
+
+int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
+                                bool *skip)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  *skip= false;
+  if (state->in_copy_group)
+    return 0;
+  TABLE *table= Rpl_provision_rows::table(ev);
+  const TABLE_SHARE *s= table->s;
+  if (!Rpl_provision_rows::full_images(ev))
+    return provision_error(std::string(provision::partial_row_image_message(
+                             str_of(s->db), str_of(s->table_name))), 0);
+  uint key_nr= rpl_provision_copy_key(table);
+  if (int err= Rpl_provision_rows::read_keys(ev, rgi, key_nr, state))
+    return err;
+  state->row_kind= Rpl_provision_rows::kind(ev);
+  state->row_action= state->filter->decide_row(
+    str_of(s->db), str_of(s->table_name),
+    table->file->has_transactions_and_rollback(), state->row_kind,
+    rust::Slice<const uint8_t>((const uint8_t*) state->before_key.data(),
+                               state->before_key.size()),
+    rust::Slice<const uint8_t>((const uint8_t*) state->after_key.data(),
+                               state->after_key.size()));
+
+  /*
+    An UPDATE or DELETE of a row the replica may lack: look first, so that
+    a missing row is skipped (or moved in) without an error in the log.
+  */
+  bool found= true;
+  if (state->row_kind != provision::RowKind::Insert && key_nr != MAX_KEY &&
+      (state->row_action == provision::RowAction::ApplyIdempotent ||
+       state->row_action == provision::RowAction::MoveIn))
+  {
+    if (int err= has_before_row(table, key_nr, state, &found))
+      return err;
+  }
+
+  switch (state->row_action) {
+  case provision::RowAction::ApplyIdempotent:
+    if (!found)
+      Rpl_provision_rows::skip_row(ev, state);
+    *skip= !found;
+    Rpl_provision_rows::set_exec_mode(ev, SLAVE_EXEC_MODE_IDEMPOTENT);
+    return 0;
+  case provision::RowAction::MoveIn:
+    if (!found)
+    {
+      /*
+        The row moves into the copied range from beyond it, where the
+        replica never had it: insert the after-image, which read_keys()
+        left in record[0].
+      */
+      Rpl_provision_rows::skip_row(ev, state);
+      *skip= true;
+      bitmap_set_all(table->write_set);
+      if (table->vfield)
+        table->update_virtual_fields(table->file, VCOL_UPDATE_FOR_WRITE);
+      if (int err= table->file->ha_write_row(table->record[0]))
+      {
+        if (err != HA_ERR_FOUND_DUPP_KEY && err != HA_ERR_FOUND_DUPP_UNIQUE)
+        {
+          table->file->print_error(err, MYF(0));
+          return err;
+        }
+        return divergence(rgi, table, key_nr, state, false, err);
+      }
+      return 0;
+    }
+    Rpl_provision_rows::set_exec_mode(ev, SLAVE_EXEC_MODE_STRICT);
+    return 0;
+  case provision::RowAction::Skip:
+    /* Tables not copied yet are skipped at their Table_map. */
+    return provision_error("LOAD DATA FROM MASTER: internal error: a row "
+                           "change of a table whose copy has not started", 0);
+  default:
+    Rpl_provision_rows::set_exec_mode(ev, SLAVE_EXEC_MODE_STRICT);
+    return 0;
+  }
+}
+
+
+int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
+                              int error)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  TABLE *table= Rpl_provision_rows::table(ev);
+  const TABLE_SHARE *s= table->s;
+  uint key_nr= rpl_provision_copy_key(table);
+
+  if (state->in_copy_group)
+  {
+    /* A chunk row: the copied range now ends at its key. */
+    if (error)
+      return error;
+    std::string key;
+    rpl_provision_key_image(table, key_nr, &key);
+    rust::String msg= state->filter->copy_row(
+      str_of(s->db), str_of(s->table_name),
+      rust::Slice<const uint8_t>((const uint8_t*) key.data(), key.size()));
+    return msg.empty() ? 0 : provision_error(std::string(msg), 0);
+  }
+
+  if (!error || state->row_action == provision::RowAction::ApplyIdempotent ||
+      (rgi->thd->is_error() &&
+       rgi->thd->get_stmt_da()->sql_errno() == ER_PROVISION_FAILED))
+    return error;
+  bool missing= error == HA_ERR_KEY_NOT_FOUND || error == HA_ERR_END_OF_FILE ||
+    error == HA_ERR_RECORD_CHANGED;
+  bool taken= error == HA_ERR_FOUND_DUPP_KEY || error == HA_ERR_FOUND_DUPP_UNIQUE;
+  if (!missing && !taken)
+    return error;                       /* not a divergence: handled as usual */
+  return divergence(rgi, table, key_nr, state, missing, error);
 }
 
 

@@ -24,13 +24,18 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
+#include "mariadb-provision/src/lib.rs.h"
 
 class Rpl_provision_replica
 {
 public:
   Rpl_provision_replica(uint32 domain, std::string &&req)
     : copy_domain(domain), request(std::move(req)), requested(false),
-      in_copy_group(false), binlog_suppressed(false), end_queued(false),
+      in_copy_group(false), binlog_suppressed(false),
+      filter(provision::replica_filter_new()),
+      row_kind(provision::RowKind::Insert),
+      row_action(provision::RowAction::ApplyStrict), end_queued(false),
       done(false)
   {}
 
@@ -46,6 +51,18 @@ public:
   /* SQL thread only */
   bool in_copy_group;
   bool binlog_suppressed;
+  /** The copied key range of every table (DESIGN I2). */
+  rust::Box<provision::ReplicaFilter> filter;
+  /* The row of a master's row event being applied, and what to do with it */
+  provision::RowKind row_kind;
+  provision::RowAction row_action;
+  std::string before_key, after_key;
+  /** table->record[0] holding the before-image, for messages */
+  std::vector<uchar> before_record;
+  /** The before-image's copy key as key_copy() makes it, for lookups */
+  std::vector<uchar> before_tuple;
+  /** Where the row's images end in the event */
+  const uchar *row_end= NULL;
 
   /** Set by the IO thread when it queued the end marker. */
   std::atomic<bool> end_queued;

@@ -6,6 +6,7 @@
 //! server code), and no decisions here: each function converts and calls
 //! into `provision_core`.
 
+use provision_core::cut::{self, BinlogPos, CutVerdict};
 use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
@@ -81,6 +82,50 @@ mod ffi {
         nullable: bool,
     }
 
+    /// What the dump thread does with a chunk's snapshot (`cut::CutVerdict`).
+    #[derive(Debug)]
+    enum CutAction {
+        /// Read the chunk now.
+        Exact,
+        /// Keep the snapshot; send the binlog up to `CutDecision::pos` first.
+        SendEventsTo,
+        /// Drop the snapshot; send the ready events, then try again.
+        SendEventsFirst,
+        /// Drop the snapshot; try again shortly.
+        Wait,
+    }
+
+    /// A verdict of `judge_cut`; `pos` is set for `SendEventsTo`.
+    struct CutDecision {
+        action: CutAction,
+        pos: u64,
+    }
+
+    /// The kind of a row operation of the master's.
+    #[derive(Debug)]
+    enum RowKind {
+        Insert,
+        Update,
+        Delete,
+    }
+
+    /// What the SQL thread does with one row operation (`filter::Action`).
+    #[derive(Debug)]
+    enum RowAction {
+        Skip,
+        ApplyStrict,
+        ApplyIdempotent,
+        MoveIn,
+        MoveOut,
+    }
+
+    /// How a strict apply failed (`filter::StrictFailure`).
+    #[derive(Debug)]
+    enum RowFailure {
+        RowMissing,
+        KeyTaken,
+    }
+
     extern "Rust" {
         /// Decides whether `LOAD DATA FROM MASTER` may start.
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
@@ -97,6 +142,20 @@ mod ffi {
         /// The master variable a replica probes to detect support.
         fn support_probe_variable() -> &'static str;
 
+        /// Judges a snapshot for the next chunk (`cut::judge`): the dump
+        /// thread stands at `dump_pos` of `dump_file`, which is written up
+        /// to `end_pos`; the snapshot is at `snap_pos` of `snap_file`.
+        fn judge_cut(
+            dump_file: &str,
+            dump_pos: u64,
+            end_pos: u64,
+            snap_file: &str,
+            snap_pos: u64,
+        ) -> CutDecision;
+        /// Why the master's `@@binlog_format`/`@@binlog_row_image` do not
+        /// allow a copy; empty when they do.
+        fn check_master_settings(binlog_format: &str, row_image: &str) -> String;
+
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
         /// Starts a dump; check `refusal()` before using it.
@@ -109,9 +168,6 @@ mod ffi {
         /// Why the dump cannot go on; empty while it can.
         fn refusal(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
-        /// The dump thread is caught up at `file`:`pos`; false (and
-        /// `refusal()` set) when the binlog moved since the copy started.
-        fn check_cut(self: &mut DumpSession, file: &str, pos: u64) -> bool;
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
         fn next_unit(self: &DumpSession) -> UnitInfo;
         /// Encoders: the events to send, back to back; empty and
@@ -143,8 +199,55 @@ mod ffi {
             exhausted: bool,
         ) -> Vec<u8>;
         fn encode_end(self: &mut DumpSession, log_pos: u32, master_pos: &str) -> Vec<u8>;
+
+        /// The replica's filter while it is provisioned (`filter::Ledger`),
+        /// one per master connection.  Tables are named by database and
+        /// table name; keys are mem-comparable images of the copy key.
+        type ReplicaFilter;
+        fn replica_filter_new() -> Box<ReplicaFilter>;
+        /// A copy group starts (`true`) or another group does.
+        fn group_start(self: &mut ReplicaFilter, copy_group: bool);
+        /// Whether the master's changes to a table are skipped because its
+        /// copy has not started (the Table_map of a normal group).
+        fn table_skipped(self: &ReplicaFilter, db: &str, table: &str) -> bool;
+        /// A row of a chunk was applied; `key` is empty for a table
+        /// without a copy key.  Returns an error message, empty if none.
+        fn copy_row(self: &mut ReplicaFilter, db: &str, table: &str, key: &[u8]) -> String;
+        /// The note (Annotate_rows text) of a copy group.  Returns an error
+        /// message, empty if none.
+        fn copy_note(self: &mut ReplicaFilter, text: &[u8]) -> String;
+        /// What to do with a row operation of the master's.
+        fn decide_row(
+            self: &ReplicaFilter,
+            db: &str,
+            table: &str,
+            transactional: bool,
+            kind: RowKind,
+            before_key: &[u8],
+            after_key: &[u8],
+        ) -> RowAction;
+        /// The error message for a strict apply that failed; `key_text`
+        /// is the key as the server prints it.
+        fn divergence_message(
+            db: &str,
+            table: &str,
+            kind: RowKind,
+            failure: RowFailure,
+            key_text: &[u8],
+        ) -> String;
+        /// Why a Query event of the master's stops provisioning; empty when
+        /// it may be applied.
+        fn statement_refusal(query: &[u8]) -> String;
+        /// The error message for a row event without full row images.
+        fn partial_row_image_message(db: &str, table: &str) -> String;
     }
 }
+
+mod replica_filter;
+use replica_filter::{
+    divergence_message, partial_row_image_message, replica_filter_new, statement_refusal,
+    ReplicaFilter,
+};
 
 /// A dump session, or the reason it stopped.
 pub struct DumpSession {
@@ -184,10 +287,6 @@ impl DumpSession {
             s.set_checksum(on);
             s.set_timestamp(now());
         }
-    }
-
-    fn check_cut(&mut self, file: &str, pos: u64) -> bool {
-        self.with(|s| s.check_cut(file, pos)).is_some()
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
@@ -289,6 +388,37 @@ impl DumpSession {
         self.with(|s| s.end(log_pos, master_pos))
             .unwrap_or_default()
     }
+}
+
+fn judge_cut(
+    dump_file: &str,
+    dump_pos: u64,
+    end_pos: u64,
+    snap_file: &str,
+    snap_pos: u64,
+) -> ffi::CutDecision {
+    let dump = BinlogPos {
+        file: dump_file,
+        pos: dump_pos,
+    };
+    let snapshot = BinlogPos {
+        file: snap_file,
+        pos: snap_pos,
+    };
+    let (action, pos) = match cut::judge(dump, end_pos, snapshot) {
+        CutVerdict::Exact => (ffi::CutAction::Exact, dump_pos),
+        CutVerdict::SendEventsTo(pos) => (ffi::CutAction::SendEventsTo, pos),
+        CutVerdict::SendEventsFirst => (ffi::CutAction::SendEventsFirst, 0),
+        CutVerdict::Wait => (ffi::CutAction::Wait, 0),
+    };
+    ffi::CutDecision { action, pos }
+}
+
+fn check_master_settings(binlog_format: &str, row_image: &str) -> String {
+    dump::DumpSession::check_master_settings(binlog_format, row_image)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 fn dump_session_new(

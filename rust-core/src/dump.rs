@@ -14,7 +14,7 @@ use crate::encode::{
     STD_CATALOG, TM_BIT_LEN_EXACT_F,
 };
 use crate::gtid::{BadGtidPos, GtidPos};
-use crate::protocol::{Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
+use crate::protocol::{table_done_note, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
 use crate::scheduler::{Progress, Scheduler, Unit};
 
 /// Largest Write_rows event a chunk produces (a single larger row still
@@ -37,18 +37,20 @@ pub enum DumpError {
     /// A DDL statement could not be built.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Ddl(#[from] DdlError),
-    /// The master's binlog moved during the copy.
+    /// The master logs in a way a provisioning replica cannot follow.
     #[error(
-        "LOAD DATA FROM MASTER: the master wrote to its binary log during the copy \
-         (it moved from {from} to {to}); this version can only copy a master that \
-         takes no writes while it is provisioning. Stop the writes and run \
-         LOAD DATA FROM MASTER again"
+        "LOAD DATA FROM MASTER: the master has {variable}={value}; a copy of a master \
+         that takes writes needs {variable}={needed} (every row change with its full \
+         row images). Run SET GLOBAL {variable}={needed} on the master (and in its \
+         configuration) and run LOAD DATA FROM MASTER again"
     )]
-    MasterNotIdle {
-        /// Where the binlog ended when the copy started.
-        from: String,
-        /// Where it ends now.
-        to: String,
+    MasterSettings {
+        /// The master's system variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// The value a copy needs.
+        needed: &'static str,
     },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
@@ -80,8 +82,6 @@ struct Chunk {
 #[derive(Debug)]
 pub struct DumpSession {
     copy_domain: u32,
-    /// The binlog position (file, offset) the copy is positioned at.
-    cut: Option<(String, u64)>,
     framing: Framing,
     scheduler: Scheduler,
     next_seq_no: u64,
@@ -103,7 +103,6 @@ impl DumpSession {
         request.check_against(&GtidPos::parse(master_pos)?)?;
         Ok(DumpSession {
             copy_domain: request.copy_domain,
-            cut: None,
             framing: Framing {
                 server_id,
                 timestamp,
@@ -116,23 +115,23 @@ impl DumpSession {
         })
     }
 
-    /// Checks that the master is still idle: every unit of the copy is read
-    /// at the binlog position of the first one, `file`:`pos` (the end of the
-    /// binlog when the dump thread is caught up).  This version sends all
-    /// units at one cut, which is exact only when nothing commits during the
-    /// copy; a moved binlog ends the dump rather than risk a lost update.
-    pub fn check_cut(&mut self, file: &str, pos: u64) -> Result<(), DumpError> {
-        match &self.cut {
-            None => {
-                self.cut = Some((file.to_owned(), pos));
+    /// Checks the master's `@@binlog_format` and `@@binlog_row_image`: a
+    /// replica being provisioned filters the master's changes by row key
+    /// and needs full row images (DESIGN I2).
+    pub fn check_master_settings(binlog_format: &str, row_image: &str) -> Result<(), DumpError> {
+        let check = |variable, value: &str, needed| {
+            if value.eq_ignore_ascii_case(needed) {
                 Ok(())
+            } else {
+                Err(DumpError::MasterSettings {
+                    variable,
+                    value: value.to_owned(),
+                    needed,
+                })
             }
-            Some((f, p)) if f == file && *p == pos => Ok(()),
-            Some((f, p)) => Err(DumpError::MasterNotIdle {
-                from: format!("{f}:{p}"),
-                to: format!("{file}:{pos}"),
-            }),
-        }
+        };
+        check("binlog_format", binlog_format, "ROW")?;
+        check("binlog_row_image", row_image, "FULL")
     }
 
     /// Whether events carry a CRC32 (the binlog's `binlog_checksum`).
@@ -294,9 +293,11 @@ impl DumpSession {
         }
     }
 
-    /// Encodes the collected chunk (nothing when it has no rows), moves the
-    /// table's cursor to `last_key` and marks the chunk sent; `exhausted`
-    /// when the read reached the end of the table.
+    /// Encodes the collected chunk, moves the table's cursor to `last_key`
+    /// and marks the chunk sent; `exhausted` when the read reached the end
+    /// of the table.  The last chunk of a table carries the note that the
+    /// table is complete (and is sent even without rows, for that note);
+    /// another chunk without rows sends nothing.
     pub fn finish_chunk(
         &mut self,
         log_pos: u32,
@@ -309,7 +310,8 @@ impl DumpSession {
             .ok_or(DumpError::Protocol("finish_chunk() without begin_chunk()"))?;
         let rows = u32::try_from(chunk.rows.len())
             .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
-        let events = if rows == 0 {
+        let note = exhausted.then(|| table_done_note(&chunk.table.db, &chunk.table.table));
+        let events = if rows == 0 && note.is_none() {
             Vec::new()
         } else {
             let present = vec![true; chunk.table.columns.len()];
@@ -319,6 +321,7 @@ impl DumpSession {
                 table: &chunk.table,
                 present: &present,
                 rows: &chunk.rows,
+                note: note.as_deref(),
                 rows_flags: NO_FOREIGN_KEY_CHECKS_F,
                 xid: self.next_seq_no,
                 max_event_size: MAX_ROWS_EVENT_SIZE,
@@ -437,7 +440,12 @@ mod tests {
                 .finish_chunk(100, &[*chunk.last().unwrap()], exhausted)
                 .unwrap();
             let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
-            assert_eq!(types, [162, 19, 23, 16]);
+            if exhausted {
+                // The last chunk notes that the table is complete.
+                assert_eq!(types, [162, 160, 19, 23, 16]);
+            } else {
+                assert_eq!(types, [162, 19, 23, 16]);
+            }
         }
         assert_eq!(s.next_unit(), Unit::End);
         let end = s.end(100, "0-1-10").unwrap();
@@ -451,24 +459,35 @@ mod tests {
     }
 
     #[test]
-    fn a_moving_binlog_stops_the_copy() {
-        let mut s = session(2);
-        assert_eq!(s.check_cut("bin.000001", 400), Ok(()));
-        assert_eq!(s.check_cut("bin.000001", 400), Ok(()));
-        let err = s.check_cut("bin.000001", 700).unwrap_err();
-        assert!(err.to_string().contains("bin.000001:400 to bin.000001:700"));
-        assert!(s.check_cut("bin.000002", 400).is_err());
+    fn the_master_must_log_full_row_images() {
+        assert_eq!(DumpSession::check_master_settings("ROW", "FULL"), Ok(()));
+        assert_eq!(DumpSession::check_master_settings("row", "full"), Ok(()));
+        let err = DumpSession::check_master_settings("MIXED", "FULL").unwrap_err();
+        assert!(err.to_string().contains("binlog_format=MIXED"), "{err}");
+        assert!(
+            err.to_string().contains("SET GLOBAL binlog_format=ROW"),
+            "{err}"
+        );
+        let err = DumpSession::check_master_settings("ROW", "MINIMAL").unwrap_err();
+        assert!(err.to_string().contains("binlog_row_image=FULL"), "{err}");
     }
 
     #[test]
-    fn an_empty_chunk_sends_nothing_and_finishes_the_table() {
+    fn an_empty_last_chunk_sends_only_the_note_and_finishes_the_table() {
         let mut s = session(2);
         s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
             .unwrap();
         s.create_table(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column()]).unwrap();
-        assert!(s.finish_chunk(4, &[], true).unwrap().is_empty());
+        let e = s.finish_chunk(4, &[], true).unwrap();
+        let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
+        assert_eq!(types, [162, 160, 16]);
+        let note = &e[events(&e)[0].1 + 19..][..events(&e)[1].1 - 19 - 4];
+        assert_eq!(
+            crate::protocol::parse_table_done_note(note),
+            Some("`shop`.`items`")
+        );
         assert_eq!(s.next_unit(), Unit::End);
     }
 

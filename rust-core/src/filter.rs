@@ -115,6 +115,79 @@ impl TableState {
     }
 }
 
+/// What the replica can rely on for a table's rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableKind {
+    /// Transactional: its changes are visible exactly at their commit.
+    Keyed,
+    /// A non-transactional engine (MyISAM, Aria, ...).
+    NonTransactional,
+}
+
+/// Why the replica cannot go on applying the master's stream while it is
+/// being provisioned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StreamRefused {
+    /// A Query event that changes data or schema.
+    #[error(
+        "LOAD DATA FROM MASTER: the master logged the statement '{0}' during the copy; \
+         a replica being provisioned applies row events only (no statement-based \
+         replication, no DDL). Keep binlog_format=ROW and DDL off the master until \
+         the copy ends, then drop the copied databases and run LOAD DATA FROM MASTER again"
+    )]
+    Statement(String),
+    /// A row event without the full before or after image.
+    #[error(
+        "LOAD DATA FROM MASTER: the master logged a row change of table {0} without full \
+         row images; a replica being provisioned needs binlog_row_image=FULL in every \
+         session that writes on the master. Set it globally on the master, reconnect \
+         the writers, drop the copied databases and run LOAD DATA FROM MASTER again"
+    )]
+    PartialRowImage(String),
+}
+
+impl StreamRefused {
+    /// The server error code to raise (`ER_*` from `mysqld_error.h`).
+    pub fn error_code(&self) -> u32 {
+        sc::ER_PROVISION_FAILED
+    }
+}
+
+/// Longest part of a statement quoted in a message.
+const STATEMENT_TEXT_MAX: usize = 100;
+
+/// Whether a Query event of the master's (outside the copy groups) may be
+/// applied while provisioning: only transaction control and FLUSH, which
+/// change no rows.  Anything else (statement-based DML, DDL) cannot be
+/// filtered by copied range, so it stops provisioning.
+pub fn check_statement(query: &[u8]) -> Result<(), StreamRefused> {
+    const ALLOWED: [&str; 7] = [
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "XA",
+        "SAVEPOINT",
+        "RELEASE",
+        "FLUSH",
+    ];
+    let text = String::from_utf8_lossy(query);
+    let first = text
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    if ALLOWED.iter().any(|k| first.eq_ignore_ascii_case(k)) {
+        return Ok(());
+    }
+    let shown: String = text.trim().chars().take(STATEMENT_TEXT_MAX).collect();
+    let ellipsis = if text.trim().chars().count() > STATEMENT_TEXT_MAX {
+        "..."
+    } else {
+        ""
+    };
+    Err(StreamRefused::Statement(format!("{shown}{ellipsis}")))
+}
+
 /// A key range `(after, through]` a chunk is the truth for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyRange {
@@ -355,6 +428,68 @@ impl Ledger {
         Ok(range)
     }
 
+    /// Records that a copy group maps `table`: its CREATE is applied (it
+    /// precedes the table's chunks in the copy stream).  Until then the
+    /// master's changes to the table are skipped: its chunks, read later,
+    /// hold their effect.
+    pub fn table_in_copy(&mut self, table: &str) {
+        if *self.state(table) == TableState::NotCreated {
+            self.tables
+                .insert(table.to_owned(), TableState::Created { cursor: None });
+        }
+    }
+
+    /// Records one row of a chunk of `table` applied, with key `key`:
+    /// chunks come in key order, so the row's key is the new end of the
+    /// copied range.  A key that does not come after the cursor means the
+    /// master's index order and the replica's key images disagree (or the
+    /// stream is out of order): continuing could lose rows, so it is an
+    /// error.
+    pub fn chunk_row(&mut self, table: &str, key: &[u8]) -> Result<(), LedgerError> {
+        match self.state(table) {
+            TableState::NotCreated => return Err(LedgerError::NotCreated(table.to_owned())),
+            TableState::Complete => return Err(LedgerError::AlreadyComplete(table.to_owned())),
+            TableState::Created { cursor: Some(c) } if key <= c.as_slice() => {
+                return Err(LedgerError::Backwards {
+                    table: table.to_owned(),
+                    key: KeyText(key).to_string(),
+                })
+            }
+            TableState::Created { .. } => {}
+        }
+        self.tables.insert(
+            table.to_owned(),
+            TableState::Created {
+                cursor: Some(key.to_vec()),
+            },
+        );
+        Ok(())
+    }
+
+    /// Records that the chunk group being applied holds the last rows of
+    /// `table` (the master's note): from then on the whole table is copied.
+    pub fn table_complete(&mut self, table: &str) -> Result<(), LedgerError> {
+        if *self.state(table) == TableState::Complete {
+            return Err(LedgerError::AlreadyComplete(table.to_owned()));
+        }
+        self.tables.insert(table.to_owned(), TableState::Complete);
+        Ok(())
+    }
+
+    /// [`Ledger::decide`] for a table of the given kind.  A non-transactional table
+    /// changes before the master logs the change, so no cut is exact for
+    /// it: its changes are applied idempotently wherever they fall (an
+    /// UPDATE moving a row into the copied range still inserts it).
+    pub fn decide_for(&self, table: &str, kind: TableKind, op: &RowOp<'_>) -> Action {
+        match kind {
+            TableKind::Keyed => self.decide(table, op),
+            TableKind::NonTransactional => match self.decide(table, op) {
+                Action::ApplyStrict | Action::MoveOut => Action::ApplyIdempotent,
+                other => other,
+            },
+        }
+    }
+
     /// What to do with `op`, a row operation of the master's on `table`.
     /// An UPDATE that keeps its key is judged by that key; one that moves
     /// it across the end of the copied range moves the row in or out.
@@ -388,6 +523,76 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_transaction_control_statements_pass() {
+        for ok in [
+            &b"BEGIN"[..],
+            b"COMMIT",
+            b" rollback",
+            b"XA END 'x'",
+            b"FLUSH TABLES",
+        ] {
+            assert_eq!(check_statement(ok), Ok(()), "{ok:?}");
+        }
+        for bad in [
+            &b"INSERT INTO t VALUES (1)"[..],
+            b"ALTER TABLE t ADD c INT",
+            b"",
+        ] {
+            let err = check_statement(bad).unwrap_err();
+            assert!(err.to_string().contains("binlog_format=ROW"), "{err}");
+        }
+        let long = format!("UPDATE t SET a = '{}'", "x".repeat(300));
+        let err = check_statement(long.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("xxx...'"), "{err}");
+        assert!(err.len() < 500, "{err}");
+    }
+
+    #[test]
+    fn chunk_rows_move_the_cursor_forward_only() {
+        let mut l = Ledger::new();
+        assert!(
+            l.chunk_row(T, b"a").is_err(),
+            "rows before the table is mapped"
+        );
+        l.table_in_copy(T);
+        l.table_in_copy(T);
+        assert_eq!(l.state(T), &TableState::Created { cursor: None });
+        l.chunk_row(T, b"b").unwrap();
+        l.chunk_row(T, b"c").unwrap();
+        assert_eq!(l.decide(T, &ins(b"c")), Action::ApplyStrict);
+        assert_eq!(l.decide(T, &ins(b"d")), Action::ApplyIdempotent);
+        let err = l.chunk_row(T, b"c").unwrap_err();
+        assert!(matches!(err, LedgerError::Backwards { .. }), "{err}");
+        l.table_complete(T).unwrap();
+        assert_eq!(l.decide(T, &ins(b"zzz")), Action::ApplyStrict);
+        assert!(l.table_complete(T).is_err());
+        assert!(l.chunk_row(T, b"zzzz").is_err());
+    }
+
+    #[test]
+    fn non_transactional_tables_are_idempotent_but_still_move_rows_in() {
+        let mut l = Ledger::new();
+        l.table_in_copy(T);
+        l.chunk_row(T, b"m").unwrap();
+        assert_eq!(
+            l.decide_for(T, TableKind::NonTransactional, &ins(b"a")),
+            Action::ApplyIdempotent
+        );
+        assert_eq!(
+            l.decide_for(T, TableKind::NonTransactional, &upd(b"z", b"a")),
+            Action::MoveIn
+        );
+        assert_eq!(
+            l.decide_for(T, TableKind::NonTransactional, &upd(b"a", b"z")),
+            Action::ApplyIdempotent
+        );
+        assert_eq!(
+            l.decide_for(T, TableKind::Keyed, &upd(b"a", b"z")),
+            Action::MoveOut
+        );
+    }
 
     const T: &str = "`d`.`t`";
 

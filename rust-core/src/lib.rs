@@ -10,6 +10,7 @@
 //!   provisioning replica.
 //! - [`preflight`]: the replica-side checks `LOAD DATA FROM MASTER` makes
 //!   before it changes anything.
+//! - [`cut`]: where a chunk of rows sits in the binlog stream (exact cut).
 //! - [`ddl`]: the CREATE statements a dump sends.
 //! - [`dump`]: one provisioning dump on the master (plan + encoding).
 //! - [`filter`]: what a provisioning replica's SQL thread does with the
@@ -24,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cut;
 pub mod ddl;
 pub mod dump;
 pub mod encode;

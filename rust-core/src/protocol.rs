@@ -29,6 +29,33 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// First domain id of the range copy domains are taken from.
 const COPY_DOMAIN_BASE: u32 = 0xFFFF_0000;
 
+/// Text of the Annotate_rows event in the last chunk group of a table;
+/// the quoted table name follows (see [`table_done_note`]).
+const TABLE_DONE_NOTE: &str = "LOAD DATA FROM MASTER: end of table ";
+
+/// How the copy stream names a table: `` `db`.`table` ``, quoted as in SQL.
+pub fn table_ident(db: &str, table: &str) -> String {
+    format!(
+        "{}.{}",
+        crate::ddl::quote_ident(db),
+        crate::ddl::quote_ident(table)
+    )
+}
+
+/// The note (an Annotate_rows event, shown by `mariadb-binlog`) that tells
+/// the replica a chunk group holds the last rows of `db`.`table`: from
+/// then on the whole table is copied.
+pub fn table_done_note(db: &str, table: &str) -> String {
+    format!("{TABLE_DONE_NOTE}{}", table_ident(db, table))
+}
+
+/// The table a note of [`table_done_note`] names, if `text` is one.
+pub fn parse_table_done_note(text: &[u8]) -> Option<&str> {
+    std::str::from_utf8(text)
+        .ok()?
+        .strip_prefix(TABLE_DONE_NOTE)
+}
+
 /// Why the master refuses a provisioning request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -115,6 +142,15 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_done_notes_round_trip_with_quoting() {
+        let note = table_done_note("d`b", "t.1");
+        assert_eq!(note, "LOAD DATA FROM MASTER: end of table `d``b`.`t.1`");
+        assert_eq!(parse_table_done_note(note.as_bytes()), Some("`d``b`.`t.1`"));
+        assert_eq!(parse_table_done_note(b"INSERT INTO t VALUES (1)"), None);
+        assert_eq!(parse_table_done_note(b"\xff\xfe"), None);
+    }
 
     #[test]
     fn request_round_trips() {

@@ -565,6 +565,7 @@ proptest! {
             table: &case.map,
             present: &case.present,
             rows: &images,
+            note: None,
             rows_flags,
             xid,
             max_event_size,

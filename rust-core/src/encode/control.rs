@@ -9,6 +9,7 @@ use crate::server_consts::Log_event_type as t;
 pub(crate) const GTID_EVENT: u8 = type_code(t::GTID_EVENT);
 pub(crate) const GTID_LIST_EVENT: u8 = type_code(t::GTID_LIST_EVENT);
 pub(crate) const XID_EVENT: u8 = type_code(t::XID_EVENT);
+pub(crate) const ANNOTATE_ROWS_EVENT: u8 = type_code(t::ANNOTATE_ROWS_EVENT);
 
 /// GTID flags2: the group has no terminating COMMIT/XID event.
 pub const FL_STANDALONE: u8 = 1;
@@ -132,6 +133,14 @@ pub fn gtid_list_event(
         put_uint(body, gtid.seq_no, 8);
     }
     event.finish(log_pos)
+}
+
+/// An ANNOTATE_ROWS event: the text of the statement (here a note) the
+/// following row events came from, with no post-header.
+pub(crate) fn annotate_rows_event_buf(framing: &Framing, flags: u16, text: &str) -> EventBuf {
+    let mut event = EventBuf::new(framing, ANNOTATE_ROWS_EVENT, flags);
+    event.body().extend_from_slice(text.as_bytes());
+    event
 }
 
 /// An XID event, the commit of a transactional group: `xid[8]`.

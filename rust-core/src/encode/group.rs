@@ -1,8 +1,8 @@
 //! Whole event groups (transactions) of the provisioning stream.
 
 use super::control::{
-    gtid_event_buf, xid_event_buf, GtidEvent, FL_ALLOW_PARALLEL, FL_DDL, FL_STANDALONE,
-    FL_TRANSACTIONAL,
+    annotate_rows_event_buf, gtid_event_buf, xid_event_buf, GtidEvent, FL_ALLOW_PARALLEL, FL_DDL,
+    FL_STANDALONE, FL_TRANSACTIONAL,
 };
 use super::frame::{EventBuf, Framing, LogPos};
 use super::query::{query_event_buf, QueryEvent};
@@ -26,8 +26,11 @@ pub struct RowGroup<'a> {
     pub table: &'a TableMap,
     /// One entry per column of `table`: the column is in the rows.
     pub present: &'a [bool],
-    /// The rows, at least one, each with one value per present column.
+    /// The rows, each with one value per present column; at least one
+    /// unless there is a `note`.
     pub rows: &'a [RowImage],
+    /// Text of an Annotate_rows event sent before the rows.
+    pub note: Option<&'a str>,
     /// Rows flags for every Write_rows event (e.g. `NO_FOREIGN_KEY_CHECKS_F`);
     /// `STMT_END_F` is ignored here and set on the last event only.
     pub rows_flags: u16,
@@ -39,9 +42,10 @@ pub struct RowGroup<'a> {
 }
 
 /// The events of a chunk of rows: a GTID (`FL_TRANSACTIONAL`, and
-/// `FL_ALLOW_PARALLEL` if asked), the Table_map, as many Write_rows V1
-/// events as `max_event_size` requires (the last one with `STMT_END_F`),
-/// and an XID.  Every event gets the header `flags`; `pos` gives their
+/// `FL_ALLOW_PARALLEL` if asked), the note as an Annotate_rows event if
+/// there is one, the Table_map and as many Write_rows V1 events as
+/// `max_event_size` requires (the last one with `STMT_END_F`) if there are
+/// rows, and an XID.  Every event gets the header `flags`; `pos` gives their
 /// `log_pos`.
 pub fn row_group(
     framing: &Framing,
@@ -58,10 +62,15 @@ pub fn row_group(
     };
     let overhead = write_rows_overhead(framing, group.present.len());
     let chunks = split_rows(group.rows, overhead, group.max_event_size);
-    let mut events = Events::new(pos, chunks.len() + 3);
+    let mut events = Events::new(pos, chunks.len() + 4);
     events.push(gtid_event_buf(framing, flags, &gtid)?)?;
-    events.push(table_map_event_buf(framing, flags, group.table)?)?;
-    let last = chunks.len() - 1;
+    if let Some(note) = group.note {
+        events.push(annotate_rows_event_buf(framing, flags, note))?;
+    }
+    if !chunks.is_empty() {
+        events.push(table_map_event_buf(framing, flags, group.table)?)?;
+    }
+    let last = chunks.len().saturating_sub(1);
     for (i, rows) in chunks.into_iter().enumerate() {
         let end = if i == last { STMT_END_F } else { 0 };
         let write = WriteRows {
@@ -91,7 +100,7 @@ fn check_row_group(group: &RowGroup<'_>) -> Result<(), EncodeError> {
             got: group.present.len(),
         });
     }
-    if group.rows.is_empty() {
+    if group.rows.is_empty() && group.note.is_none() {
         return Err(EncodeError::NoRows);
     }
     check_rows(group.present, group.rows)
@@ -230,6 +239,7 @@ mod tests {
             table,
             present: &[true],
             rows,
+            note: None,
             rows_flags: NO_FOREIGN_KEY_CHECKS_F | STMT_END_F,
             xid: 11,
             max_event_size: max,
@@ -238,6 +248,37 @@ mod tests {
 
     fn rows_flags(event: &[u8]) -> u16 {
         u16::from_le_bytes([event[19 + 6], event[19 + 7]])
+    }
+
+    #[test]
+    fn a_note_comes_after_the_gtid_and_can_stand_without_rows() {
+        let (t, r) = (table(), rows(&[10]));
+        let mut g = group(&t, &r, 1 << 20);
+        g.note = Some("LOAD DATA FROM MASTER: end of table `d`.`t`");
+        let events = row_group(&FRAMING, LogPos::Fixed(0), 0, &g).unwrap();
+        let types: Vec<u8> = events.iter().map(|e| e[4]).collect();
+        assert_eq!(
+            types,
+            [
+                GTID_EVENT,
+                160,
+                TABLE_MAP_EVENT,
+                WRITE_ROWS_EVENT_V1,
+                XID_EVENT
+            ]
+        );
+        assert_eq!(
+            &events[1][19..events[1].len() - 4],
+            g.note.unwrap().as_bytes()
+        );
+
+        let empty: [RowImage; 0] = [];
+        g.rows = &empty;
+        let events = row_group(&FRAMING, LogPos::Fixed(0), 0, &g).unwrap();
+        let types: Vec<u8> = events.iter().map(|e| e[4]).collect();
+        assert_eq!(types, [GTID_EVENT, 160, XID_EVENT]);
+        g.note = None;
+        assert!(row_group(&FRAMING, LogPos::Fixed(0), 0, &g).is_err());
     }
 
     #[test]

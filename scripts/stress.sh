@@ -1,0 +1,77 @@
+#!/bin/bash
+# Stress: LOAD DATA FROM MASTER while sysbench oltp_read_write writes on
+# the master, then START SLAVE, catch up and compare every table's
+# CHECKSUM TABLE EXTENDED and row count.  Repeats RUNS times; exits non-zero
+# on the first mismatch.  Not part of the test suite (it needs sysbench and
+# minutes); bounded in time by SECONDS_PER_RUN.
+#
+#   TABLES=4 TABLE_SIZE=100000 RUNS=3 THREADS=4 CHUNK_ROWS=1000 scripts/stress.sh
+. "$(dirname "$0")/lib.sh"
+[ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
+TABLES=${TABLES:-4}
+TABLE_SIZE=${TABLE_SIZE:-100000}
+RUNS=${RUNS:-3}
+THREADS=${THREADS:-4}
+CHUNK_ROWS=${CHUNK_ROWS:-1000}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-300}
+MASTER_PORT=${MASTER_PORT:-13336}
+REPLICA_PORT=${REPLICA_PORT:-13337}
+. "$REPO_DIR/scripts/lib-servers.sh"
+
+command -v sysbench >/dev/null || {
+  log "installing sysbench"
+  as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
+}
+
+sb() { # sysbench command args...
+  local cmd=$1; shift
+  sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 \
+    --mysql-port="$MASTER_PORT" --mysql-user=root --mysql-db=sbtest \
+    --tables="$TABLES" --table-size="$TABLE_SIZE" --threads="$THREADS" "$@" "$cmd"
+}
+
+checksums() { # server -> "table rows checksum" lines
+  local t
+  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
+             WHERE table_schema='sbtest' AND table_type='BASE TABLE' ORDER BY 1"); do
+    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
+$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
+  done
+}
+
+log "master: sysbench $TABLES tables x $TABLE_SIZE rows"
+start_server master "$MASTER_PORT" 1
+client master -e "CREATE DATABASE sbtest; CREATE USER root@'127.0.0.1';
+  GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
+  SET GLOBAL provision_chunk_rows=$CHUNK_ROWS"
+sb prepare >/dev/null
+
+for run in $(seq "$RUNS"); do
+  name=replica$run
+  log "run $run: provisioning $name while sysbench writes ($THREADS threads)"
+  start_server "$name" $((REPLICA_PORT + run)) $((run + 1))
+  client "$name" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
+                     MASTER_USER='root', MASTER_USE_GTID=slave_pos"
+  sb run --time="$SECONDS_PER_RUN" --report-interval=0 >"$work/sysbench-$run.log" 2>&1 &
+  sbpid=$!
+  sleep 2
+  t0=$(date +%s.%N)
+  timeout "$SECONDS_PER_RUN" "$B/client/mariadb" --no-defaults -uroot \
+    --socket="$work/$name/sock" -e "LOAD DATA FROM MASTER" \
+    || { kill "$sbpid"; die "run $run: LOAD DATA FROM MASTER failed"; }
+  t1=$(date +%s.%N)
+  kill -INT "$sbpid" 2>/dev/null; wait "$sbpid" || true
+  tps=$(grep -o 'transactions: .*' "$work/sysbench-$run.log" | head -1)
+  client "$name" -e "START SLAVE"
+  pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
+  waited=$(client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$pos', $SECONDS_PER_RUN)")
+  [ "$waited" = 0 ] || die "run $run: the replica did not catch up with $pos"
+  if ! diff <(checksums master) <(checksums "$name") >"$work/diff-$run"; then
+    cat "$work/diff-$run"
+    die "run $run: the replica differs from the master"
+  fi
+  printf 'run %d: copy %.1f s while sysbench ran (%s); %d tables match (rows and CHECKSUM TABLE EXTENDED)\n' \
+    "$run" "$(awk "BEGIN { print $t1 - $t0 }")" "${tps:-no sysbench summary}" "$TABLES"
+  client "$name" -e "STOP SLAVE"
+done
+log "all $RUNS runs match"

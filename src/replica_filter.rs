@@ -1,0 +1,192 @@
+//! The replica side of the bridge: the SQL thread's filter while a
+//! connection is provisioned (`provision_core::filter`).
+
+use provision_core::filter::{
+    self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
+};
+use provision_core::protocol::{parse_table_done_note, table_ident};
+
+use crate::ffi;
+
+/// One connection's copied ranges, and the completion a copy group's note
+/// announced (it takes effect when the group is over: the note comes
+/// before the group's rows).
+pub struct ReplicaFilter {
+    ledger: Ledger,
+    completing: Option<String>,
+}
+
+pub fn replica_filter_new() -> Box<ReplicaFilter> {
+    Box::new(ReplicaFilter {
+        ledger: Ledger::new(),
+        completing: None,
+    })
+}
+
+fn error_text(result: Result<(), impl ToString>) -> String {
+    result.err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+impl ReplicaFilter {
+    pub fn group_start(&mut self, _copy_group: bool) {
+        if let Some(table) = self.completing.take() {
+            // The note named a table the group mapped, or an empty one.
+            self.ledger.table_in_copy(&table);
+            // Cannot fail: a table is completed once, by its last chunk.
+            let _ = self.ledger.table_complete(&table);
+        }
+    }
+
+    pub fn table_skipped(&self, db: &str, table: &str) -> bool {
+        *self.ledger.state(&table_ident(db, table)) == filter::TableState::NotCreated
+    }
+
+    pub fn copy_row(&mut self, db: &str, table: &str, key: &[u8]) -> String {
+        let table = table_ident(db, table);
+        self.ledger.table_in_copy(&table);
+        if key.is_empty() {
+            // Copied whole in one chunk: complete once the group is over.
+            return String::new();
+        }
+        error_text(self.ledger.chunk_row(&table, key))
+    }
+
+    pub fn copy_note(&mut self, text: &[u8]) -> String {
+        match parse_table_done_note(text) {
+            Some(table) if self.completing.is_none() => {
+                self.completing = Some(table.to_owned());
+                String::new()
+            }
+            Some(table) => format!(
+                "LOAD DATA FROM MASTER: copy stream out of order: two tables \
+                 completed by one group ({table})"
+            ),
+            None => String::new(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // flat values across the bridge
+    pub fn decide_row(
+        &self,
+        db: &str,
+        table: &str,
+        transactional: bool,
+        kind: ffi::RowKind,
+        before_key: &[u8],
+        after_key: &[u8],
+    ) -> ffi::RowAction {
+        let kind_of_table = if transactional {
+            TableKind::Keyed
+        } else {
+            TableKind::NonTransactional
+        };
+        let Some(op) = row_op(kind, before_key, after_key) else {
+            return ffi::RowAction::Skip;
+        };
+        match self
+            .ledger
+            .decide_for(&table_ident(db, table), kind_of_table, &op)
+        {
+            Action::Skip => ffi::RowAction::Skip,
+            Action::ApplyStrict => ffi::RowAction::ApplyStrict,
+            Action::ApplyIdempotent => ffi::RowAction::ApplyIdempotent,
+            Action::MoveIn => ffi::RowAction::MoveIn,
+            Action::MoveOut => ffi::RowAction::MoveOut,
+        }
+    }
+}
+
+fn row_op<'a>(kind: ffi::RowKind, before_key: &'a [u8], after_key: &'a [u8]) -> Option<RowOp<'a>> {
+    match kind {
+        ffi::RowKind::Insert => Some(RowOp::Insert { key: before_key }),
+        ffi::RowKind::Update => Some(RowOp::Update {
+            before_key,
+            after_key,
+        }),
+        ffi::RowKind::Delete => Some(RowOp::Delete { key: before_key }),
+        _ => None,
+    }
+}
+
+pub fn divergence_message(
+    db: &str,
+    table: &str,
+    kind: ffi::RowKind,
+    failure: ffi::RowFailure,
+    key_text: &[u8],
+) -> String {
+    let failure = match failure {
+        ffi::RowFailure::KeyTaken => StrictFailure::KeyTaken,
+        _ => StrictFailure::RowMissing,
+    };
+    // The key named is the one the caller printed, for either image.
+    let Some(op) = row_op(kind, key_text, key_text) else {
+        return String::new();
+    };
+    Divergence::strict_failed(&table_ident(db, table), &op, failure).to_string()
+}
+
+pub fn statement_refusal(query: &[u8]) -> String {
+    error_text(filter::check_statement(query))
+}
+
+pub fn partial_row_image_message(db: &str, table: &str) -> String {
+    StreamRefused::PartialRowImage(table_ident(db, table)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
+        let mut f = replica_filter_new();
+        assert!(f.table_skipped("d", "t"));
+        f.group_start(true);
+        assert_eq!(
+            f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
+            ""
+        );
+        assert_eq!(f.copy_row("d", "t", b"\x80\x01"), "");
+        assert!(!f.table_skipped("d", "t"));
+        // Not complete before the group is over ...
+        let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
+        assert_eq!(action, ffi::RowAction::ApplyIdempotent);
+        f.group_start(false);
+        // ... and everything is inside the copied range after.
+        let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
+        assert_eq!(action, ffi::RowAction::ApplyStrict);
+    }
+
+    #[test]
+    fn backwards_keys_and_double_notes_are_errors() {
+        let mut f = replica_filter_new();
+        assert_eq!(f.copy_row("d", "t", b"b"), "");
+        assert!(f.copy_row("d", "t", b"a").contains("out of order"));
+        assert_eq!(
+            f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
+            ""
+        );
+        assert!(f
+            .copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`u`")
+            .contains("out of order"));
+    }
+
+    #[test]
+    fn messages_name_the_table_and_the_key() {
+        let m = divergence_message(
+            "shop",
+            "items",
+            ffi::RowKind::Delete,
+            ffi::RowFailure::RowMissing,
+            b"42",
+        );
+        assert!(
+            m.contains("DELETE found no row in table `shop`.`items` at key '42'"),
+            "{m}"
+        );
+        assert!(statement_refusal(b"COMMIT").is_empty());
+        assert!(statement_refusal(b"DROP TABLE t").contains("DROP TABLE t"));
+        assert!(partial_row_image_message("a", "b").contains("`a`.`b`"));
+    }
+}
