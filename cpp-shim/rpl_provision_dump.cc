@@ -528,6 +528,60 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
 
 
 /*
+  Takes the binlog position that a read now sees (the cut), starting the
+  consistent snapshot at it when 'snapshot' (else the caller holds a table
+  lock that keeps writers out).
+
+  LOCK_log keeps binlog writes and rotations out.  LOCK_after_binlog_sync
+  being free proves that no group commit is between writing the binlog
+  and committing in the engines: its leader holds LOCK_log or
+  LOCK_after_binlog_sync until it holds LOCK_commit_ordered, which the
+  snapshot waits for.  Then everything up to the binlog's end is committed
+  in the snapshot, and the engines' commit position must be that end.  It
+  is taken with trylock: a leader may hold it while it waits for a
+  semi-sync acknowledgement, which must not wait for this thread.
+
+  *settled is false when the position is not trustworthy (a commit in
+  flight, or the server's commit position right after a rotation, which
+  names the new file before the old file's last group is committed).
+*/
+static bool take_cut(THD *thd, bool snapshot, char *file, my_off_t *pos,
+                     bool *settled)
+{
+  bool err= false;
+  mysql_mutex_lock(mysql_bin_log.get_log_lock());
+  bool committed= !mysql_mutex_trylock(&LOCK_after_binlog_sync);
+  if (snapshot)
+  {
+    thd->tx_isolation= ISO_REPEATABLE_READ;
+    err= trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT);
+  }
+  mysql_bin_log.lock_binlog_end_pos();
+  *pos= mysql_bin_log.get_binlog_end_pos(file);
+  mysql_bin_log.unlock_binlog_end_pos();
+  ulonglong commit_pos= 0;
+  const char *commit_file= NULL;
+  char buf[FN_REFLEN];
+  if (snapshot)
+    mysql_bin_log_commit_pos(thd, &commit_pos, &commit_file);
+  else
+  {
+    mysql_mutex_lock(&LOCK_commit_ordered);
+    strmake_buf(buf, mysql_bin_log.last_commit_pos_file);
+    commit_pos= mysql_bin_log.last_commit_pos_offset;
+    mysql_mutex_unlock(&LOCK_commit_ordered);
+    commit_file= buf;
+  }
+  *settled= committed && commit_file && !strcmp(commit_file, file) &&
+            commit_pos == *pos;
+  if (committed)
+    mysql_mutex_unlock(&LOCK_after_binlog_sync);
+  mysql_mutex_unlock(mysql_bin_log.get_log_lock());
+  return err;
+}
+
+
+/*
   Sends the chunk 'unit' if it can be read at the exact cut of the dump
   thread's position 'log_pos' in the active binlog file 'log_file', which
   is written up to *end_pos.
@@ -582,14 +636,12 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
       return CHUNK_FAILED;
     char file[FN_REFLEN];
     my_off_t pos;
-    mysql_mutex_lock(&LOCK_commit_ordered);
-    strmake_buf(file, mysql_bin_log.last_commit_pos_file);
-    pos= mysql_bin_log.last_commit_pos_offset;
-    mysql_mutex_unlock(&LOCK_commit_ordered);
+    bool settled;
+    take_cut(thd, false, file, &pos, &settled);
     const char *snap= base_name(file);
     provision::CutDecision cut= provision::judge_cut(
       rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
-      rust::Str(snap), (uint64_t) pos);
+      rust::Str(snap), (uint64_t) pos, settled);
     chunk_result res= act_on_cut(dump, cut, snap, end_pos, false);
     if (res != CHUNK_SENT)
     {
@@ -601,28 +653,18 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   }
 
   end_table_access(thd, NULL);
-  /*
-    A consistent snapshot; the binlog hton records the position of the
-    last transaction committed in it, under the same LOCK_commit_ordered
-    that the engines take their read views under.  The snapshot needs
-    REPEATABLE READ whatever the dump thread's default isolation is.
-  */
-  thd->tx_isolation= ISO_REPEATABLE_READ;
-  if (trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT))
-    return CHUNK_FAILED;
-  ulonglong pos= 0;
-  const char *file= NULL;
-  mysql_bin_log_commit_pos(thd, &pos, &file);
-  if (!file || !file[0])
+  char file[FN_REFLEN];
+  my_off_t pos;
+  bool settled;
+  if (take_cut(thd, true, file, &pos, &settled))
   {
     drop_snapshot(dump);
-    my_error(ER_NO_BINARY_LOGGING, MYF(0));
     return CHUNK_FAILED;
   }
   const char *snap= base_name(file);
   provision::CutDecision cut= provision::judge_cut(
     rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
-    rust::Str(snap), (uint64_t) pos);
+    rust::Str(snap), (uint64_t) pos, settled);
   chunk_result res= act_on_cut(dump, cut, snap, end_pos, true);
   if (res == CHUNK_EVENTS_FIRST && dump->holding_snapshot)
     return res;

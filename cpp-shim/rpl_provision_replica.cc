@@ -185,6 +185,29 @@ static rust::Str str_of(const LEX_CSTRING &s)
 }
 
 
+static rust::Slice<const uint8_t> bytes_of(const char *p, size_t length)
+{
+  return rust::Slice<const uint8_t>((const uint8_t*) p, length);
+}
+
+
+static rust::Slice<const uint8_t> bytes_of(const std::string &s)
+{
+  return bytes_of(s.data(), s.size());
+}
+
+
+/* Stops the SQL thread with 'msg' (from Rust) unless it is empty. */
+static int report_if_refused(rpl_group_info *rgi, const rust::String &msg)
+{
+  if (msg.empty())
+    return 0;
+  rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(), "%s",
+                   std::string(msg).c_str());
+  return 1;
+}
+
+
 bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
                                      const LEX_CSTRING *db,
                                      const LEX_CSTRING *table)
@@ -201,13 +224,8 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state || state->in_copy_group)
     return 0;
-  rust::String refusal= provision::statement_refusal(
-    rust::Slice<const uint8_t>((const uint8_t*) query, length));
-  if (refusal.empty())
-    return 0;
-  rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(), "%s",
-                   std::string(refusal).c_str());
-  return 1;
+  return report_if_refused(rgi, provision::statement_refusal(
+                                  bytes_of(query, length)));
 }
 
 
@@ -217,13 +235,8 @@ int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state || !state->in_copy_group)
     return 0;
-  rust::String error= state->filter->copy_note(
-    rust::Slice<const uint8_t>((const uint8_t*) text, length));
-  if (error.empty())
-    return 0;
-  rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(), "%s",
-                   std::string(error).c_str());
-  return 1;
+  return report_if_refused(rgi, state->filter->copy_note(
+                                  bytes_of(text, length)));
 }
 
 
@@ -361,7 +374,7 @@ static int divergence(rpl_group_info *rgi, TABLE *table, uint key_nr,
     str_of(s->db), str_of(s->table_name), state->row_kind,
     missing ? provision::RowFailure::RowMissing :
               provision::RowFailure::KeyTaken,
-    rust::Slice<const uint8_t>((const uint8_t*) text.data(), text.size()));
+    bytes_of(text));
   rgi->thd->clear_error();
   return provision_error(std::string(msg), error);
 }
@@ -386,10 +399,7 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
   state->row_action= state->filter->decide_row(
     str_of(s->db), str_of(s->table_name),
     table->file->has_transactions_and_rollback(), state->row_kind,
-    rust::Slice<const uint8_t>((const uint8_t*) state->before_key.data(),
-                               state->before_key.size()),
-    rust::Slice<const uint8_t>((const uint8_t*) state->after_key.data(),
-                               state->after_key.size()));
+    bytes_of(state->before_key), bytes_of(state->after_key));
 
   /*
     An UPDATE or DELETE of a row the replica may lack: look first, so that
@@ -465,7 +475,7 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
     rpl_provision_key_image(table, key_nr, &key);
     rust::String msg= state->filter->copy_row(
       str_of(s->db), str_of(s->table_name),
-      rust::Slice<const uint8_t>((const uint8_t*) key.data(), key.size()));
+      bytes_of(key));
     return msg.empty() ? 0 : provision_error(std::string(msg), 0);
   }
 

@@ -41,9 +41,7 @@ $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
 
 log "master: sysbench $TABLES tables x $TABLE_SIZE rows"
 start_server master "$MASTER_PORT" 1
-client master -e "CREATE DATABASE sbtest; CREATE USER root@'127.0.0.1';
-  GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;
-  SET GLOBAL provision_chunk_rows=$CHUNK_ROWS"
+client master -e "CREATE DATABASE sbtest; SET GLOBAL provision_chunk_rows=$CHUNK_ROWS"
 sb prepare >/dev/null
 
 for run in $(seq "$RUNS"); do

@@ -144,13 +144,16 @@ mod ffi {
 
         /// Judges a snapshot for the next chunk (`cut::judge`): the dump
         /// thread stands at `dump_pos` of `dump_file`, which is written up
-        /// to `end_pos`; the snapshot is at `snap_pos` of `snap_file`.
+        /// to `end_pos`; the snapshot is at `snap_pos` of `snap_file`;
+        /// `settled`: everything in the binlog up to the snapshot's position
+        /// was committed in the engines when it was taken.
         fn judge_cut(
             dump_file: &str,
             dump_pos: u64,
             end_pos: u64,
             snap_file: &str,
             snap_pos: u64,
+            settled: bool,
         ) -> CutDecision;
         /// Why the master's `@@binlog_format`/`@@binlog_row_image` do not
         /// allow a copy; empty when they do.
@@ -396,6 +399,7 @@ fn judge_cut(
     end_pos: u64,
     snap_file: &str,
     snap_pos: u64,
+    settled: bool,
 ) -> ffi::CutDecision {
     let dump = BinlogPos {
         file: dump_file,
@@ -405,7 +409,7 @@ fn judge_cut(
         file: snap_file,
         pos: snap_pos,
     };
-    let (action, pos) = match cut::judge(dump, end_pos, snapshot) {
+    let (action, pos) = match cut::judge(dump, end_pos, snapshot, settled) {
         CutVerdict::Exact => (ffi::CutAction::Exact, dump_pos),
         CutVerdict::SendEventsTo(pos) => (ffi::CutAction::SendEventsTo, pos),
         CutVerdict::SendEventsFirst => (ffi::CutAction::SendEventsFirst, 0),

@@ -65,14 +65,28 @@ pub fn compare_files(a: &str, b: &str) -> Ordering {
 /// `dump` is where the dump thread stands in the active binlog file (an
 /// event group boundary: everything before it is sent), `end_pos` how far
 /// that file is written, and `snapshot` the binlog position of the
-/// snapshot's last committed transaction.
-pub fn judge(dump: BinlogPos<'_>, end_pos: u64, snapshot: BinlogPos<'_>) -> CutVerdict {
+/// snapshot's last committed transaction.  `settled` says that every
+/// transaction written to the binlog up to `snapshot` was committed in the
+/// engines when the snapshot was taken.  It is not when a group commit was
+/// between writing the binlog and committing, notably right after a
+/// rotation: the server's commit position then already names the new file
+/// while the old file's last transactions are still invisible (a snapshot
+/// position at a file start is suspect).
+pub fn judge(
+    dump: BinlogPos<'_>,
+    end_pos: u64,
+    snapshot: BinlogPos<'_>,
+    settled: bool,
+) -> CutVerdict {
     let idle = dump.pos >= end_pos;
     let lagging = if idle {
         CutVerdict::Wait
     } else {
         CutVerdict::SendEventsFirst
     };
+    if !settled {
+        return lagging;
+    }
     match compare_files(snapshot.file, dump.file) {
         // Behind, or in a file the binlog rotated to after the dump thread
         // read its end position (the start of the new file is the same
@@ -111,41 +125,53 @@ mod tests {
 
     #[test]
     fn the_same_position_is_exact() {
-        let v = judge(at("./b.000001", 900), 900, at("b.000001", 900));
+        let v = judge(at("./b.000001", 900), 900, at("b.000001", 900), true);
         assert_eq!(v, CutVerdict::Exact);
         // Busy: events wait behind the chunk, which is still exact.
-        let v = judge(at("b.000001", 900), 5000, at("b.000001", 900));
+        let v = judge(at("b.000001", 900), 5000, at("b.000001", 900), true);
         assert_eq!(v, CutVerdict::Exact);
     }
 
     #[test]
     fn a_snapshot_ahead_sends_the_events_up_to_it_first() {
-        let v = judge(at("b.000001", 900), 5000, at("b.000001", 1200));
+        let v = judge(at("b.000001", 900), 5000, at("b.000001", 1200), true);
         assert_eq!(v, CutVerdict::SendEventsTo(1200));
         // Never beyond the written end the dump thread knows of.
-        let v = judge(at("b.000001", 900), 1000, at("b.000001", 1200));
+        let v = judge(at("b.000001", 900), 1000, at("b.000001", 1200), true);
         assert_eq!(v, CutVerdict::Wait);
     }
 
     #[test]
     fn a_snapshot_behind_is_retried() {
         // Idle: the commit is on its way into the engine; wait for it.
-        let v = judge(at("b.000001", 900), 900, at("b.000001", 600));
+        let v = judge(at("b.000001", 900), 900, at("b.000001", 600), true);
         assert_eq!(v, CutVerdict::Wait);
         // Busy: send what is ready, then try again.
-        let v = judge(at("b.000001", 900), 1500, at("b.000001", 600));
+        let v = judge(at("b.000001", 900), 1500, at("b.000001", 600), true);
         assert_eq!(v, CutVerdict::SendEventsFirst);
-        let v = judge(at("b.000002", 300), 300, at("b.000001", 600));
+        let v = judge(at("b.000002", 300), 300, at("b.000001", 600), true);
         assert_eq!(v, CutVerdict::Wait);
+    }
+
+    #[test]
+    fn an_unsettled_snapshot_is_never_used() {
+        // Even when the positions agree: after a rotation, the old file's
+        // last transactions may not be visible in the snapshot yet.
+        let v = judge(at("b.000002", 380), 380, at("b.000002", 380), false);
+        assert_eq!(v, CutVerdict::Wait);
+        let v = judge(at("b.000002", 380), 900, at("b.000002", 380), false);
+        assert_eq!(v, CutVerdict::SendEventsFirst);
+        let v = judge(at("b.000002", 300), 900, at("b.000002", 380), false);
+        assert_eq!(v, CutVerdict::SendEventsFirst);
     }
 
     #[test]
     fn a_snapshot_in_a_newer_file_waits_for_the_rotation() {
         // The start of a new file is the same state as the end of the old
         // one, but the dump thread is not there yet.
-        let v = judge(at("b.000001", 900), 900, at("b.000002", 256));
+        let v = judge(at("b.000001", 900), 900, at("b.000002", 256), true);
         assert_eq!(v, CutVerdict::Wait);
-        let v = judge(at("b.000001", 900), 4000, at("b.000002", 256));
+        let v = judge(at("b.000001", 900), 4000, at("b.000002", 256), true);
         assert_eq!(v, CutVerdict::SendEventsFirst);
     }
 }
