@@ -419,7 +419,9 @@ impl Replica {
         match item {
             // As the server does: a table's CREATE leaves the ledger alone;
             // the master's changes to it are skipped until its first chunk.
-            Item::Create(_) => {}
+            Item::Create(t) => {
+                assert_eq!(self.ledger.state(&name(*t)), &TableState::NotCreated);
+            }
             Item::Chunk {
                 table,
                 rows,
