@@ -56,6 +56,8 @@
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 
 /* log.cc: the binlog position of the THD's consistent snapshot */
@@ -97,9 +99,14 @@ static void set_error(char *errbuf, size_t errbuf_size, const std::string &msg)
 }
 
 
-/* The base tables of 'db' (no views, no sequences), sorted by name. */
-static bool list_base_tables(THD *thd, LEX_CSTRING *db,
-                             rust::Vec<rust::String> *out)
+/*
+  The base tables of 'db' (no sequences), sorted by name, and its views
+  (appended to 'views' as database, name pairs).
+*/
+static bool list_tables_and_views(THD *thd, LEX_CSTRING *db,
+                                  rust::Vec<rust::String> *tables,
+                                  std::vector<std::pair<std::string,
+                                                        std::string>> *views)
 {
   Dynamic_array<LEX_CSTRING*> names(PSI_INSTRUMENT_MEM);
   if (rpl_provision_list_tables(thd, db, &names) != RPL_PROVISION_LIST_OK)
@@ -110,10 +117,49 @@ static bool list_base_tables(THD *thd, LEX_CSTRING *db,
     handlerton *hton= NULL;
     bool is_sequence= false;
     if (!ha_table_exists(thd, db, name, NULL, NULL, &hton, &is_sequence) ||
-        hton == view_pseudo_hton || is_sequence)
+        is_sequence)
       continue;
-    out->push_back(rust::String::lossy(name->str, name->length));
+    if (hton == view_pseudo_hton)
+      views->emplace_back(std::string(db->str, db->length),
+                          std::string(name->str, name->length));
+    else
+      tables->push_back(rust::String::lossy(name->str, name->length));
   }
+  return false;
+}
+
+
+static bool open_for_read(THD *thd, const rust::String &db,
+                          const rust::String &name, TABLE_LIST *tl,
+                          LEX_CSTRING *db_name, LEX_CSTRING *table_name,
+                          thr_lock_type lock_type= TL_READ,
+                          bool view= false);
+static void end_table_access(THD *thd, TABLE *table);
+
+
+/* Tells Rust what the view 'db'.'name' reads, for the order of views. */
+static bool add_view(THD *thd, Rpl_provision_dump *dump,
+                     const std::string &db, const std::string &name)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db_name, view_name;
+  rust::String rdb= rust::String(db), rname= rust::String(name);
+  if (open_for_read(thd, rdb, rname, &tl, &db_name, &view_name, TL_READ,
+                    true))
+    return true;
+  rust::Vec<rust::String> reads_db, reads_name;
+  if (tl.view)
+  {
+    for (TABLE_LIST *t= tl.view->query_tables; t; t= t->next_global)
+    {
+      reads_db.push_back(rust::String::lossy(t->db.str, t->db.length));
+      reads_name.push_back(rust::String::lossy(t->table_name.str,
+                                               t->table_name.length));
+    }
+  }
+  end_table_access(thd, NULL);
+  dump->session->add_view(rust::Str(db), rust::Str(name), reads_db,
+                          reads_name);
   return false;
 }
 
@@ -121,16 +167,25 @@ static bool list_base_tables(THD *thd, LEX_CSTRING *db,
 static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 {
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
+  std::vector<std::pair<std::string, std::string>> views;
   if (rpl_provision_list_databases(thd, &dbs))
     return true;
   for (size_t i= 0; i < dbs.elements(); i++)
   {
     LEX_CSTRING *db= dbs.at(i);
     rust::Vec<rust::String> tables;
-    if (list_base_tables(thd, db, &tables))
+    if (list_tables_and_views(thd, db, &tables, &views))
       return true;
     dump->session->add_database(rust::Str(db->str, db->length), tables);
   }
+  for (const auto &view : views)
+  {
+    if (provision::is_system_schema(rust::Str(view.first)))
+      continue;
+    if (add_view(thd, dump, view.first, view.second))
+      return true;
+  }
+  dump->session->plan_views();
   return false;
 }
 
@@ -279,25 +334,41 @@ static void end_table_access(THD *thd, TABLE *table)
   trans_commit(thd);
   close_thread_tables(thd);
   thd->release_transactional_locks();
+  /* What opening a view parsed: its items and the plugins it locked */
+  thd->free_items();
+  lex_end(thd->lex);
 }
 
 
+/*
+  Opens db.name for reading as a statement of its own would, in the dump
+  thread's THD; 'view' opens a view as SHOW CREATE VIEW does (for its
+  definition, not to read through it).
+*/
 static bool open_for_read(THD *thd, const rust::String &db,
                           const rust::String &name, TABLE_LIST *tl,
                           LEX_CSTRING *db_name, LEX_CSTRING *table_name,
-                          thr_lock_type lock_type= TL_READ)
+                          thr_lock_type lock_type, bool view)
 {
   db_name->str= thd->strmake(db.data(), db.size());
   db_name->length= db.size();
   table_name->str= thd->strmake(name.data(), name.size());
   table_name->length= name.size();
+  lex_start(thd);
   thd->reset_for_next_command();
   /*
     A plain SELECT: InnoDB makes every other statement's read a locking
     read of the newest rows, which would ignore the chunk's snapshot.
   */
   thd->lex->sql_command= SQLCOM_SELECT;
+  if (view)
+  {
+    /* As SHOW CREATE VIEW: a missing definer is a warning, not an error */
+    thd->lex->sql_command= SQLCOM_SHOW_CREATE;
+    thd->lex->context_analysis_only|= CONTEXT_ANALYSIS_ONLY_VIEW;
+  }
   tl->init_one_table(db_name, table_name, NULL, lock_type);
+  tl->select_lex= thd->lex->first_select_lex();
   return open_and_lock_tables(thd, tl, FALSE, 0);
 }
 
@@ -340,6 +411,42 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
     return true;
   rust::Vec<uint8_t> events= dump->session->encode_create_table(
     (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), query_context(thd));
+  return send_events(thd, dump, events);
+}
+
+
+/*
+  CREATE OR REPLACE VIEW with the master's own SHOW CREATE VIEW text, in
+  the view's creation context (its client character set and collation).
+*/
+static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
+                             const provision::UnitInfo &unit,
+                             my_off_t end_pos)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db, name;
+  char buf[2048];
+  String ddl(buf, sizeof(buf), system_charset_info);
+  ddl.length(0);
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name, TL_READ, true))
+    return true;
+  if (!tl.view)
+  {
+    end_table_access(thd, NULL);
+    my_error(ER_WRONG_OBJECT, MYF(0), db.str, name.str, "VIEW");
+    return true;
+  }
+  provision::QueryContext ctx= query_context(thd);
+  ctx.charset_client= (uint16_t) tl.view_creation_ctx->get_client_cs()->number;
+  ctx.collation_connection=
+    (uint16_t) tl.view_creation_ctx->get_connection_cl()->number;
+  ddl.set_charset(tl.view_creation_ctx->get_client_cs());
+  int err= show_create_view(thd, &tl, &ddl);
+  end_table_access(thd, NULL);
+  if (err)
+    return true;
+  rust::Vec<uint8_t> events= dump->session->encode_create_view(
+    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), ctx);
   return send_events(thd, dump, events);
 }
 
@@ -698,6 +805,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     break;
   case provision::UnitKind::CreateTable:
     failed= send_create_table(thd, dump, unit, log_pos);
+    break;
+  case provision::UnitKind::CreateView:
+    failed= send_create_view(thd, dump, unit, log_pos);
     break;
   case provision::UnitKind::Rows:
     switch (send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,

@@ -11,7 +11,7 @@ use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request};
-use provision_core::scheduler::Unit;
+use provision_core::scheduler::{is_system_schema, Unit, View};
 
 #[cxx::bridge(namespace = "provision")]
 mod ffi {
@@ -49,6 +49,7 @@ mod ffi {
     enum UnitKind {
         CreateDatabase,
         CreateTable,
+        CreateView,
         Rows,
         End,
         Finished,
@@ -131,6 +132,8 @@ mod ffi {
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
         /// The core's version, for the server's startup log.
         fn core_version() -> &'static str;
+        /// Whether `db` is a system schema, which a copy never touches.
+        fn is_system_schema(db: &str) -> bool;
 
         /// The `@slave_provision` value the IO thread of connection
         /// `connection_name` sets on the master.
@@ -172,6 +175,16 @@ mod ffi {
         fn refusal(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
+        /// A view of the master and what it reads (`reads_db[i]`.`reads_name[i]`).
+        fn add_view(
+            self: &mut DumpSession,
+            db: &str,
+            name: &str,
+            reads_db: &Vec<String>,
+            reads_name: &Vec<String>,
+        );
+        /// Plans the views added; `refusal()` is set if they cannot be.
+        fn plan_views(self: &mut DumpSession);
         fn next_unit(self: &DumpSession) -> UnitInfo;
         /// Encoders: the events to send, back to back; empty and
         /// `refusal()` set on error.
@@ -184,6 +197,12 @@ mod ffi {
             ctx: &QueryContext,
         ) -> Vec<u8>;
         fn encode_create_table(
+            self: &mut DumpSession,
+            log_pos: u32,
+            show_create: &str,
+            ctx: &QueryContext,
+        ) -> Vec<u8>;
+        fn encode_create_view(
             self: &mut DumpSession,
             log_pos: u32,
             show_create: &str,
@@ -256,6 +275,8 @@ use replica_filter::{
 pub struct DumpSession {
     session: Option<dump::DumpSession>,
     error: Option<DumpError>,
+    /// Views added, until `plan_views()`.
+    views: Vec<View>,
 }
 
 impl DumpSession {
@@ -321,6 +342,11 @@ impl DumpSession {
                 info.db = db.to_owned();
                 info.table = table.to_owned();
             }
+            Unit::CreateView { db, view } => {
+                info.kind = ffi::UnitKind::CreateView;
+                info.db = db.to_owned();
+                info.table = view.to_owned();
+            }
             Unit::Rows {
                 db,
                 table,
@@ -362,6 +388,35 @@ impl DumpSession {
         let ctx = query_context(ctx);
         self.with(|s| s.create_table(log_pos, show_create, &ctx))
             .unwrap_or_default()
+    }
+
+    fn encode_create_view(
+        &mut self,
+        log_pos: u32,
+        show_create: &str,
+        ctx: &ffi::QueryContext,
+    ) -> Vec<u8> {
+        let ctx = query_context(ctx);
+        self.with(|s| s.create_view(log_pos, show_create, &ctx))
+            .unwrap_or_default()
+    }
+
+    #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+    fn add_view(&mut self, db: &str, name: &str, reads_db: &Vec<String>, reads_name: &Vec<String>) {
+        self.views.push(View {
+            db: db.to_owned(),
+            name: name.to_owned(),
+            reads: reads_db
+                .iter()
+                .cloned()
+                .zip(reads_name.iter().cloned())
+                .collect(),
+        });
+    }
+
+    fn plan_views(&mut self) {
+        let views = std::mem::take(&mut self.views);
+        self.with(|s| s.add_views(views));
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
@@ -436,7 +491,11 @@ fn dump_session_new(
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e)),
         };
-    Box::new(DumpSession { session, error })
+    Box::new(DumpSession {
+        session,
+        error,
+        views: Vec::new(),
+    })
 }
 
 fn query_context(ctx: &ffi::QueryContext) -> dump::QueryContext {

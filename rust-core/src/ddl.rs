@@ -13,6 +13,9 @@ pub enum DdlError {
     /// `SHOW CREATE TABLE` returned something other than a base table.
     #[error("unexpected SHOW CREATE TABLE output for {0}: expected CREATE TABLE")]
     NotATable(String),
+    /// `SHOW CREATE VIEW` returned something other than a view.
+    #[error("unexpected SHOW CREATE VIEW output {0}: expected CREATE ... VIEW")]
+    NotAView(String),
 }
 
 /// Quotes an identifier with backticks, doubling any backtick in it.
@@ -50,6 +53,19 @@ pub fn create_database(db: &str, charset: &str, collation: &str, comment: &str) 
     ]
 }
 
+/// Turns the master's `SHOW CREATE VIEW` text (`CREATE ALGORITHM=...
+/// DEFINER=... SQL SECURITY ... VIEW ...`) into `CREATE OR REPLACE ...`,
+/// leaving the definition untouched: algorithm, definer, SQL SECURITY and
+/// CHECK OPTION stay the master's.
+pub fn create_view(show_create: &str) -> Result<String, DdlError> {
+    match show_create.strip_prefix("CREATE ") {
+        Some(rest) if rest.contains(" VIEW ") => Ok(format!("CREATE OR REPLACE {rest}")),
+        _ => Err(DdlError::NotAView(
+            show_create.chars().take(60).collect::<String>(),
+        )),
+    }
+}
+
 /// Turns the master's `SHOW CREATE TABLE` text (with the database name)
 /// into `CREATE OR REPLACE TABLE`, leaving the definition untouched.
 pub fn create_table(show_create: &str) -> Result<String, DdlError> {
@@ -65,6 +81,16 @@ pub fn create_table(show_create: &str) -> Result<String, DdlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_keep_every_clause_of_the_master() {
+        let show = "CREATE ALGORITHM=MERGE DEFINER=`app`@`%` SQL SECURITY INVOKER \
+                    VIEW `d`.`v` AS select 1 AS `a` WITH CASCADED CHECK OPTION";
+        let sql = create_view(show).unwrap();
+        assert_eq!(sql, format!("CREATE OR REPLACE {}", &show[7..]));
+        assert!(create_view("CREATE TABLE `t` (a int)").is_err());
+        assert!(create_view("SELECT 1").is_err());
+    }
 
     #[test]
     fn identifiers_and_strings_are_quoted() {

@@ -15,7 +15,7 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{table_done_note, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
-use crate::scheduler::{Progress, Scheduler, Unit};
+use crate::scheduler::{Progress, Scheduler, Unit, View, ViewCycle};
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
@@ -52,6 +52,9 @@ pub enum DumpError {
         /// The value a copy needs.
         needed: &'static str,
     },
+    /// The master's views cannot be ordered.
+    #[error("LOAD DATA FROM MASTER: {0}")]
+    Views(#[from] ViewCycle),
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
     Protocol(&'static str),
@@ -237,6 +240,31 @@ impl DumpSession {
         let events = self.ddl_group(log_pos, &db, sql, ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
+    }
+
+    /// Encodes the current `CreateView` unit from the master's
+    /// `SHOW CREATE VIEW` text; `ctx` carries the view's creation context
+    /// (its client character set and connection collation).
+    pub fn create_view(
+        &mut self,
+        log_pos: u32,
+        show_create: &str,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        let Unit::CreateView { db, .. } = self.next_unit() else {
+            return Err(DumpError::Protocol("create_view() out of order"));
+        };
+        let db = db.to_owned();
+        let sql = ddl::create_view(show_create)?;
+        let events = self.ddl_group(log_pos, &db, sql, ctx)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// Plans the views to copy (see [`Scheduler::add_views`]).
+    pub fn add_views(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        self.scheduler.add_views(views)?;
+        Ok(())
     }
 
     /// Starts collecting the current `Rows` unit's chunk.

@@ -1,9 +1,10 @@
 //! What the master's dump thread sends next during a provisioning dump.
 //!
-//! Invariant (DESIGN I5, for databases and tables): a database's CREATE
-//! precedes its tables' CREATEs, a table's CREATE precedes its rows, the
-//! rows of a table come in primary-key order as consecutive chunks each
-//! continuing after the last key of the previous one, and the end marker
+//! Invariant (DESIGN I5, for databases, tables and views): a database's
+//! CREATE precedes its tables' CREATEs, a table's CREATE precedes its rows,
+//! the rows of a table come in primary-key order as consecutive chunks
+//! each continuing after the last key of the previous one, views come
+//! after every table and each after the views it reads, and the end marker
 //! comes after everything else, exactly once.
 
 /// Schemas that are never copied: they describe the server itself.
@@ -43,6 +44,13 @@ pub enum Unit<'a> {
         /// Upper bound on the rows of this chunk.
         max_rows: u32,
     },
+    /// Send `CREATE OR REPLACE VIEW` for `db`.`view`.
+    CreateView {
+        /// The view's database.
+        db: &'a str,
+        /// The view.
+        view: &'a str,
+    },
     /// Everything is sent: send the end marker.
     End,
     /// The end marker was sent; the dump is over.
@@ -54,7 +62,25 @@ enum Step {
     CreateDatabase(usize),
     CreateTable(usize),
     Rows(usize),
+    CreateView(usize),
 }
+
+/// A view to copy, and the tables and views its definition reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// The view's database.
+    pub db: String,
+    /// The view.
+    pub name: String,
+    /// `(database, name)` of every table or view it reads directly.
+    pub reads: Vec<(String, String)>,
+}
+
+/// Views that read each other in a circle (the server never lets that
+/// happen; a damaged catalog could).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the views {0} read each other in a circle and cannot be created in any order")]
+pub struct ViewCycle(pub String);
 
 #[derive(Clone, Debug)]
 struct Table {
@@ -80,6 +106,7 @@ pub struct Progress {
 pub struct Scheduler {
     databases: Vec<String>,
     tables: Vec<Table>,
+    views: Vec<View>,
     steps: Vec<Step>,
     next: usize,
     end_sent: bool,
@@ -93,6 +120,7 @@ impl Scheduler {
         Scheduler {
             databases: Vec::new(),
             tables: Vec::new(),
+            views: Vec::new(),
             steps: Vec::new(),
             next: 0,
             end_sent: false,
@@ -125,6 +153,60 @@ impl Scheduler {
         true
     }
 
+    /// Adds the views to copy, after every table (a view may read tables
+    /// of any database), each after the views it reads.  Views of system
+    /// schemas are ignored.  Call it once, after the databases.
+    pub fn add_views(&mut self, views: Vec<View>) -> Result<(), ViewCycle> {
+        let mut views: Vec<View> = views
+            .into_iter()
+            .filter(|v| !is_system_schema(&v.db))
+            .collect();
+        views.sort_by(|a, b| (&a.db, &a.name).cmp(&(&b.db, &b.name)));
+        let index = |db: &str, name: &str| {
+            views
+                .binary_search_by(|v| (v.db.as_str(), v.name.as_str()).cmp(&(db, name)))
+                .ok()
+        };
+        // Depth-first: a view's step is pushed after those of the views it
+        // reads.  State: 0 new, 1 on the current path, 2 done.
+        let mut state = vec![0u8; views.len()];
+        let mut order = Vec::with_capacity(views.len());
+        for start in 0..views.len() {
+            let mut path = vec![(start, 0usize)];
+            while let Some(&mut (v, ref mut next)) = path.last_mut() {
+                if state[v] == 2 {
+                    path.pop();
+                    continue;
+                }
+                state[v] = 1;
+                let read = views[v].reads.get(*next).cloned();
+                *next += 1;
+                match read.and_then(|(db, name)| index(&db, &name).map(Some)) {
+                    Some(Some(w)) if state[w] == 1 => {
+                        let names: Vec<String> = path
+                            .iter()
+                            .map(|&(p, _)| format!("`{}`.`{}`", views[p].db, views[p].name))
+                            .collect();
+                        return Err(ViewCycle(names.join(", ")));
+                    }
+                    Some(Some(w)) if state[w] == 0 => path.push((w, 0)),
+                    Some(_) => {}
+                    None if *next > views[v].reads.len() => {
+                        state[v] = 2;
+                        order.push(v);
+                        path.pop();
+                    }
+                    None => {}
+                }
+            }
+        }
+        let base = self.views.len();
+        self.steps
+            .extend(order.into_iter().map(|v| Step::CreateView(base + v)));
+        self.views.extend(views);
+        Ok(())
+    }
+
     /// The unit to do next.  It stays the same until reported done.
     pub fn next_unit(&self) -> Unit<'_> {
         match self.steps.get(self.next) {
@@ -144,12 +226,17 @@ impl Scheduler {
                     max_rows: self.chunk_rows,
                 }
             }
+            Some(Step::CreateView(v)) => Unit::CreateView {
+                db: &self.views[*v].db,
+                view: &self.views[*v].name,
+            },
             None if self.end_sent => Unit::Finished,
             None => Unit::End,
         }
     }
 
-    /// Reports the current `CreateDatabase` or `CreateTable` unit sent.
+    /// Reports the current `CreateDatabase`, `CreateTable` or `CreateView`
+    /// unit sent.
     ///
     /// # Panics
     /// If the current unit is not a CREATE: a caller bug that would send
@@ -158,7 +245,7 @@ impl Scheduler {
         assert!(
             matches!(
                 self.steps.get(self.next),
-                Some(Step::CreateDatabase(_) | Step::CreateTable(_))
+                Some(Step::CreateDatabase(_) | Step::CreateTable(_) | Step::CreateView(_))
             ),
             "ddl_sent() while the current unit is {:?}",
             self.next_unit()
@@ -210,6 +297,76 @@ impl Scheduler {
 mod tests {
     use super::*;
 
+    fn view(db: &str, name: &str, reads: &[(&str, &str)]) -> View {
+        View {
+            db: db.to_owned(),
+            name: name.to_owned(),
+            reads: reads
+                .iter()
+                .map(|(d, n)| ((*d).to_owned(), (*n).to_owned()))
+                .collect(),
+        }
+    }
+
+    fn drain_views(s: &mut Scheduler) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            match s.next_unit() {
+                Unit::CreateView { db, view } => {
+                    out.push(format!("{db}.{view}"));
+                    s.ddl_sent();
+                }
+                Unit::End => return out,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn views_come_after_the_views_they_read_whatever_their_names() {
+        let mut s = Scheduler::new(10);
+        s.add_views(vec![
+            view("a", "top", &[("b", "middle"), ("a", "t1")]),
+            view("b", "middle", &[("c", "bottom")]),
+            view("c", "bottom", &[("c", "t2")]),
+            view("a", "alone", &[]),
+            view("mysql", "ignored", &[]),
+        ])
+        .unwrap();
+        assert_eq!(
+            drain_views(&mut s),
+            ["a.alone", "c.bottom", "b.middle", "a.top"]
+        );
+    }
+
+    #[test]
+    fn views_come_after_every_table() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        s.add_views(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        run(&mut s, &[0]);
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        s.add_views(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        assert!(matches!(s.next_unit(), Unit::CreateDatabase { .. }));
+        s.ddl_sent();
+        s.ddl_sent();
+        s.rows_sent(0, None, true);
+        assert_eq!(s.next_unit(), Unit::CreateView { db: "d", view: "v" });
+    }
+
+    #[test]
+    fn views_in_a_circle_are_refused() {
+        let mut s = Scheduler::new(10);
+        let err = s
+            .add_views(vec![
+                view("d", "x", &[("d", "y")]),
+                view("d", "y", &[("d", "x")]),
+            ])
+            .unwrap_err();
+        assert!(err.to_string().contains("`d`.`x`, `d`.`y`"), "{err}");
+    }
+
     /// Drives a scheduler to the end, with `rows[t]` rows in table t.
     fn run(s: &mut Scheduler, rows: &[u32]) -> Vec<String> {
         let mut left = rows.to_vec();
@@ -219,8 +376,9 @@ mod tests {
             let unit = s.next_unit();
             log.push(format!("{unit:?}"));
             match unit {
-                Unit::CreateDatabase { .. } => s.ddl_sent(),
-                Unit::CreateTable { .. } => s.ddl_sent(),
+                Unit::CreateDatabase { .. }
+                | Unit::CreateTable { .. }
+                | Unit::CreateView { .. } => s.ddl_sent(),
                 Unit::Rows {
                     max_rows, after, ..
                 } => {
