@@ -149,7 +149,7 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
     return;
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
-  state->filter->group_start(state->in_copy_group);
+  state->filter->group_start();
   if (state->in_copy_group)
   {
     /*

@@ -227,8 +227,8 @@ mod ffi {
         /// table name; keys are mem-comparable images of the copy key.
         type ReplicaFilter;
         fn replica_filter_new() -> Box<ReplicaFilter>;
-        /// A copy group starts (`true`) or another group does.
-        fn group_start(self: &mut ReplicaFilter, copy_group: bool);
+        /// A new event group (copy group or not) starts.
+        fn group_start(self: &mut ReplicaFilter);
         /// Whether the master's changes to a table are skipped because its
         /// copy has not started (the Table_map of a normal group).
         fn table_skipped(self: &ReplicaFilter, db: &str, table: &str) -> bool;

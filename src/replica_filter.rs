@@ -28,7 +28,7 @@ fn error_text(result: Result<(), impl ToString>) -> String {
 }
 
 impl ReplicaFilter {
-    pub fn group_start(&mut self, _copy_group: bool) {
+    pub fn group_start(&mut self) {
         if let Some(table) = self.completing.take() {
             // The note named a table the group mapped, or an empty one.
             self.ledger.table_in_copy(&table);
@@ -142,7 +142,7 @@ mod tests {
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
         let mut f = replica_filter_new();
         assert!(f.table_skipped("d", "t"));
-        f.group_start(true);
+        f.group_start();
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
             ""
@@ -152,7 +152,7 @@ mod tests {
         // Not complete before the group is over ...
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyIdempotent);
-        f.group_start(false);
+        f.group_start();
         // ... and everything is inside the copied range after.
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyStrict);

@@ -209,9 +209,6 @@ impl KeyRange {
 /// out of order (or the caller reported them so).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
-    /// A second CREATE for a table.
-    #[error("LOAD DATA FROM MASTER: copy stream out of order: table {0} created twice")]
-    CreatedTwice(String),
     /// A chunk for a table whose CREATE was not applied.
     #[error(
         "LOAD DATA FROM MASTER: copy stream out of order: rows for table {0} before its CREATE"
@@ -356,16 +353,6 @@ impl Ledger {
     /// How much of `table` is copied (`NotCreated` for a table never seen).
     pub fn state(&self, table: &str) -> &TableState {
         self.tables.get(table).unwrap_or(&NOT_CREATED)
-    }
-
-    /// Records `table`'s CREATE applied: created, nothing copied.
-    pub fn table_created(&mut self, table: &str) -> Result<(), LedgerError> {
-        if self.tables.contains_key(table) {
-            return Err(LedgerError::CreatedTwice(table.to_owned()));
-        }
-        self.tables
-            .insert(table.to_owned(), TableState::Created { cursor: None });
-        Ok(())
     }
 
     /// The range a chunk of `table` with last key `last_key` (`None`: no
@@ -599,7 +586,7 @@ mod tests {
     /// A ledger with `T` created and copied up to `cursor`.
     fn at(cursor: Option<&[u8]>) -> Ledger {
         let mut l = Ledger::new();
-        l.table_created(T).unwrap();
+        l.table_in_copy(T);
         if let Some(c) = cursor {
             l.chunk_applied(T, Some(c), false).unwrap();
         }
@@ -754,8 +741,7 @@ mod tests {
             l.chunk_applied(T, Some(b"a"), false),
             Err(LedgerError::NotCreated(T.into()))
         );
-        l.table_created(T).unwrap();
-        assert_eq!(l.table_created(T), Err(LedgerError::CreatedTwice(T.into())));
+        l.table_in_copy(T);
         assert_eq!(
             l.chunk_applied(T, None, false),
             Err(LedgerError::NoProgress(T.into()))
