@@ -53,6 +53,7 @@
 #include "semisync_master.h"
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
+#include "rpl_provision_objects.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -100,7 +101,7 @@ static void set_error(char *errbuf, size_t errbuf_size, const std::string &msg)
 
 
 /*
-  The base tables of 'db' (no sequences), sorted by name, and its views
+  The base tables and sequences of 'db', sorted by name, and its views
   (appended to 'views' as database, name pairs).
 */
 static bool list_tables_and_views(THD *thd, LEX_CSTRING *db,
@@ -115,9 +116,7 @@ static bool list_tables_and_views(THD *thd, LEX_CSTRING *db,
   {
     LEX_CSTRING *name= names.at(i);
     handlerton *hton= NULL;
-    bool is_sequence= false;
-    if (!ha_table_exists(thd, db, name, NULL, NULL, &hton, &is_sequence) ||
-        is_sequence)
+    if (!ha_table_exists(thd, db, name, NULL, NULL, &hton))
       continue;
     if (hton == view_pseudo_hton)
       views->emplace_back(std::string(db->str, db->length),
@@ -135,6 +134,47 @@ static bool open_for_read(THD *thd, const rust::String &db,
                           thr_lock_type lock_type= TL_READ,
                           bool view= false);
 static void end_table_access(THD *thd, TABLE *table);
+
+
+bool rpl_provision_open_for_read(THD *thd, const LEX_CSTRING &db,
+                                 const LEX_CSTRING &name, TABLE_LIST *tl,
+                                 thr_lock_type lock_type, bool view)
+{
+  LEX_CSTRING db_name, table_name;
+  return open_for_read(thd, rust::String(db.str, db.length),
+                       rust::String(name.str, name.length), tl, &db_name,
+                       &table_name, lock_type, view);
+}
+
+
+bool rpl_provision_open_metadata(THD *thd, const LEX_CSTRING &db,
+                                 const LEX_CSTRING &name, TABLE_LIST *tl)
+{
+  LEX_CSTRING db_name= { thd->strmake(db.str, db.length), db.length };
+  LEX_CSTRING table_name= { thd->strmake(name.str, name.length), name.length };
+  lex_start(thd);
+  thd->reset_for_next_command();
+  thd->lex->sql_command= SQLCOM_SELECT;
+  tl->init_one_table(&db_name, &table_name, NULL, TL_READ);
+  tl->select_lex= thd->lex->first_select_lex();
+  /*
+    As INFORMATION_SCHEMA does: a high-priority shared metadata lock and
+    no table lock, so a LOCK TABLES ... WRITE on the master does not hold
+    up the planning of the copy (only the copy of that table).
+  */
+  TABLE_LIST *tables= tl;
+  uint counter;
+  DML_prelocking_strategy prelocking_strategy;
+  return open_tables(thd, &tables, &counter,
+                     MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL,
+                     &prelocking_strategy);
+}
+
+
+void rpl_provision_end_access(THD *thd, TABLE *table)
+{
+  end_table_access(thd, table);
+}
 
 
 /* Tells Rust what the view 'db'.'name' reads, for the order of views. */
@@ -177,6 +217,14 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
     if (list_tables_and_views(thd, db, &tables, &views))
       return true;
     dump->session->add_database(rust::Str(db->str, db->length), tables);
+    if (provision::is_system_schema(rust::Str(db->str, db->length)))
+      continue;
+    for (const rust::String &table : tables)
+    {
+      LEX_CSTRING name= { table.data(), table.size() };
+      if (rpl_provision_add_table_objects(thd, *dump->session, *db, name))
+        return true;
+    }
   }
   for (const auto &view : views)
   {
@@ -185,7 +233,10 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
     if (add_view(thd, dump, view.first, view.second))
       return true;
   }
-  dump->session->plan_views();
+  if (rpl_provision_add_routines(thd, *dump->session) ||
+      rpl_provision_add_events(thd, *dump->session))
+    return true;
+  dump->session->plan();
   return false;
 }
 
@@ -251,6 +302,14 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
     delete dump;
     return 1;
   }
+  /* What the master holds may be impossible to copy (or to order) */
+  refusal= dump->session->refusal();
+  if (!refusal.empty())
+  {
+    set_error(errbuf, errbuf_size, std::string(refusal));
+    delete dump;
+    return 1;
+  }
 
   connect_gtid_state->length(0);
   connect_gtid_state->append(master_pos);
@@ -310,7 +369,7 @@ static bool send_events(THD *thd, Rpl_provision_dump *dump,
 
 
 /* The session context a Query event of ours carries. */
-static provision::QueryContext query_context(THD *thd)
+provision::QueryContext rpl_provision_query_context(THD *thd)
 {
   provision::QueryContext ctx;
   ctx.thread_id= (uint32_t) thd->thread_id;
@@ -389,7 +448,8 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
   rust::Vec<uint8_t> events= dump->session->encode_create_database(
     (uint32_t) end_pos, rust::Str(cs->cs_name.str, cs->cs_name.length),
     rust::Str(cs->coll_name.str, cs->coll_name.length),
-    rust::Str(comment.str, comment.length), query_context(thd));
+    rust::Str(comment.str, comment.length),
+    rpl_provision_query_context(thd));
   return send_events(thd, dump, events);
 }
 
@@ -405,12 +465,19 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   ddl.length(0);
   if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
     return true;
-  int err= show_create_table(thd, &tl, &ddl, NULL, WITH_DB_NAME);
+  /*
+    A sequence as CREATE SEQUENCE: the table form would recreate it with
+    the default start, cache and increment.
+  */
+  int err= tl.table->s->table_type == TABLE_TYPE_SEQUENCE ?
+    show_create_sequence(thd, &tl, &ddl) :
+    show_create_table(thd, &tl, &ddl, NULL, WITH_DB_NAME);
   end_table_access(thd, NULL);
   if (err)
     return true;
   rust::Vec<uint8_t> events= dump->session->encode_create_table(
-    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), query_context(thd));
+    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()),
+    rpl_provision_query_context(thd));
   return send_events(thd, dump, events);
 }
 
@@ -436,7 +503,7 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
     my_error(ER_WRONG_OBJECT, MYF(0), db.str, name.str, "VIEW");
     return true;
   }
-  provision::QueryContext ctx= query_context(thd);
+  provision::QueryContext ctx= rpl_provision_query_context(thd);
   ctx.charset_client= (uint16_t) tl.view_creation_ctx->get_client_cs()->number;
   ctx.collation_connection=
     (uint16_t) tl.view_creation_ctx->get_connection_cl()->number;
@@ -808,6 +875,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     break;
   case provision::UnitKind::CreateView:
     failed= send_create_view(thd, dump, unit, log_pos);
+    break;
+  case provision::UnitKind::CreateObject:
+    failed= send_events(thd, dump,
+                        dump->session->encode_create_object(
+                          (uint32_t) log_pos));
     break;
   case provision::UnitKind::Rows:
     switch (send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,

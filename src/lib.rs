@@ -7,6 +7,7 @@
 //! into `provision_core`.
 
 use provision_core::cut::{self, BinlogPos, CutVerdict};
+use provision_core::ddl;
 use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
@@ -50,6 +51,7 @@ mod ffi {
         CreateDatabase,
         CreateTable,
         CreateView,
+        CreateObject,
         Rows,
         End,
         Finished,
@@ -73,6 +75,8 @@ mod ffi {
         charset_client: u16,
         collation_connection: u16,
         collation_server: u16,
+        /// `@@time_zone` of the text (events); empty when it does not matter.
+        time_zone: String,
     }
 
     /// One column as `Field::binlog_type_info()` describes it.
@@ -183,8 +187,30 @@ mod ffi {
             reads_db: &Vec<String>,
             reads_name: &Vec<String>,
         );
-        /// Plans the views added; `refusal()` is set if they cannot be.
-        fn plan_views(self: &mut DumpSession);
+        /// A foreign key of `db`.`table` references `parent_db`.`parent`.
+        fn add_foreign_key(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            parent_db: &str,
+            parent: &str,
+        );
+        /// A routine (`kind` as in `mysql.proc.type`), `TRIGGER` or
+        /// `EVENT`: its `SHOW CREATE` text in its creation context `ctx`.
+        fn add_object(
+            self: &mut DumpSession,
+            kind: &str,
+            db: &str,
+            name: &str,
+            definition: &[u8],
+            ctx: &QueryContext,
+        );
+        /// `db`.`table` has `feature`, which the copy does not support:
+        /// the dump is refused with an error naming both.
+        fn refuse_table(self: &mut DumpSession, db: &str, table: &str, feature: &str);
+        /// Orders the copy once everything is added; `refusal()` is set
+        /// if it cannot be ordered.
+        fn plan(self: &mut DumpSession);
         fn next_unit(self: &DumpSession) -> UnitInfo;
         /// Encoders: the events to send, back to back; empty and
         /// `refusal()` set on error.
@@ -208,6 +234,8 @@ mod ffi {
             show_create: &str,
             ctx: &QueryContext,
         ) -> Vec<u8>;
+        /// The current `CreateObject` unit's events.
+        fn encode_create_object(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         fn add_value(self: &mut DumpSession, value: &[u8]);
         fn add_null(self: &mut DumpSession);
@@ -275,7 +303,7 @@ use replica_filter::{
 pub struct DumpSession {
     session: Option<dump::DumpSession>,
     error: Option<DumpError>,
-    /// Views added, until `plan_views()`.
+    /// Views added, until `plan()`.
     views: Vec<View>,
 }
 
@@ -347,6 +375,11 @@ impl DumpSession {
                 info.db = db.to_owned();
                 info.table = view.to_owned();
             }
+            Unit::CreateObject { db, name, .. } => {
+                info.kind = ffi::UnitKind::CreateObject;
+                info.db = db.to_owned();
+                info.table = name.to_owned();
+            }
             Unit::Rows {
                 db,
                 table,
@@ -414,9 +447,41 @@ impl DumpSession {
         });
     }
 
-    fn plan_views(&mut self) {
+    fn add_foreign_key(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+        self.with(|s| {
+            s.add_foreign_key(db, table, parent_db, parent);
+            Ok(())
+        });
+    }
+
+    fn add_object(
+        &mut self,
+        kind: &str,
+        db: &str,
+        name: &str,
+        definition: &[u8],
+        ctx: &ffi::QueryContext,
+    ) {
+        let ctx = query_context(ctx);
+        self.with(|s| s.add_object(kind, db, name, definition, ctx));
+    }
+
+    fn refuse_table(&mut self, db: &str, table: &str, feature: &str) {
+        self.with(|_| {
+            Err::<(), _>(DumpError::Unsupported {
+                table: ddl::ident(db, table),
+                feature: feature.to_owned(),
+            })
+        });
+    }
+
+    fn plan(&mut self) {
         let views = std::mem::take(&mut self.views);
-        self.with(|s| s.add_views(views));
+        self.with(|s| s.plan(views));
+    }
+
+    fn encode_create_object(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.create_object(log_pos)).unwrap_or_default()
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
@@ -508,6 +573,7 @@ fn query_context(ctx: &ffi::QueryContext) -> dump::QueryContext {
             connection: ctx.collation_connection,
             server: ctx.collation_server,
         },
+        time_zone: (!ctx.time_zone.is_empty()).then(|| ctx.time_zone.clone()),
     }
 }
 
@@ -629,7 +695,16 @@ mod tests {
             charset_client: 33,
             collation_connection: 33,
             collation_server: 8,
+            time_zone: "+00:00".into(),
         };
+        d.add_object(
+            "EVENT",
+            "db",
+            "e",
+            b"CREATE DEFINER=`u`@`%` EVENT `e` ON SCHEDULE EVERY 1 HOUR DO SET @x=1",
+            &ctx,
+        );
+        d.plan();
         assert_eq!(d.next_unit().kind, ffi::UnitKind::CreateDatabase);
         assert!(!d
             .encode_create_database(4, "latin1", "latin1_swedish_ci", "", &ctx)
@@ -652,6 +727,14 @@ mod tests {
         let progress = d.session.as_ref().unwrap().progress();
         assert_eq!(progress.rows_copied, 1);
         assert_eq!(progress.tables_done, 1);
+        let unit = d.next_unit();
+        assert_eq!(
+            (unit.kind, unit.table.as_str()),
+            (ffi::UnitKind::CreateObject, "e")
+        );
+        let events = d.encode_create_object(4);
+        let text = b"CREATE OR REPLACE DEFINER=`u`@`%` EVENT";
+        assert!(events.windows(text.len()).any(|w| w == text));
         assert_eq!(d.next_unit().kind, ffi::UnitKind::End);
         assert!(!d.encode_end(4, "0-1-3").is_empty());
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
@@ -665,6 +748,37 @@ mod tests {
         // An event for the end marker before the copy is done is refused.
         assert!(d.encode_end(4, "").is_empty());
         assert!(d.refusal().contains("internal error"));
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn an_unsupported_table_stops_the_dump_naming_it() {
+        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        d.add_database("db", &vec!["t".to_owned()]);
+        d.refuse_table("db", "t", "a column DEFAULT that calls NEXTVAL()");
+        d.plan();
+        let refusal = d.refusal();
+        assert!(
+            refusal.contains("`db`.`t` has a column DEFAULT that calls NEXTVAL()"),
+            "{refusal}"
+        );
+        assert!(refusal.contains("mariadb-backup"), "{refusal}");
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
+        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
+        d.add_foreign_key("db", "a", "db", "b");
+        d.add_foreign_key("db", "b", "db", "a");
+        d.plan();
+        assert!(
+            d.refusal()
+                .contains("`db`.`a`, `db`.`b` reference each other"),
+            "{}",
+            d.refusal()
+        );
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
     }
 

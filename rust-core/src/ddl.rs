@@ -10,13 +10,64 @@
 /// Why a DDL statement could not be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DdlError {
-    /// `SHOW CREATE TABLE` returned something other than a base table.
-    #[error("unexpected SHOW CREATE TABLE output for {0}: expected CREATE TABLE")]
+    /// `SHOW CREATE TABLE` returned something other than a base table
+    /// or sequence.
+    #[error("unexpected SHOW CREATE TABLE output for {0}: expected CREATE TABLE or SEQUENCE")]
     NotATable(String),
     /// `SHOW CREATE VIEW` returned something other than a view.
     #[error("unexpected SHOW CREATE VIEW output {0}: expected CREATE ... VIEW")]
     NotAView(String),
+    /// A stored object's definition is not the `CREATE` its kind expects.
+    #[error("unexpected definition of {kind} {name}: expected CREATE ... {kind}, found '{text}'")]
+    NotAnObject {
+        /// The object's kind.
+        kind: &'static str,
+        /// `db`.`name`.
+        name: String,
+        /// The start of the text.
+        text: String,
+    },
+    /// The server listed an object of a kind this copy does not know.
+    #[error("{1} is a {0}, which LOAD DATA FROM MASTER cannot copy")]
+    UnknownObject(String, String),
 }
+
+/// `db`.`name`, quoted.
+pub fn ident(db: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(db), quote_ident(name))
+}
+
+/// Turns the master's definition of a routine, trigger or event (`CREATE
+/// [DEFINER=...] [AGGREGATE] FUNCTION ...`, as `SHOW CREATE` shows it,
+/// in its own character set) into `CREATE OR REPLACE ...`, leaving the
+/// rest untouched: definer, characteristics and body stay the master's.
+pub fn create_object(
+    kind: ObjectKind,
+    db: &str,
+    name: &str,
+    definition: &[u8],
+) -> Result<Vec<u8>, DdlError> {
+    let keyword = format!(" {} ", kind.keyword());
+    let head_len = definition.len().min(512);
+    let head = String::from_utf8_lossy(&definition[..head_len]);
+    if head.starts_with("CREATE OR REPLACE ") && head.contains(&keyword) {
+        return Ok(definition.to_vec());
+    }
+    match definition.strip_prefix(b"CREATE ") {
+        Some(rest) if head.contains(&keyword) => {
+            let mut sql = b"CREATE OR REPLACE ".to_vec();
+            sql.extend_from_slice(rest);
+            Ok(sql)
+        }
+        _ => Err(DdlError::NotAnObject {
+            kind: kind.keyword(),
+            name: ident(db, name),
+            text: head.chars().take(60).collect(),
+        }),
+    }
+}
+
+use crate::scheduler::ObjectKind;
 
 /// Quotes an identifier with backticks, doubling any backtick in it.
 pub fn quote_ident(name: &str) -> String {
@@ -67,15 +118,17 @@ pub fn create_view(show_create: &str) -> Result<String, DdlError> {
 }
 
 /// Turns the master's `SHOW CREATE TABLE` text (with the database name)
-/// into `CREATE OR REPLACE TABLE`, leaving the definition untouched.
+/// into `CREATE OR REPLACE TABLE` (or `SEQUENCE`: its row, the current
+/// value, is copied as a table's), leaving the definition untouched.
 pub fn create_table(show_create: &str) -> Result<String, DdlError> {
-    const PREFIX: &str = "CREATE TABLE ";
-    match show_create.strip_prefix(PREFIX) {
-        Some(rest) => Ok(format!("CREATE OR REPLACE TABLE {rest}")),
-        None => Err(DdlError::NotATable(
-            show_create.chars().take(60).collect::<String>(),
-        )),
+    for kind in ["TABLE", "SEQUENCE"] {
+        if let Some(rest) = show_create.strip_prefix(&format!("CREATE {kind} ")) {
+            return Ok(format!("CREATE OR REPLACE {kind} {rest}"));
+        }
     }
+    Err(DdlError::NotATable(
+        show_create.chars().take(60).collect::<String>(),
+    ))
 }
 
 #[cfg(test)]
@@ -90,6 +143,24 @@ mod tests {
         assert_eq!(sql, format!("CREATE OR REPLACE {}", &show[7..]));
         assert!(create_view("CREATE TABLE `t` (a int)").is_err());
         assert!(create_view("SELECT 1").is_err());
+    }
+
+    #[test]
+    fn objects_keep_every_clause_of_the_master() {
+        let show = b"CREATE DEFINER=`app`@`%` FUNCTION `f`(x INT) RETURNS int(11)\n    \
+                     DETERMINISTIC\nRETURN x + 1";
+        let sql = create_object(ObjectKind::Function, "d", "f", show).unwrap();
+        assert_eq!(sql, [b"CREATE OR REPLACE ".as_slice(), &show[7..]].concat());
+        // Bytes in the object's own character set pass through untouched.
+        let latin1 = b"CREATE DEFINER=`a`@`%` PROCEDURE `p`()\nSELECT '\xe9t\xe9'";
+        let sql = create_object(ObjectKind::Procedure, "d", "p", latin1).unwrap();
+        assert!(sql.ends_with(b"'\xe9t\xe9'"));
+        let trigger =
+            b"CREATE DEFINER=`a`@`%` TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET @x=1";
+        assert!(create_object(ObjectKind::Trigger, "d", "t_bi", trigger).is_ok());
+        let err = create_object(ObjectKind::Event, "d", "e", trigger).unwrap_err();
+        assert!(err.to_string().contains("EVENT `d`.`e`"), "{err}");
+        assert!(create_object(ObjectKind::Event, "d", "e", b"").is_err());
     }
 
     #[test]
@@ -122,6 +193,10 @@ mod tests {
             sql,
             "CREATE OR REPLACE TABLE `d`.`t` (\n  `a` int(11) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB"
         );
-        assert!(create_table("CREATE SEQUENCE `s`").is_err());
+        assert_eq!(
+            create_table("CREATE SEQUENCE `d`.`s` start with 1 increment by 1").unwrap(),
+            "CREATE OR REPLACE SEQUENCE `d`.`s` start with 1 increment by 1"
+        );
+        assert!(create_table("CREATE VIEW `v` AS select 1").is_err());
     }
 }

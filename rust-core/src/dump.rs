@@ -15,7 +15,7 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{table_done_note, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
-use crate::scheduler::{Progress, Scheduler, Unit, View, ViewCycle};
+use crate::scheduler::{ObjectKind, PlanError, Progress, Scheduler, Unit, View};
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
@@ -52,16 +52,29 @@ pub enum DumpError {
         /// The value a copy needs.
         needed: &'static str,
     },
-    /// The master's views cannot be ordered.
+    /// The master's tables or views cannot be ordered.
     #[error("LOAD DATA FROM MASTER: {0}")]
-    Views(#[from] ViewCycle),
+    Plan(#[from] PlanError),
+    /// A table uses something the copy does not support.
+    #[error(
+        "LOAD DATA FROM MASTER: {table} has {feature}, which a copy does not support yet. \
+         Change the table on the master for the copy (e.g. ALTER TABLE ... ALTER COLUMN \
+         ... DROP DEFAULT and call NEXTVAL() in the INSERTs), or provision this replica \
+         with mariadb-backup"
+    )]
+    Unsupported {
+        /// `db`.`table`.
+        table: String,
+        /// What it has.
+        feature: String,
+    },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
     Protocol(&'static str),
 }
 
 /// The session of a statement a Query event replays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueryContext {
     /// Id of the dump thread.
     pub thread_id: u32,
@@ -71,6 +84,16 @@ pub struct QueryContext {
     pub flags2: u32,
     /// Character set and collations of the text.
     pub charset: CharsetIds,
+    /// `@@time_zone` the text's times are in (events), if it matters.
+    pub time_zone: Option<String>,
+}
+
+/// A routine, trigger or event, ready to send.
+#[derive(Clone, Debug)]
+struct ObjectDef {
+    db: String,
+    sql: Vec<u8>,
+    ctx: QueryContext,
 }
 
 /// A chunk of rows being collected for one table.
@@ -90,6 +113,7 @@ pub struct DumpSession {
     next_seq_no: u64,
     next_table_id: u64,
     chunk: Option<Chunk>,
+    objects: Vec<ObjectDef>,
 }
 
 impl DumpSession {
@@ -115,6 +139,7 @@ impl DumpSession {
             next_seq_no: 1,
             next_table_id: 1,
             chunk: None,
+            objects: Vec::new(),
         })
     }
 
@@ -178,7 +203,7 @@ impl DumpSession {
         &mut self,
         log_pos: u32,
         db: &str,
-        sql: String,
+        sql: impl Into<Vec<u8>>,
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
         let query = QueryEvent {
@@ -190,9 +215,10 @@ impl DumpSession {
                 sql_mode: Some(ctx.sql_mode),
                 catalog: Some(STD_CATALOG.to_owned()),
                 charset: Some(ctx.charset),
+                time_zone: ctx.time_zone.clone(),
             },
             db: db.to_owned(),
-            query: sql.into_bytes(),
+            query: sql.into(),
         };
         let group = DdlGroup {
             domain_id: self.copy_domain,
@@ -261,10 +287,51 @@ impl DumpSession {
         Ok(events)
     }
 
-    /// Plans the views to copy (see [`Scheduler::add_views`]).
-    pub fn add_views(&mut self, views: Vec<View>) -> Result<(), DumpError> {
-        self.scheduler.add_views(views)?;
+    /// Records a foreign key (see [`Scheduler::add_foreign_key`]).
+    pub fn add_foreign_key(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+        self.scheduler.add_foreign_key(db, table, parent_db, parent);
+    }
+
+    /// Adds a routine, trigger or event of the master: `kind` as the
+    /// server names it, its `SHOW CREATE` text in the character set of
+    /// `ctx` (its creation context and `sql_mode`).  It is sent as
+    /// `CREATE OR REPLACE` in its database.
+    pub fn add_object(
+        &mut self,
+        kind: &str,
+        db: &str,
+        name: &str,
+        definition: &[u8],
+        ctx: QueryContext,
+    ) -> Result<(), DumpError> {
+        let kind = ObjectKind::from_name(kind)
+            .ok_or_else(|| DdlError::UnknownObject(kind.to_owned(), ddl::ident(db, name)))?;
+        let sql = ddl::create_object(kind, db, name, definition)?;
+        if self.scheduler.add_object(kind, db, name).is_some() {
+            self.objects.push(ObjectDef {
+                db: db.to_owned(),
+                sql,
+                ctx,
+            });
+        }
         Ok(())
+    }
+
+    /// Orders the copy once everything is added (see [`Scheduler::plan`]).
+    pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        self.scheduler.plan(views)?;
+        Ok(())
+    }
+
+    /// Encodes the current `CreateObject` unit and marks it sent.
+    pub fn create_object(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        let Unit::CreateObject { index, .. } = self.next_unit() else {
+            return Err(DumpError::Protocol("create_object() out of order"));
+        };
+        let def = self.objects[index].clone();
+        let events = self.ddl_group(log_pos, &def.db, def.sql, &def.ctx)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
     }
 
     /// Starts collecting the current `Rows` unit's chunk.
@@ -401,6 +468,7 @@ mod tests {
             connection: 33,
             server: 8,
         },
+        time_zone: None,
     };
 
     fn int_column() -> Column {

@@ -60,6 +60,8 @@ pub enum NameKind {
     Table,
     /// The catalog of a Query event's status variables.
     Catalog,
+    /// The time zone of a Query event's status variables.
+    TimeZone,
 }
 
 impl std::fmt::Display for NameKind {
@@ -68,6 +70,7 @@ impl std::fmt::Display for NameKind {
             NameKind::Database => "database",
             NameKind::Table => "table",
             NameKind::Catalog => "catalog",
+            NameKind::TimeZone => "time zone",
         })
     }
 }

@@ -1,11 +1,14 @@
 //! What the master's dump thread sends next during a provisioning dump.
 //!
-//! Invariant (DESIGN I5, for databases, tables and views): a database's
-//! CREATE precedes its tables' CREATEs, a table's CREATE precedes its rows,
-//! the rows of a table come in primary-key order as consecutive chunks
-//! each continuing after the last key of the previous one, views come
-//! after every table and each after the views it reads, and the end marker
-//! comes after everything else, exactly once.
+//! Invariant (DESIGN I5): every database's CREATE precedes the tables'
+//! CREATEs, a table's CREATE precedes its rows, the rows of a table come in
+//! primary-key order as consecutive chunks each continuing after the last
+//! key of the previous one, a table's copy starts only after the copies of
+//! the tables its foreign keys reference are complete, stored routines come
+//! after every table, views after the routines and each after the views it
+//! reads, then triggers (after their tables' data, in each table's trigger
+//! order) and events, and the end marker comes after everything else,
+//! exactly once.
 
 /// Schemas that are never copied: they describe the server itself.
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -51,6 +54,18 @@ pub enum Unit<'a> {
         /// The view.
         view: &'a str,
     },
+    /// Send the definition of the routine, trigger or event number `index`
+    /// (in the order of [`Scheduler::add_object`]).
+    CreateObject {
+        /// What it is.
+        kind: ObjectKind,
+        /// Its database.
+        db: &'a str,
+        /// Its name.
+        name: &'a str,
+        /// Its number.
+        index: usize,
+    },
     /// Everything is sent: send the end marker.
     End,
     /// The end marker was sent; the dump is over.
@@ -63,6 +78,117 @@ enum Step {
     CreateTable(usize),
     Rows(usize),
     CreateView(usize),
+    CreateObject(usize),
+}
+
+/// A stored object copied as its master's definition text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjectKind {
+    /// A stored function.
+    Function,
+    /// A stored procedure.
+    Procedure,
+    /// A package specification (`sql_mode=ORACLE`).
+    Package,
+    /// A package body, after its specification.
+    PackageBody,
+    /// A trigger.
+    Trigger,
+    /// An event (the replica's SQL thread creates it `DISABLE ON SLAVE`).
+    Event,
+}
+
+impl ObjectKind {
+    /// The kind the server names `name` (`mysql.proc.type`, or `TRIGGER`,
+    /// `EVENT`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "FUNCTION" => ObjectKind::Function,
+            "PROCEDURE" => ObjectKind::Procedure,
+            "PACKAGE" => ObjectKind::Package,
+            "PACKAGE BODY" => ObjectKind::PackageBody,
+            "TRIGGER" => ObjectKind::Trigger,
+            "EVENT" => ObjectKind::Event,
+            _ => return None,
+        })
+    }
+
+    /// The keyword of its `CREATE` statement.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ObjectKind::Function => "FUNCTION",
+            ObjectKind::Procedure => "PROCEDURE",
+            ObjectKind::Package => "PACKAGE",
+            ObjectKind::PackageBody => "PACKAGE BODY",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::Event => "EVENT",
+        }
+    }
+
+    fn is_routine(self) -> bool {
+        self < ObjectKind::Trigger
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Object {
+    kind: ObjectKind,
+    db: String,
+    name: String,
+}
+
+/// Why the objects cannot be copied in any order.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Views read each other in a circle.
+    #[error(transparent)]
+    Views(#[from] ViewCycle),
+    /// Tables reference each other through foreign keys in a circle.
+    #[error(
+        "the tables {0} reference each other in a circle of foreign keys. A copy in \
+         chunks cannot keep such tables consistent (InnoDB's cascades and checks between \
+         them are not in the binary log): drop one of these foreign keys on the master \
+         while the copy runs, or provision this replica with mariadb-backup"
+    )]
+    ForeignKeyCycle(String),
+}
+
+/// Orders nodes `0..deps.len()` so that each comes after the nodes it
+/// depends on (`deps[n]`), otherwise in index order; a circle is returned
+/// as the nodes on it.
+fn dependency_order(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    // Depth-first; state: 0 new, 1 on the current path, 2 done.
+    let mut state = vec![0u8; deps.len()];
+    let mut order = Vec::with_capacity(deps.len());
+    for start in 0..deps.len() {
+        let mut path = vec![(start, 0usize)];
+        while let Some(&mut (n, ref mut next)) = path.last_mut() {
+            if state[n] == 2 {
+                path.pop();
+                continue;
+            }
+            state[n] = 1;
+            match deps[n].get(*next).copied() {
+                Some(d) => {
+                    *next += 1;
+                    match state[d] {
+                        1 => {
+                            let from = path.iter().position(|&(p, _)| p == d).unwrap_or(0);
+                            return Err(path[from..].iter().map(|&(p, _)| p).collect());
+                        }
+                        0 => path.push((d, 0)),
+                        _ => {}
+                    }
+                }
+                None => {
+                    state[n] = 2;
+                    order.push(n);
+                    path.pop();
+                }
+            }
+        }
+    }
+    Ok(order)
 }
 
 /// A view to copy, and the tables and views its definition reads.
@@ -88,6 +214,10 @@ struct Table {
     name: String,
     cursor: Option<Vec<u8>>,
     rows_copied: u64,
+    /// `(database, table)` of the tables its foreign keys reference.
+    parents: Vec<(String, String)>,
+    /// Read whole in one chunk, at one cut (it references itself).
+    single_cut: bool,
 }
 
 /// Copy progress, for SHOW PROCESSLIST and the replica's status.
@@ -107,6 +237,7 @@ pub struct Scheduler {
     databases: Vec<String>,
     tables: Vec<Table>,
     views: Vec<View>,
+    objects: Vec<Object>,
     steps: Vec<Step>,
     next: usize,
     end_sent: bool,
@@ -121,6 +252,7 @@ impl Scheduler {
             databases: Vec::new(),
             tables: Vec::new(),
             views: Vec::new(),
+            objects: Vec::new(),
             steps: Vec::new(),
             next: 0,
             end_sent: false,
@@ -145,6 +277,8 @@ impl Scheduler {
                 name: name.as_ref().to_owned(),
                 cursor: None,
                 rows_copied: 0,
+                parents: Vec::new(),
+                single_cut: false,
             });
             self.steps.push(Step::CreateTable(t));
             self.steps.push(Step::Rows(t));
@@ -153,58 +287,135 @@ impl Scheduler {
         true
     }
 
-    /// Adds the views to copy, after every table (a view may read tables
-    /// of any database), each after the views it reads.  Views of system
-    /// schemas are ignored.  Call it once, after the databases.
-    pub fn add_views(&mut self, views: Vec<View>) -> Result<(), ViewCycle> {
+    /// Records that a foreign key of `db`.`table` references
+    /// `parent_db`.`parent`.  Call it after the databases, before
+    /// [`Scheduler::plan`]; keys of tables not copied are ignored.
+    pub fn add_foreign_key(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+        let databases = &self.databases;
+        if let Some(t) = self
+            .tables
+            .iter_mut()
+            .find(|t| databases[t.db] == db && t.name == table)
+        {
+            t.parents.push((parent_db.to_owned(), parent.to_owned()));
+        }
+    }
+
+    /// Adds a routine, trigger or event; returns its number (see
+    /// [`Unit::CreateObject`]).  Triggers are created in the order added,
+    /// which must be each table's trigger order.  Objects of system
+    /// schemas are ignored (`None`).
+    pub fn add_object(&mut self, kind: ObjectKind, db: &str, name: &str) -> Option<usize> {
+        if is_system_schema(db) {
+            return None;
+        }
+        self.objects.push(Object {
+            kind,
+            db: db.to_owned(),
+            name: name.to_owned(),
+        });
+        Some(self.objects.len() - 1)
+    }
+
+    /// Orders the whole copy, once everything is added: the databases,
+    /// then each table (its CREATE and rows) after the tables it
+    /// references, then routines, views (after the views they read),
+    /// triggers and events.  A table that references itself is read at a
+    /// single cut (one chunk): chunks of it could miss a cascade or a
+    /// check between its rows.  Views of system schemas are ignored.
+    pub fn plan(&mut self, views: Vec<View>) -> Result<(), PlanError> {
+        let table_order = self.table_order()?;
         let mut views: Vec<View> = views
             .into_iter()
             .filter(|v| !is_system_schema(&v.db))
             .collect();
         views.sort_by(|a, b| (&a.db, &a.name).cmp(&(&b.db, &b.name)));
-        let index = |db: &str, name: &str| {
+        let view_index = |db: &str, name: &str| {
             views
                 .binary_search_by(|v| (v.db.as_str(), v.name.as_str()).cmp(&(db, name)))
                 .ok()
         };
-        // Depth-first: a view's step is pushed after those of the views it
-        // reads.  State: 0 new, 1 on the current path, 2 done.
-        let mut state = vec![0u8; views.len()];
-        let mut order = Vec::with_capacity(views.len());
-        for start in 0..views.len() {
-            let mut path = vec![(start, 0usize)];
-            while let Some(&mut (v, ref mut next)) = path.last_mut() {
-                if state[v] == 2 {
-                    path.pop();
-                    continue;
-                }
-                state[v] = 1;
-                let read = views[v].reads.get(*next).cloned();
-                *next += 1;
-                match read.and_then(|(db, name)| index(&db, &name).map(Some)) {
-                    Some(Some(w)) if state[w] == 1 => {
-                        let names: Vec<String> = path
-                            .iter()
-                            .map(|&(p, _)| format!("`{}`.`{}`", views[p].db, views[p].name))
-                            .collect();
-                        return Err(ViewCycle(names.join(", ")));
-                    }
-                    Some(Some(w)) if state[w] == 0 => path.push((w, 0)),
-                    Some(_) => {}
-                    None if *next > views[v].reads.len() => {
-                        state[v] = 2;
-                        order.push(v);
-                        path.pop();
-                    }
-                    None => {}
-                }
-            }
+        let view_deps: Vec<Vec<usize>> = views
+            .iter()
+            .map(|v| {
+                v.reads
+                    .iter()
+                    .filter_map(|(db, name)| view_index(db, name))
+                    .collect()
+            })
+            .collect();
+        let view_order = dependency_order(&view_deps).map_err(|circle| {
+            ViewCycle(
+                circle
+                    .iter()
+                    .map(|&v| format!("`{}`.`{}`", views[v].db, views[v].name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })?;
+
+        let mut routines: Vec<usize> = (0..self.objects.len())
+            .filter(|&o| self.objects[o].kind.is_routine())
+            .collect();
+        routines.sort_by_key(|&o| self.objects[o].kind);
+        let objects = &self.objects;
+        let of_kind = |kind| {
+            (0..objects.len())
+                .filter(move |&o| objects[o].kind == kind)
+                .map(Step::CreateObject)
+                .collect::<Vec<_>>()
+        };
+        let mut steps: Vec<Step> = (0..self.databases.len())
+            .map(Step::CreateDatabase)
+            .collect();
+        for t in table_order {
+            steps.push(Step::CreateTable(t));
+            steps.push(Step::Rows(t));
         }
-        let base = self.views.len();
-        self.steps
-            .extend(order.into_iter().map(|v| Step::CreateView(base + v)));
-        self.views.extend(views);
+        steps.extend(routines.into_iter().map(Step::CreateObject));
+        steps.extend(view_order.into_iter().map(Step::CreateView));
+        steps.extend(of_kind(ObjectKind::Trigger));
+        steps.extend(of_kind(ObjectKind::Event));
+        self.steps = steps;
+        self.views = views;
         Ok(())
+    }
+
+    /// Tables in the order of the copy: each after those it references.
+    fn table_order(&mut self) -> Result<Vec<usize>, PlanError> {
+        let databases = &self.databases;
+        let index = |db: &str, name: &str| {
+            self.tables
+                .iter()
+                .position(|t| databases[t.db] == db && t.name == name)
+        };
+        let mut deps = Vec::with_capacity(self.tables.len());
+        let mut single_cut = Vec::with_capacity(self.tables.len());
+        for (t, table) in self.tables.iter().enumerate() {
+            let mut parents: Vec<usize> = table
+                .parents
+                .iter()
+                .filter_map(|(db, name)| index(db, name))
+                .collect();
+            single_cut.push(parents.contains(&t));
+            parents.retain(|&p| p != t);
+            deps.push(parents);
+        }
+        for (table, single) in self.tables.iter_mut().zip(single_cut) {
+            table.single_cut = single;
+        }
+        dependency_order(&deps).map_err(|circle| {
+            PlanError::ForeignKeyCycle(
+                circle
+                    .iter()
+                    .map(|&t| {
+                        let t = &self.tables[t];
+                        format!("`{}`.`{}`", self.databases[t.db], t.name)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })
     }
 
     /// The unit to do next.  It stays the same until reported done.
@@ -223,20 +434,30 @@ impl Scheduler {
                     db: &self.databases[table.db],
                     table: &table.name,
                     after: table.cursor.as_deref(),
-                    max_rows: self.chunk_rows,
+                    max_rows: if table.single_cut {
+                        u32::MAX
+                    } else {
+                        self.chunk_rows
+                    },
                 }
             }
             Some(Step::CreateView(v)) => Unit::CreateView {
                 db: &self.views[*v].db,
                 view: &self.views[*v].name,
             },
+            Some(Step::CreateObject(o)) => Unit::CreateObject {
+                kind: self.objects[*o].kind,
+                db: &self.objects[*o].db,
+                name: &self.objects[*o].name,
+                index: *o,
+            },
             None if self.end_sent => Unit::Finished,
             None => Unit::End,
         }
     }
 
-    /// Reports the current `CreateDatabase`, `CreateTable` or `CreateView`
-    /// unit sent.
+    /// Reports the current `CreateDatabase`, `CreateTable`, `CreateView`
+    /// or `CreateObject` unit sent.
     ///
     /// # Panics
     /// If the current unit is not a CREATE: a caller bug that would send
@@ -245,7 +466,12 @@ impl Scheduler {
         assert!(
             matches!(
                 self.steps.get(self.next),
-                Some(Step::CreateDatabase(_) | Step::CreateTable(_) | Step::CreateView(_))
+                Some(
+                    Step::CreateDatabase(_)
+                        | Step::CreateTable(_)
+                        | Step::CreateView(_)
+                        | Step::CreateObject(_)
+                )
             ),
             "ddl_sent() while the current unit is {:?}",
             self.next_unit()
@@ -325,7 +551,7 @@ mod tests {
     #[test]
     fn views_come_after_the_views_they_read_whatever_their_names() {
         let mut s = Scheduler::new(10);
-        s.add_views(vec![
+        s.plan(vec![
             view("a", "top", &[("b", "middle"), ("a", "t1")]),
             view("b", "middle", &[("c", "bottom")]),
             view("c", "bottom", &[("c", "t2")]),
@@ -343,11 +569,11 @@ mod tests {
     fn views_come_after_every_table() {
         let mut s = Scheduler::new(10);
         s.add_database("d", &["t"]);
-        s.add_views(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        s.plan(vec![view("d", "v", &[("d", "t")])]).unwrap();
         run(&mut s, &[0]);
         let mut s = Scheduler::new(10);
         s.add_database("d", &["t"]);
-        s.add_views(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        s.plan(vec![view("d", "v", &[("d", "t")])]).unwrap();
         assert!(matches!(s.next_unit(), Unit::CreateDatabase { .. }));
         s.ddl_sent();
         s.ddl_sent();
@@ -359,7 +585,7 @@ mod tests {
     fn views_in_a_circle_are_refused() {
         let mut s = Scheduler::new(10);
         let err = s
-            .add_views(vec![
+            .plan(vec![
                 view("d", "x", &[("d", "y")]),
                 view("d", "y", &[("d", "x")]),
             ])
@@ -378,7 +604,8 @@ mod tests {
             match unit {
                 Unit::CreateDatabase { .. }
                 | Unit::CreateTable { .. }
-                | Unit::CreateView { .. } => s.ddl_sent(),
+                | Unit::CreateView { .. }
+                | Unit::CreateObject { .. } => s.ddl_sent(),
                 Unit::Rows {
                     max_rows, after, ..
                 } => {
@@ -444,6 +671,110 @@ mod tests {
         s.rows_sent(5, None, true);
         assert_eq!(s.next_unit(), Unit::End);
         assert_eq!(s.progress().rows_copied, 5);
+    }
+
+    /// The tables in the order their CREATEs come, and which are read at
+    /// a single cut.
+    fn table_plan(s: &Scheduler) -> Vec<String> {
+        s.steps
+            .iter()
+            .filter_map(|step| match step {
+                Step::CreateTable(t) => {
+                    let t = &s.tables[*t];
+                    Some(format!("{}{}", t.name, if t.single_cut { "*" } else { "" }))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_is_copied_after_the_tables_it_references() {
+        let mut s = Scheduler::new(10);
+        s.add_database("app", &["audit", "lines", "orders", "tree"]);
+        s.add_database("crm", &["customers"]);
+        s.add_foreign_key("app", "lines", "app", "orders");
+        s.add_foreign_key("app", "orders", "crm", "customers");
+        s.add_foreign_key("app", "tree", "app", "tree");
+        s.add_foreign_key("app", "audit", "gone", "missing");
+        s.plan(Vec::new()).unwrap();
+        assert_eq!(
+            table_plan(&s),
+            ["audit", "customers", "orders", "lines", "tree*"]
+        );
+        // Databases first: a parent may live in a later database.
+        assert_eq!(s.next_unit(), Unit::CreateDatabase { db: "app" });
+        s.ddl_sent();
+        assert_eq!(s.next_unit(), Unit::CreateDatabase { db: "crm" });
+    }
+
+    #[test]
+    fn a_table_referencing_itself_is_read_in_one_chunk() {
+        let mut s = Scheduler::new(2);
+        s.add_database("d", &["tree"]);
+        s.add_foreign_key("d", "tree", "d", "tree");
+        s.plan(Vec::new()).unwrap();
+        let log = run(&mut s, &[7]);
+        let rows: Vec<&String> = log.iter().filter(|l| l.starts_with("Rows")).collect();
+        assert_eq!(rows.len(), 1, "{log:?}");
+        assert!(rows[0].contains(&format!("max_rows: {}", u32::MAX)));
+    }
+
+    #[test]
+    fn tables_referencing_each_other_in_a_circle_are_refused() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "b", "c"]);
+        s.add_foreign_key("d", "a", "d", "b");
+        s.add_foreign_key("d", "b", "d", "c");
+        s.add_foreign_key("d", "c", "d", "b");
+        let err = s.plan(Vec::new()).unwrap_err();
+        assert_eq!(err, PlanError::ForeignKeyCycle("`d`.`b`, `d`.`c`".into()));
+        assert!(err.to_string().contains("mariadb-backup"), "{err}");
+    }
+
+    #[test]
+    fn routines_views_triggers_and_events_come_in_that_order() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        assert_eq!(s.add_object(ObjectKind::Event, "d", "nightly"), Some(0));
+        s.add_object(ObjectKind::Trigger, "d", "t_bi");
+        s.add_object(ObjectKind::Trigger, "d", "t_bi2");
+        s.add_object(ObjectKind::Procedure, "d", "p");
+        s.add_object(ObjectKind::PackageBody, "d", "pkg");
+        s.add_object(ObjectKind::Package, "d", "pkg");
+        s.add_object(ObjectKind::Function, "d", "f");
+        assert_eq!(s.add_object(ObjectKind::Function, "mysql", "x"), None);
+        s.plan(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        let log = run(&mut s, &[1]);
+        let names: Vec<String> = log
+            .iter()
+            .filter(|l| l.starts_with("CreateObject") || l.starts_with("CreateView"))
+            .map(|l| l.split(", index").next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                r#"CreateObject { kind: Function, db: "d", name: "f""#,
+                r#"CreateObject { kind: Procedure, db: "d", name: "p""#,
+                r#"CreateObject { kind: Package, db: "d", name: "pkg""#,
+                r#"CreateObject { kind: PackageBody, db: "d", name: "pkg""#,
+                r#"CreateView { db: "d", view: "v" }"#,
+                r#"CreateObject { kind: Trigger, db: "d", name: "t_bi""#,
+                r#"CreateObject { kind: Trigger, db: "d", name: "t_bi2""#,
+                r#"CreateObject { kind: Event, db: "d", name: "nightly""#,
+            ]
+        );
+        for name in [
+            "FUNCTION",
+            "PROCEDURE",
+            "PACKAGE",
+            "PACKAGE BODY",
+            "TRIGGER",
+            "EVENT",
+        ] {
+            assert_eq!(ObjectKind::from_name(name).unwrap().keyword(), name);
+        }
+        assert_eq!(ObjectKind::from_name("VIEW"), None);
     }
 
     #[test]

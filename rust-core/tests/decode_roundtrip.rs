@@ -641,13 +641,17 @@ fn status_vars() -> impl Strategy<Value = QueryStatusVars> {
         proptest::option::of(any::<u64>()),
         proptest::option::of("[a-z]{0,20}"),
         proptest::option::of(charset),
+        proptest::option::of("([+-][0-9]{2}:[0-9]{2})|SYSTEM|[A-Z][a-z]{0,10}/[A-Z][a-z]{0,10}"),
     )
-        .prop_map(|(flags2, sql_mode, catalog, charset)| QueryStatusVars {
-            flags2,
-            sql_mode,
-            catalog,
-            charset,
-        })
+        .prop_map(
+            |(flags2, sql_mode, catalog, charset, time_zone)| QueryStatusVars {
+                flags2,
+                sql_mode,
+                catalog,
+                charset,
+                time_zone,
+            },
+        )
 }
 
 fn query() -> impl Strategy<Value = QueryEvent> {
@@ -690,6 +694,10 @@ fn status_vars_bytes(vars: &QueryStatusVars) -> Vec<u8> {
             out.extend_from_slice(&id.to_le_bytes());
         }
     }
+    if let Some(zone) = &vars.time_zone {
+        out.extend_from_slice(&[5, zone.len() as u8]);
+        out.extend_from_slice(zone.as_bytes());
+    }
     out
 }
 
@@ -729,6 +737,14 @@ fn assert_status_vars(decoded: &DecodedQuery<'_>, want: &QueryStatusVars) {
             );
         }
         other => assert!(other.is_none() && want.charset.is_none()),
+    }
+    let zone = vars.get_status_var(StatusVarKey::TimeZone);
+    match zone.as_ref().map(|v| v.get_value().unwrap()) {
+        Some(StatusVarVal::TimeZone(zone)) => assert_eq!(
+            Some(zone.as_bytes()),
+            want.time_zone.as_deref().map(str::as_bytes)
+        ),
+        other => assert!(other.is_none() && want.time_zone.is_none()),
     }
 }
 

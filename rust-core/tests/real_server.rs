@@ -85,6 +85,7 @@ fn ddl_group_matches_the_server() {
                 connection: 33,
                 server: 8,
             }),
+            time_zone: None,
         },
         db: "prov".into(),
         query: b"CREATE DATABASE prov".to_vec(),

@@ -13,6 +13,7 @@ pub const STD_CATALOG: &str = "std";
 const Q_FLAGS2_CODE: u8 = 0;
 const Q_SQL_MODE_CODE: u8 = 1;
 const Q_CHARSET_CODE: u8 = 4;
+const Q_TIME_ZONE_CODE: u8 = 5;
 const Q_CATALOG_NZ_CODE: u8 = 6;
 
 /// Collation ids of the session the statement ran in (`Q_CHARSET_CODE`).
@@ -27,7 +28,8 @@ pub struct CharsetIds {
 }
 
 /// The status variables a Query event can carry; each is written when
-/// present, in the server's order (flags2, sql_mode, catalog, charset).
+/// present, in the server's order (flags2, sql_mode, catalog, charset,
+/// time zone).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueryStatusVars {
     /// `Q_FLAGS2_CODE`: the session's `OPTION_*` bits that replicate.
@@ -38,6 +40,8 @@ pub struct QueryStatusVars {
     pub catalog: Option<String>,
     /// `Q_CHARSET_CODE`: the session's character set and collations.
     pub charset: Option<CharsetIds>,
+    /// `Q_TIME_ZONE_CODE`: `@@time_zone`, at most 255 bytes.
+    pub time_zone: Option<String>,
 }
 
 /// A Query event.
@@ -113,6 +117,11 @@ fn status_vars(vars: &QueryStatusVars) -> Result<Vec<u8>, EncodeError> {
             put_uint(&mut buf, id.into(), 2);
         }
     }
+    if let Some(zone) = &vars.time_zone {
+        buf.push(Q_TIME_ZONE_CODE);
+        buf.push(name_len(NameKind::TimeZone, zone.as_bytes())?);
+        buf.extend_from_slice(zone.as_bytes());
+    }
     Ok(buf)
 }
 
@@ -157,11 +166,12 @@ mod tests {
                 connection: 45,
                 server: 8,
             }),
+            time_zone: Some("+01:00".into()),
         };
         let event = query_event(&FRAMING, 0, 0, &query(status)).unwrap();
         let post_header = &event[19..32];
-        assert_eq!(&post_header[11..13], &[5 + 9 + 5 + 7, 0]);
-        let vars = &event[32..32 + 26];
+        assert_eq!(&post_header[11..13], &[5 + 9 + 5 + 7 + 8, 0]);
+        let vars = &event[32..32 + 34];
         assert_eq!(
             vars,
             [
@@ -169,9 +179,10 @@ mod tests {
                 1, 2, 1, 0, 0, 0, 0, 0, 0, // sql_mode
                 6, 3, b's', b't', b'd', // catalog
                 4, 33, 0, 45, 0, 8, 0, // charset
+                5, 6, b'+', b'0', b'1', b':', b'0', b'0', // time zone
             ]
         );
-        assert_eq!(&event[58..], b"db\0DROP TABLE t");
+        assert_eq!(&event[66..], b"db\0DROP TABLE t");
     }
 
     #[test]
