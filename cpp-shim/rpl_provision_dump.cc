@@ -128,46 +128,44 @@ static bool list_tables_and_views(THD *thd, LEX_CSTRING *db,
 }
 
 
+/* What open_for_read() opens an object for. */
+enum open_purpose
+{
+  OPEN_ROWS,          /* to read its rows */
+  OPEN_VIEW,          /* a view, for its definition (as SHOW CREATE VIEW) */
+  OPEN_DEFINITION     /* a table, for its definition only: no table lock */
+};
+
 static bool open_for_read(THD *thd, const rust::String &db,
                           const rust::String &name, TABLE_LIST *tl,
                           LEX_CSTRING *db_name, LEX_CSTRING *table_name,
                           thr_lock_type lock_type= TL_READ,
-                          bool view= false);
+                          open_purpose purpose= OPEN_ROWS);
 static void end_table_access(THD *thd, TABLE *table);
 
 
-bool rpl_provision_open_for_read(THD *thd, const LEX_CSTRING &db,
-                                 const LEX_CSTRING &name, TABLE_LIST *tl,
-                                 thr_lock_type lock_type, bool view)
+static bool open_by_name(THD *thd, const LEX_CSTRING &db,
+                         const LEX_CSTRING &name, TABLE_LIST *tl,
+                         open_purpose purpose)
 {
   LEX_CSTRING db_name, table_name;
   return open_for_read(thd, rust::String(db.str, db.length),
                        rust::String(name.str, name.length), tl, &db_name,
-                       &table_name, lock_type, view);
+                       &table_name, TL_READ, purpose);
+}
+
+
+bool rpl_provision_open_for_read(THD *thd, const LEX_CSTRING &db,
+                                 const LEX_CSTRING &name, TABLE_LIST *tl)
+{
+  return open_by_name(thd, db, name, tl, OPEN_ROWS);
 }
 
 
 bool rpl_provision_open_metadata(THD *thd, const LEX_CSTRING &db,
                                  const LEX_CSTRING &name, TABLE_LIST *tl)
 {
-  LEX_CSTRING db_name= { thd->strmake(db.str, db.length), db.length };
-  LEX_CSTRING table_name= { thd->strmake(name.str, name.length), name.length };
-  lex_start(thd);
-  thd->reset_for_next_command();
-  thd->lex->sql_command= SQLCOM_SELECT;
-  tl->init_one_table(&db_name, &table_name, NULL, TL_READ);
-  tl->select_lex= thd->lex->first_select_lex();
-  /*
-    As INFORMATION_SCHEMA does: a high-priority shared metadata lock and
-    no table lock, so a LOCK TABLES ... WRITE on the master does not hold
-    up the planning of the copy (only the copy of that table).
-  */
-  TABLE_LIST *tables= tl;
-  uint counter;
-  DML_prelocking_strategy prelocking_strategy;
-  return open_tables(thd, &tables, &counter,
-                     MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL,
-                     &prelocking_strategy);
+  return open_by_name(thd, db, name, tl, OPEN_DEFINITION);
 }
 
 
@@ -185,7 +183,7 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
   LEX_CSTRING db_name, view_name;
   rust::String rdb= rust::String(db), rname= rust::String(name);
   if (open_for_read(thd, rdb, rname, &tl, &db_name, &view_name, TL_READ,
-                    true))
+                    OPEN_VIEW))
     return true;
   rust::Vec<rust::String> reads_db, reads_name;
   if (tl.view)
@@ -407,7 +405,7 @@ static void end_table_access(THD *thd, TABLE *table)
 static bool open_for_read(THD *thd, const rust::String &db,
                           const rust::String &name, TABLE_LIST *tl,
                           LEX_CSTRING *db_name, LEX_CSTRING *table_name,
-                          thr_lock_type lock_type, bool view)
+                          thr_lock_type lock_type, open_purpose purpose)
 {
   db_name->str= thd->strmake(db.data(), db.size());
   db_name->length= db.size();
@@ -420,7 +418,7 @@ static bool open_for_read(THD *thd, const rust::String &db,
     read of the newest rows, which would ignore the chunk's snapshot.
   */
   thd->lex->sql_command= SQLCOM_SELECT;
-  if (view)
+  if (purpose == OPEN_VIEW)
   {
     /* As SHOW CREATE VIEW: a missing definer is a warning, not an error */
     thd->lex->sql_command= SQLCOM_SHOW_CREATE;
@@ -428,6 +426,20 @@ static bool open_for_read(THD *thd, const rust::String &db,
   }
   tl->init_one_table(db_name, table_name, NULL, lock_type);
   tl->select_lex= thd->lex->first_select_lex();
+  if (purpose == OPEN_DEFINITION)
+  {
+    /*
+      As INFORMATION_SCHEMA does: a high-priority shared metadata lock and
+      no table lock, so a LOCK TABLES ... WRITE on the master does not
+      hold up the planning of the copy (only the copy of that table).
+    */
+    TABLE_LIST *tables= tl;
+    uint counter;
+    DML_prelocking_strategy prelocking_strategy;
+    return open_tables(thd, &tables, &counter,
+                       MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL,
+                       &prelocking_strategy);
+  }
   return open_and_lock_tables(thd, tl, FALSE, 0);
 }
 
@@ -495,7 +507,8 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   char buf[2048];
   String ddl(buf, sizeof(buf), system_charset_info);
   ddl.length(0);
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name, TL_READ, true))
+  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name, TL_READ,
+                    OPEN_VIEW))
     return true;
   if (!tl.view)
   {

@@ -140,8 +140,7 @@ static bool list_system_table(THD *thd, const LEX_CSTRING &table_name,
                               int type_field, std::vector<Object_name> *out)
 {
   TABLE_LIST tl;
-  if (rpl_provision_open_for_read(thd, MYSQL_SCHEMA_NAME, table_name, &tl,
-                                  TL_READ, false))
+  if (rpl_provision_open_for_read(thd, MYSQL_SCHEMA_NAME, table_name, &tl))
     return true;
   TABLE *table= tl.table;
   table->use_all_columns();

@@ -32,8 +32,7 @@
   of a Query event of ours.
 */
 bool rpl_provision_open_for_read(THD *thd, const LEX_CSTRING &db,
-                                 const LEX_CSTRING &name, TABLE_LIST *tl,
-                                 thr_lock_type lock_type, bool view);
+                                 const LEX_CSTRING &name, TABLE_LIST *tl);
 /* Opens a table for its definition only, without a table lock. */
 bool rpl_provision_open_metadata(THD *thd, const LEX_CSTRING &db,
                                  const LEX_CSTRING &name, TABLE_LIST *tl);
