@@ -214,11 +214,13 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
     rust::Vec<rust::String> tables;
     if (list_tables_and_views(thd, db, &tables, &views))
       return true;
-    dump->session->add_database(rust::Str(db->str, db->length), tables);
-    if (provision::is_system_schema(rust::Str(db->str, db->length)))
-      continue;
+    rust::Str rdb(db->str, db->length);
+    dump->session->add_database(rdb, tables);
     for (const rust::String &table : tables)
     {
+      /* The replica's filter, or a system schema, leaves it out */
+      if (!dump->session->copies_table(rdb, table))
+        continue;
       LEX_CSTRING name= { table.data(), table.size() };
       if (rpl_provision_add_table_objects(thd, *dump->session, *db, name))
         return true;
@@ -226,7 +228,8 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
   }
   for (const auto &view : views)
   {
-    if (provision::is_system_schema(rust::Str(view.first)))
+    if (!dump->session->copies_table(rust::Str(view.first),
+                                     rust::Str(view.second)))
       continue;
     if (add_view(thd, dump, view.first, view.second))
       return true;
@@ -893,6 +896,16 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     failed= send_events(thd, dump,
                         dump->session->encode_create_object(
                           (uint32_t) log_pos));
+    break;
+  case provision::UnitKind::Manifest:
+    failed= send_events(thd, dump,
+                        dump->session->encode_manifest((uint32_t) log_pos));
+    break;
+  case provision::UnitKind::ReloadAccounts:
+    failed= send_events(thd, dump,
+                        dump->session->encode_reload_accounts(
+                          (uint32_t) log_pos,
+                          rpl_provision_query_context(thd)));
     break;
   case provision::UnitKind::Rows:
     switch (send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,

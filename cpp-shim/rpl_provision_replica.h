@@ -30,10 +30,11 @@
 class Rpl_provision_replica
 {
 public:
-  Rpl_provision_replica(uint32 domain, std::string &&req)
+  Rpl_provision_replica(uint32 domain, std::string &&req,
+                        rust::Str connection_name)
     : copy_domain(domain), request(std::move(req)), requested(false),
       in_copy_group(false), binlog_suppressed(false),
-      filter(provision::replica_filter_new()),
+      filter(provision::replica_filter_new(connection_name)),
       row_kind(provision::RowKind::Insert),
       row_action(provision::RowAction::ApplyStrict), end_queued(false),
       done(false)

@@ -32,6 +32,7 @@
 #include "sql_class.h"
 #include "sql_acl.h"
 #include "rpl_mi.h"
+#include "rpl_filter.h"
 #include "slave.h"
 #include "sql_repl.h"
 #include "rpl_gtid.h"
@@ -58,14 +59,15 @@ static void read_connection_state(Master_info *mi,
   state->sql_thread_running= mi->rli.slave_running != MYSQL_SLAVE_NOT_RUN;
   mysql_mutex_unlock(&mi->rli.run_lock);
   state->use_gtid= static_cast<uint8_t>(mi->using_gtid);
+  state->filter_rules= filter_rules(mi->rpl_filter);
 }
 
 
 /*
-  The first table of each database of this server, for the "replica is
-  not empty" check: Rust decides which databases count.
+  Every table of each database of this server, for the "replica is not
+  empty" check: Rust decides which tables count (the connection's filter).
 */
-static bool list_first_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
+static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
 {
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
   if (rpl_provision_list_databases(thd, &dbs))
@@ -84,12 +86,48 @@ static bool list_first_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *o
     }
     provision::DatabaseSummary summary;
     summary.name= rust::String::lossy(db->str, db->length);
-    if (tables.elements())
-      summary.first_table= rust::String::lossy(tables.at(0)->str,
-                                               tables.at(0)->length);
+    for (size_t t= 0; t < tables.elements(); t++)
+      summary.tables.push_back(rust::String::lossy(tables.at(t)->str,
+                                                   tables.at(t)->length));
     out->push_back(std::move(summary));
   }
   return false;
+}
+
+
+/*
+  The connection's replication filter (its own rules: the connection-
+  prefixed options, or the plain ones for the default connection), one
+  'rule=list' line per rule, each list as SHOW SLAVE STATUS prints it.
+*/
+static std::string filter_rules(Rpl_filter *filter)
+{
+  static const struct
+  {
+    const char *rule;
+    void (Rpl_filter::*get)(String *);
+  } lists[]=
+  {
+    { "do_db", &Rpl_filter::get_do_db },
+    { "ignore_db", &Rpl_filter::get_ignore_db },
+    { "do_table", &Rpl_filter::get_do_table },
+    { "ignore_table", &Rpl_filter::get_ignore_table },
+    { "wild_do_table", &Rpl_filter::get_wild_do_table },
+    { "wild_ignore_table", &Rpl_filter::get_wild_ignore_table },
+    { "rewrite_db", &Rpl_filter::get_rewrite_db }
+  };
+  std::string rules;
+  char buf[256];
+  String list(buf, sizeof(buf), system_charset_info);
+  for (const auto &l : lists)
+  {
+    list.length(0);
+    (filter->*l.get)(&list);
+    if (list.length())
+      rules+= std::string(l.rule) + "=" +
+        std::string(list.ptr(), list.length()) + "\n";
+  }
+  return rules;
 }
 
 
@@ -158,16 +196,19 @@ static void report_copy_failure(THD *thd, Master_info *mi)
 
 
 /*
-  Provision through 'mi', whose checks passed.  mi is held (users) by the
-  caller.
+  Provision through 'mi', whose checks passed, with the master's accounts
+  too when 'with_grants'.  mi is held (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
-                                 const LEX_CSTRING *name)
+                                 const LEX_CSTRING *name, bool with_grants)
 {
   rust::Str rname(name->str, name->length);
+  std::string rules= filter_rules(mi->rpl_filter);
   Rpl_provision_replica *state= new Rpl_provision_replica(
     provision::replica_copy_domain(rname),
-    std::string(provision::replica_request(rname)));
+    std::string(provision::replica_request(rname, with_grants,
+                                           rust::Str(rules))),
+    rname);
   bool failed= true;
 
   /*
@@ -239,7 +280,7 @@ bool mysql_load_data_from_master(THD *thd)
   state.sql_thread_running= false;
   state.use_gtid= 0;
 
-  if (list_first_tables(thd, &state.databases))
+  if (list_tables(thd, &state.databases))
     DBUG_RETURN(true);
 
   /* WARN_LEVEL_NOTE: an unknown name is the core's error to raise. */
@@ -256,7 +297,8 @@ bool mysql_load_data_from_master(THD *thd)
       mi->release();
     DBUG_RETURN(true);
   }
-  bool failed= provision_connection(thd, mi, name);
+  bool failed= provision_connection(thd, mi, name,
+                                    thd->lex->provision_with_grants);
   mi->release();
   DBUG_RETURN(failed);
 }

@@ -6,6 +6,7 @@
 //! server code), and no decisions here: each function converts and calls
 //! into `provision_core`.
 
+use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{self, BinlogPos, CutVerdict};
 use provision_core::ddl;
 use provision_core::dump::{self, DumpError};
@@ -30,12 +31,17 @@ mod ffi {
         use_gtid: u8,
         /// The replica's databases (for the "not empty" check).
         databases: Vec<DatabaseSummary>,
+        /// The connection's replication filter: one `rule=list` line per
+        /// non-empty rule (`do_db`, `ignore_db`, `do_table`,
+        /// `ignore_table`, `wild_do_table`, `wild_ignore_table`,
+        /// `rewrite_db`), each list as `SHOW SLAVE STATUS` prints it.
+        filter_rules: String,
     }
 
-    /// A database and its first table (empty: none).
+    /// A database and its tables.
     struct DatabaseSummary {
         name: String,
-        first_table: String,
+        tables: Vec<String>,
     }
 
     /// A decision the shim acts on: `error_code == 0` means go ahead,
@@ -53,6 +59,8 @@ mod ffi {
         CreateView,
         CreateObject,
         Rows,
+        Manifest,
+        ReloadAccounts,
         End,
         Finished,
     }
@@ -140,8 +148,9 @@ mod ffi {
         fn is_system_schema(db: &str) -> bool;
 
         /// The `@slave_provision` value the IO thread of connection
-        /// `connection_name` sets on the master.
-        fn replica_request(connection_name: &str) -> String;
+        /// `connection_name` sets on the master; `with_grants` asks for
+        /// the master's accounts too.
+        fn replica_request(connection_name: &str, with_grants: bool, filter_rules: &str) -> String;
         /// The copy domain of connection `connection_name`.
         fn replica_copy_domain(connection_name: &str) -> u32;
         /// The Gtid_list flag that marks the end of the copy.
@@ -179,6 +188,9 @@ mod ffi {
         fn refusal(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
+        /// Whether the plan takes the table or view `db`.`name`, as the
+        /// replica's filter decides (call after `add_database`).
+        fn copies_table(self: &DumpSession, db: &str, name: &str) -> bool;
         /// A view of the master and what it reads (`reads_db[i]`.`reads_name[i]`).
         fn add_view(
             self: &mut DumpSession,
@@ -236,6 +248,14 @@ mod ffi {
         ) -> Vec<u8>;
         /// The current `CreateObject` unit's events.
         fn encode_create_object(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The current `Manifest` unit's events.
+        fn encode_manifest(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The current `ReloadAccounts` unit's events.
+        fn encode_reload_accounts(
+            self: &mut DumpSession,
+            log_pos: u32,
+            ctx: &QueryContext,
+        ) -> Vec<u8>;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         fn add_value(self: &mut DumpSession, value: &[u8]);
         fn add_null(self: &mut DumpSession);
@@ -254,7 +274,7 @@ mod ffi {
         /// one per master connection.  Tables are named by database and
         /// table name; keys are mem-comparable images of the copy key.
         type ReplicaFilter;
-        fn replica_filter_new() -> Box<ReplicaFilter>;
+        fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter>;
         /// A new event group (copy group or not) starts.
         fn group_start(self: &mut ReplicaFilter);
         /// Whether the master's changes to a table are skipped because its
@@ -293,6 +313,7 @@ mod ffi {
     }
 }
 
+mod claims;
 mod replica_filter;
 use replica_filter::{
     divergence_message, partial_row_image_message, replica_filter_new, statement_refusal,
@@ -348,6 +369,12 @@ impl DumpSession {
         }
     }
 
+    fn copies_table(&self, db: &str, name: &str) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.copies_table(db, name))
+    }
+
     fn next_unit(&self) -> ffi::UnitInfo {
         let mut info = ffi::UnitInfo {
             kind: ffi::UnitKind::Finished,
@@ -393,6 +420,8 @@ impl DumpSession {
                 info.after_key = after.unwrap_or_default().to_vec();
                 info.max_rows = max_rows;
             }
+            Unit::Manifest => info.kind = ffi::UnitKind::Manifest,
+            Unit::ReloadAccounts => info.kind = ffi::UnitKind::ReloadAccounts,
             Unit::End => info.kind = ffi::UnitKind::End,
             Unit::Finished => {}
         }
@@ -431,6 +460,16 @@ impl DumpSession {
     ) -> Vec<u8> {
         let ctx = query_context(ctx);
         self.with(|s| s.create_view(log_pos, show_create, &ctx))
+            .unwrap_or_default()
+    }
+
+    fn encode_manifest(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.manifest(log_pos)).unwrap_or_default()
+    }
+
+    fn encode_reload_accounts(&mut self, log_pos: u32, ctx: &ffi::QueryContext) -> Vec<u8> {
+        let ctx = query_context(ctx);
+        self.with(|s| s.reload_accounts(log_pos, &ctx))
             .unwrap_or_default()
     }
 
@@ -595,8 +634,26 @@ fn now() -> u32 {
         .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
 }
 
-fn replica_request(connection_name: &str) -> String {
-    Request::for_connection(connection_name).encode()
+fn replica_request(connection_name: &str, with_grants: bool, filter_rules: &str) -> String {
+    Request {
+        with_grants,
+        filter: copy_filter(filter_rules),
+        ..Request::for_connection(connection_name)
+    }
+    .encode()
+}
+
+/// The filter of `ReplicaState::filter_rules`.  The server writes its
+/// lists itself (a rewrite always as `from->to`), so none is malformed; a
+/// line that were would be left out, which copies more, never less.
+fn copy_filter(rules: &str) -> CopyFilter {
+    let mut filter = CopyFilter::default();
+    for line in rules.lines() {
+        if let Some((rule, list)) = line.split_once('=') {
+            let _ = filter.add_list(rule, list);
+        }
+    }
+    filter
 }
 
 fn replica_copy_domain(connection_name: &str) -> u32 {
@@ -625,11 +682,9 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             databases: s
                 .databases
                 .iter()
-                .map(|d| {
-                    let table = (!d.first_table.is_empty()).then(|| d.first_table.clone());
-                    (d.name.clone(), table)
-                })
+                .map(|d| (d.name.clone(), d.tables.clone()))
                 .collect(),
+            filter: copy_filter(&s.filter_rules),
         }
     }
 }
@@ -672,7 +727,32 @@ mod tests {
             sql_thread_running: false,
             use_gtid: 2,
             databases: Vec::new(),
+            filter_rules: String::new(),
         }
+    }
+
+    #[test]
+    fn the_connections_filter_reaches_the_master_and_the_preflight() {
+        let rules = "do_db=a,b\nrewrite_db=p->a\nwild_ignore_table=a.tmp%\n";
+        let request = replica_request("m1", true, rules);
+        let d = dump_session_new(&request, "", 1, 10);
+        assert_eq!(d.refusal(), "");
+        let mut d = d;
+        d.add_database("p", &vec!["t".to_owned(), "tmp1".to_owned()]);
+        d.add_database("c", &vec!["t".to_owned()]);
+        assert!(d.copies_table("p", "t"));
+        assert!(!d.copies_table("p", "tmp1") && !d.copies_table("c", "t"));
+        let mut s = state("m1");
+        s.connection_exists = true;
+        s.master_host_set = true;
+        s.filter_rules = rules.to_owned();
+        s.databases = vec![ffi::DatabaseSummary {
+            name: "c".into(),
+            tables: vec!["x".into()],
+        }];
+        assert_eq!(check_load_from_master(&s).error_code, 0, "c is not copied");
+        s.databases[0].name = "b".into();
+        assert_ne!(check_load_from_master(&s).error_code, 0);
     }
 
     #[test]
@@ -684,7 +764,7 @@ mod tests {
 
     #[test]
     fn a_dump_runs_through_the_bridge() {
-        let mut d = dump_session_new(&replica_request("east"), "0-1-3", 1, 10);
+        let mut d = dump_session_new(&replica_request("east", false, ""), "0-1-3", 1, 10);
         assert_eq!(d.refusal(), "");
         d.set_checksum(true);
         d.add_database("db", &vec!["t".to_owned()]);
@@ -705,6 +785,8 @@ mod tests {
             &ctx,
         );
         d.plan();
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Manifest);
+        assert!(!d.encode_manifest(4).is_empty());
         assert_eq!(d.next_unit().kind, ffi::UnitKind::CreateDatabase);
         assert!(!d
             .encode_create_database(4, "latin1", "latin1_swedish_ci", "", &ctx)
@@ -743,7 +825,7 @@ mod tests {
 
     #[test]
     fn encoder_errors_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
         d.add_database("db", &vec!["t".to_owned()]);
         // An event for the end marker before the copy is done is refused.
         assert!(d.encode_end(4, "").is_empty());
@@ -753,7 +835,7 @@ mod tests {
 
     #[test]
     fn an_unsupported_table_stops_the_dump_naming_it() {
-        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
         d.add_database("db", &vec!["t".to_owned()]);
         d.refuse_table("db", "t", "a column DEFAULT that calls NEXTVAL()");
         d.plan();
@@ -768,7 +850,7 @@ mod tests {
 
     #[test]
     fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request(""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
         d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
         d.add_foreign_key("db", "a", "db", "b");
         d.add_foreign_key("db", "b", "db", "a");

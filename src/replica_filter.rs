@@ -4,7 +4,9 @@
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
-use provision_core::protocol::{parse_table_done_note, table_ident};
+use provision_core::protocol::{parse_manifest_note, parse_table_done_note, table_ident};
+
+use crate::claims;
 
 use crate::ffi;
 
@@ -12,15 +14,25 @@ use crate::ffi;
 /// announced (it takes effect when the group is over: the note comes
 /// before the group's rows).
 pub struct ReplicaFilter {
+    connection: String,
     ledger: Ledger,
     completing: Option<String>,
 }
 
-pub fn replica_filter_new() -> Box<ReplicaFilter> {
+pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
     Box::new(ReplicaFilter {
+        connection: connection_name.to_owned(),
         ledger: Ledger::new(),
         completing: None,
     })
+}
+
+/// The copy's claims end with its `LOAD DATA FROM MASTER` (the shim frees
+/// the filter then).
+impl Drop for ReplicaFilter {
+    fn drop(&mut self) {
+        claims::release(&self.connection);
+    }
 }
 
 fn error_text(result: Result<(), impl ToString>) -> String {
@@ -52,6 +64,9 @@ impl ReplicaFilter {
     }
 
     pub fn copy_note(&mut self, text: &[u8]) -> String {
+        if let Some(taken) = parse_manifest_note(text) {
+            return error_text(claims::claim(&self.connection, taken));
+        }
         match parse_table_done_note(text) {
             Some(table) if self.completing.is_none() => {
                 self.completing = Some(table.to_owned());
@@ -140,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
-        let mut f = replica_filter_new();
+        let mut f = replica_filter_new("filter-test-1");
         assert!(f.table_skipped("d", "t"));
         f.group_start();
         assert_eq!(
@@ -159,8 +174,20 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_claims_and_the_end_of_the_copy_releases() {
+        let note = |db: &str| format!("LOAD DATA FROM MASTER: copies `{db}`");
+        let mut a = replica_filter_new("filter-test-a");
+        assert_eq!(a.copy_note(note("filter_db").as_bytes()), "");
+        let mut b = replica_filter_new("filter-test-b");
+        let err = b.copy_note(note("filter_db").as_bytes());
+        assert!(err.contains("master connection 'filter-test-a'"), "{err}");
+        drop(a);
+        assert_eq!(b.copy_note(note("filter_db").as_bytes()), "");
+    }
+
+    #[test]
     fn backwards_keys_and_double_notes_are_errors() {
-        let mut f = replica_filter_new();
+        let mut f = replica_filter_new("filter-test-2");
         assert_eq!(f.copy_row("d", "t", b"b"), "");
         assert!(f.copy_row("d", "t", b"a").contains("out of order"));
         assert_eq!(

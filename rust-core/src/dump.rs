@@ -7,6 +7,7 @@
 //! CREATE, and the end marker carries the master position given by the
 //! caller for exactly the point where it is sent.
 
+use crate::copy_filter::CopyFilter;
 use crate::ddl::{self, DdlError};
 use crate::encode::{
     self, CharsetIds, Column, DdlGroup, EncodeError, Framing, GtidListEvent, LogPos, QueryEvent,
@@ -14,7 +15,9 @@ use crate::encode::{
     STD_CATALOG, TM_BIT_LEN_EXACT_F,
 };
 use crate::gtid::{BadGtidPos, GtidPos};
-use crate::protocol::{table_done_note, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE};
+use crate::protocol::{
+    manifest_note, table_done_note, CopyClaim, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE,
+};
 use crate::scheduler::{ObjectKind, PlanError, Progress, Scheduler, Unit, View};
 
 /// Largest Write_rows event a chunk produces (a single larger row still
@@ -114,6 +117,11 @@ pub struct DumpSession {
     next_table_id: u64,
     chunk: Option<Chunk>,
     objects: Vec<ObjectDef>,
+    filter: CopyFilter,
+    /// The master's databases in the plan.
+    databases: std::collections::BTreeSet<String>,
+    /// What the copy takes on the replica (see [`manifest_note`]).
+    claims: Vec<CopyClaim>,
 }
 
 impl DumpSession {
@@ -128,6 +136,10 @@ impl DumpSession {
     ) -> Result<Self, DumpError> {
         let request = Request::parse(request)?;
         request.check_against(&GtidPos::parse(master_pos)?)?;
+        let mut scheduler = Scheduler::new(chunk_rows);
+        if request.with_grants {
+            scheduler.add_accounts();
+        }
         Ok(DumpSession {
             copy_domain: request.copy_domain,
             framing: Framing {
@@ -135,11 +147,14 @@ impl DumpSession {
                 timestamp,
                 checksum: true,
             },
-            scheduler: Scheduler::new(chunk_rows),
+            scheduler,
             next_seq_no: 1,
             next_table_id: 1,
             chunk: None,
             objects: Vec::new(),
+            filter: request.filter,
+            databases: Default::default(),
+            claims: Vec::new(),
         })
     }
 
@@ -172,9 +187,44 @@ impl DumpSession {
         self.framing.timestamp = timestamp;
     }
 
-    /// Adds a database and its base tables to the plan.
+    /// Adds a database and its base tables to the plan, as far as the
+    /// replica's filter takes them: the tables it lets through, and the
+    /// database when it lets the database or one of those tables through.
     pub fn add_database<S: AsRef<str>>(&mut self, db: &str, tables: &[S]) {
-        self.scheduler.add_database(db, tables);
+        let target = self.filter.rewrite(db);
+        let kept: Vec<&str> = tables
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|t| self.filter.table_ok(target, t))
+            .collect();
+        if (kept.is_empty() && !self.filter.database_ok(target))
+            || !self.scheduler.add_database(db, &kept)
+        {
+            return;
+        }
+        // A filter without table rules takes whole databases; else each
+        // connection may take its own tables of a shared database.
+        if self.filter.has_table_rules() {
+            let claims = kept
+                .iter()
+                .map(|t| CopyClaim::Table(target.to_owned(), (*t).to_owned()));
+            self.claims.extend(claims.collect::<Vec<_>>());
+        } else {
+            self.claims.push(CopyClaim::Database(target.to_owned()));
+        }
+        self.databases.insert(db.to_owned());
+    }
+
+    /// Whether the plan takes the table or view `db`.`name` (the master's
+    /// names): its database is in the plan and the filter lets it through.
+    pub fn copies_table(&self, db: &str, name: &str) -> bool {
+        self.copies_database(db) && self.filter.table_ok(self.filter.rewrite(db), name)
+    }
+
+    /// Whether the plan takes the database `db` (the master's name), and
+    /// with it the database's routines and events.
+    pub fn copies_database(&self, db: &str) -> bool {
+        self.databases.contains(db)
     }
 
     /// The unit to send next.
@@ -243,6 +293,8 @@ impl DumpSession {
         let Unit::CreateDatabase { db } = self.next_unit() else {
             return Err(DumpError::Protocol("create_database() out of order"));
         };
+        // The replica's name: the statement names the database.
+        let db = self.filter.rewrite(db);
         let [create, alter] = ddl::create_database(db, charset, collation, comment);
         let mut events = self.ddl_group(log_pos, "", create, ctx)?;
         events.extend(self.ddl_group(log_pos, "", alter, ctx)?);
@@ -306,6 +358,9 @@ impl DumpSession {
     ) -> Result<(), DumpError> {
         let kind = ObjectKind::from_name(kind)
             .ok_or_else(|| DdlError::UnknownObject(kind.to_owned(), ddl::ident(db, name)))?;
+        if !self.copies_database(db) {
+            return Ok(());
+        }
         let sql = ddl::create_object(kind, db, name, definition)?;
         if self.scheduler.add_object(kind, db, name).is_some() {
             self.objects.push(ObjectDef {
@@ -319,6 +374,18 @@ impl DumpSession {
 
     /// Orders the copy once everything is added (see [`Scheduler::plan`]).
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        let views: Vec<View> = views
+            .into_iter()
+            .filter(|v| self.copies_table(&v.db, &v.name))
+            .collect();
+        if self.filter.has_table_rules() {
+            let claims: Vec<CopyClaim> = views
+                .iter()
+                .map(|v| CopyClaim::Table(self.filter.rewrite(&v.db).to_owned(), v.name.clone()))
+                .collect();
+            self.claims.extend(claims);
+        }
+        self.claims.sort();
         self.scheduler.plan(views)?;
         Ok(())
     }
@@ -330,6 +397,41 @@ impl DumpSession {
         };
         let def = self.objects[index].clone();
         let events = self.ddl_group(log_pos, &def.db, def.sql, &def.ctx)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// Encodes the current `Manifest` unit (the note of everything the
+    /// copy takes, in a group of its own) and marks it sent.
+    pub fn manifest(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        if self.next_unit() != Unit::Manifest {
+            return Err(DumpError::Protocol("manifest() out of order"));
+        }
+        let note = manifest_note(&self.claims);
+        let events = encode::note_group(
+            &self.framing,
+            LogPos::Fixed(log_pos),
+            0,
+            self.copy_domain,
+            self.next_seq_no,
+            &note,
+        )?;
+        self.take_seq_no();
+        self.scheduler.ddl_sent();
+        Ok(events.concat())
+    }
+
+    /// Encodes the current `ReloadAccounts` unit (`FLUSH PRIVILEGES`, after
+    /// the account tables' rows) and marks it sent.
+    pub fn reload_accounts(
+        &mut self,
+        log_pos: u32,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        if self.next_unit() != Unit::ReloadAccounts {
+            return Err(DumpError::Protocol("reload_accounts() out of order"));
+        }
+        let events = self.ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -405,7 +507,9 @@ impl DumpSession {
             .ok_or(DumpError::Protocol("finish_chunk() without begin_chunk()"))?;
         let rows = u32::try_from(chunk.rows.len())
             .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
-        let note = exhausted.then(|| table_done_note(&chunk.table.db, &chunk.table.table));
+        // The replica's name: its SQL thread rewrites the table map's.
+        let note = exhausted
+            .then(|| table_done_note(self.filter.rewrite(&chunk.table.db), &chunk.table.table));
         let events = if rows == 0 && note.is_none() {
             Vec::new()
         } else {
@@ -552,6 +656,105 @@ mod tests {
         assert_eq!(s.progress().rows_copied, 3);
         // Five groups, sequence numbers 1..=5 in the copy domain.
         assert_eq!(s.next_seq_no, 6);
+    }
+
+    #[test]
+    fn with_grants_the_account_rows_and_a_privilege_reload_come_last() {
+        let mut request = Request::for_connection("");
+        request.with_grants = true;
+        let mut s = DumpSession::new(&request.encode(), "0-1-10", 1, 2, 0).unwrap();
+        s.plan(Vec::new()).unwrap();
+        assert!(s.reload_accounts(4, &CTX).is_err(), "rows come first");
+        s.manifest(4).unwrap();
+        for table in crate::scheduler::ACCOUNT_TABLES {
+            assert!(
+                matches!(s.next_unit(), Unit::Rows { db: "mysql", table: t, .. } if t == table)
+            );
+            s.begin_chunk(vec![int_column()]).unwrap();
+            s.finish_chunk(4, &[], true).unwrap();
+        }
+        let e = s.reload_accounts(4, &CTX).unwrap();
+        assert!(
+            e.windows(16).any(|w| w == b"FLUSH PRIVILEGES"),
+            "the reload is a query in the copy stream"
+        );
+        assert_eq!(s.next_unit(), Unit::End);
+        // Without the option nothing of the mysql schema is planned.
+        let mut plain = session(2);
+        plain.plan(Vec::new()).unwrap();
+        plain.manifest(4).unwrap();
+        assert!(matches!(
+            plain.next_unit(),
+            Unit::CreateDatabase { db: "shop" }
+        ));
+    }
+
+    #[test]
+    fn the_replicas_filter_decides_what_is_planned_under_its_names() {
+        let mut request = Request::for_connection("m1");
+        let f = &mut request.filter;
+        f.add_list("rewrite_db", "shop->copy").unwrap();
+        f.add_list("do_db", "copy").unwrap();
+        f.add_list("ignore_table", "copy.secret").unwrap();
+        let mut s = DumpSession::new(&request.encode(), "", 1, 10, 0).unwrap();
+        s.add_database("other", &["t"]);
+        s.add_database("shop", &["items", "secret"]);
+        s.add_object(
+            "EVENT",
+            "other",
+            "e",
+            b"CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO SET @a=1",
+            CTX,
+        )
+        .unwrap();
+        s.plan(vec![
+            View {
+                db: "shop".into(),
+                name: "v".into(),
+                reads: vec![],
+            },
+            View {
+                db: "other".into(),
+                name: "w".into(),
+                reads: vec![],
+            },
+        ])
+        .unwrap();
+        assert!(s.copies_table("shop", "items") && s.copies_table("shop", "v"));
+        assert!(!s.copies_table("shop", "secret") && !s.copies_table("other", "t"));
+        assert!(!s.copies_database("other"));
+        let m = s.manifest(4).unwrap();
+        let note = manifest_note(&[
+            CopyClaim::Table("copy".into(), "items".into()),
+            CopyClaim::Table("copy".into(), "v".into()),
+        ]);
+        assert!(
+            m.windows(note.len()).any(|w| w == note.as_bytes()),
+            "table claims under the replica's names"
+        );
+        let db = s
+            .create_database(4, "utf8mb4", "utf8mb4_bin", "", &CTX)
+            .unwrap();
+        assert!(db.windows(6).any(|w| w == b"`copy`"), "the replica's name");
+        assert_eq!(
+            s.next_unit(),
+            Unit::CreateTable {
+                db: "shop",
+                table: "items"
+            }
+        );
+        s.create_table(4, "CREATE TABLE `items` (`a` int)", &CTX)
+            .unwrap();
+        s.begin_chunk(vec![int_column()]).unwrap();
+        let e = s.finish_chunk(4, &[], true).unwrap();
+        assert!(e.windows(14).any(|w| w == b"`copy`.`items`"));
+        assert_eq!(
+            s.next_unit(),
+            Unit::CreateView {
+                db: "shop",
+                view: "v"
+            }
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   provisioning replica.
 //! - [`preflight`]: the replica-side checks `LOAD DATA FROM MASTER` makes
 //!   before it changes anything.
+//! - [`copy_filter`]: which databases and tables a connection's copy
+//!   takes: its replication filter, judged as the SQL thread judges it.
 //! - [`cut`]: where a chunk of rows sits in the binlog stream (exact cut).
 //! - [`ddl`]: the CREATE statements a dump sends.
 //! - [`dump`]: one provisioning dump on the master (plan + encoding).
@@ -25,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod copy_filter;
 pub mod cut;
 pub mod ddl;
 pub mod dump;

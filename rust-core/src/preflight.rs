@@ -5,6 +5,7 @@
 //! [`check_replica`], and raises the returned [`Refusal`] (a server error
 //! code and its one argument) before it touches any data or thread.
 
+use crate::copy_filter::CopyFilter;
 use crate::ddl::quote_ident;
 use crate::scheduler::is_system_schema;
 use crate::server_consts as sc;
@@ -55,8 +56,11 @@ pub struct ReplicaFacts {
     pub sql_thread_running: bool,
     /// The connection's `MASTER_USE_GTID`.
     pub use_gtid: UseGtid,
-    /// Each database of the replica with its first table, if it has one.
-    pub databases: Vec<(String, Option<String>)>,
+    /// Each database of the replica with its tables.
+    pub databases: Vec<(String, Vec<String>)>,
+    /// The connection's replication filter: the copy takes only what it
+    /// lets through, so only such tables are in the copy's way.
+    pub filter: CopyFilter,
 }
 
 /// Why the statement is refused: the server error to raise.
@@ -142,8 +146,13 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     }
     // The copy replaces databases and tables of the master's names: never
     // let it drop a replica's data (DESIGN §1: nothing lost silently).
-    for (db, first_table) in &facts.databases {
-        if let (false, Some(table)) = (is_system_schema(db), first_table) {
+    // Tables the connection's filter leaves out (another connection's, or
+    // the replica's own) are not in its way.
+    for (db, tables) in &facts.databases {
+        if is_system_schema(db) {
+            continue;
+        }
+        if let Some(table) = tables.iter().find(|t| facts.filter.table_ok(db, t)) {
             return Err(Refusal::ReplicaNotEmpty(format!(
                 "{}.{}",
                 quote_ident(db),
@@ -168,7 +177,8 @@ mod tests {
             io_thread_running: false,
             sql_thread_running: false,
             use_gtid: UseGtid::SlavePos,
-            databases: vec![("test".into(), None)],
+            databases: vec![("test".into(), Vec::new())],
+            filter: CopyFilter::default(),
         }
     }
 
@@ -243,14 +253,29 @@ mod tests {
     fn a_replica_with_user_tables_is_refused() {
         let mut facts = ready();
         facts.databases = vec![
-            ("mysql".into(), Some("user".into())),
-            ("test".into(), None),
-            ("shop".into(), Some("it`ems".into())),
+            ("mysql".into(), vec!["user".into()]),
+            ("test".into(), Vec::new()),
+            ("shop".into(), vec!["it`ems".into()]),
         ];
         let refusal = check_replica(&facts).unwrap_err();
         assert_eq!(refusal.error_code(), sc::ER_PROVISION_REPLICA_NOT_EMPTY);
         assert_eq!(refusal.error_arg(), "`shop`.`it``ems`");
         facts.databases.pop();
+        assert_eq!(check_replica(&facts), Ok(()));
+    }
+
+    #[test]
+    fn tables_the_filter_leaves_out_are_not_in_the_way() {
+        let mut facts = ready();
+        facts.databases = vec![
+            ("east_db".into(), vec!["a".into()]),
+            ("app".into(), vec!["other_conn".into(), "mine".into()]),
+        ];
+        facts.filter.add_list("ignore_db", "east_db").unwrap();
+        facts.filter.add_list("wild_do_table", "app.m%").unwrap();
+        let refusal = check_replica(&facts).unwrap_err();
+        assert_eq!(refusal.error_arg(), "`app`.`mine`");
+        facts.databases[1].1.pop();
         assert_eq!(check_replica(&facts), Ok(()));
     }
 

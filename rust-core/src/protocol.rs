@@ -7,6 +7,7 @@
 //! not use, so copy groups can never be mistaken for (or collide with)
 //! the master's own transactions.
 
+use crate::copy_filter::CopyFilter;
 use crate::gtid::GtidPos;
 
 /// User variable the replica's IO thread sets on its master connection,
@@ -56,6 +57,106 @@ pub fn parse_table_done_note(text: &[u8]) -> Option<&str> {
         .strip_prefix(TABLE_DONE_NOTE)
 }
 
+/// Text of the note in the first group of a copy: what it copies (see
+/// [`manifest_note`]).
+const MANIFEST_NOTE: &str = "LOAD DATA FROM MASTER: copies ";
+
+/// One thing a copy takes on the replica, in the replica's names.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CopyClaim {
+    /// A whole database: every table in it is the copy's.
+    Database(String),
+    /// One table or view (the connection's filter has table rules).
+    Table(String, String),
+}
+
+impl CopyClaim {
+    /// The claim's database.
+    pub fn db(&self) -> &str {
+        match self {
+            CopyClaim::Database(db) | CopyClaim::Table(db, _) => db,
+        }
+    }
+
+    /// Whether the two claims take a common table: the same database when
+    /// either is whole, else the same table.
+    pub fn overlaps(&self, other: &CopyClaim) -> bool {
+        match (self, other) {
+            (CopyClaim::Table(d1, t1), CopyClaim::Table(d2, t2)) => {
+                d1 == d2 && t1.eq_ignore_ascii_case(t2)
+            }
+            _ => self.db() == other.db(),
+        }
+    }
+}
+
+impl std::fmt::Display for CopyClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CopyClaim::Database(db) => write!(f, "database {}", crate::ddl::quote_ident(db)),
+            CopyClaim::Table(db, table) => write!(f, "table {}", table_ident(db, table)),
+        }
+    }
+}
+
+/// The note (an Annotate_rows event in the copy's first group) that tells
+/// the replica everything the copy takes, before anything is changed: the
+/// replica refuses a copy that overlaps another connection's.
+pub fn manifest_note(claims: &[CopyClaim]) -> String {
+    let items: Vec<String> = claims
+        .iter()
+        .map(|c| match c {
+            CopyClaim::Database(db) => crate::ddl::quote_ident(db),
+            CopyClaim::Table(db, table) => table_ident(db, table),
+        })
+        .collect();
+    format!("{MANIFEST_NOTE}{}", items.join(","))
+}
+
+/// The claims of a note of [`manifest_note`], if `text` is one.
+pub fn parse_manifest_note(text: &[u8]) -> Option<Vec<CopyClaim>> {
+    let mut rest = std::str::from_utf8(text)
+        .ok()?
+        .strip_prefix(MANIFEST_NOTE)?;
+    let mut claims = Vec::new();
+    while !rest.is_empty() {
+        let (db, after) = quoted_ident(rest)?;
+        let (claim, after) = match after.strip_prefix('.') {
+            Some(t) => {
+                let (table, after) = quoted_ident(t)?;
+                (CopyClaim::Table(db, table), after)
+            }
+            None => (CopyClaim::Database(db), after),
+        };
+        claims.push(claim);
+        rest = match after.strip_prefix(',') {
+            Some(r) if !r.is_empty() => r,
+            None if after.is_empty() => after,
+            _ => return None,
+        };
+    }
+    Some(claims)
+}
+
+/// A back-quoted identifier at the start of `text` (a doubled back-quote
+/// stands for one), and what follows it.
+fn quoted_ident(text: &str) -> Option<(String, &str)> {
+    let mut chars = text.strip_prefix('`')?.char_indices();
+    let body = &text[1..];
+    let mut name = String::new();
+    while let Some((i, c)) = chars.next() {
+        if c != '`' {
+            name.push(c);
+        } else if body[i + 1..].starts_with('`') {
+            name.push('`');
+            chars.next();
+        } else {
+            return Some((name, &body[i + 1..]));
+        }
+    }
+    None
+}
+
 /// Why the master refuses a provisioning request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -77,6 +178,12 @@ pub struct Request {
     pub version: u32,
     /// GTID domain of the copy groups (DDL and row chunks).
     pub copy_domain: u32,
+    /// Copy the master's accounts, roles and privileges too
+    /// (`LOAD DATA FROM MASTER ... WITH GRANTS`).
+    pub with_grants: bool,
+    /// The connection's replication filter: the master copies only what
+    /// it lets through.
+    pub filter: CopyFilter,
 }
 
 impl Request {
@@ -85,24 +192,48 @@ impl Request {
         Request {
             version: PROTOCOL_VERSION,
             copy_domain: copy_domain_for(name),
+            with_grants: false,
+            filter: CopyFilter::default(),
         }
     }
 
-    /// The value of [`REQUEST_USER_VAR`].
+    /// The value of [`REQUEST_USER_VAR`].  Options are sent only when set,
+    /// so a plain request reads the same to every master of this version.
     pub fn encode(&self) -> String {
-        format!("v={};domain={}", self.version, self.copy_domain)
+        let mut text = format!("v={};domain={}", self.version, self.copy_domain);
+        if self.with_grants {
+            text.push_str(";grants=1");
+        }
+        if !self.filter.is_empty() {
+            // Hex: the rules may hold any character, the value is quoted
+            // in a SET statement.
+            text.push_str(";filter=");
+            for b in self.filter.encode().bytes() {
+                text.push_str(&format!("{b:02x}"));
+            }
+        }
+        text
     }
 
     /// Parses the value of [`REQUEST_USER_VAR`] on the master.
     pub fn parse(text: &str) -> Result<Self, RequestError> {
         let malformed = || RequestError::Malformed(text.to_owned());
-        let (mut version, mut domain) = (None, None);
+        let (mut version, mut domain, mut grants, mut filter) = (None, None, None, None);
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
+            if key == "filter" {
+                let text = unhex(value).ok_or_else(malformed)?;
+                let parsed = CopyFilter::parse(&text).map_err(|_| malformed())?;
+                if filter.replace(parsed).is_some() {
+                    return Err(malformed());
+                }
+                continue;
+            }
             let value: u32 = value.parse().map_err(|_| malformed())?;
             let slot = match key {
                 "v" => &mut version,
                 "domain" => &mut domain,
+                "grants" if value <= 1 => &mut grants,
                 _ => return Err(malformed()),
             };
             if slot.replace(value).is_some() {
@@ -116,6 +247,8 @@ impl Request {
         Ok(Request {
             version,
             copy_domain: domain.ok_or_else(malformed)?,
+            with_grants: grants == Some(1),
+            filter: filter.unwrap_or_default(),
         })
     }
 
@@ -126,6 +259,18 @@ impl Request {
         }
         Ok(())
     }
+}
+
+/// The UTF-8 text of a hex string, if it is one.
+fn unhex(hex: &str) -> Option<String> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The copy domain of a master connection: a fixed function of its name,
@@ -153,9 +298,49 @@ mod tests {
     }
 
     #[test]
+    fn manifests_round_trip_and_claims_overlap_by_database_or_table() {
+        let claims = vec![
+            CopyClaim::Database("d`b,1".into()),
+            CopyClaim::Table("app".into(), "t.x".into()),
+            CopyClaim::Table("app".into(), "u".into()),
+        ];
+        let note = manifest_note(&claims);
+        assert_eq!(parse_manifest_note(note.as_bytes()), Some(claims.clone()));
+        assert_eq!(
+            parse_manifest_note(manifest_note(&[]).as_bytes()),
+            Some(vec![])
+        );
+        for bad in [
+            "LOAD DATA FROM MASTER: copies `a",
+            "LOAD DATA FROM MASTER: copies `a`,",
+            "x",
+        ] {
+            assert_eq!(parse_manifest_note(bad.as_bytes()), None, "{bad}");
+        }
+        let whole = CopyClaim::Database("app".into());
+        assert!(whole.overlaps(&claims[1]) && claims[1].overlaps(&whole));
+        assert!(!claims[1].overlaps(&claims[2]));
+        assert!(claims[2].overlaps(&CopyClaim::Table("app".into(), "U".into())));
+        assert!(!whole.overlaps(&claims[0]));
+        assert_eq!(claims[1].to_string(), "table `app`.`t.x`");
+    }
+
+    #[test]
     fn request_round_trips() {
-        let r = Request::for_connection("east");
-        assert_eq!(Request::parse(&r.encode()), Ok(r));
+        let mut r = Request::for_connection("east");
+        assert_eq!(Request::parse(&r.encode()), Ok(r.clone()));
+        assert!(!r.encode().contains("grants"), "{}", r.encode());
+        r.with_grants = true;
+        assert_eq!(Request::parse(&r.encode()), Ok(r.clone()));
+        r.filter.add_list("do_db", "d'b,x;y").unwrap();
+        r.filter.add_list("rewrite_db", "a->b").unwrap();
+        let text = r.encode();
+        assert!(
+            text.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "=;".contains(c)),
+            "{text}"
+        );
+        assert_eq!(Request::parse(&text), Ok(r));
     }
 
     #[test]
@@ -175,6 +360,11 @@ mod tests {
             "v=1;domain=x",
             "v=1;domain=5;v=1",
             "v=1;domain=5;filter=x",
+            "v=1;domain=5;grants=2",
+            "v=1;domain=5;grants=1;grants=1",
+            "v=1;domain=5;filter=6",
+            "v=1;domain=5;filter=zz",
+            "v=1;domain=5;filter=78",
         ] {
             assert!(
                 matches!(Request::parse(bad), Err(RequestError::Malformed(_))),

@@ -13,6 +13,19 @@
 /// Schemas that are never copied: they describe the server itself.
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
 
+/// The tables of the `mysql` schema that hold accounts, roles and
+/// privileges (10.4 and later: `mysql.user` is a view of `global_priv`).
+/// `LOAD DATA FROM MASTER ... WITH GRANTS` copies their rows.
+pub const ACCOUNT_TABLES: [&str; 7] = [
+    "global_priv",
+    "roles_mapping",
+    "db",
+    "tables_priv",
+    "columns_priv",
+    "procs_priv",
+    "proxies_priv",
+];
+
 /// Whether `db` is a system schema (compared as the server names them on
 /// disk: lower-case ASCII).
 pub fn is_system_schema(db: &str) -> bool {
@@ -66,6 +79,12 @@ pub enum Unit<'a> {
         /// Its number.
         index: usize,
     },
+    /// Send what the copy takes, before anything else (see
+    /// [`crate::protocol::manifest_note`]).
+    Manifest,
+    /// The account tables' rows are sent: send `FLUSH PRIVILEGES`, so
+    /// the replica's server takes its new accounts into use.
+    ReloadAccounts,
     /// Everything is sent: send the end marker.
     End,
     /// The end marker was sent; the dump is over.
@@ -79,6 +98,8 @@ enum Step {
     Rows(usize),
     CreateView(usize),
     CreateObject(usize),
+    Manifest,
+    ReloadAccounts,
 }
 
 /// A stored object copied as its master's definition text.
@@ -216,8 +237,12 @@ struct Table {
     rows_copied: u64,
     /// `(database, table)` of the tables its foreign keys reference.
     parents: Vec<(String, String)>,
-    /// Read whole in one chunk, at one cut (it references itself).
+    /// Read whole in one chunk, at one cut (it references itself, or is
+    /// an account table).
     single_cut: bool,
+    /// One of [`ACCOUNT_TABLES`]: the replica has it already (no CREATE),
+    /// and its rows are merged into the replica's.
+    account: bool,
 }
 
 /// Copy progress, for SHOW PROCESSLIST and the replica's status.
@@ -279,12 +304,34 @@ impl Scheduler {
                 rows_copied: 0,
                 parents: Vec::new(),
                 single_cut: false,
+                account: false,
             });
             self.steps.push(Step::CreateTable(t));
             self.steps.push(Step::Rows(t));
         }
         self.progress.tables_total = self.tables.len() as u64;
         true
+    }
+
+    /// Adds the rows of the master's [`ACCOUNT_TABLES`], each read whole
+    /// at one cut, after everything else, then a reload of the replica's
+    /// privileges.  The tables are not created: the replica has its own,
+    /// and the master's rows are written over them by key.
+    pub fn add_accounts(&mut self) {
+        let d = self.databases.len();
+        self.databases.push("mysql".to_owned());
+        for name in ACCOUNT_TABLES {
+            self.tables.push(Table {
+                db: d,
+                name: name.to_owned(),
+                cursor: None,
+                rows_copied: 0,
+                parents: Vec::new(),
+                single_cut: true,
+                account: true,
+            });
+        }
+        self.progress.tables_total = self.tables.len() as u64;
     }
 
     /// Records that a foreign key of `db`.`table` references
@@ -317,7 +364,8 @@ impl Scheduler {
         Some(self.objects.len() - 1)
     }
 
-    /// Orders the whole copy, once everything is added: the databases,
+    /// Orders the whole copy, once everything is added: the manifest of
+    /// what it takes, the databases,
     /// then each table (its CREATE and rows) after the tables it
     /// references, then routines, views (after the views they read),
     /// triggers and events.  A table that references itself is read at a
@@ -365,10 +413,16 @@ impl Scheduler {
                 .map(Step::CreateObject)
                 .collect::<Vec<_>>()
         };
-        let mut steps: Vec<Step> = (0..self.databases.len())
-            .map(Step::CreateDatabase)
-            .collect();
-        for t in table_order {
+        let mut steps = vec![Step::Manifest];
+        steps.extend(
+            (0..self.databases.len())
+                .filter(|&d| !is_system_schema(&self.databases[d]))
+                .map(Step::CreateDatabase),
+        );
+        let (accounts, tables): (Vec<usize>, Vec<usize>) = table_order
+            .into_iter()
+            .partition(|&t| self.tables[t].account);
+        for t in tables {
             steps.push(Step::CreateTable(t));
             steps.push(Step::Rows(t));
         }
@@ -376,6 +430,10 @@ impl Scheduler {
         steps.extend(view_order.into_iter().map(Step::CreateView));
         steps.extend(of_kind(ObjectKind::Trigger));
         steps.extend(of_kind(ObjectKind::Event));
+        if !accounts.is_empty() {
+            steps.extend(accounts.into_iter().map(Step::Rows));
+            steps.push(Step::ReloadAccounts);
+        }
         self.steps = steps;
         self.views = views;
         Ok(())
@@ -402,7 +460,7 @@ impl Scheduler {
             deps.push(parents);
         }
         for (table, single) in self.tables.iter_mut().zip(single_cut) {
-            table.single_cut = single;
+            table.single_cut = single || table.account;
         }
         dependency_order(&deps).map_err(|circle| {
             PlanError::ForeignKeyCycle(
@@ -451,13 +509,15 @@ impl Scheduler {
                 name: &self.objects[*o].name,
                 index: *o,
             },
+            Some(Step::Manifest) => Unit::Manifest,
+            Some(Step::ReloadAccounts) => Unit::ReloadAccounts,
             None if self.end_sent => Unit::Finished,
             None => Unit::End,
         }
     }
 
-    /// Reports the current `CreateDatabase`, `CreateTable`, `CreateView`
-    /// or `CreateObject` unit sent.
+    /// Reports the current `CreateDatabase`, `CreateTable`, `CreateView`,
+    /// `CreateObject`, `Manifest` or `ReloadAccounts` unit sent.
     ///
     /// # Panics
     /// If the current unit is not a CREATE: a caller bug that would send
@@ -471,6 +531,8 @@ impl Scheduler {
                         | Step::CreateTable(_)
                         | Step::CreateView(_)
                         | Step::CreateObject(_)
+                        | Step::Manifest
+                        | Step::ReloadAccounts
                 )
             ),
             "ddl_sent() while the current unit is {:?}",
@@ -542,6 +604,7 @@ mod tests {
                     out.push(format!("{db}.{view}"));
                     s.ddl_sent();
                 }
+                Unit::Manifest => s.ddl_sent(),
                 Unit::End => return out,
                 other => panic!("unexpected {other:?}"),
             }
@@ -574,6 +637,8 @@ mod tests {
         let mut s = Scheduler::new(10);
         s.add_database("d", &["t"]);
         s.plan(vec![view("d", "v", &[("d", "t")])]).unwrap();
+        assert_eq!(s.next_unit(), Unit::Manifest);
+        s.ddl_sent();
         assert!(matches!(s.next_unit(), Unit::CreateDatabase { .. }));
         s.ddl_sent();
         s.ddl_sent();
@@ -605,7 +670,9 @@ mod tests {
                 Unit::CreateDatabase { .. }
                 | Unit::CreateTable { .. }
                 | Unit::CreateView { .. }
-                | Unit::CreateObject { .. } => s.ddl_sent(),
+                | Unit::CreateObject { .. }
+                | Unit::Manifest
+                | Unit::ReloadAccounts => s.ddl_sent(),
                 Unit::Rows {
                     max_rows, after, ..
                 } => {
@@ -652,6 +719,31 @@ mod tests {
                 rows_copied: 3
             }
         );
+    }
+
+    #[test]
+    fn accounts_come_last_whole_and_without_a_create() {
+        let mut s = Scheduler::new(2);
+        s.add_accounts();
+        s.add_database("d", &["t"]);
+        s.add_object(ObjectKind::Event, "d", "e");
+        s.plan(Vec::new()).unwrap();
+        let mut rows = vec![3, 5];
+        rows.extend([0; ACCOUNT_TABLES.len() - 1]);
+        let log = run(&mut s, &rows);
+        assert_eq!(log[0], "Manifest");
+        let tail: Vec<&str> = log.iter().map(String::as_str).skip(5).collect();
+        let mut expected: Vec<String> =
+            vec![r#"CreateObject { kind: Event, db: "d", name: "e", index: 0 }"#.to_owned()];
+        expected.extend(ACCOUNT_TABLES.iter().map(|t| {
+            format!(r#"Rows {{ db: "mysql", table: "{t}", after: None, max_rows: 4294967295 }}"#)
+        }));
+        expected.extend(["ReloadAccounts", "End", "Finished"].map(str::to_owned));
+        assert_eq!(tail, expected);
+        assert!(!log
+            .iter()
+            .any(|l| l.contains("CreateDatabase { db: \"mysql\"")));
+        assert_eq!(s.progress().tables_total, 1 + ACCOUNT_TABLES.len() as u64);
     }
 
     #[test]
@@ -702,7 +794,9 @@ mod tests {
             table_plan(&s),
             ["audit", "customers", "orders", "lines", "tree*"]
         );
-        // Databases first: a parent may live in a later database.
+        // The manifest, then databases: a parent may live in a later one.
+        assert_eq!(s.next_unit(), Unit::Manifest);
+        s.ddl_sent();
         assert_eq!(s.next_unit(), Unit::CreateDatabase { db: "app" });
         s.ddl_sent();
         assert_eq!(s.next_unit(), Unit::CreateDatabase { db: "crm" });

@@ -85,6 +85,30 @@ pub fn row_group(
     Ok(events.done())
 }
 
+/// A group that carries only a note (an Annotate_rows event, shown by
+/// `mariadb-binlog`) between its GTID and its XID: a message to the
+/// replica in the copy stream that changes no data.
+pub fn note_group(
+    framing: &Framing,
+    pos: LogPos,
+    flags: u16,
+    domain_id: u32,
+    seq_no: u64,
+    note: &str,
+) -> Result<Vec<Vec<u8>>, EncodeError> {
+    let gtid = GtidEvent {
+        domain_id,
+        seq_no,
+        flags2: FL_TRANSACTIONAL,
+        commit_id: None,
+    };
+    let mut events = Events::new(pos, 3);
+    events.push(gtid_event_buf(framing, flags, &gtid)?)?;
+    events.push(annotate_rows_event_buf(framing, flags, note))?;
+    events.push(xid_event_buf(framing, flags, seq_no))?;
+    Ok(events.done())
+}
+
 fn parallel_flag(allow_parallel: bool) -> u8 {
     if allow_parallel {
         FL_ALLOW_PARALLEL
@@ -385,5 +409,18 @@ mod tests {
             events[0][19 + 12],
             FL_STANDALONE | FL_DDL | FL_ALLOW_PARALLEL
         );
+    }
+
+    #[test]
+    fn a_note_group_is_gtid_note_xid() {
+        let framing = Framing {
+            server_id: 1,
+            timestamp: 0,
+            checksum: true,
+        };
+        let events = note_group(&framing, LogPos::Fixed(4), 0, 7, 3, "hello").unwrap();
+        let types: Vec<u8> = events.iter().map(|e| e[4]).collect();
+        assert_eq!(types, [162, 160, 16]);
+        assert!(events[1].windows(5).any(|w| w == b"hello"));
     }
 }
