@@ -43,6 +43,42 @@
 #include <string>
 
 /*
+  The connection's replication filter (its own rules: the connection-
+  prefixed options, or the plain ones for the default connection), one
+  'rule=list' line per rule, each list as SHOW SLAVE STATUS prints it.
+*/
+static std::string filter_rules(Rpl_filter *filter)
+{
+  static const struct
+  {
+    const char *rule;
+    void (Rpl_filter::*get)(String *);
+  } lists[]=
+  {
+    { "do_db", &Rpl_filter::get_do_db },
+    { "ignore_db", &Rpl_filter::get_ignore_db },
+    { "do_table", &Rpl_filter::get_do_table },
+    { "ignore_table", &Rpl_filter::get_ignore_table },
+    { "wild_do_table", &Rpl_filter::get_wild_do_table },
+    { "wild_ignore_table", &Rpl_filter::get_wild_ignore_table },
+    { "rewrite_db", &Rpl_filter::get_rewrite_db }
+  };
+  std::string rules;
+  char buf[256];
+  String list(buf, sizeof(buf), system_charset_info);
+  for (const auto &l : lists)
+  {
+    list.length(0);
+    (filter->*l.get)(&list);
+    if (list.length())
+      rules+= std::string(l.rule) + "=" +
+        std::string(list.ptr(), list.length()) + "\n";
+  }
+  return rules;
+}
+
+
+/*
   Fill the connection part of 'state'.  Reads the thread states under the
   IO and SQL threads' run_lock, as START SLAVE does, so that a thread
   starting concurrently is seen as running.
@@ -92,42 +128,6 @@ static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
     out->push_back(std::move(summary));
   }
   return false;
-}
-
-
-/*
-  The connection's replication filter (its own rules: the connection-
-  prefixed options, or the plain ones for the default connection), one
-  'rule=list' line per rule, each list as SHOW SLAVE STATUS prints it.
-*/
-static std::string filter_rules(Rpl_filter *filter)
-{
-  static const struct
-  {
-    const char *rule;
-    void (Rpl_filter::*get)(String *);
-  } lists[]=
-  {
-    { "do_db", &Rpl_filter::get_do_db },
-    { "ignore_db", &Rpl_filter::get_ignore_db },
-    { "do_table", &Rpl_filter::get_do_table },
-    { "ignore_table", &Rpl_filter::get_ignore_table },
-    { "wild_do_table", &Rpl_filter::get_wild_do_table },
-    { "wild_ignore_table", &Rpl_filter::get_wild_ignore_table },
-    { "rewrite_db", &Rpl_filter::get_rewrite_db }
-  };
-  std::string rules;
-  char buf[256];
-  String list(buf, sizeof(buf), system_charset_info);
-  for (const auto &l : lists)
-  {
-    list.length(0);
-    (filter->*l.get)(&list);
-    if (list.length())
-      rules+= std::string(l.rule) + "=" +
-        std::string(list.ptr(), list.length()) + "\n";
-  }
-  return rules;
 }
 
 

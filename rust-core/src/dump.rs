@@ -293,11 +293,15 @@ impl DumpSession {
         let Unit::CreateDatabase { db } = self.next_unit() else {
             return Err(DumpError::Protocol("create_database() out of order"));
         };
-        // The replica's name: the statement names the database.
-        let db = self.filter.rewrite(db);
-        let [create, alter] = ddl::create_database(db, charset, collation, comment);
-        let mut events = self.ddl_group(log_pos, "", create, ctx)?;
-        events.extend(self.ddl_group(log_pos, "", alter, ctx)?);
+        // The statement names the replica's database; the event's current
+        // database is the master's, as the server logs CREATE DATABASE, so
+        // that the replica's SQL thread filters and rewrites it as it
+        // would the master's own.
+        let master_db = db.to_owned();
+        let [create, alter] =
+            ddl::create_database(self.filter.rewrite(db), charset, collation, comment);
+        let mut events = self.ddl_group(log_pos, &master_db, create, ctx)?;
+        events.extend(self.ddl_group(log_pos, &master_db, alter, ctx)?);
         self.scheduler.ddl_sent();
         Ok(events)
     }
