@@ -482,11 +482,13 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
     return true;
   /*
     A sequence as CREATE SEQUENCE: the table form would recreate it with
-    the default start, cache and increment.
+    the default start, cache and increment.  The name is unqualified, as
+    the server logs CREATE TABLE: the event's database names it, which the
+    replica's replicate_rewrite_db rewrites.
   */
   int err= tl.table->s->table_type == TABLE_TYPE_SEQUENCE ?
     show_create_sequence(thd, &tl, &ddl) :
-    show_create_table(thd, &tl, &ddl, NULL, WITH_DB_NAME);
+    show_create_table(thd, &tl, &ddl, NULL, WITHOUT_DB_NAME);
   end_table_access(thd, NULL);
   if (err)
     return true;
@@ -524,7 +526,24 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   ctx.collation_connection=
     (uint16_t) tl.view_creation_ctx->get_connection_cl()->number;
   ddl.set_charset(tl.view_creation_ctx->get_client_cs());
+  /*
+    A view that reads only its own database is printed without database
+    names (as SHOW CREATE VIEW does in that database), so that the
+    replica's replicate_rewrite_db applies to it through the event's
+    database.  show_create_view() decides that from lex->query_tables,
+    which opening the view here does not set: decide it from the view's
+    own tables.
+  */
+  bool own_db_only= true;
+  for (TABLE_LIST *t= tl.view->query_tables; t; t= t->next_global)
+    own_db_only&= !cmp(&db, &t->db);
+  LEX_CSTRING current_db= thd->db;
+  if (own_db_only)
+    thd->reset_db(&db);
+  else
+    thd->reset_db(&null_clex_str);
   int err= show_create_view(thd, &tl, &ddl);
+  thd->reset_db(&current_db);
   end_table_access(thd, NULL);
   if (err)
     return true;

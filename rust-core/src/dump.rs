@@ -7,6 +7,8 @@
 //! CREATE, and the end marker carries the master position given by the
 //! caller for exactly the point where it is sent.
 
+use std::collections::BTreeSet;
+
 use crate::copy_filter::CopyFilter;
 use crate::ddl::{self, DdlError};
 use crate::encode::{
@@ -119,9 +121,13 @@ pub struct DumpSession {
     objects: Vec<ObjectDef>,
     filter: CopyFilter,
     /// The master's databases in the plan.
-    databases: std::collections::BTreeSet<String>,
+    databases: BTreeSet<String>,
     /// What the copy takes on the replica (see [`manifest_note`]).
     claims: Vec<CopyClaim>,
+    /// Every base table of the master's databases, copied or not.
+    master_tables: BTreeSet<(String, String)>,
+    /// The base tables the plan copies.
+    copied_tables: BTreeSet<(String, String)>,
 }
 
 impl DumpSession {
@@ -155,6 +161,8 @@ impl DumpSession {
             filter: request.filter,
             databases: Default::default(),
             claims: Vec::new(),
+            master_tables: BTreeSet::new(),
+            copied_tables: BTreeSet::new(),
         })
     }
 
@@ -191,6 +199,11 @@ impl DumpSession {
     /// replica's filter takes them: the tables it lets through, and the
     /// database when it lets the database or one of those tables through.
     pub fn add_database<S: AsRef<str>>(&mut self, db: &str, tables: &[S]) {
+        self.master_tables.extend(
+            tables
+                .iter()
+                .map(|t| (db.to_owned(), t.as_ref().to_owned())),
+        );
         let target = self.filter.rewrite(db);
         let kept: Vec<&str> = tables
             .iter()
@@ -212,7 +225,40 @@ impl DumpSession {
         } else {
             self.claims.push(CopyClaim::Database(target.to_owned()));
         }
+        self.copied_tables
+            .extend(kept.iter().map(|t| (db.to_owned(), (*t).to_owned())));
         self.databases.insert(db.to_owned());
+    }
+
+    /// The views the filter lets through whose every table and view of the
+    /// master is copied too: a view over a table the filter leaves out
+    /// cannot be created on the replica.
+    fn copied_views(&self, views: Vec<View>) -> Vec<View> {
+        let master_views: BTreeSet<(String, String)> = views
+            .iter()
+            .map(|v| (v.db.clone(), v.name.clone()))
+            .collect();
+        let mut kept: Vec<View> = views
+            .into_iter()
+            .filter(|v| self.copies_table(&v.db, &v.name))
+            .collect();
+        loop {
+            let kept_names: BTreeSet<(String, String)> = kept
+                .iter()
+                .map(|v| (v.db.clone(), v.name.clone()))
+                .collect();
+            let before = kept.len();
+            kept.retain(|v| {
+                v.reads.iter().all(|read| {
+                    let of_master =
+                        self.master_tables.contains(read) || master_views.contains(read);
+                    !of_master || self.copied_tables.contains(read) || kept_names.contains(read)
+                })
+            });
+            if kept.len() == before {
+                return kept;
+            }
+        }
     }
 
     /// Whether the plan takes the table or view `db`.`name` (the master's
@@ -378,10 +424,7 @@ impl DumpSession {
 
     /// Orders the copy once everything is added (see [`Scheduler::plan`]).
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
-        let views: Vec<View> = views
-            .into_iter()
-            .filter(|v| self.copies_table(&v.db, &v.name))
-            .collect();
+        let views = self.copied_views(views);
         if self.filter.has_table_rules() {
             let claims: Vec<CopyClaim> = views
                 .iter()
@@ -711,17 +754,25 @@ mod tests {
             CTX,
         )
         .unwrap();
+        let view = |name: &str, reads: &[(&str, &str)]| View {
+            db: "shop".into(),
+            name: name.into(),
+            reads: reads
+                .iter()
+                .map(|(d, n)| ((*d).to_owned(), (*n).to_owned()))
+                .collect(),
+        };
         s.plan(vec![
-            View {
-                db: "shop".into(),
-                name: "v".into(),
-                reads: vec![],
-            },
+            view("v", &[("shop", "items"), ("mysql", "user")]),
             View {
                 db: "other".into(),
                 name: "w".into(),
                 reads: vec![],
             },
+            // Over a table the filter leaves out, or over such a view:
+            // they could not be created on the replica.
+            view("v_secret", &[("shop", "secret")]),
+            view("v_over", &[("shop", "v_secret")]),
         ])
         .unwrap();
         assert!(s.copies_table("shop", "items") && s.copies_table("shop", "v"));
@@ -759,6 +810,9 @@ mod tests {
                 view: "v"
             }
         );
+        s.create_view(4, "CREATE ALGORITHM=UNDEFINED VIEW `v` AS SELECT 1", &CTX)
+            .unwrap();
+        assert_eq!(s.next_unit(), Unit::End, "no view over a table left out");
     }
 
     #[test]
