@@ -178,7 +178,8 @@ bool rpl_provision_add_routines(THD *thd, provision::DumpSession &session)
     return true;
   for (const Object_name &r : routines)
   {
-    if (provision::is_system_schema(rust::Str(r.db)))
+    /* Not parsed at all when the plan leaves its database out */
+    if (!session.copies_database(rust::Str(r.db)))
       continue;
     const Sp_handler *sph= Sp_handler::handler((enum_sp_type) r.type);
     if (!sph)
@@ -215,7 +216,7 @@ bool rpl_provision_add_events(THD *thd, provision::DumpSession &session)
   Event_db_repository repository;
   for (const Object_name &e : events)
   {
-    if (provision::is_system_schema(rust::Str(e.db)))
+    if (!session.copies_database(rust::Str(e.db)))
       continue;
     LEX_CSTRING db= { e.db.c_str(), e.db.length() };
     LEX_CSTRING name= { e.name.c_str(), e.name.length() };

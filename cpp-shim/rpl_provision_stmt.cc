@@ -197,17 +197,18 @@ static void report_copy_failure(THD *thd, Master_info *mi)
 
 /*
   Provision through 'mi', whose checks passed, with the master's accounts
-  too when 'with_grants'.  mi is held (users) by the caller.
+  too when 'with_grants'; the master is sent 'rules', the filter the
+  checks judged.  mi is held (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
-                                 const LEX_CSTRING *name, bool with_grants)
+                                 const LEX_CSTRING *name, bool with_grants,
+                                 const rust::String &rules)
 {
   rust::Str rname(name->str, name->length);
-  std::string rules= filter_rules(mi->rpl_filter);
   Rpl_provision_replica *state= new Rpl_provision_replica(
     provision::replica_copy_domain(rname),
     std::string(provision::replica_request(rname, with_grants,
-                                           rust::Str(rules))),
+                                           rules)),
     rname);
   bool failed= true;
 
@@ -298,7 +299,8 @@ bool mysql_load_data_from_master(THD *thd)
     DBUG_RETURN(true);
   }
   bool failed= provision_connection(thd, mi, name,
-                                    thd->lex->provision_with_grants);
+                                    thd->lex->provision_with_grants,
+                                    state.filter_rules);
   mi->release();
   DBUG_RETURN(failed);
 }

@@ -13,7 +13,7 @@ use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request};
-use provision_core::scheduler::{is_system_schema, Unit, View};
+use provision_core::scheduler::{Unit, View};
 
 #[cxx::bridge(namespace = "provision")]
 mod ffi {
@@ -144,8 +144,6 @@ mod ffi {
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
         /// The core's version, for the server's startup log.
         fn core_version() -> &'static str;
-        /// Whether `db` is a system schema, which a copy never touches.
-        fn is_system_schema(db: &str) -> bool;
 
         /// The `@slave_provision` value the IO thread of connection
         /// `connection_name` sets on the master; `with_grants` asks for
@@ -191,6 +189,9 @@ mod ffi {
         /// Whether the plan takes the table or view `db`.`name`, as the
         /// replica's filter decides (call after `add_database`).
         fn copies_table(self: &DumpSession, db: &str, name: &str) -> bool;
+        /// Whether the plan takes the database `db`, and with it its
+        /// routines and events (never a system schema).
+        fn copies_database(self: &DumpSession, db: &str) -> bool;
         /// A view of the master and what it reads (`reads_db[i]`.`reads_name[i]`).
         fn add_view(
             self: &mut DumpSession,
@@ -373,6 +374,10 @@ impl DumpSession {
         self.session
             .as_ref()
             .is_some_and(|s| s.copies_table(db, name))
+    }
+
+    fn copies_database(&self, db: &str) -> bool {
+        self.session.as_ref().is_some_and(|s| s.copies_database(db))
     }
 
     fn next_unit(&self) -> ffi::UnitInfo {

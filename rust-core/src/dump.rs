@@ -218,10 +218,10 @@ impl DumpSession {
         // A filter without table rules takes whole databases; else each
         // connection may take its own tables of a shared database.
         if self.filter.has_table_rules() {
-            let claims = kept
-                .iter()
-                .map(|t| CopyClaim::Table(target.to_owned(), (*t).to_owned()));
-            self.claims.extend(claims.collect::<Vec<_>>());
+            self.claims.extend(
+                kept.iter()
+                    .map(|t| CopyClaim::Table(target.to_owned(), (*t).to_owned())),
+            );
         } else {
             self.claims.push(CopyClaim::Database(target.to_owned()));
         }
@@ -426,11 +426,12 @@ impl DumpSession {
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
         let views = self.copied_views(views);
         if self.filter.has_table_rules() {
-            let claims: Vec<CopyClaim> = views
-                .iter()
-                .map(|v| CopyClaim::Table(self.filter.rewrite(&v.db).to_owned(), v.name.clone()))
-                .collect();
-            self.claims.extend(claims);
+            let filter = &self.filter;
+            self.claims.extend(
+                views
+                    .iter()
+                    .map(|v| CopyClaim::Table(filter.rewrite(&v.db).to_owned(), v.name.clone())),
+            );
         }
         self.claims.sort();
         self.scheduler.plan(views)?;
