@@ -77,11 +77,11 @@ bool rpl_provision_add_table_objects(THD *thd,
 
   /*
     A DEFAULT that calls NEXTVAL() makes the table's TABLE objects carry
-    the sequence (internal_tables).  Copying such a table while two
-    sessions insert into it crashed the master in testing (in a writing
-    session), though neither the workload alone nor a copy that leaves
-    these tables out does.  Until that is understood, such a table
-    is refused.
+    the sequence (internal_tables).  With such tables allowed, the master
+    crashed in testing (in a writing session) while two sessions inserted
+    into them during a dump, though neither the workload alone nor a dump
+    that leaves these tables out did.  Until that is understood, such a
+    table is refused.
   */
   if (table->internal_tables)
     session.refuse_table(str(db), str(name),
