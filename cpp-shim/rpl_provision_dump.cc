@@ -492,7 +492,7 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   end_table_access(thd, NULL);
   if (err)
     return true;
-  rust::Vec<uint8_t> events= dump->session->encode_create_table(
+  rust::Vec<uint8_t> events= dump->session->encode_create_definition(
     (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()),
     rpl_provision_query_context(thd));
   return send_events(thd, dump, events);
@@ -547,7 +547,7 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   end_table_access(thd, NULL);
   if (err)
     return true;
-  rust::Vec<uint8_t> events= dump->session->encode_create_view(
+  rust::Vec<uint8_t> events= dump->session->encode_create_definition(
     (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), ctx);
   return send_events(thd, dump, events);
 }

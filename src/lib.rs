@@ -235,13 +235,9 @@ mod ffi {
             comment: &str,
             ctx: &QueryContext,
         ) -> Vec<u8>;
-        fn encode_create_table(
-            self: &mut DumpSession,
-            log_pos: u32,
-            show_create: &str,
-            ctx: &QueryContext,
-        ) -> Vec<u8>;
-        fn encode_create_view(
+        /// The current `CreateTable` or `CreateView` unit's events, from
+        /// the master's `SHOW CREATE` text of the table, sequence or view.
+        fn encode_create_definition(
             self: &mut DumpSession,
             log_pos: u32,
             show_create: &str,
@@ -446,25 +442,14 @@ impl DumpSession {
             .unwrap_or_default()
     }
 
-    fn encode_create_table(
+    fn encode_create_definition(
         &mut self,
         log_pos: u32,
         show_create: &str,
         ctx: &ffi::QueryContext,
     ) -> Vec<u8> {
         let ctx = query_context(ctx);
-        self.with(|s| s.create_table(log_pos, show_create, &ctx))
-            .unwrap_or_default()
-    }
-
-    fn encode_create_view(
-        &mut self,
-        log_pos: u32,
-        show_create: &str,
-        ctx: &ffi::QueryContext,
-    ) -> Vec<u8> {
-        let ctx = query_context(ctx);
-        self.with(|s| s.create_view(log_pos, show_create, &ctx))
+        self.with(|s| s.create_definition(log_pos, show_create, &ctx))
             .unwrap_or_default()
     }
 
@@ -797,7 +782,7 @@ mod tests {
             .encode_create_database(4, "latin1", "latin1_swedish_ci", "", &ctx)
             .is_empty());
         assert!(!d
-            .encode_create_table(4, "CREATE TABLE `db`.`t` (`a` int)", &ctx)
+            .encode_create_definition(4, "CREATE TABLE `db`.`t` (`a` int)", &ctx)
             .is_empty());
         let unit = d.next_unit();
         assert_eq!(unit.kind, ffi::UnitKind::Rows);

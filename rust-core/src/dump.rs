@@ -352,38 +352,22 @@ impl DumpSession {
         Ok(events)
     }
 
-    /// Encodes the current `CreateTable` unit from the master's
-    /// `SHOW CREATE TABLE` text and marks it sent.
-    pub fn create_table(
+    /// Encodes the current `CreateTable` or `CreateView` unit from the
+    /// master's `SHOW CREATE TABLE` (or `SEQUENCE`) or `SHOW CREATE VIEW`
+    /// text, as the unit expects, and marks it sent.  For a view, `ctx`
+    /// carries its creation context (its client character set and
+    /// connection collation).
+    pub fn create_definition(
         &mut self,
         log_pos: u32,
         show_create: &str,
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
-        let Unit::CreateTable { db, .. } = self.next_unit() else {
-            return Err(DumpError::Protocol("create_table() out of order"));
+        let (db, sql) = match self.next_unit() {
+            Unit::CreateTable { db, .. } => (db.to_owned(), ddl::create_table(show_create)?),
+            Unit::CreateView { db, .. } => (db.to_owned(), ddl::create_view(show_create)?),
+            _ => return Err(DumpError::Protocol("create_definition() out of order")),
         };
-        let db = db.to_owned();
-        let sql = ddl::create_table(show_create)?;
-        let events = self.ddl_group(log_pos, &db, sql, ctx)?;
-        self.scheduler.ddl_sent();
-        Ok(events)
-    }
-
-    /// Encodes the current `CreateView` unit from the master's
-    /// `SHOW CREATE VIEW` text; `ctx` carries the view's creation context
-    /// (its client character set and connection collation).
-    pub fn create_view(
-        &mut self,
-        log_pos: u32,
-        show_create: &str,
-        ctx: &QueryContext,
-    ) -> Result<Vec<u8>, DumpError> {
-        let Unit::CreateView { db, .. } = self.next_unit() else {
-            return Err(DumpError::Protocol("create_view() out of order"));
-        };
-        let db = db.to_owned();
-        let sql = ddl::create_view(show_create)?;
         let events = self.ddl_group(log_pos, &db, sql, ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
@@ -674,7 +658,7 @@ mod tests {
         let types: Vec<u8> = events(&db).iter().map(|(t, _)| *t).collect();
         assert_eq!(types, [162, 2, 162, 2], "CREATE and ALTER DATABASE");
         let show = "CREATE TABLE `shop`.`items` (`id` int(11) NOT NULL, PRIMARY KEY (`id`))";
-        let t = s.create_table(100, show, &CTX).unwrap();
+        let t = s.create_definition(100, show, &CTX).unwrap();
         assert_eq!(events(&t).len(), 2);
 
         for chunk in [vec![1u8, 2], vec![3]] {
@@ -799,7 +783,7 @@ mod tests {
                 table: "items"
             }
         );
-        s.create_table(4, "CREATE TABLE `items` (`a` int)", &CTX)
+        s.create_definition(4, "CREATE TABLE `items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
@@ -811,7 +795,7 @@ mod tests {
                 view: "v"
             }
         );
-        s.create_view(4, "CREATE ALGORITHM=UNDEFINED VIEW `v` AS SELECT 1", &CTX)
+        s.create_definition(4, "CREATE ALGORITHM=UNDEFINED VIEW `v` AS SELECT 1", &CTX)
             .unwrap();
         assert_eq!(s.next_unit(), Unit::End, "no view over a table left out");
     }
@@ -835,7 +819,7 @@ mod tests {
         let mut s = session(2);
         s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
             .unwrap();
-        s.create_table(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+        s.create_definition(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
@@ -857,7 +841,7 @@ mod tests {
         s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
             .unwrap();
         assert!(s.create_database(4, "a", "b", "", &CTX).is_err());
-        s.create_table(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+        s.create_definition(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column(), int_column()]).unwrap();
         s.add_value(Some(&[1, 0, 0, 0])).unwrap();
