@@ -27,6 +27,7 @@
 #include "my_global.h"
 #include "rpl_constants.h"              // enum_binlog_checksum_alg
 #include "m_string.h"                   // LEX_CSTRING
+#include <atomic>
 
 class THD;
 class String;
@@ -60,6 +61,21 @@ bool mysql_load_data_from_master(THD *thd);
 
 /** @@provision_chunk_rows: rows per chunk a provisioning dump sends. */
 extern uint opt_provision_chunk_rows;
+
+/**
+  One-phase commits in flight (ha_commit_one_phase()).  Their binlog group
+  is written and finished before the engines commit, so a provisioning cut
+  is not taken while there are any.
+*/
+extern std::atomic<uint32> rpl_provision_one_phase_commits;
+
+/** Counts a one-phase commit for as long as it is in scope. */
+class Rpl_provision_one_phase_commit
+{
+public:
+  Rpl_provision_one_phase_commit() { rpl_provision_one_phase_commits++; }
+  ~Rpl_provision_one_phase_commit() { rpl_provision_one_phase_commits--; }
+};
 
 /**
   Called by init_binlog_sender() after it read @slave_connect_state.  If the
@@ -139,6 +155,17 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
 /** Whether the current group is a copy group: its rows are applied as
     REPLACE (idempotent), as chunks overwrite (DESIGN I3). */
 bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
+
+/**
+  Called by Query_log_event::do_apply_event() when an XA COMMIT or XA
+  ROLLBACK names an XID the replica does not know.  While the connection
+  provisions, that is an XA transaction prepared on the master before the
+  copy started: its changes reach the replica in the chunks, which the
+  master reads only after it is resolved.
+
+  @retval true  ignore the error (the event is done)
+*/
+bool rpl_provision_sql_xa_unknown(rpl_group_info *rgi);
 
 /**
   Called by check_table_map(): whether the master's changes to a table are

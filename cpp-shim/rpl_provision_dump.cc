@@ -51,6 +51,8 @@
 #include "log_event.h"
 #include "sql_repl.h"
 #include "semisync_master.h"
+#include "set_var.h"
+#include "xa.h"
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
@@ -67,6 +69,9 @@ void mysql_bin_log_commit_pos(THD *thd, ulonglong *out_pos,
 
 /* @@provision_chunk_rows (sys_vars.cc): rows per chunk of a table */
 uint opt_provision_chunk_rows;
+
+/* One-phase commits in flight (handler.cc) */
+std::atomic<uint32> rpl_provision_one_phase_commits{0};
 
 
 /** A provisioning dump in progress: the Rust session and its buffers. */
@@ -242,6 +247,17 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 }
 
 
+/* @@binlog_optimize_thread_scheduling, a read-only variable of log.cc */
+static bool optimize_thread_scheduling(THD *thd)
+{
+  static const LEX_CSTRING name=
+    { STRING_WITH_LEN("binlog_optimize_thread_scheduling") };
+  sys_var *var= find_sys_var(thd, name.str, name.length);
+  bool is_null= false;
+  return !var || var->val_int(&is_null, thd, OPT_GLOBAL, &null_clex_str) != 0;
+}
+
+
 int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
                              Rpl_provision_dump **out,
                              char *errbuf, size_t errbuf_size)
@@ -273,7 +289,8 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
   rust::String settings= provision::check_master_settings(
     binlog_format_names[global_system_variables.binlog_format],
     row_image < array_elements(row_image_names) ?
-      row_image_names[row_image] : "unknown");
+      row_image_names[row_image] : "unknown",
+    optimize_thread_scheduling(thd));
   if (!settings.empty())
   {
     set_error(errbuf, errbuf_size, std::string(settings));
@@ -739,34 +756,48 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
 /*
   Takes the binlog position that a read now sees (the cut), starting the
   consistent snapshot at it when 'snapshot' (else the caller holds a table
-  lock that keeps writers out).
+  lock that keeps writers out), and judges it (DESIGN I1, cut.rs).
 
   LOCK_log keeps binlog writes and rotations out.  LOCK_after_binlog_sync
   being free proves that no group commit is between writing the binlog
   and committing in the engines: its leader holds LOCK_log or
   LOCK_after_binlog_sync until it holds LOCK_commit_ordered, which the
-  snapshot waits for.  Then everything up to the binlog's end is committed
-  in the snapshot, and the engines' commit position must be that end.  It
-  is taken with trylock: a leader may hold it while it waits for a
-  semi-sync acknowledgement, which must not wait for this thread.
+  snapshot waits for.  It is taken with trylock: a leader may hold it
+  while it waits for a semi-sync acknowledgement, which must not wait for
+  this thread.  Two kinds of transactions are in the binlog before they
+  are visible without any group commit in flight: XA transactions between
+  XA PREPARE and the end of XA COMMIT, and one-phase commits (an engine
+  without prepare took part) until their engines committed.  Both are
+  counted before the snapshot starts: one that finishes after the count
+  finished before the snapshot, and one not yet in the binlog comes after
+  the cut.
 
-  *settled is false when the position is not trustworthy (a commit in
-  flight, or the server's commit position right after a rotation, which
-  names the new file before the old file's last group is committed).
+  The engines' commit position must then be the binlog's end.  Right
+  after a rotation it names the new file before the old file's last group
+  is committed; the Rust core refuses that too.
 */
-static bool take_cut(THD *thd, bool snapshot, char *file, my_off_t *pos,
-                     bool *settled)
+static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
+                                       bool snapshot, const char *log_file,
+                                       my_off_t log_pos, my_off_t end_pos,
+                                       char *file, bool *failed)
 {
-  bool err= false;
+  provision::CutFacts facts;
+  event_xid_t pending_xid;
+  pending_xid.null();
+  facts.dump_pos= log_pos;
+  facts.dump_end_pos= end_pos;
   mysql_mutex_lock(mysql_bin_log.get_log_lock());
-  bool committed= !mysql_mutex_trylock(&LOCK_after_binlog_sync);
+  facts.group_commit_idle= !mysql_mutex_trylock(&LOCK_after_binlog_sync);
+  facts.xa_pending= xid_cache_count_pending(thd, &pending_xid);
+  facts.one_phase_commits= rpl_provision_one_phase_commits;
+  *failed= false;
   if (snapshot)
   {
     thd->tx_isolation= ISO_REPEATABLE_READ;
-    err= trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT);
+    *failed= trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT);
   }
   mysql_bin_log.lock_binlog_end_pos();
-  *pos= mysql_bin_log.get_binlog_end_pos(file);
+  facts.cut_pos= mysql_bin_log.get_binlog_end_pos(file);
   mysql_bin_log.unlock_binlog_end_pos();
   ulonglong commit_pos= 0;
   const char *commit_file= NULL;
@@ -781,12 +812,17 @@ static bool take_cut(THD *thd, bool snapshot, char *file, my_off_t *pos,
     mysql_mutex_unlock(&LOCK_commit_ordered);
     commit_file= buf;
   }
-  *settled= committed && commit_file && !strcmp(commit_file, file) &&
-            commit_pos == *pos;
-  if (committed)
+  if (facts.group_commit_idle)
     mysql_mutex_unlock(&LOCK_after_binlog_sync);
   mysql_mutex_unlock(mysql_bin_log.get_log_lock());
-  return err;
+
+  facts.commit_pos= commit_pos;
+  facts.has_commit= commit_file != NULL;
+  const char *xid_text= facts.xa_pending ? pending_xid.serialize() : "";
+  return dump->session->judge_cut(
+    rust::Str(base_name(log_file)), rust::Str(base_name(file)),
+    rust::Str(commit_file ? base_name(commit_file) : ""), facts,
+    rust::Str(xid_text));
 }
 
 
@@ -844,14 +880,10 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
                       TL_READ_NO_INSERT))
       return CHUNK_FAILED;
     char file[FN_REFLEN];
-    my_off_t pos;
-    bool settled;
-    take_cut(thd, false, file, &pos, &settled);
-    const char *snap= base_name(file);
-    provision::CutDecision cut= provision::judge_cut(
-      rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
-      rust::Str(snap), (uint64_t) pos, settled);
-    chunk_result res= act_on_cut(dump, cut, snap, end_pos, false);
+    bool failed;
+    provision::CutDecision cut= take_cut(thd, dump, false, log_file, log_pos,
+                                         *end_pos, file, &failed);
+    chunk_result res= act_on_cut(dump, cut, base_name(file), end_pos, false);
     if (res != CHUNK_SENT)
     {
       end_table_access(thd, NULL);
@@ -863,18 +895,15 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
 
   end_table_access(thd, NULL);
   char file[FN_REFLEN];
-  my_off_t pos;
-  bool settled;
-  if (take_cut(thd, true, file, &pos, &settled))
+  bool failed;
+  provision::CutDecision cut= take_cut(thd, dump, true, log_file, log_pos,
+                                       *end_pos, file, &failed);
+  if (failed)
   {
     drop_snapshot(dump);
     return CHUNK_FAILED;
   }
-  const char *snap= base_name(file);
-  provision::CutDecision cut= provision::judge_cut(
-    rust::Str(base_name(log_file)), (uint64_t) log_pos, (uint64_t) *end_pos,
-    rust::Str(snap), (uint64_t) pos, settled);
-  chunk_result res= act_on_cut(dump, cut, snap, end_pos, true);
+  chunk_result res= act_on_cut(dump, cut, base_name(file), end_pos, true);
   if (res == CHUNK_EVENTS_FIRST && dump->holding_snapshot)
     return res;
   if (res != CHUNK_SENT)
@@ -935,6 +964,8 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       return RPL_PROVISION_DUMP_READ;
     case CHUNK_WAIT:
       /* A commit is between the binlog and the engine: a moment. */
+      if (!dump->session->refusal().empty())
+        break;                      /* waited too long: the refusal says why */
       my_sleep(1000);
       return RPL_PROVISION_DUMP_SENT;
     case CHUNK_FAILED:

@@ -34,6 +34,7 @@
 #include "event_data_objects.h"
 #include "event_db_repository.h"
 #include "tztime.h"
+#include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
 
 #include <string>
@@ -53,6 +54,31 @@ static rust::Slice<const uint8_t> bytes(const char *s, size_t length)
 
 
 /* A Query event context in a stored object's creation context. */
+/* The server's referential actions, as the bridge numbers them */
+static_assert((int) provision::FkOption::Cascade == FK_OPTION_CASCADE &&
+              (int) provision::FkOption::SetNull == FK_OPTION_SET_NULL &&
+              (int) provision::FkOption::SetDefault == FK_OPTION_SET_DEFAULT &&
+              (int) provision::FkOption::Restrict == FK_OPTION_RESTRICT,
+              "provision::FkOption differs from enum_fk_option");
+
+
+/* Whether one of 'columns' is a part of the table's copy key. */
+static bool in_copy_key(TABLE *table, List<LEX_CSTRING> &columns)
+{
+  uint key_nr= rpl_provision_copy_key(table);
+  if (key_nr == MAX_KEY)
+    return false;
+  const KEY &key= table->key_info[key_nr];
+  List_iterator_fast<LEX_CSTRING> it(columns);
+  while (LEX_CSTRING *column= it++)
+    for (uint i= 0; i < key.user_defined_key_parts; i++)
+      if (!my_strcasecmp(system_charset_info,
+                         key.key_part[i].field->field_name.str, column->str))
+        return true;
+  return false;
+}
+
+
 static provision::QueryContext object_context(THD *thd, sql_mode_t sql_mode,
                                               CHARSET_INFO *client,
                                               CHARSET_INFO *connection)
@@ -96,8 +122,14 @@ bool rpl_provision_add_table_objects(THD *thd,
   }
   List_iterator_fast<FOREIGN_KEY_INFO> it(keys);
   while (FOREIGN_KEY_INFO *fk= it++)
+  {
+    provision::ForeignKeyRules rules;
+    rules.on_update= (provision::FkOption) fk->update_method;
+    rules.on_delete= (provision::FkOption) fk->delete_method;
+    rules.in_copy_key= in_copy_key(table, fk->foreign_fields);
     session.add_foreign_key(str(db), str(name), str(*fk->referenced_db),
-                            str(*fk->referenced_table));
+                            str(*fk->referenced_table), rules);
+  }
 
   /*
     Each list holds one event and action time in the table's trigger

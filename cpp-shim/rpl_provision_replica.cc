@@ -240,6 +240,13 @@ int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
 }
 
 
+bool rpl_provision_sql_xa_unknown(rpl_group_info *rgi)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  return state && !state->done;
+}
+
+
 bool rpl_provision_sql_rows(rpl_group_info *rgi)
 {
   Rpl_provision_replica *state= provision_of(rgi);

@@ -7,13 +7,14 @@
 //! into `provision_core`.
 
 use provision_core::copy_filter::CopyFilter;
-use provision_core::cut::{self, BinlogPos, CutVerdict};
+use provision_core::cut::{BinlogPos, CutFacts, CutVerdict};
 use provision_core::ddl;
 use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request};
-use provision_core::scheduler::{Unit, View};
+use provision_core::scheduler::{FkRule, ForeignKeyMoves, Unit, View};
+use std::time::Instant;
 
 #[cxx::bridge(namespace = "provision")]
 mod ffi {
@@ -95,6 +96,26 @@ mod ffi {
         nullable: bool,
     }
 
+    /// A referential action, numbered as the server's `enum_fk_option`.
+    #[derive(Debug)]
+    #[repr(u8)]
+    enum FkOption {
+        Undefined = 0,
+        Restrict = 1,
+        NoAction = 2,
+        Cascade = 3,
+        SetNull = 4,
+        SetDefault = 5,
+    }
+
+    /// A foreign key's referential actions and whether they reach the
+    /// copy key (`scheduler::ForeignKeyMoves`).
+    struct ForeignKeyRules {
+        on_update: FkOption,
+        on_delete: FkOption,
+        in_copy_key: bool,
+    }
+
     /// What the dump thread does with a chunk's snapshot (`cut::CutVerdict`).
     #[derive(Debug)]
     enum CutAction {
@@ -106,6 +127,27 @@ mod ffi {
         SendEventsFirst,
         /// Drop the snapshot; try again shortly.
         Wait,
+    }
+
+    /// What the master was doing when the dump thread took a cut for the
+    /// next chunk (`cut::CutFacts`), gathered under the binlog's lock.
+    struct CutFacts {
+        /// Where the dump thread stands in the active binlog file.
+        dump_pos: u64,
+        /// How far that file is written, as the dump thread last read it.
+        dump_end_pos: u64,
+        /// The binlog's end when the cut was taken (`cut_file` of `judge_cut`).
+        cut_pos: u64,
+        /// The engines' commit position the cut sees (`commit_file`);
+        /// `has_commit` false when the server has none.
+        commit_pos: u64,
+        has_commit: bool,
+        /// No group commit was between the binlog and the engines.
+        group_commit_idle: bool,
+        /// Explicit XA transactions ended or prepared, not yet resolved.
+        xa_pending: u32,
+        /// One-phase commits in flight.
+        one_phase_commits: u32,
     }
 
     /// A verdict of `judge_cut`; `pos` is set for `SendEventsTo`.
@@ -156,22 +198,14 @@ mod ffi {
         /// The master variable a replica probes to detect support.
         fn support_probe_variable() -> &'static str;
 
-        /// Judges a snapshot for the next chunk (`cut::judge`): the dump
-        /// thread stands at `dump_pos` of `dump_file`, which is written up
-        /// to `end_pos`; the snapshot is at `snap_pos` of `snap_file`;
-        /// `settled`: everything in the binlog up to the snapshot's position
-        /// was committed in the engines when it was taken.
-        fn judge_cut(
-            dump_file: &str,
-            dump_pos: u64,
-            end_pos: u64,
-            snap_file: &str,
-            snap_pos: u64,
-            settled: bool,
-        ) -> CutDecision;
-        /// Why the master's `@@binlog_format`/`@@binlog_row_image` do not
-        /// allow a copy; empty when they do.
-        fn check_master_settings(binlog_format: &str, row_image: &str) -> String;
+        /// Why the master's `@@binlog_format`, `@@binlog_row_image` and
+        /// `@@binlog_optimize_thread_scheduling` do not allow a copy;
+        /// empty when they do.
+        fn check_master_settings(
+            binlog_format: &str,
+            row_image: &str,
+            optimize_thread_scheduling: bool,
+        ) -> String;
 
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
@@ -185,6 +219,20 @@ mod ffi {
         /// Why the dump cannot go on; empty while it can.
         fn refusal(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
+        /// Judges a cut for the next chunk (`dump::DumpSession::judge_cut`):
+        /// the dump thread is in `dump_file`, the cut was taken at the end
+        /// of `cut_file` with the engines' commit position in
+        /// `commit_file`; `pending_xid` names a pending XA transaction, if
+        /// any.  Sets `refusal()` (and says `Wait`) when pending XA
+        /// transactions held the copy back too long.
+        fn judge_cut(
+            self: &mut DumpSession,
+            dump_file: &str,
+            cut_file: &str,
+            commit_file: &str,
+            facts: &CutFacts,
+            pending_xid: &str,
+        ) -> CutDecision;
         fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
         /// Whether the plan takes the table or view `db`.`name`, as the
         /// replica's filter decides (call after `add_database`).
@@ -200,13 +248,16 @@ mod ffi {
             reads_db: &Vec<String>,
             reads_name: &Vec<String>,
         );
-        /// A foreign key of `db`.`table` references `parent_db`.`parent`.
+        /// A foreign key of `db`.`table` references `parent_db`.`parent`,
+        /// with referential actions `on_update` and `on_delete`;
+        /// `in_copy_key`: one of its columns is in the table's copy key.
         fn add_foreign_key(
             self: &mut DumpSession,
             db: &str,
             table: &str,
             parent_db: &str,
             parent: &str,
+            rules: &ForeignKeyRules,
         );
         /// A routine (`kind` as in `mysql.proc.type`), `TRIGGER` or
         /// `EVENT`: its `SHOW CREATE` text in its creation context `ctx`.
@@ -352,6 +403,51 @@ impl DumpSession {
             .unwrap_or_default()
     }
 
+    fn judge_cut(
+        &mut self,
+        dump_file: &str,
+        cut_file: &str,
+        commit_file: &str,
+        facts: &ffi::CutFacts,
+        pending_xid: &str,
+    ) -> ffi::CutDecision {
+        let dump = BinlogPos {
+            file: dump_file,
+            pos: facts.dump_pos,
+        };
+        let cut_facts = CutFacts {
+            group_commit_idle: facts.group_commit_idle,
+            binlog_end: BinlogPos {
+                file: cut_file,
+                pos: facts.cut_pos,
+            },
+            commit: facts.has_commit.then_some(BinlogPos {
+                file: commit_file,
+                pos: facts.commit_pos,
+            }),
+            xa_pending: facts.xa_pending,
+            one_phase_commits: facts.one_phase_commits,
+        };
+        let verdict = self
+            .with(|s| {
+                s.judge_cut(
+                    dump,
+                    facts.dump_end_pos,
+                    &cut_facts,
+                    pending_xid,
+                    Instant::now(),
+                )
+            })
+            .unwrap_or(CutVerdict::Wait);
+        let (action, pos) = match verdict {
+            CutVerdict::Exact => (ffi::CutAction::Exact, facts.dump_pos),
+            CutVerdict::SendEventsTo(pos) => (ffi::CutAction::SendEventsTo, pos),
+            CutVerdict::SendEventsFirst => (ffi::CutAction::SendEventsFirst, 0),
+            CutVerdict::Wait => (ffi::CutAction::Wait, 0),
+        };
+        ffi::CutDecision { action, pos }
+    }
+
     fn set_checksum(&mut self, on: bool) {
         if let Some(s) = self.session.as_mut() {
             s.set_checksum(on);
@@ -476,9 +572,27 @@ impl DumpSession {
         });
     }
 
-    fn add_foreign_key(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+    fn add_foreign_key(
+        &mut self,
+        db: &str,
+        table: &str,
+        parent_db: &str,
+        parent: &str,
+        rules: &ffi::ForeignKeyRules,
+    ) {
+        let rule = |option| match option {
+            ffi::FkOption::Cascade => FkRule::Cascade,
+            ffi::FkOption::SetNull => FkRule::SetNull,
+            ffi::FkOption::SetDefault => FkRule::SetDefault,
+            _ => FkRule::Keep,
+        };
+        let moves = ForeignKeyMoves {
+            on_update: rule(rules.on_update),
+            on_delete: rule(rules.on_delete),
+            in_copy_key: rules.in_copy_key,
+        };
         self.with(|s| {
-            s.add_foreign_key(db, table, parent_db, parent);
+            s.add_foreign_key(db, table, parent_db, parent, moves);
             Ok(())
         });
     }
@@ -542,33 +656,13 @@ impl DumpSession {
     }
 }
 
-fn judge_cut(
-    dump_file: &str,
-    dump_pos: u64,
-    end_pos: u64,
-    snap_file: &str,
-    snap_pos: u64,
-    settled: bool,
-) -> ffi::CutDecision {
-    let dump = BinlogPos {
-        file: dump_file,
-        pos: dump_pos,
-    };
-    let snapshot = BinlogPos {
-        file: snap_file,
-        pos: snap_pos,
-    };
-    let (action, pos) = match cut::judge(dump, end_pos, snapshot, settled) {
-        CutVerdict::Exact => (ffi::CutAction::Exact, dump_pos),
-        CutVerdict::SendEventsTo(pos) => (ffi::CutAction::SendEventsTo, pos),
-        CutVerdict::SendEventsFirst => (ffi::CutAction::SendEventsFirst, 0),
-        CutVerdict::Wait => (ffi::CutAction::Wait, 0),
-    };
-    ffi::CutDecision { action, pos }
-}
-
-fn check_master_settings(binlog_format: &str, row_image: &str) -> String {
+fn check_master_settings(
+    binlog_format: &str,
+    row_image: &str,
+    optimize_thread_scheduling: bool,
+) -> String {
     dump::DumpSession::check_master_settings(binlog_format, row_image)
+        .and_then(|()| dump::DumpSession::check_commit_scheduling(optimize_thread_scheduling))
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default()
@@ -842,8 +936,13 @@ mod tests {
     fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
         let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
         d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
-        d.add_foreign_key("db", "a", "db", "b");
-        d.add_foreign_key("db", "b", "db", "a");
+        let rules = ffi::ForeignKeyRules {
+            on_update: ffi::FkOption::Restrict,
+            on_delete: ffi::FkOption::Restrict,
+            in_copy_key: false,
+        };
+        d.add_foreign_key("db", "a", "db", "b", &rules);
+        d.add_foreign_key("db", "b", "db", "a", &rules);
         d.plan();
         assert!(
             d.refusal()

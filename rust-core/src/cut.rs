@@ -15,6 +15,13 @@
 //! snapshot, then the chunk).
 
 use std::cmp::Ordering;
+use std::time::{Duration, Instant};
+
+/// How long pending XA transactions may hold back the next chunk before
+/// the copy gives up with an error naming one of them: under the
+/// replica's default `slave_net_timeout` (60 s), so that the replica
+/// hears why rather than losing the connection.
+pub const XA_WAIT_LIMIT: Duration = Duration::from_secs(20);
 
 /// A position in the master's binary log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +54,97 @@ pub enum CutVerdict {
 /// The base name of a binlog file (`./master-bin.000007` -> `master-bin.000007`).
 fn base_name(file: &str) -> &str {
     file.rsplit('/').next().unwrap_or(file)
+}
+
+/// What the master was doing when a cut was taken.  The shim gathers it
+/// under the binlog's `LOCK_log`, so that no transaction is written to the
+/// binary log meanwhile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CutFacts<'a> {
+    /// `LOCK_after_binlog_sync` was free: no group commit was between
+    /// writing the binlog and committing in the engines.
+    pub group_commit_idle: bool,
+    /// Where the binlog ends.
+    pub binlog_end: BinlogPos<'a>,
+    /// The engines' commit position the snapshot (or the read lock) sees
+    /// (`mysql_bin_log_commit_pos`); `None` when the server has none.
+    pub commit: Option<BinlogPos<'a>>,
+    /// Explicit XA transactions past `XA END` (ended or prepared, also
+    /// recovered ones).  Their `XA PREPARE` may be in the binlog while
+    /// their changes stay invisible in the engines until `XA COMMIT`.
+    pub xa_pending: u32,
+    /// One-phase commits in flight (`ha_commit_one_phase()`: a transaction
+    /// with an engine without two-phase commit, such as Aria, even read
+    /// only).  Their binlog group is written and finished before the
+    /// engines commit them.
+    pub one_phase_commits: u32,
+}
+
+/// Why a cut is not exact: something in the binlog is not yet visible in
+/// the engines, or may not be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsettled {
+    /// A group commit is between the binlog and the engines, or the
+    /// engines' commit position is not the binlog's end.
+    CommitInFlight,
+    /// An XA transaction is ended or prepared: its `XA PREPARE` may be in
+    /// the binlog while its changes are invisible until `XA COMMIT`.
+    XaPending,
+    /// A one-phase commit's binlog group is written before its engines
+    /// commit.
+    OnePhaseCommit,
+}
+
+impl CutFacts<'_> {
+    /// Whether everything written to the binlog up to its end was
+    /// committed in the engines when the cut was taken.
+    pub fn settled(&self) -> Result<(), Unsettled> {
+        if self.xa_pending > 0 {
+            return Err(Unsettled::XaPending);
+        }
+        if self.one_phase_commits > 0 {
+            return Err(Unsettled::OnePhaseCommit);
+        }
+        let at_end = self.commit.is_some_and(|c| {
+            compare_files(c.file, self.binlog_end.file) == Ordering::Equal
+                && c.pos == self.binlog_end.pos
+        });
+        if self.group_commit_idle && at_end {
+            Ok(())
+        } else {
+            Err(Unsettled::CommitInFlight)
+        }
+    }
+}
+
+/// How long the cuts for the next chunk have been held back by pending XA
+/// transactions, without a moment free of them.
+#[derive(Clone, Debug, Default)]
+pub struct XaWait {
+    since: Option<Instant>,
+}
+
+impl XaWait {
+    /// Records a cut judged at `now`; returns how long pending XA
+    /// transactions have held the copy back when that is longer than
+    /// `limit`.
+    pub fn observe(
+        &mut self,
+        unsettled: Option<Unsettled>,
+        now: Instant,
+        limit: Duration,
+    ) -> Option<Duration> {
+        if unsettled != Some(Unsettled::XaPending) {
+            // Free of XA (or settled): the next XA starts a new wait.
+            if unsettled.is_none() {
+                self.since = None;
+            }
+            return None;
+        }
+        let since = *self.since.get_or_insert(now);
+        let waited = now.saturating_duration_since(since);
+        (waited > limit).then_some(waited)
+    }
 }
 
 /// Binlog files in the order the server creates them: by the number after
@@ -108,6 +206,77 @@ mod tests {
 
     fn at(file: &str, pos: u64) -> BinlogPos<'_> {
         BinlogPos { file, pos }
+    }
+
+    fn facts<'a>(end: BinlogPos<'a>, commit: BinlogPos<'a>) -> CutFacts<'a> {
+        CutFacts {
+            group_commit_idle: true,
+            binlog_end: end,
+            commit: Some(commit),
+            xa_pending: 0,
+            one_phase_commits: 0,
+        }
+    }
+
+    #[test]
+    fn a_cut_is_settled_only_when_the_engines_hold_the_whole_binlog() {
+        let ok = facts(at("./b.000003", 900), at("b.000003", 900));
+        assert_eq!(ok.settled(), Ok(()));
+        let busy = CutFacts {
+            group_commit_idle: false,
+            ..ok
+        };
+        assert_eq!(busy.settled(), Err(Unsettled::CommitInFlight));
+        let behind = facts(at("b.000003", 900), at("b.000003", 600));
+        assert_eq!(behind.settled(), Err(Unsettled::CommitInFlight));
+        // Right after a rotation the commit position may name the old file.
+        let rotated = facts(at("b.000004", 256), at("b.000003", 900));
+        assert_eq!(rotated.settled(), Err(Unsettled::CommitInFlight));
+        let none = CutFacts { commit: None, ..ok };
+        assert_eq!(none.settled(), Err(Unsettled::CommitInFlight));
+    }
+
+    #[test]
+    fn a_pending_xa_or_one_phase_commit_unsettles_an_otherwise_exact_cut() {
+        // XA PREPARE is in the binlog, the positions agree, and still the
+        // snapshot does not see the transaction's rows.
+        let ok = facts(at("b.000003", 900), at("b.000003", 900));
+        let xa = CutFacts {
+            xa_pending: 1,
+            ..ok
+        };
+        assert_eq!(xa.settled(), Err(Unsettled::XaPending));
+        let one_phase = CutFacts {
+            one_phase_commits: 2,
+            ..ok
+        };
+        assert_eq!(one_phase.settled(), Err(Unsettled::OnePhaseCommit));
+    }
+
+    #[test]
+    fn an_xa_wait_is_bounded_and_ends_at_the_first_free_cut() {
+        let limit = Duration::from_secs(20);
+        let t0 = Instant::now();
+        let mut wait = XaWait::default();
+        let xa = Some(Unsettled::XaPending);
+        assert_eq!(wait.observe(xa, t0, limit), None);
+        assert_eq!(wait.observe(xa, t0 + Duration::from_secs(19), limit), None);
+        // Other reasons to retry do not end the XA wait...
+        let other = Some(Unsettled::CommitInFlight);
+        assert_eq!(
+            wait.observe(other, t0 + Duration::from_secs(20), limit),
+            None
+        );
+        assert_eq!(
+            wait.observe(xa, t0 + Duration::from_secs(21), limit),
+            Some(Duration::from_secs(21))
+        );
+        // ... a settled cut does.
+        assert_eq!(
+            wait.observe(None, t0 + Duration::from_secs(22), limit),
+            None
+        );
+        assert_eq!(wait.observe(xa, t0 + Duration::from_secs(30), limit), None);
     }
 
     #[test]

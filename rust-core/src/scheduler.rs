@@ -237,12 +237,57 @@ struct Table {
     rows_copied: u64,
     /// `(database, table)` of the tables its foreign keys reference.
     parents: Vec<(String, String)>,
-    /// Read whole in one chunk, at one cut (it references itself, or is
-    /// an account table).
+    /// Read whole in one chunk, at one cut (it references itself, a
+    /// cascade can change its copy key, or it is an account table).
     single_cut: bool,
+    /// A foreign key's cascade can change the copy key of its rows.
+    cascade_moves_key: bool,
     /// One of [`ACCOUNT_TABLES`]: the replica has it already (no CREATE),
     /// and its rows are merged into the replica's.
     account: bool,
+}
+
+/// A referential action of a foreign key (`ON UPDATE` / `ON DELETE`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FkRule {
+    /// `RESTRICT`, `NO ACTION` or none: the child's rows are not changed.
+    Keep,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+/// What a foreign key's referential actions can do to its table's copy
+/// key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForeignKeyMoves {
+    /// `ON UPDATE`.
+    pub on_update: FkRule,
+    /// `ON DELETE`.
+    pub on_delete: FkRule,
+    /// A column of the foreign key is part of the table's copy key.
+    pub in_copy_key: bool,
+}
+
+impl ForeignKeyMoves {
+    /// A key without referential actions that change rows.
+    pub const NONE: ForeignKeyMoves = ForeignKeyMoves {
+        on_update: FkRule::Keep,
+        on_delete: FkRule::Keep,
+        in_copy_key: false,
+    };
+
+    /// Whether a cascade can change the copy key of a child row (and so
+    /// move it across the copy's cursor without a binlog event).
+    pub fn moves_copy_key(self) -> bool {
+        let changes = |rule| matches!(rule, FkRule::Cascade | FkRule::SetNull | FkRule::SetDefault);
+        self.in_copy_key
+            && (changes(self.on_update)
+                || matches!(self.on_delete, FkRule::SetNull | FkRule::SetDefault))
+    }
 }
 
 /// Copy progress, for SHOW PROCESSLIST and the replica's status.
@@ -304,6 +349,7 @@ impl Scheduler {
                 rows_copied: 0,
                 parents: Vec::new(),
                 single_cut: false,
+                cascade_moves_key: false,
                 account: false,
             });
             self.steps.push(Step::CreateTable(t));
@@ -328,6 +374,7 @@ impl Scheduler {
                 rows_copied: 0,
                 parents: Vec::new(),
                 single_cut: true,
+                cascade_moves_key: false,
                 account: true,
             });
         }
@@ -337,7 +384,21 @@ impl Scheduler {
     /// Records that a foreign key of `db`.`table` references
     /// `parent_db`.`parent`.  Call it after the databases, before
     /// [`Scheduler::plan`]; keys of tables not copied are ignored.
-    pub fn add_foreign_key(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+    ///
+    /// `moves` says what the key's referential actions do to the rows
+    /// of `table`: when a cascade can change their copy key, `table` is
+    /// read whole at one cut.  InnoDB does not binlog cascades; the
+    /// replica repeats them on the rows it has, and a row the cascade
+    /// moves from beyond the copied range into it (or back) would be
+    /// missed between two chunks.
+    pub fn add_foreign_key(
+        &mut self,
+        db: &str,
+        table: &str,
+        parent_db: &str,
+        parent: &str,
+        moves: ForeignKeyMoves,
+    ) {
         let databases = &self.databases;
         if let Some(t) = self
             .tables
@@ -345,6 +406,7 @@ impl Scheduler {
             .find(|t| databases[t.db] == db && t.name == table)
         {
             t.parents.push((parent_db.to_owned(), parent.to_owned()));
+            t.cascade_moves_key |= moves.moves_copy_key();
         }
     }
 
@@ -455,7 +517,7 @@ impl Scheduler {
                 .iter()
                 .filter_map(|(db, name)| index(db, name))
                 .collect();
-            single_cut.push(parents.contains(&t));
+            single_cut.push(parents.contains(&t) || table.cascade_moves_key);
             parents.retain(|&p| p != t);
             deps.push(parents);
         }
@@ -785,10 +847,10 @@ mod tests {
         let mut s = Scheduler::new(10);
         s.add_database("app", &["audit", "lines", "orders", "tree"]);
         s.add_database("crm", &["customers"]);
-        s.add_foreign_key("app", "lines", "app", "orders");
-        s.add_foreign_key("app", "orders", "crm", "customers");
-        s.add_foreign_key("app", "tree", "app", "tree");
-        s.add_foreign_key("app", "audit", "gone", "missing");
+        s.add_foreign_key("app", "lines", "app", "orders", ForeignKeyMoves::NONE);
+        s.add_foreign_key("app", "orders", "crm", "customers", ForeignKeyMoves::NONE);
+        s.add_foreign_key("app", "tree", "app", "tree", ForeignKeyMoves::NONE);
+        s.add_foreign_key("app", "audit", "gone", "missing", ForeignKeyMoves::NONE);
         s.plan(Vec::new()).unwrap();
         assert_eq!(
             table_plan(&s),
@@ -806,7 +868,7 @@ mod tests {
     fn a_table_referencing_itself_is_read_in_one_chunk() {
         let mut s = Scheduler::new(2);
         s.add_database("d", &["tree"]);
-        s.add_foreign_key("d", "tree", "d", "tree");
+        s.add_foreign_key("d", "tree", "d", "tree", ForeignKeyMoves::NONE);
         s.plan(Vec::new()).unwrap();
         let log = run(&mut s, &[7]);
         let rows: Vec<&String> = log.iter().filter(|l| l.starts_with("Rows")).collect();
@@ -815,12 +877,44 @@ mod tests {
     }
 
     #[test]
+    fn a_table_whose_copy_key_a_cascade_changes_is_read_at_one_cut() {
+        let moves = |on_update, on_delete, in_copy_key| ForeignKeyMoves {
+            on_update,
+            on_delete,
+            in_copy_key,
+        };
+        let mut s = Scheduler::new(10);
+        s.add_database(
+            "d",
+            &["by_key", "by_other", "cascade", "parent", "restrict"],
+        );
+        // ON UPDATE CASCADE on a column of the child's primary key.
+        let m = moves(FkRule::Cascade, FkRule::Cascade, true);
+        s.add_foreign_key("d", "by_key", "d", "parent", m);
+        // The same rule on a column outside the copy key moves nothing.
+        let m = moves(FkRule::Cascade, FkRule::SetNull, false);
+        s.add_foreign_key("d", "by_other", "d", "parent", m);
+        // ON DELETE CASCADE removes rows; it never moves them.
+        let m = moves(FkRule::Keep, FkRule::Cascade, true);
+        s.add_foreign_key("d", "cascade", "d", "parent", m);
+        let m = moves(FkRule::Keep, FkRule::Keep, true);
+        s.add_foreign_key("d", "restrict", "d", "parent", m);
+        s.plan(Vec::new()).unwrap();
+        assert_eq!(
+            table_plan(&s),
+            ["parent", "by_key*", "by_other", "cascade", "restrict"]
+        );
+        assert!(moves(FkRule::SetNull, FkRule::Keep, true).moves_copy_key());
+        assert!(moves(FkRule::Keep, FkRule::SetDefault, true).moves_copy_key());
+    }
+
+    #[test]
     fn tables_referencing_each_other_in_a_circle_are_refused() {
         let mut s = Scheduler::new(10);
         s.add_database("d", &["a", "b", "c"]);
-        s.add_foreign_key("d", "a", "d", "b");
-        s.add_foreign_key("d", "b", "d", "c");
-        s.add_foreign_key("d", "c", "d", "b");
+        s.add_foreign_key("d", "a", "d", "b", ForeignKeyMoves::NONE);
+        s.add_foreign_key("d", "b", "d", "c", ForeignKeyMoves::NONE);
+        s.add_foreign_key("d", "c", "d", "b", ForeignKeyMoves::NONE);
         let err = s.plan(Vec::new()).unwrap_err();
         assert_eq!(err, PlanError::ForeignKeyCycle("`d`.`b`, `d`.`c`".into()));
         assert!(err.to_string().contains("mariadb-backup"), "{err}");
