@@ -79,15 +79,19 @@ static bool is_prefix_part(const KEY_PART_INFO *part)
 
 
 /*
-  Whether rows can be copied and filtered in the order of 'key': unique,
-  without nullable parts, and without prefix parts (a prefix key orders
+  Whether rows can be copied and filtered in the order of key 'k': unique,
+  without nullable parts, scanned in order by the engine (not a MEMORY
+  table's HASH index), and without prefix parts (a prefix key orders
   rows by the prefix only, which no key image of whole values can
   reproduce: the filter would compare in another order than the copy
   advances in).
 */
-static bool is_copy_key(const KEY *key)
+static bool is_copy_key(TABLE *table, uint k)
 {
+  const KEY *key= table->key_info + k;
   if ((key->flags & (HA_NOSAME | HA_NULL_PART_KEY)) != HA_NOSAME)
+    return false;
+  if (!(table->file->index_flags(k, 0, true) & HA_READ_ORDER))
     return false;
   for (uint i= 0; i < key->user_defined_key_parts; i++)
     if (is_prefix_part(key->key_part + i))
@@ -99,10 +103,10 @@ static bool is_copy_key(const KEY *key)
 uint rpl_provision_copy_key(TABLE *table)
 {
   uint pk= table->s->primary_key;
-  if (pk != MAX_KEY && is_copy_key(table->key_info + pk))
+  if (pk != MAX_KEY && is_copy_key(table, pk))
     return pk;
   for (uint k= 0; k < table->s->keys; k++)
-    if (is_copy_key(table->key_info + k))
+    if (is_copy_key(table, k))
       return k;
   return MAX_KEY;
 }
@@ -117,8 +121,22 @@ void rpl_provision_key_image(TABLE *table, uint key_nr, std::string *out)
   {
     Field *field= key->key_part[i].field;
     size_t start= out->size();
+    /*
+      The whole weight string, as filesort sizes it: a collation with
+      expansions ('ss' for 'ß' in utf8mb4_german2_ci) needs more bytes
+      than the column holds, and a shorter image would make distinct
+      keys equal.
+    */
     uint length= field->sort_length();
+    CHARSET_INFO *cs= field->sort_charset();
+    if (use_strnxfrm(cs))
+      length= (uint) cs->strnxfrmlen(length);
     out->resize(start + length);
-    field->sort_string((uchar*) &(*out)[start], length);
+    uchar *image= (uchar*) &(*out)[start];
+    field->sort_string(image, length);
+    /* A descending part: the index orders it the other way round. */
+    if (key->key_part[i].key_part_flag & HA_REVERSE_SORT)
+      for (uint b= 0; b < length; b++)
+        image[b]= (uchar) ~image[b];
   }
 }

@@ -43,15 +43,17 @@ rpl_provision_list_tables(THD *thd, LEX_CSTRING *db,
 
 /**
   The index a table is copied in the order of, on both sides: the primary
-  key, else the first unique key without nullable or prefix parts, else
-  MAX_KEY (the table is then copied whole, in one chunk).
+  key, else the first unique key without nullable or prefix parts, in
+  both cases one the engine scans in order (not HASH), else MAX_KEY (the
+  table is then copied whole, in one chunk).
 */
 uint rpl_provision_copy_key(TABLE *table);
 
 /**
   Appends to 'out' the copy key of the row in table->record[0] as a
-  mem-comparable image (Field::sort_string(): byte order is the index's
-  order, collations included).  Nothing for a table without a copy key.
+  mem-comparable image (Field::sort_string() at the full weight length of
+  the collation, inverted for descending parts: byte order is the index's
+  order).  Nothing for a table without a copy key.
 */
 void rpl_provision_key_image(TABLE *table, uint key_nr, std::string *out);
 

@@ -486,6 +486,22 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
 }
 
 
+/*
+  Whether 'table' still has the definition the copy first read (DDL on the
+  master during the copy would make its rows and key buffers differ from
+  what the copy sent and the replica created); the refusal says so.
+*/
+static bool definition_unchanged(Rpl_provision_dump *dump,
+                                 const provision::UnitInfo &unit,
+                                 TABLE *table)
+{
+  const LEX_CUSTRING &version= table->s->tabledef_version;
+  return dump->session->check_definition(
+    unit.db, unit.table,
+    rust::Slice<const uint8_t>(version.str, version.length));
+}
+
+
 static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
                               const provision::UnitInfo &unit,
                               my_off_t end_pos)
@@ -497,6 +513,11 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   ddl.length(0);
   if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
     return true;
+  if (!definition_unchanged(dump, unit, tl.table))
+  {
+    end_table_access(thd, NULL);
+    return true;
+  }
   /*
     A sequence as CREATE SEQUENCE: the table form would recreate it with
     the default start, cache and increment.  The name is unqualified, as
@@ -625,10 +646,18 @@ static bool send_rows(THD *thd, Rpl_provision_dump *dump,
   uint key_nr= rpl_provision_copy_key(table);
   KEY *key_info= key_nr == MAX_KEY ? NULL : table->key_info + key_nr;
   uint key_length= key_info ? key_info->key_length : 0;
-  uchar *key_buf= (uchar*) thd->alloc(key_length + 1);
   uint rows= 0;
   bool exhausted= false;
   int err;
+
+  /* The cursor was made with the key of the definition checked here. */
+  if (!definition_unchanged(dump, unit, table) ||
+      (unit.has_after_key && unit.after_key.size() != key_length))
+  {
+    end_table_access(thd, table);
+    return true;
+  }
+  uchar *key_buf= (uchar*) thd->alloc(key_length + 1);
 
   table->use_all_columns();
   rust::Vec<provision::ColumnDesc> columns;
@@ -645,7 +674,6 @@ static bool send_rows(THD *thd, Rpl_provision_dump *dump,
   else if (unit.has_after_key)
   {
     /* The cursor is a key image made by key_copy() from the last row. */
-    DBUG_ASSERT(unit.after_key.size() == key_length);
     memcpy(key_buf, unit.after_key.data(), key_length);
     err= table->file->ha_index_read_map(table->record[0], key_buf,
                                         HA_WHOLE_KEY, HA_READ_AFTER_KEY);
@@ -982,14 +1010,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   default:
     return RPL_PROVISION_DUMP_DONE;
   }
-  if (!failed)
+  rust::String refusal= dump->session->refusal();
+  if (!refusal.empty())
   {
-    rust::String refusal= dump->session->refusal();
-    if (!refusal.empty())
-    {
-      set_error(errbuf, errbuf_size, std::string(refusal));
-      return RPL_PROVISION_DUMP_ERROR;
-    }
+    set_error(errbuf, errbuf_size, std::string(refusal));
+    failed= true;
   }
   if (failed)
   {
@@ -1000,6 +1025,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
                 (thd->is_error() ? thd->get_stmt_da()->message() :
                  "network error"));
     thd->clear_error();
+    sql_print_information("LOAD DATA FROM MASTER: provisioning dump for slave "
+                          "server %lu stopped: %s",
+                          (ulong) thd->variables.server_id, errbuf);
     return RPL_PROVISION_DUMP_ERROR;
   }
   return RPL_PROVISION_DUMP_SENT;

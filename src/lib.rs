@@ -304,6 +304,10 @@ mod ffi {
             log_pos: u32,
             ctx: &QueryContext,
         ) -> Vec<u8>;
+        /// Whether `db`.`table` still has the definition (`version`, its
+        /// `tabledef_version`) it had when the copy first read it; sets
+        /// `refusal()` when not.
+        fn check_definition(self: &mut DumpSession, db: &str, table: &str, version: &[u8]) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         fn add_value(self: &mut DumpSession, value: &[u8]);
         fn add_null(self: &mut DumpSession);
@@ -625,6 +629,11 @@ impl DumpSession {
 
     fn encode_create_object(&mut self, log_pos: u32) -> Vec<u8> {
         self.with(|s| s.create_object(log_pos)).unwrap_or_default()
+    }
+
+    fn check_definition(&mut self, db: &str, table: &str, version: &[u8]) -> bool {
+        self.with(|s| s.check_definition(db, table, version))
+            .is_some()
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec

@@ -7,7 +7,7 @@
 //! CREATE, and the end marker carries the master position given by the
 //! caller for exactly the point where it is sent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use crate::copy_filter::CopyFilter;
@@ -98,6 +98,18 @@ pub enum DumpError {
         /// How long the copy waits at most.
         seconds: u64,
     },
+    /// A copied table was changed by DDL on the master during the copy.
+    #[error(
+        "LOAD DATA FROM MASTER: {table} was changed on the master during the copy \
+         (ALTER TABLE, or DROP and CREATE): its rows no longer match the definition \
+         the replica created. DDL on a copied table is not supported while a copy \
+         runs; drop the copied databases on the replica and run LOAD DATA FROM MASTER \
+         again once the DDL is done"
+    )]
+    DefinitionChanged {
+        /// `db`.`table`.
+        table: String,
+    },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
     Protocol(&'static str),
@@ -155,6 +167,9 @@ pub struct DumpSession {
     copied_tables: BTreeSet<(String, String)>,
     /// How long pending XA transactions have held back the next chunk.
     xa_wait: XaWait,
+    /// The definition version (`TABLE_SHARE::tabledef_version`) of each
+    /// table when its CREATE (or first chunk) was sent.
+    definitions: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl DumpSession {
@@ -191,6 +206,7 @@ impl DumpSession {
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
             xa_wait: XaWait::default(),
+            definitions: BTreeMap::new(),
         })
     }
 
@@ -542,6 +558,29 @@ impl DumpSession {
         Ok(events)
     }
 
+    /// Checks that `db`.`table` still has the definition it had when the
+    /// copy first read it (`version`: its `tabledef_version`): a chunk
+    /// read with another definition would not fit the replica's table,
+    /// and its key no longer fits the copy's cursor.
+    pub fn check_definition(
+        &mut self,
+        db: &str,
+        table: &str,
+        version: &[u8],
+    ) -> Result<(), DumpError> {
+        let known = self
+            .definitions
+            .entry((db.to_owned(), table.to_owned()))
+            .or_insert_with(|| version.to_owned());
+        if known.as_slice() == version {
+            Ok(())
+        } else {
+            Err(DumpError::DefinitionChanged {
+                table: format!("`{db}`.`{table}`"),
+            })
+        }
+    }
+
     /// Starts collecting the current `Rows` unit's chunk.
     pub fn begin_chunk(&mut self, columns: Vec<Column>) -> Result<(), DumpError> {
         let Unit::Rows { db, table, .. } = self.next_unit() else {
@@ -706,6 +745,20 @@ mod tests {
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
         s.add_database("shop", &["items"]);
         s
+    }
+
+    #[test]
+    fn a_table_whose_definition_changes_stops_the_copy() {
+        let mut d = session(10);
+        assert_eq!(d.check_definition("db", "t", b"v1"), Ok(()));
+        assert_eq!(d.check_definition("db", "t", b"v1"), Ok(()));
+        assert_eq!(d.check_definition("db", "u", b"v2"), Ok(()));
+        let err = d.check_definition("db", "t", b"v3").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`db`.`t` was changed on the master"),
+            "{err}"
+        );
     }
 
     #[test]
