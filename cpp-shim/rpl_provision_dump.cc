@@ -855,32 +855,23 @@ static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
 
 
 /*
-  Sends the chunk 'unit' if it can be read at the exact cut of the dump
-  thread's position 'log_pos' in the active binlog file 'log_file', which
-  is written up to *end_pos.
+  Opens a consistent snapshot at the exact cut of the dump thread's
+  position 'log_pos' in the active binlog file 'log_file', written up to
+  *end_pos, or says what to do first.  CHUNK_SENT: the snapshot is open
+  in 'thd' at exactly log_pos; read from it now.
 */
-static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
-                                     const provision::UnitInfo &unit,
-                                     const char *log_file, my_off_t log_pos,
-                                     my_off_t *end_pos)
+static chunk_result snapshot_at_cut(THD *thd, Rpl_provision_dump *dump,
+                                    const char *log_file, my_off_t log_pos,
+                                    my_off_t *end_pos)
 {
-  TABLE_LIST tl;
-  LEX_CSTRING db, name;
-
   if (dump->holding_snapshot)
   {
     if (dump->snapshot_file == base_name(log_file) &&
         dump->snapshot_pos == log_pos)
     {
-      /* The binlog is sent up to the snapshot: read the chunk from it. */
+      /* The binlog is sent up to the snapshot: read from it. */
       dump->holding_snapshot= false;
-      if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
-      {
-        drop_snapshot(dump);
-        return CHUNK_FAILED;
-      }
-      return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
-                                                             CHUNK_SENT;
+      return CHUNK_SENT;
     }
     if (dump->snapshot_file == base_name(log_file) &&
         dump->snapshot_pos > log_pos && dump->snapshot_pos <= *end_pos)
@@ -892,36 +883,6 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
     return CHUNK_WAIT;
   }
 
-  /* Which engine: a transactional one is read from a snapshot. */
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
-    return CHUNK_FAILED;
-  bool transactional= tl.table->file->has_transactions_and_rollback();
-
-  if (!transactional)
-  {
-    /*
-      Other engines change rows before they log the change: hold a read
-      lock that keeps writers out, and take the binlog position under it.
-    */
-    end_table_access(thd, NULL);
-    if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name,
-                      TL_READ_NO_INSERT))
-      return CHUNK_FAILED;
-    char file[FN_REFLEN];
-    bool failed;
-    provision::CutDecision cut= take_cut(thd, dump, false, log_file, log_pos,
-                                         *end_pos, file, &failed);
-    chunk_result res= act_on_cut(dump, cut, base_name(file), end_pos, false);
-    if (res != CHUNK_SENT)
-    {
-      end_table_access(thd, NULL);
-      return res;
-    }
-    return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
-                                                           CHUNK_SENT;
-  }
-
-  end_table_access(thd, NULL);
   char file[FN_REFLEN];
   bool failed;
   provision::CutDecision cut= take_cut(thd, dump, true, log_file, log_pos,
@@ -935,10 +896,60 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   if (res == CHUNK_EVENTS_FIRST && dump->holding_snapshot)
     return res;
   if (res != CHUNK_SENT)
-  {
     drop_snapshot(dump);
-    return res;
+  return res;
+}
+
+
+/*
+  Sends the chunk 'unit' if it can be read at the exact cut of the dump
+  thread's position 'log_pos' in the active binlog file 'log_file', which
+  is written up to *end_pos.
+*/
+static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
+                                     const provision::UnitInfo &unit,
+                                     const char *log_file, my_off_t log_pos,
+                                     my_off_t *end_pos)
+{
+  TABLE_LIST tl;
+  LEX_CSTRING db, name;
+
+  if (!dump->holding_snapshot)
+  {
+    /* Which engine: a transactional one is read from a snapshot. */
+    if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+      return CHUNK_FAILED;
+    bool transactional= tl.table->file->has_transactions_and_rollback();
+    end_table_access(thd, NULL);
+    if (!transactional)
+    {
+      /*
+        Other engines change rows before they log the change: hold a read
+        lock that keeps writers out, and take the binlog position under
+        it.
+      */
+      if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name,
+                        TL_READ_NO_INSERT))
+        return CHUNK_FAILED;
+      char file[FN_REFLEN];
+      bool failed;
+      provision::CutDecision cut= take_cut(thd, dump, false, log_file,
+                                           log_pos, *end_pos, file, &failed);
+      chunk_result res= act_on_cut(dump, cut, base_name(file), end_pos,
+                                   false);
+      if (res != CHUNK_SENT)
+      {
+        end_table_access(thd, NULL);
+        return res;
+      }
+      return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
+                                                             CHUNK_SENT;
+    }
   }
+
+  chunk_result res= snapshot_at_cut(thd, dump, log_file, log_pos, end_pos);
+  if (res != CHUNK_SENT)
+    return res;
   if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
   {
     drop_snapshot(dump);
@@ -946,6 +957,68 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   }
   return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
                                                          CHUNK_SENT;
+}
+
+
+/*
+  WITH CHECKSUM: the checksum of every copied table, read from the
+  snapshot open in 'thd' (one exact cut for all of them), sent in one
+  note.  Tables of engines without consistent snapshots (MyISAM, Aria:
+  applied idempotently, so not exact) and sequences (NEXTVAL() is not
+  logged) are left out.
+*/
+static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
+                           my_off_t end_pos)
+{
+  rust::Vec<provision::TableChecksum> sums= dump->session->checksum_tables();
+  bool failed= false;
+  for (provision::TableChecksum &sum : sums)
+  {
+    TABLE_LIST tl;
+    LEX_CSTRING db, name;
+    if (open_for_read(thd, sum.db, sum.table, &tl, &db, &name))
+    {
+      end_table_access(thd, NULL);
+      return true;
+    }
+    TABLE *table= tl.table;
+    sum.verifiable= table->file->has_transactions_and_rollback() &&
+                    table->s->table_type != TABLE_TYPE_SEQUENCE;
+    if (sum.verifiable)
+    {
+      if (int err= table->file->calculate_checksum())
+      {
+        table->file->print_error(err, MYF(0));
+        failed= true;
+      }
+      sum.sum= (uint32_t) table->file->stats.checksum;
+    }
+    /* The statement ends; the snapshot's transaction goes on. */
+    ha_commit_trans(thd, FALSE);
+    close_thread_tables(thd);
+    thd->free_items();
+    lex_end(thd->lex);
+    if (failed)
+      break;
+  }
+  trans_commit(thd);
+  thd->release_transactional_locks();
+  if (failed)
+    return true;
+  return send_events(thd, dump,
+                     dump->session->encode_checksums((uint32_t) end_pos,
+                                                     sums));
+}
+
+
+static chunk_result send_checksums_at_cut(THD *thd, Rpl_provision_dump *dump,
+                                          const char *log_file,
+                                          my_off_t log_pos, my_off_t *end_pos)
+{
+  chunk_result res= snapshot_at_cut(thd, dump, log_file, log_pos, end_pos);
+  if (res != CHUNK_SENT)
+    return res;
+  return send_checksums(thd, dump, log_pos) ? CHUNK_FAILED : CHUNK_SENT;
 }
 
 
@@ -984,8 +1057,12 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
                           rpl_provision_query_context(thd)));
     break;
   case provision::UnitKind::Rows:
-    switch (send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,
-                             end_pos)) {
+  case provision::UnitKind::Checksums:
+    switch (unit.kind == provision::UnitKind::Rows ?
+            send_rows_at_cut(thd, dump, unit, log_file_name, log_pos,
+                             end_pos) :
+            send_checksums_at_cut(thd, dump, log_file_name, log_pos,
+                                  end_pos)) {
     case CHUNK_SENT:
       break;
     case CHUNK_EVENTS_FIRST:

@@ -31,6 +31,8 @@
 
 #include "sql_class.h"
 #include "sql_acl.h"
+#include "sql_base.h"
+#include "transaction.h"
 #include "rpl_mi.h"
 #include "rpl_filter.h"
 #include "slave.h"
@@ -196,18 +198,81 @@ static void report_copy_failure(THD *thd, Master_info *mi)
 
 
 /*
+  CHECKSUM TABLE ... EXTENDED of db.table here: the sum of every row's
+  checksum (handler::calculate_checksum()), as the master computed it.
+*/
+static bool table_checksum(THD *thd, const rust::String &db,
+                           const rust::String &table, uint32 *sum)
+{
+  LEX_CSTRING db_name= { thd->strmake(db.data(), db.size()), db.size() };
+  LEX_CSTRING table_name= { thd->strmake(table.data(), table.size()),
+                            table.size() };
+  TABLE_LIST tl;
+  tl.init_one_table(&db_name, &table_name, NULL, TL_READ);
+  enum_sql_command command= thd->lex->sql_command;
+  thd->lex->sql_command= SQLCOM_CHECKSUM;
+  bool failed= open_and_lock_tables(thd, &tl, false, 0);
+  if (!failed)
+  {
+    int err= tl.table->file->calculate_checksum();
+    if (err)
+    {
+      tl.table->file->print_error(err, MYF(0));
+      failed= true;
+    }
+    *sum= (uint32) tl.table->file->stats.checksum;
+  }
+  trans_commit_stmt(thd);
+  close_thread_tables(thd);
+  thd->release_transactional_locks();
+  thd->lex->sql_command= command;
+  return failed;
+}
+
+
+/*
+  WITH CHECKSUM: compares every table the master verified at the end of
+  the copy with the same table here, which the SQL thread left exactly
+  at the end marker.  Reports the first difference.
+*/
+static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
+                             Rpl_provision_replica *state)
+{
+  rust::Vec<provision::TableChecksum> sums= state->filter->master_checksums();
+  for (const provision::TableChecksum &master : sums)
+  {
+    uint32 here= 0;
+    if (table_checksum(thd, master.db, master.table, &here))
+      return true;
+    if (here != master.sum)
+    {
+      my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
+               std::string(provision::checksum_mismatch_message(
+                 master.db, master.table, master.sum, here)).c_str());
+      return true;
+    }
+  }
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: %zu tables "
+                        "have the master's checksums", (int) name->length,
+                        name->str, sums.size());
+  return false;
+}
+
+
+/*
   Provision through 'mi', whose checks passed, with the master's accounts
-  too when 'with_grants'; the master is sent 'rules', the filter the
-  checks judged.  mi is held (users) by the caller.
+  too when 'with_grants' and the tables' checksums compared at the end
+  when 'checksum'; the master is sent 'rules', the filter the checks
+  judged.  mi is held (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
                                  const LEX_CSTRING *name, bool with_grants,
-                                 const rust::String &rules)
+                                 bool checksum, const rust::String &rules)
 {
   rust::Str rname(name->str, name->length);
   Rpl_provision_replica *state= new Rpl_provision_replica(
     provision::replica_copy_domain(rname),
-    std::string(provision::replica_request(rname, with_grants,
+    std::string(provision::replica_request(rname, with_grants, checksum,
                                            rules)),
     rname);
   bool failed= true;
@@ -240,6 +305,9 @@ static bool provision_connection(THD *thd, Master_info *mi,
     report_copy_failure(thd, mi);
     goto end;
   }
+  /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */
+  if (checksum && verify_checksums(thd, name, state))
+    goto end;
   /* Only the domains the master has: other connections keep theirs. */
   if (rpl_global_gtid_slave_state->load(thd, state->end_position.c_str(),
                                         state->end_position.length(),
@@ -300,6 +368,7 @@ bool mysql_load_data_from_master(THD *thd)
   }
   bool failed= provision_connection(thd, mi, name,
                                     thd->lex->provision_with_grants,
+                                    thd->lex->provision_with_checksum,
                                     state.filter_rules);
   mi->release();
   DBUG_RETURN(failed);

@@ -12,7 +12,7 @@ use provision_core::ddl;
 use provision_core::dump::{self, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
-use provision_core::protocol::{self, Request};
+use provision_core::protocol::{self, Request, TableChecksum};
 use provision_core::scheduler::{FkRule, ForeignKeyMoves, Unit, View};
 use std::time::Instant;
 
@@ -62,6 +62,7 @@ mod ffi {
         Rows,
         Manifest,
         ReloadAccounts,
+        Checksums,
         End,
         Finished,
     }
@@ -94,6 +95,17 @@ mod ffi {
         metadata: u16,
         metadata_size: u8,
         nullable: bool,
+    }
+
+    /// A table's checksum (`protocol::TableChecksum`); `verifiable`: the
+    /// master could read it at the cut (a transactional base table, not a
+    /// sequence).
+    #[derive(Clone, Debug)]
+    struct TableChecksum {
+        db: String,
+        table: String,
+        sum: u32,
+        verifiable: bool,
     }
 
     /// A referential action, numbered as the server's `enum_fk_option`.
@@ -189,8 +201,14 @@ mod ffi {
 
         /// The `@slave_provision` value the IO thread of connection
         /// `connection_name` sets on the master; `with_grants` asks for
-        /// the master's accounts too.
-        fn replica_request(connection_name: &str, with_grants: bool, filter_rules: &str) -> String;
+        /// the master's accounts too, `checksum` for the tables'
+        /// checksums at the end.
+        fn replica_request(
+            connection_name: &str,
+            with_grants: bool,
+            checksum: bool,
+            filter_rules: &str,
+        ) -> String;
         /// The copy domain of connection `connection_name`.
         fn replica_copy_domain(connection_name: &str) -> u32;
         /// The Gtid_list flag that marks the end of the copy.
@@ -304,6 +322,16 @@ mod ffi {
             log_pos: u32,
             ctx: &QueryContext,
         ) -> Vec<u8>;
+        /// The tables the current `Checksums` unit covers (master's names;
+        /// `sum` unset).
+        fn checksum_tables(self: &DumpSession) -> Vec<TableChecksum>;
+        /// The current `Checksums` unit's events, for the tables of
+        /// `sums` the master could verify.
+        fn encode_checksums(
+            self: &mut DumpSession,
+            log_pos: u32,
+            sums: &Vec<TableChecksum>,
+        ) -> Vec<u8>;
         /// Whether `db`.`table` still has the definition (`version`, its
         /// `tabledef_version`) it had when the copy first read it; sets
         /// `refusal()` when not.
@@ -338,6 +366,10 @@ mod ffi {
         /// The note (Annotate_rows text) of a copy group.  Returns an error
         /// message, empty if none.
         fn copy_note(self: &mut ReplicaFilter, text: &[u8]) -> String;
+        /// The master's checksums, when the copy ended `WITH CHECKSUM`.
+        fn master_checksums(self: &ReplicaFilter) -> Vec<TableChecksum>;
+        /// The error of a table whose checksum differs from the master's.
+        fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String;
         /// What to do with a row operation of the master's.
         fn decide_row(
             self: &ReplicaFilter,
@@ -368,8 +400,8 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    divergence_message, partial_row_image_message, replica_filter_new, statement_refusal,
-    ReplicaFilter,
+    checksum_mismatch_message, divergence_message, partial_row_image_message, replica_filter_new,
+    statement_refusal, ReplicaFilter,
 };
 
 /// A dump session, or the reason it stopped.
@@ -523,6 +555,7 @@ impl DumpSession {
             }
             Unit::Manifest => info.kind = ffi::UnitKind::Manifest,
             Unit::ReloadAccounts => info.kind = ffi::UnitKind::ReloadAccounts,
+            Unit::Checksums => info.kind = ffi::UnitKind::Checksums,
             Unit::End => info.kind = ffi::UnitKind::End,
             Unit::Finished => {}
         }
@@ -631,6 +664,36 @@ impl DumpSession {
         self.with(|s| s.create_object(log_pos)).unwrap_or_default()
     }
 
+    fn checksum_tables(&self) -> Vec<ffi::TableChecksum> {
+        self.session
+            .as_ref()
+            .map(|s| s.checksum_tables())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(db, table)| ffi::TableChecksum {
+                db,
+                table,
+                sum: 0,
+                verifiable: false,
+            })
+            .collect()
+    }
+
+    #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+    fn encode_checksums(&mut self, log_pos: u32, sums: &Vec<ffi::TableChecksum>) -> Vec<u8> {
+        let sums: Vec<TableChecksum> = sums
+            .iter()
+            .filter(|c| c.verifiable)
+            .map(|c| TableChecksum {
+                db: c.db.clone(),
+                table: c.table.clone(),
+                sum: c.sum,
+            })
+            .collect();
+        self.with(|s| s.checksums(log_pos, &sums))
+            .unwrap_or_default()
+    }
+
     fn check_definition(&mut self, db: &str, table: &str, version: &[u8]) -> bool {
         self.with(|s| s.check_definition(db, table, version))
             .is_some()
@@ -727,9 +790,15 @@ fn now() -> u32 {
         .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
 }
 
-fn replica_request(connection_name: &str, with_grants: bool, filter_rules: &str) -> String {
+fn replica_request(
+    connection_name: &str,
+    with_grants: bool,
+    checksum: bool,
+    filter_rules: &str,
+) -> String {
     Request {
         with_grants,
+        checksum,
         filter: copy_filter(filter_rules),
         ..Request::for_connection(connection_name)
     }
@@ -827,7 +896,7 @@ mod tests {
     #[test]
     fn the_connections_filter_reaches_the_master_and_the_preflight() {
         let rules = "do_db=a,b\nrewrite_db=p->a\nwild_ignore_table=a.tmp%\n";
-        let request = replica_request("m1", true, rules);
+        let request = replica_request("m1", true, false, rules);
         let d = dump_session_new(&request, "", 1, 10);
         assert_eq!(d.refusal(), "");
         let mut d = d;
@@ -857,7 +926,7 @@ mod tests {
 
     #[test]
     fn a_dump_runs_through_the_bridge() {
-        let mut d = dump_session_new(&replica_request("east", false, ""), "0-1-3", 1, 10);
+        let mut d = dump_session_new(&replica_request("east", false, false, ""), "0-1-3", 1, 10);
         assert_eq!(d.refusal(), "");
         d.set_checksum(true);
         d.add_database("db", &vec!["t".to_owned()]);
@@ -918,7 +987,7 @@ mod tests {
 
     #[test]
     fn encoder_errors_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
         d.add_database("db", &vec!["t".to_owned()]);
         // An event for the end marker before the copy is done is refused.
         assert!(d.encode_end(4, "").is_empty());
@@ -928,7 +997,7 @@ mod tests {
 
     #[test]
     fn an_unsupported_table_stops_the_dump_naming_it() {
-        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
         d.add_database("db", &vec!["t".to_owned()]);
         d.refuse_table("db", "t", "a column DEFAULT that calls NEXTVAL()");
         d.plan();
@@ -943,7 +1012,7 @@ mod tests {
 
     #[test]
     fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request("", false, ""), "", 1, 10);
+        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
         d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
         let rules = ffi::ForeignKeyRules {
             on_update: ffi::FkOption::Restrict,

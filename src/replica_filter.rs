@@ -4,7 +4,9 @@
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
-use provision_core::protocol::{parse_manifest_note, parse_table_done_note, table_ident};
+use provision_core::protocol::{
+    parse_checksums_note, parse_manifest_note, parse_table_done_note, table_ident,
+};
 
 use crate::claims;
 
@@ -17,6 +19,9 @@ pub struct ReplicaFilter {
     connection: String,
     ledger: Ledger,
     completing: Option<String>,
+    /// The master's checksums of the copied tables at the copy's last
+    /// cut (`WITH CHECKSUM`).
+    checksums: Vec<ffi::TableChecksum>,
 }
 
 pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
@@ -24,6 +29,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         connection: connection_name.to_owned(),
         ledger: Ledger::new(),
         completing: None,
+        checksums: Vec::new(),
     })
 }
 
@@ -67,6 +73,18 @@ impl ReplicaFilter {
         if let Some(taken) = parse_manifest_note(text) {
             return error_text(claims::claim(&self.connection, taken));
         }
+        if let Some(sums) = parse_checksums_note(text) {
+            self.checksums = sums
+                .into_iter()
+                .map(|c| ffi::TableChecksum {
+                    db: c.db,
+                    table: c.table,
+                    sum: c.sum,
+                    verifiable: true,
+                })
+                .collect();
+            return String::new();
+        }
         match parse_table_done_note(text) {
             Some(table) if self.completing.is_none() => {
                 self.completing = Some(table.to_owned());
@@ -78,6 +96,10 @@ impl ReplicaFilter {
             ),
             None => String::new(),
         }
+    }
+
+    pub fn master_checksums(&self) -> Vec<ffi::TableChecksum> {
+        self.checksums.clone()
     }
 
     #[allow(clippy::too_many_arguments)] // flat values across the bridge
@@ -147,6 +169,18 @@ pub fn statement_refusal(query: &[u8]) -> String {
 
 pub fn partial_row_image_message(db: &str, table: &str) -> String {
     StreamRefused::PartialRowImage(table_ident(db, table)).to_string()
+}
+
+/// The error of a copy whose table differs from the master's at the end.
+pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String {
+    format!(
+        "LOAD DATA FROM MASTER ... WITH CHECKSUM: table {} differs from the master: \
+         checksum {master:08x} on the master at the end of the copy, {replica:08x} here. \
+         Something wrote to the replica's copy, or the copy missed a change of the \
+         master's. gtid_slave_pos was not set: do not START SLAVE on this copy; drop the \
+         copied databases and run LOAD DATA FROM MASTER again",
+        table_ident(db, table)
+    )
 }
 
 #[cfg(test)]

@@ -20,9 +20,12 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    manifest_note, table_done_note, CopyClaim, Request, RequestError, GTID_LIST_FLAG_PROVISION_DONE,
+    checksums_note, manifest_note, table_done_note, CopyClaim, Request, RequestError,
+    TableChecksum, GTID_LIST_FLAG_PROVISION_DONE,
 };
-use crate::scheduler::{ForeignKeyMoves, ObjectKind, PlanError, Progress, Scheduler, Unit, View};
+use crate::scheduler::{
+    self, ForeignKeyMoves, ObjectKind, PlanError, Progress, Scheduler, Unit, View,
+};
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
@@ -187,6 +190,9 @@ impl DumpSession {
         let mut scheduler = Scheduler::new(chunk_rows);
         if request.with_grants {
             scheduler.add_accounts();
+        }
+        if request.checksum {
+            scheduler.add_checksums();
         }
         Ok(DumpSession {
             copy_domain: request.copy_domain,
@@ -556,6 +562,48 @@ impl DumpSession {
         let events = self.ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
+    }
+
+    /// The base tables whose checksums the current `Checksums` unit sends,
+    /// in the master's names (the account tables are merged into the
+    /// replica's own, so they are not compared).
+    pub fn checksum_tables(&self) -> Vec<(String, String)> {
+        self.copied_tables
+            .iter()
+            .filter(|(db, _)| !scheduler::is_system_schema(db))
+            .cloned()
+            .collect()
+    }
+
+    /// Encodes the current `Checksums` unit: a note with the checksum of
+    /// each table (master's names) in `sums`, under the replica's names,
+    /// and marks it sent.
+    pub fn checksums(
+        &mut self,
+        log_pos: u32,
+        sums: &[TableChecksum],
+    ) -> Result<Vec<u8>, DumpError> {
+        if self.next_unit() != Unit::Checksums {
+            return Err(DumpError::Protocol("checksums() out of order"));
+        }
+        let renamed: Vec<TableChecksum> = sums
+            .iter()
+            .map(|c| TableChecksum {
+                db: self.filter.rewrite(&c.db).to_owned(),
+                ..c.clone()
+            })
+            .collect();
+        let events = encode::note_group(
+            &self.framing,
+            LogPos::Fixed(log_pos),
+            0,
+            self.copy_domain,
+            self.next_seq_no,
+            &checksums_note(&renamed),
+        )?;
+        self.take_seq_no();
+        self.scheduler.ddl_sent();
+        Ok(events.concat())
     }
 
     /// Checks that `db`.`table` still has the definition it had when the

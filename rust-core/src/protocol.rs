@@ -57,6 +57,61 @@ pub fn parse_table_done_note(text: &[u8]) -> Option<&str> {
         .strip_prefix(TABLE_DONE_NOTE)
 }
 
+/// Text of the note that ends a copy `WITH CHECKSUM` (see
+/// [`checksums_note`]).
+const CHECKSUMS_NOTE: &str = "LOAD DATA FROM MASTER: checksums ";
+
+/// The checksum of one table at the copy's last cut, in the replica's
+/// names (`CHECKSUM TABLE ... EXTENDED`: the sum of every row's CRC32, so
+/// independent of the order rows are stored in).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableChecksum {
+    /// The database.
+    pub db: String,
+    /// The table.
+    pub table: String,
+    /// The checksum.
+    pub sum: u32,
+}
+
+/// The note that carries the checksums of every verified table.
+pub fn checksums_note(sums: &[TableChecksum]) -> String {
+    let items: Vec<String> = sums
+        .iter()
+        .map(|c| format!("{}={:08x}", table_ident(&c.db, &c.table), c.sum))
+        .collect();
+    format!("{CHECKSUMS_NOTE}{}", items.join(","))
+}
+
+/// The checksums of a note of [`checksums_note`], if `text` is one.
+pub fn parse_checksums_note(text: &[u8]) -> Option<Vec<TableChecksum>> {
+    let mut rest = std::str::from_utf8(text)
+        .ok()?
+        .strip_prefix(CHECKSUMS_NOTE)?;
+    let mut sums = Vec::new();
+    while !rest.is_empty() {
+        let (db, after) = quoted_ident(rest)?;
+        let (table, after) = quoted_ident(after.strip_prefix('.')?)?;
+        let after = after.strip_prefix('=')?;
+        let end = after
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(after.len());
+        if end != 8 {
+            return None;
+        }
+        let (hex, after) = after.split_at(end);
+        let sum = u32::from_str_radix(hex, 16).ok()?;
+        sums.push(TableChecksum { db, table, sum });
+        rest = match after.strip_prefix(',') {
+            Some(more) if !more.is_empty() => more,
+            Some(_) => return None,
+            None if after.is_empty() => after,
+            None => return None,
+        };
+    }
+    Some(sums)
+}
+
 /// Text of the note in the first group of a copy: what it copies (see
 /// [`manifest_note`]).
 const MANIFEST_NOTE: &str = "LOAD DATA FROM MASTER: copies ";
@@ -181,6 +236,9 @@ pub struct Request {
     /// Copy the master's accounts, roles and privileges too
     /// (`LOAD DATA FROM MASTER ... WITH GRANTS`).
     pub with_grants: bool,
+    /// End the copy with per-table checksums at one exact cut, which the
+    /// replica compares (`LOAD DATA FROM MASTER ... WITH CHECKSUM`).
+    pub checksum: bool,
     /// The connection's replication filter: the master copies only what
     /// it lets through.
     pub filter: CopyFilter,
@@ -193,6 +251,7 @@ impl Request {
             version: PROTOCOL_VERSION,
             copy_domain: copy_domain_for(name),
             with_grants: false,
+            checksum: false,
             filter: CopyFilter::default(),
         }
     }
@@ -203,6 +262,9 @@ impl Request {
         let mut text = format!("v={};domain={}", self.version, self.copy_domain);
         if self.with_grants {
             text.push_str(";grants=1");
+        }
+        if self.checksum {
+            text.push_str(";checksum=1");
         }
         if !self.filter.is_empty() {
             // Hex: the rules may hold any character, the value is quoted
@@ -218,7 +280,8 @@ impl Request {
     /// Parses the value of [`REQUEST_USER_VAR`] on the master.
     pub fn parse(text: &str) -> Result<Self, RequestError> {
         let malformed = || RequestError::Malformed(text.to_owned());
-        let (mut version, mut domain, mut grants, mut filter) = (None, None, None, None);
+        let (mut version, mut domain, mut grants, mut checksum, mut filter) =
+            (None, None, None, None, None);
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
             if key == "filter" {
@@ -234,6 +297,7 @@ impl Request {
                 "v" => &mut version,
                 "domain" => &mut domain,
                 "grants" if value <= 1 => &mut grants,
+                "checksum" if value <= 1 => &mut checksum,
                 _ => return Err(malformed()),
             };
             if slot.replace(value).is_some() {
@@ -248,6 +312,7 @@ impl Request {
             version,
             copy_domain: domain.ok_or_else(malformed)?,
             with_grants: grants == Some(1),
+            checksum: checksum == Some(1),
             filter: filter.unwrap_or_default(),
         })
     }
@@ -287,6 +352,50 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checksums_travel_in_a_note() {
+        let sums = vec![
+            TableChecksum {
+                db: "shop".into(),
+                table: "odd`name".into(),
+                sum: 0xdead_beef,
+            },
+            TableChecksum {
+                db: "db".into(),
+                table: "t".into(),
+                sum: 7,
+            },
+        ];
+        let note = checksums_note(&sums);
+        assert_eq!(
+            note,
+            "LOAD DATA FROM MASTER: checksums `shop`.`odd``name`=deadbeef,`db`.`t`=00000007"
+        );
+        assert_eq!(parse_checksums_note(note.as_bytes()), Some(sums));
+        assert_eq!(
+            parse_checksums_note(b"LOAD DATA FROM MASTER: checksums "),
+            Some(vec![])
+        );
+        for bad in [
+            &b"LOAD DATA FROM MASTER: checksums `a`.`b`=123"[..],
+            b"LOAD DATA FROM MASTER: checksums `a`.`b`=0000000g",
+            b"LOAD DATA FROM MASTER: checksums `a`.`b`=00000000,",
+            "LOAD DATA FROM MASTER: checksums `a`.`b`=\u{e9}0000000".as_bytes(),
+            b"LOAD DATA FROM MASTER: copies `a`",
+        ] {
+            assert_eq!(parse_checksums_note(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_checksum_request_round_trips() {
+        let mut r = Request::for_connection("east");
+        r.checksum = true;
+        let text = r.encode();
+        assert!(text.contains(";checksum=1"), "{text}");
+        assert_eq!(Request::parse(&text).unwrap(), r);
+    }
 
     #[test]
     fn table_done_notes_round_trip_with_quoting() {

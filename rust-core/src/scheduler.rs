@@ -85,6 +85,9 @@ pub enum Unit<'a> {
     /// The account tables' rows are sent: send `FLUSH PRIVILEGES`, so
     /// the replica's server takes its new accounts into use.
     ReloadAccounts,
+    /// Everything is sent and the copy was asked to prove itself: send the
+    /// checksum of every copied table, read at one exact cut.
+    Checksums,
     /// Everything is sent: send the end marker.
     End,
     /// The end marker was sent; the dump is over.
@@ -100,6 +103,7 @@ enum Step {
     CreateObject(usize),
     Manifest,
     ReloadAccounts,
+    Checksums,
 }
 
 /// A stored object copied as its master's definition text.
@@ -313,6 +317,7 @@ pub struct Scheduler {
     end_sent: bool,
     chunk_rows: u32,
     progress: Progress,
+    checksums: bool,
 }
 
 impl Scheduler {
@@ -328,7 +333,14 @@ impl Scheduler {
             end_sent: false,
             chunk_rows: chunk_rows.max(1),
             progress: Progress::default(),
+            checksums: false,
         }
+    }
+
+    /// Ends the plan with the checksums of the copied tables (call before
+    /// [`Scheduler::plan`]).
+    pub fn add_checksums(&mut self) {
+        self.checksums = true;
     }
 
     /// Adds a database to copy, with its tables in the order given.  System
@@ -496,6 +508,9 @@ impl Scheduler {
             steps.extend(accounts.into_iter().map(Step::Rows));
             steps.push(Step::ReloadAccounts);
         }
+        if self.checksums {
+            steps.push(Step::Checksums);
+        }
         self.steps = steps;
         self.views = views;
         Ok(())
@@ -573,13 +588,15 @@ impl Scheduler {
             },
             Some(Step::Manifest) => Unit::Manifest,
             Some(Step::ReloadAccounts) => Unit::ReloadAccounts,
+            Some(Step::Checksums) => Unit::Checksums,
             None if self.end_sent => Unit::Finished,
             None => Unit::End,
         }
     }
 
     /// Reports the current `CreateDatabase`, `CreateTable`, `CreateView`,
-    /// `CreateObject`, `Manifest` or `ReloadAccounts` unit sent.
+    /// `CreateObject`, `Manifest`, `ReloadAccounts` or `Checksums` unit
+    /// sent.
     ///
     /// # Panics
     /// If the current unit is not a CREATE: a caller bug that would send
@@ -595,6 +612,7 @@ impl Scheduler {
                         | Step::CreateObject(_)
                         | Step::Manifest
                         | Step::ReloadAccounts
+                        | Step::Checksums
                 )
             ),
             "ddl_sent() while the current unit is {:?}",
@@ -674,6 +692,17 @@ mod tests {
     }
 
     #[test]
+    fn checksums_come_last_when_asked_for() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        s.add_checksums();
+        s.plan(Vec::new()).unwrap();
+        let log = run(&mut s, &[3]);
+        let tail: Vec<&str> = log.iter().rev().take(3).rev().map(String::as_str).collect();
+        assert_eq!(tail, ["Checksums", "End", "Finished"]);
+    }
+
+    #[test]
     fn views_come_after_the_views_they_read_whatever_their_names() {
         let mut s = Scheduler::new(10);
         s.plan(vec![
@@ -734,7 +763,8 @@ mod tests {
                 | Unit::CreateView { .. }
                 | Unit::CreateObject { .. }
                 | Unit::Manifest
-                | Unit::ReloadAccounts => s.ddl_sent(),
+                | Unit::ReloadAccounts
+                | Unit::Checksums => s.ddl_sent(),
                 Unit::Rows {
                     max_rows, after, ..
                 } => {
