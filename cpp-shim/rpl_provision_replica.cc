@@ -149,7 +149,8 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
     return;
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
-  state->filter->group_start();
+  /* The same copy group twice in a row: the SQL thread retries it. */
+  state->filter->group_start(state->in_copy_group, rgi->current_gtid.seq_no);
   if (state->in_copy_group)
   {
     /*

@@ -356,7 +356,7 @@ mod ffi {
         type ReplicaFilter;
         fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter>;
         /// A new event group (copy group or not) starts.
-        fn group_start(self: &mut ReplicaFilter);
+        fn group_start(self: &mut ReplicaFilter, copy_group: bool, seq_no: u64);
         /// Whether the master's changes to a table are skipped because its
         /// copy has not started (the Table_map of a normal group).
         fn table_skipped(self: &ReplicaFilter, db: &str, table: &str) -> bool;

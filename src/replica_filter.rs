@@ -19,6 +19,12 @@ pub struct ReplicaFilter {
     connection: String,
     ledger: Ledger,
     completing: Option<String>,
+    /// The copy group being applied (its sequence number), and each
+    /// table's state before the group changed it: a group the SQL thread
+    /// rolls back and retries (lock wait timeout, deadlock) starts again
+    /// from there.
+    group: Option<u64>,
+    undo: Vec<(String, filter::TableState)>,
     /// The master's checksums of the copied tables at the copy's last
     /// cut (`WITH CHECKSUM`).
     checksums: Vec<ffi::TableChecksum>,
@@ -29,6 +35,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         connection: connection_name.to_owned(),
         ledger: Ledger::new(),
         completing: None,
+        group: None,
+        undo: Vec::new(),
         checksums: Vec::new(),
     })
 }
@@ -46,7 +54,20 @@ fn error_text(result: Result<(), impl ToString>) -> String {
 }
 
 impl ReplicaFilter {
-    pub fn group_start(&mut self) {
+    /// A group starts: a copy group (`copy_group`) with sequence number
+    /// `seq_no` in the copy domain, or one of the master's.
+    pub fn group_start(&mut self, copy_group: bool, seq_no: u64) {
+        if copy_group && self.group == Some(seq_no) {
+            // The same copy group again: the SQL thread rolled its first
+            // attempt back.  So is what that attempt recorded.
+            for (table, state) in self.undo.drain(..).rev() {
+                self.ledger.restore(&table, state);
+            }
+            self.completing = None;
+            return;
+        }
+        self.undo.clear();
+        self.group = copy_group.then_some(seq_no);
         if let Some(table) = self.completing.take() {
             // The note named a table the group mapped, or an empty one.
             self.ledger.table_in_copy(&table);
@@ -61,6 +82,10 @@ impl ReplicaFilter {
 
     pub fn copy_row(&mut self, db: &str, table: &str, key: &[u8]) -> String {
         let table = table_ident(db, table);
+        if !self.undo.iter().any(|(t, _)| *t == table) {
+            let before = self.ledger.state(&table).clone();
+            self.undo.push((table.clone(), before));
+        }
         self.ledger.table_in_copy(&table);
         if key.is_empty() {
             // Copied whole in one chunk: complete once the group is over.
@@ -191,7 +216,7 @@ mod tests {
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
         let mut f = replica_filter_new("filter-test-1");
         assert!(f.table_skipped("d", "t"));
-        f.group_start();
+        f.group_start(true, 1);
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
             ""
@@ -201,9 +226,39 @@ mod tests {
         // Not complete before the group is over ...
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyIdempotent);
-        f.group_start();
+        f.group_start(false, 70);
         // ... and everything is inside the copied range after.
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
+        assert_eq!(action, ffi::RowAction::ApplyStrict);
+    }
+
+    #[test]
+    fn a_retried_copy_group_starts_again_from_where_it_started() {
+        let mut f = replica_filter_new("filter-test-retry");
+        f.group_start(true, 1);
+        assert_eq!(f.copy_row("d", "t", b"\x01"), "");
+        assert_eq!(f.copy_row("d", "t", b"\x02"), "");
+        f.group_start(false, 40);
+        f.group_start(true, 2);
+        assert_eq!(f.copy_row("d", "t", b"\x03"), "");
+        assert_eq!(f.copy_row("d", "t", b"\x04"), "");
+        // A lock wait timeout at the next row: the SQL thread retries.
+        f.group_start(true, 2);
+        assert_eq!(f.copy_row("d", "t", b"\x03"), "");
+        assert_eq!(f.copy_row("d", "t", b"\x04"), "");
+        assert_eq!(f.copy_row("d", "t", b"\x05"), "");
+        // The note of a failed attempt is dropped with it.
+        f.group_start(true, 3);
+        assert_eq!(
+            f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
+            ""
+        );
+        f.group_start(true, 3);
+        f.group_start(true, 4);
+        let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x09", b"");
+        assert_eq!(action, ffi::RowAction::ApplyIdempotent);
+        // Rows the first group copied stay copied.
+        let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x01", b"");
         assert_eq!(action, ffi::RowAction::ApplyStrict);
     }
 

@@ -355,6 +355,12 @@ impl Ledger {
         self.tables.get(table).unwrap_or(&NOT_CREATED)
     }
 
+    /// Puts `table` back into `state`, which it had before a copy group
+    /// that the SQL thread rolled back (to retry it).
+    pub fn restore(&mut self, table: &str, state: TableState) {
+        self.tables.insert(table.to_owned(), state);
+    }
+
     /// The range a chunk of `table` with last key `last_key` (`None`: no
     /// rows) is the truth for, `complete` when it is the table's last
     /// chunk: from after the cursor to `last_key`, or to the end of the
