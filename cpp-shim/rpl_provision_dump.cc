@@ -80,7 +80,7 @@ class Rpl_provision_dump
 public:
   Rpl_provision_dump(THD *thd_arg, rust::Box<provision::DumpSession> &&s)
     : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
-      snapshot_pos(0)
+      snapshot_pos(0), unit_pos(0)
   {}
   THD *thd;
   rust::Box<provision::DumpSession> session;
@@ -92,6 +92,8 @@ public:
   bool holding_snapshot;
   std::string snapshot_file;
   my_off_t snapshot_pos;
+  /** Where the unit being sent goes (keepalive groups go there too). */
+  my_off_t unit_pos;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */
@@ -487,6 +489,56 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
 
 
 /*
+  open_for_read() for the unit being sent (at dump->unit_pos).  A lock held
+  on the master (LOCK TABLES, a DDL statement, a transaction that wrote a
+  non-transactional table) is waited for in steps of a second, with a
+  keepalive group to the replica every few seconds: it hears nothing else
+  meanwhile, and would drop the connection after slave_net_timeout.  The
+  state shows in SHOW PROCESSLIST as usual ("Waiting for table metadata
+  lock").  After @@lock_wait_timeout in all, the refusal names the table.
+*/
+static bool open_unit(THD *thd, Rpl_provision_dump *dump,
+                      const rust::String &db, const rust::String &name,
+                      TABLE_LIST *tl, LEX_CSTRING *db_name,
+                      LEX_CSTRING *table_name,
+                      thr_lock_type lock_type= TL_READ,
+                      open_purpose purpose= OPEN_ROWS)
+{
+  ulong timeout= thd->variables.lock_wait_timeout;
+  thd->variables.lock_wait_timeout= 1;
+  bool failed;
+  for (;;)
+  {
+    failed= open_for_read(thd, db, name, tl, db_name, table_name, lock_type,
+                          purpose);
+    if (!failed || !thd->is_error() ||
+        thd->get_stmt_da()->sql_errno() != ER_LOCK_WAIT_TIMEOUT)
+      break;
+    /* Nothing was opened: end the statement (a snapshot stays open). */
+    thd->clear_error();
+    close_thread_tables(thd);
+    thd->mdl_context.release_statement_locks();
+    thd->free_items();
+    lex_end(thd->lex);
+    if (!dump->session->lock_wait(db, name, timeout))
+    {
+      if (!dump->session->refusal().empty())
+        break;                          /* waited too long */
+      continue;
+    }
+    if (send_events(thd, dump,
+                    dump->session->encode_keepalive((uint32_t) dump->unit_pos,
+                                                    db, name)))
+      break;
+  }
+  if (!failed)
+    dump->session->lock_acquired();
+  thd->variables.lock_wait_timeout= timeout;
+  return failed;
+}
+
+
+/*
   Whether 'table' still has the definition the copy first read (DDL on the
   master during the copy would make its rows and key buffers differ from
   what the copy sent and the replica created); the refusal says so.
@@ -511,7 +563,7 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   char buf[2048];
   String ddl(buf, sizeof(buf), system_charset_info);
   ddl.length(0);
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+  if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name))
     return true;
   if (!definition_unchanged(dump, unit, tl.table))
   {
@@ -550,7 +602,7 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   char buf[2048];
   String ddl(buf, sizeof(buf), system_charset_info);
   ddl.length(0);
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name, TL_READ,
+  if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name, TL_READ,
                     OPEN_VIEW))
     return true;
   if (!tl.view)
@@ -917,7 +969,7 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   if (!dump->holding_snapshot)
   {
     /* Which engine: a transactional one is read from a snapshot. */
-    if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+    if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name))
       return CHUNK_FAILED;
     bool transactional= tl.table->file->has_transactions_and_rollback();
     end_table_access(thd, NULL);
@@ -928,8 +980,8 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
         lock that keeps writers out, and take the binlog position under
         it.
       */
-      if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name,
-                        TL_READ_NO_INSERT))
+      if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name,
+                    TL_READ_NO_INSERT))
         return CHUNK_FAILED;
       char file[FN_REFLEN];
       bool failed;
@@ -950,7 +1002,7 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   chunk_result res= snapshot_at_cut(thd, dump, log_file, log_pos, end_pos);
   if (res != CHUNK_SENT)
     return res;
-  if (open_for_read(thd, unit.db, unit.table, &tl, &db, &name))
+  if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name))
   {
     drop_snapshot(dump);
     return CHUNK_FAILED;
@@ -976,7 +1028,7 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
   {
     TABLE_LIST tl;
     LEX_CSTRING db, name;
-    if (open_for_read(thd, sum.db, sum.table, &tl, &db, &name))
+    if (open_unit(thd, dump, sum.db, sum.table, &tl, &db, &name))
     {
       end_table_access(thd, NULL);
       return true;
@@ -1030,6 +1082,7 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   bool failed= false;
   errbuf[0]= '\0';
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
+  dump->unit_pos= log_pos;
   provision::UnitInfo unit= dump->session->next_unit();
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:

@@ -14,7 +14,7 @@ use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request, TableChecksum};
 use provision_core::scheduler::{FkRule, ForeignKeyMoves, Unit, View};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[cxx::bridge(namespace = "provision")]
 mod ffi {
@@ -332,6 +332,17 @@ mod ffi {
             log_pos: u32,
             sums: &Vec<TableChecksum>,
         ) -> Vec<u8>;
+        /// The dump could not lock `db`.`table` within one short step:
+        /// true to send a keepalive group (`encode_keepalive`) before the
+        /// next; false to just try again.  Sets `refusal()` (and says
+        /// false) once the wait is longer than `timeout_s`.
+        fn lock_wait(self: &mut DumpSession, db: &str, table: &str, timeout_s: u64) -> bool;
+        /// The lock the dump waited for is granted.
+        fn lock_acquired(self: &mut DumpSession);
+        /// A keepalive group for the replica while the dump waits for a
+        /// lock on `db`.`table`.
+        fn encode_keepalive(self: &mut DumpSession, log_pos: u32, db: &str, table: &str)
+            -> Vec<u8>;
         /// Whether `db`.`table` still has the definition (`version`, its
         /// `tabledef_version`) it had when the copy first read it; sets
         /// `refusal()` when not.
@@ -691,6 +702,23 @@ impl DumpSession {
             })
             .collect();
         self.with(|s| s.checksums(log_pos, &sums))
+            .unwrap_or_default()
+    }
+
+    fn lock_wait(&mut self, db: &str, table: &str, timeout_s: u64) -> bool {
+        let timeout = Duration::from_secs(timeout_s);
+        self.with(|s| s.lock_wait(db, table, timeout, Instant::now()))
+            .unwrap_or(false)
+    }
+
+    fn lock_acquired(&mut self) {
+        if let Some(s) = self.session.as_mut() {
+            s.lock_acquired();
+        }
+    }
+
+    fn encode_keepalive(&mut self, log_pos: u32, db: &str, table: &str) -> Vec<u8> {
+        self.with(|s| s.keepalive(log_pos, db, table))
             .unwrap_or_default()
     }
 

@@ -8,7 +8,7 @@
 //! caller for exactly the point where it is sent.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::copy_filter::CopyFilter;
 use crate::cut::{self, BinlogPos, CutFacts, CutVerdict, XaWait, XA_WAIT_LIMIT};
@@ -20,12 +20,16 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    checksums_note, manifest_note, table_done_note, CopyClaim, Request, RequestError,
+    checksums_note, manifest_note, table_done_note, table_ident, CopyClaim, Request, RequestError,
     TableChecksum, GTID_LIST_FLAG_PROVISION_DONE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, Scheduler, Unit, View,
 };
+
+/// How often a dump that waits for a lock sends the replica a keepalive
+/// group: well under any `slave_net_timeout` worth having.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
@@ -101,6 +105,18 @@ pub enum DumpError {
         /// How long the copy waits at most.
         seconds: u64,
     },
+    /// A lock on the master kept a table from being read too long.
+    #[error(
+        "LOAD DATA FROM MASTER: waited {seconds} s (@@lock_wait_timeout) for a lock on \
+         {table} on the master: a LOCK TABLES, a DDL statement or a transaction that \
+         wrote this table holds it. Release it and run LOAD DATA FROM MASTER again"
+    )]
+    LockWait {
+        /// `db`.`table`.
+        table: String,
+        /// How long the copy waited.
+        seconds: u64,
+    },
     /// A copied table was changed by DDL on the master during the copy.
     #[error(
         "LOAD DATA FROM MASTER: {table} was changed on the master during the copy \
@@ -170,6 +186,9 @@ pub struct DumpSession {
     copied_tables: BTreeSet<(String, String)>,
     /// How long pending XA transactions have held back the next chunk.
     xa_wait: XaWait,
+    /// Since when the dump waits for a lock on the master, and when it
+    /// last sent the replica a keepalive group.
+    lock_wait: Option<(Instant, Option<Instant>)>,
     /// The definition version (`TABLE_SHARE::tabledef_version`) of each
     /// table when its CREATE (or first chunk) was sent.
     definitions: BTreeMap<(String, String), Vec<u8>>,
@@ -212,6 +231,7 @@ impl DumpSession {
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
             xa_wait: XaWait::default(),
+            lock_wait: None,
             definitions: BTreeMap::new(),
         })
     }
@@ -606,6 +626,60 @@ impl DumpSession {
         Ok(events.concat())
     }
 
+    /// The dump could not lock `db`.`table` within one short step: says
+    /// whether to send the replica a keepalive group before the next step
+    /// (every [`KEEPALIVE_INTERVAL`], so that its connection, which hears
+    /// nothing from the binlog meanwhile, does not time out), or gives up
+    /// once the wait is longer than `timeout` (the master's
+    /// `@@lock_wait_timeout`).
+    pub fn lock_wait(
+        &mut self,
+        db: &str,
+        table: &str,
+        timeout: Duration,
+        now: Instant,
+    ) -> Result<bool, DumpError> {
+        // The first step already took a second the replica heard nothing.
+        let (since, keepalive) = self.lock_wait.get_or_insert((now, None));
+        if now.saturating_duration_since(*since) >= timeout {
+            self.lock_wait = None;
+            return Err(DumpError::LockWait {
+                table: format!("`{db}`.`{table}`"),
+                seconds: timeout.as_secs(),
+            });
+        }
+        if keepalive.is_none_or(|k| now.saturating_duration_since(k) >= KEEPALIVE_INTERVAL) {
+            *keepalive = Some(now);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The lock the dump waited for is granted.
+    pub fn lock_acquired(&mut self) {
+        self.lock_wait = None;
+    }
+
+    /// A keepalive group: a note that the copy waits for a lock on
+    /// `db`.`table`, in a copy group of its own (the replica applies it as
+    /// an empty transaction).
+    pub fn keepalive(&mut self, log_pos: u32, db: &str, table: &str) -> Result<Vec<u8>, DumpError> {
+        let note = format!(
+            "LOAD DATA FROM MASTER: waiting for a lock on {}",
+            table_ident(db, table)
+        );
+        let events = encode::note_group(
+            &self.framing,
+            LogPos::Fixed(log_pos),
+            0,
+            self.copy_domain,
+            self.next_seq_no,
+            &note,
+        )?;
+        self.take_seq_no();
+        Ok(events.concat())
+    }
+
     /// Checks that `db`.`table` still has the definition it had when the
     /// copy first read it (`version`: its `tabledef_version`): a chunk
     /// read with another definition would not fit the replica's table,
@@ -793,6 +867,26 @@ mod tests {
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
         s.add_database("shop", &["items"]);
         s
+    }
+
+    #[test]
+    fn a_lock_wait_keeps_the_replica_alive_and_ends_at_the_timeout() {
+        let mut d = session(10);
+        let t0 = Instant::now();
+        let limit = Duration::from_secs(10);
+        let at = |s: u64| t0 + Duration::from_secs(s);
+        assert_eq!(d.lock_wait("db", "t", limit, at(0)), Ok(true));
+        assert_eq!(d.lock_wait("db", "t", limit, at(1)), Ok(false));
+        assert_eq!(d.lock_wait("db", "t", limit, at(2)), Ok(true));
+        assert_eq!(d.lock_wait("db", "t", limit, at(3)), Ok(false));
+        assert!(!d.keepalive(4, "db", "t").unwrap().is_empty());
+        let err = d.lock_wait("db", "t", limit, at(10)).unwrap_err();
+        assert!(err.to_string().contains("for a lock on `db`.`t`"), "{err}");
+        // A granted lock starts the next wait afresh.
+        assert_eq!(d.lock_wait("db", "u", limit, at(20)), Ok(true));
+        d.lock_acquired();
+        assert_eq!(d.lock_wait("db", "u", limit, at(29)), Ok(true));
+        assert_eq!(d.lock_wait("db", "u", limit, at(38)), Ok(true));
     }
 
     #[test]
