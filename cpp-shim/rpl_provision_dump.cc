@@ -347,6 +347,8 @@ static void drop_snapshot(Rpl_provision_dump *dump)
 {
   THD *thd= dump->thd;
   dump->holding_snapshot= false;
+  /* Starting the snapshot registered the engines in the statement too. */
+  trans_rollback_stmt(thd);
   trans_rollback(thd);
   thd->release_transactional_locks();
 }
@@ -876,9 +878,11 @@ static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
     thd->tx_isolation= ISO_REPEATABLE_READ;
     *failed= trans_begin(thd, MYSQL_START_TRANS_OPT_WITH_CONS_SNAPSHOT);
   }
-  mysql_bin_log.lock_binlog_end_pos();
-  facts.cut_pos= mysql_bin_log.get_binlog_end_pos(file);
-  mysql_bin_log.unlock_binlog_end_pos();
+  /* The binlog's end: under LOCK_log, what its last group wrote. */
+  LOG_INFO current;
+  mysql_bin_log.raw_get_current_log(&current);
+  strmake(file, current.log_file_name, FN_REFLEN - 1);
+  facts.cut_pos= current.pos;
   ulonglong commit_pos= 0;
   const char *commit_file= NULL;
   char buf[FN_REFLEN];
