@@ -750,10 +750,22 @@ static bool send_rows(THD *thd, Rpl_provision_dump *dump,
       break;
     }
     rows++;
+    /*
+      Bounded memory: a chunk in key order ends early, a table read whole
+      at one cut sends what it holds ahead, as part of its transaction.
+    */
+    provision::ChunkPressure pressure=
+      dump->session->chunk_pressure(key_info == NULL);
+    if (pressure == provision::ChunkPressure::Stream &&
+        send_events(thd, dump, dump->session->drain_chunk((uint32_t) end_pos)))
+    {
+      err= HA_ERR_OUT_OF_MEM;
+      break;
+    }
     if (key_info)
     {
       key_copy(key_buf, table->record[0], key_info, key_length);
-      if (rows >= unit.max_rows)
+      if (rows >= unit.max_rows || pressure == provision::ChunkPressure::Stop)
         break;
       err= table->file->ha_index_next(table->record[0]);
     }

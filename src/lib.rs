@@ -9,7 +9,7 @@
 use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{BinlogPos, CutFacts, CutVerdict};
 use provision_core::ddl;
-use provision_core::dump::{self, DumpError};
+use provision_core::dump::{self, ChunkPressure, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request, TableChecksum};
@@ -106,6 +106,18 @@ mod ffi {
         table: String,
         sum: u32,
         verifiable: bool,
+    }
+
+    /// What the dump thread does after a row of a chunk
+    /// (`dump::ChunkPressure`).
+    #[derive(Debug)]
+    enum ChunkPressure {
+        /// Read on.
+        Room,
+        /// Send the rows held (`drain_chunk`), then read on.
+        Stream,
+        /// End the chunk after this row.
+        Stop,
     }
 
     /// A referential action, numbered as the server's `enum_fk_option`.
@@ -348,6 +360,12 @@ mod ffi {
         /// `refusal()` when not.
         fn check_definition(self: &mut DumpSession, db: &str, table: &str, version: &[u8]) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
+        /// Whether the chunk being read may hold more rows (`keyless`: the
+        /// table is read whole).
+        fn chunk_pressure(self: &DumpSession, keyless: bool) -> ChunkPressure;
+        /// The rows a whole-table read holds, sent ahead as part of its
+        /// one transaction.
+        fn drain_chunk(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         fn add_value(self: &mut DumpSession, value: &[u8]);
         fn add_null(self: &mut DumpSession);
         fn end_row(self: &mut DumpSession);
@@ -731,6 +749,18 @@ impl DumpSession {
     fn begin_chunk(&mut self, columns: &Vec<ffi::ColumnDesc>) {
         let columns = columns.iter().map(column).collect();
         self.with(|s| s.begin_chunk(columns));
+    }
+
+    fn chunk_pressure(&self, keyless: bool) -> ffi::ChunkPressure {
+        match self.session.as_ref().map(|s| s.chunk_pressure(keyless)) {
+            Some(ChunkPressure::Stream) => ffi::ChunkPressure::Stream,
+            Some(ChunkPressure::Stop) => ffi::ChunkPressure::Stop,
+            _ => ffi::ChunkPressure::Room,
+        }
+    }
+
+    fn drain_chunk(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.drain_chunk(log_pos)).unwrap_or_default()
     }
 
     fn add_value(&mut self, value: &[u8]) {

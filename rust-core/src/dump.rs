@@ -163,6 +163,30 @@ struct Chunk {
     table: TableMap,
     rows: Vec<RowImage>,
     row: RowBuilder,
+    /// Bytes of the rows held.
+    bytes: usize,
+    /// Rows already sent (a whole-table read sent in pieces).
+    rows_sent: u64,
+    /// The group's head (GTID, note, Table_map) is sent.
+    streamed: bool,
+}
+
+/// How much a chunk may hold on the master before it ends early (a chunk
+/// in key order) or sends what it holds (a table read whole at one cut,
+/// one transaction sent in pieces): the dump thread's memory stays
+/// bounded whatever the table.
+pub const CHUNK_BUFFER_BYTES: usize = MAX_ROWS_EVENT_SIZE;
+
+/// What the dump thread does after a row of a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChunkPressure {
+    /// Read on.
+    Room,
+    /// Send the rows held ([`DumpSession::drain_chunk`]), then read on:
+    /// the table is read whole at one cut.
+    Stream,
+    /// End the chunk here (the next one starts after this row's key).
+    Stop,
 }
 
 /// A provisioning dump in progress.
@@ -721,6 +745,9 @@ impl DumpSession {
             table,
             rows: Vec::new(),
             row,
+            bytes: 0,
+            rows_sent: 0,
+            streamed: false,
         });
         Ok(())
     }
@@ -747,6 +774,7 @@ impl DumpSession {
         let next = RowBuilder::new(chunk.table.columns.len());
         match std::mem::replace(&mut chunk.row, next).finish() {
             Ok(row) => {
+                chunk.bytes += row.as_bytes().len();
                 chunk.rows.push(row);
                 Ok(())
             }
@@ -755,6 +783,68 @@ impl DumpSession {
                 Err(DumpError::Protocol("row width differs from the table's"))
             }
         }
+    }
+
+    /// Whether the chunk being read may hold more rows; `keyless`: the
+    /// table has no copy key (it is read whole, whatever the unit's
+    /// `max_rows`).
+    pub fn chunk_pressure(&self, keyless: bool) -> ChunkPressure {
+        let whole_table = keyless
+            || matches!(self.next_unit(), Unit::Rows { max_rows, .. } if max_rows == u32::MAX);
+        match &self.chunk {
+            Some(chunk) if chunk.bytes >= CHUNK_BUFFER_BYTES => {
+                if whole_table {
+                    ChunkPressure::Stream
+                } else {
+                    ChunkPressure::Stop
+                }
+            }
+            _ => ChunkPressure::Room,
+        }
+    }
+
+    /// Encodes the rows held by a table read whole at one cut (see
+    /// [`DumpSession::chunk_pressure`]) but the
+    /// last one (the group's last event must carry rows), the group's
+    /// head first if it is not sent yet: the transaction goes out in
+    /// pieces.  The table's note comes with the head: such a read is the
+    /// table's last chunk.
+    pub fn drain_chunk(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        let Unit::Rows { db, table, .. } = self.next_unit() else {
+            return Err(DumpError::Protocol("drain_chunk() out of order"));
+        };
+        let note = table_done_note(self.filter.rewrite(db), table);
+        let (framing, domain_id, seq_no) = (self.framing, self.copy_domain, self.next_seq_no);
+        let chunk = self.chunk_mut()?;
+        if chunk.rows.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let keep = chunk.rows.pop().expect("two rows or more");
+        let present = vec![true; chunk.table.columns.len()];
+        let group = RowGroup {
+            domain_id,
+            seq_no,
+            table: &chunk.table,
+            present: &present,
+            rows: &chunk.rows,
+            note: Some(&note),
+            rows_flags: NO_FOREIGN_KEY_CHECKS_F,
+            xid: seq_no,
+            max_event_size: MAX_ROWS_EVENT_SIZE,
+            allow_parallel: false,
+        };
+        let pos = LogPos::Fixed(log_pos);
+        let mut events = Vec::new();
+        if !chunk.streamed {
+            events.extend(encode::row_group_head(&framing, pos, 0, &group, true)?);
+        }
+        events.extend(encode::row_group_rows(&framing, pos, 0, &group, false)?);
+        chunk.streamed = true;
+        chunk.rows_sent += chunk.rows.len() as u64;
+        chunk.rows.clear();
+        chunk.bytes = keep.as_bytes().len();
+        chunk.rows.push(keep);
+        Ok(events.concat())
     }
 
     /// Encodes the collected chunk, moves the table's cursor to `last_key`
@@ -772,12 +862,36 @@ impl DumpSession {
             .chunk
             .take()
             .ok_or(DumpError::Protocol("finish_chunk() without begin_chunk()"))?;
-        let rows = u32::try_from(chunk.rows.len())
+        let rows = u32::try_from(chunk.rows_sent + chunk.rows.len() as u64)
             .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
         // The replica's name: its SQL thread rewrites the table map's.
         let note = exhausted
             .then(|| table_done_note(self.filter.rewrite(&chunk.table.db), &chunk.table.table));
-        let events = if rows == 0 && note.is_none() {
+        let events = if chunk.streamed {
+            // The head and the note went out with the first piece.
+            if !exhausted {
+                return Err(DumpError::Protocol(
+                    "a chunk sent in pieces must end its table",
+                ));
+            }
+            let present = vec![true; chunk.table.columns.len()];
+            let group = RowGroup {
+                domain_id: self.copy_domain,
+                seq_no: self.next_seq_no,
+                table: &chunk.table,
+                present: &present,
+                rows: &chunk.rows,
+                note: None,
+                rows_flags: NO_FOREIGN_KEY_CHECKS_F,
+                xid: self.next_seq_no,
+                max_event_size: MAX_ROWS_EVENT_SIZE,
+                allow_parallel: false,
+            };
+            let events =
+                encode::row_group_rows(&self.framing, LogPos::Fixed(log_pos), 0, &group, true)?;
+            self.take_seq_no();
+            events.concat()
+        } else if rows == 0 && note.is_none() {
             Vec::new()
         } else {
             let present = vec![true; chunk.table.columns.len()];
@@ -867,6 +981,63 @@ mod tests {
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
         s.add_database("shop", &["items"]);
         s
+    }
+
+    #[test]
+    fn a_whole_table_read_goes_out_in_pieces_with_bounded_memory() {
+        let mut d = session(10);
+        d.plan(Vec::new()).unwrap();
+        while d.next_unit()
+            != (Unit::Rows {
+                db: "shop",
+                table: "items",
+                after: None,
+                max_rows: 10,
+            })
+        {
+            match d.next_unit() {
+                Unit::Manifest => drop(d.manifest(4).unwrap()),
+                _ => d.scheduler.ddl_sent(),
+            }
+        }
+        d.begin_chunk(vec![
+            int_column(),
+            Column {
+                type_code: 15,
+                metadata: vec![0xff, 0xff],
+                nullable: false,
+            },
+        ])
+        .unwrap();
+        let big = vec![b'x'; 60_000];
+        let mut value = vec![0x60, 0xea];
+        value.extend_from_slice(&big);
+        let mut sent = Vec::new();
+        let mut drains = 0;
+        for i in 0..1000u32 {
+            d.add_value(Some(&i.to_le_bytes())).unwrap();
+            d.add_value(Some(&value)).unwrap();
+            d.end_row().unwrap();
+            assert!(d.chunk.as_ref().unwrap().bytes <= CHUNK_BUFFER_BYTES + 70_000);
+            if d.chunk_pressure(true) == ChunkPressure::Stream {
+                sent.extend(d.drain_chunk(9).unwrap());
+                drains += 1;
+            }
+        }
+        assert!(drains >= 2, "{drains}");
+        // A keyed chunk under the same pressure ends instead.
+        assert_eq!(d.chunk_pressure(false), ChunkPressure::Room);
+        sent.extend(d.finish_chunk(9, b"", true).unwrap());
+        let kinds: Vec<u8> = events(&sent).into_iter().map(|(t, _)| t).collect();
+        // One transaction: one GTID, one note, one table map, one XID.
+        let count = |t: u8| kinds.iter().filter(|&&k| k == t).count();
+        assert_eq!(count(162), 1);
+        assert_eq!(count(160), 1);
+        assert_eq!(count(19), 1);
+        assert_eq!(count(16), 1);
+        assert_eq!(kinds.first(), Some(&162));
+        assert_eq!(kinds.last(), Some(&16));
+        assert_eq!(d.scheduler.progress().rows_copied, 1000);
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub use frame::{
     Framing, LogPos, CHECKSUM_LEN, HEADER_LEN, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_IGNORABLE_F,
     LOG_EVENT_RELAY_LOG_F, LOG_EVENT_SKIP_REPLICATION_F, LOG_EVENT_SUPPRESS_USE_F,
 };
-pub use group::{ddl_group, note_group, row_group, DdlGroup, RowGroup};
+pub use group::{
+    ddl_group, note_group, row_group, row_group_head, row_group_rows, DdlGroup, RowGroup,
+};
 pub use query::{query_event, CharsetIds, QueryEvent, QueryStatusVars, STD_CATALOG};
 pub use rows::{
     table_map_event, write_rows_event, Column, RowBuilder, RowImage, TableMap, WriteRows,

@@ -54,25 +54,83 @@ pub fn row_group(
     group: &RowGroup<'_>,
 ) -> Result<Vec<Vec<u8>>, EncodeError> {
     check_row_group(group)?;
+    let mut events = Events::new(pos, group.rows.len().min(8) + 4);
+    push_head(&mut events, framing, flags, group, !group.rows.is_empty())?;
+    push_rows(&mut events, framing, flags, group, true)?;
+    Ok(events.done())
+}
+
+/// The first events of a row group sent in pieces (a read too large to
+/// hold at once): the GTID, the note if there is one, and the Table_map
+/// when `with_table` (rows follow).  `group.rows` is not used.
+pub fn row_group_head(
+    framing: &Framing,
+    pos: LogPos,
+    flags: u16,
+    group: &RowGroup<'_>,
+    with_table: bool,
+) -> Result<Vec<Vec<u8>>, EncodeError> {
+    let mut events = Events::new(pos, 3);
+    push_head(&mut events, framing, flags, group, with_table)?;
+    Ok(events.done())
+}
+
+/// The Write_rows V1 events of `group.rows`, split at `max_event_size`,
+/// after [`row_group_head`] (`pos` must continue from it).  With `last`,
+/// the last event carries `STMT_END_F` and the XID follows; otherwise
+/// more rows follow.
+pub fn row_group_rows(
+    framing: &Framing,
+    pos: LogPos,
+    flags: u16,
+    group: &RowGroup<'_>,
+    last: bool,
+) -> Result<Vec<Vec<u8>>, EncodeError> {
+    check_rows(group.present, group.rows)?;
+    let mut events = Events::new(pos, group.rows.len().min(8) + 1);
+    push_rows(&mut events, framing, flags, group, last)?;
+    Ok(events.done())
+}
+
+fn push_head(
+    events: &mut Events,
+    framing: &Framing,
+    flags: u16,
+    group: &RowGroup<'_>,
+    with_table: bool,
+) -> Result<(), EncodeError> {
     let gtid = GtidEvent {
         domain_id: group.domain_id,
         seq_no: group.seq_no,
         flags2: FL_TRANSACTIONAL | parallel_flag(group.allow_parallel),
         commit_id: None,
     };
-    let overhead = write_rows_overhead(framing, group.present.len());
-    let chunks = split_rows(group.rows, overhead, group.max_event_size);
-    let mut events = Events::new(pos, chunks.len() + 4);
     events.push(gtid_event_buf(framing, flags, &gtid)?)?;
     if let Some(note) = group.note {
         events.push(annotate_rows_event_buf(framing, flags, note))?;
     }
-    if !chunks.is_empty() {
+    if with_table {
         events.push(table_map_event_buf(framing, flags, group.table)?)?;
     }
-    let last = chunks.len().saturating_sub(1);
+    Ok(())
+}
+
+fn push_rows(
+    events: &mut Events,
+    framing: &Framing,
+    flags: u16,
+    group: &RowGroup<'_>,
+    last: bool,
+) -> Result<(), EncodeError> {
+    let overhead = write_rows_overhead(framing, group.present.len());
+    let chunks = split_rows(group.rows, overhead, group.max_event_size);
+    let end_at = if last {
+        chunks.len().checked_sub(1)
+    } else {
+        None
+    };
     for (i, rows) in chunks.into_iter().enumerate() {
-        let end = if i == last { STMT_END_F } else { 0 };
+        let end = if Some(i) == end_at { STMT_END_F } else { 0 };
         let write = WriteRows {
             table_id: group.table.table_id,
             flags: (group.rows_flags & !STMT_END_F) | end,
@@ -81,8 +139,10 @@ pub fn row_group(
         };
         events.push(write_rows_event_buf(framing, flags, &write)?)?;
     }
-    events.push(xid_event_buf(framing, flags, group.xid))?;
-    Ok(events.done())
+    if last {
+        events.push(xid_event_buf(framing, flags, group.xid))?;
+    }
+    Ok(())
 }
 
 /// A group that carries only a note (an Annotate_rows event, shown by
