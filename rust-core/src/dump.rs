@@ -171,6 +171,30 @@ struct Chunk {
     streamed: bool,
 }
 
+impl Chunk {
+    /// The rows held, as a copy group with sequence number `seq_no`.
+    fn group<'a>(
+        &'a self,
+        domain_id: u32,
+        seq_no: u64,
+        present: &'a [bool],
+        note: Option<&'a str>,
+    ) -> RowGroup<'a> {
+        RowGroup {
+            domain_id,
+            seq_no,
+            table: &self.table,
+            present,
+            rows: &self.rows,
+            note,
+            rows_flags: NO_FOREIGN_KEY_CHECKS_F,
+            xid: seq_no,
+            max_event_size: MAX_ROWS_EVENT_SIZE,
+            allow_parallel: false,
+        }
+    }
+}
+
 /// How much a chunk may hold on the master before it ends early (a chunk
 /// in key order) or sends what it holds (a table read whole at one cut,
 /// one transaction sent in pieces): the dump thread's memory stays
@@ -573,6 +597,21 @@ impl DumpSession {
         Ok(events)
     }
 
+    /// A copy group of its own that carries only `note` (it changes no
+    /// data on the replica).
+    fn note_events(&mut self, log_pos: u32, note: &str) -> Result<Vec<u8>, DumpError> {
+        let events = encode::note_group(
+            &self.framing,
+            LogPos::Fixed(log_pos),
+            0,
+            self.copy_domain,
+            self.next_seq_no,
+            note,
+        )?;
+        self.take_seq_no();
+        Ok(events.concat())
+    }
+
     /// Encodes the current `Manifest` unit (the note of everything the
     /// copy takes, in a group of its own) and marks it sent.
     pub fn manifest(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
@@ -580,17 +619,9 @@ impl DumpSession {
             return Err(DumpError::Protocol("manifest() out of order"));
         }
         let note = manifest_note(&self.claims);
-        let events = encode::note_group(
-            &self.framing,
-            LogPos::Fixed(log_pos),
-            0,
-            self.copy_domain,
-            self.next_seq_no,
-            &note,
-        )?;
-        self.take_seq_no();
+        let events = self.note_events(log_pos, &note)?;
         self.scheduler.ddl_sent();
-        Ok(events.concat())
+        Ok(events)
     }
 
     /// Encodes the current `ReloadAccounts` unit (`FLUSH PRIVILEGES`, after
@@ -637,17 +668,9 @@ impl DumpSession {
                 ..c.clone()
             })
             .collect();
-        let events = encode::note_group(
-            &self.framing,
-            LogPos::Fixed(log_pos),
-            0,
-            self.copy_domain,
-            self.next_seq_no,
-            &checksums_note(&renamed),
-        )?;
-        self.take_seq_no();
+        let events = self.note_events(log_pos, &checksums_note(&renamed))?;
         self.scheduler.ddl_sent();
-        Ok(events.concat())
+        Ok(events)
     }
 
     /// The dump could not lock `db`.`table` within one short step: says
@@ -692,16 +715,7 @@ impl DumpSession {
             "LOAD DATA FROM MASTER: waiting for a lock on {}",
             table_ident(db, table)
         );
-        let events = encode::note_group(
-            &self.framing,
-            LogPos::Fixed(log_pos),
-            0,
-            self.copy_domain,
-            self.next_seq_no,
-            &note,
-        )?;
-        self.take_seq_no();
-        Ok(events.concat())
+        self.note_events(log_pos, &note)
     }
 
     /// Checks that `db`.`table` still has the definition it had when the
@@ -821,18 +835,7 @@ impl DumpSession {
         }
         let keep = chunk.rows.pop().expect("two rows or more");
         let present = vec![true; chunk.table.columns.len()];
-        let group = RowGroup {
-            domain_id,
-            seq_no,
-            table: &chunk.table,
-            present: &present,
-            rows: &chunk.rows,
-            note: Some(&note),
-            rows_flags: NO_FOREIGN_KEY_CHECKS_F,
-            xid: seq_no,
-            max_event_size: MAX_ROWS_EVENT_SIZE,
-            allow_parallel: false,
-        };
+        let group = chunk.group(domain_id, seq_no, &present, Some(&note));
         let pos = LogPos::Fixed(log_pos);
         let mut events = Vec::new();
         if !chunk.streamed {
@@ -875,18 +878,7 @@ impl DumpSession {
                 ));
             }
             let present = vec![true; chunk.table.columns.len()];
-            let group = RowGroup {
-                domain_id: self.copy_domain,
-                seq_no: self.next_seq_no,
-                table: &chunk.table,
-                present: &present,
-                rows: &chunk.rows,
-                note: None,
-                rows_flags: NO_FOREIGN_KEY_CHECKS_F,
-                xid: self.next_seq_no,
-                max_event_size: MAX_ROWS_EVENT_SIZE,
-                allow_parallel: false,
-            };
+            let group = chunk.group(self.copy_domain, self.next_seq_no, &present, None);
             let events =
                 encode::row_group_rows(&self.framing, LogPos::Fixed(log_pos), 0, &group, true)?;
             self.take_seq_no();
@@ -895,18 +887,12 @@ impl DumpSession {
             Vec::new()
         } else {
             let present = vec![true; chunk.table.columns.len()];
-            let group = RowGroup {
-                domain_id: self.copy_domain,
-                seq_no: self.next_seq_no,
-                table: &chunk.table,
-                present: &present,
-                rows: &chunk.rows,
-                note: note.as_deref(),
-                rows_flags: NO_FOREIGN_KEY_CHECKS_F,
-                xid: self.next_seq_no,
-                max_event_size: MAX_ROWS_EVENT_SIZE,
-                allow_parallel: false,
-            };
+            let group = chunk.group(
+                self.copy_domain,
+                self.next_seq_no,
+                &present,
+                note.as_deref(),
+            );
             let events = encode::row_group(&self.framing, LogPos::Fixed(log_pos), 0, &group)?;
             self.take_seq_no();
             events.concat()
