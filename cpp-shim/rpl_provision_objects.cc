@@ -102,16 +102,12 @@ bool rpl_provision_add_table_objects(THD *thd,
   TABLE *table= tl.table;
 
   /*
-    A DEFAULT that calls NEXTVAL() makes the table's TABLE objects carry
-    the sequence (internal_tables).  With such tables allowed, the master
-    crashed in testing (in a writing session) while two sessions inserted
-    into them during a dump, though neither the workload alone nor a dump
-    that leaves these tables out did.  Until that is understood, such a
-    table is refused.
+    A DEFAULT that calls NEXTVAL() names its sequence in internal_tables:
+    the replica's CREATE TABLE needs the sequence, so it comes first.
   */
-  if (table->internal_tables)
-    session.refuse_table(str(db), str(name),
-                         "a column DEFAULT that calls NEXTVAL()");
+  for (TABLE_LIST *seq= table->internal_tables; seq; seq= seq->next_global)
+    session.add_default_sequence(str(db), str(name), str(seq->db),
+                                 str(seq->table_name));
 
   List<FOREIGN_KEY_INFO> keys;
   if (int err= table->file->get_foreign_key_list(thd, &keys))

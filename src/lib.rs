@@ -8,7 +8,6 @@
 
 use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{BinlogPos, CutFacts, CutVerdict};
-use provision_core::ddl;
 use provision_core::dump::{self, ChunkPressure, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
@@ -301,7 +300,14 @@ mod ffi {
         );
         /// `db`.`table` has `feature`, which the copy does not support:
         /// the dump is refused with an error naming both.
-        fn refuse_table(self: &mut DumpSession, db: &str, table: &str, feature: &str);
+        /// A DEFAULT of `db`.`table` calls NEXTVAL(`seq_db`.`seq`).
+        fn add_default_sequence(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            seq_db: &str,
+            seq: &str,
+        );
         /// Orders the copy once everything is added; `refusal()` is set
         /// if it cannot be ordered.
         fn plan(self: &mut DumpSession);
@@ -675,12 +681,10 @@ impl DumpSession {
         self.with(|s| s.add_object(kind, db, name, definition, ctx));
     }
 
-    fn refuse_table(&mut self, db: &str, table: &str, feature: &str) {
-        self.with(|_| {
-            Err::<(), _>(DumpError::Unsupported {
-                table: ddl::ident(db, table),
-                feature: feature.to_owned(),
-            })
+    fn add_default_sequence(&mut self, db: &str, table: &str, seq_db: &str, seq: &str) {
+        self.with(|s| {
+            s.add_default_sequence(db, table, seq_db, seq);
+            Ok(())
         });
     }
 
@@ -1054,17 +1058,17 @@ mod tests {
     }
 
     #[test]
-    fn an_unsupported_table_stops_the_dump_naming_it() {
-        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
-        d.add_database("db", &vec!["t".to_owned()]);
-        d.refuse_table("db", "t", "a column DEFAULT that calls NEXTVAL()");
+    fn a_table_whose_default_sequence_the_filter_leaves_out_stops_the_dump() {
+        let rules = "do_table=db.n\n";
+        let mut d = dump_session_new(&replica_request("", false, false, rules), "", 1, 10);
+        d.add_database("db", &vec!["n".to_owned(), "z_seq".to_owned()]);
+        d.add_default_sequence("db", "n", "db", "z_seq");
         d.plan();
         let refusal = d.refusal();
         assert!(
-            refusal.contains("`db`.`t` has a column DEFAULT that calls NEXTVAL()"),
+            refusal.contains("`db`.`n` has a DEFAULT that calls NEXTVAL(`db`.`z_seq`)"),
             "{refusal}"
         );
-        assert!(refusal.contains("mariadb-backup"), "{refusal}");
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
     }
 

@@ -69,18 +69,18 @@ pub enum DumpError {
     /// The master's tables or views cannot be ordered.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Plan(#[from] PlanError),
-    /// A table uses something the copy does not support.
+    /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
-        "LOAD DATA FROM MASTER: {table} has {feature}, which a copy does not support yet. \
-         Change the table on the master for the copy (e.g. ALTER TABLE ... ALTER COLUMN \
-         ... DROP DEFAULT and call NEXTVAL() in the INSERTs), or provision this replica \
-         with mariadb-backup"
+        "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
+         this connection's replication filter leaves the sequence out, so the replica \
+         could not create the table. Let the filter copy the sequence too \
+         (replicate_do_table, replicate_wild_do_table), or leave the table out as well"
     )]
-    Unsupported {
+    SequenceLeftOut {
         /// `db`.`table`.
         table: String,
-        /// What it has.
-        feature: String,
+        /// `db`.`sequence`.
+        sequence: String,
     },
     /// The master commits in a way no cut can follow.
     #[error(
@@ -232,6 +232,9 @@ pub struct DumpSession {
     master_tables: BTreeSet<(String, String)>,
     /// The base tables the plan copies.
     copied_tables: BTreeSet<(String, String)>,
+    /// Tables whose DEFAULT calls NEXTVAL(), with the sequence (master's
+    /// names): the sequence must be copied too.
+    default_sequences: Vec<((String, String), (String, String))>,
     /// How long pending XA transactions have held back the next chunk.
     xa_wait: XaWait,
     /// Since when the dump waits for a lock on the master, and when it
@@ -278,6 +281,7 @@ impl DumpSession {
             claims: Vec::new(),
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
+            default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
             definitions: BTreeMap::new(),
@@ -529,6 +533,17 @@ impl DumpSession {
         Ok(events)
     }
 
+    /// Records that a DEFAULT of `db`.`table` calls NEXTVAL() of
+    /// `seq_db`.`seq`: the sequence is created (and its value copied)
+    /// before the table, whose CREATE needs it, and must be copied too.
+    pub fn add_default_sequence(&mut self, db: &str, table: &str, seq_db: &str, seq: &str) {
+        self.scheduler.add_dependency(db, table, seq_db, seq);
+        self.default_sequences.push((
+            (db.to_owned(), table.to_owned()),
+            (seq_db.to_owned(), seq.to_owned()),
+        ));
+    }
+
     /// Records a foreign key (see [`Scheduler::add_foreign_key`]).
     pub fn add_foreign_key(
         &mut self,
@@ -572,6 +587,14 @@ impl DumpSession {
 
     /// Orders the copy once everything is added (see [`Scheduler::plan`]).
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        for ((db, table), (seq_db, seq)) in &self.default_sequences {
+            if !self.copied_tables.contains(&(seq_db.clone(), seq.clone())) {
+                return Err(DumpError::SequenceLeftOut {
+                    table: ddl::ident(db, table),
+                    sequence: ddl::ident(seq_db, seq),
+                });
+            }
+        }
         let views = self.copied_views(views);
         if self.filter.has_table_rules() {
             let filter = &self.filter;
@@ -1024,6 +1047,25 @@ mod tests {
         assert_eq!(kinds.first(), Some(&162));
         assert_eq!(kinds.last(), Some(&16));
         assert_eq!(d.scheduler.progress().rows_copied, 1000);
+    }
+
+    #[test]
+    fn a_table_is_created_after_the_sequence_its_default_calls() {
+        let request = Request::for_connection("").encode();
+        let mut d = DumpSession::new(&request, "0-1-10", 1, 10, 0).unwrap();
+        d.add_database("db", &["n", "z_seq"]);
+        d.add_default_sequence("db", "n", "db", "z_seq");
+        d.plan(Vec::new()).unwrap();
+        let mut creates = Vec::new();
+        loop {
+            match d.next_unit() {
+                Unit::CreateTable { table, .. } => creates.push(table.to_owned()),
+                Unit::Rows { .. } => break,
+                _ => {}
+            }
+            d.scheduler.ddl_sent();
+        }
+        assert_eq!(creates, ["z_seq"]);
     }
 
     #[test]

@@ -411,15 +411,25 @@ impl Scheduler {
         parent: &str,
         moves: ForeignKeyMoves,
     ) {
-        let databases = &self.databases;
-        if let Some(t) = self
-            .tables
-            .iter_mut()
-            .find(|t| databases[t.db] == db && t.name == table)
-        {
+        if let Some(t) = self.table_mut(db, table) {
             t.parents.push((parent_db.to_owned(), parent.to_owned()));
             t.cascade_moves_key |= moves.moves_copy_key();
         }
+    }
+
+    /// Records that `db`.`table` is copied after `parent_db`.`parent`
+    /// (the sequence a DEFAULT of the table calls NEXTVAL() of).
+    pub fn add_dependency(&mut self, db: &str, table: &str, parent_db: &str, parent: &str) {
+        if let Some(t) = self.table_mut(db, table) {
+            t.parents.push((parent_db.to_owned(), parent.to_owned()));
+        }
+    }
+
+    fn table_mut(&mut self, db: &str, table: &str) -> Option<&mut Table> {
+        let databases = &self.databases;
+        self.tables
+            .iter_mut()
+            .find(|t| databases[t.db] == db && t.name == table)
     }
 
     /// Adds a routine, trigger or event; returns its number (see
