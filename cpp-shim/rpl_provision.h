@@ -69,12 +69,22 @@ extern uint opt_provision_chunk_rows;
 */
 extern std::atomic<uint32> rpl_provision_one_phase_commits;
 
-/** Counts a one-phase commit for as long as it is in scope. */
+/** Counts a one-phase commit (when 'counted') for as long as it is in scope. */
 class Rpl_provision_one_phase_commit
 {
+  const bool counted;
 public:
-  Rpl_provision_one_phase_commit() { rpl_provision_one_phase_commits++; }
-  ~Rpl_provision_one_phase_commit() { rpl_provision_one_phase_commits--; }
+  explicit Rpl_provision_one_phase_commit(bool counted_arg)
+    : counted(counted_arg)
+  {
+    if (counted)
+      rpl_provision_one_phase_commits++;
+  }
+  ~Rpl_provision_one_phase_commit()
+  {
+    if (counted)
+      rpl_provision_one_phase_commits--;
+  }
 };
 
 /**
