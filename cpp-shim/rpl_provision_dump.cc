@@ -189,6 +189,12 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
   TABLE_LIST tl;
   LEX_CSTRING db_name, view_name;
   rust::String rdb= rust::String(db), rname= rust::String(name);
+  /* As SHOW CREATE VIEW; without it the refusal says so, and no more */
+  LEX_CSTRING vdb= { db.c_str(), db.length() };
+  LEX_CSTRING vname= { name.c_str(), name.length() };
+  if (!rpl_provision_may(thd, *dump->session, SHOW_VIEW_ACL, "SHOW VIEW", vdb,
+                         vname))
+    return false;
   if (open_for_read(thd, rdb, rname, &tl, &db_name, &view_name, TL_READ,
                     OPEN_VIEW))
     return true;
@@ -244,6 +250,14 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
   if (rpl_provision_add_routines(thd, *dump->session) ||
       rpl_provision_add_events(thd, *dump->session))
     return true;
+  /* WITH GRANTS reads the privilege tables */
+  static const LEX_CSTRING mysql_db= { STRING_WITH_LEN("mysql") };
+  for (const rust::String &t : dump->session->account_tables())
+  {
+    LEX_CSTRING name= { thd->strmake(t.data(), t.size()), t.size() };
+    rpl_provision_may(thd, *dump->session, SELECT_ACL, "SELECT", mysql_db,
+                      name);
+  }
   dump->session->plan();
   return false;
 }

@@ -29,6 +29,8 @@
 #include "sql_class.h"
 #include "sql_base.h"
 #include "sql_trigger.h"
+#include "sql_acl.h"
+#include "sql_parse.h"
 #include "sp.h"
 #include "sp_head.h"
 #include "event_data_objects.h"
@@ -79,6 +81,35 @@ static bool in_copy_key(TABLE *table, List<LEX_CSTRING> &columns)
 }
 
 
+bool rpl_provision_may(THD *thd, provision::DumpSession &session,
+                       privilege_t want, const char *privilege,
+                       const LEX_CSTRING &db, const LEX_CSTRING &name)
+{
+  /* The ACL lookups read C strings: the names given need not end in NUL */
+  LEX_CSTRING db_z= { thd->strmake(db.str, db.length), db.length };
+  LEX_CSTRING name_z= { thd->strmake(name.str, name.length), name.length };
+  bool denied;
+  if (name.length)
+  {
+    TABLE_LIST tl;
+    tl.init_one_table(&db_z, &name_z, NULL, TL_READ);
+    denied= check_table_access(thd, want, &tl, false, 1, true);
+  }
+  else
+    denied= check_access(thd, want, db_z.str, NULL, NULL, false, true);
+  thd->clear_error();
+  if (denied)
+  {
+    const Security_context *sctx= thd->security_ctx;
+    std::string account= std::string("'") + sctx->priv_user + "'@'" +
+                         sctx->priv_host + "'";
+    session.privilege_missing(rust::Str(account), rust::Str(privilege),
+                              str(db), str(name));
+  }
+  return !denied;
+}
+
+
 static provision::QueryContext object_context(THD *thd, sql_mode_t sql_mode,
                                               CHARSET_INFO *client,
                                               CHARSET_INFO *connection)
@@ -100,6 +131,11 @@ bool rpl_provision_add_table_objects(THD *thd,
   if (rpl_provision_open_metadata(thd, db, name, &tl))
     return true;
   TABLE *table= tl.table;
+
+  /* The copy reads its rows (and SHOW CREATE TABLE shows its triggers) */
+  rpl_provision_may(thd, session, SELECT_ACL, "SELECT", db, name);
+  if (table->triggers)
+    rpl_provision_may(thd, session, TRIGGER_ACL, "TRIGGER", db, name);
 
   /*
     A DEFAULT that calls NEXTVAL() names its sequence in internal_tables:
@@ -211,6 +247,11 @@ bool rpl_provision_add_routines(THD *thd, provision::DumpSession &session)
     /* Not parsed at all when the plan leaves its database out */
     if (!session.copies_database(rust::Str(r.db)))
       continue;
+    /* As SHOW CREATE PROCEDURE for a routine one did not define */
+    static const LEX_CSTRING mysql_db= { STRING_WITH_LEN("mysql") };
+    if (!rpl_provision_may(thd, session, SELECT_ACL, "SELECT", mysql_db,
+                           proc))
+      return false;
     const Sp_handler *sph= Sp_handler::handler((enum_sp_type) r.type);
     if (!sph)
       continue;                                 /* not a routine type */
@@ -250,6 +291,10 @@ bool rpl_provision_add_events(THD *thd, provision::DumpSession &session)
       continue;
     LEX_CSTRING db= { e.db.c_str(), e.db.length() };
     LEX_CSTRING name= { e.name.c_str(), e.name.length() };
+    /* As SHOW CREATE EVENT */
+    if (!rpl_provision_may(thd, session, EVENT_ACL, "EVENT", db,
+                           null_clex_str))
+      return false;
     Event_timed et;
     char buf[2048];
     String text(buf, sizeof(buf), system_charset_info);

@@ -40,6 +40,17 @@ void rpl_provision_end_access(THD *thd, TABLE *table);
 provision::QueryContext rpl_provision_query_context(THD *thd);
 
 /**
+  Whether the dump's account (the replica's, on this master) has 'want'
+  (named 'privilege' in errors) on db.name, or on the database db when
+  'name' is empty.  When it has not, the session is refused naming the
+  account, the privilege and the object: a copy sends only what its
+  account may read.
+*/
+bool rpl_provision_may(THD *thd, provision::DumpSession &session,
+                       privilege_t want, const char *privilege,
+                       const LEX_CSTRING &db, const LEX_CSTRING &name);
+
+/**
   Tells the dump the foreign keys and the triggers of 'db'.'name'.
   @retval true error, in thd's diagnostics area
 */

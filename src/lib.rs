@@ -300,6 +300,18 @@ mod ffi {
         );
         /// `db`.`table` has `feature`, which the copy does not support:
         /// the dump is refused with an error naming both.
+        /// The replica's `account` lacks `privilege` on `db`.`name`
+        /// (`name` empty: on the database), which the copy would send:
+        /// sets `refusal()` (the first one found).
+        fn privilege_missing(
+            self: &mut DumpSession,
+            account: &str,
+            privilege: &str,
+            db: &str,
+            name: &str,
+        );
+        /// The `mysql` tables `WITH GRANTS` copies (empty without it).
+        fn account_tables(self: &DumpSession) -> Vec<String>;
         /// A DEFAULT of `db`.`table` calls NEXTVAL(`seq_db`.`seq`).
         fn add_default_sequence(
             self: &mut DumpSession,
@@ -679,6 +691,17 @@ impl DumpSession {
     ) {
         let ctx = query_context(ctx);
         self.with(|s| s.add_object(kind, db, name, definition, ctx));
+    }
+
+    fn privilege_missing(&mut self, account: &str, privilege: &str, db: &str, name: &str) {
+        self.with(|s| Err::<(), _>(s.privilege_missing(account, privilege, db, name)));
+    }
+
+    fn account_tables(&self) -> Vec<String> {
+        self.session
+            .as_ref()
+            .map(|s| s.account_tables())
+            .unwrap_or_default()
     }
 
     fn add_default_sequence(&mut self, db: &str, table: &str, seq_db: &str, seq: &str) {
@@ -1070,6 +1093,28 @@ mod tests {
             "{refusal}"
         );
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn a_missing_privilege_stops_the_dump_naming_account_privilege_and_object() {
+        let mut d = dump_session_new(&replica_request("", true, false, ""), "", 1, 10);
+        assert_eq!(d.account_tables().len(), 7);
+        d.add_database("db", &vec!["t".to_owned()]);
+        d.privilege_missing("'repl'@'%'", "SELECT", "db", "t");
+        d.privilege_missing("'repl'@'%'", "EVENT", "db", "");
+        let refusal = d.refusal();
+        assert!(
+            refusal.contains("'repl'@'%' lacks the SELECT privilege on `db`.`t`"),
+            "{refusal}"
+        );
+        assert!(
+            refusal.contains("GRANT SELECT ON `db`.`t` TO 'repl'@'%'"),
+            "{refusal}"
+        );
+        d.plan();
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+        let plain = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
+        assert!(plain.account_tables().is_empty());
     }
 
     #[test]

@@ -69,6 +69,24 @@ pub enum DumpError {
     /// The master's tables or views cannot be ordered.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Plan(#[from] PlanError),
+    /// The replica's account on the master may not read what the copy
+    /// would send.
+    #[error(
+        "LOAD DATA FROM MASTER: nothing was sent: the replication account {account} \
+         lacks the {privilege} privilege on {object} (a copy sends only what its account \
+         may read). Grant it (GRANT {privilege} ON {grant_on} TO {account}), or leave \
+         the object out with the connection's replicate_* filters"
+    )]
+    MissingPrivilege {
+        /// `'user'@'host'`.
+        account: String,
+        /// The privilege (`SELECT`, `SHOW VIEW`, ...).
+        privilege: String,
+        /// The object, `db`.`name` (or a database).
+        object: String,
+        /// What to grant it on (`db`.`name`, `db`.*).
+        grant_on: String,
+    },
     /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
         "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
@@ -232,6 +250,8 @@ pub struct DumpSession {
     master_tables: BTreeSet<(String, String)>,
     /// The base tables the plan copies.
     copied_tables: BTreeSet<(String, String)>,
+    /// `WITH GRANTS`: the account tables are copied too.
+    with_grants: bool,
     /// Tables whose DEFAULT calls NEXTVAL(), with the sequence (master's
     /// names): the sequence must be copied too.
     default_sequences: Vec<((String, String), (String, String))>,
@@ -281,6 +301,7 @@ impl DumpSession {
             claims: Vec::new(),
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
+            with_grants: request.with_grants,
             default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
@@ -531,6 +552,44 @@ impl DumpSession {
         let events = self.ddl_group(log_pos, &db, sql, ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
+    }
+
+    /// Refuses the copy: the replica's `account` may not `privilege` on
+    /// `db`.`name` (`name` empty: on the database), which the copy would
+    /// send.  Checked while the plan is made, before anything is sent.
+    pub fn privilege_missing(
+        &self,
+        account: &str,
+        privilege: &str,
+        db: &str,
+        name: &str,
+    ) -> DumpError {
+        let (object, grant_on) = if name.is_empty() {
+            let db = ddl::quote_ident(db);
+            (format!("database {db}"), format!("{db}.*"))
+        } else {
+            let table = ddl::ident(db, name);
+            (table.clone(), table)
+        };
+        DumpError::MissingPrivilege {
+            account: account.to_owned(),
+            privilege: privilege.to_owned(),
+            object,
+            grant_on,
+        }
+    }
+
+    /// The tables whose rows `WITH GRANTS` copies (in `mysql`), empty
+    /// without it: the account needs SELECT on them.
+    pub fn account_tables(&self) -> Vec<String> {
+        if self.with_grants {
+            scheduler::ACCOUNT_TABLES
+                .iter()
+                .map(|t| t.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        }
     }
 
     /// Records that a DEFAULT of `db`.`table` calls NEXTVAL() of
