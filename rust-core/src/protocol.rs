@@ -212,12 +212,24 @@ fn quoted_ident(text: &str) -> Option<(String, &str)> {
     None
 }
 
+/// The longest `@slave_provision` a master accepts.
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+/// The most replication filter rules a request may carry.
+pub const MAX_FILTER_RULES: usize = 4096;
+
 /// Why the master refuses a provisioning request.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
     /// The request text is not one this build can parse.
     #[error("malformed provisioning request '{0}'")]
     Malformed(String),
+    /// The request is larger than any replica sends.
+    #[error(
+        "provisioning request of {0} bytes refused: at most {MAX_REQUEST_BYTES} \
+         (the connection's replication filter has {MAX_FILTER_RULES} rules at most)"
+    )]
+    TooLarge(usize),
     /// The replica speaks another protocol version.
     #[error("provisioning protocol version {0} is not supported (this master speaks {PROTOCOL_VERSION})")]
     Version(u32),
@@ -277,15 +289,25 @@ impl Request {
         text
     }
 
-    /// Parses the value of [`REQUEST_USER_VAR`] on the master.
+    /// Parses the value of [`REQUEST_USER_VAR`] on the master.  Any
+    /// client can set it: whatever the text, this returns (no panic) and
+    /// holds it to [`MAX_REQUEST_BYTES`] and [`MAX_FILTER_RULES`].
     pub fn parse(text: &str) -> Result<Self, RequestError> {
-        let malformed = || RequestError::Malformed(text.to_owned());
+        if text.len() > MAX_REQUEST_BYTES {
+            return Err(RequestError::TooLarge(text.len()));
+        }
+        // Quoted back in the error: a prefix is enough to recognise it.
+        let shown: String = text.chars().take(80).collect();
+        let malformed = || RequestError::Malformed(shown.clone());
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
             if key == "filter" {
                 let text = unhex(value).ok_or_else(malformed)?;
+                if text.lines().count() > MAX_FILTER_RULES {
+                    return Err(RequestError::TooLarge(text.len()));
+                }
                 let parsed = CopyFilter::parse(&text).map_err(|_| malformed())?;
                 if filter.replace(parsed).is_some() {
                     return Err(malformed());
@@ -352,6 +374,61 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Whatever a client sets, parsing returns: a panic here would
+        /// abort the master.
+        #[test]
+        fn any_request_text_is_parsed_or_refused_without_panic(text in ".{0,300}") {
+            let _ = Request::parse(&text);
+            let _ = parse_checksums_note(text.as_bytes());
+            let _ = parse_manifest_note(text.as_bytes());
+        }
+
+        #[test]
+        fn any_request_shaped_text_is_parsed_or_refused_without_panic(
+            items in proptest::collection::vec(
+                ("(v|domain|grants|checksum|filter|x)", "[0-9a-fA-F=;>\\-]{0,40}"), 0..8),
+        ) {
+            let text: Vec<String> = items.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = Request::parse(&text.join(";"));
+        }
+
+        #[test]
+        fn a_well_formed_request_round_trips(
+            domain in proptest::prelude::any::<u32>(),
+            grants in proptest::prelude::any::<bool>(),
+            checksum in proptest::prelude::any::<bool>(),
+            db in "[a-z_`]{1,12}",
+        ) {
+            let mut r = Request::for_connection("");
+            r.copy_domain = domain;
+            r.with_grants = grants;
+            r.checksum = checksum;
+            r.filter.add_list("do_db", &db).unwrap();
+            proptest::prop_assert_eq!(Request::parse(&r.encode()), Ok(r));
+        }
+    }
+
+    #[test]
+    fn oversized_requests_are_refused() {
+        let huge = "v=1;domain=1;filter=".to_owned() + &"61".repeat(MAX_REQUEST_BYTES);
+        assert_eq!(
+            Request::parse(&huge),
+            Err(RequestError::TooLarge(huge.len()))
+        );
+        let rules = "do_db=a\n".repeat(MAX_FILTER_RULES + 1);
+        let hex: String = rules.bytes().map(|b| format!("{b:02x}")).collect();
+        let many = format!("v=1;domain=1;filter={hex}");
+        assert!(matches!(
+            Request::parse(&many),
+            Err(RequestError::TooLarge(_))
+        ));
+        let err = Request::parse(&"z".repeat(1000)).unwrap_err().to_string();
+        assert!(err.len() < 200, "{err}");
+    }
 
     #[test]
     fn checksums_travel_in_a_note() {
