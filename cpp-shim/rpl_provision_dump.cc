@@ -80,7 +80,8 @@ class Rpl_provision_dump
 public:
   Rpl_provision_dump(THD *thd_arg, rust::Box<provision::DumpSession> &&s)
     : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
-      snapshot_pos(0), unit_pos(0)
+      snapshot_pos(0), unit_pos(0),
+      outcome("stopped: the replica disconnected or was killed")
   {}
   THD *thd;
   rust::Box<provision::DumpSession> session;
@@ -94,6 +95,8 @@ public:
   my_off_t snapshot_pos;
   /** Where the unit being sent goes (keepalive groups go there too). */
   my_off_t unit_pos;
+  /** How the dump ended, for the audit line. */
+  std::string outcome;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */
@@ -263,6 +266,16 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 }
 
 
+/* Who asked for a dump: the replica's server id, host and account. */
+static std::string replica_of(THD *thd)
+{
+  const Security_context *sctx= thd->security_ctx;
+  return "slave server " + std::to_string(thd->variables.server_id) +
+         " at " + (sctx->host_or_ip ? sctx->host_or_ip : "?") +
+         " as '" + sctx->priv_user + "'@'" + sctx->priv_host + "'";
+}
+
+
 /* @@binlog_optimize_thread_scheduling, a read-only variable of log.cc */
 static bool optimize_thread_scheduling(THD *thd)
 {
@@ -274,9 +287,9 @@ static bool optimize_thread_scheduling(THD *thd)
 }
 
 
-int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
-                             Rpl_provision_dump **out,
-                             char *errbuf, size_t errbuf_size)
+static int start_dump(THD *thd, String *connect_gtid_state,
+                      Rpl_provision_dump **out, char *errbuf,
+                      size_t errbuf_size)
 {
   bool null_value;
   char buf[256];
@@ -357,6 +370,18 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
 
 
 /* Ends the transaction of a snapshot that was not used. */
+int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
+                             Rpl_provision_dump **out,
+                             char *errbuf, size_t errbuf_size)
+{
+  int res= start_dump(thd, connect_gtid_state, out, errbuf, errbuf_size);
+  if (res)
+    sql_print_information("LOAD DATA FROM MASTER: provisioning dump for %s "
+                          "refused: %s", replica_of(thd).c_str(), errbuf);
+  return res;
+}
+
+
 static void drop_snapshot(Rpl_provision_dump *dump)
 {
   THD *thd= dump->thd;
@@ -370,8 +395,13 @@ static void drop_snapshot(Rpl_provision_dump *dump)
 
 void rpl_provision_dump_end(Rpl_provision_dump *dump)
 {
-  if (dump && dump->holding_snapshot)
+  if (!dump)
+    return;
+  if (dump->holding_snapshot)
     drop_snapshot(dump);
+  /* The audit line of every provisioning dump: who, what, how it ended */
+  sql_print_information("%s", std::string(dump->session->audit_line(
+                                replica_of(dump->thd), dump->outcome)).c_str());
   delete dump;
 }
 
@@ -1165,7 +1195,10 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     if (send_end_marker(thd, dump, log_file_name, log_pos))
       failed= true;
     else
+    {
+      dump->outcome= "complete";
       return RPL_PROVISION_DUMP_DONE;
+    }
     break;
   default:
     return RPL_PROVISION_DUMP_DONE;
@@ -1185,9 +1218,7 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
                 (thd->is_error() ? thd->get_stmt_da()->message() :
                  "network error"));
     thd->clear_error();
-    sql_print_information("LOAD DATA FROM MASTER: provisioning dump for slave "
-                          "server %lu stopped: %s",
-                          (ulong) thd->variables.server_id, errbuf);
+    dump->outcome= std::string("stopped: ") + errbuf;
     return RPL_PROVISION_DUMP_ERROR;
   }
   return RPL_PROVISION_DUMP_SENT;

@@ -310,6 +310,9 @@ mod ffi {
             db: &str,
             name: &str,
         );
+        /// The master's audit line for the dump (`replica`: who asked;
+        /// `outcome`: how it ended).
+        fn audit_line(self: &DumpSession, replica: &str, outcome: &str) -> String;
         /// The `mysql` tables `WITH GRANTS` copies (empty without it).
         fn account_tables(self: &DumpSession) -> Vec<String>;
         /// A DEFAULT of `db`.`table` calls NEXTVAL(`seq_db`.`seq`).
@@ -695,6 +698,13 @@ impl DumpSession {
 
     fn privilege_missing(&mut self, account: &str, privilege: &str, db: &str, name: &str) {
         self.with(|s| Err::<(), _>(s.privilege_missing(account, privilege, db, name)));
+    }
+
+    fn audit_line(&self, replica: &str, outcome: &str) -> String {
+        match &self.session {
+            Some(s) => s.audit_line(replica, outcome),
+            None => format!("LOAD DATA FROM MASTER: provisioning dump for {replica}; {outcome}"),
+        }
     }
 
     fn account_tables(&self) -> Vec<String> {

@@ -252,6 +252,12 @@ pub struct DumpSession {
     copied_tables: BTreeSet<(String, String)>,
     /// `WITH GRANTS`: the account tables are copied too.
     with_grants: bool,
+    /// The replica's name of its master connection (for the audit line).
+    connection: String,
+    /// `WITH CHECKSUM`.
+    checksums: bool,
+    /// When the dump started.
+    started: Instant,
     /// Tables whose DEFAULT calls NEXTVAL(), with the sequence (master's
     /// names): the sequence must be copied too.
     default_sequences: Vec<((String, String), (String, String))>,
@@ -302,6 +308,9 @@ impl DumpSession {
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
             with_grants: request.with_grants,
+            connection: request.connection.clone(),
+            checksums: request.checksum,
+            started: Instant::now(),
             default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
@@ -577,6 +586,32 @@ impl DumpSession {
             object,
             grant_on,
         }
+    }
+
+    /// The master's audit line for this dump, logged when it ends:
+    /// `replica` says who asked (server id, host, account), `outcome` how
+    /// it ended.
+    pub fn audit_line(&self, replica: &str, outcome: &str) -> String {
+        let p = self.progress();
+        let filter = self.filter.encode();
+        let filter = if filter.is_empty() {
+            "none".to_owned()
+        } else {
+            filter.lines().collect::<Vec<_>>().join(", ")
+        };
+        format!(
+            "LOAD DATA FROM MASTER: provisioning dump for {replica}, master connection \
+             '{}' (copy domain {}), filter: {filter}, with grants: {}, with checksum: {}: \
+             {} of {} tables and {} rows sent in {:.1} s; {outcome}",
+            self.connection,
+            self.copy_domain,
+            if self.with_grants { "yes" } else { "no" },
+            if self.checksums { "yes" } else { "no" },
+            p.tables_done,
+            p.tables_total,
+            p.rows_copied,
+            self.started.elapsed().as_secs_f64(),
+        )
     }
 
     /// The tables whose rows `WITH GRANTS` copies (in `mysql`), empty

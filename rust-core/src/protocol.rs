@@ -248,6 +248,9 @@ pub struct Request {
     /// Copy the master's accounts, roles and privileges too
     /// (`LOAD DATA FROM MASTER ... WITH GRANTS`).
     pub with_grants: bool,
+    /// The replica's name of the master connection (for the master's
+    /// audit line; empty from replicas that do not send it).
+    pub connection: String,
     /// End the copy with per-table checksums at one exact cut, which the
     /// replica compares (`LOAD DATA FROM MASTER ... WITH CHECKSUM`).
     pub checksum: bool,
@@ -262,6 +265,7 @@ impl Request {
         Request {
             version: PROTOCOL_VERSION,
             copy_domain: copy_domain_for(name),
+            connection: name.to_owned(),
             with_grants: false,
             checksum: false,
             filter: CopyFilter::default(),
@@ -278,13 +282,15 @@ impl Request {
         if self.checksum {
             text.push_str(";checksum=1");
         }
+        if !self.connection.is_empty() {
+            text.push_str(";name=");
+            text.push_str(&hex(&self.connection));
+        }
         if !self.filter.is_empty() {
             // Hex: the rules may hold any character, the value is quoted
             // in a SET statement.
             text.push_str(";filter=");
-            for b in self.filter.encode().bytes() {
-                text.push_str(&format!("{b:02x}"));
-            }
+            text.push_str(&hex(&self.filter.encode()));
         }
         text
     }
@@ -301,8 +307,16 @@ impl Request {
         let malformed = || RequestError::Malformed(shown.clone());
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
+        let mut connection = None;
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
+            if key == "name" {
+                let name = unhex(value).ok_or_else(malformed)?;
+                if name.chars().count() > 64 || connection.replace(name).is_some() {
+                    return Err(malformed());
+                }
+                continue;
+            }
             if key == "filter" {
                 let text = unhex(value).ok_or_else(malformed)?;
                 if text.lines().count() > MAX_FILTER_RULES {
@@ -335,6 +349,7 @@ impl Request {
             copy_domain: domain.ok_or_else(malformed)?,
             with_grants: grants == Some(1),
             checksum: checksum == Some(1),
+            connection: connection.unwrap_or_default(),
             filter: filter.unwrap_or_default(),
         })
     }
@@ -349,6 +364,10 @@ impl Request {
 }
 
 /// The UTF-8 text of a hex string, if it is one.
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
 fn unhex(hex: &str) -> Option<String> {
     if hex.len() % 2 != 0 {
         return None;
