@@ -61,6 +61,8 @@ bool mysql_load_data_from_master(THD *thd);
 
 /** @@provision_chunk_rows: rows per chunk a provisioning dump sends. */
 extern uint opt_provision_chunk_rows;
+/** @@provision_max_dumps: provisioning dumps a master runs at once. */
+extern uint opt_provision_max_dumps;
 
 /**
   One-phase commits in flight (ha_commit_one_phase()).  Their binlog group

@@ -74,7 +74,15 @@ uint opt_provision_chunk_rows;
 std::atomic<uint32> rpl_provision_one_phase_commits{0};
 
 
-/** A provisioning dump in progress: the Rust session and its buffers. */
+/* @@provision_max_dumps (sys_vars.cc), and how many run now */
+uint opt_provision_max_dumps;
+static std::atomic<uint32> running_dumps{0};
+
+
+/**
+  A provisioning dump in progress: the Rust session and its buffers.  It
+  holds one of the @@provision_max_dumps slots while it exists.
+*/
 class Rpl_provision_dump
 {
 public:
@@ -83,6 +91,7 @@ public:
       snapshot_pos(0), unit_pos(0),
       outcome("stopped: the replica disconnected or was killed")
   {}
+  ~Rpl_provision_dump() { running_dumps--; }
   THD *thd;
   rust::Box<provision::DumpSession> session;
   /**
@@ -332,9 +341,12 @@ static int start_dump(THD *thd, String *connect_gtid_state,
       rust::Str(master_pos.ptr(), master_pos.length()),
       (uint32_t) global_system_variables.server_id,
       opt_provision_chunk_rows);
+  /* A slot among @@provision_max_dumps, held by the dump object */
+  session->check_dump_slots(running_dumps++, opt_provision_max_dumps);
   rust::String refusal= session->refusal();
   if (!refusal.empty())
   {
+    running_dumps--;
     set_error(errbuf, errbuf_size, std::string(refusal));
     return 1;
   }

@@ -310,6 +310,9 @@ mod ffi {
             db: &str,
             name: &str,
         );
+        /// Refuses the dump (`refusal()`) when `running` others already
+        /// run and `@@provision_max_dumps` is `max`.
+        fn check_dump_slots(self: &mut DumpSession, running: u32, max: u32);
         /// The master's audit line for the dump (`replica`: who asked;
         /// `outcome`: how it ended).
         fn audit_line(self: &DumpSession, replica: &str, outcome: &str) -> String;
@@ -698,6 +701,10 @@ impl DumpSession {
 
     fn privilege_missing(&mut self, account: &str, privilege: &str, db: &str, name: &str) {
         self.with(|s| Err::<(), _>(s.privilege_missing(account, privilege, db, name)));
+    }
+
+    fn check_dump_slots(&mut self, running: u32, max: u32) {
+        self.with(|_| dump::DumpSession::check_dump_slots(running, max));
     }
 
     fn audit_line(&self, replica: &str, outcome: &str) -> String {

@@ -87,6 +87,18 @@ pub enum DumpError {
         /// What to grant it on (`db`.`name`, `db`.*).
         grant_on: String,
     },
+    /// The master runs as many provisioning dumps as it may.
+    #[error(
+        "LOAD DATA FROM MASTER: the master already runs {running} provisioning dumps, \
+         @@provision_max_dumps={max}: run LOAD DATA FROM MASTER again when one has \
+         ended, or raise provision_max_dumps on the master"
+    )]
+    TooManyDumps {
+        /// Dumps running.
+        running: u32,
+        /// `@@provision_max_dumps`.
+        max: u32,
+    },
     /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
         "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
@@ -585,6 +597,16 @@ impl DumpSession {
             privilege: privilege.to_owned(),
             object,
             grant_on,
+        }
+    }
+
+    /// Refuses a dump when `running` others already run and
+    /// `@@provision_max_dumps` is `max`.
+    pub fn check_dump_slots(running: u32, max: u32) -> Result<(), DumpError> {
+        if running < max {
+            Ok(())
+        } else {
+            Err(DumpError::TooManyDumps { running, max })
         }
     }
 
@@ -1141,6 +1163,15 @@ mod tests {
         assert_eq!(kinds.first(), Some(&162));
         assert_eq!(kinds.last(), Some(&16));
         assert_eq!(d.scheduler.progress().rows_copied, 1000);
+    }
+
+    #[test]
+    fn dumps_beyond_the_maximum_are_refused() {
+        assert_eq!(DumpSession::check_dump_slots(0, 4), Ok(()));
+        assert_eq!(DumpSession::check_dump_slots(3, 4), Ok(()));
+        let err = DumpSession::check_dump_slots(4, 4).unwrap_err().to_string();
+        assert!(err.contains("@@provision_max_dumps=4"), "{err}");
+        assert!(DumpSession::check_dump_slots(0, 0).is_err());
     }
 
     #[test]
