@@ -381,7 +381,6 @@ static int start_dump(THD *thd, String *connect_gtid_state,
 }
 
 
-/* Ends the transaction of a snapshot that was not used. */
 int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
                              Rpl_provision_dump **out,
                              char *errbuf, size_t errbuf_size)
@@ -394,6 +393,7 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
 }
 
 
+/* Ends the transaction of a snapshot that was not used. */
 static void drop_snapshot(Rpl_provision_dump *dump)
 {
   THD *thd= dump->thd;

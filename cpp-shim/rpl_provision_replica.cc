@@ -243,8 +243,8 @@ int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
 
 bool rpl_provision_sql_xa_unknown(rpl_group_info *rgi)
 {
-  Rpl_provision_replica *state= provision_of(rgi);
-  return state && !state->done;
+  /* Any unknown XID while the connection provisions, as for row events */
+  return rpl_provision_sql_rows(rgi);
 }
 
 
