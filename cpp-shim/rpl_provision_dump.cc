@@ -337,7 +337,7 @@ static int start_dump(THD *thd, String *connect_gtid_state,
 
   rust::Box<provision::DumpSession> session=
     provision::dump_session_new(
-      rust::Str(request.ptr(), request.length()),
+      rpl_provision_bytes(request.ptr(), request.length()),
       rust::Str(master_pos.ptr(), master_pos.length()),
       (uint32_t) global_system_variables.server_id,
       opt_provision_chunk_rows);
@@ -540,7 +540,7 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
   rust::Vec<uint8_t> events= dump->session->encode_create_database(
     (uint32_t) end_pos, rust::Str(cs->cs_name.str, cs->cs_name.length),
     rust::Str(cs->coll_name.str, cs->coll_name.length),
-    rust::Str(comment.str, comment.length),
+    rpl_provision_bytes(comment.str, comment.length),
     rpl_provision_query_context(thd));
   return send_events(thd, dump, events);
 }
@@ -641,7 +641,7 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   if (err)
     return true;
   rust::Vec<uint8_t> events= dump->session->encode_create_definition(
-    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()),
+    (uint32_t) end_pos, rpl_provision_bytes(ddl.ptr(), ddl.length()),
     rpl_provision_query_context(thd));
   return send_events(thd, dump, events);
 }
@@ -696,7 +696,7 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   if (err)
     return true;
   rust::Vec<uint8_t> events= dump->session->encode_create_definition(
-    (uint32_t) end_pos, rust::Str(ddl.ptr(), ddl.length()), ctx);
+    (uint32_t) end_pos, rpl_provision_bytes(ddl.ptr(), ddl.length()), ctx);
   return send_events(thd, dump, events);
 }
 

@@ -49,12 +49,6 @@ static rust::Str str(const LEX_CSTRING &s)
 }
 
 
-static rust::Slice<const uint8_t> bytes(const char *s, size_t length)
-{
-  return rust::Slice<const uint8_t>((const uint8_t*) s, length);
-}
-
-
 /* A Query event context in a stored object's creation context. */
 /* The server's referential actions, as the bridge numbers them */
 static_assert((int) provision::FkOption::Cascade == FK_OPTION_CASCADE &&
@@ -185,8 +179,8 @@ bool rpl_provision_add_table_objects(THD *thd,
                            client ? client : system_charset_info,
                            connection ? connection : system_charset_info);
           session.add_object("TRIGGER", str(db), str(trg->name),
-                             bytes(trg->definition.str,
-                                   trg->definition.length), ctx);
+                             rpl_provision_bytes(trg->definition.str,
+                                                 trg->definition.length), ctx);
         }
   }
   rpl_provision_end_access(thd, NULL);
@@ -272,7 +266,8 @@ bool rpl_provision_add_routines(THD *thd, provision::DumpSession &session)
                      cctx->get_connection_cl());
     const LEX_CSTRING type= sph->type_lex_cstring();
     session.add_object(str(type), str(db), str(name),
-                       bytes(sp->m_defstr.str, sp->m_defstr.length), ctx);
+                       rpl_provision_bytes(sp->m_defstr.str,
+                                           sp->m_defstr.length), ctx);
   }
   return false;
 }
@@ -318,7 +313,7 @@ bool rpl_provision_add_events(THD *thd, provision::DumpSession &session)
     const String *zone= et.time_zone->get_name();
     ctx.time_zone= rust::String(zone->ptr(), zone->length());
     session.add_object("EVENT", str(db), str(name),
-                       bytes(text.ptr(), text.length()), ctx);
+                       rpl_provision_bytes(text.ptr(), text.length()), ctx);
   }
   return false;
 }

@@ -239,8 +239,10 @@ mod ffi {
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
         /// Starts a dump; check `refusal()` before using it.
+        /// `request` is the bytes of `@slave_provision`: any client sets
+        /// it, so they need not even be UTF-8.
         fn dump_session_new(
-            request: &str,
+            request: &[u8],
             master_pos: &str,
             server_id: u32,
             chunk_rows: u32,
@@ -337,7 +339,7 @@ mod ffi {
             log_pos: u32,
             charset: &str,
             collation: &str,
-            comment: &str,
+            comment: &[u8],
             ctx: &QueryContext,
         ) -> Vec<u8>;
         /// The current `CreateTable` or `CreateView` unit's events, from
@@ -345,7 +347,7 @@ mod ffi {
         fn encode_create_definition(
             self: &mut DumpSession,
             log_pos: u32,
-            show_create: &str,
+            show_create: &[u8],
             ctx: &QueryContext,
         ) -> Vec<u8>;
         /// The current `CreateObject` unit's events.
@@ -620,7 +622,7 @@ impl DumpSession {
         log_pos: u32,
         charset: &str,
         collation: &str,
-        comment: &str,
+        comment: &[u8],
         ctx: &ffi::QueryContext,
     ) -> Vec<u8> {
         let ctx = query_context(ctx);
@@ -631,7 +633,7 @@ impl DumpSession {
     fn encode_create_definition(
         &mut self,
         log_pos: u32,
-        show_create: &str,
+        show_create: &[u8],
         ctx: &ffi::QueryContext,
     ) -> Vec<u8> {
         let ctx = query_context(ctx);
@@ -843,7 +845,7 @@ fn check_master_settings(
 }
 
 fn dump_session_new(
-    request: &str,
+    request: &[u8],
     master_pos: &str,
     server_id: u32,
     chunk_rows: u32,
@@ -999,7 +1001,7 @@ mod tests {
     fn the_connections_filter_reaches_the_master_and_the_preflight() {
         let rules = "do_db=a,b\nrewrite_db=p->a\nwild_ignore_table=a.tmp%\n";
         let request = replica_request("m1", true, false, rules);
-        let d = dump_session_new(&request, "", 1, 10);
+        let d = dump_session_new(request.as_bytes(), "", 1, 10);
         assert_eq!(d.refusal(), "");
         let mut d = d;
         d.add_database("p", &vec!["t".to_owned(), "tmp1".to_owned()]);
@@ -1021,14 +1023,19 @@ mod tests {
 
     #[test]
     fn a_refused_request_reaches_the_shim_as_text() {
-        let d = dump_session_new("nonsense", "", 1, 10);
+        let d = dump_session_new(b"nonsense", "", 1, 10);
         assert!(d.refusal().contains("malformed provisioning request"));
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
     }
 
     #[test]
     fn a_dump_runs_through_the_bridge() {
-        let mut d = dump_session_new(&replica_request("east", false, false, ""), "0-1-3", 1, 10);
+        let mut d = dump_session_new(
+            replica_request("east", false, false, "").as_bytes(),
+            "0-1-3",
+            1,
+            10,
+        );
         assert_eq!(d.refusal(), "");
         d.set_checksum(true);
         d.add_database("db", &vec!["t".to_owned()]);
@@ -1053,10 +1060,10 @@ mod tests {
         assert!(!d.encode_manifest(4).is_empty());
         assert_eq!(d.next_unit().kind, ffi::UnitKind::CreateDatabase);
         assert!(!d
-            .encode_create_database(4, "latin1", "latin1_swedish_ci", "", &ctx)
+            .encode_create_database(4, "latin1", "latin1_swedish_ci", b"", &ctx)
             .is_empty());
         assert!(!d
-            .encode_create_definition(4, "CREATE TABLE `db`.`t` (`a` int)", &ctx)
+            .encode_create_definition(4, b"CREATE TABLE `db`.`t` (`a` int)", &ctx)
             .is_empty());
         let unit = d.next_unit();
         assert_eq!(unit.kind, ffi::UnitKind::Rows);
@@ -1089,7 +1096,7 @@ mod tests {
 
     #[test]
     fn encoder_errors_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
         d.add_database("db", &vec!["t".to_owned()]);
         // An event for the end marker before the copy is done is refused.
         assert!(d.encode_end(4, "").is_empty());
@@ -1100,7 +1107,12 @@ mod tests {
     #[test]
     fn a_table_whose_default_sequence_the_filter_leaves_out_stops_the_dump() {
         let rules = "do_table=db.n\n";
-        let mut d = dump_session_new(&replica_request("", false, false, rules), "", 1, 10);
+        let mut d = dump_session_new(
+            replica_request("", false, false, rules).as_bytes(),
+            "",
+            1,
+            10,
+        );
         d.add_database("db", &vec!["n".to_owned(), "z_seq".to_owned()]);
         d.add_default_sequence("db", "n", "db", "z_seq");
         d.plan();
@@ -1114,7 +1126,7 @@ mod tests {
 
     #[test]
     fn a_missing_privilege_stops_the_dump_naming_account_privilege_and_object() {
-        let mut d = dump_session_new(&replica_request("", true, false, ""), "", 1, 10);
+        let mut d = dump_session_new(replica_request("", true, false, "").as_bytes(), "", 1, 10);
         assert_eq!(d.account_tables().len(), 7);
         d.add_database("db", &vec!["t".to_owned()]);
         d.privilege_missing("'repl'@'%'", "SELECT", "db", "t");
@@ -1130,13 +1142,13 @@ mod tests {
         );
         d.plan();
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
-        let plain = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
+        let plain = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
         assert!(plain.account_tables().is_empty());
     }
 
     #[test]
     fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
-        let mut d = dump_session_new(&replica_request("", false, false, ""), "", 1, 10);
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
         d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
         let rules = ffi::ForeignKeyRules {
             on_update: ffi::FkOption::Restrict,

@@ -54,15 +54,11 @@ pub fn create_object(
         return Ok(definition.to_vec());
     }
     match definition.strip_prefix(b"CREATE ") {
-        Some(rest) if head.contains(&keyword) => {
-            let mut sql = b"CREATE OR REPLACE ".to_vec();
-            sql.extend_from_slice(rest);
-            Ok(sql)
-        }
+        Some(rest) if head.contains(&keyword) => Ok(or_replace(rest)),
         _ => Err(DdlError::NotAnObject {
             kind: kind.keyword(),
             name: ident(db, name),
-            text: head.chars().take(60).collect(),
+            text: start_of(definition),
         }),
     }
 }
@@ -75,17 +71,18 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// Quotes a string literal with single quotes, escaping `'` and `\`.
-pub fn quote_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        match c {
-            '\'' => out.push_str("''"),
-            '\\' => out.push_str("\\\\"),
-            _ => out.push(c),
+/// Bytes: the text is in whatever character set the statement is read in.
+pub fn quote_string(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    out.push(b'\'');
+    for &b in text {
+        match b {
+            b'\'' => out.extend_from_slice(b"''"),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            _ => out.push(b),
         }
     }
-    out.push('\'');
+    out.push(b'\'');
     out
 }
 
@@ -93,42 +90,60 @@ pub fn quote_string(text: &str) -> String {
 /// if missing (never `OR REPLACE`: that would drop the replica's routines
 /// and events of that name), then set the master's character set,
 /// collation and comment.
-pub fn create_database(db: &str, charset: &str, collation: &str, comment: &str) -> [String; 2] {
+pub fn create_database(db: &str, charset: &str, collation: &str, comment: &[u8]) -> [Vec<u8>; 2] {
     let name = quote_ident(db);
+    let alter =
+        format!("ALTER DATABASE {name} CHARACTER SET {charset} COLLATE {collation} COMMENT ");
     [
-        format!("CREATE DATABASE IF NOT EXISTS {name}"),
-        format!(
-            "ALTER DATABASE {name} CHARACTER SET {charset} COLLATE {collation} COMMENT {}",
-            quote_string(comment)
-        ),
+        format!("CREATE DATABASE IF NOT EXISTS {name}").into_bytes(),
+        [alter.into_bytes(), quote_string(comment)].concat(),
     ]
 }
 
 /// Turns the master's `SHOW CREATE VIEW` text (`CREATE ALGORITHM=...
 /// DEFINER=... SQL SECURITY ... VIEW ...`) into `CREATE OR REPLACE ...`,
 /// leaving the definition untouched: algorithm, definer, SQL SECURITY and
-/// CHECK OPTION stay the master's.
-pub fn create_view(show_create: &str) -> Result<String, DdlError> {
-    match show_create.strip_prefix("CREATE ") {
-        Some(rest) if rest.contains(" VIEW ") => Ok(format!("CREATE OR REPLACE {rest}")),
-        _ => Err(DdlError::NotAView(
-            show_create.chars().take(60).collect::<String>(),
-        )),
+/// CHECK OPTION stay the master's.  The text is bytes in the view's own
+/// client character set, which need not be UTF-8.
+pub fn create_view(show_create: &[u8]) -> Result<Vec<u8>, DdlError> {
+    match show_create.strip_prefix(b"CREATE ") {
+        Some(rest) if contains(rest, b" VIEW ") => Ok(or_replace(rest)),
+        _ => Err(DdlError::NotAView(start_of(show_create))),
     }
 }
 
 /// Turns the master's `SHOW CREATE TABLE` text (with the database name)
 /// into `CREATE OR REPLACE TABLE` (or `SEQUENCE`: its row, the current
-/// value, is copied as a table's), leaving the definition untouched.
-pub fn create_table(show_create: &str) -> Result<String, DdlError> {
-    for kind in ["TABLE", "SEQUENCE"] {
-        if let Some(rest) = show_create.strip_prefix(&format!("CREATE {kind} ")) {
-            return Ok(format!("CREATE OR REPLACE {kind} {rest}"));
+/// value, is copied as a table's), leaving the definition untouched.  The
+/// text is bytes: a `_binary` literal in a default, a check constraint or
+/// a virtual column's expression is printed as its raw bytes.
+pub fn create_table(show_create: &[u8]) -> Result<Vec<u8>, DdlError> {
+    for kind in [&b"TABLE "[..], b"SEQUENCE "] {
+        if show_create
+            .strip_prefix(b"CREATE ")
+            .is_some_and(|rest| rest.starts_with(kind))
+        {
+            return Ok(or_replace(&show_create[b"CREATE ".len()..]));
         }
     }
-    Err(DdlError::NotATable(
-        show_create.chars().take(60).collect::<String>(),
-    ))
+    Err(DdlError::NotATable(start_of(show_create)))
+}
+
+/// `CREATE OR REPLACE ` followed by `rest`.
+fn or_replace(rest: &[u8]) -> Vec<u8> {
+    [b"CREATE OR REPLACE ".as_slice(), rest].concat()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The start of a statement, for an error message.
+fn start_of(text: &[u8]) -> String {
+    String::from_utf8_lossy(&text[..text.len().min(240)])
+        .chars()
+        .take(60)
+        .collect()
 }
 
 #[cfg(test)]
@@ -139,10 +154,19 @@ mod tests {
     fn views_keep_every_clause_of_the_master() {
         let show = "CREATE ALGORITHM=MERGE DEFINER=`app`@`%` SQL SECURITY INVOKER \
                     VIEW `d`.`v` AS select 1 AS `a` WITH CASCADED CHECK OPTION";
-        let sql = create_view(show).unwrap();
-        assert_eq!(sql, format!("CREATE OR REPLACE {}", &show[7..]));
-        assert!(create_view("CREATE TABLE `t` (a int)").is_err());
-        assert!(create_view("SELECT 1").is_err());
+        let sql = create_view(show.as_bytes()).unwrap();
+        assert_eq!(
+            sql,
+            format!("CREATE OR REPLACE {}", &show[7..]).into_bytes()
+        );
+        assert!(create_view(b"CREATE TABLE `t` (a int)").is_err());
+        assert!(create_view(b"SELECT 1").is_err());
+        // A latin1 view: its bytes pass through untouched.
+        let latin1 = b"CREATE ALGORITHM=UNDEFINED DEFINER=`a`@`%` SQL SECURITY DEFINER \
+                       VIEW `v` AS select '\xe9t\xe9' AS `c`";
+        assert!(create_view(latin1)
+            .unwrap()
+            .ends_with(b"'\xe9t\xe9' AS `c`"));
     }
 
     #[test]
@@ -166,21 +190,23 @@ mod tests {
     #[test]
     fn identifiers_and_strings_are_quoted() {
         assert_eq!(quote_ident("a`b"), "`a``b`");
-        assert_eq!(quote_string(r"it's a \ test"), r"'it''s a \\ test'");
+        assert_eq!(quote_string(br"it's a \ test"), br"'it''s a \\ test'");
+        assert_eq!(quote_string(b"\xff"), b"'\xff'");
     }
 
     #[test]
     fn database_keeps_charset_collation_and_comment() {
         assert_eq!(
-            create_database("shop", "utf8mb4", "utf8mb4_bin", ""),
+            create_database("shop", "utf8mb4", "utf8mb4_bin", b""),
             [
-                "CREATE DATABASE IF NOT EXISTS `shop`",
-                "ALTER DATABASE `shop` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT ''"
+                b"CREATE DATABASE IF NOT EXISTS `shop`".to_vec(),
+                b"ALTER DATABASE `shop` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin COMMENT ''"
+                    .to_vec()
             ]
         );
         assert_eq!(
-            create_database("d", "latin1", "latin1_swedish_ci", "it's")[1],
-            "ALTER DATABASE `d` CHARACTER SET latin1 COLLATE latin1_swedish_ci COMMENT 'it''s'"
+            create_database("d", "latin1", "latin1_swedish_ci", b"it's")[1],
+            b"ALTER DATABASE `d` CHARACTER SET latin1 COLLATE latin1_swedish_ci COMMENT 'it''s'"
         );
     }
 
@@ -188,15 +214,21 @@ mod tests {
     fn table_text_is_the_masters_own() {
         let show =
             "CREATE TABLE `d`.`t` (\n  `a` int(11) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";
-        let sql = create_table(show).unwrap();
+        let sql = create_table(show.as_bytes()).unwrap();
         assert_eq!(
             sql,
-            "CREATE OR REPLACE TABLE `d`.`t` (\n  `a` int(11) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB"
+            b"CREATE OR REPLACE TABLE `d`.`t` (\n  `a` int(11) NOT NULL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB"
         );
         assert_eq!(
-            create_table("CREATE SEQUENCE `d`.`s` start with 1 increment by 1").unwrap(),
-            "CREATE OR REPLACE SEQUENCE `d`.`s` start with 1 increment by 1"
+            create_table(b"CREATE SEQUENCE `d`.`s` start with 1 increment by 1").unwrap(),
+            b"CREATE OR REPLACE SEQUENCE `d`.`s` start with 1 increment by 1"
         );
-        assert!(create_table("CREATE VIEW `v` AS select 1").is_err());
+        assert!(create_table(b"CREATE VIEW `v` AS select 1").is_err());
+        assert!(create_table(b"CREATE TABLEX").is_err());
+        // A binary literal in a check constraint is printed as raw bytes.
+        let binary = b"CREATE TABLE `b` (\n  `c` varbinary(4) CHECK (`c` <> _binary '\xff')\n)";
+        assert!(create_table(binary)
+            .unwrap()
+            .ends_with(b"_binary '\xff')\n)"));
     }
 }

@@ -287,7 +287,7 @@ impl DumpSession {
     /// Starts a dump for the replica's `request` (the value of
     /// `@slave_provision`) on a master whose binlog is at `master_pos`.
     pub fn new(
-        request: &str,
+        request: impl AsRef<[u8]>,
         master_pos: &str,
         server_id: u32,
         chunk_rows: u32,
@@ -535,7 +535,7 @@ impl DumpSession {
         log_pos: u32,
         charset: &str,
         collation: &str,
-        comment: &str,
+        comment: &[u8],
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
         let Unit::CreateDatabase { db } = self.next_unit() else {
@@ -562,7 +562,7 @@ impl DumpSession {
     pub fn create_definition(
         &mut self,
         log_pos: u32,
-        show_create: &str,
+        show_create: &[u8],
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
         let (db, sql) = match self.next_unit() {
@@ -1246,12 +1246,12 @@ mod tests {
     fn a_whole_dump_in_order() {
         let mut s = session(2);
         let db = s
-            .create_database(100, "utf8mb4", "utf8mb4_general_ci", "", &CTX)
+            .create_database(100, "utf8mb4", "utf8mb4_general_ci", b"", &CTX)
             .unwrap();
         let types: Vec<u8> = events(&db).iter().map(|(t, _)| *t).collect();
         assert_eq!(types, [162, 2, 162, 2], "CREATE and ALTER DATABASE");
         let show = "CREATE TABLE `shop`.`items` (`id` int(11) NOT NULL, PRIMARY KEY (`id`))";
-        let t = s.create_definition(100, show, &CTX).unwrap();
+        let t = s.create_definition(100, show.as_bytes(), &CTX).unwrap();
         assert_eq!(events(&t).len(), 2);
 
         for chunk in [vec![1u8, 2], vec![3]] {
@@ -1366,7 +1366,7 @@ mod tests {
             "table claims under the replica's names"
         );
         let db = s
-            .create_database(4, "utf8mb4", "utf8mb4_bin", "", &CTX)
+            .create_database(4, "utf8mb4", "utf8mb4_bin", b"", &CTX)
             .unwrap();
         assert!(db.windows(6).any(|w| w == b"`copy`"), "the replica's name");
         assert_eq!(
@@ -1376,7 +1376,7 @@ mod tests {
                 table: "items"
             }
         );
-        s.create_definition(4, "CREATE TABLE `items` (`a` int)", &CTX)
+        s.create_definition(4, b"CREATE TABLE `items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
@@ -1388,7 +1388,7 @@ mod tests {
                 view: "v"
             }
         );
-        s.create_definition(4, "CREATE ALGORITHM=UNDEFINED VIEW `v` AS SELECT 1", &CTX)
+        s.create_definition(4, b"CREATE ALGORITHM=UNDEFINED VIEW `v` AS SELECT 1", &CTX)
             .unwrap();
         assert_eq!(s.next_unit(), Unit::End, "no view over a table left out");
     }
@@ -1410,9 +1410,9 @@ mod tests {
     #[test]
     fn an_empty_last_chunk_sends_only_the_note_and_finishes_the_table() {
         let mut s = session(2);
-        s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
+        s.create_database(4, "latin1", "latin1_swedish_ci", b"", &CTX)
             .unwrap();
-        s.create_definition(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+        s.create_definition(4, b"CREATE TABLE `shop`.`items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
@@ -1431,10 +1431,10 @@ mod tests {
         let mut s = session(2);
         assert!(s.begin_chunk(vec![int_column()]).is_err());
         assert!(s.end(4, "").is_err());
-        s.create_database(4, "latin1", "latin1_swedish_ci", "", &CTX)
+        s.create_database(4, "latin1", "latin1_swedish_ci", b"", &CTX)
             .unwrap();
-        assert!(s.create_database(4, "a", "b", "", &CTX).is_err());
-        s.create_definition(4, "CREATE TABLE `shop`.`items` (`a` int)", &CTX)
+        assert!(s.create_database(4, "a", "b", b"", &CTX).is_err());
+        s.create_definition(4, b"CREATE TABLE `shop`.`items` (`a` int)", &CTX)
             .unwrap();
         s.begin_chunk(vec![int_column(), int_column()]).unwrap();
         s.add_value(Some(&[1, 0, 0, 0])).unwrap();

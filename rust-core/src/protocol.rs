@@ -224,12 +224,21 @@ pub enum RequestError {
     /// The request text is not one this build can parse.
     #[error("malformed provisioning request '{0}'")]
     Malformed(String),
+    /// The request is not UTF-8 text (any client can set any bytes).
+    #[error("malformed provisioning request: not UTF-8 text")]
+    NotText,
     /// The request is larger than any replica sends.
     #[error(
         "provisioning request of {0} bytes refused: at most {MAX_REQUEST_BYTES} \
          (the connection's replication filter has {MAX_FILTER_RULES} rules at most)"
     )]
     TooLarge(usize),
+    /// The request's filter has more rules than a replica sends.
+    #[error(
+        "provisioning request with {0} replication filter rules refused: \
+         at most {MAX_FILTER_RULES}"
+    )]
+    TooManyRules(usize),
     /// The replica speaks another protocol version.
     #[error("provisioning protocol version {0} is not supported (this master speaks {PROTOCOL_VERSION})")]
     Version(u32),
@@ -297,13 +306,17 @@ impl Request {
 
     /// Parses the value of [`REQUEST_USER_VAR`] on the master.  Any
     /// client can set it: whatever the text, this returns (no panic) and
-    /// holds it to [`MAX_REQUEST_BYTES`] and [`MAX_FILTER_RULES`].
-    pub fn parse(text: &str) -> Result<Self, RequestError> {
+    /// holds it to [`MAX_REQUEST_BYTES`] and [`MAX_FILTER_RULES`].  It
+    /// takes bytes: a user variable holds any, UTF-8 or not.
+    pub fn parse(text: impl AsRef<[u8]>) -> Result<Self, RequestError> {
+        let text = text.as_ref();
         if text.len() > MAX_REQUEST_BYTES {
             return Err(RequestError::TooLarge(text.len()));
         }
-        // Quoted back in the error: a prefix is enough to recognise it.
-        let shown: String = text.chars().take(80).collect();
+        let text = std::str::from_utf8(text).map_err(|_| RequestError::NotText)?;
+        // Quoted back in the error (escaped: it goes to the error log): a
+        // prefix is enough to recognise it.
+        let shown: String = text.chars().take(80).flat_map(char::escape_debug).collect();
         let malformed = || RequestError::Malformed(shown.clone());
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
@@ -319,8 +332,9 @@ impl Request {
             }
             if key == "filter" {
                 let text = unhex(value).ok_or_else(malformed)?;
-                if text.lines().count() > MAX_FILTER_RULES {
-                    return Err(RequestError::TooLarge(text.len()));
+                let rules = text.lines().count();
+                if rules > MAX_FILTER_RULES {
+                    return Err(RequestError::TooManyRules(rules));
                 }
                 let parsed = CopyFilter::parse(&text).map_err(|_| malformed())?;
                 if filter.replace(parsed).is_some() {
@@ -406,6 +420,16 @@ mod tests {
             let _ = parse_manifest_note(text.as_bytes());
         }
 
+        /// Nor any bytes: a user variable holds any, UTF-8 or not.
+        #[test]
+        fn any_request_bytes_are_parsed_or_refused_without_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ) {
+            let _ = Request::parse(&bytes);
+            let _ = parse_checksums_note(&bytes);
+            let _ = parse_manifest_note(&bytes);
+        }
+
         #[test]
         fn any_request_shaped_text_is_parsed_or_refused_without_panic(
             items in proptest::collection::vec(
@@ -441,10 +465,10 @@ mod tests {
         let rules = "do_db=a\n".repeat(MAX_FILTER_RULES + 1);
         let hex: String = rules.bytes().map(|b| format!("{b:02x}")).collect();
         let many = format!("v=1;domain=1;filter={hex}");
-        assert!(matches!(
+        assert_eq!(
             Request::parse(&many),
-            Err(RequestError::TooLarge(_))
-        ));
+            Err(RequestError::TooManyRules(MAX_FILTER_RULES + 1))
+        );
         let err = Request::parse(&"z".repeat(1000)).unwrap_err().to_string();
         assert!(err.len() < 200, "{err}");
     }
@@ -579,6 +603,15 @@ mod tests {
         assert_eq!(
             Request::parse("v=2;domain=5"),
             Err(RequestError::Version(2))
+        );
+        assert_eq!(
+            Request::parse(b"v=1;domain=5\xff"),
+            Err(RequestError::NotText)
+        );
+        let err = Request::parse("v=1;\n\u{1b}").unwrap_err().to_string();
+        assert!(
+            err.contains(r"v=1;\n\u{1b}"),
+            "control characters are escaped: {err}"
         );
     }
 
