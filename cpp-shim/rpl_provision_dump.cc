@@ -275,13 +275,24 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 }
 
 
-/* Who asked for a dump: the replica's server id, host and account. */
+/*
+  Who asked for a dump: the replica's server id, host and account, and
+  whether the copy went over TLS (with which cipher, as Ssl_cipher shows
+  it in the dump thread's session).
+*/
 static std::string replica_of(THD *thd)
 {
   const Security_context *sctx= thd->security_ctx;
+  std::string transport= " without TLS";
+#ifdef HAVE_OPENSSL
+  if (thd->vio_ok() && thd->net.vio->ssl_arg)
+    transport= std::string(" over TLS (") +
+               SSL_get_cipher((SSL*) thd->net.vio->ssl_arg) + ")";
+#endif
   return "slave server " + std::to_string(thd->variables.server_id) +
          " at " + (sctx->host_or_ip ? sctx->host_or_ip : "?") +
-         " as '" + sctx->priv_user + "'@'" + sctx->priv_host + "'";
+         " as '" + sctx->priv_user + "'@'" + sctx->priv_host + "'" +
+         transport;
 }
 
 
