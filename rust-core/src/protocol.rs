@@ -408,8 +408,16 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 mod tests {
     use super::*;
 
+    /// 20,000 cases a run; `PROPTEST_CASES` sets more for a long fuzz run.
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000)
+    }
+
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(cases()))]
 
         /// Whatever a client sets, parsing returns: a panic here would
         /// abort the master.
