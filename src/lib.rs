@@ -459,6 +459,15 @@ use replica_filter::{
     statement_refusal, ReplicaFilter,
 };
 
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned())
+}
+
 /// A dump session, or the reason it stopped.
 pub struct DumpSession {
     session: Option<dump::DumpSession>,
@@ -469,7 +478,9 @@ pub struct DumpSession {
 
 impl DumpSession {
     /// Runs `f` on the live session, recording its error; returns `None`
-    /// once an error happened (the dump is then over).
+    /// once an error happened (the dump is then over).  A panic in `f` (a
+    /// bug) becomes the dump's error and ends the session: it would
+    /// otherwise abort the master, which serves more than this copy.
     fn with<T>(
         &mut self,
         f: impl FnOnce(&mut dump::DumpSession) -> Result<T, DumpError>,
@@ -478,10 +489,15 @@ impl DumpSession {
             return None;
         }
         let session = self.session.as_mut()?;
-        match f(session) {
-            Ok(v) => Some(v),
-            Err(e) => {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(session))) {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
                 self.error = Some(e);
+                None
+            }
+            Err(panic) => {
+                self.session = None;
+                self.error = Some(DumpError::Internal(panic_text(&*panic)));
                 None
             }
         }
@@ -1026,6 +1042,21 @@ mod tests {
         let d = dump_session_new(b"nonsense", "", 1, 10);
         assert!(d.refusal().contains("malformed provisioning request"));
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn a_panic_in_the_dump_stops_the_copy_not_the_server() {
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
+        let out: Option<()> = d.with(|_| panic!("an unexpected column type"));
+        assert!(out.is_none());
+        let refusal = d.refusal();
+        assert!(
+            refusal.contains("internal error in the provisioning dump (an unexpected column type)"),
+            "{refusal}"
+        );
+        // Nothing more is sent.
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+        assert!(d.encode_manifest(4).is_empty());
     }
 
     #[test]

@@ -39,6 +39,13 @@ pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
 /// Why a dump cannot go on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DumpError {
+    /// A bug: the dump's code panicked.  The panic is caught at the
+    /// server boundary, so that it stops this copy, not the master.
+    #[error(
+        "LOAD DATA FROM MASTER: internal error in the provisioning dump ({0}); this copy \
+         stopped, the master goes on. Please report it with the master's error log"
+    )]
+    Internal(String),
     /// The replica's request was refused.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Request(#[from] RequestError),
@@ -1287,7 +1294,7 @@ mod tests {
     fn with_grants_the_account_rows_and_a_privilege_reload_come_last() {
         let mut request = Request::for_connection("");
         request.with_grants = true;
-        let mut s = DumpSession::new(&request.encode(), "0-1-10", 1, 2, 0).unwrap();
+        let mut s = DumpSession::new(request.encode(), "0-1-10", 1, 2, 0).unwrap();
         s.plan(Vec::new()).unwrap();
         assert!(s.reload_accounts(4, &CTX).is_err(), "rows come first");
         s.manifest(4).unwrap();
@@ -1321,7 +1328,7 @@ mod tests {
         f.add_list("rewrite_db", "shop->copy").unwrap();
         f.add_list("do_db", "copy").unwrap();
         f.add_list("ignore_table", "copy.secret").unwrap();
-        let mut s = DumpSession::new(&request.encode(), "", 1, 10, 0).unwrap();
+        let mut s = DumpSession::new(request.encode(), "", 1, 10, 0).unwrap();
         s.add_database("other", &["t"]);
         s.add_database("shop", &["items", "secret"]);
         s.add_object(

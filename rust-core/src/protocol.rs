@@ -444,7 +444,7 @@ mod tests {
                 ("(v|domain|grants|checksum|filter|x)", "[0-9a-fA-F=;>\\-]{0,40}"), 0..8),
         ) {
             let text: Vec<String> = items.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = Request::parse(&text.join(";"));
+            let _ = Request::parse(text.join(";"));
         }
 
         #[test]
@@ -459,7 +459,7 @@ mod tests {
             r.with_grants = grants;
             r.checksum = checksum;
             r.filter.add_list("do_db", &db).unwrap();
-            proptest::prop_assert_eq!(Request::parse(&r.encode()), Ok(r));
+            proptest::prop_assert_eq!(Request::parse(r.encode()), Ok(r));
         }
     }
 
@@ -477,7 +477,7 @@ mod tests {
             Request::parse(&many),
             Err(RequestError::TooManyRules(MAX_FILTER_RULES + 1))
         );
-        let err = Request::parse(&"z".repeat(1000)).unwrap_err().to_string();
+        let err = Request::parse("z".repeat(1000)).unwrap_err().to_string();
         assert!(err.len() < 200, "{err}");
     }
 
@@ -565,10 +565,10 @@ mod tests {
     #[test]
     fn request_round_trips() {
         let mut r = Request::for_connection("east");
-        assert_eq!(Request::parse(&r.encode()), Ok(r.clone()));
+        assert_eq!(Request::parse(r.encode()), Ok(r.clone()));
         assert!(!r.encode().contains("grants"), "{}", r.encode());
         r.with_grants = true;
-        assert_eq!(Request::parse(&r.encode()), Ok(r.clone()));
+        assert_eq!(Request::parse(r.encode()), Ok(r.clone()));
         r.filter.add_list("do_db", "d'b,x;y").unwrap();
         r.filter.add_list("rewrite_db", "a->b").unwrap();
         let text = r.encode();
