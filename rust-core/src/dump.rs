@@ -288,6 +288,12 @@ pub struct DumpSession {
     /// The definition version (`TABLE_SHARE::tabledef_version`) of each
     /// table when its CREATE (or first chunk) was sent.
     definitions: BTreeMap<(String, String), Vec<u8>>,
+    /// Tables with a foreign key, as child or as parent (master's names).
+    foreign_key_tables: BTreeSet<(String, String)>,
+    /// The `ALTER TABLE` that adds a table's deferred secondary indexes
+    /// after its last chunk (see [`ddl::defer_secondary_indexes`]), with
+    /// the context of its `CREATE`.
+    deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
 }
 
 impl DumpSession {
@@ -334,6 +340,8 @@ impl DumpSession {
             xa_wait: XaWait::default(),
             lock_wait: None,
             definitions: BTreeMap::new(),
+            foreign_key_tables: BTreeSet::new(),
+            deferred_indexes: BTreeMap::new(),
         })
     }
 
@@ -573,7 +581,20 @@ impl DumpSession {
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
         let (db, sql) = match self.next_unit() {
-            Unit::CreateTable { db, .. } => (db.to_owned(), ddl::create_table(show_create)?),
+            Unit::CreateTable { db, table } => {
+                let key = (db.to_owned(), table.to_owned());
+                let sql = ddl::create_table(show_create)?;
+                let has_foreign_keys = self.foreign_key_tables.contains(&key);
+                match ddl::defer_secondary_indexes(&sql, has_foreign_keys) {
+                    Some(deferred) => {
+                        let db = key.0.clone();
+                        self.deferred_indexes
+                            .insert(key, (deferred.alter, ctx.clone()));
+                        (db, deferred.create)
+                    }
+                    None => (key.0, sql),
+                }
+            }
             Unit::CreateView { db, .. } => (db.to_owned(), ddl::create_view(show_create)?),
             _ => return Err(DumpError::Protocol("create_definition() out of order")),
         };
@@ -676,6 +697,10 @@ impl DumpSession {
         parent: &str,
         moves: ForeignKeyMoves,
     ) {
+        self.foreign_key_tables
+            .insert((db.to_owned(), table.to_owned()));
+        self.foreign_key_tables
+            .insert((parent_db.to_owned(), parent.to_owned()));
         self.scheduler
             .add_foreign_key(db, table, parent_db, parent, moves);
     }
@@ -1048,6 +1073,15 @@ impl DumpSession {
                 "an unfinished table needs a cursor key",
             ));
         }
+        let mut events = events;
+        if exhausted {
+            // Every row is in: build the indexes left out of its CREATE,
+            // each in one sorted pass.
+            let key = (chunk.table.db.clone(), chunk.table.table.clone());
+            if let Some((alter, ctx)) = self.deferred_indexes.remove(&key) {
+                events.extend(self.ddl_group(log_pos, &key.0, alter, &ctx)?);
+            }
+        }
         let key = (!exhausted).then(|| last_key.to_vec());
         self.scheduler.rows_sent(rows, key, exhausted);
         Ok(events)
@@ -1288,6 +1322,39 @@ mod tests {
         assert_eq!(s.progress().rows_copied, 3);
         // Five groups, sequence numbers 1..=5 in the copy domain.
         assert_eq!(s.next_seq_no, 6);
+    }
+
+    #[test]
+    fn plain_secondary_indexes_are_built_after_the_last_chunk() {
+        let mut s = session(2);
+        s.create_database(100, "utf8mb4", "utf8mb4_general_ci", b"", &CTX)
+            .unwrap();
+        let show = b"CREATE TABLE `items` (\n  `id` int(11) NOT NULL,\n  \
+                     PRIMARY KEY (`id`),\n  KEY `k` (`id`)\n) ENGINE=InnoDB";
+        let t = s.create_definition(100, show, &CTX).unwrap();
+        let create = &t[events(&t)[0].1..];
+        assert!(contains(create, b"PRIMARY KEY (`id`)\n) ENGINE=InnoDB"));
+        assert!(!contains(create, b"KEY `k`"));
+        for (keys, exhausted) in [(vec![1u8, 2], false), (vec![3], true)] {
+            s.begin_chunk(vec![int_column()]).unwrap();
+            for k in &keys {
+                s.add_value(Some(&[*k, 0, 0, 0])).unwrap();
+                s.end_row().unwrap();
+            }
+            let e = s.finish_chunk(100, &keys[keys.len() - 1..], exhausted).unwrap();
+            let alter = contains(&e, b"ALTER TABLE `items` ADD KEY `k` (`id`)");
+            // After the group that completes the table, in its own group.
+            assert_eq!(alter, exhausted);
+            if exhausted {
+                let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
+                assert_eq!(types, [162, 160, 19, 23, 16, 162, 2]);
+            }
+        }
+        assert_eq!(s.next_unit(), Unit::End);
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
     }
 
     #[test]
