@@ -1,0 +1,272 @@
+#!/bin/bash
+# Benchmark at a realistic shape: sysbench tables (each with its secondary
+# index k_1), provisioned idle and under a sysbench oltp_read_write load,
+# with LOAD DATA FROM MASTER, mariadb-dump | mariadb, mydumper/myloader and
+# mariadb-backup.  Every copy is checked with CHECKSUM TABLE against the
+# master (idle) or after it caught up (under load).  Not a test: numbers
+# vary with the machine; run it on an otherwise idle machine.
+#
+#   scripts/bench-sysbench.sh [--quick] [--idle-only] [--runs N]
+#     TABLES=8 ROWS=500000 LOAD_THREADS=2 METHODS="load dump mydumper backup"
+#   --quick: 4 tables x 20000 rows, one run (a smoke run).
+#
+# Prints, per method and run: seconds to a replica that holds everything
+# (under load: and has caught up with the master's position at the end of
+# the copy), the replica's apply rate (rows/s of the copy), the peak RSS
+# of master and replica during the copy, and under load the master's tps
+# and p95 latency during the copy against a baseline, and the transactions
+# lost; then medians and minimums, and ratios to LOAD DATA FROM MASTER.
+. "$(dirname "$0")/lib.sh"
+[ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
+
+TABLES=${TABLES:-8}
+ROWS=${ROWS:-500000}
+RUNS=${RUNS:-1}
+LOAD_THREADS=${LOAD_THREADS:-2}
+METHODS=${METHODS:-load dump mydumper backup}
+UNDER_LOAD=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) TABLES=4 ROWS=20000 ;;
+    --idle-only) UNDER_LOAD= ;;
+    --runs) RUNS=$2; shift ;;
+    *) die "unknown option $1" ;;
+  esac
+  shift
+done
+MASTER_PORT=13426
+. "$REPO_DIR/scripts/lib-servers.sh"
+
+need_pkg() { # command package
+  command -v "$1" >/dev/null && return 0
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 || true
+  command -v "$1" >/dev/null
+}
+need_pkg sysbench sysbench || die "sysbench is needed (apt-get install sysbench)"
+have_mydumper=; need_pkg mydumper mydumper && have_mydumper=1
+mb=$LDFM_CACHE/mariadb-backup/root/usr/bin/mariadb-backup
+if [ ! -x "$mb" ]; then
+  mkdir -p "$LDFM_CACHE/mariadb-backup"
+  (cd "$LDFM_CACHE/mariadb-backup" && apt-get download -qq mariadb-backup >/dev/null 2>&1 \
+     && dpkg -x mariadb-backup_*.deb root) || true
+fi
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+tables_list() { local t; for t in $(seq "$TABLES"); do printf 'sbtest.sbtest%d,' "$t"; done | sed 's/,$//'; }
+checksums() { client "$1" -N -B -e "CHECKSUM TABLE $(tables_list)" | cut -f2 | tr '\n' ' '; }
+pid_of() { cat "$work/$1/data/"*.pid; }
+sb() { # sysbench command args...: against the master
+  sysbench "$@" --db-driver=mysql --mysql-socket="$work/master/sock" --mysql-user=root \
+    --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS"
+}
+
+# Peak RSS (MB) of the given servers while a copy runs, sampled every 0.2 s.
+rss_start() { # name...
+  local f=$work/rss; : >"$f"
+  (
+    declare -A peak
+    while :; do
+      for n in "$@"; do
+        p=$(pid_of "$n" 2>/dev/null) || continue
+        kb=$(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null) || continue
+        [ "${kb:-0}" -gt "${peak[$n]:-0}" ] && peak[$n]=$kb
+      done
+      for n in "$@"; do echo "$n ${peak[$n]:-0}"; done >"$f.tmp" && mv "$f.tmp" "$f"
+      sleep 0.2
+    done
+  ) &
+  rss_pid=$!
+}
+rss_stop() { kill "$rss_pid" 2>/dev/null; wait "$rss_pid" 2>/dev/null || true; }
+rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
+
+# The workload: sysbench oltp_read_write in the background, one report a
+# second; load_stats prints "tps p95" over the reports of a window.
+load_start() {
+  # sysbench itself in the background (not a function: $! would be a
+  # subshell, and killing it would leave sysbench writing).
+  sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/master/sock" \
+    --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" \
+    --threads="$LOAD_THREADS" --time=3600 --report-interval=1 --percentile=95 \
+    run >"$work/load.out" 2>&1 &
+  load_pid=$!
+  sleep 3
+  load_from=$(grep -ac '^\[' "$work/load.out" || true)
+}
+load_stop() {
+  load_to=$(grep -ac '^\[' "$work/load.out" || true)
+  kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null || true
+  # Its last transactions commit after it is gone; let them.
+  sleep 1
+  grep -a '^\[' "$work/load.out" | sed -n "$((load_from + 1)),${load_to}p" >"$work/window"
+  # Mean tps and median p95 of the per-second reports.
+  local tps p95
+  tps=$(awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {s += $(i + 1); n++}}
+             END {printf "%.1f", n ? s / n : 0}' "$work/window")
+  p95=$(awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
+        sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
+  echo "$tps $p95"
+}
+
+# Each copy method leaves replica NAME (on PORT, server id ID) holding the
+# master's tables and its connection set to the master at the copy's
+# GTID position, its slave threads stopped.  The logical copies start from
+# an empty server started before the clock starts (prepare_empty);
+# mariadb-backup's time includes starting the server on its copy.
+change_master() { # name
+  client "$1" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
+    MASTER_USER='root', MASTER_USE_GTID=slave_pos"
+}
+prepare_empty() { start_server "$1" "$2" "$3"; }
+copy_load() {
+  change_master "$1"
+  client "$1" -e "LOAD DATA FROM MASTER"
+}
+copy_dump() {
+  "$B/client/mariadb-dump" --no-defaults -uroot --socket="$work/master/sock" \
+    --single-transaction --gtid --master-data=2 --databases sbtest >"$work/dump.sql"
+  client "$1" <"$work/dump.sql"
+  pos=$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\(.*\)';/\1/p" "$work/dump.sql" | head -1)
+  rm -f "$work/dump.sql"
+  client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
+}
+copy_mydumper() {
+  rm -rf "$work/mydumper"
+  mydumper -u root -S "$work/master/sock" -B sbtest -o "$work/mydumper" -t 2 >/dev/null 2>&1
+  myloader -u root -S "$work/$1/sock" -d "$work/mydumper" -t 2 >/dev/null 2>&1
+  pos=$(sed -n 's/^[[:space:]]*GTID:[[:space:]]*//p' "$work/mydumper/metadata" | head -1)
+  rm -rf "$work/mydumper"
+  client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
+}
+copy_backup() {
+  local dir=$work/$1; rm -rf "$work/backup"; mkdir -p "$dir"
+  "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
+    --datadir="$work/master/data" --target-dir="$work/backup" >"$work/backup.log" 2>&1 \
+    && "$mb" --no-defaults --prepare --target-dir="$work/backup" >>"$work/backup.log" 2>&1 \
+    && "$mb" --no-defaults --copy-back --target-dir="$work/backup" \
+         --datadir="$dir/data" >>"$work/backup.log" 2>&1 \
+    || { tail -5 "$work/backup.log"; die "mariadb-backup failed"; }
+  pos=$(awk '{print $3}' "$work/backup/xtrabackup_binlog_info")
+  rm -rf "$work/backup"
+  "$B/sql/mariadbd" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
+    --port="$2" --bind-address=127.0.0.1 --socket="$dir/sock" --server-id="$3" \
+    --log-bin="$1-bin" --binlog-format=row --log-slave-updates --skip-slave-start \
+    --user="$(id -un)" >"$dir/error.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 120); do client "$1" -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+  client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
+}
+stop_server() { # name
+  local p; p=$(pid_of "$1")
+  client "$1" -e "SHUTDOWN" >/dev/null 2>&1 || kill "$p"
+  while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
+  rm -rf "${work:?}/$1"
+}
+
+declare -A label=([load]="LOAD DATA FROM MASTER" [dump]="mariadb-dump | mariadb"
+                  [mydumper]="mydumper/myloader" [backup]="mariadb-backup")
+available() {
+  case $1 in
+    mydumper) [ -n "$have_mydumper" ] ;;
+    backup) [ -x "$mb" ] ;;
+    *) true ;;
+  esac
+}
+
+log "master: $TABLES sysbench tables of $ROWS rows"
+start_server master "$MASTER_PORT" 1
+client master -e "CREATE DATABASE sbtest"
+sb oltp_read_write --threads=2 prepare >"$work/prepare.out" 2>&1 \
+  || { cat "$work/prepare.out"; die "sysbench prepare failed"; }
+total_rows=$(( TABLES * ROWS ))
+want=$(checksums master)
+
+results=$work/results; : >"$results"
+port=$((MASTER_PORT + 1)); sid=2
+run_method() { # method mode run
+  local m=$1 mode=$2 r=$3 name=r_$1 t0 t1 t2 stats=
+  [ "$m" = backup ] || prepare_empty "$name" "$port" "$sid"
+  [ "$mode" = load ] && load_start
+  rss_start master "$name"
+  t0=$(now_ms)
+  "copy_$m" "$name" "$port" "$sid"
+  t1=$(now_ms)
+  if [ "$mode" = load ]; then
+    # Caught up: the replica has what the master had when the copy ended.
+    local target; target=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
+    client "$name" -e "START SLAVE"
+    client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$target', 3600)" | grep -qx 0 \
+      || die "${label[$m]}: the replica did not catch up"
+  fi
+  t2=$(now_ms)
+  rss_stop
+  [ "$mode" = load ] && stats=$(load_stop)
+  if [ "$mode" = load ]; then
+    # The load has stopped: the replica ends with the master's data.
+    client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$(client master -N -B -e "SELECT @@gtid_binlog_pos")', 600)" | grep -qx 0 \
+      || die "${label[$m]}: the replica did not catch up after the load"
+    [ "$(checksums "$name")" = "$(checksums master)" ] || die "${label[$m]}: checksums differ after catching up"
+  else
+    [ "$(checksums "$name")" = "$want" ] || die "${label[$m]}: checksums differ"
+  fi
+  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0}" >>"$results"
+  printf '  %-24s %-5s run %d: %7.2f s\n' "${label[$m]}" "$mode" "$r" "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')"
+  stop_server "$name"
+  port=$((port + 1)); sid=$((sid + 1))
+}
+
+baseline=
+for mode in idle ${UNDER_LOAD:+load}; do
+  if [ "$mode" = load ]; then
+    log "baseline: oltp_read_write, $LOAD_THREADS threads, 20 s"
+    load_start; sleep 20; baseline=$(load_stop)
+    echo "  baseline: $(echo "$baseline" | awk '{printf "%.1f tps, p95 %.1f ms", $1, $2}')"
+  fi
+  for r in $(seq "$RUNS"); do
+    for m in $METHODS; do
+      available "$m" || { [ "$r" = 1 ] && log "${label[$m]} not available: skipped"; continue; }
+      log "${label[$m]}, $mode, run $r"
+      run_method "$m" "$mode" "$r"
+    done
+  done
+done
+
+# Per mode and method: median and minimum seconds over the runs, and the
+# other columns of the median run.
+echo
+printf '%s tables x %s rows (%s rows), %s run(s); machine: %s cores, %s\n' \
+  "$TABLES" "$ROWS" "$total_rows" "$RUNS" "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+for mode in idle ${UNDER_LOAD:+load}; do
+  base=$(awk -v mode="$mode" '$1 == mode && $2 == "load" {print $4}' "$results" | sort -n |
+         awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+  echo
+  if [ "$mode" = idle ]; then
+    printf '%-24s %9s %9s %8s %10s %9s %9s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB"
+  else
+    printf '%-24s %9s %9s %8s %10s %9s %9s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
+      "rows/s" "master MB" "replica MB" tps p95 lost
+  fi
+  for m in $METHODS; do
+    grep -q "^$mode $m " "$results" || continue
+    awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" \
+        -v name="${label[$m]}" -v baseline="${baseline:-0 0}" '
+      $1 == mode && $2 == m { n++; t[n] = $4; line[n] = $0 }
+      END {
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+          if (t[j] < t[i]) { x = t[i]; t[i] = t[j]; t[j] = x; y = line[i]; line[i] = line[j]; line[j] = y }
+        mid = int((n + 1) / 2); split(line[mid], f, " ")
+        printf "%-24s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
+          base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
+        if (mode == "load") {
+          split(baseline, b, " ")
+          lost = (b[1] - f[8]) * t[mid] / 1000
+          printf " %8.1f %8.1f %8.0f", f[8], f[9], lost < 0 ? 0 : lost
+        }
+        printf "\n"
+      }' "$results"
+  done
+done
+[ -n "$baseline" ] && echo "baseline without a copy: $(echo "$baseline" | awk '{printf "%.1f tps, p95 %.1f ms", $1, $2}')"
+echo "(seconds: to a replica holding every table, under load also caught up with the master's"
+echo " position when the copy ended; rows/s: rows copied per second of the copy itself; every"
+echo " copy's checksums equal the master's)"
