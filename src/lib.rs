@@ -427,7 +427,7 @@ mod ffi {
         fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String;
         /// What to do with a row operation of the master's.
         fn decide_row(
-            self: &ReplicaFilter,
+            self: &mut ReplicaFilter,
             db: &str,
             table: &str,
             transactional: bool,

@@ -1341,7 +1341,9 @@ mod tests {
                 s.add_value(Some(&[*k, 0, 0, 0])).unwrap();
                 s.end_row().unwrap();
             }
-            let e = s.finish_chunk(100, &keys[keys.len() - 1..], exhausted).unwrap();
+            let e = s
+                .finish_chunk(100, &keys[keys.len() - 1..], exhausted)
+                .unwrap();
             let alter = contains(&e, b"ALTER TABLE `items` ADD KEY `k` (`id`)");
             // After the group that completes the table, in its own group.
             assert_eq!(alter, exhausted);
