@@ -166,6 +166,7 @@ pub fn defer_secondary_indexes(create: &[u8], has_foreign_keys: bool) -> Option<
     let mut kept: Vec<&[u8]> = Vec::new();
     let mut deferred: Vec<&[u8]> = Vec::new();
     let mut has_primary = false;
+    let mut auto_increment: Option<&[u8]> = None;
     let mut tail = None;
     for line in lines.by_ref() {
         if line.starts_with(b")") {
@@ -183,6 +184,10 @@ pub fn defer_secondary_indexes(create: &[u8], has_foreign_keys: bool) -> Option<
             return None;
         }
         has_primary |= element.starts_with(b"PRIMARY KEY ");
+        if element.starts_with(b"`") && contains(element, b" AUTO_INCREMENT") {
+            // Its column must lead some index from the start.
+            auto_increment = Some(element.split(|&b| b == b' ').next().unwrap_or_default());
+        }
         if element.starts_with(b"KEY `") {
             deferred.push(element);
         } else {
@@ -190,6 +195,19 @@ pub fn defer_secondary_indexes(create: &[u8], has_foreign_keys: bool) -> Option<
         }
     }
     let tail = tail?;
+    if let Some(column) = auto_increment {
+        // A KEY that the AUTO_INCREMENT column leads stays in the CREATE,
+        // and so does every KEY before it: the ALTER appends, and the
+        // server keeps plain keys in the order they were added.
+        let leads = |key: &[u8]| {
+            let parts = key.splitn(2, |&b| b == b'(').nth(1).unwrap_or_default();
+            parts.starts_with(column)
+                && matches!(parts.get(column.len()), Some(b',' | b')' | b' ' | b'('))
+        };
+        if let Some(last) = deferred.iter().rposition(|k| leads(k)) {
+            kept.extend(deferred.drain(..=last));
+        }
+    }
     let rest: Vec<&[u8]> = lines.collect();
     let innodb = contains(tail, b" ENGINE=InnoDB");
     if deferred.is_empty() || kept.is_empty() || !has_primary || !innodb {
@@ -299,6 +317,29 @@ mod tests {
         assert_eq!(
             String::from_utf8(d.alter).unwrap(),
             "ALTER TABLE `sbtest1` ADD KEY `k_1` (`k`), ADD KEY `kc` (`k`,`c`(10)) COMMENT 'a, b'"
+        );
+    }
+
+    #[test]
+    fn a_key_an_auto_increment_column_leads_stays() {
+        let create = b"CREATE OR REPLACE TABLE `t` (\n  \
+            `a` int(11) NOT NULL,\n  \
+            `n` int(11) NOT NULL AUTO_INCREMENT,\n  \
+            PRIMARY KEY (`a`),\n  \
+            KEY `an` (`a`,`n`),\n  \
+            KEY `na` (`n`,`a`),\n  \
+            KEY `nn` (`nx`)\n\
+            ) ENGINE=InnoDB";
+        let d = defer_secondary_indexes(create, false).unwrap();
+        let create = String::from_utf8(d.create).unwrap();
+        // `an` comes before `na`, which must stay: both stay, in order.
+        assert!(
+            create.contains("PRIMARY KEY (`a`),\n  KEY `an` (`a`,`n`),\n  KEY `na` (`n`,`a`)\n)"),
+            "{create}"
+        );
+        assert_eq!(
+            String::from_utf8(d.alter).unwrap(),
+            "ALTER TABLE `t` ADD KEY `nn` (`nx`)"
         );
     }
 
