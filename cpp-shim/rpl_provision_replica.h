@@ -35,6 +35,7 @@ public:
     : copy_domain(domain), request(std::move(req)), requested(false),
       in_copy_group(false), binlog_suppressed(false),
       filter(provision::replica_filter_new(connection_name)),
+      progress(filter->progress_handle()),
       row_kind(provision::RowKind::Insert),
       row_action(provision::RowAction::ApplyStrict), end_queued(false),
       done(false)
@@ -54,6 +55,8 @@ public:
   bool binlog_suppressed;
   /** The copied key range of every table (DESIGN I2). */
   rust::Box<provision::ReplicaFilter> filter;
+  /** Any thread: how far the copy is (rows and tables applied). */
+  rust::Box<provision::ProgressHandle> progress;
   /* The row of a master's row event being applied, and what to do with it */
   provision::RowKind row_kind;
   provision::RowAction row_action;

@@ -161,6 +161,11 @@ static void wait_for_copy(THD *thd, Master_info *mi,
     { 0, "Provisioning from master (LOAD DATA FROM MASTER)", 0};
   thd->backup_stage(&old_stage);
   THD_STAGE_INFO(thd, stage_copying);
+  /*
+    Rows applied out of the master's estimate: the client's progress
+    report and PROGRESS in information_schema.PROCESSLIST.
+  */
+  thd_progress_init(thd, 1);
   for (;;)
   {
     bool io_running= mi->slave_running != MYSQL_SLAVE_NOT_RUN;
@@ -168,8 +173,11 @@ static void wait_for_copy(THD *thd, Master_info *mi,
     if (!sql_running || thd->killed ||
         (!io_running && !state->end_queued))
       break;
+    provision::CopyProgress progress= state->progress->read();
+    thd_progress_report(thd, progress.rows_copied, progress.rows_total);
     my_sleep(20000);
   }
+  thd_progress_end(thd);
   stop_threads(thd, mi);
   THD_STAGE_INFO(thd, old_stage);
 }

@@ -99,6 +99,18 @@ mod ffi {
     /// A table's checksum (`protocol::TableChecksum`); `verifiable`: the
     /// master could read it at the cut (a transactional base table, not a
     /// sequence).
+    /// How far a copy is on the replica (`provision_core::progress`).
+    #[derive(Clone, Copy, Debug)]
+    struct CopyProgress {
+        /// Rows of the copy applied.
+        rows_copied: u64,
+        /// What to report them out of: the master's estimate, never below
+        /// `rows_copied`.
+        rows_total: u64,
+        tables_done: u64,
+        tables_total: u64,
+    }
+
     #[derive(Clone, Debug)]
     struct TableChecksum {
         db: String,
@@ -282,6 +294,8 @@ mod ffi {
         /// A foreign key of `db`.`table` references `parent_db`.`parent`,
         /// with referential actions `on_update` and `on_delete`;
         /// `in_copy_key`: one of its columns is in the table's copy key.
+        /// The master's estimate of the rows of `db`.`table`.
+        fn add_row_estimate(self: &mut DumpSession, db: &str, table: &str, rows: u64);
         fn add_foreign_key(
             self: &mut DumpSession,
             db: &str,
@@ -410,6 +424,12 @@ mod ffi {
         /// table name; keys are mem-comparable images of the copy key.
         type ReplicaFilter;
         fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter>;
+        /// A handle on the copy's progress counters, for another thread
+        /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
+        fn progress_handle(self: &ReplicaFilter) -> Box<ProgressHandle>;
+        /// Progress counters shared with a [`ReplicaFilter`].
+        type ProgressHandle;
+        fn read(self: &ProgressHandle) -> CopyProgress;
         /// A new event group (copy group or not) starts.
         fn group_start(self: &mut ReplicaFilter, copy_group: bool, seq_no: u64);
         /// Whether the master's changes to a table are skipped because its
@@ -456,7 +476,7 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, partial_row_image_message, replica_filter_new,
-    statement_refusal, ReplicaFilter,
+    statement_refusal, ProgressHandle, ReplicaFilter,
 };
 
 /// What a caught panic said.
@@ -678,6 +698,12 @@ impl DumpSession {
                 .zip(reads_name.iter().cloned())
                 .collect(),
         });
+    }
+
+    fn add_row_estimate(&mut self, db: &str, table: &str, rows: u64) {
+        if let Some(s) = self.session.as_mut() {
+            s.add_row_estimate(db, table, rows);
+        }
     }
 
     fn add_foreign_key(

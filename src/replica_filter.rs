@@ -4,9 +4,11 @@
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
+use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
-    parse_checksums_note, parse_manifest_note, parse_table_done_note, table_ident,
+    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_table_done_note, table_ident,
 };
+use std::sync::Arc;
 
 use crate::claims;
 
@@ -32,6 +34,26 @@ pub struct ReplicaFilter {
     /// table, and quoting the name for each one was a measurable share
     /// of the replica's apply time.
     last_table: TableName,
+    /// How far the copy is, shared with the statement's thread.
+    progress: Arc<CopyProgress>,
+    /// Rows the current copy group applied (taken back if it is retried).
+    group_rows: i64,
+}
+
+/// The statement thread's handle on a copy's [`CopyProgress`].
+pub struct ProgressHandle(Arc<CopyProgress>);
+
+impl ProgressHandle {
+    pub fn read(&self) -> ffi::CopyProgress {
+        let r = self.0.read();
+        let (rows_copied, rows_total) = r.report();
+        ffi::CopyProgress {
+            rows_copied,
+            rows_total,
+            tables_done: r.tables_done,
+            tables_total: r.tables_total,
+        }
+    }
 }
 
 /// `db`.`table` and its [`table_ident`], kept for the next row.
@@ -62,6 +84,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         undo: Vec::new(),
         checksums: Vec::new(),
         last_table: TableName::default(),
+        progress: Arc::default(),
+        group_rows: 0,
     })
 }
 
@@ -88,16 +112,25 @@ impl ReplicaFilter {
                 self.ledger.restore(&table, state);
             }
             self.completing = None;
+            self.progress.rows_applied(-self.group_rows);
+            self.group_rows = 0;
             return;
         }
         self.undo.clear();
+        self.group_rows = 0;
         self.group = copy_group.then_some(seq_no);
         if let Some(table) = self.completing.take() {
             // The note named a table the group mapped, or an empty one.
             self.ledger.table_in_copy(&table);
             // Cannot fail: a table is completed once, by its last chunk.
-            let _ = self.ledger.table_complete(&table);
+            if self.ledger.table_complete(&table).is_ok() {
+                self.progress.table_done();
+            }
         }
+    }
+
+    pub fn progress_handle(&self) -> Box<ProgressHandle> {
+        Box::new(ProgressHandle(Arc::clone(&self.progress)))
     }
 
     pub fn table_skipped(&self, db: &str, table: &str) -> bool {
@@ -111,6 +144,8 @@ impl ReplicaFilter {
             self.undo.push((table.to_owned(), before));
         }
         self.ledger.table_in_copy(table);
+        self.progress.rows_applied(1);
+        self.group_rows += 1;
         if key.is_empty() {
             // Copied whole in one chunk: complete once the group is over.
             return String::new();
@@ -121,6 +156,10 @@ impl ReplicaFilter {
     pub fn copy_note(&mut self, text: &[u8]) -> String {
         if let Some(taken) = parse_manifest_note(text) {
             return error_text(claims::claim(&self.connection, taken));
+        }
+        if let Some((tables, rows)) = parse_plan_note(text) {
+            self.progress.planned(tables, rows);
+            return String::new();
         }
         if let Some(sums) = parse_checksums_note(text) {
             self.checksums = sums
@@ -235,6 +274,33 @@ pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_counts_applied_rows_and_tables_and_forgets_a_retried_group() {
+        let mut f = replica_filter_new("filter-test-progress");
+        let handle = f.progress_handle();
+        f.group_start(true, 1);
+        assert_eq!(
+            f.copy_note(b"LOAD DATA FROM MASTER: plan tables=2 rows=10"),
+            ""
+        );
+        f.group_start(true, 2);
+        for key in [[1u8], [2]] {
+            assert_eq!(f.copy_row("d", "t", &key), "");
+        }
+        // The SQL thread rolls group 2 back and applies it again.
+        f.group_start(true, 2);
+        for key in [[1u8], [2], [3]] {
+            assert_eq!(f.copy_row("d", "t", &key), "");
+        }
+        f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
+        f.group_start(false, 7);
+        let p = handle.read();
+        assert_eq!(
+            (p.rows_copied, p.rows_total, p.tables_done, p.tables_total),
+            (3, 10, 1, 2)
+        );
+    }
 
     #[test]
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {

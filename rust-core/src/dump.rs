@@ -20,8 +20,8 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    checksums_note, manifest_note, table_done_note, table_ident, CopyClaim, Request, RequestError,
-    TableChecksum, GTID_LIST_FLAG_PROVISION_DONE,
+    checksums_note, manifest_note, plan_note, table_done_note, table_ident, CopyClaim, Request,
+    RequestError, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, Scheduler, Unit, View,
@@ -294,6 +294,8 @@ pub struct DumpSession {
     /// after its last chunk (see [`ddl::defer_secondary_indexes`]), with
     /// the context of its `CREATE`.
     deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
+    /// The master's row estimate of each table (master's names).
+    row_estimates: BTreeMap<(String, String), u64>,
 }
 
 impl DumpSession {
@@ -342,6 +344,7 @@ impl DumpSession {
             definitions: BTreeMap::new(),
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
+            row_estimates: BTreeMap::new(),
         })
     }
 
@@ -688,6 +691,13 @@ impl DumpSession {
         ));
     }
 
+    /// Records the master's estimate of the rows of `db`.`table` (its
+    /// statistics), for the replica's progress report.
+    pub fn add_row_estimate(&mut self, db: &str, table: &str, rows: u64) {
+        self.row_estimates
+            .insert((db.to_owned(), table.to_owned()), rows);
+    }
+
     /// Records a foreign key (see [`Scheduler::add_foreign_key`]).
     pub fn add_foreign_key(
         &mut self,
@@ -790,7 +800,15 @@ impl DumpSession {
             return Err(DumpError::Protocol("manifest() out of order"));
         }
         let note = manifest_note(&self.claims);
-        let events = self.note_events(log_pos, &note)?;
+        let mut events = self.note_events(log_pos, &note)?;
+        // Then the size of the copy, for the replica's progress report.
+        let rows = self
+            .copied_tables
+            .iter()
+            .filter_map(|t| self.row_estimates.get(t))
+            .sum();
+        let plan = plan_note(self.copied_tables.len() as u64, rows);
+        events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();
         Ok(events)
     }

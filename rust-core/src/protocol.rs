@@ -57,6 +57,27 @@ pub fn parse_table_done_note(text: &[u8]) -> Option<&str> {
         .strip_prefix(TABLE_DONE_NOTE)
 }
 
+/// Text of the note right after the manifest: how many tables and about
+/// how many rows the copy sends (see [`plan_note`]).
+const PLAN_NOTE: &str = "LOAD DATA FROM MASTER: plan ";
+
+/// The note that tells the replica the size of the copy: `tables` tables
+/// and about `rows` rows (the master's table statistics), for its
+/// progress report.
+pub fn plan_note(tables: u64, rows: u64) -> String {
+    format!("{PLAN_NOTE}tables={tables} rows={rows}")
+}
+
+/// `(tables, rows)` of a note of [`plan_note`], if `text` is one.
+pub fn parse_plan_note(text: &[u8]) -> Option<(u64, u64)> {
+    let rest = std::str::from_utf8(text).ok()?.strip_prefix(PLAN_NOTE)?;
+    let (tables, rows) = rest.split_once(' ')?;
+    Some((
+        tables.strip_prefix("tables=")?.parse().ok()?,
+        rows.strip_prefix("rows=")?.parse().ok()?,
+    ))
+}
+
 /// Text of the note that ends a copy `WITH CHECKSUM` (see
 /// [`checksums_note`]).
 const CHECKSUMS_NOTE: &str = "LOAD DATA FROM MASTER: checksums ";
@@ -436,6 +457,7 @@ mod tests {
             let _ = Request::parse(&bytes);
             let _ = parse_checksums_note(&bytes);
             let _ = parse_manifest_note(&bytes);
+            let _ = parse_plan_note(&bytes);
         }
 
         #[test]
@@ -621,6 +643,23 @@ mod tests {
             err.contains(r"v=1;\n\u{1b}"),
             "control characters are escaped: {err}"
         );
+    }
+
+    #[test]
+    fn plan_notes_round_trip() {
+        assert_eq!(
+            parse_plan_note(plan_note(8, 4_000_000).as_bytes()),
+            Some((8, 4_000_000))
+        );
+        assert_eq!(
+            parse_plan_note(b"LOAD DATA FROM MASTER: plan tables=1"),
+            None
+        );
+        assert_eq!(
+            parse_plan_note(b"LOAD DATA FROM MASTER: plan tables=x rows=1"),
+            None
+        );
+        assert_eq!(parse_plan_note(table_done_note("d", "t").as_bytes()), None);
     }
 
     #[test]
