@@ -38,6 +38,12 @@ struct rpl_gtid;
 class Rows_log_event;
 typedef struct st_mysql MYSQL;
 
+/*
+  The Provision_* status variables (rpl_provision_status.cc): an array
+  SHOW GLOBAL STATUS shows under the prefix "Provision".
+*/
+extern struct st_mysql_show_var rpl_provision_status_vars[];
+
 /* Master side state of one provisioning dump (rpl_provision_dump.cc). */
 class Rpl_provision_dump;
 /* Replica side state of one connection's provisioning (Master_info::provision). */

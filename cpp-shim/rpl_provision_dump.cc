@@ -56,6 +56,7 @@
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
+#include "rpl_provision_status.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -74,9 +75,11 @@ uint opt_provision_chunk_rows;
 std::atomic<uint32> rpl_provision_one_phase_commits{0};
 
 
-/* @@provision_max_dumps (sys_vars.cc), and how many run now */
+/*
+  @@provision_max_dumps (sys_vars.cc); how many run now is
+  rpl_provision_dumps_running, a Provision_* status.
+*/
 uint opt_provision_max_dumps;
-static std::atomic<uint32> running_dumps{0};
 
 
 /**
@@ -91,7 +94,7 @@ public:
       snapshot_pos(0), unit_pos(0),
       outcome("stopped: the replica disconnected or was killed")
   {}
-  ~Rpl_provision_dump() { running_dumps--; }
+  ~Rpl_provision_dump() { rpl_provision_dumps_running--; }
   THD *thd;
   rust::Box<provision::DumpSession> session;
   /**
@@ -353,11 +356,13 @@ static int start_dump(THD *thd, String *connect_gtid_state,
       (uint32_t) global_system_variables.server_id,
       opt_provision_chunk_rows);
   /* A slot among @@provision_max_dumps, held by the dump object */
-  session->check_dump_slots(running_dumps++, opt_provision_max_dumps);
+  rpl_provision_dumps_started++;
+  session->check_dump_slots(rpl_provision_dumps_running++,
+                            opt_provision_max_dumps);
   rust::String refusal= session->refusal();
   if (!refusal.empty())
   {
-    running_dumps--;
+    rpl_provision_dumps_running--;
     set_error(errbuf, errbuf_size, std::string(refusal));
     return 1;
   }
@@ -752,6 +757,7 @@ static bool add_row(Rpl_provision_dump *dump, TABLE *table)
       rust::Slice<const uint8_t>(start, (size_t) (end - start)));
   }
   dump->session->end_row();
+  rpl_provision_rows_sent.fetch_add(1, std::memory_order_relaxed);
   return false;
 }
 

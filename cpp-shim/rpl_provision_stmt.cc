@@ -40,6 +40,7 @@
 #include "rpl_gtid.h"
 #include "rpl_provision_replica.h"
 #include "rpl_provision_catalog.h"
+#include "rpl_provision_status.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <string>
@@ -179,6 +180,8 @@ static void wait_for_copy(THD *thd, Master_info *mi,
   }
   thd_progress_end(thd);
   stop_threads(thd, mi);
+  rpl_provision_copies++;
+  rpl_provision_rows_applied+= state->progress->read().rows_copied;
   THD_STAGE_INFO(thd, old_stage);
 }
 
