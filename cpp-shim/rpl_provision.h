@@ -69,6 +69,8 @@ bool mysql_load_data_from_master(THD *thd);
 extern uint opt_provision_chunk_rows;
 /** @@provision_max_dumps: provisioning dumps a master runs at once. */
 extern uint opt_provision_max_dumps;
+/* @@provision_max_rows_per_second: rows/s all dumps send together; 0 none */
+extern uint opt_provision_max_rows_per_second;
 
 /**
   One-phase commits in flight (ha_commit_one_phase()).  Their binlog group

@@ -59,6 +59,7 @@
 #include "rpl_provision_status.h"
 #include "mariadb-provision/src/lib.rs.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,6 +81,7 @@ std::atomic<uint32> rpl_provision_one_phase_commits{0};
   rpl_provision_dumps_running, a Provision_* status.
 */
 uint opt_provision_max_dumps;
+uint opt_provision_max_rows_per_second;
 
 
 /**
@@ -1172,7 +1174,23 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   errbuf[0]= '\0';
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
   dump->unit_pos= log_pos;
+  /*
+    @@provision_max_rows_per_second, shared by the running dumps: the wait
+    before the next chunk (it also caps the chunk's size, next_unit()).
+    A held snapshot is used at once.
+  */
+  uint32 dumps= std::max<uint32>(rpl_provision_dumps_running, 1);
+  uint64 rate= opt_provision_max_rows_per_second ?
+    std::max<uint64>(opt_provision_max_rows_per_second / dumps, 1) : 0;
+  uint32 throttle_ms= dump->session->throttle(rate);
   provision::UnitInfo unit= dump->session->next_unit();
+  if (throttle_ms && unit.kind == provision::UnitKind::Rows &&
+      !dump->holding_snapshot)
+  {
+    /* Back to the binlog: the master's transactions keep flowing */
+    my_sleep(throttle_ms * 1000UL);
+    return RPL_PROVISION_DUMP_SENT;
+  }
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:
     failed= send_create_database(thd, dump, unit, log_pos);

@@ -389,6 +389,9 @@ mod ffi {
         /// next; false to just try again.  Sets `refusal()` (and says
         /// false) once the wait is longer than `timeout_s`.
         fn lock_wait(self: &mut DumpSession, db: &str, table: &str, timeout_s: u64) -> bool;
+        /// Milliseconds to wait before the next chunk under a limit of
+        /// `rows_per_second` (0: none); the binlog goes on meanwhile.
+        fn throttle(self: &mut DumpSession, rows_per_second: u64) -> u32;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
         /// A keepalive group for the replica while the dump waits for a
@@ -642,7 +645,7 @@ impl DumpSession {
                 info.table = table.to_owned();
                 info.has_after_key = after.is_some();
                 info.after_key = after.unwrap_or_default().to_vec();
-                info.max_rows = max_rows;
+                info.max_rows = s.chunk_rows_limit(max_rows);
             }
             Unit::Manifest => info.kind = ffi::UnitKind::Manifest,
             Unit::ReloadAccounts => info.kind = ffi::UnitKind::ReloadAccounts,
@@ -809,6 +812,11 @@ impl DumpSession {
             .collect();
         self.with(|s| s.checksums(log_pos, &sums))
             .unwrap_or_default()
+    }
+
+    fn throttle(&mut self, rows_per_second: u64) -> u32 {
+        self.with(|s| Ok(s.throttle(rows_per_second)))
+            .map_or(0, |wait| wait.as_millis().try_into().unwrap_or(u32::MAX))
     }
 
     fn lock_wait(&mut self, db: &str, table: &str, timeout_s: u64) -> bool {

@@ -285,6 +285,9 @@ pub struct DumpSession {
     /// Since when the dump waits for a lock on the master, and when it
     /// last sent the replica a keepalive group.
     lock_wait: Option<(Instant, Option<Instant>)>,
+    /// The rate limit in force (rows/s), since when, and the rows sent
+    /// by then (see [`DumpSession::throttle`]).
+    throttle: Option<(u64, Instant, u64)>,
     /// The definition version (`TABLE_SHARE::tabledef_version`) of each
     /// table when its CREATE (or first chunk) was sent.
     definitions: BTreeMap<(String, String), Vec<u8>>,
@@ -341,6 +344,7 @@ impl DumpSession {
             default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
+            throttle: None,
             definitions: BTreeMap::new(),
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
@@ -501,6 +505,42 @@ impl DumpSession {
     /// How far the copy is.
     pub fn progress(&self) -> Progress {
         self.scheduler.progress()
+    }
+
+    /// The wait before the next chunk under a limit of `rows_per_second`
+    /// (this dump's share of `@@provision_max_rows_per_second`; 0: no
+    /// limit): rows sent since the limit took effect, at that rate, less
+    /// the time since then.  At most 100 ms, so that the caller goes back
+    /// to sending the binary log in between: the throttle slows the copy,
+    /// never the master's own transactions.
+    pub fn throttle(&mut self, rows_per_second: u64) -> Duration {
+        if rows_per_second == 0 {
+            self.throttle = None;
+            return Duration::ZERO;
+        }
+        let rows = self.progress().rows_copied;
+        let (rate, since, rows_then) = match self.throttle {
+            Some(t) if t.0 == rows_per_second => t,
+            _ => *self
+                .throttle
+                .insert((rows_per_second, Instant::now(), rows)),
+        };
+        let due = Duration::from_secs_f64(rows.saturating_sub(rows_then) as f64 / rate as f64);
+        due.saturating_sub(since.elapsed())
+            .min(Duration::from_millis(100))
+    }
+
+    /// `max_rows` of a chunk under the rate limit in force: one second's
+    /// worth at most, so that the replica hears from the master at least
+    /// about once a second whatever the limit.  A table read whole at one
+    /// cut (`u32::MAX`) is not split.
+    pub fn chunk_rows_limit(&self, max_rows: u32) -> u32 {
+        match self.throttle {
+            Some((rate, ..)) if max_rows != u32::MAX => {
+                max_rows.min(u32::try_from(rate).unwrap_or(u32::MAX).max(1))
+            }
+            _ => max_rows,
+        }
     }
 
     /// The GTID domain of the copy groups.
@@ -1340,6 +1380,50 @@ mod tests {
         assert_eq!(s.progress().rows_copied, 3);
         // Five groups, sequence numbers 1..=5 in the copy domain.
         assert_eq!(s.next_seq_no, 6);
+    }
+
+    #[test]
+    fn the_throttle_spaces_chunks_by_the_rows_sent_and_caps_their_size() {
+        let mut s = session(1000);
+        s.plan(Vec::new()).unwrap();
+        assert_eq!(s.throttle(0), Duration::ZERO);
+        assert_eq!(s.chunk_rows_limit(1000), 1000);
+        // The limit takes effect: nothing sent since, no wait.
+        assert_eq!(s.throttle(10), Duration::ZERO);
+        assert_eq!(s.chunk_rows_limit(1000), 10);
+        assert_eq!(s.chunk_rows_limit(u32::MAX), u32::MAX);
+        while !matches!(s.next_unit(), Unit::Rows { .. }) {
+            match s.next_unit() {
+                Unit::CreateDatabase { .. } => {
+                    s.create_database(4, "a", "b", b"", &CTX).unwrap();
+                }
+                Unit::CreateTable { .. } => {
+                    s.create_definition(4, b"CREATE TABLE `items` (`a` int)", &CTX)
+                        .unwrap();
+                }
+                Unit::Manifest => {
+                    s.manifest(4).unwrap();
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        s.begin_chunk(vec![int_column()]).unwrap();
+        for k in 0..5u8 {
+            s.add_value(Some(&[k, 0, 0, 0])).unwrap();
+            s.end_row().unwrap();
+        }
+        s.finish_chunk(4, &[4], false).unwrap();
+        // Five rows at ten a second: half a second from the start, in
+        // steps of at most 100 ms.
+        let wait = s.throttle(10);
+        assert!(
+            wait > Duration::from_millis(50) && wait <= Duration::from_millis(100),
+            "{wait:?}"
+        );
+        // A new limit starts counting afresh.
+        assert_eq!(s.throttle(1_000_000), Duration::ZERO);
+        assert_eq!(s.throttle(0), Duration::ZERO);
+        assert_eq!(s.chunk_rows_limit(1000), 1000);
     }
 
     #[test]
