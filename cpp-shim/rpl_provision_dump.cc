@@ -95,7 +95,9 @@ public:
     : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
       snapshot_pos(0), unit_pos(0),
       outcome("stopped: the replica disconnected or was killed")
-  {}
+  {
+    state[0]= '\0';
+  }
   ~Rpl_provision_dump() { rpl_provision_dumps_running--; }
   THD *thd;
   rust::Box<provision::DumpSession> session;
@@ -115,6 +117,11 @@ public:
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */
   String packet;
+  /**
+    The thread's processlist state while it copies a table.  A fixed
+    buffer, rewritten in place: SHOW PROCESSLIST may read it any time.
+  */
+  char state[256];
 };
 
 
@@ -1184,12 +1191,20 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     std::max<uint64>(opt_provision_max_rows_per_second / dumps, 1) : 0;
   uint32 throttle_ms= dump->session->throttle(rate);
   provision::UnitInfo unit= dump->session->next_unit();
-  if (throttle_ms && unit.kind == provision::UnitKind::Rows &&
-      !dump->holding_snapshot)
+  if (unit.kind == provision::UnitKind::Rows)
   {
-    /* Back to the binlog: the master's transactions keep flowing */
-    my_sleep(throttle_ms * 1000UL);
-    return RPL_PROVISION_DUMP_SENT;
+    /* SHOW PROCESSLIST: which table, how far, throttled or not */
+    bool throttled= throttle_ms && !dump->holding_snapshot;
+    strmake_buf(dump->state,
+                std::string(dump->session->state_text(unit.db, unit.table,
+                                                      throttled)).c_str());
+    thd_proc_info(thd, dump->state);
+    if (throttled)
+    {
+      /* Back to the binlog: the master's transactions keep flowing */
+      my_sleep(throttle_ms * 1000UL);
+      return RPL_PROVISION_DUMP_SENT;
+    }
   }
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:

@@ -332,6 +332,8 @@ mod ffi {
         /// The master's audit line for the dump (`replica`: who asked;
         /// `outcome`: how it ended).
         fn audit_line(self: &DumpSession, replica: &str, outcome: &str) -> String;
+        /// The dump thread's processlist state while it copies `db`.`table`.
+        fn state_text(self: &DumpSession, db: &str, table: &str, throttled: bool) -> String;
         /// The `mysql` tables `WITH GRANTS` copies (empty without it).
         fn account_tables(self: &DumpSession) -> Vec<String>;
         /// A DEFAULT of `db`.`table` calls NEXTVAL(`seq_db`.`seq`).
@@ -752,6 +754,13 @@ impl DumpSession {
 
     fn check_dump_slots(&mut self, running: u32, max: u32) {
         self.with(|_| dump::DumpSession::check_dump_slots(running, max));
+    }
+
+    fn state_text(&self, db: &str, table: &str, throttled: bool) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.state_text(db, table, throttled))
+            .unwrap_or_default()
     }
 
     fn audit_line(&self, replica: &str, outcome: &str) -> String {

@@ -507,6 +507,18 @@ impl DumpSession {
         self.scheduler.progress()
     }
 
+    /// The dump thread's processlist state while it copies `db`.`table`
+    /// (`throttled`: waiting for the rate limit).  The rows come first:
+    /// the processlist keeps 64 characters of a state.
+    pub fn state_text(&self, db: &str, table: &str, throttled: bool) -> String {
+        format!(
+            "Provisioning: {} rows sent, {} {}",
+            self.progress().rows_copied,
+            if throttled { "throttled at" } else { "copying" },
+            table_ident(db, table),
+        )
+    }
+
     /// The wait before the next chunk under a limit of `rows_per_second`
     /// (this dump's share of `@@provision_max_rows_per_second`; 0: no
     /// limit): rows sent since the limit took effect, at that rate, less
@@ -1419,6 +1431,10 @@ mod tests {
         assert!(
             wait > Duration::from_millis(50) && wait <= Duration::from_millis(100),
             "{wait:?}"
+        );
+        assert_eq!(
+            s.state_text("shop", "items", true),
+            "Provisioning: 5 rows sent, throttled at `shop`.`items`"
         );
         // A new limit starts counting afresh.
         assert_eq!(s.throttle(1_000_000), Duration::ZERO);
