@@ -43,12 +43,6 @@
 #include <vector>
 
 
-static rust::Str str(const LEX_CSTRING &s)
-{
-  return rust::Str(s.str, s.length);
-}
-
-
 /* A Query event context in a stored object's creation context. */
 /* The server's referential actions, as the bridge numbers them */
 static_assert((int) provision::FkOption::Cascade == FK_OPTION_CASCADE &&
@@ -98,7 +92,7 @@ bool rpl_provision_may(THD *thd, provision::DumpSession &session,
     std::string account= std::string("'") + sctx->priv_user + "'@'" +
                          sctx->priv_host + "'";
     session.privilege_missing(rust::Str(account), rust::Str(privilege),
-                              str(db), str(name));
+                              rpl_provision_str(db), rpl_provision_str(name));
   }
   return !denied;
 }
@@ -131,7 +125,7 @@ bool rpl_provision_add_table_objects(THD *thd,
 
   /* Its size as the statistics say, for the replica's progress report */
   if (!table->file->info(HA_STATUS_VARIABLE | HA_STATUS_NO_LOCK))
-    session.add_row_estimate(str(db), str(name),
+    session.add_row_estimate(rpl_provision_str(db), rpl_provision_str(name),
                              (uint64_t) table->file->stats.records);
   if (table->triggers)
     rpl_provision_may(thd, session, TRIGGER_ACL, "TRIGGER", db, name);
@@ -141,8 +135,10 @@ bool rpl_provision_add_table_objects(THD *thd,
     the replica's CREATE TABLE needs the sequence, so it comes first.
   */
   for (TABLE_LIST *seq= table->internal_tables; seq; seq= seq->next_global)
-    session.add_default_sequence(str(db), str(name), str(seq->db),
-                                 str(seq->table_name));
+    session.add_default_sequence(rpl_provision_str(db),
+                                 rpl_provision_str(name),
+                                 rpl_provision_str(seq->db),
+                                 rpl_provision_str(seq->table_name));
 
   List<FOREIGN_KEY_INFO> keys;
   if (int err= table->file->get_foreign_key_list(thd, &keys))
@@ -158,8 +154,9 @@ bool rpl_provision_add_table_objects(THD *thd,
     rules.on_update= (provision::FkOption) fk->update_method;
     rules.on_delete= (provision::FkOption) fk->delete_method;
     rules.in_copy_key= in_copy_key(table, fk->foreign_fields);
-    session.add_foreign_key(str(db), str(name), str(*fk->referenced_db),
-                            str(*fk->referenced_table), rules);
+    session.add_foreign_key(rpl_provision_str(db), rpl_provision_str(name),
+                            rpl_provision_str(*fk->referenced_db),
+                            rpl_provision_str(*fk->referenced_table), rules);
   }
 
   /*
@@ -183,7 +180,8 @@ bool rpl_provision_add_table_objects(THD *thd,
             object_context(thd, trg->sql_mode,
                            client ? client : system_charset_info,
                            connection ? connection : system_charset_info);
-          session.add_object("TRIGGER", str(db), str(trg->name),
+          session.add_object("TRIGGER", rpl_provision_str(db),
+                             rpl_provision_str(trg->name),
                              rpl_provision_bytes(trg->definition.str,
                                                  trg->definition.length), ctx);
         }
@@ -270,7 +268,8 @@ bool rpl_provision_add_routines(THD *thd, provision::DumpSession &session)
       object_context(thd, sp->m_sql_mode, cctx->get_client_cs(),
                      cctx->get_connection_cl());
     const LEX_CSTRING type= sph->type_lex_cstring();
-    session.add_object(str(type), str(db), str(name),
+    session.add_object(rpl_provision_str(type), rpl_provision_str(db),
+                       rpl_provision_str(name),
                        rpl_provision_bytes(sp->m_defstr.str,
                                            sp->m_defstr.length), ctx);
   }
@@ -317,7 +316,7 @@ bool rpl_provision_add_events(THD *thd, provision::DumpSession &session)
                      et.creation_ctx->get_connection_cl());
     const String *zone= et.time_zone->get_name();
     ctx.time_zone= rust::String(zone->ptr(), zone->length());
-    session.add_object("EVENT", str(db), str(name),
+    session.add_object("EVENT", rpl_provision_str(db), rpl_provision_str(name),
                        rpl_provision_bytes(text.ptr(), text.length()), ctx);
   }
   return false;

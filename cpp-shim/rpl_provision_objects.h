@@ -24,7 +24,7 @@
   loads its catalog, before the first unit is sent.
 */
 
-#include "mariadb-provision/src/lib.rs.h"
+#include "rpl_provision_bridge.h"
 
 /*
   Shared with rpl_provision_dump.cc: opening an object for reading as a
@@ -38,17 +38,6 @@ bool rpl_provision_open_metadata(THD *thd, const LEX_CSTRING &db,
                                  const LEX_CSTRING &name, TABLE_LIST *tl);
 void rpl_provision_end_access(THD *thd, TABLE *table);
 provision::QueryContext rpl_provision_query_context(THD *thd);
-
-/*
-  Text the server holds in any character set (a definition, a comment, a
-  user variable) goes to Rust as bytes: rust::Str would throw on bytes
-  that are not UTF-8, and an exception here aborts the server.
-*/
-static inline rust::Slice<const uint8_t> rpl_provision_bytes(const char *s,
-                                                             size_t length)
-{
-  return rust::Slice<const uint8_t>((const uint8_t*) s, length);
-}
 
 /**
   Whether the dump's account (the replica's, on this master) has 'want'

@@ -38,7 +38,7 @@
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_replica.h"
-#include "mariadb-provision/src/lib.rs.h"
+#include "rpl_provision_bridge.h"
 
 #include <string>
 
@@ -180,24 +180,6 @@ bool rpl_provision_sql_copy_group(rpl_group_info *rgi)
 }
 
 
-static rust::Str str_of(const LEX_CSTRING &s)
-{
-  return rust::Str(s.str, s.length);
-}
-
-
-static rust::Slice<const uint8_t> bytes_of(const char *p, size_t length)
-{
-  return rust::Slice<const uint8_t>((const uint8_t*) p, length);
-}
-
-
-static rust::Slice<const uint8_t> bytes_of(const std::string &s)
-{
-  return bytes_of(s.data(), s.size());
-}
-
-
 /* Stops the SQL thread with 'msg' (from Rust) unless it is empty. */
 static int report_if_refused(rpl_group_info *rgi, const rust::String &msg)
 {
@@ -215,7 +197,8 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
 {
   Rpl_provision_replica *state= provision_of(rgi);
   return state && !state->in_copy_group &&
-    state->filter->table_skipped(str_of(*db), str_of(*table));
+    state->filter->table_skipped(rpl_provision_str(*db),
+                                 rpl_provision_str(*table));
 }
 
 
@@ -226,7 +209,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
   if (!state || state->in_copy_group)
     return 0;
   return report_if_refused(rgi, provision::statement_refusal(
-                                  bytes_of(query, length)));
+                                  rpl_provision_bytes(query, length)));
 }
 
 
@@ -237,7 +220,7 @@ int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
   if (!state || !state->in_copy_group)
     return 0;
   return report_if_refused(rgi, state->filter->copy_note(
-                                  bytes_of(text, length)));
+                                  rpl_provision_bytes(text, length)));
 }
 
 
@@ -379,10 +362,10 @@ static int divergence(rpl_group_info *rgi, TABLE *table, uint key_nr,
     key_text(table, key_nr, state->before_record.data()) :
     key_text(table, key_nr, table->record[0]);
   rust::String msg= provision::divergence_message(
-    str_of(s->db), str_of(s->table_name), state->row_kind,
+    rpl_provision_str(s->db), rpl_provision_str(s->table_name), state->row_kind,
     missing ? provision::RowFailure::RowMissing :
               provision::RowFailure::KeyTaken,
-    bytes_of(text));
+    rpl_provision_bytes(text));
   rgi->thd->clear_error();
   return provision_error(std::string(msg), error);
 }
@@ -399,15 +382,17 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
   const TABLE_SHARE *s= table->s;
   if (!Rpl_provision_rows::full_images(ev))
     return provision_error(std::string(provision::partial_row_image_message(
-                             str_of(s->db), str_of(s->table_name))), 0);
+                             rpl_provision_str(s->db),
+                             rpl_provision_str(s->table_name))), 0);
   uint key_nr= rpl_provision_copy_key(table);
   if (int err= Rpl_provision_rows::read_keys(ev, rgi, key_nr, state))
     return err;
   state->row_kind= Rpl_provision_rows::kind(ev);
   state->row_action= state->filter->decide_row(
-    str_of(s->db), str_of(s->table_name),
+    rpl_provision_str(s->db), rpl_provision_str(s->table_name),
     table->file->has_transactions_and_rollback(), state->row_kind,
-    bytes_of(state->before_key), bytes_of(state->after_key));
+    rpl_provision_bytes(state->before_key),
+    rpl_provision_bytes(state->after_key));
 
   /*
     An UPDATE or DELETE of a row the replica may lack: look first, so that
@@ -482,8 +467,8 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
     std::string key;
     rpl_provision_key_image(table, key_nr, &key);
     rust::String msg= state->filter->copy_row(
-      str_of(s->db), str_of(s->table_name),
-      bytes_of(key));
+      rpl_provision_str(s->db), rpl_provision_str(s->table_name),
+      rpl_provision_bytes(key));
     return msg.empty() ? 0 : provision_error(std::string(msg), 0);
   }
 

@@ -236,7 +236,8 @@ fn or_replace(rest: &[u8]) -> Vec<u8> {
     [b"CREATE OR REPLACE ".as_slice(), rest].concat()
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+/// Whether `needle` occurs in `haystack`.
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

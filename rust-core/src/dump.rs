@@ -1111,7 +1111,7 @@ impl DumpSession {
         // The replica's name: its SQL thread rewrites the table map's.
         let note = exhausted
             .then(|| table_done_note(self.filter.rewrite(&chunk.table.db), &chunk.table.table));
-        let events = if chunk.streamed {
+        let mut events = if chunk.streamed {
             // The head and the note went out with the first piece.
             if !exhausted {
                 return Err(DumpError::Protocol(
@@ -1143,7 +1143,6 @@ impl DumpSession {
                 "an unfinished table needs a cursor key",
             ));
         }
-        let mut events = events;
         if exhausted {
             // Every row is in: build the indexes left out of its CREATE,
             // each in one sorted pass.
@@ -1444,6 +1443,7 @@ mod tests {
 
     #[test]
     fn plain_secondary_indexes_are_built_after_the_last_chunk() {
+        use crate::ddl::contains;
         let mut s = session(2);
         s.create_database(100, "utf8mb4", "utf8mb4_general_ci", b"", &CTX)
             .unwrap();
@@ -1471,10 +1471,6 @@ mod tests {
             }
         }
         assert_eq!(s.next_unit(), Unit::End);
-    }
-
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|w| w == needle)
     }
 
     #[test]
