@@ -44,12 +44,7 @@ need_pkg() { # command package
 }
 need_pkg sysbench sysbench || die "sysbench is needed (apt-get install sysbench)"
 have_mydumper=; need_pkg mydumper mydumper && have_mydumper=1
-mb=$LDFM_CACHE/mariadb-backup/root/usr/bin/mariadb-backup
-if [ ! -x "$mb" ]; then
-  mkdir -p "$LDFM_CACHE/mariadb-backup"
-  (cd "$LDFM_CACHE/mariadb-backup" && apt-get download -qq mariadb-backup >/dev/null 2>&1 \
-     && dpkg -x mariadb-backup_*.deb root) || true
-fi
+mb=$(mariadb_backup)
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 tables_list() { local t; for t in $(seq "$TABLES"); do printf 'sbtest.sbtest%d,' "$t"; done | sed 's/,$//'; }
@@ -148,12 +143,7 @@ copy_backup() {
     || { tail -5 "$work/backup.log"; die "mariadb-backup failed"; }
   pos=$(awk '{print $3}' "$work/backup/xtrabackup_binlog_info")
   rm -rf "$work/backup"
-  "$B/sql/mariadbd" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
-    --port="$2" --bind-address=127.0.0.1 --socket="$dir/sock" --server-id="$3" \
-    --log-bin="$1-bin" --binlog-format=row --log-slave-updates --skip-slave-start \
-    --user="$(id -un)" >"$dir/error.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 120); do client "$1" -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+  run_server "$1" "$2" "$3"
   client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
 }
 stop_server() { # name
@@ -168,7 +158,7 @@ declare -A label=([load]="LOAD DATA FROM MASTER" [dump]="mariadb-dump | mariadb"
 available() {
   case $1 in
     mydumper) [ -n "$have_mydumper" ] ;;
-    backup) [ -x "$mb" ] ;;
+    backup) [ -n "$mb" ] ;;
     *) true ;;
   esac
 }

@@ -82,13 +82,8 @@ else
   log "mydumper not available: skipped"
 fi
 
-mb=$LDFM_CACHE/mariadb-backup/root/usr/bin/mariadb-backup
-if [ ! -x "$mb" ]; then
-  mkdir -p "$LDFM_CACHE/mariadb-backup"
-  (cd "$LDFM_CACHE/mariadb-backup" && apt-get download -qq mariadb-backup >/dev/null 2>&1 \
-     && dpkg -x mariadb-backup_*.deb root) || true
-fi
-if [ -x "$mb" ]; then
+mb=$(mariadb_backup)
+if [ -n "$mb" ]; then
   log "mariadb-backup --backup, --prepare, copy-back, start"
   t0=$(now_ms)
   "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
@@ -98,11 +93,7 @@ if [ -x "$mb" ]; then
   mkdir -p "$work/r_mb"
   "$mb" --no-defaults --copy-back --target-dir="$work/backup" \
     --datadir="$work/r_mb/data" >>"$work/backup.log" 2>&1 || die "copy-back failed"
-  "$B/sql/mariadbd" --no-defaults --datadir="$work/r_mb/data" --lc-messages-dir="$B/sql/share" \
-    --port=$((REPLICA_PORT + 3)) --bind-address=127.0.0.1 --socket="$work/r_mb/sock" --server-id=5 \
-    --user="$(id -un)" >"$work/r_mb/error.log" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 60); do client r_mb -e "SELECT 1" >/dev/null 2>&1 && break; sleep 0.5; done
+  run_server r_mb $((REPLICA_PORT + 3)) 5
   t1=$(now_ms)
   secs[mariadb_backup]=$(( t1 - t0 ))
   [ "$(checksum_all r_mb)" = "$want" ] || die "mariadb-backup: checksums differ"

@@ -15,22 +15,43 @@ trap cleanup_servers EXIT
 # start_server NAME PORT SERVER_ID [MARIADBD]: a server with binlog on,
 # row format, GTID; MARIADBD defaults to the patched build's.
 start_server() {
-  local dir=$work/$1 bin=${4:-$B/sql/mariadbd}
+  local dir=$work/$1
   mkdir -p "$dir"
   "$B/scripts/mariadb-install-db" --no-defaults --srcdir="$LDFM_SRC/tree" --builddir="$B" \
     --datadir="$dir/data" --auth-root-authentication-method=normal \
     --user="$(id -un)" >"$dir/install.log" 2>&1 \
     || { cat "$dir/install.log"; die "mariadb-install-db failed for $1"; }
+  run_server "$@"
+}
+
+# run_server NAME PORT SERVER_ID [MARIADBD]: as start_server, on the data
+# directory $work/NAME/data that is already there (a restored backup).
+run_server() {
+  local dir=$work/$1 bin=${4:-$B/sql/mariadbd}
   "$bin" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
     --port="$2" --bind-address=127.0.0.1 --socket="$dir/sock" --server-id="$3" \
     --log-bin="$1-bin" --binlog-format=row --log-slave-updates --skip-slave-start \
     --user="$(id -un)" >"$dir/error.log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 60); do
+  # Crash recovery of a restored backup may take a while.
+  for _ in $(seq 120); do
     "$B/client/mariadb-admin" --no-defaults -uroot --socket="$dir/sock" ping >/dev/null 2>&1 && return
     sleep 0.5
   done
   cat "$dir/error.log"; die "$1 did not start"
+}
+
+# mariadb_backup: the path of Debian's mariadb-backup, fetched (not
+# installed) into the cache on first use; empty if it cannot be had.
+mariadb_backup() {
+  local mb=$LDFM_CACHE/mariadb-backup/root/usr/bin/mariadb-backup
+  if [ ! -x "$mb" ]; then
+    mkdir -p "$LDFM_CACHE/mariadb-backup"
+    (cd "$LDFM_CACHE/mariadb-backup" && apt-get download -qq mariadb-backup >/dev/null 2>&1 \
+       && dpkg -x mariadb-backup_*.deb root) || true
+  fi
+  [ -x "$mb" ] && echo "$mb"
+  return 0
 }
 
 # client NAME [mariadb options...]: the mariadb client on server NAME.
