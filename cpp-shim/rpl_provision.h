@@ -207,6 +207,13 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
                             uint32 length);
 
 /**
+  Called by Xid_apply_log_event::do_apply_event() once the group (or the
+  XA PREPARE) is committed: what it applied is the copy's for good, and
+  a resumed copy goes on after it.
+*/
+void rpl_provision_sql_committed(rpl_group_info *rgi);
+
+/**
   Called by Annotate_rows_log_event::do_apply_event(): in a copy group, the
   note that the group completes a table.
   @retval 0  ok

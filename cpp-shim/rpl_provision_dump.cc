@@ -395,12 +395,19 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     return 1;
   }
 
+  /*
+    A new copy starts at the master's position; a resumed one where the
+    replica's applied state is (checked against the binlog state above,
+    and the binlog reader refuses a position it no longer has).
+  */
+  std::string start(dump->session->start_position());
   connect_gtid_state->length(0);
-  connect_gtid_state->append(master_pos);
+  connect_gtid_state->append(start.c_str(), start.length());
   sql_print_information("LOAD DATA FROM MASTER: provisioning dump for "
-                        "slave server %lu starts at GTID position '%s'",
+                        "slave server %lu %s at GTID position '%s'",
                         (ulong) thd->variables.server_id,
-                        master_pos.c_ptr_safe());
+                        dump->session->resumed() ? "resumes the copy" :
+                        "starts", start.c_str());
   *out= dump;
   return 0;
 }
@@ -771,6 +778,28 @@ static bool add_row(Rpl_provision_dump *dump, TABLE *table)
 }
 
 
+/* Whether 'cursor' is a key_copy() image of 'key' (Rust decides). */
+static bool cursor_well_formed(const KEY *key,
+                               const rust::Vec<uint8_t> &cursor)
+{
+  rust::Vec<provision::KeyPartShape> parts;
+  for (uint i= 0; i < key->user_defined_key_parts; i++)
+  {
+    const KEY_PART_INFO *part= key->key_part + i;
+    provision::KeyPartShape shape;
+    shape.nullable= part->null_bit != 0;
+    shape.variable= (part->key_part_flag &
+                     (HA_BLOB_PART | HA_VAR_LENGTH_PART)) != 0;
+    shape.length= part->length;
+    parts.push_back(shape);
+  }
+  return cursor.size() == key->key_length &&
+    provision::key_image_valid(parts,
+                               rust::Slice<const uint8_t>(cursor.data(),
+                                                          cursor.size()));
+}
+
+
 /*
   Reads the chunk 'unit' from 'table' (opened, and read at the exact cut
   for 'end_pos'), ends the read and sends the chunk.
@@ -786,10 +815,20 @@ static bool send_rows(THD *thd, Rpl_provision_dump *dump,
   bool exhausted= false;
   int err;
 
-  /* The cursor was made with the key of the definition checked here. */
+  /*
+    The cursor was made with the key of the definition checked here; a
+    resumed copy's first cursor comes from the replica, which can send
+    anything: index_read_map() trusts its length bytes.
+  */
   if (!definition_unchanged(dump, unit, table) ||
-      (unit.has_after_key && unit.after_key.size() != key_length))
+      (unit.has_after_key &&
+       (!key_info || !cursor_well_formed(key_info, unit.after_key))))
   {
+    if (!thd->is_error())
+      my_printf_error(ER_UNKNOWN_ERROR, "the cursor of `%s`.`%s` is not a "
+                      "key of the table", MYF(0),
+                      std::string(unit.db).c_str(),
+                      std::string(unit.table).c_str());
     end_table_access(thd, table);
     return true;
   }
@@ -1219,6 +1258,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   case provision::UnitKind::CreateObject:
     failed= send_events(thd, dump,
                         dump->session->encode_create_object(
+                          (uint32_t) log_pos));
+    break;
+  case provision::UnitKind::BuildIndexes:
+    failed= send_events(thd, dump,
+                        dump->session->encode_build_indexes(
                           (uint32_t) log_pos));
     break;
   case provision::UnitKind::Manifest:

@@ -86,17 +86,18 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
 {
   Rpl_provision_replica *state= mi->provision;
   /*
-    A reconnect in the middle of the copy cannot resume it: the master
-    would start a new copy at a new position, while the relay log holds a
-    part of the old one (and the IO thread's reconnect logic would skip
-    events of the new stream as if they were the old one's).
+    A reconnect in the middle of the copy: the relay log holds a part of
+    the stream, which a new dump would not continue event by event (the
+    IO thread's reconnect logic would skip events of the new stream as if
+    they were the old one's).  Stop instead: the statement resumes the
+    copy from what the SQL thread applied, with a new relay log.
   */
   if (state->requested)
   {
+    state->connection_lost= true;
     my_snprintf(errbuf, errbuf_size,
                 "LOAD DATA FROM MASTER: the connection to the master was lost "
-                "during the copy, which cannot be resumed; drop the copied "
-                "databases and run LOAD DATA FROM MASTER again");
+                "during the copy; it resumes from what this server applied");
     return 1;
   }
   state->requested= true;
@@ -150,7 +151,9 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
   /* The same copy group twice in a row: the SQL thread retries it. */
-  state->filter->group_start(state->in_copy_group, rgi->current_gtid.seq_no);
+  state->filter->group_start(state->in_copy_group, domain_id,
+                             rgi->current_gtid.server_id,
+                             rgi->current_gtid.seq_no);
   if (state->in_copy_group)
   {
     /*
@@ -206,10 +209,27 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
                             uint32 length)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || state->in_copy_group)
+  if (!state)
     return 0;
-  return report_if_refused(rgi, provision::statement_refusal(
-                                  rpl_provision_bytes(query, length)));
+  rust::Slice<const uint8_t> text= rpl_provision_bytes(query, length);
+  if (!state->in_copy_group &&
+      report_if_refused(rgi, provision::statement_refusal(text)))
+    return 1;
+  /*
+    The statement that ends its group counts as applied from here: once
+    it runs, only an error (which ends the copy) or a crash stops it.
+  */
+  if (provision::query_ends_group(
+        (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) != 0, text))
+    state->filter->group_committed();
+  return 0;
+}
+
+
+void rpl_provision_sql_committed(rpl_group_info *rgi)
+{
+  if (Rpl_provision_replica *state= provision_of(rgi))
+    state->filter->group_committed();
 }
 
 
@@ -468,7 +488,7 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
     rpl_provision_key_image(table, key_nr, &key);
     rust::String msg= state->filter->copy_row(
       rpl_provision_str(s->db), rpl_provision_str(s->table_name),
-      rpl_provision_bytes(key));
+      table->file->has_transactions_and_rollback(), rpl_provision_bytes(key));
     return msg.empty() ? 0 : provision_error(std::string(msg), 0);
   }
 

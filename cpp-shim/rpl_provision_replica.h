@@ -33,6 +33,7 @@ public:
   Rpl_provision_replica(uint32 domain, std::string &&req,
                         rust::Str connection_name)
     : copy_domain(domain), request(std::move(req)), requested(false),
+      connection_lost(false),
       in_copy_group(false), binlog_suppressed(false),
       filter(provision::replica_filter_new(connection_name)),
       progress(filter->progress_handle()),
@@ -43,12 +44,18 @@ public:
 
   /** GTID domain of the copy groups; never recorded anywhere. */
   const uint32 copy_domain;
-  /** The value of @slave_provision the IO thread sends. */
-  const std::string request;
+  /**
+    The value of @slave_provision the IO thread sends: the statement's
+    request, then the one that resumes the copy.  Set while the threads
+    are stopped.
+  */
+  std::string request;
 
   /* IO thread only: the dump was requested once (a second request would be
      a reconnect in the middle of the copy) */
   bool requested;
+  /** Set by the IO thread: it stopped to reconnect (the statement resumes) */
+  std::atomic<bool> connection_lost;
 
   /* SQL thread only */
   bool in_copy_group;

@@ -29,6 +29,7 @@ std::atomic<uint32> rpl_provision_dumps_running{0};
 std::atomic<ulonglong> rpl_provision_rows_sent{0};
 std::atomic<ulonglong> rpl_provision_copies{0};
 std::atomic<ulonglong> rpl_provision_rows_applied{0};
+std::atomic<ulonglong> rpl_provision_resumes{0};
 
 
 template <typename T, std::atomic<T> &counter>
@@ -50,6 +51,8 @@ SHOW_VAR rpl_provision_status_vars[]=
    SHOW_SIMPLE_FUNC},
   {"dumps_running",
    (char*) &show_counter<uint32, rpl_provision_dumps_running>,
+   SHOW_SIMPLE_FUNC},
+  {"resumes", (char*) &show_counter<ulonglong, rpl_provision_resumes>,
    SHOW_SIMPLE_FUNC},
   {"rows_applied",
    (char*) &show_counter<ulonglong, rpl_provision_rows_applied>,

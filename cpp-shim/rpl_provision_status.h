@@ -32,5 +32,7 @@ extern std::atomic<ulonglong> rpl_provision_rows_sent;
 /* Replica: LOAD DATA FROM MASTER statements, and the rows they applied */
 extern std::atomic<ulonglong> rpl_provision_copies;
 extern std::atomic<ulonglong> rpl_provision_rows_applied;
+/* Replica: copies resumed after the connection to the master was lost */
+extern std::atomic<ulonglong> rpl_provision_resumes;
 
 #endif /* RPL_PROVISION_STATUS_INCLUDED */

@@ -180,9 +180,79 @@ static void wait_for_copy(THD *thd, Master_info *mi,
   }
   thd_progress_end(thd);
   stop_threads(thd, mi);
-  rpl_provision_copies++;
-  rpl_provision_rows_applied+= state->progress->read().rows_copied;
   THD_STAGE_INFO(thd, old_stage);
+}
+
+
+/*
+  Deletes every row of db.table (a non-transactional table a rolled back
+  copy group wrote to: its copy starts again).
+*/
+static bool empty_table(THD *thd, const provision::QualifiedName &name)
+{
+  LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
+                    name.db.size() };
+  LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
+                       name.table.size() };
+  TABLE_LIST tl;
+  tl.init_one_table(&db, &table, NULL, TL_WRITE);
+  bool failed= open_and_lock_tables(thd, &tl, false, 0);
+  if (!failed)
+  {
+    int err= tl.table->file->ha_delete_all_rows();
+    if (err == HA_ERR_WRONG_COMMAND)
+    {
+      /* An engine without it: row by row */
+      err= tl.table->file->ha_rnd_init_with_error(true);
+      while (!err && !(err= tl.table->file->ha_rnd_next(tl.table->record[0])))
+        err= tl.table->file->ha_delete_row(tl.table->record[0]);
+      if (err == HA_ERR_END_OF_FILE)
+        err= 0;
+      tl.table->file->ha_rnd_end();
+    }
+    if (err)
+    {
+      tl.table->file->print_error(err, MYF(0));
+      failed= true;
+    }
+  }
+  trans_commit_stmt(thd);
+  trans_commit(thd);
+  close_thread_tables(thd);
+  thd->release_transactional_locks();
+  return failed;
+}
+
+
+/*
+  After the IO thread stopped because the connection to the master was
+  lost: rolls the copy back to what the SQL thread (now stopped) applied,
+  and restarts the threads with the request that goes on from there.  The
+  relay log starts anew (GTID mode), the master sends its binlog from the
+  replica's position and the copy from its resume point.
+*/
+static bool resume_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name,
+                        Rpl_provision_replica *state)
+{
+  for (const provision::QualifiedName &table :
+       state->filter->group_abandoned())
+    if (empty_table(thd, table))
+      return true;
+  std::string request(state->filter->resume_request(state->request));
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the connection "
+                        "to the master was lost; the copy resumes (%s)",
+                        (int) name->length, name->str,
+                        request.empty() ? "from its start: nothing of it "
+                        "was applied" : request.c_str());
+  if (!request.empty())
+    state->request= request;
+  state->requested= false;
+  state->connection_lost= false;
+  state->end_queued= false;
+  state->in_copy_group= false;
+  state->binlog_suppressed= false;
+  rpl_provision_resumes++;
+  return start_slave(thd, mi, false);
 }
 
 
@@ -310,7 +380,18 @@ static bool provision_connection(THD *thd, Master_info *mi,
                         (int) name->length, name->str);
   if (start_slave(thd, mi, false))
     goto end;
-  wait_for_copy(thd, mi, state);
+  for (ulong resumes= 0;; resumes++)
+  {
+    wait_for_copy(thd, mi, state);
+    /* Resumes are bounded as the IO thread's reconnects (--master-retry-count) */
+    if (state->done || thd->killed || !state->connection_lost ||
+        (master_retry_count && resumes >= master_retry_count))
+      break;
+    if (resume_copy(thd, mi, name, state))
+      break;
+  }
+  rpl_provision_copies++;
+  rpl_provision_rows_applied+= state->progress->read().rows_copied;
   if (!state->done)
   {
     report_copy_failure(thd, mi);

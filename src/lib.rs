@@ -10,6 +10,7 @@ use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{BinlogPos, CutFacts, CutVerdict};
 use provision_core::dump::{self, ChunkPressure, DumpError};
 use provision_core::encode::{CharsetIds, Column};
+use provision_core::key_image::{self, KeyPart};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
 use provision_core::protocol::{self, Request, TableChecksum};
 use provision_core::scheduler::{FkRule, ForeignKeyMoves, Unit, View};
@@ -59,6 +60,7 @@ mod ffi {
         CreateView,
         CreateObject,
         Rows,
+        BuildIndexes,
         Manifest,
         ReloadAccounts,
         Checksums,
@@ -109,6 +111,20 @@ mod ffi {
         rows_total: u64,
         tables_done: u64,
         tables_total: u64,
+    }
+
+    /// One part of a key as `key_copy()` lays it out (`key_image::KeyPart`).
+    struct KeyPartShape {
+        nullable: bool,
+        variable: bool,
+        length: u16,
+    }
+
+    /// A table, by database and name.
+    #[derive(Clone, Debug)]
+    struct QualifiedName {
+        db: String,
+        table: String,
     }
 
     #[derive(Clone, Debug)]
@@ -368,6 +384,17 @@ mod ffi {
         ) -> Vec<u8>;
         /// The current `CreateObject` unit's events.
         fn encode_create_object(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The current `BuildIndexes` unit's events (none when the
+        /// table's CREATE left no index out).
+        fn encode_build_indexes(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The master's GTID position the dump's binlog stream starts
+        /// at: the master's own, or the replica's when it resumes a copy.
+        fn start_position(self: &DumpSession) -> String;
+        /// Whether the dump goes on with a copy an earlier dump began.
+        fn resumed(self: &DumpSession) -> bool;
+        /// Whether `image`, a cursor a replica sent, is a well-formed
+        /// `key_copy()` image of a key of `parts`.
+        fn key_image_valid(parts: &Vec<KeyPartShape>, image: &[u8]) -> bool;
         /// The current `Manifest` unit's events.
         fn encode_manifest(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         /// The current `ReloadAccounts` unit's events.
@@ -435,14 +462,39 @@ mod ffi {
         /// Progress counters shared with a [`ReplicaFilter`].
         type ProgressHandle;
         fn read(self: &ProgressHandle) -> CopyProgress;
-        /// A new event group (copy group or not) starts.
-        fn group_start(self: &mut ReplicaFilter, copy_group: bool, seq_no: u64);
+        /// A new event group starts: a copy group, or the master's
+        /// transaction `domain_id`-`server_id`-`seq_no`.
+        fn group_start(
+            self: &mut ReplicaFilter,
+            copy_group: bool,
+            domain_id: u32,
+            server_id: u32,
+            seq_no: u64,
+        );
+        /// The event group being applied is committed.
+        fn group_committed(self: &mut ReplicaFilter);
+        /// The SQL thread stopped; the group it applied, if not committed,
+        /// is rolled back.  Returns the non-transactional tables whose
+        /// rows the caller must delete (their copy starts again).
+        fn group_abandoned(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
+        /// The request that resumes the copy first asked with `request`
+        /// from what is applied; empty when nothing is.
+        fn resume_request(self: &ReplicaFilter, request: &str) -> String;
+        /// Whether the Query event `query` ends its event group (it is a
+        /// group of its own, `standalone`, or it ends a transaction).
+        fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
         /// Whether the master's changes to a table are skipped because its
         /// copy has not started (the Table_map of a normal group).
         fn table_skipped(self: &ReplicaFilter, db: &str, table: &str) -> bool;
         /// A row of a chunk was applied; `key` is empty for a table
         /// without a copy key.  Returns an error message, empty if none.
-        fn copy_row(self: &mut ReplicaFilter, db: &str, table: &str, key: &[u8]) -> String;
+        fn copy_row(
+            self: &mut ReplicaFilter,
+            db: &str,
+            table: &str,
+            transactional: bool,
+            key: &[u8],
+        ) -> String;
         /// The note (Annotate_rows text) of a copy group.  Returns an error
         /// message, empty if none.
         fn copy_note(self: &mut ReplicaFilter, text: &[u8]) -> String;
@@ -480,8 +532,8 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    checksum_mismatch_message, divergence_message, partial_row_image_message, replica_filter_new,
-    statement_refusal, ProgressHandle, ReplicaFilter,
+    checksum_mismatch_message, divergence_message, partial_row_image_message, query_ends_group,
+    replica_filter_new, statement_refusal, ProgressHandle, ReplicaFilter,
 };
 
 /// What a caught panic said.
@@ -649,6 +701,11 @@ impl DumpSession {
                 info.after_key = after.unwrap_or_default().to_vec();
                 info.max_rows = s.chunk_rows_limit(max_rows);
             }
+            Unit::BuildIndexes { db, table } => {
+                info.kind = ffi::UnitKind::BuildIndexes;
+                info.db = db.to_owned();
+                info.table = table.to_owned();
+            }
             Unit::Manifest => info.kind = ffi::UnitKind::Manifest,
             Unit::ReloadAccounts => info.kind = ffi::UnitKind::ReloadAccounts,
             Unit::Checksums => info.kind = ffi::UnitKind::Checksums,
@@ -793,6 +850,23 @@ impl DumpSession {
         self.with(|s| s.create_object(log_pos)).unwrap_or_default()
     }
 
+    fn encode_build_indexes(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.build_indexes(log_pos)).unwrap_or_default()
+    }
+
+    fn start_position(&self) -> String {
+        self.session
+            .as_ref()
+            .map(dump::DumpSession::start_position)
+            .unwrap_or_default()
+    }
+
+    fn resumed(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(dump::DumpSession::resumed)
+    }
+
     fn checksum_tables(&self) -> Vec<ffi::TableChecksum> {
         self.session
             .as_ref()
@@ -889,6 +963,19 @@ impl DumpSession {
         self.with(|s| s.end(log_pos, master_pos))
             .unwrap_or_default()
     }
+}
+
+#[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+fn key_image_valid(parts: &Vec<ffi::KeyPartShape>, image: &[u8]) -> bool {
+    let parts: Vec<KeyPart> = parts
+        .iter()
+        .map(|p| KeyPart {
+            nullable: p.nullable,
+            variable: p.variable,
+            length: p.length,
+        })
+        .collect();
+    key_image::well_formed(&parts, image)
 }
 
 fn check_master_settings(
@@ -1154,6 +1241,9 @@ mod tests {
         let progress = d.session.as_ref().unwrap().progress();
         assert_eq!(progress.rows_copied, 1);
         assert_eq!(progress.tables_done, 1);
+        // The table had no index to defer: nothing to build.
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::BuildIndexes);
+        assert!(d.encode_build_indexes(4).is_empty());
         let unit = d.next_unit();
         assert_eq!(
             (unit.kind, unit.table.as_str()),

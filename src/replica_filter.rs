@@ -4,9 +4,11 @@
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
+use provision_core::gtid::{Gtid, GtidPos};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
-    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_table_done_note, table_ident,
+    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_resume_note,
+    parse_start_note, parse_table_done_note, table_ident, Request, Resume, ResumePoint,
 };
 use std::sync::Arc;
 
@@ -38,6 +40,36 @@ pub struct ReplicaFilter {
     progress: Arc<CopyProgress>,
     /// Rows the current copy group applied (taken back if it is retried).
     group_rows: i64,
+    /// What the copy has applied for good, for a new dump to go on from
+    /// (see [`ReplicaFilter::resume_request`]).
+    applied: Applied,
+    /// What the group being applied adds to it once it commits.
+    pending: Pending,
+}
+
+/// What the replica has applied of the copy, as of its last committed
+/// event group.
+#[derive(Default)]
+struct Applied {
+    /// The master's position: where its binlog stream started, then each
+    /// of its transactions applied.
+    position: Option<GtidPos>,
+    /// Where the copy stands (the last copy group's resume point).
+    point: Option<ResumePoint>,
+    /// The sequence number of the last copy group applied.
+    seq_no: u64,
+}
+
+/// What the event group being applied adds to [`Applied`] when it commits.
+#[derive(Default)]
+struct Pending {
+    /// The group's GTID, when it is one of the master's transactions.
+    gtid: Option<Gtid>,
+    start: Option<GtidPos>,
+    point: Option<ResumePoint>,
+    /// Non-transactional tables the group wrote copy rows to: a rolled
+    /// back group leaves those rows behind.
+    non_transactional: Vec<(String, String)>,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -86,6 +118,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         last_table: TableName::default(),
         progress: Arc::default(),
         group_rows: 0,
+        applied: Applied::default(),
+        pending: Pending::default(),
     })
 }
 
@@ -103,8 +137,17 @@ fn error_text(result: Result<(), impl ToString>) -> String {
 
 impl ReplicaFilter {
     /// A group starts: a copy group (`copy_group`) with sequence number
-    /// `seq_no` in the copy domain, or one of the master's.
-    pub fn group_start(&mut self, copy_group: bool, seq_no: u64) {
+    /// `seq_no` in the copy domain, or one of the master's, GTID
+    /// `domain_id`-`server_id`-`seq_no`.
+    pub fn group_start(&mut self, copy_group: bool, domain_id: u32, server_id: u32, seq_no: u64) {
+        self.pending = Pending {
+            gtid: (!copy_group).then_some(Gtid {
+                domain_id,
+                server_id,
+                seq_no,
+            }),
+            ..Pending::default()
+        };
         if copy_group && self.group == Some(seq_no) {
             // The same copy group again: the SQL thread rolled its first
             // attempt back.  So is what that attempt recorded.
@@ -129,6 +172,91 @@ impl ReplicaFilter {
         }
     }
 
+    /// The group being applied committed: what it did is the copy's for
+    /// good.  Called after the commit (an XID, or the statement that
+    /// ends the group).
+    pub fn group_committed(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if let Some(start) = pending.start {
+            self.applied.position = Some(start);
+        }
+        if let (Some(gtid), Some(position)) = (pending.gtid, self.applied.position.as_mut()) {
+            position.set(gtid);
+        }
+        if let Some(seq_no) = self.group.take() {
+            self.applied.seq_no = seq_no;
+            self.undo.clear();
+            self.group_rows = 0;
+            if let Some(table) = self.completing.take() {
+                self.ledger.table_in_copy(&table);
+                if self.ledger.table_complete(&table).is_ok() {
+                    self.progress.table_done();
+                }
+            }
+        }
+        if let Some(point) = pending.point {
+            self.applied.point = Some(point);
+        }
+    }
+
+    /// The SQL thread stopped (the connection to the master was lost):
+    /// a copy group it did not commit is rolled back, and so is what it
+    /// recorded.  Returns the non-transactional tables that group wrote
+    /// rows to, which the caller empties: their copy starts again (the
+    /// resume point of a table whose rows are in doubt goes back to its
+    /// first row).
+    pub fn group_abandoned(&mut self) -> Vec<ffi::QualifiedName> {
+        let pending = std::mem::take(&mut self.pending);
+        if self.group.take().is_some() {
+            for (table, state) in self.undo.drain(..).rev() {
+                self.ledger.restore(&table, state);
+            }
+            self.completing = None;
+            self.progress.rows_applied(-self.group_rows);
+            self.group_rows = 0;
+        }
+        if let Some(table) = self.completing.take() {
+            self.ledger.table_in_copy(&table);
+            if self.ledger.table_complete(&table).is_ok() {
+                self.progress.table_done();
+            }
+        }
+        for (db, table) in &pending.non_transactional {
+            self.ledger.restore(
+                &table_ident(db, table),
+                filter::TableState::Created { cursor: None },
+            );
+            if let Some(point) = self.applied.point.as_mut() {
+                point.cursor = None;
+            }
+        }
+        pending
+            .non_transactional
+            .into_iter()
+            .map(|(db, table)| ffi::QualifiedName { db, table })
+            .collect()
+    }
+
+    /// The request that goes on with this copy from what the replica
+    /// applied, given the copy's first `request`; empty when nothing of
+    /// the copy is applied yet (a new copy then starts: the first groups
+    /// change no data).
+    pub fn resume_request(&self, request: &str) -> String {
+        let (Ok(mut request), Some(position), Some(point)) = (
+            Request::parse(request),
+            self.applied.position.clone(),
+            self.applied.point.clone(),
+        ) else {
+            return String::new();
+        };
+        request.resume = Some(Resume {
+            position,
+            point,
+            seq_no: self.applied.seq_no,
+        });
+        request.encode()
+    }
+
     pub fn progress_handle(&self) -> Box<ProgressHandle> {
         Box::new(ProgressHandle(Arc::clone(&self.progress)))
     }
@@ -137,7 +265,18 @@ impl ReplicaFilter {
         *self.ledger.state(&table_ident(db, table)) == filter::TableState::NotCreated
     }
 
-    pub fn copy_row(&mut self, db: &str, table: &str, key: &[u8]) -> String {
+    pub fn copy_row(&mut self, db: &str, table: &str, transactional: bool, key: &[u8]) -> String {
+        if !transactional
+            && !self
+                .pending
+                .non_transactional
+                .iter()
+                .any(|(d, t)| d == db && t == table)
+        {
+            self.pending
+                .non_transactional
+                .push((db.to_owned(), table.to_owned()));
+        }
         let table = self.last_table.ident(db, table);
         if !self.undo.iter().any(|(t, _)| t == table) {
             let before = self.ledger.state(table).clone();
@@ -153,7 +292,27 @@ impl ReplicaFilter {
         error_text(self.ledger.chunk_row(table, key))
     }
 
+    /// A copy group's note: one message a line.  Returns an error message,
+    /// empty if none.
     pub fn copy_note(&mut self, text: &[u8]) -> String {
+        for line in text.split(|&b| b == b'\n') {
+            let error = self.copy_note_line(line);
+            if !error.is_empty() {
+                return error;
+            }
+        }
+        String::new()
+    }
+
+    fn copy_note_line(&mut self, text: &[u8]) -> String {
+        if let Some(point) = parse_resume_note(text) {
+            self.pending.point = Some(point);
+            return String::new();
+        }
+        if let Some(start) = parse_start_note(text) {
+            self.pending.start = Some(start);
+            return String::new();
+        }
         if let Some(taken) = parse_manifest_note(text) {
             return error_text(claims::claim(&self.connection, taken));
         }
@@ -251,6 +410,10 @@ pub fn divergence_message(
     Divergence::strict_failed(&table_ident(db, table), &op, failure).to_string()
 }
 
+pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
+    standalone || filter::ends_transaction(query)
+}
+
 pub fn statement_refusal(query: &[u8]) -> String {
     error_text(filter::check_statement(query))
 }
@@ -279,22 +442,22 @@ mod tests {
     fn progress_counts_applied_rows_and_tables_and_forgets_a_retried_group() {
         let mut f = replica_filter_new("filter-test-progress");
         let handle = f.progress_handle();
-        f.group_start(true, 1);
+        f.group_start(true, 0, 1, 1);
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: plan tables=2 rows=10"),
             ""
         );
-        f.group_start(true, 2);
+        f.group_start(true, 0, 1, 2);
         for key in [[1u8], [2]] {
-            assert_eq!(f.copy_row("d", "t", &key), "");
+            assert_eq!(f.copy_row("d", "t", true, &key), "");
         }
         // The SQL thread rolls group 2 back and applies it again.
-        f.group_start(true, 2);
+        f.group_start(true, 0, 1, 2);
         for key in [[1u8], [2], [3]] {
-            assert_eq!(f.copy_row("d", "t", &key), "");
+            assert_eq!(f.copy_row("d", "t", true, &key), "");
         }
         f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
-        f.group_start(false, 7);
+        f.group_start(false, 0, 1, 7);
         let p = handle.read();
         assert_eq!(
             (p.rows_copied, p.rows_total, p.tables_done, p.tables_total),
@@ -306,17 +469,17 @@ mod tests {
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
         let mut f = replica_filter_new("filter-test-1");
         assert!(f.table_skipped("d", "t"));
-        f.group_start(true, 1);
+        f.group_start(true, 0, 1, 1);
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
             ""
         );
-        assert_eq!(f.copy_row("d", "t", b"\x80\x01"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x80\x01"), "");
         assert!(!f.table_skipped("d", "t"));
         // Not complete before the group is over ...
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyIdempotent);
-        f.group_start(false, 70);
+        f.group_start(false, 0, 1, 70);
         // ... and everything is inside the copied range after.
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x80\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyStrict);
@@ -325,26 +488,26 @@ mod tests {
     #[test]
     fn a_retried_copy_group_starts_again_from_where_it_started() {
         let mut f = replica_filter_new("filter-test-retry");
-        f.group_start(true, 1);
-        assert_eq!(f.copy_row("d", "t", b"\x01"), "");
-        assert_eq!(f.copy_row("d", "t", b"\x02"), "");
-        f.group_start(false, 40);
-        f.group_start(true, 2);
-        assert_eq!(f.copy_row("d", "t", b"\x03"), "");
-        assert_eq!(f.copy_row("d", "t", b"\x04"), "");
+        f.group_start(true, 0, 1, 1);
+        assert_eq!(f.copy_row("d", "t", true, b"\x01"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x02"), "");
+        f.group_start(false, 0, 1, 40);
+        f.group_start(true, 0, 1, 2);
+        assert_eq!(f.copy_row("d", "t", true, b"\x03"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x04"), "");
         // A lock wait timeout at the next row: the SQL thread retries.
-        f.group_start(true, 2);
-        assert_eq!(f.copy_row("d", "t", b"\x03"), "");
-        assert_eq!(f.copy_row("d", "t", b"\x04"), "");
-        assert_eq!(f.copy_row("d", "t", b"\x05"), "");
+        f.group_start(true, 0, 1, 2);
+        assert_eq!(f.copy_row("d", "t", true, b"\x03"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x04"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x05"), "");
         // The note of a failed attempt is dropped with it.
-        f.group_start(true, 3);
+        f.group_start(true, 0, 1, 3);
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
             ""
         );
-        f.group_start(true, 3);
-        f.group_start(true, 4);
+        f.group_start(true, 0, 1, 3);
+        f.group_start(true, 0, 1, 4);
         let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x09", b"");
         assert_eq!(action, ffi::RowAction::ApplyIdempotent);
         // Rows the first group copied stay copied.
@@ -367,8 +530,8 @@ mod tests {
     #[test]
     fn backwards_keys_and_double_notes_are_errors() {
         let mut f = replica_filter_new("filter-test-2");
-        assert_eq!(f.copy_row("d", "t", b"b"), "");
-        assert!(f.copy_row("d", "t", b"a").contains("out of order"));
+        assert_eq!(f.copy_row("d", "t", true, b"b"), "");
+        assert!(f.copy_row("d", "t", true, b"a").contains("out of order"));
         assert_eq!(
             f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`"),
             ""

@@ -20,11 +20,12 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    checksums_note, manifest_note, plan_note, table_done_note, table_ident, CopyClaim, Request,
-    RequestError, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE,
+    checksums_note, manifest_note, plan_note, resume_note, start_note, table_done_note,
+    table_ident, CopyClaim, Request, RequestError, Resume, TableChecksum,
+    GTID_LIST_FLAG_PROVISION_DONE,
 };
 use crate::scheduler::{
-    self, ForeignKeyMoves, ObjectKind, PlanError, Progress, Scheduler, Unit, View,
+    self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
 };
 
 /// How often a dump that waits for a lock sends the replica a keepalive
@@ -76,6 +77,12 @@ pub enum DumpError {
     /// The master's tables or views cannot be ordered.
     #[error("LOAD DATA FROM MASTER: {0}")]
     Plan(#[from] PlanError),
+    /// A resumed copy cannot go on from where the replica says it stopped.
+    #[error(
+        "LOAD DATA FROM MASTER: {0}; the copy must start again: drop the copied \
+         databases on the replica and run LOAD DATA FROM MASTER"
+    )]
+    Resume(#[from] ResumeError),
     /// The replica's account on the master may not read what the copy
     /// would send.
     #[error(
@@ -299,6 +306,10 @@ pub struct DumpSession {
     deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
     /// The master's row estimate of each table (master's names).
     row_estimates: BTreeMap<(String, String), u64>,
+    /// Where the binlog stream starts (see [`DumpSession::start_position`]).
+    start_position: GtidPos,
+    /// The request goes on with a copy that stopped.
+    resume: Option<Resume>,
 }
 
 impl DumpSession {
@@ -312,7 +323,12 @@ impl DumpSession {
         timestamp: u32,
     ) -> Result<Self, DumpError> {
         let request = Request::parse(request)?;
-        request.check_against(&GtidPos::parse(master_pos)?)?;
+        let master_pos = GtidPos::parse(master_pos)?;
+        request.check_against(&master_pos)?;
+        let start_position = match &request.resume {
+            Some(r) => r.position.clone(),
+            None => master_pos,
+        };
         let mut scheduler = Scheduler::new(chunk_rows);
         if request.with_grants {
             scheduler.add_accounts();
@@ -328,7 +344,9 @@ impl DumpSession {
                 checksum: true,
             },
             scheduler,
-            next_seq_no: 1,
+            next_seq_no: request.resume.as_ref().map_or(1, |r| r.seq_no + 1),
+            start_position,
+            resume: request.resume.clone(),
             next_table_id: 1,
             chunk: None,
             objects: Vec::new(),
@@ -574,6 +592,30 @@ impl DumpSession {
         sql: impl Into<Vec<u8>>,
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
+        self.ddl_group_noted(log_pos, db, sql, ctx, None)
+    }
+
+    /// A DDL group that ends the current unit: it carries the resume
+    /// point after the unit.
+    fn unit_ddl_group(
+        &mut self,
+        log_pos: u32,
+        db: &str,
+        sql: impl Into<Vec<u8>>,
+        ctx: &QueryContext,
+    ) -> Result<Vec<u8>, DumpError> {
+        let note = resume_note(&self.scheduler.resume_point(None));
+        self.ddl_group_noted(log_pos, db, sql, ctx, Some(&note))
+    }
+
+    fn ddl_group_noted(
+        &mut self,
+        log_pos: u32,
+        db: &str,
+        sql: impl Into<Vec<u8>>,
+        ctx: &QueryContext,
+        note: Option<&str>,
+    ) -> Result<Vec<u8>, DumpError> {
         let query = QueryEvent {
             thread_id: ctx.thread_id,
             exec_time: 0,
@@ -593,6 +635,7 @@ impl DumpSession {
             seq_no: self.next_seq_no,
             query: &query,
             allow_parallel: false,
+            note,
         };
         let events = encode::ddl_group(&self.framing, LogPos::Fixed(log_pos), 0, &group)?;
         self.take_seq_no();
@@ -618,8 +661,9 @@ impl DumpSession {
         let master_db = db.to_owned();
         let [create, alter] =
             ddl::create_database(self.filter.rewrite(db), charset, collation, comment);
+        // Sent again if the copy resumes between the two: IF NOT EXISTS.
         let mut events = self.ddl_group(log_pos, &master_db, create, ctx)?;
-        events.extend(self.ddl_group(log_pos, &master_db, alter, ctx)?);
+        events.extend(self.unit_ddl_group(log_pos, &master_db, alter, ctx)?);
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -640,7 +684,18 @@ impl DumpSession {
                 let key = (db.to_owned(), table.to_owned());
                 let sql = ddl::create_table(show_create)?;
                 let has_foreign_keys = self.foreign_key_tables.contains(&key);
-                match ddl::defer_secondary_indexes(&sql, has_foreign_keys) {
+                let deferred = ddl::defer_secondary_indexes(&sql, has_foreign_keys);
+                if self.scheduler.resumed_create() {
+                    // The replica has the table from the dump that
+                    // stopped: only what its CREATE left out matters.
+                    if let Some(deferred) = deferred {
+                        self.deferred_indexes
+                            .insert(key, (deferred.alter, ctx.clone()));
+                    }
+                    self.scheduler.ddl_sent();
+                    return Ok(Vec::new());
+                }
+                match deferred {
                     Some(deferred) => {
                         let db = key.0.clone();
                         self.deferred_indexes
@@ -653,7 +708,7 @@ impl DumpSession {
             Unit::CreateView { db, .. } => (db.to_owned(), ddl::create_view(show_create)?),
             _ => return Err(DumpError::Protocol("create_definition() out of order")),
         };
-        let events = self.ddl_group(log_pos, &db, sql, ctx)?;
+        let events = self.unit_ddl_group(log_pos, &db, sql, ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -816,6 +871,9 @@ impl DumpSession {
         }
         self.claims.sort();
         self.scheduler.plan(views)?;
+        if let Some(r) = &self.resume {
+            self.scheduler.resume(&r.point)?;
+        }
         Ok(())
     }
 
@@ -825,7 +883,7 @@ impl DumpSession {
             return Err(DumpError::Protocol("create_object() out of order"));
         };
         let def = self.objects[index].clone();
-        let events = self.ddl_group(log_pos, &def.db, def.sql, &def.ctx)?;
+        let events = self.unit_ddl_group(log_pos, &def.db, def.sql, &def.ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -859,7 +917,14 @@ impl DumpSession {
             .iter()
             .filter_map(|t| self.row_estimates.get(t))
             .sum();
-        let plan = plan_note(self.copied_tables.len() as u64, rows);
+        // With where the binlog stream starts and the first resume point:
+        // from here on, a lost connection does not lose the copy.
+        let plan = [
+            plan_note(self.copied_tables.len() as u64, rows),
+            start_note(&self.start_position),
+            resume_note(&self.scheduler.resume_point(None)),
+        ]
+        .join("\n");
         events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();
         Ok(events)
@@ -875,7 +940,7 @@ impl DumpSession {
         if self.next_unit() != Unit::ReloadAccounts {
             return Err(DumpError::Protocol("reload_accounts() out of order"));
         }
-        let events = self.ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx)?;
+        let events = self.unit_ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -909,7 +974,12 @@ impl DumpSession {
                 ..c.clone()
             })
             .collect();
-        let events = self.note_events(log_pos, &checksums_note(&renamed))?;
+        let note = [
+            checksums_note(&renamed),
+            resume_note(&self.scheduler.resume_point(None)),
+        ]
+        .join("\n");
+        let events = self.note_events(log_pos, &note)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -1068,7 +1138,12 @@ impl DumpSession {
         let Unit::Rows { db, table, .. } = self.next_unit() else {
             return Err(DumpError::Protocol("drain_chunk() out of order"));
         };
-        let note = table_done_note(self.filter.rewrite(db), table);
+        // A chunk sent in pieces is a whole table: its group ends the step.
+        let note = [
+            table_done_note(self.filter.rewrite(db), table),
+            resume_note(&self.scheduler.resume_point(None)),
+        ]
+        .join("\n");
         let (framing, domain_id, seq_no) = (self.framing, self.copy_domain, self.next_seq_no);
         let chunk = self.chunk_mut()?;
         if chunk.rows.len() < 2 {
@@ -1109,9 +1184,22 @@ impl DumpSession {
         let rows = u32::try_from(chunk.rows_sent + chunk.rows.len() as u64)
             .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
         // The replica's name: its SQL thread rewrites the table map's.
-        let note = exhausted
-            .then(|| table_done_note(self.filter.rewrite(&chunk.table.db), &chunk.table.table));
-        let mut events = if chunk.streamed {
+        // The end of the table if it is, and where the copy stands after.
+        let resume = resume_note(
+            &self
+                .scheduler
+                .resume_point((!exhausted && !last_key.is_empty()).then_some(last_key)),
+        );
+        let note = match exhausted {
+            true => [
+                table_done_note(self.filter.rewrite(&chunk.table.db), &chunk.table.table),
+                resume,
+            ]
+            .join("\n"),
+            false => resume,
+        };
+        let note = Some(note);
+        let events = if chunk.streamed {
             // The head and the note went out with the first piece.
             if !exhausted {
                 return Err(DumpError::Protocol(
@@ -1124,7 +1212,7 @@ impl DumpSession {
                 encode::row_group_rows(&self.framing, LogPos::Fixed(log_pos), 0, &group, true)?;
             self.take_seq_no();
             events.concat()
-        } else if rows == 0 && note.is_none() {
+        } else if rows == 0 && !exhausted {
             Vec::new()
         } else {
             let present = vec![true; chunk.table.columns.len()];
@@ -1143,17 +1231,36 @@ impl DumpSession {
                 "an unfinished table needs a cursor key",
             ));
         }
-        if exhausted {
-            // Every row is in: build the indexes left out of its CREATE,
-            // each in one sorted pass.
-            let key = (chunk.table.db.clone(), chunk.table.table.clone());
-            if let Some((alter, ctx)) = self.deferred_indexes.remove(&key) {
-                events.extend(self.ddl_group(log_pos, &key.0, alter, &ctx)?);
-            }
-        }
         let key = (!exhausted).then(|| last_key.to_vec());
         self.scheduler.rows_sent(rows, key, exhausted);
         Ok(events)
+    }
+
+    /// Encodes the current `BuildIndexes` unit: every row of the table is
+    /// in, so the indexes left out of its CREATE are built, each in one
+    /// sorted pass (nothing to send if none were).  Marks it sent.
+    pub fn build_indexes(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        let Unit::BuildIndexes { db, table } = self.next_unit() else {
+            return Err(DumpError::Protocol("build_indexes() out of order"));
+        };
+        let key = (db.to_owned(), table.to_owned());
+        let events = match self.deferred_indexes.remove(&key) {
+            Some((alter, ctx)) => self.unit_ddl_group(log_pos, &key.0, alter, &ctx)?,
+            None => Vec::new(),
+        };
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// The master's GTID position the dump's binlog stream starts at: the
+    /// master's own for a new copy, the replica's for a resumed one.
+    pub fn start_position(&self) -> String {
+        self.start_position.to_string()
+    }
+
+    /// Whether this dump goes on with a copy an earlier dump began.
+    pub fn resumed(&self) -> bool {
+        self.resume.is_some()
     }
 
     /// Encodes the end marker: a Gtid_list event flagged
@@ -1359,10 +1466,11 @@ mod tests {
             .create_database(100, "utf8mb4", "utf8mb4_general_ci", b"", &CTX)
             .unwrap();
         let types: Vec<u8> = events(&db).iter().map(|(t, _)| *t).collect();
-        assert_eq!(types, [162, 2, 162, 2], "CREATE and ALTER DATABASE");
+        // The ALTER ends the unit: it carries the resume point.
+        assert_eq!(types, [162, 2, 162, 160, 2], "CREATE and ALTER DATABASE");
         let show = "CREATE TABLE `shop`.`items` (`id` int(11) NOT NULL, PRIMARY KEY (`id`))";
         let t = s.create_definition(100, show.as_bytes(), &CTX).unwrap();
-        assert_eq!(events(&t).len(), 2);
+        assert_eq!(events(&t).len(), 3);
 
         for chunk in [vec![1u8, 2], vec![3]] {
             s.begin_chunk(vec![int_column()]).unwrap();
@@ -1375,13 +1483,11 @@ mod tests {
                 .finish_chunk(100, &[*chunk.last().unwrap()], exhausted)
                 .unwrap();
             let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
-            if exhausted {
-                // The last chunk notes that the table is complete.
-                assert_eq!(types, [162, 160, 19, 23, 16]);
-            } else {
-                assert_eq!(types, [162, 19, 23, 16]);
-            }
+            // Every chunk notes where the copy stands after it, the last
+            // one also that the table is complete.
+            assert_eq!(types, [162, 160, 19, 23, 16]);
         }
+        assert!(s.build_indexes(100).unwrap().is_empty());
         assert_eq!(s.next_unit(), Unit::End);
         let end = s.end(100, "0-1-10").unwrap();
         assert_eq!(end[4], 163);
@@ -1462,14 +1568,20 @@ mod tests {
             let e = s
                 .finish_chunk(100, &keys[keys.len() - 1..], exhausted)
                 .unwrap();
-            let alter = contains(&e, b"ALTER TABLE `items` ADD KEY `k` (`id`)");
-            // After the group that completes the table, in its own group.
-            assert_eq!(alter, exhausted);
-            if exhausted {
-                let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
-                assert_eq!(types, [162, 160, 19, 23, 16, 162, 2]);
-            }
+            assert!(!contains(&e, b"ALTER TABLE"));
         }
+        // After the group that completes the table, in its own group.
+        assert_eq!(
+            s.next_unit(),
+            Unit::BuildIndexes {
+                db: "shop",
+                table: "items"
+            }
+        );
+        let e = s.build_indexes(100).unwrap();
+        assert!(contains(&e, b"ALTER TABLE `items` ADD KEY `k` (`id`)"));
+        let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
+        assert_eq!(types, [162, 160, 2]);
         assert_eq!(s.next_unit(), Unit::End);
     }
 
@@ -1571,6 +1683,7 @@ mod tests {
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
         assert!(e.windows(14).any(|w| w == b"`copy`.`items`"));
+        assert!(s.build_indexes(4).unwrap().is_empty());
         assert_eq!(
             s.next_unit(),
             Unit::CreateView {
@@ -1609,10 +1722,15 @@ mod tests {
         let types: Vec<u8> = events(&e).iter().map(|(t, _)| *t).collect();
         assert_eq!(types, [162, 160, 16]);
         let note = &e[events(&e)[0].1 + 19..][..events(&e)[1].1 - 19 - 4];
+        let mut lines = note.split(|&b| b == b'\n');
         assert_eq!(
-            crate::protocol::parse_table_done_note(note),
+            crate::protocol::parse_table_done_note(lines.next().unwrap()),
             Some("`shop`.`items`")
         );
+        let point = crate::protocol::parse_resume_note(lines.next().unwrap()).unwrap();
+        assert_eq!(point.cursor, None);
+        assert!(matches!(s.next_unit(), Unit::BuildIndexes { .. }));
+        s.build_indexes(4).unwrap();
         assert_eq!(s.next_unit(), Unit::End);
     }
 

@@ -188,6 +188,24 @@ pub fn check_statement(query: &[u8]) -> Result<(), StreamRefused> {
     Err(StreamRefused::Statement(format!("{shown}{ellipsis}")))
 }
 
+/// Whether a Query event of the master's ends its transaction: `COMMIT`,
+/// `ROLLBACK` (not `ROLLBACK TO SAVEPOINT`), `XA COMMIT`, `XA ROLLBACK`.
+pub fn ends_transaction(query: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(query).to_ascii_uppercase();
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .take(2)
+        .collect();
+    match words.as_slice() {
+        ["COMMIT", ..] => true,
+        ["ROLLBACK", next] => *next != "TO",
+        ["ROLLBACK"] => true,
+        ["XA", "COMMIT" | "ROLLBACK"] => true,
+        _ => false,
+    }
+}
+
 /// A key range `(after, through]` a chunk is the truth for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyRange {
@@ -516,6 +534,28 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statements_that_end_a_transaction() {
+        for q in [
+            "COMMIT",
+            " commit /* x */",
+            "ROLLBACK",
+            "XA COMMIT 'x'",
+            "xa rollback 'y',1",
+        ] {
+            assert!(ends_transaction(q.as_bytes()), "{q}");
+        }
+        for q in [
+            "BEGIN",
+            "ROLLBACK TO SAVEPOINT a",
+            "XA END 'x'",
+            "XA START 'x'",
+            "",
+        ] {
+            assert!(!ends_transaction(q.as_bytes()), "{q}");
+        }
+    }
 
     #[test]
     fn only_transaction_control_statements_pass() {

@@ -64,6 +64,17 @@ impl GtidPos {
         &self.0
     }
 
+    /// Makes `gtid` the position's GTID in its domain.
+    pub fn set(&mut self, gtid: Gtid) {
+        match self
+            .0
+            .binary_search_by_key(&gtid.domain_id, |g| g.domain_id)
+        {
+            Ok(i) => self.0[i] = gtid,
+            Err(i) => self.0.insert(i, gtid),
+        }
+    }
+
     /// Whether the position has a GTID in `domain_id`.
     pub fn has_domain(&self, domain_id: u32) -> bool {
         self.0.iter().any(|g| g.domain_id == domain_id)

@@ -18,6 +18,7 @@
 //! - [`filter`]: what a provisioning replica's SQL thread does with the
 //!   master's row operations, given the key ranges copied so far.
 //! - [`gtid`]: GTIDs and positions in the server's text form.
+//! - [`key_image`]: checks of the key images a replica sends back.
 //! - [`progress`]: how far a copy is, as the replica applies it.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
@@ -35,6 +36,7 @@ pub mod dump;
 pub mod encode;
 pub mod filter;
 pub mod gtid;
+pub mod key_image;
 pub mod preflight;
 pub mod progress;
 pub mod protocol;

@@ -57,6 +57,73 @@ pub fn parse_table_done_note(text: &[u8]) -> Option<&str> {
         .strip_prefix(TABLE_DONE_NOTE)
 }
 
+/// Text of the line of a copy group's note that says where the copy
+/// stands once the group is applied (see [`resume_note`]).
+const RESUME_NOTE: &str = "LOAD DATA FROM MASTER: resume ";
+
+/// Where a copy stands after a copy group: the replica records it with
+/// the group's data, and a new dump goes on from it after the connection
+/// to the master was lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResumePoint {
+    /// The fingerprint of the master's plan
+    /// ([`crate::scheduler::Scheduler::fingerprint`]).
+    pub plan: u64,
+    /// The plan's step to do next.
+    pub step: u32,
+    /// When that step reads a table's rows and has sent some: the key
+    /// image (the master's `key_copy()` of its copy key) of the last row
+    /// sent.
+    pub cursor: Option<Vec<u8>>,
+}
+
+/// The line of a copy group's note that carries `point`.
+pub fn resume_note(point: &ResumePoint) -> String {
+    let mut text = format!("{RESUME_NOTE}plan={:016x} step={}", point.plan, point.step);
+    if let Some(cursor) = &point.cursor {
+        text.push_str(" cursor=");
+        text.push_str(&hex_bytes(cursor));
+    }
+    text
+}
+
+/// The point of a line of [`resume_note`], if `line` is one.
+pub fn parse_resume_note(line: &[u8]) -> Option<ResumePoint> {
+    let rest = std::str::from_utf8(line).ok()?.strip_prefix(RESUME_NOTE)?;
+    let mut fields = rest.split(' ');
+    let plan = fields.next()?.strip_prefix("plan=")?;
+    let step = fields.next()?.strip_prefix("step=")?.parse().ok()?;
+    let cursor = match fields.next() {
+        Some(c) => Some(unhex_bytes(c.strip_prefix("cursor=")?)?),
+        None => None,
+    };
+    if fields.next().is_some() || plan.len() != 16 {
+        return None;
+    }
+    Some(ResumePoint {
+        plan: u64::from_str_radix(plan, 16).ok()?,
+        step,
+        cursor,
+    })
+}
+
+/// Text of the line of the plan note's group that gives the master's
+/// GTID position the copy's binlog stream starts at.
+const START_NOTE: &str = "LOAD DATA FROM MASTER: starts at ";
+
+/// The line that tells the replica where the master's binlog stream of
+/// the copy starts: the replica's position in the master's domains
+/// until it applies a transaction of the master.
+pub fn start_note(position: &GtidPos) -> String {
+    format!("{START_NOTE}{position}")
+}
+
+/// The position of a line of [`start_note`], if `line` is one.
+pub fn parse_start_note(line: &[u8]) -> Option<GtidPos> {
+    let rest = std::str::from_utf8(line).ok()?.strip_prefix(START_NOTE)?;
+    GtidPos::parse(rest).ok()
+}
+
 /// Text of the note right after the manifest: how many tables and about
 /// how many rows the copy sends (see [`plan_note`]).
 const PLAN_NOTE: &str = "LOAD DATA FROM MASTER: plan ";
@@ -263,6 +330,12 @@ pub enum RequestError {
     /// The replica speaks another protocol version.
     #[error("provisioning protocol version {0} is not supported (this master speaks {PROTOCOL_VERSION})")]
     Version(u32),
+    /// A resumed copy names a position the master's binlog never reached.
+    #[error(
+        "a copy cannot go on from GTID position '{0}': the master's binlog never reached it \
+         (is this the master the copy started from?)"
+    )]
+    ResumeAhead(String),
     /// The copy domain is used by the master's own transactions.
     #[error("GTID domain {0} requested for the copy is used in the master's binlog")]
     DomainInUse(u32),
@@ -287,6 +360,21 @@ pub struct Request {
     /// The connection's replication filter: the master copies only what
     /// it lets through.
     pub filter: CopyFilter,
+    /// Go on with a copy whose dump stopped (the connection was lost).
+    pub resume: Option<Resume>,
+}
+
+/// What a replica sends to go on with a copy whose dump stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resume {
+    /// The master's GTID position the replica has applied: the new dump
+    /// sends the binlog from there.
+    pub position: GtidPos,
+    /// Where the copy stands, as the last copy group applied said.
+    pub point: ResumePoint,
+    /// The sequence number of that group: the new dump numbers its copy
+    /// groups after it.
+    pub seq_no: u64,
 }
 
 impl Request {
@@ -299,6 +387,7 @@ impl Request {
             with_grants: false,
             checksum: false,
             filter: CopyFilter::default(),
+            resume: None,
         }
     }
 
@@ -322,6 +411,16 @@ impl Request {
             text.push_str(";filter=");
             text.push_str(&hex(&self.filter.encode()));
         }
+        if let Some(r) = &self.resume {
+            text.push_str(&format!(
+                ";resume={};plan={:016x};step={};seq={}",
+                r.position, r.point.plan, r.point.step, r.seq_no
+            ));
+            if let Some(cursor) = &r.point.cursor {
+                text.push_str(";cursor=");
+                text.push_str(&hex_bytes(cursor));
+            }
+        }
         text
     }
 
@@ -342,8 +441,29 @@ impl Request {
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
         let mut connection = None;
+        let (mut position, mut plan, mut step, mut seq_no, mut cursor) =
+            (None, None, None, None, None);
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
+            let resume_field = match key {
+                "resume" => set_once(&mut position, GtidPos::parse(value).ok()),
+                "plan" if value.len() == 16 => {
+                    set_once(&mut plan, u64::from_str_radix(value, 16).ok())
+                }
+                "step" => set_once(&mut step, value.parse().ok()),
+                "seq" => set_once(&mut seq_no, value.parse().ok()),
+                "cursor" => set_once(
+                    &mut cursor,
+                    unhex_bytes(value).filter(|c| !c.is_empty() && c.len() <= MAX_CURSOR_BYTES),
+                ),
+                _ => true,
+            };
+            if !resume_field {
+                return Err(malformed());
+            }
+            if matches!(key, "resume" | "plan" | "step" | "seq" | "cursor") {
+                continue;
+            }
             if key == "name" {
                 let name = unhex(value).ok_or_else(malformed)?;
                 if name.chars().count() > 64 || connection.replace(name).is_some() {
@@ -379,7 +499,17 @@ impl Request {
         if version != PROTOCOL_VERSION {
             return Err(RequestError::Version(version));
         }
+        let resume = match (position, plan, step, seq_no, cursor) {
+            (None, None, None, None, None) => None,
+            (Some(position), Some(plan), Some(step), Some(seq_no), cursor) => Some(Resume {
+                position,
+                point: ResumePoint { plan, step, cursor },
+                seq_no,
+            }),
+            _ => return Err(malformed()),
+        };
         Ok(Request {
+            resume,
             version,
             copy_domain: domain.ok_or_else(malformed)?,
             with_grants: grants == Some(1),
@@ -389,29 +519,63 @@ impl Request {
         })
     }
 
-    /// Checks the request against the master's `@@gtid_binlog_state`.
+    /// Checks the request against the master's `@@gtid_binlog_state`: the
+    /// copy domain is not the master's, and a resumed copy's position is
+    /// one the master's binlog reached (a replica cannot be ahead of the
+    /// master it copies from).
     pub fn check_against(&self, master_binlog_state: &GtidPos) -> Result<(), RequestError> {
         if master_binlog_state.has_domain(self.copy_domain) {
             return Err(RequestError::DomainInUse(self.copy_domain));
+        }
+        if let Some(r) = &self.resume {
+            for g in r.position.gtids() {
+                let reached = master_binlog_state
+                    .gtids()
+                    .iter()
+                    .any(|m| m.domain_id == g.domain_id && m.seq_no >= g.seq_no);
+                if !reached {
+                    return Err(RequestError::ResumeAhead(r.position.to_string()));
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// The UTF-8 text of a hex string, if it is one.
-fn hex(text: &str) -> String {
-    text.bytes().map(|b| format!("{b:02x}")).collect()
+/// The longest cursor a resume request may carry: a key image is at most
+/// a few kilobytes (`MAX_KEY_LENGTH` with length bytes).
+pub const MAX_CURSOR_BYTES: usize = 8192;
+
+/// Fills `slot` with `value`: false when there is none or the slot was
+/// filled already (a field given twice).
+fn set_once<T>(slot: &mut Option<T>, value: Option<T>) -> bool {
+    match value {
+        Some(v) => slot.replace(v).is_none(),
+        None => false,
+    }
 }
 
-fn unhex(hex: &str) -> Option<String> {
+fn hex_bytes(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex_bytes(hex: &str) -> Option<Vec<u8>> {
     if hex.len() % 2 != 0 {
         return None;
     }
-    let bytes = (0..hex.len())
+    (0..hex.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect::<Option<Vec<u8>>>()?;
-    String::from_utf8(bytes).ok()
+        .collect()
+}
+
+/// The UTF-8 text of a hex string, if it is one.
+fn hex(text: &str) -> String {
+    hex_bytes(text.as_bytes())
+}
+
+fn unhex(hex: &str) -> Option<String> {
+    String::from_utf8(unhex_bytes(hex)?).ok()
 }
 
 /// The copy domain of a master connection: a fixed function of its name,

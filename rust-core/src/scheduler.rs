@@ -10,6 +10,8 @@
 //! order) and events, and the end marker comes after everything else,
 //! exactly once.
 
+use crate::protocol::ResumePoint;
+
 /// Schemas that are never copied: they describe the server itself.
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
 
@@ -60,6 +62,14 @@ pub enum Unit<'a> {
         /// Upper bound on the rows of this chunk.
         max_rows: u32,
     },
+    /// Every row of `db`.`table` is sent: send the `ALTER TABLE` that
+    /// adds the secondary indexes its CREATE left out, if any.
+    BuildIndexes {
+        /// The table's database.
+        db: &'a str,
+        /// The table.
+        table: &'a str,
+    },
     /// Send `CREATE OR REPLACE VIEW` for `db`.`view`.
     CreateView {
         /// The view's database.
@@ -99,6 +109,7 @@ enum Step {
     CreateDatabase(usize),
     CreateTable(usize),
     Rows(usize),
+    BuildIndexes(usize),
     CreateView(usize),
     CreateObject(usize),
     Manifest,
@@ -294,6 +305,40 @@ impl ForeignKeyMoves {
     }
 }
 
+/// FNV-1a, 64 bits: stable across builds and platforms.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Why a copy cannot go on from where a replica says it stopped.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeError {
+    /// The master's catalog changed since: its plan is another one.
+    #[error(
+        "the master's databases, tables or objects changed since the copy started, \
+         so it cannot go on where it stopped"
+    )]
+    PlanChanged,
+    /// The step is not in the plan.
+    #[error("the copy has no step {0}")]
+    NoSuchStep(u32),
+    /// A cursor for a step that reads no rows.
+    #[error("step {0} of the copy reads no rows, yet a key was sent for it")]
+    CursorOutsideRows(u32),
+}
+
 /// Copy progress, for SHOW PROCESSLIST and the replica's status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
@@ -314,6 +359,9 @@ pub struct Scheduler {
     objects: Vec<Object>,
     steps: Vec<Step>,
     next: usize,
+    /// The step a resumed copy goes on at once the current `CreateTable`
+    /// unit is re-read.
+    resume_to: Option<usize>,
     end_sent: bool,
     chunk_rows: u32,
     progress: Progress,
@@ -330,6 +378,7 @@ impl Scheduler {
             objects: Vec::new(),
             steps: Vec::new(),
             next: 0,
+            resume_to: None,
             end_sent: false,
             chunk_rows: chunk_rows.max(1),
             progress: Progress::default(),
@@ -366,6 +415,7 @@ impl Scheduler {
             });
             self.steps.push(Step::CreateTable(t));
             self.steps.push(Step::Rows(t));
+            self.steps.push(Step::BuildIndexes(t));
         }
         self.progress.tables_total = self.tables.len() as u64;
         true
@@ -509,6 +559,7 @@ impl Scheduler {
         for t in tables {
             steps.push(Step::CreateTable(t));
             steps.push(Step::Rows(t));
+            steps.push(Step::BuildIndexes(t));
         }
         steps.extend(routines.into_iter().map(Step::CreateObject));
         steps.extend(view_order.into_iter().map(Step::CreateView));
@@ -586,6 +637,10 @@ impl Scheduler {
                     },
                 }
             }
+            Some(Step::BuildIndexes(t)) => Unit::BuildIndexes {
+                db: &self.databases[self.tables[*t].db],
+                table: &self.tables[*t].name,
+            },
             Some(Step::CreateView(v)) => Unit::CreateView {
                 db: &self.views[*v].db,
                 view: &self.views[*v].name,
@@ -604,7 +659,7 @@ impl Scheduler {
         }
     }
 
-    /// Reports the current `CreateDatabase`, `CreateTable`, `CreateView`,
+    /// Reports the current `CreateDatabase`, `CreateTable`, `BuildIndexes`, `CreateView`,
     /// `CreateObject`, `Manifest`, `ReloadAccounts` or `Checksums` unit
     /// sent.
     ///
@@ -618,6 +673,7 @@ impl Scheduler {
                 Some(
                     Step::CreateDatabase(_)
                         | Step::CreateTable(_)
+                        | Step::BuildIndexes(_)
                         | Step::CreateView(_)
                         | Step::CreateObject(_)
                         | Step::Manifest
@@ -628,7 +684,10 @@ impl Scheduler {
             "ddl_sent() while the current unit is {:?}",
             self.next_unit()
         );
-        self.next += 1;
+        self.next = match self.resume_to.take() {
+            Some(step) => step,
+            None => self.next + 1,
+        };
     }
 
     /// Reports a chunk of the current `Rows` unit sent: `rows` rows, the
@@ -665,6 +724,104 @@ impl Scheduler {
         self.end_sent = true;
     }
 
+    /// Where the copy stands once the current unit is sent, for the
+    /// replica to record with it (see [`ResumePoint`]): the next step, or
+    /// this one again after `cursor` when it is a `Rows` step that goes
+    /// on.
+    pub fn resume_point(&self, cursor: Option<&[u8]>) -> ResumePoint {
+        match (self.steps.get(self.next), cursor) {
+            (Some(Step::Rows(_)), Some(key)) => ResumePoint {
+                plan: self.fingerprint(),
+                step: self.next as u32,
+                cursor: Some(key.to_vec()),
+            },
+            _ => ResumePoint {
+                plan: self.fingerprint(),
+                step: (self.next + 1) as u32,
+                cursor: None,
+            },
+        }
+    }
+
+    /// Identifies the plan: the kind and the names of every step, in
+    /// order (FNV-1a).  Two dumps of a master whose catalog did not change
+    /// make the same plan, so a step number of one means the same in the
+    /// other.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hash = Fnv::default();
+        for step in &self.steps {
+            let (tag, names): (u8, Vec<&str>) = match step {
+                Step::Manifest => (0, vec![]),
+                Step::CreateDatabase(d) => (1, vec![&self.databases[*d]]),
+                Step::CreateTable(t) => (2, self.table_names(*t)),
+                Step::Rows(t) => (3, self.table_names(*t)),
+                Step::BuildIndexes(t) => (4, self.table_names(*t)),
+                Step::CreateView(v) => (5, vec![&self.views[*v].db, &self.views[*v].name]),
+                Step::CreateObject(o) => {
+                    let o = &self.objects[*o];
+                    (6 + o.kind as u8, vec![&o.db, &o.name])
+                }
+                Step::ReloadAccounts => (20, vec![]),
+                Step::Checksums => (21, vec![]),
+            };
+            hash.add(&[tag]);
+            for name in names {
+                hash.add(name.as_bytes());
+                hash.add(&[0]);
+            }
+        }
+        hash.0
+    }
+
+    fn table_names(&self, t: usize) -> Vec<&str> {
+        vec![&self.databases[self.tables[t].db], &self.tables[t].name]
+    }
+
+    /// Goes on from `point`, where an earlier dump of this plan stopped.
+    /// A `Rows` or `BuildIndexes` step of a table whose CREATE was sent
+    /// before is taken up at its `CreateTable` step, which the caller
+    /// reads again but does not send (see [`Scheduler::resumed_create`]):
+    /// it tells what the CREATE left out.
+    pub fn resume(&mut self, point: &ResumePoint) -> Result<(), ResumeError> {
+        if point.plan != self.fingerprint() {
+            return Err(ResumeError::PlanChanged);
+        }
+        let step = point.step as usize;
+        let table = match (self.steps.get(step), &point.cursor) {
+            (None, _) if step == self.steps.len() => None,
+            (None, _) => return Err(ResumeError::NoSuchStep(point.step)),
+            (Some(Step::Rows(t)), cursor) => {
+                self.tables[*t].cursor.clone_from(cursor);
+                Some(*t)
+            }
+            (Some(Step::BuildIndexes(t)), None) => Some(*t),
+            (Some(_), None) => None,
+            (Some(_), Some(_)) => return Err(ResumeError::CursorOutsideRows(point.step)),
+        };
+        self.progress.tables_done = self.steps[..step]
+            .iter()
+            .filter(|s| matches!(s, Step::Rows(_)))
+            .count() as u64;
+        self.next = step;
+        self.resume_to = None;
+        if let Some(t) = table.filter(|&t| !self.tables[t].account) {
+            let create = self
+                .steps
+                .iter()
+                .position(|s| matches!(s, Step::CreateTable(c) if *c == t))
+                .expect("every copied table has a CreateTable step");
+            self.resume_to = Some(step);
+            self.next = create;
+        }
+        Ok(())
+    }
+
+    /// Whether the current `CreateTable` unit only re-reads a definition
+    /// the replica already has (see [`Scheduler::resume`]).
+    pub fn resumed_create(&self) -> bool {
+        self.resume_to.is_some()
+    }
+
     /// How far the copy is.
     pub fn progress(&self) -> Progress {
         self.progress
@@ -674,6 +831,7 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::ResumePoint;
 
     fn view(db: &str, name: &str, reads: &[(&str, &str)]) -> View {
         View {
@@ -744,6 +902,14 @@ mod tests {
         s.ddl_sent();
         s.ddl_sent();
         s.rows_sent(0, None, true);
+        assert_eq!(
+            s.next_unit(),
+            Unit::BuildIndexes {
+                db: "d",
+                table: "t"
+            }
+        );
+        s.ddl_sent();
         assert_eq!(s.next_unit(), Unit::CreateView { db: "d", view: "v" });
     }
 
@@ -775,6 +941,10 @@ mod tests {
                 | Unit::Manifest
                 | Unit::ReloadAccounts
                 | Unit::Checksums => s.ddl_sent(),
+                Unit::BuildIndexes { .. } => {
+                    log.pop();
+                    s.ddl_sent();
+                }
                 Unit::Rows {
                     max_rows, after, ..
                 } => {
@@ -863,8 +1033,152 @@ mod tests {
         s.ddl_sent();
         s.ddl_sent();
         s.rows_sent(5, None, true);
+        assert!(matches!(s.next_unit(), Unit::BuildIndexes { .. }));
+        s.ddl_sent();
         assert_eq!(s.next_unit(), Unit::End);
         assert_eq!(s.progress().rows_copied, 5);
+    }
+
+    fn two_tables() -> Scheduler {
+        let mut s = Scheduler::new(2);
+        s.add_database("d", &["a", "b"]);
+        s.plan(Vec::new()).unwrap();
+        s
+    }
+
+    /// Sends units until `stop` is the next one.
+    fn advance_to(s: &mut Scheduler, stop: &Unit<'_>) {
+        while s.next_unit() != *stop {
+            match s.next_unit() {
+                Unit::Rows { .. } => s.rows_sent(1, None, true),
+                Unit::End | Unit::Finished => panic!("never reached {stop:?}"),
+                _ => s.ddl_sent(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_copy_resumes_at_the_step_and_key_its_last_group_noted() {
+        let mut s = two_tables();
+        advance_to(
+            &mut s,
+            &Unit::CreateTable {
+                db: "d",
+                table: "b",
+            },
+        );
+        s.ddl_sent();
+        s.rows_sent(2, Some(vec![2]), false);
+        let point = s.resume_point(Some(&[4]));
+        assert_eq!(point.cursor.as_deref(), Some(&[4u8][..]));
+
+        // A new dump of the same plan: b's CREATE is read again, not
+        // sent, then its rows go on after key 4.
+        let mut r = two_tables();
+        r.resume(&point).unwrap();
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "b"
+            }
+        );
+        assert!(r.resumed_create());
+        r.ddl_sent();
+        assert!(!r.resumed_create());
+        assert_eq!(
+            r.next_unit(),
+            Unit::Rows {
+                db: "d",
+                table: "b",
+                after: Some(&[4]),
+                max_rows: 2
+            }
+        );
+        assert_eq!(r.progress().tables_done, 1);
+
+        // After a DDL unit: the next step, with no CREATE read again.
+        let mut s = two_tables();
+        advance_to(&mut s, &Unit::CreateDatabase { db: "d" });
+        let point = s.resume_point(None);
+        let mut r = two_tables();
+        r.resume(&point).unwrap();
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "a"
+            }
+        );
+        assert!(!r.resumed_create());
+
+        // After a table's last chunk: its indexes, its CREATE read again.
+        let mut s = two_tables();
+        advance_to(
+            &mut s,
+            &Unit::BuildIndexes {
+                db: "d",
+                table: "a",
+            },
+        );
+        let point = s.resume_point(None);
+        assert_eq!(point.step, 5, "after a's indexes: b's CREATE");
+        let mut at_indexes = two_tables();
+        advance_to(
+            &mut at_indexes,
+            &Unit::Rows {
+                db: "d",
+                table: "a",
+                after: None,
+                max_rows: 2,
+            },
+        );
+        let rows_point = at_indexes.resume_point(None);
+        let mut r = two_tables();
+        r.resume(&rows_point).unwrap();
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "a"
+            }
+        );
+        r.ddl_sent();
+        assert_eq!(
+            r.next_unit(),
+            Unit::BuildIndexes {
+                db: "d",
+                table: "a"
+            }
+        );
+    }
+
+    #[test]
+    fn a_resume_point_of_another_plan_or_out_of_it_is_refused() {
+        let mut s = two_tables();
+        let good = s.resume_point(None);
+        let mut other = Scheduler::new(2);
+        other.add_database("d", &["a", "c"]);
+        other.plan(Vec::new()).unwrap();
+        assert_eq!(other.resume(&good), Err(ResumeError::PlanChanged));
+        let far = ResumePoint {
+            step: 99,
+            ..good.clone()
+        };
+        assert_eq!(s.resume(&far), Err(ResumeError::NoSuchStep(99)));
+        let keyed = ResumePoint {
+            cursor: Some(vec![1]),
+            ..good.clone()
+        };
+        assert_eq!(s.resume(&keyed), Err(ResumeError::CursorOutsideRows(1)));
+        // The end of the plan is a step too: only the end marker is left.
+        let mut t = two_tables();
+        let end = ResumePoint {
+            step: t.steps.len() as u32,
+            ..good
+        };
+        t.resume(&end).unwrap();
+        assert_eq!(t.next_unit(), Unit::End);
     }
 
     /// The tables in the order their CREATEs come, and which are read at

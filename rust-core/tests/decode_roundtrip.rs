@@ -775,7 +775,7 @@ proptest! {
         (domain_id, seq_no, allow_parallel) in (any::<u32>(), any::<u64>(), any::<bool>()),
         query in query(),
     ) {
-        let group = DdlGroup { domain_id, seq_no, allow_parallel, query: &query };
+        let group = DdlGroup { domain_id, seq_no, allow_parallel, query: &query, note: None };
         let events = ddl_group(&framing, LogPos::Fixed(log_pos), flags, &group).unwrap();
         prop_assert_eq!(events.len(), 2);
         let gtid = decode(&events[0], Expected { framing, event_type: 162, log_pos, flags });

@@ -95,6 +95,7 @@ fn ddl_group_matches_the_server() {
         seq_no: 1,
         allow_parallel: true,
         query: &query,
+        note: None,
     };
     let flags = LOG_EVENT_SUPPRESS_USE_F;
     let events = ddl_group(

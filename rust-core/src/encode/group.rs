@@ -224,10 +224,14 @@ pub struct DdlGroup<'a> {
     pub allow_parallel: bool,
     /// The statement.
     pub query: &'a QueryEvent,
+    /// Text of an Annotate_rows event sent before the statement.
+    pub note: Option<&'a str>,
 }
 
 /// The events of a DDL statement: a GTID (`FL_STANDALONE | FL_DDL`, and
-/// `FL_ALLOW_PARALLEL` if asked) and the Query event.  Every event gets the header `flags`; `pos` gives their
+/// `FL_ALLOW_PARALLEL` if asked), the note as an Annotate_rows event if
+/// there is one (the replica's SQL thread takes it as part of the
+/// statement's group: it ends at the Query event), and the Query event.  Every event gets the header `flags`; `pos` gives their
 /// `log_pos`.
 pub fn ddl_group(
     framing: &Framing,
@@ -241,8 +245,11 @@ pub fn ddl_group(
         flags2: FL_STANDALONE | FL_DDL | parallel_flag(group.allow_parallel),
         commit_id: None,
     };
-    let mut events = Events::new(pos, 2);
+    let mut events = Events::new(pos, 3);
     events.push(gtid_event_buf(framing, flags, &gtid)?)?;
+    if let Some(note) = group.note {
+        events.push(annotate_rows_event_buf(framing, flags, note))?;
+    }
     events.push(query_event_buf(framing, flags, group.query)?)?;
     Ok(events.done())
 }
@@ -452,6 +459,7 @@ mod tests {
             query: b"CREATE TABLE t (a INT)".to_vec(),
         };
         let mut g = DdlGroup {
+            note: None,
             domain_id: 2,
             seq_no: 3,
             allow_parallel: false,
