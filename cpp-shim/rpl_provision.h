@@ -71,6 +71,11 @@ extern uint opt_provision_chunk_rows;
 extern uint opt_provision_max_dumps;
 /* @@provision_max_rows_per_second: rows/s all dumps send together; 0 none */
 extern uint opt_provision_max_rows_per_second;
+/* @@provision_max_threads_running: dumps pause above it; 0 never */
+extern uint opt_provision_max_threads_running;
+/* @@provision_relay_log_space_limit: the replica's relay log bound while it
+   is provisioned, when relay_log_space_limit sets none */
+extern ulonglong opt_provision_relay_log_space_limit;
 
 /**
   One-phase commits in flight (ha_commit_one_phase()).  Their binlog group

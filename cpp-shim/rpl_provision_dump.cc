@@ -82,6 +82,30 @@ std::atomic<uint32> rpl_provision_one_phase_commits{0};
 */
 uint opt_provision_max_dumps;
 uint opt_provision_max_rows_per_second;
+uint opt_provision_max_threads_running;
+
+
+/* Counts 'thd' in *running if it runs a statement of a client. */
+static my_bool count_running(THD *thd, uint32 *running)
+{
+  enum_server_command command= thd->get_command();
+  if (command != COM_SLEEP && command != COM_BINLOG_DUMP &&
+      command != COM_DAEMON && !thd->system_thread)
+    (*running)++;
+  return 0;
+}
+
+
+/*
+  Client threads executing a statement, as Threads_running counts them,
+  less the binlog dump threads (ours among them) and the server's own.
+*/
+static uint32 threads_running()
+{
+  uint32 running= 0;
+  server_threads.iterate(count_running, &running);
+  return running;
+}
 
 
 /**
@@ -1229,6 +1253,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   uint64 rate= opt_provision_max_rows_per_second ?
     std::max<uint64>(opt_provision_max_rows_per_second / dumps, 1) : 0;
   uint32 throttle_ms= dump->session->throttle(rate);
+  /* The master is busy: the copy waits, its binary log goes on */
+  if (opt_provision_max_threads_running)
+    throttle_ms= std::max(throttle_ms, dump->session->backoff(
+                            threads_running(),
+                            opt_provision_max_threads_running));
   provision::UnitInfo unit= dump->session->next_unit();
   if (unit.kind == provision::UnitKind::Rows)
   {

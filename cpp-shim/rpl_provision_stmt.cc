@@ -45,6 +45,9 @@
 
 #include <string>
 
+/* @@provision_relay_log_space_limit (sys_vars.cc) */
+ulonglong opt_provision_relay_log_space_limit;
+
 /*
   The connection's replication filter (its own rules: the connection-
   prefixed options, or the plain ones for the default connection), one
@@ -357,6 +360,12 @@ static bool provision_connection(THD *thd, Master_info *mi,
                                            rules)),
     rname);
   bool failed= true;
+  /*
+    The dump reads much faster than this server applies: bound the relay
+    log for the copy (the IO thread waits; the SQL thread frees space as
+    it goes), unless relay_log_space_limit already does.
+  */
+  const ulonglong space_limit= mi->rli.log_space_limit;
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -376,6 +385,8 @@ static bool provision_connection(THD *thd, Master_info *mi,
 
   if (rpl_load_gtid_slave_state(thd))
     goto end;
+  mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
+    space_limit, opt_provision_relay_log_space_limit);
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
                         (int) name->length, name->str);
   if (start_slave(thd, mi, false))
@@ -414,6 +425,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   failed= false;
 
 end:
+  mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;
   mysql_mutex_unlock(&LOCK_active_mi);

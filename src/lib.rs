@@ -421,6 +421,14 @@ mod ffi {
         /// Milliseconds to wait before the next chunk under a limit of
         /// `rows_per_second` (0: none); the binlog goes on meanwhile.
         fn throttle(self: &mut DumpSession, rows_per_second: u64) -> u32;
+        /// Milliseconds to wait before the next chunk while `running`
+        /// client threads run statements on the master, over `limit`
+        /// (`@@provision_max_threads_running`; 0: never).
+        fn backoff(self: &DumpSession, running: u32, limit: u32) -> u32;
+        /// The relay log bound while a copy runs: the connection's own
+        /// `relay_log_space_limit` (bytes) when it has one, else
+        /// `@@provision_relay_log_space_limit`.
+        fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
         /// A keepalive group for the replica while the dump waits for a
@@ -897,6 +905,11 @@ impl DumpSession {
             .unwrap_or_default()
     }
 
+    fn backoff(&self, running: u32, limit: u32) -> u32 {
+        let wait = dump::DumpSession::backoff(running, limit);
+        u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)
+    }
+
     fn throttle(&mut self, rows_per_second: u64) -> u32 {
         self.with(|s| Ok(s.throttle(rows_per_second)))
             .map_or(0, |wait| wait.as_millis().try_into().unwrap_or(u32::MAX))
@@ -963,6 +976,10 @@ impl DumpSession {
         self.with(|s| s.end(log_pos, master_pos))
             .unwrap_or_default()
     }
+}
+
+fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64 {
+    dump::relay_log_space_limit(configured, provision_default)
 }
 
 #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec

@@ -560,6 +560,18 @@ impl DumpSession {
             .min(Duration::from_millis(100))
     }
 
+    /// The wait before the next chunk while `running` client threads run
+    /// statements on the master and `limit` (`@@provision_max_threads_running`)
+    /// is lower: the copy backs off while the master is busy, 100 ms at a
+    /// time (the binary log goes on in between).  0 never waits.
+    pub fn backoff(running: u32, limit: u32) -> Duration {
+        if limit != 0 && running > limit {
+            Duration::from_millis(100)
+        } else {
+            Duration::ZERO
+        }
+    }
+
     /// `max_rows` of a chunk under the rate limit in force: one second's
     /// worth at most, so that the replica hears from the master at least
     /// about once a second whatever the limit.  A table read whole at one
@@ -1281,10 +1293,37 @@ impl DumpSession {
     }
 }
 
+/// The replica's relay log bound while it is provisioned: a master's dump
+/// reads much faster than the replica applies, and an unbounded relay log
+/// (`relay_log_space_limit=0`, the default) would buffer most of the copy
+/// on the replica's disk.  A connection's own limit is kept; without one,
+/// `provision_default` (`@@provision_relay_log_space_limit`; 0: none).
+pub fn relay_log_space_limit(configured: u64, provision_default: u64) -> u64 {
+    if configured != 0 {
+        configured
+    } else {
+        provision_default
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::copy_domain_for;
+
+    #[test]
+    fn the_copy_backs_off_while_the_master_is_busy() {
+        assert_eq!(DumpSession::backoff(50, 0), Duration::ZERO);
+        assert_eq!(DumpSession::backoff(8, 8), Duration::ZERO);
+        assert_eq!(DumpSession::backoff(9, 8), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn the_relay_log_is_bounded_during_a_copy_unless_the_dba_bounded_it() {
+        assert_eq!(relay_log_space_limit(0, 1 << 30), 1 << 30);
+        assert_eq!(relay_log_space_limit(4096, 1 << 30), 4096);
+        assert_eq!(relay_log_space_limit(0, 0), 0);
+    }
 
     const CTX: QueryContext = QueryContext {
         thread_id: 7,

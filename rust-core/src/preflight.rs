@@ -148,19 +148,42 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     // let it drop a replica's data (DESIGN §1: nothing lost silently).
     // Tables the connection's filter leaves out (another connection's, or
     // the replica's own) are not in its way.
-    for (db, tables) in &facts.databases {
-        if is_system_schema(db) {
-            continue;
-        }
-        if let Some(table) = tables.iter().find(|t| facts.filter.table_ok(db, t)) {
-            return Err(Refusal::ReplicaNotEmpty(format!(
-                "{}.{}",
-                quote_ident(db),
-                quote_ident(table)
-            )));
-        }
+    let in_the_way: Vec<String> = facts
+        .databases
+        .iter()
+        .filter(|(db, _)| !is_system_schema(db))
+        .flat_map(|(db, tables)| {
+            tables
+                .iter()
+                .filter(move |t| facts.filter.table_ok(db, t))
+                .map(move |t| format!("{}.{}", quote_ident(db), quote_ident(t)))
+        })
+        .collect();
+    if !in_the_way.is_empty() {
+        return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
     Ok(())
+}
+
+/// The most tables a "not empty" refusal names; the rest are counted.
+pub const TABLES_NAMED: usize = 10;
+
+/// `table `a`.`b``, or `tables `a`.`b`, `a`.`c` and 3 more`: every table
+/// in the way up to [`TABLES_NAMED`], so that one look tells the DBA what
+/// to drop (or filter out).
+fn name_tables(tables: &[String]) -> String {
+    match tables {
+        [one] => format!("table {one} exists, and the copy could replace it"),
+        _ => {
+            let named = tables[..tables.len().min(TABLES_NAMED)].join(", ");
+            match tables.len().saturating_sub(TABLES_NAMED) {
+                0 => format!("tables {named} exist, and the copy could replace them"),
+                more => {
+                    format!("tables {named} and {more} more exist, and the copy could replace them")
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -259,7 +282,10 @@ mod tests {
         ];
         let refusal = check_replica(&facts).unwrap_err();
         assert_eq!(refusal.error_code(), sc::ER_PROVISION_REPLICA_NOT_EMPTY);
-        assert_eq!(refusal.error_arg(), "`shop`.`it``ems`");
+        assert_eq!(
+            refusal.error_arg(),
+            "table `shop`.`it``ems` exists, and the copy could replace it"
+        );
         facts.databases.pop();
         assert_eq!(check_replica(&facts), Ok(()));
     }
@@ -274,9 +300,31 @@ mod tests {
         facts.filter.add_list("ignore_db", "east_db").unwrap();
         facts.filter.add_list("wild_do_table", "app.m%").unwrap();
         let refusal = check_replica(&facts).unwrap_err();
-        assert_eq!(refusal.error_arg(), "`app`.`mine`");
+        assert_eq!(
+            refusal.error_arg(),
+            "table `app`.`mine` exists, and the copy could replace it"
+        );
         facts.databases[1].1.pop();
         assert_eq!(check_replica(&facts), Ok(()));
+    }
+
+    #[test]
+    fn every_table_in_the_way_is_named_up_to_a_bound() {
+        let mut facts = ready();
+        facts.databases = vec![
+            ("a".into(), vec!["t1".into(), "t2".into()]),
+            ("b".into(), vec!["t3".into()]),
+        ];
+        let refusal = check_replica(&facts).unwrap_err();
+        assert_eq!(
+            refusal.error_arg(),
+            "tables `a`.`t1`, `a`.`t2`, `b`.`t3` exist, and the copy could replace them"
+        );
+        facts.databases = vec![("big".into(), (0..25).map(|i| format!("t{i}")).collect())];
+        let arg = check_replica(&facts).unwrap_err().error_arg().to_owned();
+        assert!(arg.starts_with("tables `big`.`t0`, `big`.`t1`,"), "{arg}");
+        assert!(arg.contains("`big`.`t9` and 15 more exist"), "{arg}");
+        assert!(arg.len() < 400, "the message's %-.400s keeps it whole");
     }
 
     #[test]
