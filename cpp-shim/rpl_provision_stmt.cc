@@ -452,6 +452,7 @@ bool mysql_load_data_from_master(THD *thd)
   state.io_thread_running= false;
   state.sql_thread_running= false;
   state.use_gtid= 0;
+  state.replace= thd->lex->provision_replace;
 
   if (list_tables(thd, &state.databases))
     DBUG_RETURN(true);
@@ -470,6 +471,10 @@ bool mysql_load_data_from_master(THD *thd)
       mi->release();
     DBUG_RETURN(true);
   }
+  rust::String notice= provision::replace_notice(state);
+  if (!notice.empty())
+    sql_print_information("Master '%.*s': %s", (int) name->length, name->str,
+                          std::string(notice).c_str());
   bool failed= provision_connection(thd, mi, name,
                                     thd->lex->provision_with_grants,
                                     thd->lex->provision_with_checksum,

@@ -37,6 +37,8 @@ mod ffi {
         /// `ignore_table`, `wild_do_table`, `wild_ignore_table`,
         /// `rewrite_db`), each list as `SHOW SLAVE STATUS` prints it.
         filter_rules: String,
+        /// `LOAD DATA FROM MASTER ... REPLACE`.
+        replace: bool,
     }
 
     /// A database and its tables.
@@ -235,6 +237,9 @@ mod ffi {
     extern "Rust" {
         /// Decides whether `LOAD DATA FROM MASTER` may start.
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
+        /// The error log's note of `... REPLACE` naming the tables here the
+        /// copy replaces; empty when none (or no `REPLACE`).
+        fn replace_notice(state: &ReplicaState) -> String;
         /// The core's version, for the server's startup log.
         fn core_version() -> &'static str;
 
@@ -1114,6 +1119,7 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
                 .map(|d| (d.name.clone(), d.tables.clone()))
                 .collect(),
             filter: copy_filter(&s.filter_rules),
+            replace: s.replace,
         }
     }
 }
@@ -1137,6 +1143,10 @@ fn check_load_from_master(state: &ffi::ReplicaState) -> ffi::Verdict {
     preflight::check_replica(&ReplicaFacts::from(state)).into()
 }
 
+fn replace_notice(state: &ffi::ReplicaState) -> String {
+    preflight::replace_notice(&ReplicaFacts::from(state))
+}
+
 fn core_version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
@@ -1157,6 +1167,7 @@ mod tests {
             use_gtid: 2,
             databases: Vec::new(),
             filter_rules: String::new(),
+            replace: false,
         }
     }
 

@@ -61,6 +61,9 @@ pub struct ReplicaFacts {
     /// The connection's replication filter: the copy takes only what it
     /// lets through, so only such tables are in the copy's way.
     pub filter: CopyFilter,
+    /// `LOAD DATA FROM MASTER ... REPLACE`: the DBA allows the copy to
+    /// replace the tables of the master's it finds here.
+    pub replace: bool,
 }
 
 /// Why the statement is refused: the server error to raise.
@@ -148,7 +151,17 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     // let it drop a replica's data (DESIGN §1: nothing lost silently).
     // Tables the connection's filter leaves out (another connection's, or
     // the replica's own) are not in its way.
-    let in_the_way: Vec<String> = facts
+    let in_the_way = tables_in_the_way(facts);
+    if !in_the_way.is_empty() && !facts.replace {
+        return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
+    }
+    Ok(())
+}
+
+/// The replica's tables in the copy's way: outside the system schemas,
+/// let through by the connection's filter (quoted `db`.`table`).
+pub fn tables_in_the_way(facts: &ReplicaFacts) -> Vec<String> {
+    facts
         .databases
         .iter()
         .filter(|(db, _)| !is_system_schema(db))
@@ -158,11 +171,22 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
                 .filter(move |t| facts.filter.table_ok(db, t))
                 .map(move |t| format!("{}.{}", quote_ident(db), quote_ident(t)))
         })
-        .collect();
-    if !in_the_way.is_empty() {
-        return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
+        .collect()
+}
+
+/// What `LOAD DATA FROM MASTER ... REPLACE` tells the error log before
+/// it starts: the tables here the copy replaces if the master has them
+/// (the others stay as they are); empty when none is in the way.
+pub fn replace_notice(facts: &ReplicaFacts) -> String {
+    let in_the_way = tables_in_the_way(facts);
+    if !facts.replace || in_the_way.is_empty() {
+        return String::new();
     }
-    Ok(())
+    format!(
+        "{STATEMENT_NAME} ... REPLACE: {}; the copy replaces each of them that \
+         the master has, and leaves the others as they are",
+        name_tables(&in_the_way)
+    )
 }
 
 /// The most tables a "not empty" refusal names; the rest are counted.
@@ -202,6 +226,7 @@ mod tests {
             use_gtid: UseGtid::SlavePos,
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
+            replace: false,
         }
     }
 
@@ -306,6 +331,20 @@ mod tests {
         );
         facts.databases[1].1.pop();
         assert_eq!(check_replica(&facts), Ok(()));
+    }
+
+    #[test]
+    fn with_replace_tables_in_the_way_are_named_not_refused() {
+        let mut facts = ready();
+        facts.databases = vec![("app".into(), vec!["t".into()])];
+        assert!(replace_notice(&facts).is_empty(), "no REPLACE: refused");
+        assert!(check_replica(&facts).is_err());
+        facts.replace = true;
+        assert_eq!(check_replica(&facts), Ok(()));
+        let notice = replace_notice(&facts);
+        assert!(notice.contains("REPLACE: table `app`.`t` exists"), "{notice}");
+        facts.databases.clear();
+        assert!(replace_notice(&facts).is_empty());
     }
 
     #[test]
