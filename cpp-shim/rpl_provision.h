@@ -61,6 +61,28 @@ class Rpl_provision_replica;
 bool mysql_load_data_from_master(THD *thd);
 
 
+/**
+  Called by start_slave() (START SLAVE, START ALL SLAVES) with the
+  connection's thread lock held: a copy by LOAD DATA FROM MASTER that
+  stopped part way left this server with part of the master's data, and
+  the connection must not replicate into it.  Reports the error.
+  @retval false  the threads may start (also: the statement itself starts
+                 them)
+  @retval true   refused
+*/
+bool rpl_provision_refuse_start(THD *thd, Master_info *mi);
+
+/**
+  At server start, before the connection's threads start on their own
+  (no --skip-slave-start): true, with a warning in the error log, when a
+  copy of the connection is unfinished.
+*/
+bool rpl_provision_unfinished_at_boot(Master_info *mi);
+
+/** Called by reset_slave(): RESET SLAVE forgets an unfinished copy. */
+void rpl_provision_forget(Master_info *mi);
+
+
 /* ---------------------------------------------------------------------
    Master: the binlog dump thread (sql_repl.cc)
    --------------------------------------------------------------------- */

@@ -137,6 +137,96 @@ static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
 }
 
 
+/*
+  The marker of a copy that changed this server and has not ended:
+  provision-<connection>.info in the data directory, next to the
+  connection's master-<connection>.info, holding the copy's request.
+  START SLAVE refuses to replicate into such a copy; a copy that ends,
+  and RESET SLAVE, remove it.
+*/
+static void marker_path(Master_info *mi, char *path)
+{
+  char name[FN_REFLEN];
+  create_logfile_name_with_suffix(name, sizeof(name), "provision.info", 0,
+                                  &mi->cmp_connection_name);
+  fn_format(path, name, mysql_data_home, "", 4 + 32);
+}
+
+
+static void write_marker(Master_info *mi, const std::string &request)
+{
+  char path[FN_REFLEN];
+  marker_path(mi, path);
+  File fd= my_create(path, 0, O_WRONLY | O_TRUNC, MYF(MY_WME));
+  if (fd < 0)
+    return;
+  std::string text= request + "\n";
+  (void) my_write(fd, (const uchar*) text.data(), text.length(),
+                  MYF(MY_WME | MY_NABP));
+  (void) my_sync(fd, MYF(MY_WME));
+  (void) my_close(fd, MYF(MY_WME));
+}
+
+
+/* The request of the connection's unfinished copy; false if it has none. */
+static bool read_marker(Master_info *mi, std::string *request)
+{
+  char path[FN_REFLEN];
+  marker_path(mi, path);
+  File fd= my_open(path, O_RDONLY, MYF(0));
+  if (fd < 0)
+    return false;
+  char buf[4096];
+  size_t n= my_read(fd, (uchar*) buf, sizeof(buf), MYF(0));
+  my_close(fd, MYF(0));
+  request->assign(buf, n == (size_t) -1 ? 0 : n);
+  return true;
+}
+
+
+static void remove_marker(Master_info *mi)
+{
+  char path[FN_REFLEN];
+  marker_path(mi, path);
+  (void) my_delete(path, MYF(0));
+}
+
+
+bool rpl_provision_refuse_start(THD *thd, Master_info *mi)
+{
+  std::string request;
+  if (mi->provision || !read_marker(mi, &request))
+    return false;
+  my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
+           mi->connection_name.str,
+           std::string(provision::unfinished_copy_message(
+             rust::Str(mi->connection_name.str, mi->connection_name.length),
+             request)).c_str());
+  return true;
+}
+
+
+bool rpl_provision_unfinished_at_boot(Master_info *mi)
+{
+  std::string request;
+  if (!read_marker(mi, &request))
+    return false;
+  sql_print_warning("Master '%.*s': replication not started: %s",
+                    (int) mi->connection_name.length, mi->connection_name.str,
+                    std::string(provision::unfinished_copy_message(
+                      rust::Str(mi->connection_name.str,
+                                mi->connection_name.length),
+                      request)).c_str());
+  return true;
+}
+
+
+void rpl_provision_forget(Master_info *mi)
+{
+  remove_marker(mi);
+}
+
+
 /* Stops whichever of the connection's threads still runs. */
 static void stop_threads(THD *thd, Master_info *mi)
 {
@@ -389,6 +479,8 @@ static bool provision_connection(THD *thd, Master_info *mi,
     space_limit, opt_provision_relay_log_space_limit);
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
                         (int) name->length, name->str);
+  /* From here on the copy may change this server (see marker_path()) */
+  write_marker(mi, state->request);
   if (start_slave(thd, mi, false))
     goto end;
   for (ulong resumes= 0;; resumes++)
@@ -425,6 +517,9 @@ static bool provision_connection(THD *thd, Master_info *mi,
   failed= false;
 
 end:
+  /* Gone when the copy ended, or when it stopped before changing anything */
+  if (!failed || !state->filter->copy_changed_replica())
+    remove_marker(mi);
   mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;

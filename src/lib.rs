@@ -493,6 +493,14 @@ mod ffi {
         /// The request that resumes the copy first asked with `request`
         /// from what is applied; empty when nothing is.
         fn resume_request(self: &ReplicaFilter, request: &str) -> String;
+        /// A statement (DDL) of a copy group is applied.
+        fn copy_statement(self: &mut ReplicaFilter);
+        /// Whether the copy changed this server (so that stopping now
+        /// leaves it incomplete).
+        fn copy_changed_replica(self: &ReplicaFilter) -> bool;
+        /// Why `START SLAVE` is refused on `connection`, whose copy
+        /// (`request`) stopped before its end.
+        fn unfinished_copy_message(connection: &str, request: &str) -> String;
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
@@ -546,7 +554,7 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, partial_row_image_message, query_ends_group,
-    replica_filter_new, statement_refusal, ProgressHandle, ReplicaFilter,
+    replica_filter_new, statement_refusal, unfinished_copy_message, ProgressHandle, ReplicaFilter,
 };
 
 /// What a caught panic said.

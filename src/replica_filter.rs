@@ -58,6 +58,9 @@ struct Applied {
     point: Option<ResumePoint>,
     /// The sequence number of the last copy group applied.
     seq_no: u64,
+    /// A copy group that changed this server (a statement or rows) is
+    /// committed: a copy that stops now leaves it incomplete.
+    changed: bool,
 }
 
 /// What the event group being applied adds to [`Applied`] when it commits.
@@ -70,6 +73,8 @@ struct Pending {
     /// Non-transactional tables the group wrote copy rows to: a rolled
     /// back group leaves those rows behind.
     non_transactional: Vec<(String, String)>,
+    /// The group is a copy group that changes this server.
+    changes: bool,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -197,6 +202,19 @@ impl ReplicaFilter {
         if let Some(point) = pending.point {
             self.applied.point = Some(point);
         }
+        self.applied.changed |= pending.changes;
+    }
+
+    /// A statement of a copy group (DDL) is applied.
+    pub fn copy_statement(&mut self) {
+        self.pending.changes = true;
+    }
+
+    /// Whether the copy changed this server: a copy that stops after
+    /// that leaves it incomplete, and the connection must not replicate
+    /// into it (see [`unfinished_copy_message`]).
+    pub fn copy_changed_replica(&self) -> bool {
+        self.applied.changed || self.pending.changes
     }
 
     /// The SQL thread stopped (the connection to the master was lost):
@@ -283,6 +301,7 @@ impl ReplicaFilter {
             self.undo.push((table.to_owned(), before));
         }
         self.ledger.table_in_copy(table);
+        self.pending.changes = true;
         self.progress.rows_applied(1);
         self.group_rows += 1;
         if key.is_empty() {
@@ -408,6 +427,30 @@ pub fn divergence_message(
         return String::new();
     };
     Divergence::strict_failed(&table_ident(db, table), &op, failure).to_string()
+}
+
+/// Why `START SLAVE` is refused on master connection `connection`, whose
+/// copy (`request`, what its marker file holds) stopped before its end.
+pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
+    let options = Request::parse(request.trim())
+        .map(|r| {
+            let mut o = String::new();
+            if r.with_grants {
+                o.push_str(" WITH GRANTS");
+            }
+            if r.checksum {
+                o.push_str(" WITH CHECKSUM");
+            }
+            o
+        })
+        .unwrap_or_default();
+    format!(
+        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end: \
+         this server holds part of the master's data, and replicating into it would \
+         diverge. Run LOAD DATA FROM MASTER '{connection}' REPLACE{options} to copy \
+         again (it replaces the copied tables), or RESET SLAVE '{connection}' to forget \
+         the copy and keep this server's data as it is"
+    )
 }
 
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
@@ -539,6 +582,26 @@ mod tests {
         assert!(f
             .copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`u`")
             .contains("out of order"));
+    }
+
+    #[test]
+    fn a_copy_that_changed_nothing_leaves_nothing_unfinished() {
+        let mut f = replica_filter_new("filter-test-changed");
+        f.group_start(true, 0, 1, 1);
+        f.copy_note(b"LOAD DATA FROM MASTER: plan tables=1 rows=1");
+        f.group_committed();
+        assert!(!f.copy_changed_replica());
+        f.group_start(true, 0, 1, 2);
+        f.copy_statement();
+        assert!(f.copy_changed_replica(), "a statement may be applied");
+        f.group_committed();
+        assert!(f.copy_changed_replica());
+        let m = unfinished_copy_message("east", "v=1;domain=5;grants=1");
+        assert!(
+            m.contains("LOAD DATA FROM MASTER 'east' REPLACE WITH GRANTS"),
+            "{m}"
+        );
+        assert!(m.contains("RESET SLAVE 'east'"), "{m}");
     }
 
     #[test]

@@ -342,7 +342,10 @@ mod tests {
         facts.replace = true;
         assert_eq!(check_replica(&facts), Ok(()));
         let notice = replace_notice(&facts);
-        assert!(notice.contains("REPLACE: table `app`.`t` exists"), "{notice}");
+        assert!(
+            notice.contains("REPLACE: table `app`.`t` exists"),
+            "{notice}"
+        );
         facts.databases.clear();
         assert!(replace_notice(&facts).is_empty());
     }
