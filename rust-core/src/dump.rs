@@ -596,38 +596,18 @@ impl DumpSession {
         seq_no
     }
 
-    /// One DDL statement as a standalone group with the next copy GTID.
+    /// One DDL statement as a standalone group with the next copy GTID;
+    /// when it `ends_unit`, it carries the resume point after the unit.
     fn ddl_group(
         &mut self,
         log_pos: u32,
         db: &str,
         sql: impl Into<Vec<u8>>,
         ctx: &QueryContext,
+        ends_unit: bool,
     ) -> Result<Vec<u8>, DumpError> {
-        self.ddl_group_noted(log_pos, db, sql, ctx, None)
-    }
-
-    /// A DDL group that ends the current unit: it carries the resume
-    /// point after the unit.
-    fn unit_ddl_group(
-        &mut self,
-        log_pos: u32,
-        db: &str,
-        sql: impl Into<Vec<u8>>,
-        ctx: &QueryContext,
-    ) -> Result<Vec<u8>, DumpError> {
-        let note = resume_note(&self.scheduler.resume_point(None));
-        self.ddl_group_noted(log_pos, db, sql, ctx, Some(&note))
-    }
-
-    fn ddl_group_noted(
-        &mut self,
-        log_pos: u32,
-        db: &str,
-        sql: impl Into<Vec<u8>>,
-        ctx: &QueryContext,
-        note: Option<&str>,
-    ) -> Result<Vec<u8>, DumpError> {
+        let note = ends_unit.then(|| resume_note(&self.scheduler.resume_point(None)));
+        let note = note.as_deref();
         let query = QueryEvent {
             thread_id: ctx.thread_id,
             exec_time: 0,
@@ -674,8 +654,8 @@ impl DumpSession {
         let [create, alter] =
             ddl::create_database(self.filter.rewrite(db), charset, collation, comment);
         // Sent again if the copy resumes between the two: IF NOT EXISTS.
-        let mut events = self.ddl_group(log_pos, &master_db, create, ctx)?;
-        events.extend(self.unit_ddl_group(log_pos, &master_db, alter, ctx)?);
+        let mut events = self.ddl_group(log_pos, &master_db, create, ctx, false)?;
+        events.extend(self.ddl_group(log_pos, &master_db, alter, ctx, true)?);
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -720,7 +700,7 @@ impl DumpSession {
             Unit::CreateView { db, .. } => (db.to_owned(), ddl::create_view(show_create)?),
             _ => return Err(DumpError::Protocol("create_definition() out of order")),
         };
-        let events = self.unit_ddl_group(log_pos, &db, sql, ctx)?;
+        let events = self.ddl_group(log_pos, &db, sql, ctx, true)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -895,7 +875,7 @@ impl DumpSession {
             return Err(DumpError::Protocol("create_object() out of order"));
         };
         let def = self.objects[index].clone();
-        let events = self.unit_ddl_group(log_pos, &def.db, def.sql, &def.ctx)?;
+        let events = self.ddl_group(log_pos, &def.db, def.sql, &def.ctx, true)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -952,7 +932,7 @@ impl DumpSession {
         if self.next_unit() != Unit::ReloadAccounts {
             return Err(DumpError::Protocol("reload_accounts() out of order"));
         }
-        let events = self.unit_ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx)?;
+        let events = self.ddl_group(log_pos, "mysql", "FLUSH PRIVILEGES", ctx, true)?;
         self.scheduler.ddl_sent();
         Ok(events)
     }
@@ -1257,7 +1237,7 @@ impl DumpSession {
         };
         let key = (db.to_owned(), table.to_owned());
         let events = match self.deferred_indexes.remove(&key) {
-            Some((alter, ctx)) => self.unit_ddl_group(log_pos, &key.0, alter, &ctx)?,
+            Some((alter, ctx)) => self.ddl_group(log_pos, &key.0, alter, &ctx, true)?,
             None => Vec::new(),
         };
         self.scheduler.ddl_sent();

@@ -1057,6 +1057,20 @@ mod tests {
         }
     }
 
+    /// The resume point once `unit` of [`two_tables`] is sent.
+    fn point_after(unit: &Unit<'_>) -> ResumePoint {
+        let mut s = two_tables();
+        advance_to(&mut s, unit);
+        s.resume_point(None)
+    }
+
+    /// A new dump of [`two_tables`] that resumes after `unit`.
+    fn resumed_after(unit: &Unit<'_>) -> Scheduler {
+        let mut r = two_tables();
+        r.resume(&point_after(unit)).unwrap();
+        r
+    }
+
     #[test]
     fn a_copy_resumes_at_the_step_and_key_its_last_group_noted() {
         let mut s = two_tables();
@@ -1098,11 +1112,7 @@ mod tests {
         assert_eq!(r.progress().tables_done, 1);
 
         // After a DDL unit: the next step, with no CREATE read again.
-        let mut s = two_tables();
-        advance_to(&mut s, &Unit::CreateDatabase { db: "d" });
-        let point = s.resume_point(None);
-        let mut r = two_tables();
-        r.resume(&point).unwrap();
+        let r = resumed_after(&Unit::CreateDatabase { db: "d" });
         assert_eq!(
             r.next_unit(),
             Unit::CreateTable {
@@ -1112,30 +1122,21 @@ mod tests {
         );
         assert!(!r.resumed_create());
 
-        // After a table's last chunk: its indexes, its CREATE read again.
-        let mut s = two_tables();
-        advance_to(
-            &mut s,
-            &Unit::BuildIndexes {
-                db: "d",
-                table: "a",
-            },
-        );
-        let point = s.resume_point(None);
+        // After a table's indexes: the next table's CREATE.
+        let point = point_after(&Unit::BuildIndexes {
+            db: "d",
+            table: "a",
+        });
         assert_eq!(point.step, 5, "after a's indexes: b's CREATE");
-        let mut at_indexes = two_tables();
-        advance_to(
-            &mut at_indexes,
-            &Unit::Rows {
-                db: "d",
-                table: "a",
-                after: None,
-                max_rows: 2,
-            },
-        );
-        let rows_point = at_indexes.resume_point(None);
-        let mut r = two_tables();
-        r.resume(&rows_point).unwrap();
+
+        // After a table's last chunk: its indexes, its CREATE read again.
+        let rows = Unit::Rows {
+            db: "d",
+            table: "a",
+            after: None,
+            max_rows: 2,
+        };
+        let mut r = resumed_after(&rows);
         assert_eq!(
             r.next_unit(),
             Unit::CreateTable {
