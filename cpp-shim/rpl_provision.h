@@ -93,6 +93,8 @@ extern uint opt_provision_chunk_rows;
 extern uint opt_provision_max_dumps;
 /* @@provision_max_rows_per_second: rows/s all dumps send together; 0 none */
 extern uint opt_provision_max_rows_per_second;
+/* @@provision_max_bytes_per_second: row bytes/s all dumps send; 0 none */
+extern ulonglong opt_provision_max_bytes_per_second;
 /* @@provision_max_threads_running: dumps pause above it; 0 never */
 extern uint opt_provision_max_threads_running;
 /* @@provision_relay_log_space_limit: the replica's relay log bound while it

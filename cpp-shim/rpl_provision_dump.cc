@@ -83,6 +83,7 @@ std::atomic<uint32> rpl_provision_one_phase_commits{0};
 uint opt_provision_max_dumps;
 uint opt_provision_max_rows_per_second;
 uint opt_provision_max_threads_running;
+ulonglong opt_provision_max_bytes_per_second;
 
 
 /* Counts 'thd' in *running if it runs a statement of a client. */
@@ -1252,7 +1253,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   uint32 dumps= std::max<uint32>(rpl_provision_dumps_running, 1);
   uint64 rate= opt_provision_max_rows_per_second ?
     std::max<uint64>(opt_provision_max_rows_per_second / dumps, 1) : 0;
-  uint32 throttle_ms= dump->session->throttle(rate);
+  uint64 byte_rate= opt_provision_max_bytes_per_second ?
+    std::max<uint64>(opt_provision_max_bytes_per_second / dumps, 1) : 0;
+  uint32 throttle_ms= dump->session->throttle(rate, byte_rate);
   /* The master is busy: the copy waits, its binary log goes on */
   if (opt_provision_max_threads_running)
     throttle_ms= std::max(throttle_ms, dump->session->backoff(

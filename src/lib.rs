@@ -423,9 +423,10 @@ mod ffi {
         /// next; false to just try again.  Sets `refusal()` (and says
         /// false) once the wait is longer than `timeout_s`.
         fn lock_wait(self: &mut DumpSession, db: &str, table: &str, timeout_s: u64) -> bool;
-        /// Milliseconds to wait before the next chunk under a limit of
-        /// `rows_per_second` (0: none); the binlog goes on meanwhile.
-        fn throttle(self: &mut DumpSession, rows_per_second: u64) -> u32;
+        /// Milliseconds to wait before the next chunk under limits of
+        /// `rows_per_second` and `bytes_per_second` (0: none); the binlog
+        /// goes on meanwhile.
+        fn throttle(self: &mut DumpSession, rows_per_second: u64, bytes_per_second: u64) -> u32;
         /// Milliseconds to wait before the next chunk while `running`
         /// client threads run statements on the master, over `limit`
         /// (`@@provision_max_threads_running`; 0: never).
@@ -923,8 +924,8 @@ impl DumpSession {
         u32::try_from(wait.as_millis()).unwrap_or(u32::MAX)
     }
 
-    fn throttle(&mut self, rows_per_second: u64) -> u32 {
-        self.with(|s| Ok(s.throttle(rows_per_second)))
+    fn throttle(&mut self, rows_per_second: u64, bytes_per_second: u64) -> u32 {
+        self.with(|s| Ok(s.throttle(rows_per_second, bytes_per_second)))
             .map_or(0, |wait| wait.as_millis().try_into().unwrap_or(u32::MAX))
     }
 

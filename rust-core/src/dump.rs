@@ -258,6 +258,39 @@ pub enum ChunkPressure {
 }
 
 /// A provisioning dump in progress.
+/// A rate limit in force: units (rows or bytes) per second, since when,
+/// and the units sent by then.
+#[derive(Clone, Copy, Debug)]
+struct Rate {
+    per_second: u64,
+    since: Instant,
+    done_then: u64,
+}
+
+impl Rate {
+    /// The wait before more is sent under `per_second` (0: no limit,
+    /// forgotten) when `done` units are sent in all; a new limit counts
+    /// afresh from now.
+    fn wait(slot: &mut Option<Rate>, per_second: u64, done: u64) -> Duration {
+        if per_second == 0 {
+            *slot = None;
+            return Duration::ZERO;
+        }
+        let rate = match *slot {
+            Some(r) if r.per_second == per_second => r,
+            _ => *slot.insert(Rate {
+                per_second,
+                since: Instant::now(),
+                done_then: done,
+            }),
+        };
+        let due = Duration::from_secs_f64(
+            done.saturating_sub(rate.done_then) as f64 / rate.per_second as f64,
+        );
+        due.saturating_sub(rate.since.elapsed())
+    }
+}
+
 #[derive(Debug)]
 pub struct DumpSession {
     copy_domain: u32,
@@ -292,9 +325,12 @@ pub struct DumpSession {
     /// Since when the dump waits for a lock on the master, and when it
     /// last sent the replica a keepalive group.
     lock_wait: Option<(Instant, Option<Instant>)>,
-    /// The rate limit in force (rows/s), since when, and the rows sent
-    /// by then (see [`DumpSession::throttle`]).
-    throttle: Option<(u64, Instant, u64)>,
+    /// The rate limits in force, rows/s and bytes/s (see
+    /// [`DumpSession::throttle`]).
+    throttle: Option<Rate>,
+    byte_throttle: Option<Rate>,
+    /// Bytes of rows read so far.
+    bytes_copied: u64,
     /// The definition version (`TABLE_SHARE::tabledef_version`) of each
     /// table when its CREATE (or first chunk) was sent.
     definitions: BTreeMap<(String, String), Vec<u8>>,
@@ -363,6 +399,8 @@ impl DumpSession {
             xa_wait: XaWait::default(),
             lock_wait: None,
             throttle: None,
+            byte_throttle: None,
+            bytes_copied: 0,
             definitions: BTreeMap::new(),
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
@@ -537,27 +575,19 @@ impl DumpSession {
         )
     }
 
-    /// The wait before the next chunk under a limit of `rows_per_second`
-    /// (this dump's share of `@@provision_max_rows_per_second`; 0: no
-    /// limit): rows sent since the limit took effect, at that rate, less
-    /// the time since then.  At most 100 ms, so that the caller goes back
-    /// to sending the binary log in between: the throttle slows the copy,
-    /// never the master's own transactions.
-    pub fn throttle(&mut self, rows_per_second: u64) -> Duration {
-        if rows_per_second == 0 {
-            self.throttle = None;
-            return Duration::ZERO;
-        }
+    /// The wait before the next chunk under limits of `rows_per_second`
+    /// and `bytes_per_second` (this dump's shares of
+    /// `@@provision_max_rows_per_second` and
+    /// `@@provision_max_bytes_per_second`; 0: no limit): what was sent
+    /// since a limit took effect, at its rate, less the time since then;
+    /// the longer of the two.  At most 100 ms, so that the caller goes
+    /// back to sending the binary log in between: the throttle slows the
+    /// copy, never the master's own transactions.
+    pub fn throttle(&mut self, rows_per_second: u64, bytes_per_second: u64) -> Duration {
         let rows = self.progress().rows_copied;
-        let (rate, since, rows_then) = match self.throttle {
-            Some(t) if t.0 == rows_per_second => t,
-            _ => *self
-                .throttle
-                .insert((rows_per_second, Instant::now(), rows)),
-        };
-        let due = Duration::from_secs_f64(rows.saturating_sub(rows_then) as f64 / rate as f64);
-        due.saturating_sub(since.elapsed())
-            .min(Duration::from_millis(100))
+        let by_rows = Rate::wait(&mut self.throttle, rows_per_second, rows);
+        let by_bytes = Rate::wait(&mut self.byte_throttle, bytes_per_second, self.bytes_copied);
+        by_rows.max(by_bytes).min(Duration::from_millis(100))
     }
 
     /// The wait before the next chunk while `running` client threads run
@@ -578,10 +608,21 @@ impl DumpSession {
     /// cut (`u32::MAX`) is not split.
     pub fn chunk_rows_limit(&self, max_rows: u32) -> u32 {
         match self.throttle {
-            Some((rate, ..)) if max_rows != u32::MAX => {
-                max_rows.min(u32::try_from(rate).unwrap_or(u32::MAX).max(1))
+            Some(rate) if max_rows != u32::MAX => {
+                max_rows.min(u32::try_from(rate.per_second).unwrap_or(u32::MAX).max(1))
             }
             _ => max_rows,
+        }
+    }
+
+    /// The bytes a chunk holds at most: [`CHUNK_BUFFER_BYTES`], or one
+    /// second's worth under a bytes/s limit.
+    fn chunk_bytes_limit(&self) -> usize {
+        match self.byte_throttle {
+            Some(rate) => usize::try_from(rate.per_second)
+                .unwrap_or(usize::MAX)
+                .clamp(1, CHUNK_BUFFER_BYTES),
+            None => CHUNK_BUFFER_BYTES,
         }
     }
 
@@ -1091,8 +1132,10 @@ impl DumpSession {
         let next = RowBuilder::new(chunk.table.columns.len());
         match std::mem::replace(&mut chunk.row, next).finish() {
             Ok(row) => {
-                chunk.bytes += row.as_bytes().len();
+                let bytes = row.as_bytes().len();
+                chunk.bytes += bytes;
                 chunk.rows.push(row);
+                self.bytes_copied += bytes as u64;
                 Ok(())
             }
             Err(partial) => {
@@ -1109,7 +1152,7 @@ impl DumpSession {
         let whole_table = keyless
             || matches!(self.next_unit(), Unit::Rows { max_rows, .. } if max_rows == u32::MAX);
         match &self.chunk {
-            Some(chunk) if chunk.bytes >= CHUNK_BUFFER_BYTES => {
+            Some(chunk) if chunk.bytes >= self.chunk_bytes_limit() => {
                 if whole_table {
                     ChunkPressure::Stream
                 } else {
@@ -1522,10 +1565,10 @@ mod tests {
     fn the_throttle_spaces_chunks_by_the_rows_sent_and_caps_their_size() {
         let mut s = session(1000);
         s.plan(Vec::new()).unwrap();
-        assert_eq!(s.throttle(0), Duration::ZERO);
+        assert_eq!(s.throttle(0, 0), Duration::ZERO);
         assert_eq!(s.chunk_rows_limit(1000), 1000);
         // The limit takes effect: nothing sent since, no wait.
-        assert_eq!(s.throttle(10), Duration::ZERO);
+        assert_eq!(s.throttle(10, 0), Duration::ZERO);
         assert_eq!(s.chunk_rows_limit(1000), 10);
         assert_eq!(s.chunk_rows_limit(u32::MAX), u32::MAX);
         while !matches!(s.next_unit(), Unit::Rows { .. }) {
@@ -1551,7 +1594,7 @@ mod tests {
         s.finish_chunk(4, &[4], false).unwrap();
         // Five rows at ten a second: half a second from the start, in
         // steps of at most 100 ms.
-        let wait = s.throttle(10);
+        let wait = s.throttle(10, 0);
         assert!(
             wait > Duration::from_millis(50) && wait <= Duration::from_millis(100),
             "{wait:?}"
@@ -1561,9 +1604,18 @@ mod tests {
             "Provisioning: 5 rows sent, throttled at `shop`.`items`"
         );
         // A new limit starts counting afresh.
-        assert_eq!(s.throttle(1_000_000), Duration::ZERO);
-        assert_eq!(s.throttle(0), Duration::ZERO);
+        assert_eq!(s.throttle(1_000_000, 0), Duration::ZERO);
+        assert_eq!(s.throttle(0, 0), Duration::ZERO);
         assert_eq!(s.chunk_rows_limit(1000), 1000);
+        // Bytes: 5 rows of 4 bytes sent; at 10 bytes a second a wait
+        // follows, and a chunk holds at most 10 bytes.
+        assert_eq!(s.throttle(0, 10), Duration::ZERO);
+        assert_eq!(s.chunk_bytes_limit(), 10);
+        s.bytes_copied += 20;
+        let wait = s.throttle(0, 10);
+        assert!(wait > Duration::from_millis(50), "{wait:?}");
+        assert_eq!(s.throttle(0, 0), Duration::ZERO);
+        assert_eq!(s.chunk_bytes_limit(), CHUNK_BUFFER_BYTES);
     }
 
     #[test]
