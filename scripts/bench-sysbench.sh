@@ -8,6 +8,7 @@
 #
 #   scripts/bench-sysbench.sh [--quick] [--idle-only] [--runs N]
 #     TABLES=8 ROWS=500000 LOAD_THREADS=2 METHODS="load dump mydumper backup"
+#     RELAY_LIMIT=<bytes> (the replica's provision_relay_log_space_limit)
 #   --quick: 4 tables x 20000 rows, one run (a smoke run).
 #
 # Prints, per method and run: seconds to a replica that holds everything
@@ -115,6 +116,10 @@ change_master() { # name
 prepare_empty() { start_server "$1" "$2" "$3"; }
 copy_load() {
   change_master "$1"
+  # RELAY_LIMIT: @@provision_relay_log_space_limit for the copy (bytes;
+  # unset: the server's default, 0: no bound)
+  [ -z "${RELAY_LIMIT:-}" ] ||
+    client "$1" -e "SET GLOBAL provision_relay_log_space_limit=$RELAY_LIMIT"
   client "$1" -e "LOAD DATA FROM MASTER"
 }
 copy_dump() {
