@@ -32,7 +32,8 @@ class Rpl_provision_replica
 public:
   Rpl_provision_replica(uint32 domain, std::string &&req,
                         rust::Str connection_name)
-    : copy_domain(domain), request(std::move(req)), requested(false),
+    : copy_domain(domain), first_request(req), request(std::move(req)),
+      requested(false),
       connection_lost(false),
       in_copy_group(false), binlog_suppressed(false),
       filter(provision::replica_filter_new(connection_name)),
@@ -44,6 +45,8 @@ public:
 
   /** GTID domain of the copy groups; never recorded anywhere. */
   const uint32 copy_domain;
+  /** The statement's request: its options and the connection's filter. */
+  const std::string first_request;
   /**
     The value of @slave_provision the IO thread sends: the statement's
     request, then the one that resumes the copy.  Set while the threads

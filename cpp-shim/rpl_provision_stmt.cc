@@ -43,6 +43,8 @@
 #include "rpl_provision_status.h"
 #include "mariadb-provision/src/lib.rs.h"
 
+#include <map>
+#include <mutex>
 #include <string>
 
 /* @@provision_relay_log_space_limit (sys_vars.cc) */
@@ -224,6 +226,7 @@ bool rpl_provision_unfinished_at_boot(Master_info *mi)
 void rpl_provision_forget(Master_info *mi)
 {
   remove_marker(mi);
+  delete take_parked(mi);
 }
 
 
@@ -318,34 +321,78 @@ static bool empty_table(THD *thd, const provision::QualifiedName &name)
 
 
 /*
-  After the IO thread stopped because the connection to the master was
-  lost: rolls the copy back to what the SQL thread (now stopped) applied,
-  and restarts the threads with the request that goes on from there.  The
-  relay log starts anew (GTID mode), the master sends its binlog from the
-  replica's position and the copy from its resume point.
+  With the connection's threads stopped (the connection to the master was
+  lost, or the statement was killed): rolls the copy back to what the SQL
+  thread applied, and makes the request that goes on from there.  The
+  relay log starts anew when the threads start (GTID mode): the master
+  sends its binlog from the replica's position and the copy from its
+  resume point.
 */
-static bool resume_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name,
-                        Rpl_provision_replica *state)
+static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
+                           Rpl_provision_replica *state, const char *why)
 {
   for (const provision::QualifiedName &table :
        state->filter->group_abandoned())
     if (empty_table(thd, table))
       return true;
-  std::string request(state->filter->resume_request(state->request));
-  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the connection "
-                        "to the master was lost; the copy resumes (%s)",
-                        (int) name->length, name->str,
+  std::string request(state->filter->resume_request(state->first_request));
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
+                        "resumes (%s)", (int) name->length, name->str, why,
                         request.empty() ? "from its start: nothing of it "
                         "was applied" : request.c_str());
-  if (!request.empty())
-    state->request= request;
+  state->request= request.empty() ? state->first_request : request;
   state->requested= false;
   state->connection_lost= false;
   state->end_queued= false;
   state->in_copy_group= false;
   state->binlog_suppressed= false;
   rpl_provision_resumes++;
-  return start_slave(thd, mi, false);
+  return false;
+}
+
+
+/*
+  Unfinished copies this server keeps, by connection: a copy stopped by
+  KILL, or by a connection to the master it could not get back, that
+  changed this server.  The same LOAD DATA FROM MASTER again goes on with
+  it; REPLACE, another copy of the connection, or RESET SLAVE drop it.
+  Kept in memory only: after a restart the copy starts again (the marker
+  file still stops START SLAVE).
+*/
+static std::mutex parked_lock;
+static std::map<std::string, Rpl_provision_replica*> parked_copies;
+
+static std::string parked_key(Master_info *mi)
+{
+  return std::string(mi->cmp_connection_name.str,
+                     mi->cmp_connection_name.length);
+}
+
+/* The first request of the connection's kept copy; empty if none. */
+static std::string parked_request(Master_info *mi)
+{
+  std::lock_guard<std::mutex> guard(parked_lock);
+  auto it= parked_copies.find(parked_key(mi));
+  return it == parked_copies.end() ? std::string() : it->second->first_request;
+}
+
+/* Takes the connection's kept copy (NULL if none) out of the store. */
+static Rpl_provision_replica *take_parked(Master_info *mi)
+{
+  std::lock_guard<std::mutex> guard(parked_lock);
+  auto it= parked_copies.find(parked_key(mi));
+  if (it == parked_copies.end())
+    return NULL;
+  Rpl_provision_replica *state= it->second;
+  parked_copies.erase(it);
+  return state;
+}
+
+static void park(Master_info *mi, Rpl_provision_replica *state)
+{
+  delete take_parked(mi);
+  std::lock_guard<std::mutex> guard(parked_lock);
+  parked_copies[parked_key(mi)]= state;
 }
 
 
@@ -434,21 +481,21 @@ static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
 
 
 /*
-  Provision through 'mi', whose checks passed, with the master's accounts
-  too when 'with_grants' and the tables' checksums compared at the end
-  when 'checksum'; the master is sent 'rules', the filter the checks
-  judged.  mi is held (users) by the caller.
+  Provision through 'mi', whose checks passed, sending 'request' (the
+  statement's options and the connection's filter), with the tables'
+  checksums compared at the end when 'checksum'; 'resumed' is the
+  connection's kept copy when the statement goes on with it.  mi is held
+  (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
-                                 const LEX_CSTRING *name, bool with_grants,
-                                 bool checksum, const rust::String &rules)
+                                 const LEX_CSTRING *name, bool checksum,
+                                 const std::string &request,
+                                 Rpl_provision_replica *resumed)
 {
   rust::Str rname(name->str, name->length);
-  Rpl_provision_replica *state= new Rpl_provision_replica(
-    provision::replica_copy_domain(rname),
-    std::string(provision::replica_request(rname, with_grants, checksum,
-                                           rules)),
-    rname);
+  Rpl_provision_replica *state= resumed ? resumed :
+    new Rpl_provision_replica(provision::replica_copy_domain(rname),
+                              std::string(request), rname);
   bool failed= true;
   /*
     The dump reads much faster than this server applies: bound the relay
@@ -456,6 +503,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
     it goes), unless relay_log_space_limit already does.
   */
   const ulonglong space_limit= mi->rli.log_space_limit;
+  uint64 rows_before= 0;
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -467,20 +515,27 @@ static bool provision_connection(THD *thd, Master_info *mi,
     mysql_mutex_unlock(&LOCK_active_mi);
     my_error(ER_PROVISION_THREADS_RUNNING, MYF(0),
              std::string(name->str, name->length).c_str());
-    delete state;
+    if (resumed)
+      park(mi, state);                /* still the connection's to go on with */
+    else
+      delete state;
     return true;
   }
   mi->provision= state;
   mysql_mutex_unlock(&LOCK_active_mi);
 
-  if (rpl_load_gtid_slave_state(thd))
+  if (rpl_load_gtid_slave_state(thd) ||
+      (resumed && prepare_resume(thd, name, state,
+                                 "the statement goes on with its copy")))
     goto end;
   mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
     space_limit, opt_provision_relay_log_space_limit);
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
                         (int) name->length, name->str);
   /* From here on the copy may change this server (see marker_path()) */
-  write_marker(mi, state->request);
+  write_marker(mi, state->first_request);
+  /* A kept copy counted its rows when it stopped */
+  rows_before= state->progress->read().rows_copied;
   if (start_slave(thd, mi, false))
     goto end;
   for (ulong resumes= 0;; resumes++)
@@ -490,11 +545,13 @@ static bool provision_connection(THD *thd, Master_info *mi,
     if (state->done || thd->killed || !state->connection_lost ||
         (master_retry_count && resumes >= master_retry_count))
       break;
-    if (resume_copy(thd, mi, name, state))
+    if (prepare_resume(thd, name, state, "the connection to the master was "
+                       "lost") ||
+        start_slave(thd, mi, false))
       break;
   }
   rpl_provision_copies++;
-  rpl_provision_rows_applied+= state->progress->read().rows_copied;
+  rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
   if (!state->done)
   {
     report_copy_failure(thd, mi);
@@ -518,13 +575,26 @@ static bool provision_connection(THD *thd, Master_info *mi,
 
 end:
   /* Gone when the copy ended, or when it stopped before changing anything */
-  if (!failed || !state->filter->copy_changed_replica())
+  bool unfinished= failed && state->filter->copy_changed_replica();
+  if (!unfinished)
     remove_marker(mi);
   mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;
   mysql_mutex_unlock(&LOCK_active_mi);
-  delete state;
+  /*
+    Stopped by KILL or by the network, not by an error of the copy: the
+    same statement may go on with it.
+  */
+  if (unfinished && (thd->killed || state->connection_lost))
+  {
+    sql_print_information("Master '%.*s': LOAD DATA FROM MASTER stopped; the "
+                          "same statement goes on with the copy",
+                          (int) name->length, name->str);
+    park(mi, state);
+  }
+  else
+    delete state;
   return failed;
 }
 
@@ -555,9 +625,21 @@ bool mysql_load_data_from_master(THD *thd)
   /* WARN_LEVEL_NOTE: an unknown name is the core's error to raise. */
   Master_info *mi= get_master_info(name, Sql_condition::WARN_LEVEL_NOTE);
   if (mi)
+  {
     read_connection_state(mi, &state);
+    state.parked_request= parked_request(mi);
+  }
+  rust::Str rname(name->str, name->length);
+  std::string request(provision::replica_request(
+    rname, thd->lex->provision_with_grants, thd->lex->provision_with_checksum,
+    state.filter_rules));
+  state.request= request;
 
   provision::Verdict verdict= provision::check_load_from_master(state);
+  rust::String note= provision::parked_copy_note(state);
+  if (!note.empty())
+    push_warning(thd, Sql_condition::WARN_LEVEL_NOTE, ER_PROVISION_FAILED,
+                 std::string(note).c_str());
   if (verdict.error_code)
   {
     std::string arg(verdict.error_arg);
@@ -566,14 +648,20 @@ bool mysql_load_data_from_master(THD *thd)
       mi->release();
     DBUG_RETURN(true);
   }
+  /* A new copy replaces a kept one; the same statement goes on with it */
+  Rpl_provision_replica *resumed= take_parked(mi);
+  if (resumed && !verdict.resume)
+  {
+    delete resumed;
+    resumed= NULL;
+  }
   rust::String notice= provision::replace_notice(state);
   if (!notice.empty())
     sql_print_information("Master '%.*s': %s", (int) name->length, name->str,
                           std::string(notice).c_str());
   bool failed= provision_connection(thd, mi, name,
-                                    thd->lex->provision_with_grants,
                                     thd->lex->provision_with_checksum,
-                                    state.filter_rules);
+                                    request, resumed);
   mi->release();
   DBUG_RETURN(failed);
 }

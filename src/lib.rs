@@ -39,6 +39,11 @@ mod ffi {
         filter_rules: String,
         /// `LOAD DATA FROM MASTER ... REPLACE`.
         replace: bool,
+        /// The request the statement would send (`replica_request`).
+        request: String,
+        /// The request of the connection's unfinished copy this server
+        /// keeps; empty when there is none.
+        parked_request: String,
     }
 
     /// A database and its tables.
@@ -52,6 +57,8 @@ mod ffi {
     struct Verdict {
         error_code: u32,
         error_arg: String,
+        /// The statement goes on with the connection's unfinished copy.
+        resume: bool,
     }
 
     /// What the dump thread does next (`DumpSession::next_unit`).
@@ -240,6 +247,10 @@ mod ffi {
         /// The error log's note of `... REPLACE` naming the tables here the
         /// copy replaces; empty when none (or no `REPLACE`).
         fn replace_notice(state: &ReplicaState) -> String;
+        /// The note for a statement that does not go on with the
+        /// connection's unfinished copy (other options): how to resume
+        /// it; empty when none.
+        fn parked_copy_note(state: &ReplicaState) -> String;
         /// The core's version, for the server's startup log.
         fn core_version() -> &'static str;
 
@@ -1129,20 +1140,24 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
                 .collect(),
             filter: copy_filter(&s.filter_rules),
             replace: s.replace,
+            request: s.request.clone(),
+            parked_request: s.parked_request.clone(),
         }
     }
 }
 
-impl From<Result<(), Refusal>> for ffi::Verdict {
-    fn from(r: Result<(), Refusal>) -> Self {
+impl From<Result<preflight::Start, Refusal>> for ffi::Verdict {
+    fn from(r: Result<preflight::Start, Refusal>) -> Self {
         match r {
-            Ok(()) => ffi::Verdict {
+            Ok(start) => ffi::Verdict {
                 error_code: 0,
                 error_arg: String::new(),
+                resume: start == preflight::Start::Resume,
             },
             Err(refusal) => ffi::Verdict {
                 error_code: refusal.error_code(),
                 error_arg: refusal.error_arg().to_owned(),
+                resume: false,
             },
         }
     }
@@ -1154,6 +1169,10 @@ fn check_load_from_master(state: &ffi::ReplicaState) -> ffi::Verdict {
 
 fn replace_notice(state: &ffi::ReplicaState) -> String {
     preflight::replace_notice(&ReplicaFacts::from(state))
+}
+
+fn parked_copy_note(state: &ffi::ReplicaState) -> String {
+    preflight::parked_copy_note(&ReplicaFacts::from(state))
 }
 
 fn core_version() -> &'static str {
@@ -1177,6 +1196,8 @@ mod tests {
             databases: Vec::new(),
             filter_rules: String::new(),
             replace: false,
+            request: String::new(),
+            parked_request: String::new(),
         }
     }
 

@@ -432,24 +432,16 @@ pub fn divergence_message(
 /// Why `START SLAVE` is refused on master connection `connection`, whose
 /// copy (`request`, what its marker file holds) stopped before its end.
 pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
-    let options = Request::parse(request.trim())
-        .map(|r| {
-            let mut o = String::new();
-            if r.with_grants {
-                o.push_str(" WITH GRANTS");
-            }
-            if r.checksum {
-                o.push_str(" WITH CHECKSUM");
-            }
-            o
-        })
-        .unwrap_or_default();
+    let options = provision_core::preflight::request_options(request);
     format!(
         "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end: \
          this server holds part of the master's data, and replicating into it would \
-         diverge. Run LOAD DATA FROM MASTER '{connection}' REPLACE{options} to copy \
-         again (it replaces the copied tables), or RESET SLAVE '{connection}' to forget \
-         the copy and keep this server's data as it is"
+         diverge. Run LOAD DATA FROM MASTER '{connection}'{options} again to go on with \
+         it (after a KILL or a lost connection, when this server has not restarted \
+         since), LOAD DATA FROM MASTER \
+         '{connection}' REPLACE{options} to copy again (it replaces the copied tables), \
+         or RESET SLAVE '{connection}' to forget the copy and keep this server's data as \
+         it is"
     )
 }
 

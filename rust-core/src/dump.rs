@@ -257,7 +257,6 @@ pub enum ChunkPressure {
     Stop,
 }
 
-/// A provisioning dump in progress.
 /// A rate limit in force: units (rows or bytes) per second, since when,
 /// and the units sent by then.
 #[derive(Clone, Copy, Debug)]
@@ -291,6 +290,7 @@ impl Rate {
     }
 }
 
+/// A provisioning dump in progress.
 #[derive(Debug)]
 pub struct DumpSession {
     copy_domain: u32,

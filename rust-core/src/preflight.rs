@@ -64,6 +64,22 @@ pub struct ReplicaFacts {
     /// `LOAD DATA FROM MASTER ... REPLACE`: the DBA allows the copy to
     /// replace the tables of the master's it finds here.
     pub replace: bool,
+    /// The request this statement would send (its options and filter).
+    pub request: String,
+    /// The request of an unfinished copy of this connection that this
+    /// server keeps (stopped by `KILL` or a connection it could not get
+    /// back); empty when there is none.
+    pub parked_request: String,
+}
+
+/// How a `LOAD DATA FROM MASTER` that passed the checks starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// A new copy.
+    Fresh,
+    /// It goes on with the connection's unfinished copy, which has the
+    /// same options and filter: the copied tables are that copy's.
+    Resume,
 }
 
 /// Why the statement is refused: the server error to raise.
@@ -127,7 +143,7 @@ impl Refusal {
 /// Checks run from the session outwards (stored program, transaction), then
 /// the connection (exists, configured, threads stopped, GTID mode), so the
 /// first error names the first thing the DBA has to fix.
-pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
+pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
     let name = || facts.connection_name.clone();
     if facts.in_stored_program {
         return Err(Refusal::InStoredProgram);
@@ -147,6 +163,11 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     if facts.use_gtid == UseGtid::No {
         return Err(Refusal::GtidRequired(name()));
     }
+    // The same statement again after a KILL: the tables in the way are
+    // that copy's, and it goes on (REPLACE starts a new one instead).
+    if !facts.replace && !facts.parked_request.is_empty() && facts.parked_request == facts.request {
+        return Ok(Start::Resume);
+    }
     // The copy replaces databases and tables of the master's names: never
     // let it drop a replica's data (DESIGN §1: nothing lost silently).
     // Tables the connection's filter leaves out (another connection's, or
@@ -155,7 +176,38 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<(), Refusal> {
     if !in_the_way.is_empty() && !facts.replace {
         return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
-    Ok(())
+    Ok(Start::Fresh)
+}
+
+/// The note a statement gets when the connection keeps an unfinished copy
+/// it does not go on with (other options or filter): how to resume it.
+/// Empty when there is none, or when it resumes or is replaced.
+pub fn parked_copy_note(facts: &ReplicaFacts) -> String {
+    if facts.parked_request.is_empty() || facts.replace || facts.parked_request == facts.request {
+        return String::new();
+    }
+    let options = request_options(&facts.parked_request);
+    format!(
+        "master connection '{}' has an unfinished copy made with other options or \
+         another replication filter: {STATEMENT_NAME} '{}'{options} with that filter \
+         goes on with it, {STATEMENT_NAME} ... REPLACE starts a new one",
+        facts.connection_name, facts.connection_name
+    )
+}
+
+/// ` WITH GRANTS WITH CHECKSUM`, as a request asked for them.
+pub fn request_options(request: &str) -> String {
+    let Ok(r) = crate::protocol::Request::parse(request.trim()) else {
+        return String::new();
+    };
+    let mut options = String::new();
+    if r.with_grants {
+        options.push_str(" WITH GRANTS");
+    }
+    if r.checksum {
+        options.push_str(" WITH CHECKSUM");
+    }
+    options
 }
 
 /// The replica's tables in the copy's way: outside the system schemas,
@@ -227,17 +279,19 @@ mod tests {
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
             replace: false,
+            request: "v=1;domain=5".into(),
+            parked_request: String::new(),
         }
     }
 
     #[test]
     fn ready_replica_passes() {
-        assert_eq!(check_replica(&ready()), Ok(()));
+        assert_eq!(check_replica(&ready()), Ok(Start::Fresh));
         let current = ReplicaFacts {
             use_gtid: UseGtid::CurrentPos,
             ..ready()
         };
-        assert_eq!(check_replica(&current), Ok(()));
+        assert_eq!(check_replica(&current), Ok(Start::Fresh));
     }
 
     #[test]
@@ -312,7 +366,7 @@ mod tests {
             "table `shop`.`it``ems` exists, and the copy could replace it"
         );
         facts.databases.pop();
-        assert_eq!(check_replica(&facts), Ok(()));
+        assert_eq!(check_replica(&facts), Ok(Start::Fresh));
     }
 
     #[test]
@@ -330,7 +384,7 @@ mod tests {
             "table `app`.`mine` exists, and the copy could replace it"
         );
         facts.databases[1].1.pop();
-        assert_eq!(check_replica(&facts), Ok(()));
+        assert_eq!(check_replica(&facts), Ok(Start::Fresh));
     }
 
     #[test]
@@ -340,7 +394,7 @@ mod tests {
         assert!(replace_notice(&facts).is_empty(), "no REPLACE: refused");
         assert!(check_replica(&facts).is_err());
         facts.replace = true;
-        assert_eq!(check_replica(&facts), Ok(()));
+        assert_eq!(check_replica(&facts), Ok(Start::Fresh));
         let notice = replace_notice(&facts);
         assert!(
             notice.contains("REPLACE: table `app`.`t` exists"),
@@ -348,6 +402,33 @@ mod tests {
         );
         facts.databases.clear();
         assert!(replace_notice(&facts).is_empty());
+    }
+
+    #[test]
+    fn the_same_statement_after_a_kill_goes_on_with_its_copy() {
+        let mut facts = ready();
+        facts.databases = vec![("app".into(), vec!["t".into()])];
+        facts.parked_request = facts.request.clone();
+        assert_eq!(check_replica(&facts), Ok(Start::Resume));
+        assert!(parked_copy_note(&facts).is_empty());
+        // Other options: a new copy, refused by the tables in its way,
+        // with a note on how to resume.
+        facts.parked_request = "v=1;domain=5;grants=1".into();
+        assert!(check_replica(&facts).is_err());
+        let note = parked_copy_note(&facts);
+        assert!(
+            note.contains("LOAD DATA FROM MASTER 'east' WITH GRANTS"),
+            "{note}"
+        );
+        // REPLACE starts anew.
+        facts.replace = true;
+        assert_eq!(check_replica(&facts), Ok(Start::Fresh));
+        assert!(parked_copy_note(&facts).is_empty());
+        // A refusal of the session comes first.
+        facts.replace = false;
+        facts.parked_request = facts.request.clone();
+        facts.in_transaction = true;
+        assert!(check_replica(&facts).is_err());
     }
 
     #[test]
