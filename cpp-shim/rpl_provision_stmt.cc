@@ -223,6 +223,8 @@ bool rpl_provision_unfinished_at_boot(Master_info *mi)
 }
 
 
+static Rpl_provision_replica *take_parked(Master_info *mi);
+
 void rpl_provision_forget(Master_info *mi)
 {
   remove_marker(mi);

@@ -434,14 +434,11 @@ pub fn divergence_message(
 pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
     let options = provision_core::preflight::request_options(request);
     format!(
-        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end: \
-         this server holds part of the master's data, and replicating into it would \
-         diverge. Run LOAD DATA FROM MASTER '{connection}'{options} again to go on with \
-         it (after a KILL or a lost connection, when this server has not restarted \
-         since), LOAD DATA FROM MASTER \
-         '{connection}' REPLACE{options} to copy again (it replaces the copied tables), \
-         or RESET SLAVE '{connection}' to forget the copy and keep this server's data as \
-         it is"
+        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end, \
+         and replicating into a partial copy would diverge. To go on with it: the same \
+         statement again (after a KILL or a lost connection, before a restart); to copy \
+         again: LOAD DATA FROM MASTER '{connection}' REPLACE{options}; to keep this \
+         server's data as it is: RESET SLAVE '{connection}'"
     )
 }
 
