@@ -139,6 +139,12 @@ void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
                         (int) mi->connection_name.length,
                         mi->connection_name.str);
   state->end_queued= true;
+  /*
+    Nothing more to read: no wait for relay log space either (the IO
+    thread would report its own stop as an abort of that wait).  The
+    statement restores the limit.
+  */
+  mi->rli.log_space_limit= 0;
   mi->abort_slave= true;
 }
 

@@ -165,14 +165,19 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
     }
     // The same statement again after a KILL: the tables in the way are
     // that copy's, and it goes on (REPLACE starts a new one instead).
-    if !facts.replace && !facts.parked_request.is_empty() && facts.parked_request == facts.request {
+    // Nothing of it left here (the DBA dropped what it copied): a new one.
+    let in_the_way = tables_in_the_way(facts);
+    if !facts.replace
+        && !facts.parked_request.is_empty()
+        && facts.parked_request == facts.request
+        && !in_the_way.is_empty()
+    {
         return Ok(Start::Resume);
     }
     // The copy replaces databases and tables of the master's names: never
     // let it drop a replica's data (DESIGN §1: nothing lost silently).
     // Tables the connection's filter leaves out (another connection's, or
     // the replica's own) are not in its way.
-    let in_the_way = tables_in_the_way(facts);
     if !in_the_way.is_empty() && !facts.replace {
         return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
@@ -424,8 +429,13 @@ mod tests {
         facts.replace = true;
         assert_eq!(check_replica(&facts), Ok(Start::Fresh));
         assert!(parked_copy_note(&facts).is_empty());
-        // A refusal of the session comes first.
+        // Its tables dropped: a new copy.
         facts.replace = false;
+        facts.parked_request = facts.request.clone();
+        facts.databases.clear();
+        assert_eq!(check_replica(&facts), Ok(Start::Fresh));
+        // A refusal of the session comes first.
+        facts.databases = vec![("app".into(), vec!["t".into()])];
         facts.parked_request = facts.request.clone();
         facts.in_transaction = true;
         assert!(check_replica(&facts).is_err());
