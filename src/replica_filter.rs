@@ -574,6 +574,40 @@ mod tests {
     }
 
     #[test]
+    fn a_resume_goes_on_from_the_last_committed_group_only() {
+        let mut f = replica_filter_new("filter-test-resume");
+        let request = "v=1;domain=9";
+        assert_eq!(f.resume_request(request), "", "nothing applied yet");
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: plan tables=1 rows=2\n\
+              LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
+        );
+        f.group_committed();
+        // A master transaction, committed.
+        f.group_start(false, 0, 1, 6);
+        f.group_committed();
+        let at = f.resume_request(request);
+        assert!(
+            at.contains(";resume=0-1-6;plan=00000000000000aa;step=1;seq=1"),
+            "{at}"
+        );
+        // A chunk of a MyISAM table, cut off before its commit.
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3 cursor=0a");
+        assert_eq!(f.copy_row("d", "m", false, b"\x0a"), "");
+        // And a master transaction that never committed either.
+        let left = f.group_abandoned();
+        assert_eq!(left.len(), 1);
+        assert_eq!((left[0].db.as_str(), left[0].table.as_str()), ("d", "m"));
+        // Its copy starts again from its first row: nothing is copied.
+        let action = f.decide_row("d", "m", true, ffi::RowKind::Insert, b"\x01", b"");
+        assert_eq!(action, ffi::RowAction::ApplyIdempotent);
+        assert_eq!(f.resume_request(request), at, "as before the group");
+    }
+
+    #[test]
     fn a_copy_that_changed_nothing_leaves_nothing_unfinished() {
         let mut f = replica_filter_new("filter-test-changed");
         f.group_start(true, 0, 1, 1);
