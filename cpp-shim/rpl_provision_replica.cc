@@ -221,12 +221,12 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
   if (!state->in_copy_group &&
       report_if_refused(rgi, provision::statement_refusal(text)))
     return 1;
+  if (state->in_copy_group)
+    state->filter->copy_statement();          /* the copy changes this server */
   /*
     The statement that ends its group counts as applied from here: once
     it runs, only an error (which ends the copy) or a crash stops it.
   */
-  if (state->in_copy_group)
-    state->filter->copy_statement();
   if (provision::query_ends_group(
         (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) != 0, text))
     state->filter->group_committed();

@@ -156,17 +156,28 @@ impl ReplicaFilter {
         if copy_group && self.group == Some(seq_no) {
             // The same copy group again: the SQL thread rolled its first
             // attempt back.  So is what that attempt recorded.
-            for (table, state) in self.undo.drain(..).rev() {
-                self.ledger.restore(&table, state);
-            }
-            self.completing = None;
-            self.progress.rows_applied(-self.group_rows);
-            self.group_rows = 0;
+            self.roll_back_group();
             return;
         }
         self.undo.clear();
         self.group_rows = 0;
         self.group = copy_group.then_some(seq_no);
+        self.complete_noted_table();
+    }
+
+    /// Takes back what the copy group being applied recorded: its ledger
+    /// changes, its end-of-table note and its rows in the progress.
+    fn roll_back_group(&mut self) {
+        for (table, state) in self.undo.drain(..).rev() {
+            self.ledger.restore(&table, state);
+        }
+        self.completing = None;
+        self.progress.rows_applied(-self.group_rows);
+        self.group_rows = 0;
+    }
+
+    /// The table an applied group's note said is complete, now is.
+    fn complete_noted_table(&mut self) {
         if let Some(table) = self.completing.take() {
             // The note named a table the group mapped, or an empty one.
             self.ledger.table_in_copy(&table);
@@ -192,12 +203,7 @@ impl ReplicaFilter {
             self.applied.seq_no = seq_no;
             self.undo.clear();
             self.group_rows = 0;
-            if let Some(table) = self.completing.take() {
-                self.ledger.table_in_copy(&table);
-                if self.ledger.table_complete(&table).is_ok() {
-                    self.progress.table_done();
-                }
-            }
+            self.complete_noted_table();
         }
         if let Some(point) = pending.point {
             self.applied.point = Some(point);
@@ -226,19 +232,9 @@ impl ReplicaFilter {
     pub fn group_abandoned(&mut self) -> Vec<ffi::QualifiedName> {
         let pending = std::mem::take(&mut self.pending);
         if self.group.take().is_some() {
-            for (table, state) in self.undo.drain(..).rev() {
-                self.ledger.restore(&table, state);
-            }
-            self.completing = None;
-            self.progress.rows_applied(-self.group_rows);
-            self.group_rows = 0;
+            self.roll_back_group();
         }
-        if let Some(table) = self.completing.take() {
-            self.ledger.table_in_copy(&table);
-            if self.ledger.table_complete(&table).is_ok() {
-                self.progress.table_done();
-            }
-        }
+        self.complete_noted_table();
         for (db, table) in &pending.non_transactional {
             self.ledger.restore(
                 &table_ident(db, table),

@@ -637,6 +637,13 @@ impl DumpSession {
         seq_no
     }
 
+    /// The note of a group that ends the current unit: `messages`, one a
+    /// line, then the resume point after the unit.
+    fn ending_note(&self, mut messages: Vec<String>) -> String {
+        messages.push(resume_note(&self.scheduler.resume_point(None)));
+        messages.join("\n")
+    }
+
     /// One DDL statement as a standalone group with the next copy GTID;
     /// when it `ends_unit`, it carries the resume point after the unit.
     fn ddl_group(
@@ -647,7 +654,7 @@ impl DumpSession {
         ctx: &QueryContext,
         ends_unit: bool,
     ) -> Result<Vec<u8>, DumpError> {
-        let note = ends_unit.then(|| resume_note(&self.scheduler.resume_point(None)));
+        let note = ends_unit.then(|| self.ending_note(vec![]));
         let note = note.as_deref();
         let query = QueryEvent {
             thread_id: ctx.thread_id,
@@ -952,12 +959,10 @@ impl DumpSession {
             .sum();
         // With where the binlog stream starts and the first resume point:
         // from here on, a lost connection does not lose the copy.
-        let plan = [
+        let plan = self.ending_note(vec![
             plan_note(self.copied_tables.len() as u64, rows),
             start_note(&self.start_position),
-            resume_note(&self.scheduler.resume_point(None)),
-        ]
-        .join("\n");
+        ]);
         events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();
         Ok(events)
@@ -1007,11 +1012,7 @@ impl DumpSession {
                 ..c.clone()
             })
             .collect();
-        let note = [
-            checksums_note(&renamed),
-            resume_note(&self.scheduler.resume_point(None)),
-        ]
-        .join("\n");
+        let note = self.ending_note(vec![checksums_note(&renamed)]);
         let events = self.note_events(log_pos, &note)?;
         self.scheduler.ddl_sent();
         Ok(events)
@@ -1174,11 +1175,7 @@ impl DumpSession {
             return Err(DumpError::Protocol("drain_chunk() out of order"));
         };
         // A chunk sent in pieces is a whole table: its group ends the step.
-        let note = [
-            table_done_note(self.filter.rewrite(db), table),
-            resume_note(&self.scheduler.resume_point(None)),
-        ]
-        .join("\n");
+        let note = self.ending_note(vec![table_done_note(self.filter.rewrite(db), table)]);
         let (framing, domain_id, seq_no) = (self.framing, self.copy_domain, self.next_seq_no);
         let chunk = self.chunk_mut()?;
         if chunk.rows.len() < 2 {
