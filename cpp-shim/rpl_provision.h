@@ -236,6 +236,24 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
                             uint32 length);
 
 /**
+  Called by Xid_apply_log_event::do_apply_event() before the group
+  commits: a copy group records the copy in mysql.provision_progress in
+  its transaction, so that a crash leaves the record and the rows agreeing.
+  @retval 0  ok
+  @retval 1  error (raised)
+*/
+int rpl_provision_sql_before_commit(rpl_group_info *rgi);
+
+/**
+  Called by Query_log_event::do_apply_event() when a statement failed with
+  'error': whether it is a copy statement that the server applied before
+  it stopped, and the copy, taken up again, sent again (its object is
+  already there).
+  @retval true  ignore the error (the statement is done)
+*/
+bool rpl_provision_sql_redone(rpl_group_info *rgi, int error);
+
+/**
   Called by Xid_apply_log_event::do_apply_event() once the group (or the
   XA PREPARE) is committed: what it applied is the copy's for good, and
   a resumed copy goes on after it.

@@ -10,7 +10,16 @@
 #include "mysql_com.h"
 #include "log_event.h"
 
+static_assert(ER_DB_CREATE_EXISTS == 1007, "ER_DB_CREATE_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_TABLE_EXISTS_ERROR == 1050, "ER_TABLE_EXISTS_ERROR drifted: run scripts/gen-consts.sh");
+static_assert(ER_DUP_KEYNAME == 1061, "ER_DUP_KEYNAME drifted: run scripts/gen-consts.sh");
+static_assert(ER_NO_SUCH_TABLE == 1146, "ER_NO_SUCH_TABLE drifted: run scripts/gen-consts.sh");
+static_assert(ER_SP_ALREADY_EXISTS == 1304, "ER_SP_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_BADSTATEMENT == 1314, "ER_SP_BADSTATEMENT drifted: run scripts/gen-consts.sh");
+static_assert(ER_TRG_ALREADY_EXISTS == 1359, "ER_TRG_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_CANNOT_USER == 1396, "ER_CANNOT_USER drifted: run scripts/gen-consts.sh");
+static_assert(ER_EVENT_ALREADY_EXISTS == 1537, "ER_EVENT_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_DUP_CONSTRAINT_NAME == 1826, "ER_DUP_CONSTRAINT_NAME drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NO_CONNECTION == 4193, "ER_PROVISION_NO_CONNECTION drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NOT_CONFIGURED == 4194, "ER_PROVISION_NOT_CONFIGURED drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_THREADS_RUNNING == 4195, "ER_PROVISION_THREADS_RUNNING drifted: run scripts/gen-consts.sh");

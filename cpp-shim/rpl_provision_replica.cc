@@ -38,6 +38,7 @@
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_replica.h"
+#include "rpl_provision_progress.h"
 #include "rpl_provision_bridge.h"
 
 #include <string>
@@ -234,10 +235,37 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
 }
 
 
+int rpl_provision_sql_before_commit(rpl_group_info *rgi)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || !state->in_copy_group)
+    return 0;
+  return rpl_provision_progress_write(
+           rgi->thd, rgi->rli->mi->cmp_connection_name,
+           state->filter->progress_rows(state->first_request));
+}
+
+
 void rpl_provision_sql_committed(rpl_group_info *rgi)
 {
   if (Rpl_provision_replica *state= provision_of(rgi))
-    state->filter->group_committed();
+    state->filter->xid_committed();
+}
+
+
+bool rpl_provision_sql_redone(rpl_group_info *rgi, int error)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || !state->in_copy_group || error <= 0 ||
+      !state->filter->statement_redone((uint32) error))
+    return false;
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: a copy "
+                        "statement applied before the restart is there "
+                        "(error %d ignored): %s",
+                        (int) rgi->rli->mi->connection_name.length,
+                        rgi->rli->mi->connection_name.str, error,
+                        rgi->thd->get_stmt_da()->message());
+  return true;
 }
 
 

@@ -40,7 +40,7 @@ public:
       progress(filter->progress_handle()),
       row_kind(provision::RowKind::Insert),
       row_action(provision::RowAction::ApplyStrict), end_queued(false),
-      done(false)
+      done(false), recovered(false)
   {}
 
   /** GTID domain of the copy groups; never recorded anywhere. */
@@ -87,6 +87,12 @@ public:
     thread before it sets 'done', read by the statement after.
   */
   std::string end_position;
+
+  /**
+    Taken up from mysql.provision_progress after a restart: the statement
+    restarts its non-transactional tables that were part way.
+  */
+  bool recovered;
 };
 
 #endif /* RPL_PROVISION_REPLICA_INCLUDED */

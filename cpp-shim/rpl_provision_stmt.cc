@@ -41,6 +41,7 @@
 #include "rpl_provision_replica.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_status.h"
+#include "rpl_provision_progress.h"
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <map>
@@ -186,11 +187,12 @@ static bool read_marker(Master_info *mi, std::string *request)
 }
 
 
-static void remove_marker(Master_info *mi)
+/* Removes the marker; false if there was none */
+static bool remove_marker(Master_info *mi)
 {
   char path[FN_REFLEN];
   marker_path(mi, path);
-  (void) my_delete(path, MYF(0));
+  return !my_delete(path, MYF(0));
 }
 
 
@@ -227,8 +229,10 @@ static Rpl_provision_replica *take_parked(Master_info *mi);
 
 void rpl_provision_forget(Master_info *mi)
 {
-  remove_marker(mi);
-  delete take_parked(mi);
+  Rpl_provision_replica *parked= take_parked(mi);
+  if (remove_marker(mi) || parked)
+    rpl_provision_progress_forget(mi->cmp_connection_name);
+  delete parked;
 }
 
 
@@ -284,9 +288,13 @@ static void wait_for_copy(THD *thd, Master_info *mi,
 
 /*
   Deletes every row of db.table (a non-transactional table a rolled back
-  copy group wrote to: its copy starts again).
+  copy group wrote to: its copy starts again).  With
+  'non_transactional_only', leaves a transactional table alone and sets
+  *emptied to whether it emptied it.
 */
-static bool empty_table(THD *thd, const provision::QualifiedName &name)
+static bool empty_table(THD *thd, const provision::QualifiedName &name,
+                        bool non_transactional_only= false,
+                        bool *emptied= NULL)
 {
   LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
                     name.db.size() };
@@ -295,7 +303,9 @@ static bool empty_table(THD *thd, const provision::QualifiedName &name)
   TABLE_LIST tl;
   tl.init_one_table(&db, &table, NULL, TL_WRITE);
   bool failed= open_and_lock_tables(thd, &tl, false, 0);
-  if (!failed)
+  bool empty= !failed && !(non_transactional_only &&
+                           tl.table->file->has_transactions_and_rollback());
+  if (empty)
   {
     int err= tl.table->file->ha_delete_all_rows();
     if (err == HA_ERR_WRONG_COMMAND)
@@ -314,6 +324,8 @@ static bool empty_table(THD *thd, const provision::QualifiedName &name)
       failed= true;
     }
   }
+  if (emptied)
+    *emptied= empty && !failed;
   trans_commit_stmt(thd);
   trans_commit(thd);
   close_thread_tables(thd);
@@ -337,6 +349,24 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
        state->filter->group_abandoned())
     if (empty_table(thd, table))
       return true;
+  /*
+    Taken up after a restart: whichever group was applied last, a
+    non-transactional table part way may hold rows of a group that did not
+    commit.
+  */
+  if (state->recovered)
+  {
+    for (const provision::QualifiedName &table :
+         state->filter->tables_part_way())
+    {
+      bool emptied;
+      if (empty_table(thd, table, true, &emptied))
+        return true;
+      if (emptied)
+        state->filter->restart_table(table.db, table.table);
+    }
+    state->recovered= false;
+  }
   std::string request(state->filter->resume_request(state->first_request));
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
                         "resumes (%s)", (int) name->length, name->str, why,
@@ -358,8 +388,8 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
   KILL, or by a connection to the master it could not get back, that
   changed this server.  The same LOAD DATA FROM MASTER again goes on with
   it; REPLACE, another copy of the connection, or RESET SLAVE drop it.
-  Kept in memory only: after a restart the copy starts again (the marker
-  file still stops START SLAVE).
+  After a restart, recover_copy() takes the copy up again from its record
+  in mysql.provision_progress.
 */
 static std::mutex parked_lock;
 static std::map<std::string, Rpl_provision_replica*> parked_copies;
@@ -482,6 +512,76 @@ static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
 }
 
 
+/* gtid_slave_pos, as text */
+static std::string slave_pos_text()
+{
+  StringBuffer<256> pos;
+  rpl_global_gtid_slave_state->tostring(&pos, NULL, 0);
+  return std::string(pos.ptr(), pos.length());
+}
+
+
+/*
+  The copy's record (mysql.provision_progress) is written from here on.  A
+  new copy ('fresh') deletes any earlier one of the connection, and knows
+  gtid_slave_pos as it starts.
+*/
+static bool start_record(Master_info *mi, Rpl_provision_replica *state,
+                         bool fresh)
+{
+  if (rpl_provision_progress_start(mi->cmp_connection_name, fresh))
+    return true;
+  if (fresh)
+    state->filter->set_baseline(slave_pos_text());
+  return false;
+}
+
+
+/*
+  After a restart, the connection's unfinished copy (its marker is here)
+  as its record in mysql.provision_progress left it becomes the copy the
+  connection keeps: the same statement goes on with it.
+*/
+static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
+{
+  std::string request;
+  if (!parked_request(mi).empty() || !read_marker(mi, &request))
+    return false;
+  while (!request.empty() && request.back() == '\n')
+    request.pop_back();
+  rust::Vec<provision::ProgressRow> rows;
+  if (rpl_provision_progress_read(mi->cmp_connection_name, &rows) ||
+      rpl_load_gtid_slave_state(thd))
+    return true;
+  if (rows.empty())
+    return false;                      /* the copy changed nothing yet */
+  rust::Str rname(name->str, name->length);
+  rust::String error;
+  rust::Box<provision::ReplicaFilter> filter=
+    provision::replica_filter_restore(
+      rname, rust::Slice<const provision::ProgressRow>(rows.data(), rows.size()),
+      slave_pos_text(), error);
+  if (!error.empty())
+  {
+    my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
+             std::string(error).c_str());
+    return true;
+  }
+  Rpl_provision_replica *state=
+    new Rpl_provision_replica(provision::replica_copy_domain(rname),
+                              std::move(request), rname);
+  state->filter= std::move(filter);
+  state->progress= state->filter->progress_handle();
+  state->recovered= true;
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the "
+                        "unfinished copy is taken up from its record in "
+                        "mysql.provision_progress (%zu rows)",
+                        (int) name->length, name->str, rows.size());
+  park(mi, state);
+  return false;
+}
+
+
 /*
   Provision through 'mi', whose checks passed, sending 'request' (the
   statement's options and the connection's filter), with the tables'
@@ -506,6 +606,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   */
   const ulonglong space_limit= mi->rli.log_space_limit;
   uint64 rows_before= 0;
+  bool recording= false;
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -528,8 +629,10 @@ static bool provision_connection(THD *thd, Master_info *mi,
 
   if (rpl_load_gtid_slave_state(thd) ||
       (resumed && prepare_resume(thd, name, state,
-                                 "the statement goes on with its copy")))
+                                 "the statement goes on with its copy")) ||
+      start_record(mi, state, !resumed))
     goto end;
+  recording= true;
   mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
     space_limit, opt_provision_relay_log_space_limit);
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
@@ -580,6 +683,8 @@ end:
   bool unfinished= failed && state->filter->copy_changed_replica();
   if (!unfinished)
     remove_marker(mi);
+  if (recording)
+    rpl_provision_progress_end(mi->cmp_connection_name, unfinished);
   mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;
@@ -628,6 +733,11 @@ bool mysql_load_data_from_master(THD *thd)
   Master_info *mi= get_master_info(name, Sql_condition::WARN_LEVEL_NOTE);
   if (mi)
   {
+    if (recover_copy(thd, mi, name))
+    {
+      mi->release();
+      DBUG_RETURN(true);
+    }
     read_connection_state(mi, &state);
     state.parked_request= parked_request(mi);
   }

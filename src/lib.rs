@@ -129,6 +129,19 @@ mod ffi {
         length: u16,
     }
 
+    /// One row of `mysql.provision_progress`
+    /// (`provision_core::saved_copy`): the copy's own (`object` empty)
+    /// or one copied table's.
+    #[derive(Clone, Debug)]
+    struct ProgressRow {
+        object: String,
+        state: String,
+        cursor: Vec<u8>,
+        resume: String,
+        baseline: String,
+        manifest: String,
+    }
+
     /// A table, by database and name.
     #[derive(Clone, Debug)]
     struct QualifiedName {
@@ -481,6 +494,32 @@ mod ffi {
         /// table name; keys are mem-comparable images of the copy key.
         type ReplicaFilter;
         fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter>;
+        /// The filter of a copy taken up from its record `rows` after a
+        /// restart, `slave_pos` being `gtid_slave_pos`; `error` says why
+        /// the record cannot be used.
+        fn replica_filter_restore(
+            connection_name: &str,
+            rows: &[ProgressRow],
+            slave_pos: &str,
+            error: &mut String,
+        ) -> Box<ReplicaFilter>;
+        /// `CREATE TABLE IF NOT EXISTS mysql.provision_progress ...`.
+        fn progress_table_ddl() -> &'static str;
+        /// `gtid_slave_pos` as the copy starts.
+        fn set_baseline(self: &mut ReplicaFilter, slave_pos: &str);
+        /// The rows recording the copy (first asked with `request`) once
+        /// the copy group being applied commits; empty when none is due.
+        fn progress_rows(self: &ReplicaFilter, request: &str) -> Vec<ProgressRow>;
+        /// The tables part way when the copy stopped.
+        fn tables_part_way(self: &ReplicaFilter) -> Vec<QualifiedName>;
+        /// A non-transactional table, emptied, is copied again from its
+        /// first row.
+        fn restart_table(self: &mut ReplicaFilter, db: &str, table: &str);
+        /// Whether a copy statement's error `error_code` means it was
+        /// applied before a restart (it is then ignored).
+        fn statement_redone(self: &ReplicaFilter, error_code: u32) -> bool;
+        /// The event group being applied committed with its XID.
+        fn xid_committed(self: &mut ReplicaFilter);
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
         fn progress_handle(self: &ReplicaFilter) -> Box<ProgressHandle>;
@@ -566,8 +605,13 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, partial_row_image_message, query_ends_group,
-    replica_filter_new, statement_refusal, unfinished_copy_message, ProgressHandle, ReplicaFilter,
+    replica_filter_new, replica_filter_restore, statement_refusal, unfinished_copy_message,
+    ProgressHandle, ReplicaFilter,
 };
+
+fn progress_table_ddl() -> &'static str {
+    provision_core::saved_copy::PROGRESS_TABLE_DDL
+}
 
 /// What a caught panic said.
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {

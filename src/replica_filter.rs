@@ -8,8 +8,10 @@ use provision_core::gtid::{Gtid, GtidPos};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     parse_checksums_note, parse_manifest_note, parse_plan_note, parse_resume_note,
-    parse_start_note, parse_table_done_note, table_ident, Request, Resume, ResumePoint,
+    parse_start_note, parse_table_done_note, split_table_ident, table_ident, Request, Resume,
+    ResumePoint,
 };
+use provision_core::saved_copy;
 use std::sync::Arc;
 
 use crate::claims;
@@ -45,11 +47,21 @@ pub struct ReplicaFilter {
     applied: Applied,
     /// What the group being applied adds to it once it commits.
     pending: Pending,
+    /// `gtid_slave_pos` when the copy started (see
+    /// [`saved_copy::resume_position`]).
+    baseline: String,
+    /// The copy's manifest note (its multi-source claims), kept with its
+    /// record so that a copy taken up after a restart claims them again.
+    manifest: String,
+    /// The copy was taken up from its record after a restart: until its
+    /// next group of rows commits, a DDL group may be one applied before
+    /// the server stopped (see [`saved_copy::redone_statement`]).
+    redo: bool,
 }
 
 /// What the replica has applied of the copy, as of its last committed
 /// event group.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Applied {
     /// The master's position: where its binlog stream started, then each
     /// of its transactions applied.
@@ -125,7 +137,32 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         group_rows: 0,
         applied: Applied::default(),
         pending: Pending::default(),
+        baseline: String::new(),
+        manifest: String::new(),
+        redo: false,
     })
+}
+
+/// The filter of `connection_name`'s copy as its record in
+/// `mysql.provision_progress` left it (`rows`), with `slave_pos` the
+/// server's `gtid_slave_pos` now.  Sets `error` (and returns an empty
+/// filter) when the record cannot be used.
+pub fn replica_filter_restore(
+    connection_name: &str,
+    rows: &[ffi::ProgressRow],
+    slave_pos: &str,
+    error: &mut String,
+) -> Box<ReplicaFilter> {
+    let mut filter = replica_filter_new(connection_name);
+    if let Err(e) = filter.restore(rows, slave_pos) {
+        *error = format!(
+            "the record of the unfinished copy in mysql.{} cannot be used: {e}. \
+             Copy again: LOAD DATA FROM MASTER '{connection_name}' REPLACE",
+            saved_copy::PROGRESS_TABLE
+        );
+        return replica_filter_new(connection_name);
+    }
+    filter
 }
 
 /// The copy's claims end with its `LOAD DATA FROM MASTER` (the shim frees
@@ -211,6 +248,146 @@ impl ReplicaFilter {
         self.applied.changed |= pending.changes;
     }
 
+    /// The group being applied committed with its XID: as
+    /// [`ReplicaFilter::group_committed`]; a copy group so committed ends
+    /// the groups a restarted copy may be applying again.
+    pub fn xid_committed(&mut self) {
+        if self.group.is_some() {
+            self.redo = false;
+        }
+        self.group_committed();
+    }
+
+    /// `gtid_slave_pos` as the copy starts.
+    pub fn set_baseline(&mut self, slave_pos: &str) {
+        slave_pos.clone_into(&mut self.baseline);
+    }
+
+    /// The rows of `mysql.provision_progress` that record the copy (first
+    /// asked with `request`) as it will be once the copy group being
+    /// applied commits: the copy's row and one per table the group
+    /// changed.  The SQL thread writes them in the group's transaction.
+    /// None for the master's transactions (`gtid_slave_pos` records
+    /// them), nor before the copy changed anything (it then simply starts
+    /// again).
+    pub fn progress_rows(&self, request: &str) -> Vec<ffi::ProgressRow> {
+        let Some(seq_no) = self.group else {
+            return Vec::new();
+        };
+        let pending = &self.pending;
+        let mut applied = self.applied.clone();
+        if let Some(start) = &pending.start {
+            applied.position = Some(start.clone());
+        }
+        if let Some(point) = &pending.point {
+            applied.point = Some(point.clone());
+        }
+        applied.seq_no = seq_no;
+        applied.changed |= pending.changes;
+        let resume = resume_request_of(&applied, request);
+        if !applied.changed || resume.is_empty() {
+            return Vec::new();
+        }
+        let mut rows = vec![ffi::ProgressRow {
+            object: String::new(),
+            state: saved_copy::COPY_STATE.to_owned(),
+            cursor: Vec::new(),
+            resume,
+            baseline: self.baseline.clone(),
+            manifest: self.manifest.clone(),
+        }];
+        let changed = self.undo.iter().map(|(t, _)| t.as_str());
+        let completed = self.completing.as_deref();
+        for table in changed.chain(completed.filter(|c| !self.undo.iter().any(|(t, _)| t == c))) {
+            let state = if Some(table) == completed {
+                filter::TableState::Complete
+            } else {
+                self.ledger.state(table).clone()
+            };
+            if let Some((state, cursor)) = saved_copy::encode_table_state(&state) {
+                rows.push(ffi::ProgressRow {
+                    object: table.to_owned(),
+                    state: state.to_owned(),
+                    cursor,
+                    resume: String::new(),
+                    baseline: String::new(),
+                    manifest: String::new(),
+                });
+            }
+        }
+        rows
+    }
+
+    /// Takes up the copy its record left (see [`replica_filter_restore`]).
+    fn restore(&mut self, rows: &[ffi::ProgressRow], slave_pos: &str) -> Result<(), String> {
+        let copy = rows
+            .iter()
+            .find(|r| r.object.is_empty() && r.state == saved_copy::COPY_STATE)
+            .ok_or("it has no row for the copy itself")?;
+        let resume = Request::parse(&copy.resume)
+            .map_err(|e| e.to_string())?
+            .resume
+            .ok_or("it has no resume point")?;
+        let parse = |text: &str| GtidPos::parse(text).map_err(|e| e.to_string());
+        let position = saved_copy::resume_position(
+            &resume.position,
+            &parse(&copy.baseline)?,
+            &parse(slave_pos)?,
+        );
+        self.applied = Applied {
+            position: Some(position),
+            point: Some(resume.point),
+            seq_no: resume.seq_no,
+            changed: true,
+        };
+        for row in rows.iter().filter(|r| !r.object.is_empty()) {
+            let state = saved_copy::decode_table_state(&row.state, &row.cursor)
+                .ok_or_else(|| format!("table {} has state '{}'", row.object, row.state))?;
+            if state == filter::TableState::Complete {
+                self.progress.table_done();
+            }
+            self.ledger.restore(&row.object, state);
+        }
+        copy.baseline.clone_into(&mut self.baseline);
+        copy.manifest.clone_into(&mut self.manifest);
+        if let Some(taken) = parse_manifest_note(self.manifest.as_bytes()) {
+            claims::claim(&self.connection, taken)?;
+        }
+        self.redo = true;
+        Ok(())
+    }
+
+    /// The tables whose copy was part way when the server stopped: the
+    /// caller empties the non-transactional ones and restarts them
+    /// ([`ReplicaFilter::restart_table`]).
+    pub fn tables_part_way(&self) -> Vec<ffi::QualifiedName> {
+        self.ledger
+            .tables()
+            .filter(|(_, s)| matches!(s, filter::TableState::Created { .. }))
+            .filter_map(|(t, _)| split_table_ident(t))
+            .map(|(db, table)| ffi::QualifiedName { db, table })
+            .collect()
+    }
+
+    /// The copy of `db`.`table`, a non-transactional table emptied by the
+    /// caller, starts again from its first row.
+    pub fn restart_table(&mut self, db: &str, table: &str) {
+        self.ledger.restore(
+            &table_ident(db, table),
+            filter::TableState::Created { cursor: None },
+        );
+        if let Some(point) = self.applied.point.as_mut() {
+            point.cursor = None;
+        }
+    }
+
+    /// Whether a copy DDL group that failed with `error_code` is one the
+    /// server applied before it stopped (see
+    /// [`saved_copy::redone_statement`]): the error is then ignored.
+    pub fn statement_redone(&self, error_code: u32) -> bool {
+        self.redo && saved_copy::redone_statement(error_code)
+    }
+
     /// A statement of a copy group (DDL) is applied.
     pub fn copy_statement(&mut self) {
         self.pending.changes = true;
@@ -256,19 +433,7 @@ impl ReplicaFilter {
     /// the copy is applied yet (a new copy then starts: the first groups
     /// change no data).
     pub fn resume_request(&self, request: &str) -> String {
-        let (Ok(mut request), Some(position), Some(point)) = (
-            Request::parse(request),
-            self.applied.position.clone(),
-            self.applied.point.clone(),
-        ) else {
-            return String::new();
-        };
-        request.resume = Some(Resume {
-            position,
-            point,
-            seq_no: self.applied.seq_no,
-        });
-        request.encode()
+        resume_request_of(&self.applied, request)
     }
 
     pub fn progress_handle(&self) -> Box<ProgressHandle> {
@@ -329,6 +494,7 @@ impl ReplicaFilter {
             return String::new();
         }
         if let Some(taken) = parse_manifest_note(text) {
+            self.manifest = String::from_utf8_lossy(text).into_owned();
             return error_text(claims::claim(&self.connection, taken));
         }
         if let Some((tables, rows)) = parse_plan_note(text) {
@@ -393,6 +559,24 @@ impl ReplicaFilter {
             Action::MoveOut => ffi::RowAction::MoveOut,
         }
     }
+}
+
+/// The request that goes on from `applied` with the copy first asked with
+/// `request`; empty when nothing of the copy is applied.
+fn resume_request_of(applied: &Applied, request: &str) -> String {
+    let (Ok(mut request), Some(position), Some(point)) = (
+        Request::parse(request),
+        applied.position.clone(),
+        applied.point.clone(),
+    ) else {
+        return String::new();
+    };
+    request.resume = Some(Resume {
+        position,
+        point,
+        seq_no: applied.seq_no,
+    });
+    request.encode()
 }
 
 fn row_op<'a>(kind: ffi::RowKind, before_key: &'a [u8], after_key: &'a [u8]) -> Option<RowOp<'a>> {

@@ -373,6 +373,11 @@ impl Ledger {
         self.tables.get(table).unwrap_or(&NOT_CREATED)
     }
 
+    /// Every table the ledger knows, with its state.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &TableState)> {
+        self.tables.iter().map(|(t, s)| (t.as_str(), s))
+    }
+
     /// Puts `table` back into `state`, which it had before a copy group
     /// that the SQL thread rolled back (to retry it).
     pub fn restore(&mut self, table: &str, state: TableState) {

@@ -22,6 +22,8 @@
 //! - [`progress`]: how far a copy is, as the replica applies it.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
+//! - [`saved_copy`]: the replica's record of an unfinished copy, and how
+//!   a copy goes on from it after a restart.
 //! - [`scheduler`]: what the master's dump thread sends next.
 //! - [`server_consts`]: constants of the server (error codes, field and
 //!   binlog event types), generated from its headers by bindgen.
@@ -40,5 +42,6 @@ pub mod key_image;
 pub mod preflight;
 pub mod progress;
 pub mod protocol;
+pub mod saved_copy;
 pub mod scheduler;
 pub mod server_consts;

@@ -27,6 +27,13 @@ pub const GTID_LIST_FLAG_PROVISION_DONE: u32 = 1 << 30;
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
+/// The database and table of a [`table_ident`].
+pub fn split_table_ident(ident: &str) -> Option<(String, String)> {
+    let (db, rest) = quoted_ident(ident)?;
+    let (table, rest) = quoted_ident(rest.strip_prefix('.')?)?;
+    rest.is_empty().then_some((db, table))
+}
+
 /// First domain id of the range copy domains are taken from.
 const COPY_DOMAIN_BASE: u32 = 0xFFFF_0000;
 
@@ -592,6 +599,19 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_idents_split_back() {
+        for (db, table) in [("d", "t"), ("a`b", "c.d"), ("", "x")] {
+            let ident = table_ident(db, table);
+            assert_eq!(
+                split_table_ident(&ident),
+                Some((db.to_owned(), table.to_owned()))
+            );
+        }
+        assert_eq!(split_table_ident("`d`.`t`x"), None);
+        assert_eq!(split_table_ident("`d`"), None);
+    }
 
     /// 20,000 cases a run; `PROPTEST_CASES` sets more for a long fuzz run.
     fn cases() -> u32 {

@@ -10,6 +10,15 @@ use std::{env, fmt::Write as _, fs, process::ExitCode};
 /// Error codes the core raises or recognises.
 const ERRORS: &[&str] = &[
     "ER_SP_BADSTATEMENT",
+    "ER_DB_CREATE_EXISTS",
+    "ER_TABLE_EXISTS_ERROR",
+    "ER_DUP_KEYNAME",
+    "ER_SP_ALREADY_EXISTS",
+    "ER_TRG_ALREADY_EXISTS",
+    "ER_EVENT_ALREADY_EXISTS",
+    "ER_CANNOT_USER",
+    "ER_DUP_CONSTRAINT_NAME",
+    "ER_NO_SUCH_TABLE",
     "ER_PROVISION_NO_CONNECTION",
     "ER_PROVISION_NOT_CONFIGURED",
     "ER_PROVISION_THREADS_RUNNING",

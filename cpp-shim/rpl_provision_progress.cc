@@ -1,0 +1,322 @@
+/* Copyright (c) 2026, the LOAD DATA FROM MASTER authors.
+
+   This program is free software; you can redistribute it and/or modify
+   it under the terms of the GNU General Public License as published by
+   the Free Software Foundation; version 2 of the License.
+
+   This program is distributed in the hope that it will be useful,
+   but WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+   GNU General Public License for more details.
+
+   You should have received a copy of the GNU General Public License
+   along with this program; if not, write to the Free Software
+   Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1335  USA */
+
+/*
+  mysql.provision_progress, the record of an unfinished copy
+  (provision_core::saved_copy decides what it holds).  The SQL thread
+  writes it in the transaction of each copy group (as record_gtid() does
+  for gtid_slave_pos); the statement creates, reads and clears it through
+  the server's local SQL connection (service_sql).
+*/
+
+#include "mariadb.h"
+#include "sql_priv.h"
+#include "rpl_provision.h"
+
+#ifdef HAVE_REPLICATION
+
+#include "sql_class.h"
+#include "sql_base.h"
+#include "key.h"
+#include "rpl_rli.h"
+#include "rpl_provision_progress.h"
+#include <mysql.h>
+#include <mysql/service_sql.h>
+#include <mutex>
+
+static const LEX_CSTRING progress_table_name=
+  { STRING_WITH_LEN("provision_progress") };
+
+/* The table's columns, in order (saved_copy::PROGRESS_TABLE_DDL) */
+enum progress_column
+{
+  PC_CONNECTION, PC_OBJECT, PC_STATE, PC_CURSOR, PC_RESUME, PC_BASELINE,
+  PC_MANIFEST, PC_COUNT
+};
+
+
+static void store(Field *field, const char *str, size_t length)
+{
+  field->store(str, length, &my_charset_bin);
+}
+
+static void store(Field *field, const rust::String &s)
+{
+  store(field, s.data(), s.size());
+}
+
+
+/* Inserts 'row' of 'connection', or updates the one with its key. */
+static int write_one(TABLE *table, const LEX_CSTRING &connection,
+                     const provision::ProgressRow &row)
+{
+  Field **f= table->field;
+  store(f[PC_CONNECTION], connection.str, connection.length);
+  store(f[PC_OBJECT], row.object);
+  store(f[PC_STATE], row.state);
+  store(f[PC_CURSOR], (const char *) row.cursor.data(), row.cursor.size());
+  store(f[PC_RESUME], row.resume);
+  store(f[PC_BASELINE], row.baseline);
+  store(f[PC_MANIFEST], row.manifest);
+
+  uchar key[MAX_KEY_LENGTH];
+  key_copy(key, table->record[0], table->key_info, 0);
+  int err= table->file->ha_index_read_idx_map(table->record[1], 0, key,
+                                              HA_WHOLE_KEY,
+                                              HA_READ_KEY_EXACT);
+  if (!err)
+  {
+    err= table->file->ha_update_row(table->record[1], table->record[0]);
+    return err == HA_ERR_RECORD_IS_THE_SAME ? 0 : err;
+  }
+  if (err == HA_ERR_KEY_NOT_FOUND || err == HA_ERR_END_OF_FILE)
+    err= table->file->ha_write_row(table->record[0]);
+  return err;
+}
+
+
+bool rpl_provision_progress_write(THD *thd, const LEX_CSTRING &connection,
+                                  const rust::Vec<provision::ProgressRow> &rows)
+{
+  if (rows.empty())
+    return false;
+  TABLE_LIST tlist;
+  Query_tables_list lex_backup;
+  ulonglong saved_options= thd->variables.option_bits;
+  bool failed= true;
+
+  thd->reset_for_next_command();
+  thd->lex->reset_n_backup_query_tables_list(&lex_backup);
+  tlist.init_one_table(&MYSQL_SCHEMA_NAME, &progress_table_name, NULL,
+                       TL_WRITE);
+  if (!open_and_lock_tables(thd, &tlist, FALSE, 0))
+  {
+    TABLE *table= tlist.table;
+    int err= 0;
+    /* Like gtid_slave_pos: this server's own state, never binlogged */
+    table->file->row_logging= 0;
+    thd->variables.option_bits&= ~(ulonglong) OPTION_BIN_LOG;
+    if (table->s->fields != PC_COUNT || !table->s->keys)
+    {
+      my_error(ER_PROVISION_FAILED, MYF(0), (int) connection.length,
+               connection.str, "mysql.provision_progress has not the "
+               "columns this server writes: drop it (it holds no copy that "
+               "this server can go on with)");
+      err= -1;
+    }
+    else
+    {
+      table->use_all_columns();
+      for (const provision::ProgressRow &row : rows)
+        if ((err= write_one(table, connection, row)))
+        {
+          table->file->print_error(err, MYF(0));
+          break;
+        }
+    }
+    /* The statement's part of the copy group's transaction */
+    if (err || ha_commit_trans(thd, FALSE))
+      ha_rollback_trans(thd, FALSE);
+    else
+      failed= false;
+    close_thread_tables(thd);
+    thd->mdl_context.release_statement_locks();
+  }
+  thd->lex->restore_backup_query_tables_list(&lex_backup);
+  thd->variables.option_bits= saved_options;
+  return failed;
+}
+
+
+/*
+  A connection of this server to itself (service_sql), in a THD of its own:
+  the statement's THD keeps its diagnostics and its KILL state.  Its
+  statements are not binlogged, and run with every privilege.
+*/
+class Local_connection
+{
+public:
+  Local_connection()
+  {
+    THD *orig= current_thd;
+    /* No current THD: mysql_real_connect_local() makes a new one */
+    set_current_thd(NULL);
+    mysql= mysql_init(NULL);
+    if (mysql && !mysql_real_connect_local(mysql))
+    {
+      mysql_close(mysql);
+      mysql= NULL;
+    }
+    set_current_thd(orig);
+  }
+  ~Local_connection()
+  {
+    if (mysql)
+      mysql_close(mysql);
+  }
+
+  /*
+    Runs 'query'; the rows of its result, if any, into 'rows' (the
+    table's columns from 'object' on).  Returns the error number, 0 if
+    none.
+  */
+  uint run(const std::string &query,
+           rust::Vec<provision::ProgressRow> *rows= NULL,
+           ulonglong *count= NULL)
+  {
+    if (!mysql)
+      return ER_OUT_OF_RESOURCES;
+    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
+      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
+    if (!mysql->field_count)
+      return 0;
+    MYSQL_RES *res= mysql_store_result(mysql);
+    if (!res)
+      return ER_OUT_OF_RESOURCES;
+    while (MYSQL_ROW r= mysql_fetch_row(res))
+    {
+      unsigned long *len= mysql_fetch_lengths(res);
+      if (count)
+        *count= strtoull(r[0], NULL, 10);
+      if (!rows)
+        continue;
+      provision::ProgressRow row;
+      row.object= rust::String::lossy(r[0], len[0]);
+      row.state= rust::String::lossy(r[1], len[1]);
+      for (unsigned long b= 0; b < len[2]; b++)
+        row.cursor.push_back((uint8_t) r[2][b]);
+      row.resume= rust::String::lossy(r[3], len[3]);
+      row.baseline= rust::String::lossy(r[4], len[4]);
+      row.manifest= rust::String::lossy(r[5], len[5]);
+      rows->push_back(std::move(row));
+    }
+    mysql_free_result(res);
+    return 0;
+  }
+
+  const char *error() const
+  {
+    return mysql ? mysql_error(mysql) : "cannot connect to this server";
+  }
+
+private:
+  MYSQL *mysql;
+};
+
+
+/* ' WHERE connection_name = X'..'', for the rows of 'connection' */
+static std::string where_connection(const LEX_CSTRING &connection)
+{
+  std::string hex;
+  static const char digits[]= "0123456789abcdef";
+  for (size_t i= 0; i < connection.length; i++)
+  {
+    uchar c= (uchar) connection.str[i];
+    hex+= digits[c >> 4];
+    hex+= digits[c & 15];
+  }
+  return " WHERE connection_name = X'" + hex + "'";
+}
+
+
+/*
+  The table exists while a copy runs or is unfinished: created when one
+  starts, dropped when the last one ends.  The lock orders these with the
+  count of running copies.
+*/
+static std::mutex progress_lock;
+static uint copies_running= 0;
+
+
+/* Reports the error of 'local': the statement's when 'report', else logged */
+static bool failed(const LEX_CSTRING &connection, Local_connection &local,
+                   bool report)
+{
+  if (report)
+    my_printf_error(ER_PROVISION_FAILED, "Master '%.*s': LOAD DATA FROM "
+                    "MASTER: mysql.provision_progress: %s", MYF(0),
+                    (int) connection.length, connection.str, local.error());
+  else
+    sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: "
+                      "mysql.provision_progress: %s",
+                      (int) connection.length, connection.str, local.error());
+  return true;
+}
+
+
+/* Deletes the rows of 'connection'; drops the table once no copy needs it */
+static bool forget_locked(const LEX_CSTRING &connection, Local_connection &local)
+{
+  ulonglong left= 0;
+  uint err= local.run("DELETE FROM mysql.provision_progress" +
+                      where_connection(connection));
+  if (err == ER_NO_SUCH_TABLE)
+    return false;
+  if (err || local.run("COMMIT") ||
+      local.run("SELECT COUNT(*) FROM mysql.provision_progress", NULL, &left))
+    return true;
+  return !copies_running && !left &&
+    local.run("DROP TABLE IF EXISTS mysql.provision_progress");
+}
+
+
+bool rpl_provision_progress_start(const LEX_CSTRING &connection, bool fresh)
+{
+  Local_connection local;
+  std::lock_guard<std::mutex> guard(progress_lock);
+  if (local.run(std::string(provision::progress_table_ddl())) ||
+      (fresh && (local.run("DELETE FROM mysql.provision_progress" +
+                           where_connection(connection)) ||
+                 local.run("COMMIT"))))
+    return failed(connection, local, true);
+  copies_running++;
+  return false;
+}
+
+
+void rpl_provision_progress_end(const LEX_CSTRING &connection, bool keep)
+{
+  Local_connection local;
+  std::lock_guard<std::mutex> guard(progress_lock);
+  copies_running--;
+  if (!keep && forget_locked(connection, local))
+    failed(connection, local, false);
+}
+
+
+void rpl_provision_progress_forget(const LEX_CSTRING &connection)
+{
+  Local_connection local;
+  std::lock_guard<std::mutex> guard(progress_lock);
+  if (forget_locked(connection, local))
+    failed(connection, local, false);
+}
+
+
+bool rpl_provision_progress_read(const LEX_CSTRING &connection,
+                                 rust::Vec<provision::ProgressRow> *rows)
+{
+  Local_connection local;
+  std::lock_guard<std::mutex> guard(progress_lock);
+  uint err= local.run("SELECT object, state, key_cursor, resume, baseline, "
+                      "manifest FROM mysql.provision_progress" +
+                      where_connection(connection) + " ORDER BY object",
+                      rows);
+  if (err && err != ER_NO_SUCH_TABLE)
+    return failed(connection, local, true);
+  return local.run("COMMIT") ? failed(connection, local, true) : false;
+}
+
+#endif /* HAVE_REPLICATION */

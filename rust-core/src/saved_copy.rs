@@ -1,0 +1,169 @@
+//! The replica's record of an unfinished copy in `mysql.provision_progress`,
+//! and how a copy is taken up again from it after a restart or a crash.
+//!
+//! The SQL thread writes the record in the transaction of each copy group
+//! that ends with an XID (every group of rows, and the plan's groups), so
+//! the record and the copied rows commit together or not at all.  Three
+//! things are not in that transaction, and each has its rule:
+//!
+//! - **The master's own transactions** applied during the copy: their
+//!   GTIDs are in `mysql.gtid_slave_pos`, which the SQL thread writes in
+//!   their transaction as in any replication.  The position a copy goes on
+//!   from is the recorded one, with each of its domains taken from
+//!   `gtid_slave_pos` where that changed since the copy started
+//!   ([`resume_position`]).
+//! - **A copy DDL group** (a lone Query: CREATE of an object, the deferred
+//!   indexes' ALTER) commits on its own, before the record of the next
+//!   group of rows.  After a crash it may be applied but not recorded, and
+//!   the master sends it again: the first groups of a resumed copy accept
+//!   "it already exists" from such a statement ([`redone_statement`]).
+//!   Nothing else can have made the object: the copy only starts on a
+//!   replica without the master's objects (or drops them, with REPLACE).
+//! - **Non-transactional tables**: their rows are written whether the
+//!   group commits or not.  The table being copied when the server stopped
+//!   is emptied and copied again from its first row (chunks overwrite, and
+//!   the table then holds nothing beyond its cursor).
+
+use crate::filter::TableState;
+use crate::gtid::GtidPos;
+use crate::server_consts as errors;
+
+/// The table of the record, in the `mysql` database.
+pub const PROGRESS_TABLE: &str = "provision_progress";
+
+/// Creates [`PROGRESS_TABLE`] where it is missing.  InnoDB: the record
+/// must commit in the copied rows' transaction.
+pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision_progress (\
+  connection_name VARBINARY(192) NOT NULL \
+    COMMENT 'the master connection, lower case',\
+  object VARBINARY(1024) NOT NULL \
+    COMMENT 'a copied table (`db`.`table`), or empty: the copy itself',\
+  state VARCHAR(16) CHARACTER SET latin1 NOT NULL \
+    COMMENT 'copy, created (part way: see cursor) or complete',\
+  key_cursor LONGBLOB NOT NULL \
+    COMMENT 'a table: the copy key image of the last row copied',\
+  resume LONGBLOB NOT NULL \
+    COMMENT 'the copy: the request that goes on with it',\
+  baseline TEXT CHARACTER SET latin1 NOT NULL \
+    COMMENT 'the copy: gtid_slave_pos when it started',\
+  manifest LONGBLOB NOT NULL \
+    COMMENT 'the copy: what it takes (multi-source claims)',\
+  PRIMARY KEY (connection_name, object)\
+) ENGINE=InnoDB COMMENT='LOAD DATA FROM MASTER: unfinished copies'";
+
+/// The `state` of the copy's own row.
+pub const COPY_STATE: &str = "copy";
+const CREATED: &str = "created";
+const COMPLETE: &str = "complete";
+
+/// A table's state as the record holds it: `state` and `cursor`.  A table
+/// not yet created has no row.
+pub fn encode_table_state(state: &TableState) -> Option<(&'static str, Vec<u8>)> {
+    match state {
+        TableState::NotCreated => None,
+        TableState::Created { cursor } => Some((CREATED, cursor.clone().unwrap_or_default())),
+        TableState::Complete => Some((COMPLETE, Vec::new())),
+    }
+}
+
+/// The state of a table's row ([`encode_table_state`]); `None` for a
+/// state this version does not write.
+pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
+    match state {
+        CREATED => Some(TableState::Created {
+            cursor: (!cursor.is_empty()).then(|| cursor.to_vec()),
+        }),
+        COMPLETE => Some(TableState::Complete),
+        _ => None,
+    }
+}
+
+/// The master position a recovered copy goes on from: `recorded` (in the
+/// record of its last copy group), with each of its domains whose GTID in
+/// `slave_pos` (`gtid_slave_pos` now) differs from `baseline` (when the
+/// copy started) taken from `slave_pos`: the master's transactions applied
+/// after the last copy group committed with their `gtid_slave_pos` row.
+/// Only the recorded domains count: other connections' domains change too.
+pub fn resume_position(recorded: &GtidPos, baseline: &GtidPos, slave_pos: &GtidPos) -> GtidPos {
+    let mut position = recorded.clone();
+    for gtid in slave_pos.gtids() {
+        let unchanged = baseline.gtids().contains(gtid);
+        if !unchanged && recorded.has_domain(gtid.domain_id) {
+            position.set(*gtid);
+        }
+    }
+    position
+}
+
+/// Whether a copy DDL group that failed with `error_code` was applied
+/// before the server stopped (see the module documentation): its object
+/// is already there, as the statement would have made it.
+pub fn redone_statement(error_code: u32) -> bool {
+    [
+        errors::ER_DB_CREATE_EXISTS,
+        errors::ER_TABLE_EXISTS_ERROR,
+        errors::ER_DUP_KEYNAME,
+        errors::ER_SP_ALREADY_EXISTS,
+        errors::ER_TRG_ALREADY_EXISTS,
+        errors::ER_EVENT_ALREADY_EXISTS,
+        errors::ER_CANNOT_USER,
+        errors::ER_DUP_CONSTRAINT_NAME,
+    ]
+    .contains(&error_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(text: &str) -> GtidPos {
+        GtidPos::parse(text).unwrap()
+    }
+
+    #[test]
+    fn table_states_round_trip() {
+        for state in [
+            TableState::Created { cursor: None },
+            TableState::Created {
+                cursor: Some(vec![0, 1, 2]),
+            },
+            TableState::Complete,
+        ] {
+            let (name, cursor) = encode_table_state(&state).unwrap();
+            assert_eq!(decode_table_state(name, &cursor), Some(state));
+        }
+        assert_eq!(encode_table_state(&TableState::NotCreated), None);
+        assert_eq!(decode_table_state("copying", b""), None);
+    }
+
+    #[test]
+    fn position_takes_changed_domains_of_the_copy_only() {
+        // Domain 0 moved on after the last copy group; domain 1 did not
+        // change (a stale value from before the copy stays out); domain 7
+        // is another connection's.
+        let recorded = pos("0-1-100,1-1-20");
+        let baseline = pos("0-9-3,1-9-500,7-2-4");
+        let slave_pos = pos("0-1-104,1-9-500,7-2-9");
+        assert_eq!(
+            resume_position(&recorded, &baseline, &slave_pos).to_string(),
+            "0-1-104,1-1-20"
+        );
+    }
+
+    #[test]
+    fn position_without_changes_is_the_recorded_one() {
+        let recorded = pos("0-1-100");
+        assert_eq!(
+            resume_position(&recorded, &pos(""), &pos("")).to_string(),
+            "0-1-100"
+        );
+    }
+
+    #[test]
+    fn only_already_exists_errors_are_redone() {
+        assert!(redone_statement(errors::ER_TABLE_EXISTS_ERROR));
+        assert!(redone_statement(errors::ER_DUP_KEYNAME));
+        assert!(!redone_statement(errors::ER_NO_SUCH_TABLE));
+        assert!(!redone_statement(0));
+    }
+}
