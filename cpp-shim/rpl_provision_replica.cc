@@ -238,7 +238,12 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
 int rpl_provision_sql_before_commit(rpl_group_info *rgi)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || !state->in_copy_group)
+  /*
+    Not in an XA PREPARE: the prepared transaction would hold the record's
+    row until its XA COMMIT, further in the stream.  gtid_slave_pos has its
+    GTID (see provision_core::saved_copy).
+  */
+  if (!state || rgi->thd->transaction->xid_state.is_explicit_XA())
     return 0;
   return rpl_provision_progress_write(
            rgi->thd, rgi->rli->mi->cmp_connection_name,

@@ -555,12 +555,20 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
     return true;
   if (rows.empty())
     return false;                      /* the copy changed nothing yet */
+  /*
+    gtid_slave_pos tells of an XA PREPARE applied after the record only
+    when it commits with the data (see provision_core::saved_copy).
+  */
+  rpl_slave_state::gtid_pos_table *pos_table=
+    rpl_global_gtid_slave_state->default_gtid_pos_table.load();
+  bool pos_in_innodb= pos_table && pos_table->table_hton &&
+    ((handlerton *) pos_table->table_hton)->db_type == DB_TYPE_INNODB;
   rust::Str rname(name->str, name->length);
   rust::String error;
   rust::Box<provision::ReplicaFilter> filter=
     provision::replica_filter_restore(
       rname, rust::Slice<const provision::ProgressRow>(rows.data(), rows.size()),
-      slave_pos_text(), error);
+      pos_in_innodb ? slave_pos_text() : std::string(), error);
   if (!error.empty())
   {
     my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
@@ -683,17 +691,18 @@ end:
   bool unfinished= failed && state->filter->copy_changed_replica();
   if (!unfinished)
     remove_marker(mi);
+  /*
+    Stopped by KILL or by the network, not by an error of the copy: the
+    same statement may go on with it, now or after a restart.
+  */
+  bool resumable= unfinished && (thd->killed || state->connection_lost);
   if (recording)
-    rpl_provision_progress_end(mi->cmp_connection_name, unfinished);
+    rpl_provision_progress_end(mi->cmp_connection_name, resumable);
   mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
   mi->provision= NULL;
   mysql_mutex_unlock(&LOCK_active_mi);
-  /*
-    Stopped by KILL or by the network, not by an error of the copy: the
-    same statement may go on with it.
-  */
-  if (unfinished && (thd->killed || state->connection_lost))
+  if (resumable)
   {
     sql_print_information("Master '%.*s': LOAD DATA FROM MASTER stopped; the "
                           "same statement goes on with the copy",

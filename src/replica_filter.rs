@@ -264,25 +264,26 @@ impl ReplicaFilter {
     }
 
     /// The rows of `mysql.provision_progress` that record the copy (first
-    /// asked with `request`) as it will be once the copy group being
-    /// applied commits: the copy's row and one per table the group
-    /// changed.  The SQL thread writes them in the group's transaction.
-    /// None for the master's transactions (`gtid_slave_pos` records
-    /// them), nor before the copy changed anything (it then simply starts
-    /// again).
+    /// asked with `request`) as it will be once the group being applied
+    /// commits: the copy's row (with the master's position) and one per
+    /// table a copy group changed.  The SQL thread writes them in the
+    /// group's transaction.  None before the copy changed anything (it
+    /// then simply starts again).
     pub fn progress_rows(&self, request: &str) -> Vec<ffi::ProgressRow> {
-        let Some(seq_no) = self.group else {
-            return Vec::new();
-        };
         let pending = &self.pending;
         let mut applied = self.applied.clone();
         if let Some(start) = &pending.start {
             applied.position = Some(start.clone());
         }
+        if let (Some(gtid), Some(position)) = (pending.gtid, applied.position.as_mut()) {
+            position.set(gtid);
+        }
         if let Some(point) = &pending.point {
             applied.point = Some(point.clone());
         }
-        applied.seq_no = seq_no;
+        if let Some(seq_no) = self.group {
+            applied.seq_no = seq_no;
+        }
         applied.changed |= pending.changes;
         let resume = resume_request_of(&applied, request);
         if !applied.changed || resume.is_empty() {
@@ -616,9 +617,8 @@ pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
     format!(
         "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end, \
          and replicating into a partial copy would diverge. To go on with it: the same \
-         statement again (after a KILL or a lost connection, before a restart); to copy \
-         again: LOAD DATA FROM MASTER '{connection}' REPLACE{options}; to keep this \
-         server's data as it is: RESET SLAVE '{connection}'"
+         statement again; to copy again: LOAD DATA FROM MASTER '{connection}' \
+         REPLACE{options}; to keep this server's data as it is: RESET SLAVE '{connection}'"
     )
 }
 

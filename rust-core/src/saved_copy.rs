@@ -1,17 +1,23 @@
 //! The replica's record of an unfinished copy in `mysql.provision_progress`,
 //! and how a copy is taken up again from it after a restart or a crash.
 //!
-//! The SQL thread writes the record in the transaction of each copy group
-//! that ends with an XID (every group of rows, and the plan's groups), so
-//! the record and the copied rows commit together or not at all.  Three
-//! things are not in that transaction, and each has its rule:
+//! The SQL thread writes the record in the transaction of each event group
+//! that ends with an XID while the copy runs: each group of rows and the
+//! plan's groups (the copy's point, and the tables they changed), and
+//! each of the master's transactions (the master's position).  So the
+//! record and the data commit together or not at all.  What is not in
+//! such a transaction has its own rule:
 //!
-//! - **The master's own transactions** applied during the copy: their
-//!   GTIDs are in `mysql.gtid_slave_pos`, which the SQL thread writes in
-//!   their transaction as in any replication.  The position a copy goes on
-//!   from is the recorded one, with each of its domains taken from
-//!   `gtid_slave_pos` where that changed since the copy started
-//!   ([`resume_position`]).
+//! - **An XA PREPARE** of the master's: the prepared transaction would
+//!   hold the record's row until its XA COMMIT, further in the stream, so
+//!   it is not recorded there.  `mysql.gtid_slave_pos` has its GTID in its
+//!   transaction when it is an InnoDB table: a copy taken up again takes
+//!   the position's domains from it where it moved on since the copy
+//!   started ([`resume_position`]).  With `gtid_slave_pos` in a
+//!   non-transactional engine (Aria, the default when InnoDB was missing
+//!   at install), a crash right after an XA PREPARE makes the resumed copy
+//!   fail on that XID, with a clear error: `ALTER TABLE
+//!   mysql.gtid_slave_pos ENGINE=InnoDB`, as crash-safe replication needs.
 //! - **A copy DDL group** (a lone Query: CREATE of an object, the deferred
 //!   indexes' ALTER) commits on its own, before the record of the next
 //!   group of rows.  After a crash it may be applied but not recorded, and
@@ -78,12 +84,12 @@ pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
     }
 }
 
-/// The master position a recovered copy goes on from: `recorded` (in the
-/// record of its last copy group), with each of its domains whose GTID in
-/// `slave_pos` (`gtid_slave_pos` now) differs from `baseline` (when the
-/// copy started) taken from `slave_pos`: the master's transactions applied
-/// after the last copy group committed with their `gtid_slave_pos` row.
-/// Only the recorded domains count: other connections' domains change too.
+/// The master position a recovered copy goes on from: `recorded` (in its
+/// record), with each of its domains whose GTID in `slave_pos`
+/// (`gtid_slave_pos` now, when it is transactional; else empty) differs
+/// from `baseline` (when the copy started) taken from `slave_pos`: an XA
+/// PREPARE applied after the last recorded group.  Only the recorded
+/// domains count: other connections' domains change too.
 pub fn resume_position(recorded: &GtidPos, baseline: &GtidPos, slave_pos: &GtidPos) -> GtidPos {
     let mut position = recorded.clone();
     for gtid in slave_pos.gtids() {
