@@ -14,6 +14,7 @@ static_assert(ER_DB_CREATE_EXISTS == 1007, "ER_DB_CREATE_EXISTS drifted: run scr
 static_assert(ER_TABLE_EXISTS_ERROR == 1050, "ER_TABLE_EXISTS_ERROR drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_KEYNAME == 1061, "ER_DUP_KEYNAME drifted: run scripts/gen-consts.sh");
 static_assert(ER_NO_SUCH_TABLE == 1146, "ER_NO_SUCH_TABLE drifted: run scripts/gen-consts.sh");
+static_assert(ER_MASTER_FATAL_ERROR_READING_BINLOG == 1236, "ER_MASTER_FATAL_ERROR_READING_BINLOG drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_ALREADY_EXISTS == 1304, "ER_SP_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_BADSTATEMENT == 1314, "ER_SP_BADSTATEMENT drifted: run scripts/gen-consts.sh");
 static_assert(ER_TRG_ALREADY_EXISTS == 1359, "ER_TRG_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");

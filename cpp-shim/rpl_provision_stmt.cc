@@ -433,20 +433,24 @@ static void park(Master_info *mi, Rpl_provision_replica *state)
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's.
 */
-static void report_copy_failure(THD *thd, Master_info *mi)
+static void report_copy_failure(THD *thd, Master_info *mi,
+                                const std::string &request)
 {
   if (thd->killed)
   {
     thd->send_kill_message();
     return;
   }
-  const char *msg= "the replication threads stopped before the end of the copy";
+  std::string msg("the replication threads stopped before the end of the "
+                  "copy");
   if (mi->last_error().number)
-    msg= mi->last_error().message;
+    msg= std::string(provision::io_failure_message(
+      rust::Str(mi->connection_name.str, mi->connection_name.length), request,
+      mi->last_error().number, mi->last_error().message));
   else if (mi->rli.last_error().number)
     msg= mi->rli.last_error().message;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
-           mi->connection_name.str, msg);
+           mi->connection_name.str, msg.c_str());
 }
 
 
@@ -667,7 +671,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
   if (!state->done)
   {
-    report_copy_failure(thd, mi);
+    report_copy_failure(thd, mi, state->request);
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */

@@ -552,6 +552,14 @@ mod ffi {
         /// Why `START SLAVE` is refused on `connection`, whose copy
         /// (`request`) stopped before its end.
         fn unfinished_copy_message(connection: &str, request: &str) -> String;
+        /// The message of the slave I/O thread's error `error_code` that stopped
+        /// the copy, which was sending `request`.
+        fn io_failure_message(
+            connection: &str,
+            request: &str,
+            error_code: u32,
+            message: &str,
+        ) -> String;
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
@@ -604,9 +612,9 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    checksum_mismatch_message, divergence_message, partial_row_image_message, query_ends_group,
-    replica_filter_new, replica_filter_restore, statement_refusal, unfinished_copy_message,
-    ProgressHandle, ReplicaFilter,
+    checksum_mismatch_message, divergence_message, io_failure_message, partial_row_image_message,
+    query_ends_group, replica_filter_new, replica_filter_restore, statement_refusal,
+    unfinished_copy_message, ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {

@@ -622,6 +622,30 @@ pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
     )
 }
 
+/// What to report of the slave I/O thread's error `error_code` (`message`)
+/// that stopped the copy of `connection` sending `request`: when the
+/// master lost the binary logs a resumed copy needs, that the copy must
+/// start again, and how.
+pub fn io_failure_message(
+    connection: &str,
+    request: &str,
+    error_code: u32,
+    message: &str,
+) -> String {
+    let resuming = Request::parse(request.trim()).is_ok_and(|r| r.resume.is_some());
+    if !resuming
+        || error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
+    {
+        return message.to_owned();
+    }
+    let options = provision_core::preflight::request_options(request);
+    format!(
+        "the copy cannot go on: the master no longer has the binary logs from the \
+         position this server reached ({message}). Copy again: LOAD DATA FROM MASTER \
+         '{connection}' REPLACE{options}"
+    )
+}
+
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
 }
@@ -649,6 +673,21 @@ pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_binlogs_of_a_resumed_copy_say_to_copy_again() {
+        let request = "v=1;domain=7;grants=1;resume=0-1-5;plan=00000000000000ab;step=3;seq=4";
+        let err = provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG;
+        let text = io_failure_message("m1", request, err, "purged");
+        assert!(
+            text.contains("LOAD DATA FROM MASTER 'm1' REPLACE WITH GRANTS"),
+            "{text}"
+        );
+        assert!(text.contains("(purged)"), "{text}");
+        // A first request, or another error: the server's message as it is.
+        assert_eq!(io_failure_message("m1", "v=1;domain=7", err, "x"), "x");
+        assert_eq!(io_failure_message("m1", request, 2003, "x"), "x");
+    }
 
     #[test]
     fn progress_counts_applied_rows_and_tables_and_forgets_a_retried_group() {
