@@ -79,6 +79,14 @@ bool rpl_provision_refuse_start(THD *thd, Master_info *mi);
 */
 bool rpl_provision_unfinished_at_boot(Master_info *mi);
 
+/**
+  Called by show_master_info() (SHOW SLAVE STATUS) under LOCK_active_mi:
+  while the connection provisions, or when its copy is unfinished, puts
+  what to show as Slave_SQL_Running_State into 'state'.
+  @retval true  'state' is set
+*/
+bool rpl_provision_show_state(Master_info *mi, String *state);
+
 /** Called by reset_slave(): RESET SLAVE forgets an unfinished copy. */
 void rpl_provision_forget(Master_info *mi);
 

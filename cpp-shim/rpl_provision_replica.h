@@ -40,7 +40,7 @@ public:
       progress(filter->progress_handle()),
       row_kind(provision::RowKind::Insert),
       row_action(provision::RowAction::ApplyStrict), end_queued(false),
-      done(false), recovered(false)
+      done(false), recovered(false), resumes(0)
   {}
 
   /** GTID domain of the copy groups; never recorded anywhere. */
@@ -93,6 +93,9 @@ public:
     restarts its non-transactional tables that were part way.
   */
   bool recovered;
+
+  /** Statement only: how often this copy resumed (SHOW SLAVE STATUS) */
+  std::atomic<uint32> resumes;
 };
 
 #endif /* RPL_PROVISION_REPLICA_INCLUDED */

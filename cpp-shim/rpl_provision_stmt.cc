@@ -225,6 +225,33 @@ bool rpl_provision_unfinished_at_boot(Master_info *mi)
 }
 
 
+/*
+  Held while mi->provision is cleared, and while SHOW SLAVE STATUS reads
+  it (which holds LOCK_active_mi for SHOW ALL SLAVES STATUS only): the
+  copy it reads is deleted after it is cleared.  Taken after
+  LOCK_active_mi.
+*/
+static std::mutex show_lock;
+
+bool rpl_provision_show_state(Master_info *mi, String *state)
+{
+  std::string text;
+  std::unique_lock<std::mutex> guard(show_lock);
+  if (Rpl_provision_replica *copy= mi->provision)
+    text= std::string(provision::provisioning_state(copy->progress->read(),
+                                                    copy->resumes.load()));
+  else
+  {
+    std::string request;
+    if (!read_marker(mi, &request))
+      return false;
+    text= std::string(provision::unfinished_state());
+  }
+  state->copy(text.data(), text.size(), &my_charset_bin);
+  return true;
+}
+
+
 static Rpl_provision_replica *take_parked(Master_info *mi);
 
 void rpl_provision_forget(Master_info *mi)
@@ -379,6 +406,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
   state->in_copy_group= false;
   state->binlog_suppressed= false;
   rpl_provision_resumes++;
+  state->resumes++;
   return false;
 }
 
@@ -704,7 +732,10 @@ end:
     rpl_provision_progress_end(mi->cmp_connection_name, resumable);
   mi->rli.log_space_limit= space_limit;
   mysql_mutex_lock(&LOCK_active_mi);
-  mi->provision= NULL;
+  {
+    std::lock_guard<std::mutex> guard(show_lock);
+    mi->provision= NULL;
+  }
   mysql_mutex_unlock(&LOCK_active_mi);
   if (resumable)
   {

@@ -552,6 +552,10 @@ mod ffi {
         /// Why `START SLAVE` is refused on `connection`, whose copy
         /// (`request`) stopped before its end.
         fn unfinished_copy_message(connection: &str, request: &str) -> String;
+        /// `Slave_SQL_Running_State` while the connection is provisioned.
+        fn provisioning_state(progress: &CopyProgress, resumes: u32) -> String;
+        /// `Slave_SQL_Running_State` of a connection with an unfinished copy.
+        fn unfinished_state() -> String;
         /// The message of the slave I/O thread's error `error_code` that stopped
         /// the copy, which was sending `request`.
         fn io_failure_message(
@@ -613,8 +617,8 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, io_failure_message, partial_row_image_message,
-    query_ends_group, replica_filter_new, replica_filter_restore, statement_refusal,
-    unfinished_copy_message, ProgressHandle, ReplicaFilter,
+    provisioning_state, query_ends_group, replica_filter_new, replica_filter_restore,
+    statement_refusal, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {

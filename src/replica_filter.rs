@@ -646,6 +646,35 @@ pub fn io_failure_message(
     )
 }
 
+/// `Slave_SQL_Running_State` in `SHOW SLAVE STATUS` while the connection
+/// is provisioned: how far the copy is, and how often it resumed.
+pub fn provisioning_state(progress: &ffi::CopyProgress, resumes: u32) -> String {
+    let tables = if progress.tables_total > 0 {
+        format!(
+            "{} of {} tables",
+            progress.tables_done, progress.tables_total
+        )
+    } else {
+        format!("{} tables", progress.tables_done)
+    };
+    let mut text = format!(
+        "Provisioning (LOAD DATA FROM MASTER): {tables}, {} of about {} rows",
+        progress.rows_copied, progress.rows_total
+    );
+    if resumes > 0 {
+        let s = if resumes == 1 { "" } else { "s" };
+        text.push_str(&format!(", resumed {resumes} time{s}"));
+    }
+    text
+}
+
+/// `Slave_SQL_Running_State` of a connection whose copy is unfinished.
+pub fn unfinished_state() -> String {
+    "LOAD DATA FROM MASTER unfinished: START SLAVE is refused; the same statement \
+     goes on with the copy, REPLACE copies again, RESET SLAVE forgets it"
+        .to_owned()
+}
+
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
 }
@@ -673,6 +702,24 @@ pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provisioning_state_says_how_far() {
+        let mut p = ffi::CopyProgress {
+            rows_copied: 10,
+            rows_total: 40,
+            tables_done: 1,
+            tables_total: 3,
+        };
+        assert_eq!(
+            provisioning_state(&p, 0),
+            "Provisioning (LOAD DATA FROM MASTER): 1 of 3 tables, 10 of about 40 rows"
+        );
+        p.tables_total = 0;
+        assert!(
+            provisioning_state(&p, 2).ends_with(": 1 tables, 10 of about 40 rows, resumed 2 times")
+        );
+    }
 
     #[test]
     fn lost_binlogs_of_a_resumed_copy_say_to_copy_again() {
