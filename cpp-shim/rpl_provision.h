@@ -62,6 +62,14 @@ bool mysql_load_data_from_master(THD *thd);
 
 
 /**
+  Called by THD::decide_logging_format() for a statement of a session
+  with binlog_format=MIXED that could be logged as a statement: whether to
+  log it in rows instead, as MIXED allows, because a provisioning dump is
+  running (a replica being provisioned filters row events by key).
+*/
+bool rpl_provision_rows_wanted();
+
+/**
   Called by start_slave() (START SLAVE, START ALL SLAVES) with the
   connection's thread lock held: a copy by LOAD DATA FROM MASTER that
   stopped part way left this server with part of the master's data, and

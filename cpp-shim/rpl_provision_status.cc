@@ -61,3 +61,9 @@ SHOW_VAR rpl_provision_status_vars[]=
    SHOW_SIMPLE_FUNC},
   {NullS, NullS, SHOW_LONG}
 };
+
+
+bool rpl_provision_rows_wanted()
+{
+  return rpl_provision_dumps_running.load(std::memory_order_relaxed) > 0;
+}

@@ -63,7 +63,7 @@ pub enum DumpError {
     #[error(
         "LOAD DATA FROM MASTER: the master has {variable}={value}; a copy of a master \
          that takes writes needs {variable}={needed} (every row change with its full \
-         row images). Run SET GLOBAL {variable}={needed} on the master (and in its \
+         row images). Run SET GLOBAL {variable}={fix} on the master (and in its \
          configuration) and run LOAD DATA FROM MASTER again"
     )]
     MasterSettings {
@@ -71,8 +71,10 @@ pub enum DumpError {
         variable: &'static str,
         /// Its value.
         value: String,
-        /// The value a copy needs.
+        /// The values a copy works with.
         needed: &'static str,
+        /// The value that fixes it.
+        fix: &'static str,
     },
     /// The master's tables or views cannot be ordered.
     #[error("LOAD DATA FROM MASTER: {0}")]
@@ -410,20 +412,23 @@ impl DumpSession {
 
     /// Checks the master's `@@binlog_format` and `@@binlog_row_image`: a
     /// replica being provisioned filters the master's changes by row key
-    /// and needs full row images (DESIGN I2).
+    /// and needs full row images (DESIGN I2).  `MIXED` will do: while a
+    /// provisioning dump runs, the master logs the changes of `MIXED`
+    /// sessions in rows (`rpl_provision_rows_wanted()`).
     pub fn check_master_settings(binlog_format: &str, row_image: &str) -> Result<(), DumpError> {
-        let check = |variable, value: &str, needed| {
-            if value.eq_ignore_ascii_case(needed) {
+        let check = |variable, value: &str, needed: &'static str| {
+            if needed.split(" or ").any(|n| value.eq_ignore_ascii_case(n)) {
                 Ok(())
             } else {
                 Err(DumpError::MasterSettings {
                     variable,
                     value: value.to_owned(),
                     needed,
+                    fix: needed.split(" or ").next().unwrap_or(needed),
                 })
             }
         };
-        check("binlog_format", binlog_format, "ROW")?;
+        check("binlog_format", binlog_format, "ROW or MIXED")?;
         check("binlog_row_image", row_image, "FULL")
     }
 
@@ -1768,8 +1773,9 @@ mod tests {
     fn the_master_must_log_full_row_images() {
         assert_eq!(DumpSession::check_master_settings("ROW", "FULL"), Ok(()));
         assert_eq!(DumpSession::check_master_settings("row", "full"), Ok(()));
-        let err = DumpSession::check_master_settings("MIXED", "FULL").unwrap_err();
-        assert!(err.to_string().contains("binlog_format=MIXED"), "{err}");
+        assert_eq!(DumpSession::check_master_settings("MIXED", "FULL"), Ok(()));
+        let err = DumpSession::check_master_settings("STATEMENT", "FULL").unwrap_err();
+        assert!(err.to_string().contains("binlog_format=STATEMENT"), "{err}");
         assert!(
             err.to_string().contains("SET GLOBAL binlog_format=ROW"),
             "{err}"

@@ -131,9 +131,9 @@ pub enum StreamRefused {
     /// A Query event that changes data or schema.
     #[error(
         "LOAD DATA FROM MASTER: the master logged the statement '{0}' during the copy; \
-         a replica being provisioned applies row events only (no statement-based \
-         replication, no DDL). Keep binlog_format=ROW and DDL off the master until \
-         the copy ends, then drop the copied databases and run LOAD DATA FROM MASTER again"
+         a replica being provisioned applies row events only. DDL, and writes of \
+         binlog_format=STATEMENT sessions (MIXED ones are logged in rows during a copy), \
+         must wait for the end of the copy. Copy again: LOAD DATA FROM MASTER ... REPLACE"
     )]
     Statement(String),
     /// A row event without the full before or after image.
@@ -579,7 +579,10 @@ mod tests {
             b"",
         ] {
             let err = check_statement(bad).unwrap_err();
-            assert!(err.to_string().contains("binlog_format=ROW"), "{err}");
+            assert!(
+                err.to_string().contains("binlog_format=STATEMENT sessions"),
+                "{err}"
+            );
         }
         let long = format!("UPDATE t SET a = '{}'", "x".repeat(300));
         let err = check_statement(long.as_bytes()).unwrap_err().to_string();
