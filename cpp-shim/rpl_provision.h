@@ -241,15 +241,24 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
                                      const LEX_CSTRING *db,
                                      const LEX_CSTRING *table);
 
+/* What Query_log_event::do_apply_event() does with a statement */
+enum rpl_provision_query
+{
+  RPL_PROVISION_QUERY_APPLY= 0,
+  RPL_PROVISION_QUERY_STOP= 1,    /* the SQL thread stops before it */
+  RPL_PROVISION_QUERY_SKIP= 2     /* consumed, not executed */
+};
+
 /**
-  Called by Query_log_event::do_apply_event(): a statement of the master's
-  other than transaction control stops provisioning (it cannot be
-  filtered by copied range).
-  @retval 0  apply it
-  @retval 1  refused, reported with rli->report()
+  Called by Query_log_event::do_apply_event() with the statement and its
+  default database 'db': while the connection provisions, an ALTER TABLE,
+  TRUNCATE, OPTIMIZE, REPAIR or ANALYZE of the master's applies, is
+  skipped, or stops the SQL thread quietly so that the statement copies
+  its table again; any other statement but transaction control stops
+  provisioning (reported with rli->report()).
 */
 int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
-                            uint32 length);
+                            uint32 length, const char *db, size_t db_length);
 
 /**
   Called by Xid_apply_log_event::do_apply_event() before the group

@@ -147,6 +147,16 @@ public:
     buffer, rewritten in place: SHOW PROCESSLIST may read it any time.
   */
   char state[256];
+  /**
+    A table's CREATE, read while the binlog was written up to
+    'create_pos' of 'create_file': sent there, after every event before
+    it (a DDL logged before the read reaches the replica first).
+  */
+  rust::Vec<uint8_t> create_events;
+  std::string create_file;
+  my_off_t create_pos= 0;
+  /** The binlog file the dump thread reads (rpl_provision_dump_at()) */
+  const char *log_file= "";
 };
 
 
@@ -694,13 +704,30 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   int err= tl.table->s->table_type == TABLE_TYPE_SEQUENCE ?
     show_create_sequence(thd, &tl, &ddl) :
     show_create_table(thd, &tl, &ddl, NULL, WITHOUT_DB_NAME);
+  /*
+    Where the binlog is, with the table's metadata lock still held: a DDL
+    of the table that the definition shows is logged before it, one that
+    it does not show after it.  The CREATE goes to the replica there.
+  */
+  char file[FN_REFLEN];
+  mysql_bin_log.lock_binlog_end_pos();
+  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
+  mysql_bin_log.unlock_binlog_end_pos();
   end_table_access(thd, NULL);
   if (err)
     return true;
+  bool here= written <= end_pos ||
+    strcmp(base_name(file), base_name(dump->log_file)) != 0;
   rust::Vec<uint8_t> events= dump->session->encode_create_definition(
-    (uint32_t) end_pos, rpl_provision_bytes(ddl.ptr(), ddl.length()),
+    (uint32_t) (here ? end_pos : written),
+    rpl_provision_bytes(ddl.ptr(), ddl.length()),
     rpl_provision_query_context(thd));
-  return send_events(thd, dump, events);
+  if (here)
+    return send_events(thd, dump, events);
+  dump->create_events= std::move(events);
+  dump->create_file= base_name(file);
+  dump->create_pos= written;
+  return false;
 }
 
 
@@ -826,12 +853,13 @@ static bool cursor_well_formed(const KEY *key,
 
 
 /*
-  Reads the chunk 'unit' from 'table' (opened, and read at the exact cut
-  for 'end_pos'), ends the read and sends the chunk.
+  Reads the chunk 'unit' from 'table' (opened, read at the exact cut for
+  'end_pos', with the definition the copy read), ends the read and sends
+  the chunk.
 */
-static bool send_rows(THD *thd, Rpl_provision_dump *dump,
-                      const provision::UnitInfo &unit, TABLE *table,
-                      my_off_t end_pos)
+static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
+                       const provision::UnitInfo &unit, TABLE *table,
+                       my_off_t end_pos)
 {
   uint key_nr= rpl_provision_copy_key(table);
   KEY *key_info= key_nr == MAX_KEY ? NULL : table->key_info + key_nr;
@@ -845,9 +873,8 @@ static bool send_rows(THD *thd, Rpl_provision_dump *dump,
     resumed copy's first cursor comes from the replica, which can send
     anything: index_read_map() trusts its length bytes.
   */
-  if (!definition_unchanged(dump, unit, table) ||
-      (unit.has_after_key &&
-       (!key_info || !cursor_well_formed(key_info, unit.after_key))))
+  if (unit.has_after_key &&
+      (!key_info || !cursor_well_formed(key_info, unit.after_key)))
   {
     if (!thd->is_error())
       my_printf_error(ER_UNKNOWN_ERROR, "the cursor of `%s`.`%s` is not a "
@@ -964,6 +991,7 @@ enum chunk_result
   CHUNK_SENT,          /* the chunk is sent */
   CHUNK_EVENTS_FIRST,  /* send the binlog up to *end_pos first */
   CHUNK_WAIT,          /* the cut is not there yet: try again shortly */
+  CHUNK_STALLED,       /* DDL changed the table: stream the binlog only */
   CHUNK_FAILED         /* error, in thd's diagnostics area or errbuf */
 };
 
@@ -1116,6 +1144,34 @@ static chunk_result snapshot_at_cut(THD *thd, Rpl_provision_dump *dump,
 
 
 /*
+  Reads the chunk 'unit' from 'table' (opened, and read at the exact cut
+  for 'end_pos'), ends the read and sends the chunk.  Sends nothing
+  (CHUNK_STALLED) while DDL changed the table: the replica asks for its copy
+  again when it meets that DDL in the binlog.
+*/
+static chunk_result send_rows(THD *thd, Rpl_provision_dump *dump,
+                              const provision::UnitInfo &unit, TABLE *table,
+                              my_off_t end_pos)
+{
+  const LEX_CUSTRING &version= table->s->tabledef_version;
+  switch (dump->session->check_rows_definition(
+            unit.db, unit.table,
+            rust::Slice<const uint8_t>(version.str, version.length))) {
+  case 0:
+    break;
+  case 1:
+    end_table_access(thd, table);
+    return CHUNK_STALLED;
+  default:
+    end_table_access(thd, table);
+    return CHUNK_FAILED;
+  }
+  return send_chunk(thd, dump, unit, table, end_pos) ? CHUNK_FAILED :
+                                                       CHUNK_SENT;
+}
+
+
+/*
   Sends the chunk 'unit' if it can be read at the exact cut of the dump
   thread's position 'log_pos' in the active binlog file 'log_file', which
   is written up to *end_pos.
@@ -1156,8 +1212,7 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
         end_table_access(thd, NULL);
         return res;
       }
-      return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
-                                                             CHUNK_SENT;
+      return send_rows(thd, dump, unit, tl.table, log_pos);
     }
   }
 
@@ -1169,8 +1224,7 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
     drop_snapshot(dump);
     return CHUNK_FAILED;
   }
-  return send_rows(thd, dump, unit, tl.table, log_pos) ? CHUNK_FAILED :
-                                                         CHUNK_SENT;
+  return send_rows(thd, dump, unit, tl.table, log_pos);
 }
 
 
@@ -1245,6 +1299,25 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   errbuf[0]= '\0';
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
   dump->unit_pos= log_pos;
+  dump->log_file= log_file_name;
+  /* A CREATE read ahead of the binlog goes out at its place */
+  if (!dump->create_events.empty())
+  {
+    if (dump->create_file == base_name(log_file_name) &&
+        log_pos < dump->create_pos)
+    {
+      *end_pos= dump->create_pos;
+      return RPL_PROVISION_DUMP_READ;
+    }
+    rust::Vec<uint8_t> events= std::move(dump->create_events);
+    dump->create_events= rust::Vec<uint8_t>();
+    if (send_events(thd, dump, events))
+    {
+      set_error(errbuf, errbuf_size, "cannot send a CREATE of the copy");
+      return RPL_PROVISION_DUMP_ERROR;
+    }
+    return RPL_PROVISION_DUMP_SENT;
+  }
   /*
     @@provision_max_rows_per_second, shared by the running dumps: the wait
     before the next chunk (it also caps the chunk's size, next_unit()).
@@ -1318,6 +1391,38 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       break;
     case CHUNK_EVENTS_FIRST:
       return RPL_PROVISION_DUMP_READ;
+    case CHUNK_STALLED:
+      /*
+        The binlog goes on, up to where it is now written (with the DDL,
+        which may have come after the cut): the replica asks for the table
+        again when it meets it.
+      */
+      if (!dump->session->refusal().empty())
+        break;
+      if (dump->holding_snapshot)
+        drop_snapshot(dump);
+      {
+        char file[FN_REFLEN];
+        mysql_bin_log.lock_binlog_end_pos();
+        my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
+        mysql_bin_log.unlock_binlog_end_pos();
+        if (!strcmp(base_name(file), base_name(log_file_name)) &&
+            written > *end_pos)
+          *end_pos= written;
+      }
+      if (*end_pos > log_pos)
+        return RPL_PROVISION_DUMP_READ;
+      /*
+        Everything up to here is sent: out of the network buffer, for the
+        replica to meet the DDL; then a moment.
+      */
+      if (net_flush(&thd->net))
+      {
+        set_error(errbuf, errbuf_size, "cannot send to the replica");
+        return RPL_PROVISION_DUMP_ERROR;
+      }
+      my_sleep(10000);
+      return RPL_PROVISION_DUMP_SENT;
     case CHUNK_WAIT:
       /* A commit is between the binlog and the engine: a moment. */
       if (!dump->session->refusal().empty())

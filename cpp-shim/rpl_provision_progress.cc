@@ -58,7 +58,10 @@ static void store(Field *field, const rust::String &s)
 }
 
 
-/* Inserts 'row' of 'connection', or updates the one with its key. */
+/*
+  Inserts 'row' of 'connection', or updates the one with its key; deletes
+  it when its state is empty.
+*/
 static int write_one(TABLE *table, const LEX_CSTRING &connection,
                      const provision::ProgressRow &row)
 {
@@ -76,14 +79,15 @@ static int write_one(TABLE *table, const LEX_CSTRING &connection,
   int err= table->file->ha_index_read_idx_map(table->record[1], 0, key,
                                               HA_WHOLE_KEY,
                                               HA_READ_KEY_EXACT);
-  if (!err)
-  {
-    err= table->file->ha_update_row(table->record[1], table->record[0]);
-    return err == HA_ERR_RECORD_IS_THE_SAME ? 0 : err;
-  }
-  if (err == HA_ERR_KEY_NOT_FOUND || err == HA_ERR_END_OF_FILE)
-    err= table->file->ha_write_row(table->record[0]);
-  return err;
+  bool found= !err;
+  if (err && err != HA_ERR_KEY_NOT_FOUND && err != HA_ERR_END_OF_FILE)
+    return err;
+  if (row.state.empty())
+    return found ? table->file->ha_delete_row(table->record[1]) : 0;
+  if (!found)
+    return table->file->ha_write_row(table->record[0]);
+  err= table->file->ha_update_row(table->record[1], table->record[0]);
+  return err == HA_ERR_RECORD_IS_THE_SAME ? 0 : err;
 }
 
 
@@ -216,18 +220,31 @@ private:
 };
 
 
-/* ' WHERE connection_name = X'..'', for the rows of 'connection' */
-static std::string where_connection(const LEX_CSTRING &connection)
+/* X'..': any bytes as an SQL literal */
+static std::string hex_literal(const void *data, size_t length)
 {
-  std::string hex;
   static const char digits[]= "0123456789abcdef";
-  for (size_t i= 0; i < connection.length; i++)
+  std::string hex("X'");
+  for (size_t i= 0; i < length; i++)
   {
-    uchar c= (uchar) connection.str[i];
+    uchar c= ((const uchar *) data)[i];
     hex+= digits[c >> 4];
     hex+= digits[c & 15];
   }
-  return " WHERE connection_name = X'" + hex + "'";
+  return hex + "'";
+}
+
+static std::string hex_literal(const rust::String &s)
+{
+  return hex_literal(s.data(), s.size());
+}
+
+
+/* ' WHERE connection_name = X'..'', for the rows of 'connection' */
+static std::string where_connection(const LEX_CSTRING &connection)
+{
+  return " WHERE connection_name = " +
+    hex_literal(connection.str, connection.length);
 }
 
 
@@ -302,6 +319,50 @@ void rpl_provision_progress_forget(const LEX_CSTRING &connection)
   std::lock_guard<std::mutex> guard(progress_lock);
   if (forget_locked(connection, local))
     failed(connection, local, false);
+}
+
+
+bool rpl_provision_progress_update(const LEX_CSTRING &connection,
+                                   const rust::Vec<provision::ProgressRow> &rows)
+{
+  Local_connection local;
+  std::lock_guard<std::mutex> guard(progress_lock);
+  for (const provision::ProgressRow &row : rows)
+  {
+    std::string key= where_connection(connection) + " AND object = " +
+      hex_literal(row.object);
+    uint err= row.state.empty() ?
+      local.run("DELETE FROM mysql.provision_progress" + key) :
+      local.run("REPLACE INTO mysql.provision_progress VALUES (" +
+                hex_literal(connection.str, connection.length) + ", " +
+                hex_literal(row.object) + ", " + hex_literal(row.state) +
+                ", " + hex_literal(row.cursor.data(), row.cursor.size()) +
+                ", " + hex_literal(row.resume) + ", " +
+                hex_literal(row.baseline) + ", " +
+                hex_literal(row.manifest) + ")");
+    if (err)
+      return failed(connection, local, true);
+  }
+  return local.run("COMMIT") ? failed(connection, local, true) : false;
+}
+
+
+static std::string quoted(const std::string &name)
+{
+  std::string q("`");
+  for (char c : name)
+    q+= c == '`' ? std::string("``") : std::string(1, c);
+  return q + "`";
+}
+
+
+bool rpl_provision_drop_table(const LEX_CSTRING &connection,
+                              const std::string &db, const std::string &table)
+{
+  Local_connection local;
+  if (local.run("DROP TABLE IF EXISTS " + quoted(db) + "." + quoted(table)))
+    return failed(connection, local, true);
+  return false;
 }
 
 

@@ -22,6 +22,7 @@
 */
 
 #include "mariadb-provision/src/lib.rs.h"
+#include <string>
 
 class THD;
 
@@ -47,6 +48,21 @@ void rpl_provision_progress_end(const LEX_CSTRING &connection, bool keep);
 
 /** Deletes the record of 'connection' (RESET SLAVE).  Errors are logged. */
 void rpl_provision_progress_forget(const LEX_CSTRING &connection);
+
+/**
+  Writes 'rows' of 'connection' (an empty state deletes the row) from the
+  statement, in a transaction of their own.  Returns true on error
+  (raised).
+*/
+bool rpl_provision_progress_update(const LEX_CSTRING &connection,
+                                   const rust::Vec<provision::ProgressRow> &rows);
+
+/**
+  Drops db.table (a table the copy of 'connection' copies again), not
+  binlogged.  Returns true on error (raised).
+*/
+bool rpl_provision_drop_table(const LEX_CSTRING &connection,
+                              const std::string &db, const std::string &table);
 
 /** The record of 'connection'; none when the table is missing. */
 bool rpl_provision_progress_read(const LEX_CSTRING &connection,

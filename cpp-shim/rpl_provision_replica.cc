@@ -213,17 +213,44 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
 
 
 int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
-                            uint32 length)
+                            uint32 length, const char *db, size_t db_length)
 {
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state)
-    return 0;
+    return RPL_PROVISION_QUERY_APPLY;
   rust::Slice<const uint8_t> text= rpl_provision_bytes(query, length);
-  if (!state->in_copy_group &&
-      report_if_refused(rgi, provision::statement_refusal(text)))
-    return 1;
+  int action= RPL_PROVISION_QUERY_APPLY;
   if (state->in_copy_group)
-    state->filter->copy_statement();          /* the copy changes this server */
+    state->filter->copy_statement(              /* the copy changes this server */
+      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request);
+  else
+  {
+    provision::QueryVerdict verdict= state->filter->query_verdict(
+      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request);
+    switch (verdict.action) {
+    case provision::QueryAction::Refuse:
+      report_if_refused(rgi, verdict.message);
+      return RPL_PROVISION_QUERY_STOP;
+    case provision::QueryAction::Recopy:
+      /*
+        Not applied: the thread stops quietly before it (as STOP SLAVE
+        would), and the statement copies the table again.
+      */
+      sql_print_information("Master '%.*s': %s",
+                            (int) rgi->rli->mi->connection_name.length,
+                            rgi->rli->mi->connection_name.str,
+                            std::string(verdict.message).c_str());
+      state->recopy_db= std::string(verdict.db);
+      state->recopy_table= std::string(verdict.table);
+      rgi->rli->abort_slave= 1;
+      return RPL_PROVISION_QUERY_STOP;
+    case provision::QueryAction::Skip:
+      action= RPL_PROVISION_QUERY_SKIP;
+      break;
+    default:
+      break;
+    }
+  }
   /*
     The statement that ends its group counts as applied from here: once
     it runs, only an error (which ends the copy) or a crash stops it.
@@ -231,7 +258,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
   if (provision::query_ends_group(
         (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) != 0, text))
     state->filter->group_committed();
-  return 0;
+  return action;
 }
 
 

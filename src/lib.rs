@@ -247,6 +247,28 @@ mod ffi {
         MoveOut,
     }
 
+    /// What the SQL thread does with a statement of the master's while
+    /// the connection is provisioned (`ddl_during_copy::DdlAction`).
+    #[derive(Debug)]
+    enum QueryAction {
+        /// Apply it.
+        Apply,
+        /// Consume it without applying it.
+        Skip,
+        /// Stop before it: the statement copies `db`.`table` again.
+        Recopy,
+        /// Stop with `message`.
+        Refuse,
+    }
+
+    /// A [`QueryAction`] and what it needs.
+    struct QueryVerdict {
+        action: QueryAction,
+        db: String,
+        table: String,
+        message: String,
+    }
+
     /// How a strict apply failed (`filter::StrictFailure`).
     #[derive(Debug)]
     enum RowFailure {
@@ -469,6 +491,16 @@ mod ffi {
         /// `tabledef_version`) it had when the copy first read it; sets
         /// `refusal()` when not.
         fn check_definition(self: &mut DumpSession, db: &str, table: &str, version: &[u8]) -> bool;
+        /// For the table of a `Rows` unit: 0 when it has the definition the
+        /// copy read, 1 when a DDL changed it (read nothing; the replica
+        /// asks for it to be copied again), 2 when that took too long
+        /// (`refusal()` says so).
+        fn check_rows_definition(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            version: &[u8],
+        ) -> u8;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         /// Whether the chunk being read may hold more rows (`keyless`: the
         /// table is read whole).
@@ -510,6 +542,8 @@ mod ffi {
         /// The rows recording the copy (first asked with `request`) once
         /// the copy group being applied commits; empty when none is due.
         fn progress_rows(self: &ReplicaFilter, request: &str) -> Vec<ProgressRow>;
+        /// The tables of a restored copy to drop before it goes on.
+        fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
         /// The tables part way when the copy stopped.
         fn tables_part_way(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// A non-transactional table, emptied, is copied again from its
@@ -520,6 +554,24 @@ mod ffi {
         fn statement_redone(self: &ReplicaFilter, error_code: u32) -> bool;
         /// The event group being applied committed with its XID.
         fn xid_committed(self: &mut ReplicaFilter);
+        /// What to do with the master's statement `query`, run in the
+        /// database `default_db`, in the copy first asked with `request`.
+        fn query_verdict(
+            self: &mut ReplicaFilter,
+            query: &[u8],
+            default_db: &str,
+            request: &str,
+        ) -> QueryVerdict;
+        /// `db`.`table` was dropped to be copied again from its CREATE.
+        fn recopy(self: &mut ReplicaFilter, db: &str, table: &str);
+        /// The rows of `mysql.provision_progress` after [`recopy`]: the
+        /// copy's, and the table's (state `recopy`).
+        fn recopy_rows(
+            self: &ReplicaFilter,
+            request: &str,
+            db: &str,
+            table: &str,
+        ) -> Vec<ProgressRow>;
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
         fn progress_handle(self: &ReplicaFilter) -> Box<ProgressHandle>;
@@ -545,7 +597,7 @@ mod ffi {
         /// from what is applied; empty when nothing is.
         fn resume_request(self: &ReplicaFilter, request: &str) -> String;
         /// A statement (DDL) of a copy group is applied.
-        fn copy_statement(self: &mut ReplicaFilter);
+        fn copy_statement(self: &mut ReplicaFilter, query: &[u8], default_db: &str, request: &str);
         /// Whether the copy changed this server (so that stopping now
         /// leaves it incomplete).
         fn copy_changed_replica(self: &ReplicaFilter) -> bool;
@@ -1011,6 +1063,14 @@ impl DumpSession {
     fn encode_keepalive(&mut self, log_pos: u32, db: &str, table: &str) -> Vec<u8> {
         self.with(|s| s.keepalive(log_pos, db, table))
             .unwrap_or_default()
+    }
+
+    fn check_rows_definition(&mut self, db: &str, table: &str, version: &[u8]) -> u8 {
+        match self.with(|s| s.check_rows_definition(db, table, version)) {
+            Some(true) => 0,
+            Some(false) => 1,
+            None => 2,
+        }
     }
 
     fn check_definition(&mut self, db: &str, table: &str, version: &[u8]) -> bool {

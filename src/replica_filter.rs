@@ -1,6 +1,7 @@
 //! The replica side of the bridge: the SQL thread's filter while a
 //! connection is provisioned (`provision_core::filter`).
 
+use provision_core::ddl_during_copy::{self, DdlAction};
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
@@ -57,7 +58,17 @@ pub struct ReplicaFilter {
     /// next group of rows commits, a DDL group may be one applied before
     /// the server stopped (see [`saved_copy::redone_statement`]).
     redo: bool,
+    /// How often each table was copied again (DDL during its copy).
+    recopies: std::collections::BTreeMap<String, u32>,
+    /// Tables a restored record says were dropped to be copied again.
+    recopy_drops: Vec<String>,
+    /// Tables the copy's CREATEs made (see [`ReplicaFilter::copy_statement`]).
+    created: std::collections::BTreeSet<String>,
 }
+
+/// A table changed by DDL during its copy more often than this stops the
+/// copy (each change copies it again from its first row).
+pub const MAX_RECOPIES: u32 = 5;
 
 /// What the replica has applied of the copy, as of its last committed
 /// event group.
@@ -73,6 +84,10 @@ struct Applied {
     /// A copy group that changed this server (a statement or rows) is
     /// committed: a copy that stops now leaves it incomplete.
     changed: bool,
+    /// The table of the point's `Rows` step is to be copied again from
+    /// its CREATE (see [`ReplicaFilter::recopy`]); cleared by the first
+    /// copy group of the new dump, that CREATE.
+    recopy: bool,
 }
 
 /// What the event group being applied adds to [`Applied`] when it commits.
@@ -140,6 +155,9 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         baseline: String::new(),
         manifest: String::new(),
         redo: false,
+        recopies: Default::default(),
+        recopy_drops: Vec::new(),
+        created: Default::default(),
     })
 }
 
@@ -238,6 +256,7 @@ impl ReplicaFilter {
         }
         if let Some(seq_no) = self.group.take() {
             self.applied.seq_no = seq_no;
+            self.applied.recopy = false;
             self.undo.clear();
             self.group_rows = 0;
             self.complete_noted_table();
@@ -283,6 +302,7 @@ impl ReplicaFilter {
         }
         if let Some(seq_no) = self.group {
             applied.seq_no = seq_no;
+            applied.recopy = false;
         }
         applied.changed |= pending.changes;
         let resume = resume_request_of(&applied, request);
@@ -340,12 +360,16 @@ impl ReplicaFilter {
             point: Some(resume.point),
             seq_no: resume.seq_no,
             changed: true,
+            recopy: resume.recopy,
         };
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
                 .ok_or_else(|| format!("table {} has state '{}'", row.object, row.state))?;
             if state == filter::TableState::Complete {
                 self.progress.table_done();
+            }
+            if row.state == saved_copy::RECOPY_STATE {
+                self.recopy_drops.push(row.object.clone());
             }
             self.ledger.restore(&row.object, state);
         }
@@ -370,6 +394,17 @@ impl ReplicaFilter {
             .collect()
     }
 
+    /// The tables of a restored copy to drop (again) before it goes on:
+    /// they were dropped to be copied again (see
+    /// [`saved_copy::RECOPY_STATE`]).
+    pub fn recopy_drops(&mut self) -> Vec<ffi::QualifiedName> {
+        std::mem::take(&mut self.recopy_drops)
+            .iter()
+            .filter_map(|t| split_table_ident(t))
+            .map(|(db, table)| ffi::QualifiedName { db, table })
+            .collect()
+    }
+
     /// The copy of `db`.`table`, a non-transactional table emptied by the
     /// caller, starts again from its first row.
     pub fn restart_table(&mut self, db: &str, table: &str) {
@@ -382,6 +417,122 @@ impl ReplicaFilter {
         }
     }
 
+    /// What to do with a statement of the master's (not a copy group's):
+    /// transaction control applies; an `ALTER TABLE`, `TRUNCATE`,
+    /// `OPTIMIZE`, `REPAIR` or `ANALYZE` applies, is skipped or copies
+    /// its table again by [`ddl_during_copy::decide`]; anything else
+    /// stops the copy.
+    pub fn query_verdict(
+        &mut self,
+        query: &[u8],
+        default_db: &str,
+        request: &str,
+    ) -> ffi::QueryVerdict {
+        let verdict = |action, db: &str, table: &str, message: String| ffi::QueryVerdict {
+            action,
+            db: db.to_owned(),
+            table: table.to_owned(),
+            message,
+        };
+        let refused = match filter::check_statement(query) {
+            Ok(()) => return verdict(ffi::QueryAction::Apply, "", "", String::new()),
+            Err(e) => e.to_string(),
+        };
+        let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
+            return verdict(ffi::QueryAction::Refuse, "", "", refused);
+        };
+        // The ledger has this server's names: the connection's
+        // replicate_rewrite_db applies to the statement's databases.
+        let filter = Request::parse(request.trim())
+            .map(|r| r.filter)
+            .unwrap_or_default();
+        let ident = |(db, table): &(String, String)| table_ident(filter.rewrite(db), table);
+        let state = |t: &(String, String)| {
+            let id = ident(t);
+            match self.ledger.state(&id) {
+                // Created by the copy, no rows yet: in progress all the same.
+                filter::TableState::NotCreated if self.created.contains(&id) => {
+                    filter::TableState::Created { cursor: None }
+                }
+                state => state.clone(),
+            }
+        };
+        match ddl_during_copy::decide(&ddl, state) {
+            DdlAction::Apply => verdict(ffi::QueryAction::Apply, "", "", String::new()),
+            DdlAction::Skip => verdict(ffi::QueryAction::Skip, "", "", String::new()),
+            DdlAction::Recopy(t) => {
+                let db = filter.rewrite(&t.0).to_owned();
+                let count = self.recopies.entry(ident(&t)).or_default();
+                *count += 1;
+                if *count > MAX_RECOPIES {
+                    let text = String::from_utf8_lossy(query);
+                    let shown: String = text.chars().take(100).collect();
+                    return verdict(
+                        ffi::QueryAction::Refuse,
+                        "",
+                        "",
+                        format!(
+                            "LOAD DATA FROM MASTER: table {} was changed during its copy \
+                             {MAX_RECOPIES} times (last by '{shown}'), and copied again \
+                             each time; the copy stops. Run LOAD DATA FROM MASTER ... \
+                             REPLACE when the DDL on it pauses",
+                            ident(&t)
+                        ),
+                    );
+                }
+                let text = String::from_utf8_lossy(query);
+                let shown: String = text.chars().take(100).collect();
+                verdict(
+                    ffi::QueryAction::Recopy,
+                    &db,
+                    &t.1,
+                    format!(
+                        "LOAD DATA FROM MASTER: '{shown}' changed {} during its copy: \
+                         it is copied again",
+                        ident(&t)
+                    ),
+                )
+            }
+        }
+    }
+
+    /// `db`.`table`, whose copy was in progress, was dropped to be copied
+    /// again: the resumed copy sends its CREATE and all its rows (the
+    /// point's `Rows` step, with `recopy`).
+    pub fn recopy(&mut self, db: &str, table: &str) {
+        let id = table_ident(db, table);
+        self.created.remove(&id);
+        self.ledger.restore(&id, filter::TableState::NotCreated);
+        if let Some(point) = self.applied.point.as_mut() {
+            point.cursor = None;
+        }
+        self.applied.recopy = true;
+    }
+
+    /// The record after [`ReplicaFilter::recopy`].
+    pub fn recopy_rows(&self, request: &str, db: &str, table: &str) -> Vec<ffi::ProgressRow> {
+        let row = |object: String, state: &str, resume: String| ffi::ProgressRow {
+            object,
+            state: state.to_owned(),
+            cursor: Vec::new(),
+            resume,
+            baseline: self.baseline.clone(),
+            manifest: self.manifest.clone(),
+        };
+        vec![
+            row(
+                String::new(),
+                saved_copy::COPY_STATE,
+                resume_request_of(&self.applied, request),
+            ),
+            row(
+                table_ident(db, table),
+                saved_copy::RECOPY_STATE,
+                String::new(),
+            ),
+        ]
+    }
+
     /// Whether a copy DDL group that failed with `error_code` is one the
     /// server applied before it stopped (see
     /// [`saved_copy::redone_statement`]): the error is then ignored.
@@ -389,9 +540,20 @@ impl ReplicaFilter {
         self.redo && saved_copy::redone_statement(error_code)
     }
 
-    /// A statement of a copy group (DDL) is applied.
-    pub fn copy_statement(&mut self) {
+    /// A statement (DDL) of a copy group, `query` run in `default_db`, is
+    /// applied (in the copy first asked with `request`).  A table it
+    /// creates exists from then on: a DDL that changes it copies it again
+    /// (the master's row changes to it are still skipped until its first
+    /// chunk, which holds them).
+    pub fn copy_statement(&mut self, query: &[u8], default_db: &str, request: &str) {
         self.pending.changes = true;
+        if let Some((db, table)) = ddl_during_copy::created_table(query, default_db) {
+            let filter = Request::parse(request.trim())
+                .map(|r| r.filter)
+                .unwrap_or_default();
+            self.created
+                .insert(table_ident(filter.rewrite(&db), &table));
+        }
     }
 
     /// Whether the copy changed this server: a copy that stops after
@@ -576,6 +738,7 @@ fn resume_request_of(applied: &Applied, request: &str) -> String {
         position,
         point,
         seq_no: applied.seq_no,
+        recopy: applied.recopy,
     });
     request.encode()
 }
@@ -881,7 +1044,7 @@ mod tests {
         f.group_committed();
         assert!(!f.copy_changed_replica());
         f.group_start(true, 0, 1, 2);
-        f.copy_statement();
+        f.copy_statement(b"CREATE DATABASE d", "", "v=1;domain=7");
         assert!(f.copy_changed_replica(), "a statement may be applied");
         f.group_committed();
         assert!(f.copy_changed_replica());

@@ -32,6 +32,11 @@ use crate::scheduler::{
 /// group: well under any `slave_net_timeout` worth having.
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
 
+/// How long a dump waits, once DDL changed the table it copies, for the
+/// replica to meet that DDL in the binary log and ask for the table to be
+/// copied again.
+pub const RECOPY_REQUEST_WAIT: Duration = Duration::from_secs(30);
+
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
 /// `slave_max_allowed_packet`.
@@ -165,11 +170,10 @@ pub enum DumpError {
     },
     /// A copied table was changed by DDL on the master during the copy.
     #[error(
-        "LOAD DATA FROM MASTER: {table} was changed on the master during the copy \
-         (ALTER TABLE, or DROP and CREATE): its rows no longer match the definition \
-         the replica created. DDL on a copied table is not supported while a copy \
-         runs; drop the copied databases on the replica and run LOAD DATA FROM MASTER \
-         again once the DDL is done"
+        "LOAD DATA FROM MASTER: {table} was changed on the master during its copy, \
+         and the replica did not ask for it to be copied again (the change is not in \
+         the binary log, or is not one the replica copies again: see the README). Run \
+         LOAD DATA FROM MASTER ... REPLACE once the DDL is done"
     )]
     DefinitionChanged {
         /// `db`.`table`.
@@ -336,6 +340,9 @@ pub struct DumpSession {
     /// The definition version (`TABLE_SHARE::tabledef_version`) of each
     /// table when its CREATE (or first chunk) was sent.
     definitions: BTreeMap<(String, String), Vec<u8>>,
+    /// Since when the table being copied has had another definition than
+    /// the copy read (see [`DumpSession::check_rows_definition`]).
+    changed_since: Option<Instant>,
     /// Tables with a foreign key, as child or as parent (master's names).
     foreign_key_tables: BTreeSet<(String, String)>,
     /// The `ALTER TABLE` that adds a table's deferred secondary indexes
@@ -404,6 +411,7 @@ impl DumpSession {
             byte_throttle: None,
             bytes_copied: 0,
             definitions: BTreeMap::new(),
+            changed_since: None,
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
@@ -917,7 +925,7 @@ impl DumpSession {
         self.claims.sort();
         self.scheduler.plan(views)?;
         if let Some(r) = &self.resume {
-            self.scheduler.resume(&r.point)?;
+            self.scheduler.resume(&r.point, r.recopy)?;
         }
         Ok(())
     }
@@ -1088,6 +1096,34 @@ impl DumpSession {
             Err(DumpError::DefinitionChanged {
                 table: format!("`{db}`.`{table}`"),
             })
+        }
+    }
+
+    /// [`DumpSession::check_definition`] for the table of a `Rows` unit:
+    /// `Ok(false)` when a DDL changed it.  The replica meets that DDL in
+    /// the binary log, which goes on streaming, and asks for the table to
+    /// be copied again (a new dump); until then this dump reads no more
+    /// of it.  After [`RECOPY_REQUEST_WAIT`] without that request (a DDL
+    /// not in the binary log), the copy stops.
+    pub fn check_rows_definition(
+        &mut self,
+        db: &str,
+        table: &str,
+        version: &[u8],
+    ) -> Result<bool, DumpError> {
+        match self.check_definition(db, table, version) {
+            Ok(()) => {
+                self.changed_since = None;
+                Ok(true)
+            }
+            Err(e) => {
+                let since = *self.changed_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > RECOPY_REQUEST_WAIT {
+                    Err(e)
+                } else {
+                    Ok(false)
+                }
+            }
         }
     }
 

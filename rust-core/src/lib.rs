@@ -14,6 +14,8 @@
 //!   takes: its replication filter, judged as the SQL thread judges it.
 //! - [`cut`]: where a chunk of rows sits in the binlog stream (exact cut).
 //! - [`ddl`]: the CREATE statements a dump sends.
+//! - [`ddl_during_copy`]: what a replica being provisioned does with a
+//!   master's `ALTER TABLE`, `TRUNCATE`, `OPTIMIZE`, ... during the copy.
 //! - [`dump`]: one provisioning dump on the master (plan + encoding).
 //! - [`filter`]: what a provisioning replica's SQL thread does with the
 //!   master's row operations, given the key ranges copied so far.
@@ -34,6 +36,7 @@
 pub mod copy_filter;
 pub mod cut;
 pub mod ddl;
+pub mod ddl_during_copy;
 pub mod dump;
 pub mod encode;
 pub mod filter;

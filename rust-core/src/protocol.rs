@@ -382,6 +382,9 @@ pub struct Resume {
     /// The sequence number of that group: the new dump numbers its copy
     /// groups after it.
     pub seq_no: u64,
+    /// The table of the point's `Rows` step is copied again from its
+    /// CREATE (a DDL changed it during its copy; the replica dropped it).
+    pub recopy: bool,
 }
 
 impl Request {
@@ -427,6 +430,9 @@ impl Request {
                 text.push_str(";cursor=");
                 text.push_str(&hex_bytes(cursor));
             }
+            if r.recopy {
+                text.push_str(";recopy=1");
+            }
         }
         text
     }
@@ -447,6 +453,7 @@ impl Request {
         let malformed = || RequestError::Malformed(shown.clone());
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
+        let mut recopy = None;
         let mut connection = None;
         let (mut position, mut plan, mut step, mut seq_no, mut cursor) =
             (None, None, None, None, None);
@@ -496,6 +503,7 @@ impl Request {
                 "domain" => &mut domain,
                 "grants" if value <= 1 => &mut grants,
                 "checksum" if value <= 1 => &mut checksum,
+                "recopy" if value == 1 => &mut recopy,
                 _ => return Err(malformed()),
             };
             if slot.replace(value).is_some() {
@@ -507,11 +515,12 @@ impl Request {
             return Err(RequestError::Version(version));
         }
         let resume = match (position, plan, step, seq_no, cursor) {
-            (None, None, None, None, None) => None,
+            (None, None, None, None, None) if recopy.is_none() => None,
             (Some(position), Some(plan), Some(step), Some(seq_no), cursor) => Some(Resume {
                 position,
                 point: ResumePoint { plan, step, cursor },
                 seq_no,
+                recopy: recopy.is_some(),
             }),
             _ => return Err(malformed()),
         };

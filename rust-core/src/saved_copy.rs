@@ -45,7 +45,7 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
   object VARBINARY(1024) NOT NULL \
     COMMENT 'a copied table (`db`.`table`), or empty: the copy itself',\
   state VARCHAR(16) CHARACTER SET latin1 NOT NULL \
-    COMMENT 'copy, created (part way: see cursor) or complete',\
+    COMMENT 'copy, created (part way: see cursor), complete or recopy',\
   key_cursor LONGBLOB NOT NULL \
     COMMENT 'a table: the copy key image of the last row copied',\
   resume LONGBLOB NOT NULL \
@@ -59,6 +59,11 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
 
 /// The `state` of the copy's own row.
 pub const COPY_STATE: &str = "copy";
+/// The `state` of a table dropped to be copied again (a DDL changed it
+/// during its copy): a copy taken up after a restart drops it again
+/// (the crash may have come before the drop) before the master sends its
+/// CREATE.
+pub const RECOPY_STATE: &str = "recopy";
 const CREATED: &str = "created";
 const COMPLETE: &str = "complete";
 
@@ -80,6 +85,7 @@ pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
             cursor: (!cursor.is_empty()).then(|| cursor.to_vec()),
         }),
         COMPLETE => Some(TableState::Complete),
+        RECOPY_STATE => Some(TableState::NotCreated),
         _ => None,
     }
 }

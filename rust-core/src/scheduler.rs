@@ -337,6 +337,9 @@ pub enum ResumeError {
     /// A cursor for a step that reads no rows.
     #[error("step {0} of the copy reads no rows, yet a key was sent for it")]
     CursorOutsideRows(u32),
+    /// A table to copy again at a step that copies no table's rows.
+    #[error("step {0} of the copy reads no table's rows, yet it was asked to copy it again")]
+    RecopyOutsideRows(u32),
 }
 
 /// Copy progress, for SHOW PROCESSLIST and the replica's status.
@@ -362,6 +365,9 @@ pub struct Scheduler {
     /// The step a resumed copy goes on at once the current `CreateTable`
     /// unit is re-read.
     resume_to: Option<usize>,
+    /// The resumed table is copied again: its CREATE is sent, not only
+    /// read (see [`Scheduler::resume`]).
+    recopy: bool,
     end_sent: bool,
     chunk_rows: u32,
     progress: Progress,
@@ -379,6 +385,7 @@ impl Scheduler {
             steps: Vec::new(),
             next: 0,
             resume_to: None,
+            recopy: false,
             end_sent: false,
             chunk_rows: chunk_rows.max(1),
             progress: Progress::default(),
@@ -688,6 +695,7 @@ impl Scheduler {
             Some(step) => step,
             None => self.next + 1,
         };
+        self.recopy = false;
     }
 
     /// Reports a chunk of the current `Rows` unit sent: `rows` rows, the
@@ -782,12 +790,24 @@ impl Scheduler {
     /// before is taken up at its `CreateTable` step, which the caller
     /// reads again but does not send (see [`Scheduler::resumed_create`]):
     /// it tells what the CREATE left out.
-    pub fn resume(&mut self, point: &ResumePoint) -> Result<(), ResumeError> {
+    ///
+    /// With `recopy`, the step is the `Rows` step of a table the replica
+    /// dropped to copy it again (a DDL changed it during its copy): its
+    /// `CreateTable` step is sent, and its rows from the first.
+    pub fn resume(&mut self, point: &ResumePoint, recopy: bool) -> Result<(), ResumeError> {
         if point.plan != self.fingerprint() {
             return Err(ResumeError::PlanChanged);
         }
         let step = point.step as usize;
+        if recopy && !matches!(self.steps.get(step), Some(Step::Rows(_))) {
+            return Err(ResumeError::RecopyOutsideRows(point.step));
+        }
+        self.recopy = recopy;
         let table = match (self.steps.get(step), &point.cursor) {
+            (Some(Step::Rows(t)), _) if recopy => {
+                self.tables[*t].cursor = None;
+                Some(*t)
+            }
             (None, _) if step == self.steps.len() => None,
             (None, _) => return Err(ResumeError::NoSuchStep(point.step)),
             (Some(Step::Rows(t)), cursor) => {
@@ -819,7 +839,7 @@ impl Scheduler {
     /// Whether the current `CreateTable` unit only re-reads a definition
     /// the replica already has (see [`Scheduler::resume`]).
     pub fn resumed_create(&self) -> bool {
-        self.resume_to.is_some()
+        self.resume_to.is_some() && !self.recopy
     }
 
     /// How far the copy is.
@@ -1067,8 +1087,55 @@ mod tests {
     /// A new dump of [`two_tables`] that resumes after `unit`.
     fn resumed_after(unit: &Unit<'_>) -> Scheduler {
         let mut r = two_tables();
-        r.resume(&point_after(unit)).unwrap();
+        r.resume(&point_after(unit), false).unwrap();
         r
+    }
+
+    #[test]
+    fn a_table_copied_again_has_its_create_sent_and_its_rows_from_the_first() {
+        let mut s = two_tables();
+        advance_to(
+            &mut s,
+            &Unit::CreateTable {
+                db: "d",
+                table: "b",
+            },
+        );
+        s.ddl_sent();
+        s.rows_sent(2, Some(vec![2]), false);
+        let point = s.resume_point(Some(&[4]));
+
+        let mut r = two_tables();
+        r.resume(&point, true).unwrap();
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "b"
+            }
+        );
+        assert!(!r.resumed_create(), "the CREATE is sent");
+        r.ddl_sent();
+        assert!(matches!(
+            r.next_unit(),
+            Unit::Rows {
+                db: "d",
+                table: "b",
+                after: None,
+                ..
+            }
+        ));
+        // Only a table's rows can be copied again.
+        let mut t = two_tables();
+        let manifest = ResumePoint {
+            cursor: None,
+            step: 0,
+            ..point
+        };
+        assert_eq!(
+            t.resume(&manifest, true),
+            Err(ResumeError::RecopyOutsideRows(0))
+        );
     }
 
     #[test]
@@ -1089,7 +1156,7 @@ mod tests {
         // A new dump of the same plan: b's CREATE is read again, not
         // sent, then its rows go on after key 4.
         let mut r = two_tables();
-        r.resume(&point).unwrap();
+        r.resume(&point, false).unwrap();
         assert_eq!(
             r.next_unit(),
             Unit::CreateTable {
@@ -1161,24 +1228,27 @@ mod tests {
         let mut other = Scheduler::new(2);
         other.add_database("d", &["a", "c"]);
         other.plan(Vec::new()).unwrap();
-        assert_eq!(other.resume(&good), Err(ResumeError::PlanChanged));
+        assert_eq!(other.resume(&good, false), Err(ResumeError::PlanChanged));
         let far = ResumePoint {
             step: 99,
             ..good.clone()
         };
-        assert_eq!(s.resume(&far), Err(ResumeError::NoSuchStep(99)));
+        assert_eq!(s.resume(&far, false), Err(ResumeError::NoSuchStep(99)));
         let keyed = ResumePoint {
             cursor: Some(vec![1]),
             ..good.clone()
         };
-        assert_eq!(s.resume(&keyed), Err(ResumeError::CursorOutsideRows(1)));
+        assert_eq!(
+            s.resume(&keyed, false),
+            Err(ResumeError::CursorOutsideRows(1))
+        );
         // The end of the plan is a step too: only the end marker is left.
         let mut t = two_tables();
         let end = ResumePoint {
             step: t.steps.len() as u32,
             ..good
         };
-        t.resume(&end).unwrap();
+        t.resume(&end, false).unwrap();
         assert_eq!(t.next_unit(), Unit::End);
     }
 
