@@ -3,7 +3,8 @@
 # oltp_read_write writes on the master, with a random fault every few
 # seconds until the copy ends: the master's dump thread killed, the
 # replica killed with SIGKILL (and the same statement run again after its
-# restart), or the master restarted.  Then START SLAVE, catch up, and
+# restart), the master restarted, or an ALTER TABLE on the master (the
+# table being copied is then copied again).  Then START SLAVE, catch up, and
 # compare every table's CHECKSUM TABLE EXTENDED and row count.  Prints the
 # faults the copy survived; exits non-zero if the copy fails or differs.
 # Not part of the test suite (it needs sysbench and minutes).
@@ -90,7 +91,7 @@ while :; do
   fi
   [ $SECONDS -lt $deadline ] || die "the copy did not end in $TIMEOUT s"
   [ ${#faults[@]} -lt "$MAX_FAULTS" ] || continue
-  case $((RANDOM % 3)) in
+  case $((RANDOM % 4)) in
     0)
       id=$(client master -N -B -e "SELECT ID FROM information_schema.processlist
                                     WHERE COMMAND = 'Binlog Dump' LIMIT 1")
@@ -113,6 +114,11 @@ while :; do
       master_settings
       writes
       faults+=("master restart") ;;
+    3)
+      t=sbtest$((RANDOM % TABLES + 1))
+      client master -e "ALTER TABLE sbtest.$t COMMENT='fault ${#faults[@]}'" \
+        2>/dev/null || continue
+      faults+=("ALTER TABLE $t") ;;
   esac
   log "fault ${#faults[@]}: ${faults[-1]}"
 done

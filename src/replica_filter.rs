@@ -927,6 +927,74 @@ mod tests {
     }
 
     #[test]
+    fn ddl_during_the_copy_applies_skips_or_copies_the_table_again() {
+        let req = "v=1;domain=7";
+        let mut f = replica_filter_new("filter-test-ddl");
+        // `d`.`done` complete, `d`.`part` part way, `d`.`made` created
+        // without rows, `d`.`later` not started.
+        f.group_start(true, 0, 1, 1);
+        f.copy_row("d", "done", true, &[1]);
+        f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`done`");
+        f.group_committed();
+        f.group_start(true, 0, 1, 2);
+        f.copy_row("d", "part", true, &[5]);
+        f.group_committed();
+        f.group_start(true, 0, 1, 3);
+        f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
+        f.group_committed();
+        f.group_start(false, 0, 1, 9);
+        let action = |f: &mut ReplicaFilter, q: &str| {
+            let v = f.query_verdict(q.as_bytes(), "d", req);
+            (v.action, v.table)
+        };
+        assert!(matches!(
+            action(&mut f, "ALTER TABLE done ADD c INT"),
+            (ffi::QueryAction::Apply, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "TRUNCATE later"),
+            (ffi::QueryAction::Skip, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "ALTER TABLE d.made ADD c INT"),
+            (ffi::QueryAction::Recopy, t) if t == "made"
+        ));
+        assert!(matches!(
+            action(&mut f, "COMMIT"),
+            (ffi::QueryAction::Apply, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "CREATE TABLE x (a INT)"),
+            (ffi::QueryAction::Refuse, _)
+        ));
+        // Copied again, the table is not started: the same DDL, sent again
+        // by the new dump, is skipped.
+        assert!(matches!(
+            action(&mut f, "ALTER TABLE part ADD c INT"),
+            (ffi::QueryAction::Recopy, t) if t == "part"
+        ));
+        f.recopy("d", "part");
+        assert!(matches!(
+            action(&mut f, "ALTER TABLE part ADD c INT"),
+            (ffi::QueryAction::Skip, _)
+        ));
+        // A table changed again and again during its copy stops the copy.
+        for _ in 1..MAX_RECOPIES {
+            assert!(matches!(
+                action(&mut f, "OPTIMIZE TABLE made"),
+                (ffi::QueryAction::Recopy, _)
+            ));
+        }
+        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req);
+        assert!(matches!(v.action, ffi::QueryAction::Refuse));
+        assert!(
+            v.message.contains("`d`.`made` was changed"),
+            "{}",
+            v.message
+        );
+    }
+
+    #[test]
     fn a_table_is_skipped_until_its_copy_starts_and_complete_after_its_note() {
         let mut f = replica_filter_new("filter-test-1");
         assert!(f.table_skipped("d", "t"));
