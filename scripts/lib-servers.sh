@@ -65,3 +65,21 @@ sql() {
   echo "$1> $2"
   client "$1" -t -e "$2" 2>&1 | sed 's/^/    /' || true
 }
+
+# need_sysbench: installs sysbench when it is missing (the stress scripts).
+need_sysbench() {
+  command -v sysbench >/dev/null && return
+  log "installing sysbench"
+  as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
+}
+
+# sbtest_checksums NAME: "table rows checksum" lines of every table of
+# database sbtest on server NAME (CHECKSUM TABLE ... EXTENDED).
+sbtest_checksums() {
+  local t
+  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
+             WHERE table_schema='sbtest' AND table_type='BASE TABLE' ORDER BY 1"); do
+    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
+$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
+  done
+}

@@ -27,23 +27,11 @@ SEED=${SEED:-$$}
 . "$REPO_DIR/scripts/lib-servers.sh"
 RANDOM=$SEED
 
-command -v sysbench >/dev/null || {
-  log "installing sysbench"
-  as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
-}
+need_sysbench
 sb_opts=(oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1
          --mysql-port="$MASTER_PORT" --mysql-user=root --mysql-db=sbtest
          --tables="$TABLES" --table-size="$TABLE_SIZE" --threads="$THREADS"
          --mysql-ignore-errors=all)
-
-checksums() { # server -> "table rows checksum" lines
-  local t
-  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
-             WHERE table_schema='sbtest' AND table_type='BASE TABLE' ORDER BY 1"); do
-    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
-$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
-  done
-}
 
 # The throttle is a global of the master's: set again after its restarts.
 master_settings() {
@@ -128,7 +116,7 @@ client replica -e "START SLAVE"
 pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
 waited=$(client replica -N -B -e "SELECT MASTER_GTID_WAIT('$pos', 600)")
 [ "$waited" = 0 ] || die "the replica did not catch up with $pos"
-if ! diff <(checksums master) <(checksums replica) >"$work/diff"; then
+if ! diff <(sbtest_checksums master) <(sbtest_checksums replica) >"$work/diff"; then
   cat "$work/diff"
   die "the replica differs from the master"
 fi

@@ -18,24 +18,12 @@ MASTER_PORT=${MASTER_PORT:-13336}
 REPLICA_PORT=${REPLICA_PORT:-13337}
 . "$REPO_DIR/scripts/lib-servers.sh"
 
-command -v sysbench >/dev/null || {
-  log "installing sysbench"
-  as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
-}
+need_sysbench
 
 # sysbench's options for the master
 sb_opts=(oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1
          --mysql-port="$MASTER_PORT" --mysql-user=root --mysql-db=sbtest
          --tables="$TABLES" --table-size="$TABLE_SIZE" --threads="$THREADS")
-
-checksums() { # server -> "table rows checksum" lines
-  local t
-  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
-             WHERE table_schema='sbtest' AND table_type='BASE TABLE' ORDER BY 1"); do
-    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
-$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
-  done
-}
 
 log "master: sysbench $TABLES tables x $TABLE_SIZE rows"
 start_server master "$MASTER_PORT" 1
@@ -64,7 +52,7 @@ for run in $(seq "$RUNS"); do
   pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
   waited=$(client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$pos', $SECONDS_PER_RUN)")
   [ "$waited" = 0 ] || die "run $run: the replica did not catch up with $pos"
-  if ! diff <(checksums master) <(checksums "$name") >"$work/diff-$run"; then
+  if ! diff <(sbtest_checksums master) <(sbtest_checksums "$name") >"$work/diff-$run"; then
     cat "$work/diff-$run"
     die "run $run: the replica differs from the master"
   fi

@@ -12,6 +12,7 @@
 //! ([`crate::filter::check_statement`]).
 
 use crate::filter::TableState;
+use crate::protocol::quoted_ident;
 
 /// The statements handled here, and the tables each one names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,21 +218,10 @@ impl<'a> Tokens<'a> {
     /// An identifier: back-quoted (a doubled back-quote stands for one) or
     /// plain.
     fn ident(&mut self) -> Option<String> {
-        if let Some(body) = self.rest.strip_prefix('`') {
-            let mut name = String::new();
-            let mut chars = body.char_indices();
-            while let Some((i, c)) = chars.next() {
-                if c != '`' {
-                    name.push(c);
-                } else if body[i + 1..].starts_with('`') {
-                    name.push('`');
-                    chars.next();
-                } else {
-                    self.rest = &body[i + 1..];
-                    return Some(name);
-                }
-            }
-            return None;
+        if self.rest.starts_with('`') {
+            let (name, rest) = quoted_ident(self.rest)?;
+            self.rest = rest;
+            return Some(name);
         }
         let end = self
             .rest

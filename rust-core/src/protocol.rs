@@ -290,7 +290,7 @@ pub fn parse_manifest_note(text: &[u8]) -> Option<Vec<CopyClaim>> {
 
 /// A back-quoted identifier at the start of `text` (a doubled back-quote
 /// stands for one), and what follows it.
-fn quoted_ident(text: &str) -> Option<(String, &str)> {
+pub(crate) fn quoted_ident(text: &str) -> Option<(String, &str)> {
     let mut chars = text.strip_prefix('`')?.char_indices();
     let body = &text[1..];
     let mut name = String::new();
