@@ -116,6 +116,9 @@ extern uint opt_provision_max_threads_running;
 /* @@provision_relay_log_space_limit: the replica's relay log bound while it
    is provisioned, when relay_log_space_limit sets none */
 extern ulonglong opt_provision_relay_log_space_limit;
+/* @@provision_max_recopies: how often the replica copies a table again
+   (DDL during its copy) before the copy stops */
+extern uint opt_provision_max_recopies;
 
 /**
   One-phase commits in flight (ha_commit_one_phase()).  Their binlog group

@@ -41,6 +41,9 @@
 #include "rpl_provision_progress.h"
 #include "rpl_provision_bridge.h"
 
+/* @@provision_max_recopies (sys_vars.cc) */
+uint opt_provision_max_recopies;
+
 #include <string>
 
 /* slave.cc: whether a client error means "reconnect" rather than "stop" */
@@ -226,7 +229,8 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
   else
   {
     provision::QueryVerdict verdict= state->filter->query_verdict(
-      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request);
+      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request,
+      opt_provision_max_recopies);
     switch (verdict.action) {
     case provision::QueryAction::Refuse:
       report_if_refused(rgi, verdict.message);

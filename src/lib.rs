@@ -555,12 +555,15 @@ mod ffi {
         /// The event group being applied committed with its XID.
         fn xid_committed(self: &mut ReplicaFilter);
         /// What to do with the master's statement `query`, run in the
-        /// database `default_db`, in the copy first asked with `request`.
+        /// database `default_db`, in the copy first asked with `request`;
+        /// a table is copied again at most `max_recopies` times
+        /// (`@@provision_max_recopies`).
         fn query_verdict(
             self: &mut ReplicaFilter,
             query: &[u8],
             default_db: &str,
             request: &str,
+            max_recopies: u32,
         ) -> QueryVerdict;
         /// `db`.`table` was dropped to be copied again from its CREATE.
         fn recopy(self: &mut ReplicaFilter, db: &str, table: &str);

@@ -66,9 +66,11 @@ pub struct ReplicaFilter {
     created: std::collections::BTreeSet<String>,
 }
 
-/// A table changed by DDL during its copy more often than this stops the
-/// copy (each change copies it again from its first row).
-pub const MAX_RECOPIES: u32 = 5;
+/// `@@provision_max_recopies` by default: a table changed by DDL during
+/// its copy more often than this stops the copy (each change copies it
+/// again from its first row).
+#[cfg(test)]
+const MAX_RECOPIES: u32 = 5;
 
 /// What the replica has applied of the copy, as of its last committed
 /// event group.
@@ -427,6 +429,7 @@ impl ReplicaFilter {
         query: &[u8],
         default_db: &str,
         request: &str,
+        max_recopies: u32,
     ) -> ffi::QueryVerdict {
         let verdict = |action, db: &str, table: &str, message: String| ffi::QueryVerdict {
             action,
@@ -464,7 +467,7 @@ impl ReplicaFilter {
                 let db = filter.rewrite(&t.0).to_owned();
                 let count = self.recopies.entry(ident(&t)).or_default();
                 *count += 1;
-                if *count > MAX_RECOPIES {
+                if *count > max_recopies {
                     let text = String::from_utf8_lossy(query);
                     let shown: String = text.chars().take(100).collect();
                     return verdict(
@@ -473,9 +476,10 @@ impl ReplicaFilter {
                         "",
                         format!(
                             "LOAD DATA FROM MASTER: table {} was changed during its copy \
-                             {MAX_RECOPIES} times (last by '{shown}'), and copied again \
-                             each time; the copy stops. Run LOAD DATA FROM MASTER ... \
-                             REPLACE when the DDL on it pauses",
+                             {count} times (last by '{shown}'), more than \
+                             @@provision_max_recopies={max_recopies}; the copy stops. Run \
+                             LOAD DATA FROM MASTER ... REPLACE when the DDL on it pauses, \
+                             or raise provision_max_recopies",
                             ident(&t)
                         ),
                     );
@@ -944,7 +948,7 @@ mod tests {
         f.group_committed();
         f.group_start(false, 0, 1, 9);
         let action = |f: &mut ReplicaFilter, q: &str| {
-            let v = f.query_verdict(q.as_bytes(), "d", req);
+            let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES);
             (v.action, v.table)
         };
         assert!(matches!(
@@ -985,7 +989,7 @@ mod tests {
                 (ffi::QueryAction::Recopy, _)
             ));
         }
-        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req);
+        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES);
         assert!(matches!(v.action, ffi::QueryAction::Refuse));
         assert!(
             v.message.contains("`d`.`made` was changed"),
