@@ -64,6 +64,9 @@ pub struct ReplicaFilter {
     recopy_drops: Vec<String>,
     /// Tables the copy's CREATEs made (see [`ReplicaFilter::copy_statement`]).
     created: std::collections::BTreeSet<String>,
+    /// The table the copy works on (its last CREATE) and its Rows step:
+    /// until the next CREATE, its deferred indexes may still be built.
+    current: Option<(String, u32)>,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -104,6 +107,8 @@ struct Pending {
     non_transactional: Vec<(String, String)>,
     /// The group is a copy group that changes this server.
     changes: bool,
+    /// The table the group's CREATE makes.
+    created: Option<String>,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -160,6 +165,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         recopies: Default::default(),
         recopy_drops: Vec::new(),
         created: Default::default(),
+        current: None,
     })
 }
 
@@ -264,6 +270,11 @@ impl ReplicaFilter {
             self.complete_noted_table();
         }
         if let Some(point) = pending.point {
+            // The point after a table's CREATE is its Rows step: kept for a
+            // copy of it again while its indexes are still to be built.
+            if let Some(table) = pending.created {
+                self.current = Some((table, point.step));
+            }
             self.applied.point = Some(point);
         }
         self.applied.changed |= pending.changes;
@@ -450,11 +461,16 @@ impl ReplicaFilter {
             .map(|r| r.filter)
             .unwrap_or_default();
         let ident = |(db, table): &(String, String)| table_ident(filter.rewrite(db), table);
+        let current = self.current.as_ref().map(|(t, _)| t.as_str());
         let state = |t: &(String, String)| {
             let id = ident(t);
             match self.ledger.state(&id) {
-                // Created by the copy, no rows yet: in progress all the same.
+                // Created by the copy, no rows yet, or all its rows but its
+                // indexes still to be built: in progress all the same.
                 filter::TableState::NotCreated if self.created.contains(&id) => {
+                    filter::TableState::Created { cursor: None }
+                }
+                filter::TableState::Complete if current == Some(id.as_str()) => {
                     filter::TableState::Created { cursor: None }
                 }
                 state => state.clone(),
@@ -509,6 +525,11 @@ impl ReplicaFilter {
         self.ledger.restore(&id, filter::TableState::NotCreated);
         if let Some(point) = self.applied.point.as_mut() {
             point.cursor = None;
+            // Rows copied, indexes not built yet: back to its Rows step.
+            match self.current.take() {
+                Some((current, rows_step)) if current == id => point.step = rows_step,
+                other => self.current = other,
+            }
         }
         self.applied.recopy = true;
     }
@@ -555,8 +576,16 @@ impl ReplicaFilter {
             let filter = Request::parse(request.trim())
                 .map(|r| r.filter)
                 .unwrap_or_default();
-            self.created
-                .insert(table_ident(filter.rewrite(&db), &table));
+            let ident = table_ident(filter.rewrite(&db), &table);
+            self.created.insert(ident.clone());
+            self.pending.created = Some(ident);
+        } else if !matches!(
+            ddl_during_copy::parse(query, default_db),
+            Some(ddl_during_copy::TableDdl::Change(_))
+        ) {
+            // Past the tables (views, routines, ...): a table copied again
+            // now would send them again.
+            self.current = None;
         }
     }
 
@@ -996,6 +1025,39 @@ mod tests {
             "{}",
             v.message
         );
+    }
+
+    #[test]
+    fn a_table_whose_indexes_are_not_built_yet_is_copied_again_from_its_rows_step() {
+        let req = "v=1;domain=7";
+        let note = |step| {
+            provision_core::protocol::resume_note(&ResumePoint {
+                plan: 9,
+                step,
+                cursor: None,
+            })
+        };
+        let mut f = replica_filter_new("filter-test-indexes");
+        // CREATE of `d`.`t` (its point: the Rows step 4), its one chunk,
+        // complete (the point: its BuildIndexes step 5).
+        f.group_start(true, 0, 1, 1);
+        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
+        assert_eq!(f.copy_note(start.as_bytes()), "");
+        assert_eq!(f.copy_note(note(4).as_bytes()), "");
+        f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
+        f.group_committed();
+        f.group_start(true, 0, 1, 2);
+        f.copy_row("d", "t", true, &[1]);
+        f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
+        assert_eq!(f.copy_note(note(5).as_bytes()), "");
+        f.group_committed();
+        f.group_start(false, 0, 1, 9);
+        let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5);
+        assert!(matches!(v.action, ffi::QueryAction::Recopy));
+        f.recopy("d", "t");
+        let request = f.resume_request(req);
+        assert!(request.contains(";step=4;"), "{request}");
+        assert!(request.ends_with(";recopy=1"), "{request}");
     }
 
     #[test]
