@@ -67,7 +67,12 @@ bool mysql_load_data_from_master(THD *thd);
   log it in rows instead, as MIXED allows, because a provisioning dump is
   running (a replica being provisioned filters row events by key).
 */
+#ifdef HAVE_REPLICATION
 bool rpl_provision_rows_wanted();
+#else
+/* The embedded server (libmariadbd) replicates nothing: nothing provisions */
+static inline bool rpl_provision_rows_wanted() { return false; }
+#endif
 
 /**
   Called by start_slave() (START SLAVE, START ALL SLAVES) with the
@@ -130,6 +135,7 @@ extern std::atomic<uint32> rpl_provision_one_phase_commits;
 /** Counts a one-phase commit (when 'counted') for as long as it is in scope. */
 class Rpl_provision_one_phase_commit
 {
+#ifdef HAVE_REPLICATION
   const bool counted;
 public:
   explicit Rpl_provision_one_phase_commit(bool counted_arg)
@@ -143,6 +149,11 @@ public:
     if (counted)
       rpl_provision_one_phase_commits--;
   }
+#else
+public:
+  /* The embedded server (libmariadbd): no provisioning dump to tell */
+  explicit Rpl_provision_one_phase_commit(bool) {}
+#endif
 };
 
 /**
