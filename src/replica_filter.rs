@@ -492,11 +492,12 @@ impl ReplicaFilter {
                         "",
                         format!(
                             "LOAD DATA FROM MASTER: table {} was changed during its copy \
-                             {count} times (last by '{shown}'), more than \
+                             {count} time{} (last by '{shown}'), more than \
                              @@provision_max_recopies={max_recopies}; the copy stops. Run \
                              LOAD DATA FROM MASTER ... REPLACE when the DDL on it pauses, \
                              or raise provision_max_recopies",
-                            ident(&t)
+                            ident(&t),
+                            if *count == 1 { "" } else { "s" }
                         ),
                     );
                 }
