@@ -183,6 +183,8 @@ static bool read_marker(Master_info *mi, std::string *request)
   size_t n= my_read(fd, (uchar*) buf, sizeof(buf), MYF(0));
   my_close(fd, MYF(0));
   request->assign(buf, n == (size_t) -1 ? 0 : n);
+  while (!request->empty() && request->back() == '\n')
+    request->pop_back();                /* write_marker() ends it with one */
   return true;
 }
 
@@ -602,8 +604,6 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
   std::string request;
   if (!parked_request(mi).empty() || !read_marker(mi, &request))
     return false;
-  while (!request.empty() && request.back() == '\n')
-    request.pop_back();
   rust::Vec<provision::ProgressRow> rows;
   if (rpl_provision_progress_read(mi->cmp_connection_name, &rows) ||
       rpl_load_gtid_slave_state(thd))

@@ -255,29 +255,39 @@ impl ReplicaFilter {
     /// good.  Called after the commit (an XID, or the statement that
     /// ends the group).
     pub fn group_committed(&mut self) {
+        self.applied = self.applied_after_commit();
         let pending = std::mem::take(&mut self.pending);
-        if let Some(start) = pending.start {
-            self.applied.position = Some(start);
-        }
-        if let (Some(gtid), Some(position)) = (pending.gtid, self.applied.position.as_mut()) {
-            position.set(gtid);
-        }
-        if let Some(seq_no) = self.group.take() {
-            self.applied.seq_no = seq_no;
-            self.applied.recopy = false;
+        if self.group.take().is_some() {
             self.undo.clear();
             self.group_rows = 0;
             self.complete_noted_table();
         }
-        if let Some(point) = pending.point {
-            // The point after a table's CREATE is its Rows step: kept for a
-            // copy of it again while its indexes are still to be built.
-            if let Some(table) = pending.created {
-                self.current = Some((table, point.step));
-            }
-            self.applied.point = Some(point);
+        // The point after a table's CREATE is its Rows step: kept for a
+        // copy of it again while its indexes are still to be built.
+        if let (Some(table), Some(point)) = (pending.created, pending.point) {
+            self.current = Some((table, point.step));
         }
-        self.applied.changed |= pending.changes;
+    }
+
+    /// What the copy has applied once the group being applied commits.
+    fn applied_after_commit(&self) -> Applied {
+        let pending = &self.pending;
+        let mut applied = self.applied.clone();
+        if let Some(start) = &pending.start {
+            applied.position = Some(start.clone());
+        }
+        if let (Some(gtid), Some(position)) = (pending.gtid, applied.position.as_mut()) {
+            position.set(gtid);
+        }
+        if let Some(seq_no) = self.group {
+            applied.seq_no = seq_no;
+            applied.recopy = false;
+        }
+        if let Some(point) = &pending.point {
+            applied.point = Some(point.clone());
+        }
+        applied.changed |= pending.changes;
+        applied
     }
 
     /// The group being applied committed with its XID: as
@@ -302,22 +312,7 @@ impl ReplicaFilter {
     /// group's transaction.  None before the copy changed anything (it
     /// then simply starts again).
     pub fn progress_rows(&self, request: &str) -> Vec<ffi::ProgressRow> {
-        let pending = &self.pending;
-        let mut applied = self.applied.clone();
-        if let Some(start) = &pending.start {
-            applied.position = Some(start.clone());
-        }
-        if let (Some(gtid), Some(position)) = (pending.gtid, applied.position.as_mut()) {
-            position.set(gtid);
-        }
-        if let Some(point) = &pending.point {
-            applied.point = Some(point.clone());
-        }
-        if let Some(seq_no) = self.group {
-            applied.seq_no = seq_no;
-            applied.recopy = false;
-        }
-        applied.changed |= pending.changes;
+        let applied = self.applied_after_commit();
         let resume = resume_request_of(&applied, request);
         if !applied.changed || resume.is_empty() {
             return Vec::new();
@@ -457,9 +452,7 @@ impl ReplicaFilter {
         };
         // The ledger has this server's names: the connection's
         // replicate_rewrite_db applies to the statement's databases.
-        let filter = Request::parse(request.trim())
-            .map(|r| r.filter)
-            .unwrap_or_default();
+        let filter = copy_filter_of(request);
         let ident = |(db, table): &(String, String)| table_ident(filter.rewrite(db), table);
         let current = self.current.as_ref().map(|(t, _)| t.as_str());
         let state = |t: &(String, String)| {
@@ -481,11 +474,10 @@ impl ReplicaFilter {
             DdlAction::Skip => verdict(ffi::QueryAction::Skip, "", "", String::new()),
             DdlAction::Recopy(t) => {
                 let db = filter.rewrite(&t.0).to_owned();
+                let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
                 let count = self.recopies.entry(ident(&t)).or_default();
                 *count += 1;
                 if *count > max_recopies {
-                    let text = String::from_utf8_lossy(query);
-                    let shown: String = text.chars().take(100).collect();
                     return verdict(
                         ffi::QueryAction::Refuse,
                         "",
@@ -501,8 +493,6 @@ impl ReplicaFilter {
                         ),
                     );
                 }
-                let text = String::from_utf8_lossy(query);
-                let shown: String = text.chars().take(100).collect();
                 verdict(
                     ffi::QueryAction::Recopy,
                     &db,
@@ -574,10 +564,7 @@ impl ReplicaFilter {
     pub fn copy_statement(&mut self, query: &[u8], default_db: &str, request: &str) {
         self.pending.changes = true;
         if let Some((db, table)) = ddl_during_copy::created_table(query, default_db) {
-            let filter = Request::parse(request.trim())
-                .map(|r| r.filter)
-                .unwrap_or_default();
-            let ident = table_ident(filter.rewrite(&db), &table);
+            let ident = table_ident(copy_filter_of(request).rewrite(&db), &table);
             self.created.insert(ident.clone());
             self.pending.created = Some(ident);
         } else if !matches!(
@@ -756,6 +743,14 @@ impl ReplicaFilter {
             Action::MoveOut => ffi::RowAction::MoveOut,
         }
     }
+}
+
+/// The connection's replication filter, as the copy's first `request`
+/// carries it (its `replicate_rewrite_db` names this server's databases).
+fn copy_filter_of(request: &str) -> provision_core::copy_filter::CopyFilter {
+    Request::parse(request.trim())
+        .map(|r| r.filter)
+        .unwrap_or_default()
 }
 
 /// The request that goes on from `applied` with the copy first asked with
