@@ -53,6 +53,7 @@
 #include "semisync_master.h"
 #include "set_var.h"
 #include "xa.h"
+#include "debug_sync.h"
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
@@ -710,6 +711,11 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
     it does not show after it.  The CREATE goes to the replica there.
   */
   char file[FN_REFLEN];
+  DBUG_EXECUTE_IF("provision_dump_create_read", {
+    DBUG_SET("-d,provision_dump_create_read");
+    DBUG_ASSERT(!debug_sync_set_action(
+      thd, STRING_WITH_LEN("now SIGNAL create_read WAIT_FOR create_go")));
+  });
   mysql_bin_log.lock_binlog_end_pos();
   my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
   mysql_bin_log.unlock_binlog_end_pos();
@@ -1290,6 +1296,23 @@ static chunk_result send_checksums_at_cut(THD *thd, Rpl_provision_dump *dump,
 }
 
 
+/*
+  Whether the binlog rotated away from 'log_file_name'.  A rotation writes
+  the old file's Rotate event and makes it readable before it opens the
+  new file, all under LOCK_log; waiting for LOCK_log waits the rotation
+  out.
+*/
+static bool binlog_rotated_away(const char *log_file_name)
+{
+  LOG_INFO current;
+  mysql_mutex_lock(mysql_bin_log.get_log_lock());
+  mysql_bin_log.raw_get_current_log(&current);
+  mysql_mutex_unlock(mysql_bin_log.get_log_lock());
+  return strcmp(base_name(current.log_file_name),
+                base_name(log_file_name)) != 0;
+}
+
+
 int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
                           enum enum_binlog_checksum_alg checksum_alg,
                           const char *log_file_name, my_off_t log_pos,
@@ -1297,6 +1320,14 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
 {
   bool failed= false;
   errbuf[0]= '\0';
+  /*
+    At the end of the file the last event sent may be its Rotate: the
+    replica takes the event after a Rotate for the next file's
+    Format_description (process_io_rotate()), so nothing of the copy may
+    go there.  Back to the binlog, which moves on to the next file.
+  */
+  if (log_pos == *end_pos && binlog_rotated_away(log_file_name))
+    return RPL_PROVISION_DUMP_SENT;
   dump->session->set_checksum(checksum_alg == BINLOG_CHECKSUM_ALG_CRC32);
   dump->unit_pos= log_pos;
   dump->log_file= log_file_name;
