@@ -36,6 +36,7 @@ class Relay_log_info;
 struct rpl_group_info;
 struct rpl_gtid;
 class Rows_log_event;
+class Format_description_log_event;
 typedef struct st_mysql MYSQL;
 
 /*
@@ -175,6 +176,19 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
 /** Frees the dump state (NULL is fine).  Called when the dump ends. */
 void rpl_provision_dump_end(Rpl_provision_dump *dump);
 
+/**
+  Called by send_event_to_slave() for each Query event the dump thread
+  sends ('event', 'length' bytes with the checksum of 'checksum_alg'):
+  the copy's plan follows the master's DDL of tables and databases as the
+  replica does when it applies it (a table created is copied, a dropped
+  one no more, a renamed one under its new name, the one in progress
+  again from its first row).
+*/
+void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
+                              size_t length,
+                              const Format_description_log_event *fdev,
+                              enum enum_binlog_checksum_alg checksum_alg);
+
 /** Results of rpl_provision_dump_at(). */
 enum rpl_provision_dump_result
 {
@@ -265,14 +279,14 @@ enum rpl_provision_query
 
 /**
   Called by Query_log_event::do_apply_event() with the statement and its
-  default database 'db': while the connection provisions, an ALTER TABLE,
-  TRUNCATE, OPTIMIZE, REPAIR or ANALYZE of the master's applies, is
-  skipped, or stops the SQL thread quietly so that the statement copies
-  its table again; any other statement but transaction control stops
-  provisioning (reported with rli->report()).
+  default database 'db': while the connection provisions, the master's
+  DDL of tables and databases applies, is skipped, or is replaced by the
+  part of it about the tables this server has (*query and *length then
+  point to that statement, in the THD's memory); any other statement but
+  transaction control stops provisioning (reported with rli->report()).
 */
-int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
-                            uint32 length, const char *db, size_t db_length);
+int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
+                            uint32 *length, const char *db, size_t db_length);
 
 /**
   Called by Xid_apply_log_event::do_apply_event() before the group

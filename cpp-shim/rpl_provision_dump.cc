@@ -1296,6 +1296,37 @@ static chunk_result send_checksums_at_cut(THD *thd, Rpl_provision_dump *dump,
 }
 
 
+void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
+                              size_t length,
+                              const Format_description_log_event *fdev,
+                              enum enum_binlog_checksum_alg checksum_alg)
+{
+  if (checksum_alg != BINLOG_CHECKSUM_ALG_OFF &&
+      checksum_alg != BINLOG_CHECKSUM_ALG_UNDEF)
+  {
+    if (length < BINLOG_CHECKSUM_LEN)
+      return;
+    length-= BINLOG_CHECKSUM_LEN;
+  }
+  Log_event_type type= (Log_event_type) event[EVENT_TYPE_OFFSET];
+  Query_log_event *query= type == QUERY_COMPRESSED_EVENT ?
+    new Query_compressed_log_event(event, (uint) length, fdev, type) :
+    new Query_log_event(event, (uint) length, fdev, type);
+  /* One the replica cannot read either stops the copy there */
+  if (query && query->is_valid())
+  {
+    bool changed= dump->session->master_statement(
+      rpl_provision_bytes(query->query, query->q_len),
+      rust::Str(query->db ? query->db : "", query->db ? query->db_len : 0),
+      !dump->create_events.empty());
+    /* A snapshot taken for the unit that was next may not fit the new one */
+    if (changed && dump->holding_snapshot)
+      drop_snapshot(dump);
+  }
+  delete query;
+}
+
+
 /*
   Whether the binlog rotated away from 'log_file_name'.  A rotation writes
   the old file's Rotate event and makes it readable before it opens the

@@ -215,13 +215,13 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
 }
 
 
-int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
-                            uint32 length, const char *db, size_t db_length)
+int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
+                            uint32 *length, const char *db, size_t db_length)
 {
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state)
     return RPL_PROVISION_QUERY_APPLY;
-  rust::Slice<const uint8_t> text= rpl_provision_bytes(query, length);
+  rust::Slice<const uint8_t> text= rpl_provision_bytes(*query, *length);
   int action= RPL_PROVISION_QUERY_APPLY;
   if (state->in_copy_group)
     state->filter->copy_statement(              /* the copy changes this server */
@@ -231,25 +231,41 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char *query,
     provision::QueryVerdict verdict= state->filter->query_verdict(
       text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request,
       opt_provision_max_recopies);
-    switch (verdict.action) {
-    case provision::QueryAction::Refuse:
+    if (verdict.action == provision::QueryAction::Refuse)
+    {
       report_if_refused(rgi, verdict.message);
       return RPL_PROVISION_QUERY_STOP;
-    case provision::QueryAction::Recopy:
-      /*
-        Not applied: the thread stops quietly before it (as STOP SLAVE
-        would), and the statement copies the table again.
-      */
+    }
+    /*
+      The table in progress is copied again: the master sends its CREATE
+      and all its rows after this statement.  The record says so first,
+      so that a crash from here goes on with that.
+    */
+    if (!verdict.record.empty())
+    {
       sql_print_information("Master '%.*s': %s",
                             (int) rgi->rli->mi->connection_name.length,
                             rgi->rli->mi->connection_name.str,
                             std::string(verdict.message).c_str());
-      state->recopy_db= std::string(verdict.db);
-      state->recopy_table= std::string(verdict.table);
-      rgi->rli->abort_slave= 1;
-      return RPL_PROVISION_QUERY_STOP;
+      if (rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
+                                        verdict.record))
+      {
+        rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),
+                         "LOAD DATA FROM MASTER: cannot record the copy's "
+                         "progress in mysql.provision_progress");
+        return RPL_PROVISION_QUERY_STOP;
+      }
+    }
+    switch (verdict.action) {
     case provision::QueryAction::Skip:
       action= RPL_PROVISION_QUERY_SKIP;
+      break;
+    case provision::QueryAction::Rewrite:
+      /* The part of the statement about tables this server has */
+      if (!(*query= rgi->thd->strmake(verdict.query.data(),
+                                      verdict.query.size())))
+        return RPL_PROVISION_QUERY_STOP;
+      *length= (uint32) verdict.query.size();
       break;
     default:
       break;

@@ -94,12 +94,6 @@ public:
   */
   bool recovered;
 
-  /**
-    Set by the SQL thread when it stopped before a DDL that changed the
-    table being copied: the statement copies it again.
-  */
-  std::string recopy_db, recopy_table;
-
   /** Statement only: how often this copy resumed (SHOW SLAVE STATUS) */
   std::atomic<uint32> resumes;
 };

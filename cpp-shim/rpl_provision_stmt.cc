@@ -380,23 +380,6 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
     if (empty_table(thd, table))
       return true;
   /*
-    A DDL of the master's changed the table being copied: it is dropped,
-    and the new dump sends its new CREATE and all its rows (the record
-    says so first: a crash in between goes on with the copy again).
-  */
-  if (!state->recopy_table.empty())
-  {
-    rust::Str db(state->recopy_db.data(), state->recopy_db.size());
-    rust::Str table(state->recopy_table.data(), state->recopy_table.size());
-    state->filter->recopy(db, table);
-    if (rpl_provision_progress_update(
-          *key, state->filter->recopy_rows(state->first_request, db, table)) ||
-        rpl_provision_drop_table(*key, state->recopy_db, state->recopy_table))
-      return true;
-    state->recopy_db.clear();
-    state->recopy_table.clear();
-  }
-  /*
     Taken up after a restart: whichever group was applied last, a
     non-transactional table part way may hold rows of a group that did not
     commit.
@@ -710,14 +693,11 @@ static bool provision_connection(THD *thd, Master_info *mi,
   {
     wait_for_copy(thd, mi, state);
     /* Resumes are bounded as the IO thread's reconnects (--master-retry-count) */
-    bool recopy= !state->recopy_table.empty();
-    if (state->done || thd->killed || !(state->connection_lost || recopy) ||
+    if (state->done || thd->killed || !state->connection_lost ||
         (master_retry_count && resumes >= master_retry_count))
       break;
     if (prepare_resume(thd, name, &mi->cmp_connection_name, state,
-                       recopy ? "a DDL changed the table being copied, which "
-                       "is copied again" : "the connection to the master was "
-                       "lost") ||
+                       "the connection to the master was lost") ||
         start_slave(thd, mi, false))
       break;
   }

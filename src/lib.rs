@@ -248,15 +248,15 @@ mod ffi {
     }
 
     /// What the SQL thread does with a statement of the master's while
-    /// the connection is provisioned (`ddl_during_copy::DdlAction`).
+    /// the connection is provisioned (`ddl_during_copy::Run`).
     #[derive(Debug)]
     enum QueryAction {
         /// Apply it.
         Apply,
         /// Consume it without applying it.
         Skip,
-        /// Stop before it: the statement copies `db`.`table` again.
-        Recopy,
+        /// Run `query` instead.
+        Rewrite,
         /// Stop with `message`.
         Refuse,
     }
@@ -264,8 +264,13 @@ mod ffi {
     /// A [`QueryAction`] and what it needs.
     struct QueryVerdict {
         action: QueryAction,
-        db: String,
-        table: String,
+        /// The statement run instead (`Rewrite`).
+        query: String,
+        /// Rows of `mysql.provision_progress` to write at once, before
+        /// the statement runs: the copy of the table in progress starts
+        /// again (a crash from here goes on with that).
+        record: Vec<ProgressRow>,
+        /// The error (`Refuse`), or what the error log is told.
         message: String,
     }
 
@@ -501,6 +506,17 @@ mod ffi {
             table: &str,
             version: &[u8],
         ) -> u8;
+        /// The master's statement `query` (run in `db`) is sent now: the
+        /// plan follows its tables as the replica does
+        /// (`ddl_during_copy`).  `create_pending`: the CREATE of the table
+        /// being copied waits for its place in the binlog.  Returns
+        /// whether the unit to do next changed.
+        fn master_statement(
+            self: &mut DumpSession,
+            query: &[u8],
+            db: &str,
+            create_pending: bool,
+        ) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         /// Whether the chunk being read may hold more rows (`keyless`: the
         /// table is read whole).
@@ -565,16 +581,6 @@ mod ffi {
             request: &str,
             max_recopies: u32,
         ) -> QueryVerdict;
-        /// `db`.`table` was dropped to be copied again from its CREATE.
-        fn recopy(self: &mut ReplicaFilter, db: &str, table: &str);
-        /// The rows of `mysql.provision_progress` after [`recopy`]: the
-        /// copy's, and the table's (state `recopy`).
-        fn recopy_rows(
-            self: &ReplicaFilter,
-            request: &str,
-            db: &str,
-            table: &str,
-        ) -> Vec<ProgressRow>;
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
         fn progress_handle(self: &ReplicaFilter) -> Box<ProgressHandle>;
@@ -660,9 +666,6 @@ mod ffi {
             failure: RowFailure,
             key_text: &[u8],
         ) -> String;
-        /// Why a Query event of the master's stops provisioning; empty when
-        /// it may be applied.
-        fn statement_refusal(query: &[u8]) -> String;
         /// The error message for a row event without full row images.
         fn partial_row_image_message(db: &str, table: &str) -> String;
     }
@@ -673,7 +676,7 @@ mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, io_failure_message, partial_row_image_message,
     provisioning_state, query_ends_group, replica_filter_new, replica_filter_restore,
-    statement_refusal, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {
@@ -1076,6 +1079,11 @@ impl DumpSession {
         }
     }
 
+    fn master_statement(&mut self, query: &[u8], db: &str, create_pending: bool) -> bool {
+        self.with(|s| Ok(s.master_statement(query, db, create_pending)))
+            .unwrap_or(false)
+    }
+
     fn check_definition(&mut self, db: &str, table: &str, version: &[u8]) -> bool {
         self.with(|s| s.check_definition(db, table, version))
             .is_some()
@@ -1420,7 +1428,7 @@ mod tests {
         assert_eq!(progress.tables_done, 1);
         // The table had no index to defer: nothing to build.
         assert_eq!(d.next_unit().kind, ffi::UnitKind::BuildIndexes);
-        assert!(d.encode_build_indexes(4).is_empty());
+        assert!(!d.encode_build_indexes(4).is_empty());
         let unit = d.next_unit();
         assert_eq!(
             (unit.kind, unit.table.as_str()),

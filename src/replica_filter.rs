@@ -1,7 +1,7 @@
 //! The replica side of the bridge: the SQL thread's filter while a
 //! connection is provisioned (`provision_core::filter`).
 
-use provision_core::ddl_during_copy::{self, DdlAction};
+use provision_core::ddl_during_copy::{self, Edit, Run};
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
@@ -263,7 +263,14 @@ impl ReplicaFilter {
             self.complete_noted_table();
         }
         // The point after a table's CREATE is its Rows step: kept for a
-        // copy of it again while its indexes are still to be built.
+        // copy of it again while its indexes are still to be built.  The
+        // group after its BuildIndexes step ends that (the master's plan
+        // sees the table complete from there, see ddl_during_copy).
+        if let (Some((_, rows_step)), Some(point)) = (&self.current, &pending.point) {
+            if point.step > rows_step + 1 {
+                self.current = None;
+            }
+        }
         if let (Some(table), Some(point)) = (pending.created, pending.point) {
             self.current = Some((table, point.step));
         }
@@ -425,11 +432,12 @@ impl ReplicaFilter {
         }
     }
 
-    /// What to do with a statement of the master's (not a copy group's):
-    /// transaction control applies; an `ALTER TABLE`, `TRUNCATE`,
-    /// `OPTIMIZE`, `REPAIR` or `ANALYZE` applies, is skipped or copies
-    /// its table again by [`ddl_during_copy::decide`]; anything else
-    /// stops the copy.
+    /// What to do with the master's statement `query`, run in
+    /// `default_db`, in the copy first asked with `request` (see
+    /// [`ddl_during_copy`]): the ledger follows the tables it creates,
+    /// drops and renames, as the master's plan does; the table in
+    /// progress that it changes is copied again, at most `max_recopies`
+    /// times.
     pub fn query_verdict(
         &mut self,
         query: &[u8],
@@ -437,80 +445,131 @@ impl ReplicaFilter {
         request: &str,
         max_recopies: u32,
     ) -> ffi::QueryVerdict {
-        let verdict = |action, db: &str, table: &str, message: String| ffi::QueryVerdict {
+        let verdict = |action, query: String, message: String| ffi::QueryVerdict {
             action,
-            db: db.to_owned(),
-            table: table.to_owned(),
+            query,
+            record: Vec::new(),
             message,
         };
         let refused = match filter::check_statement(query) {
-            Ok(()) => return verdict(ffi::QueryAction::Apply, "", "", String::new()),
+            Ok(()) => return verdict(ffi::QueryAction::Apply, String::new(), String::new()),
             Err(e) => e.to_string(),
         };
         let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
-            return verdict(ffi::QueryAction::Refuse, "", "", refused);
+            return verdict(ffi::QueryAction::Refuse, String::new(), refused);
         };
         // The ledger has this server's names: the connection's
         // replicate_rewrite_db applies to the statement's databases.
         let filter = copy_filter_of(request);
-        let ident = |(db, table): &(String, String)| table_ident(filter.rewrite(db), table);
-        let current = self.current.as_ref().map(|(t, _)| t.as_str());
-        let state = |t: &(String, String)| {
-            let id = ident(t);
-            match self.ledger.state(&id) {
-                // Created by the copy, no rows yet, or all its rows but its
-                // indexes still to be built: in progress all the same.
-                filter::TableState::NotCreated if self.created.contains(&id) => {
-                    filter::TableState::Created { cursor: None }
+        let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
+        let decision =
+            ddl_during_copy::decide(&ddl, |(db, table)| self.copy_state(&table_ident(db, table)));
+        let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
+        let mut recopied = None;
+        for edit in &decision.edits {
+            match edit {
+                Edit::Copy((db, table)) => {
+                    let id = table_ident(db, table);
+                    if !matches!(self.copy_state(&id), filter::TableState::Created { .. }) {
+                        continue;
+                    }
+                    let count = self.recopies.entry(id.clone()).or_default();
+                    *count += 1;
+                    if *count > max_recopies {
+                        return verdict(
+                            ffi::QueryAction::Refuse,
+                            String::new(),
+                            format!(
+                                "LOAD DATA FROM MASTER: table {id} was changed during its copy \
+                                 {count} time{} (last by '{shown}'), more than \
+                                 @@provision_max_recopies={max_recopies}; the copy stops. Run \
+                                 LOAD DATA FROM MASTER ... REPLACE when the DDL on it pauses, \
+                                 or raise provision_max_recopies",
+                                if *count == 1 { "" } else { "s" }
+                            ),
+                        );
+                    }
+                    self.recopy(db, table);
+                    recopied = Some((db.clone(), table.clone()));
                 }
-                filter::TableState::Complete if current == Some(id.as_str()) => {
-                    filter::TableState::Created { cursor: None }
+                Edit::Forget((db, table)) => self.forget_table(&table_ident(db, table)),
+                Edit::Rename((db, table), (to_db, to)) => {
+                    self.rename_table(&table_ident(db, table), &table_ident(to_db, to))
                 }
-                state => state.clone(),
+                Edit::ForgetDatabase(db) => {
+                    let gone: Vec<String> = self
+                        .ledger
+                        .tables()
+                        .map(|(t, _)| t.to_owned())
+                        .chain(self.created.iter().cloned())
+                        .filter(|t| split_table_ident(t).is_some_and(|(d, _)| d == *db))
+                        .collect();
+                    for table in gone {
+                        self.forget_table(&table);
+                    }
+                }
             }
+        }
+        let (action, rewritten) = match decision.run {
+            Run::Apply => (ffi::QueryAction::Apply, String::new()),
+            Run::Skip => (ffi::QueryAction::Skip, String::new()),
+            Run::Rewrite(sql) => (ffi::QueryAction::Rewrite, sql),
         };
-        match ddl_during_copy::decide(&ddl, state) {
-            DdlAction::Apply => verdict(ffi::QueryAction::Apply, "", "", String::new()),
-            DdlAction::Skip => verdict(ffi::QueryAction::Skip, "", "", String::new()),
-            DdlAction::Recopy(t) => {
-                let db = filter.rewrite(&t.0).to_owned();
-                let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
-                let count = self.recopies.entry(ident(&t)).or_default();
-                *count += 1;
-                if *count > max_recopies {
-                    return verdict(
-                        ffi::QueryAction::Refuse,
-                        "",
-                        "",
-                        format!(
-                            "LOAD DATA FROM MASTER: table {} was changed during its copy \
-                             {count} time{} (last by '{shown}'), more than \
-                             @@provision_max_recopies={max_recopies}; the copy stops. Run \
-                             LOAD DATA FROM MASTER ... REPLACE when the DDL on it pauses, \
-                             or raise provision_max_recopies",
-                            ident(&t),
-                            if *count == 1 { "" } else { "s" }
-                        ),
-                    );
-                }
-                verdict(
-                    ffi::QueryAction::Recopy,
-                    &db,
-                    &t.1,
-                    format!(
-                        "LOAD DATA FROM MASTER: '{shown}' changed {} during its copy: \
-                         it is copied again",
-                        ident(&t)
-                    ),
-                )
+        let mut v = verdict(action, rewritten, String::new());
+        if let Some((db, table)) = recopied {
+            v.record = self.recopy_rows(request, &db, &table);
+            v.message = format!(
+                "LOAD DATA FROM MASTER: '{shown}' changed {} during its copy: it is copied again",
+                table_ident(&db, &table)
+            );
+        }
+        v
+    }
+
+    /// The copy state of `table` (its quoted name) as a statement sees it:
+    /// a table whose CREATE the copy applied is in progress until its
+    /// last chunk, and after it until its indexes are built.
+    fn copy_state(&self, table: &str) -> filter::TableState {
+        let current = self.current.as_ref().map(|(t, _)| t.as_str());
+        match self.ledger.state(table) {
+            filter::TableState::NotCreated if self.created.contains(table) => {
+                filter::TableState::Created { cursor: None }
             }
+            filter::TableState::Complete if current == Some(table) => {
+                filter::TableState::Created { cursor: None }
+            }
+            state => state.clone(),
         }
     }
 
-    /// `db`.`table`, whose copy was in progress, was dropped to be copied
-    /// again: the resumed copy sends its CREATE and all its rows (the
-    /// point's `Rows` step, with `recopy`).
-    pub fn recopy(&mut self, db: &str, table: &str) {
+    /// `table` was dropped on the master: this copy knows it no more.
+    fn forget_table(&mut self, table: &str) {
+        self.ledger.forget(table);
+        self.created.remove(table);
+        self.recopies.remove(table);
+        if self.current.as_ref().is_some_and(|(t, _)| t == table) {
+            self.current = None;
+        }
+    }
+
+    /// `from` was renamed `to` on the master: its copy goes on under it.
+    fn rename_table(&mut self, from: &str, to: &str) {
+        self.ledger.rename(from, to);
+        if self.created.remove(from) {
+            self.created.insert(to.to_owned());
+        }
+        if let Some(count) = self.recopies.remove(from) {
+            self.recopies.insert(to.to_owned(), count);
+        }
+        if let Some((t, _)) = self.current.as_mut().filter(|(t, _)| t == from) {
+            to.clone_into(t);
+        }
+    }
+
+    /// `db`.`table`, whose copy was in progress, starts again: the master
+    /// sends its CREATE and all its rows again (a copy taken up after a
+    /// crash from here sends them too: the record says `recopy`).
+    fn recopy(&mut self, db: &str, table: &str) {
         let id = table_ident(db, table);
         self.created.remove(&id);
         self.ledger.restore(&id, filter::TableState::NotCreated);
@@ -871,10 +930,6 @@ pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
 }
 
-pub fn statement_refusal(query: &[u8]) -> String {
-    error_text(filter::check_statement(query))
-}
-
 pub fn partial_row_image_message(db: &str, table: &str) -> String {
     StreamRefused::PartialRowImage(table_ident(db, table)).to_string()
 }
@@ -972,47 +1027,66 @@ mod tests {
         f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
         f.group_committed();
         f.group_start(false, 0, 1, 9);
+        // (what runs, whether the table in progress is copied again)
         let action = |f: &mut ReplicaFilter, q: &str| {
             let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES);
-            (v.action, v.table)
+            (v.action, !v.record.is_empty(), v.query)
         };
         assert!(matches!(
             action(&mut f, "ALTER TABLE done ADD c INT"),
-            (ffi::QueryAction::Apply, _)
+            (ffi::QueryAction::Apply, false, _)
         ));
         assert!(matches!(
             action(&mut f, "TRUNCATE later"),
-            (ffi::QueryAction::Skip, _)
+            (ffi::QueryAction::Skip, false, _)
         ));
         assert!(matches!(
             action(&mut f, "ALTER TABLE d.made ADD c INT"),
-            (ffi::QueryAction::Recopy, t) if t == "made"
+            (ffi::QueryAction::Skip, true, _)
         ));
         assert!(matches!(
             action(&mut f, "COMMIT"),
-            (ffi::QueryAction::Apply, _)
+            (ffi::QueryAction::Apply, false, _)
         ));
+        // A table created during the copy: the master copies it later.
         assert!(matches!(
             action(&mut f, "CREATE TABLE x (a INT)"),
-            (ffi::QueryAction::Refuse, _)
+            (ffi::QueryAction::Skip, false, _)
         ));
-        // Copied again, the table is not started: the same DDL, sent again
-        // by the new dump, is skipped.
+        assert!(matches!(
+            action(&mut f, "CREATE VIEW v AS SELECT 1"),
+            (ffi::QueryAction::Refuse, false, _)
+        ));
+        // Copied again, the table is not started: a second DDL is skipped.
         assert!(matches!(
             action(&mut f, "ALTER TABLE part ADD c INT"),
-            (ffi::QueryAction::Recopy, t) if t == "part"
+            (ffi::QueryAction::Skip, true, _)
         ));
-        f.recopy("d", "part");
         assert!(matches!(
             action(&mut f, "ALTER TABLE part ADD c INT"),
-            (ffi::QueryAction::Skip, _)
+            (ffi::QueryAction::Skip, false, _)
+        ));
+        // Dropped: a table the replica has, and one it has not.
+        assert!(matches!(
+            action(&mut f, "DROP TABLE done, later"),
+            (ffi::QueryAction::Rewrite, false, q) if q == "DROP TABLE IF EXISTS `d`.`done`"
+        ));
+        assert!(matches!(
+            action(&mut f, "ALTER TABLE done ADD c INT"),
+            (ffi::QueryAction::Skip, false, _)
         ));
         // A table changed again and again during its copy stops the copy.
-        for _ in 1..MAX_RECOPIES {
+        f.group_start(true, 0, 1, 4);
+        f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
+        f.group_committed();
+        for _ in 2..=MAX_RECOPIES {
             assert!(matches!(
                 action(&mut f, "OPTIMIZE TABLE made"),
-                (ffi::QueryAction::Recopy, _)
+                (ffi::QueryAction::Skip, true, _)
             ));
+            f.group_start(true, 0, 1, 4);
+            f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
+            f.group_committed();
         }
         let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES);
         assert!(matches!(v.action, ffi::QueryAction::Refuse));
@@ -1021,6 +1095,22 @@ mod tests {
             "{}",
             v.message
         );
+    }
+
+    #[test]
+    fn a_renamed_table_keeps_its_copy_state() {
+        let req = "v=1;domain=7";
+        let mut f = replica_filter_new("filter-test-rename");
+        f.group_start(true, 0, 1, 1);
+        f.copy_row("d", "t", true, &[1]);
+        f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
+        f.group_committed();
+        f.group_start(false, 0, 1, 9);
+        let v = f.query_verdict(b"RENAME TABLE t TO t_old, t_new TO t", "d", req, 5);
+        assert!(matches!(v.action, ffi::QueryAction::Rewrite));
+        assert_eq!(v.query, "RENAME TABLE `d`.`t` TO `d`.`t_old`");
+        assert!(!f.table_skipped("d", "t_old"));
+        assert!(f.table_skipped("d", "t"));
     }
 
     #[test]
@@ -1049,8 +1139,8 @@ mod tests {
         f.group_committed();
         f.group_start(false, 0, 1, 9);
         let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5);
-        assert!(matches!(v.action, ffi::QueryAction::Recopy));
-        f.recopy("d", "t");
+        assert!(matches!(v.action, ffi::QueryAction::Skip));
+        assert!(!v.record.is_empty());
         let request = f.resume_request(req);
         assert!(request.contains(";step=4;"), "{request}");
         assert!(request.ends_with(";recopy=1"), "{request}");
@@ -1199,8 +1289,6 @@ mod tests {
             m.contains("DELETE found no row in table `shop`.`items` at key '42'"),
             "{m}"
         );
-        assert!(statement_refusal(b"COMMIT").is_empty());
-        assert!(statement_refusal(b"DROP TABLE t").contains("DROP TABLE t"));
         assert!(partial_row_image_message("a", "b").contains("`a`.`b`"));
     }
 }

@@ -1,43 +1,113 @@
-//! What a replica being provisioned does with a DDL statement of the
-//! master's that changes one table's definition or storage (`ALTER
-//! TABLE`, `TRUNCATE`, `OPTIMIZE`, `REPAIR`, `ANALYZE`).
+//! What a copy does with a DDL statement the master logs while it runs:
+//! the replica applies, skips or rewrites it, and both ends change the
+//! copy's plan the same way (the master's dump thread sees each statement
+//! as it sends it, the replica's SQL thread as it applies it; a copy unit
+//! is on the same side of the statement in both).
 //!
 //! The rule (issue 15): a table whose copy has not started needs nothing
 //! from the statement, since its copy reads the new state; a table whose
 //! copy is complete is a normal replica table, and the statement applies
 //! as in any replication; the table whose copy is in progress is copied
-//! again: the replica drops it and the master sends its new definition
-//! and all its rows again, from a new exact cut (the resume protocol with
-//! `recopy`).  Any other statement still stops the copy
+//! again from its first row, with the master's new definition.  Tables
+//! follow the master: a table created during the copy is copied (after
+//! the others), a dropped one is not, a renamed one is copied under its
+//! new name.  Statements of other kinds still stop the copy
 //! ([`crate::filter::check_statement`]).
 
 use crate::filter::TableState;
 use crate::protocol::quoted_ident;
+use std::collections::BTreeMap;
 
 /// The statements handled here, and the tables each one names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TableDdl {
-    /// `ALTER TABLE` of one table (not renaming it), or `TRUNCATE`.
+    /// `ALTER TABLE` of one table (not renaming it), `TRUNCATE`, `ALTER
+    /// SEQUENCE`.
     Change(QualifiedTable),
     /// `OPTIMIZE`, `REPAIR`: may rebuild the tables.
     Rebuild(Vec<QualifiedTable>),
     /// `ANALYZE`: statistics only.
     Analyze(Vec<QualifiedTable>),
+    /// `CREATE [OR REPLACE] TABLE|SEQUENCE [IF NOT EXISTS]`, in any form
+    /// (`LIKE`, `SELECT`).
+    Create(QualifiedTable),
+    /// `DROP TABLE|SEQUENCE [IF EXISTS]`.
+    Drop(Vec<QualifiedTable>),
+    /// `RENAME TABLE a TO b, ...`, pair by pair in order.
+    Rename(Vec<(QualifiedTable, QualifiedTable)>),
+    /// `ALTER TABLE a ... RENAME [TO|AS] b`, maybe with other changes.
+    AlterRename(QualifiedTable, QualifiedTable),
+    /// `CREATE` or `ALTER DATABASE|SCHEMA`.
+    Database,
+    /// `DROP DATABASE|SCHEMA`.
+    DropDatabase(String),
+    /// `CREATE` or `DROP TEMPORARY TABLE`: a session's own table.
+    Temporary,
+}
+
+impl TableDdl {
+    /// The statement with each database name it has mapped by `f` (the
+    /// replica's `replicate_rewrite_db`).
+    pub fn map_databases(self, f: impl Fn(&str) -> String) -> TableDdl {
+        let table = |(db, t): QualifiedTable| (f(&db), t);
+        let tables = |ts: Vec<QualifiedTable>| ts.into_iter().map(table).collect();
+        match self {
+            TableDdl::Change(t) => TableDdl::Change(table(t)),
+            TableDdl::Rebuild(ts) => TableDdl::Rebuild(tables(ts)),
+            TableDdl::Analyze(ts) => TableDdl::Analyze(tables(ts)),
+            TableDdl::Create(t) => TableDdl::Create(table(t)),
+            TableDdl::Drop(ts) => TableDdl::Drop(tables(ts)),
+            TableDdl::Rename(pairs) => TableDdl::Rename(
+                pairs
+                    .into_iter()
+                    .map(|(from, to)| (table(from), table(to)))
+                    .collect(),
+            ),
+            TableDdl::AlterRename(from, to) => TableDdl::AlterRename(table(from), table(to)),
+            TableDdl::DropDatabase(db) => TableDdl::DropDatabase(f(&db)),
+            other @ (TableDdl::Database | TableDdl::Temporary) => other,
+        }
+    }
 }
 
 /// A table named by a statement, its database resolved.
 pub type QualifiedTable = (String, String);
 
-/// What the replica does with the statement.
+/// What the replica runs for a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DdlAction {
-    /// Apply it: every table it names is completely copied.
+pub enum Run {
+    /// The statement as logged.
     Apply,
-    /// Skip it: no table it names is copied yet (their copies will read
-    /// the new state), or it only refreshes statistics.
+    /// Nothing.
     Skip,
-    /// Copy this table again: its copy is in progress.
-    Recopy(QualifiedTable),
+    /// This statement instead: the part of it about the tables the
+    /// replica has.
+    Rewrite(String),
+}
+
+/// How a statement changes the copy, in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Copy the table from its first row, with its definition as it is
+    /// now: the table in progress starts again; a table not in the plan
+    /// joins it (after the tables planned).
+    Copy(QualifiedTable),
+    /// The table is gone: it is not copied, or no more.
+    Forget(QualifiedTable),
+    /// The table has a new name: its copy goes on under it.
+    Rename(QualifiedTable, QualifiedTable),
+    /// Every table of the database is gone.
+    ForgetDatabase(String),
+}
+
+/// What to do with a statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// What the replica runs.
+    pub run: Run,
+    /// How the plan (on the master) and the ledger (on the replica)
+    /// change.
+    pub edits: Vec<Edit>,
 }
 
 /// The statement `query`, run in database `default_db`, if it is one of
@@ -49,18 +119,32 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
     match first.to_ascii_uppercase().as_str() {
         "ALTER" => {
             t.skip_words(&["ONLINE", "IGNORE"]);
+            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+                return Some(TableDdl::Database);
+            }
+            if t.keyword("SEQUENCE").is_some() {
+                t.skip_if_exists();
+                return Some(TableDdl::Change(t.table(default_db)?));
+            }
             t.keyword("TABLE")?;
             t.skip_if_exists();
             let table = t.table(default_db)?;
-            // A rename moves the table out of the plan: not handled here.
-            let rest = t.rest().to_ascii_uppercase();
-            let renames = rest
-                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-                .collect::<Vec<_>>()
-                .windows(2)
-                .any(|w| w[0] == "RENAME" && !matches!(w[1], "COLUMN" | "INDEX" | "KEY"))
-                || rest.contains("EXCHANGE");
-            (!renames).then_some(TableDdl::Change(table))
+            let rest = t.rest();
+            if rest.to_ascii_uppercase().contains("EXCHANGE") {
+                return None;
+            }
+            match table_rename_in(rest) {
+                None => Some(TableDdl::Change(table)),
+                Some(at) => {
+                    let mut r = Tokens::new(&rest[at..]);
+                    r.keyword("RENAME")?;
+                    if r.keyword("TO").is_none() {
+                        r.keyword("AS");
+                    }
+                    let to = r.table(default_db)?;
+                    Some(TableDdl::AlterRename(table, to))
+                }
+            }
         }
         "TRUNCATE" => {
             t.skip_words(&["TABLE"]);
@@ -81,8 +165,86 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                 TableDdl::Rebuild(tables)
             })
         }
+        "CREATE" => {
+            if t.keyword("OR").is_some() {
+                t.keyword("REPLACE")?;
+            }
+            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+                return Some(TableDdl::Database);
+            }
+            if t.keyword("TEMPORARY").is_some() {
+                t.keyword("TABLE")?;
+                return Some(TableDdl::Temporary);
+            }
+            if t.keyword("TABLE").is_none() {
+                t.keyword("SEQUENCE")?;
+            }
+            t.skip_if_not_exists();
+            Some(TableDdl::Create(t.table(default_db)?))
+        }
+        "DROP" => {
+            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+                t.skip_if_exists();
+                let db = t.ident()?;
+                return Some(TableDdl::DropDatabase(db));
+            }
+            if t.keyword("TEMPORARY").is_some() {
+                t.keyword("TABLE")?;
+                return Some(TableDdl::Temporary);
+            }
+            if t.keyword("TABLE").is_none() {
+                t.keyword("SEQUENCE")?;
+            }
+            t.skip_if_exists();
+            Some(TableDdl::Drop(t.table_list(default_db)?))
+        }
+        "RENAME" => {
+            if t.keyword("TABLE").is_none() {
+                t.keyword("TABLES")?;
+            }
+            t.skip_if_exists();
+            let mut pairs = Vec::new();
+            loop {
+                let from = t.table(default_db)?;
+                if t.keyword("NOWAIT").is_none() && t.keyword("WAIT").is_some() {
+                    t.word()?;
+                }
+                t.keyword("TO")?;
+                pairs.push((from, t.table(default_db)?));
+                if !t.comma() {
+                    break;
+                }
+            }
+            Some(TableDdl::Rename(pairs))
+        }
         _ => None,
     }
+}
+
+/// Where `ALTER TABLE`'s clauses (`rest`) rename the table itself (not a
+/// column, index or key), if they do.
+fn table_rename_in(rest: &str) -> Option<usize> {
+    let mut t = Tokens { rest };
+    while !t.rest.is_empty() {
+        let at = rest.len() - t.rest.len();
+        if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
+            t.skip_quoted();
+            continue;
+        }
+        match t.word() {
+            Some(w) if w.eq_ignore_ascii_case("RENAME") => {
+                if !["COLUMN", "INDEX", "KEY"].iter().any(|k| t.peek_is(k)) {
+                    return Some(at);
+                }
+            }
+            Some(_) => {}
+            None => {
+                t.rest = t.rest.get(1..).unwrap_or("");
+                t.blank();
+            }
+        }
+    }
+    None
 }
 
 /// The table a copy group's `CREATE [OR REPLACE] TABLE` (run in
@@ -96,44 +258,109 @@ pub fn created_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
         t.keyword("REPLACE")?;
     }
     t.keyword("TABLE")?;
-    if t.peek_is("IF") {
-        t.word();
-        t.keyword("NOT")?;
-        t.keyword("EXISTS")?;
-    }
+    t.skip_if_not_exists();
     t.table(default_db)
 }
 
-/// What to do with `ddl`, given each table's copy state (`state`).
-pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> DdlAction {
-    let tables = match ddl {
-        TableDdl::Change(t) => std::slice::from_ref(t),
-        TableDdl::Rebuild(ts) | TableDdl::Analyze(ts) => ts.as_slice(),
-    };
-    let states: Vec<TableState> = tables.iter().map(&state).collect();
-    let all_complete = states.iter().all(|s| *s == TableState::Complete);
-    if let TableDdl::Analyze(_) = ddl {
-        return if all_complete {
-            DdlAction::Apply
-        } else {
-            DdlAction::Skip
-        };
+/// What to do with `ddl`, given each table's copy state (`state`): the
+/// same answer on the master (its plan's view of the state) and on the
+/// replica (its ledger's), for the same place in the stream.
+pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> Decision {
+    let exists = |s: &TableState| !matches!(s, TableState::NotCreated);
+    let in_progress = |s: &TableState| matches!(s, TableState::Created { .. });
+    let decision = |run, edits| Decision { run, edits };
+    match ddl {
+        TableDdl::Database | TableDdl::Temporary => decision(Run::Apply, vec![]),
+        TableDdl::DropDatabase(db) => decision(Run::Apply, vec![Edit::ForgetDatabase(db.clone())]),
+        TableDdl::Analyze(tables) => {
+            let all_complete = tables.iter().all(|t| state(t) == TableState::Complete);
+            decision(if all_complete { Run::Apply } else { Run::Skip }, vec![])
+        }
+        TableDdl::Change(_) | TableDdl::Rebuild(_) | TableDdl::Create(_) => {
+            let tables = match ddl {
+                TableDdl::Change(t) | TableDdl::Create(t) => std::slice::from_ref(t),
+                TableDdl::Rebuild(ts) => ts.as_slice(),
+                _ => unreachable!(),
+            };
+            let states: Vec<TableState> = tables.iter().map(&state).collect();
+            if let Some(i) = states.iter().position(in_progress) {
+                return decision(Run::Skip, vec![Edit::Copy(tables[i].clone())]);
+            }
+            if states.iter().all(|s| *s == TableState::Complete) {
+                return decision(Run::Apply, vec![]);
+            }
+            // A table created during the copy, or one whose copy has not
+            // started: the copy reads it as it is when it gets there.
+            let edits = match ddl {
+                TableDdl::Create(t) => vec![Edit::Copy(t.clone())],
+                _ => vec![],
+            };
+            decision(Run::Skip, edits)
+        }
+        TableDdl::Drop(tables) => {
+            let present: Vec<&QualifiedTable> =
+                tables.iter().filter(|t| exists(&state(t))).collect();
+            let run = if present.len() == tables.len() {
+                Run::Apply
+            } else if present.is_empty() {
+                Run::Skip
+            } else {
+                let list: Vec<String> = present.iter().map(|t| qualified(t)).collect();
+                Run::Rewrite(format!("DROP TABLE IF EXISTS {}", list.join(", ")))
+            };
+            decision(run, tables.iter().cloned().map(Edit::Forget).collect())
+        }
+        TableDdl::Rename(pairs) => {
+            // The state of each name as the pairs before changed it.
+            let mut moved: BTreeMap<QualifiedTable, TableState> = BTreeMap::new();
+            let mut run = Vec::new();
+            let mut edits = Vec::new();
+            for (from, to) in pairs {
+                let s = moved.remove(from).unwrap_or_else(|| state(from));
+                moved.insert(from.clone(), TableState::NotCreated);
+                edits.push(Edit::Rename(from.clone(), to.clone()));
+                if exists(&s) {
+                    run.push(format!("{} TO {}", qualified(from), qualified(to)));
+                }
+                if in_progress(&s) {
+                    edits.push(Edit::Copy(to.clone()));
+                }
+                moved.insert(to.clone(), s);
+            }
+            let run = if run.len() == pairs.len() {
+                Run::Apply
+            } else if run.is_empty() {
+                Run::Skip
+            } else {
+                Run::Rewrite(format!("RENAME TABLE {}", run.join(", ")))
+            };
+            decision(run, edits)
+        }
+        TableDdl::AlterRename(from, to) => {
+            let s = state(from);
+            let mut edits = vec![Edit::Rename(from.clone(), to.clone())];
+            let run = match s {
+                TableState::NotCreated => Run::Skip,
+                TableState::Complete => Run::Apply,
+                TableState::Created { .. } => {
+                    // The part copied only changes its name: the copy
+                    // starts again with the new definition.
+                    edits.push(Edit::Copy(to.clone()));
+                    Run::Rewrite(format!(
+                        "RENAME TABLE {} TO {}",
+                        qualified(from),
+                        qualified(to)
+                    ))
+                }
+            };
+            decision(run, edits)
+        }
     }
-    if let Some(i) = states
-        .iter()
-        .position(|s| matches!(s, TableState::Created { .. }))
-    {
-        return DdlAction::Recopy(tables[i].clone());
-    }
-    if all_complete {
-        DdlAction::Apply
-    } else if states.iter().all(|s| *s == TableState::NotCreated) {
-        DdlAction::Skip
-    } else {
-        // Some copied, some not: only maintenance names several tables,
-        // and it changes no rows.
-        DdlAction::Skip
-    }
+}
+
+/// `db`.`table`, back-quoted.
+fn qualified((db, table): &QualifiedTable) -> String {
+    crate::protocol::table_ident(db, table)
 }
 
 /// A small reader of SQL words and identifiers.
@@ -213,6 +440,58 @@ impl<'a> Tokens<'a> {
                 self.rest = saved;
             }
         }
+    }
+
+    fn skip_if_not_exists(&mut self) {
+        if self.peek_is("IF") {
+            let saved = self.rest;
+            self.word();
+            if self.keyword("NOT").is_none() || self.keyword("EXISTS").is_none() {
+                self.rest = saved;
+            }
+        }
+    }
+
+    /// Skips a quoted string or identifier (its quote doubled inside it,
+    /// or escaped with a backslash in a string).
+    fn skip_quoted(&mut self) {
+        let mut chars = self.rest.char_indices();
+        let Some((_, quote)) = chars.next() else {
+            return;
+        };
+        let mut escaped = false;
+        let mut end = self.rest.len();
+        let mut prev_quote = false;
+        for (i, c) in chars {
+            if prev_quote {
+                if c == quote {
+                    prev_quote = false;
+                    continue;
+                }
+                end = i;
+                break;
+            }
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && quote != '`' {
+                escaped = true;
+            } else if c == quote {
+                prev_quote = true;
+            }
+        }
+        self.rest = &self.rest[end..];
+        self.blank();
+    }
+
+    /// `table [, table ...]`, then the end (or `RESTRICT`, `CASCADE`, a
+    /// comment).
+    fn table_list(&mut self, default_db: &str) -> Option<Vec<QualifiedTable>> {
+        let mut tables = vec![self.table(default_db)?];
+        while self.comma() {
+            tables.push(self.table(default_db)?);
+        }
+        self.skip_words(&["RESTRICT", "CASCADE"]);
+        self.at_end().then_some(tables)
     }
 
     /// An identifier: back-quoted (a doubled back-quote stands for one) or
@@ -333,18 +612,77 @@ mod tests {
     }
 
     #[test]
+    fn tables_created_dropped_and_renamed_are_recognised() {
+        assert_eq!(
+            parse(b"CREATE TABLE IF NOT EXISTS d.n LIKE d.t", "x"),
+            Some(TableDdl::Create(t("d", "n")))
+        );
+        assert_eq!(
+            parse(b"CREATE OR REPLACE SEQUENCE s START WITH 5", "x"),
+            Some(TableDdl::Create(t("x", "s")))
+        );
+        assert_eq!(
+            parse(b"CREATE TEMPORARY TABLE tmp (a INT)", "x"),
+            Some(TableDdl::Temporary)
+        );
+        assert_eq!(
+            parse(
+                b"DROP TABLE IF EXISTS `a`,d.`b` /* generated by server */",
+                "x"
+            ),
+            Some(TableDdl::Drop(vec![t("x", "a"), t("d", "b")]))
+        );
+        assert_eq!(
+            parse(b"DROP TEMPORARY TABLE IF EXISTS `t`", "x"),
+            Some(TableDdl::Temporary)
+        );
+        assert_eq!(
+            parse(b"RENAME TABLE t TO _t_old, d._t_new WAIT 5 TO t", "x"),
+            Some(TableDdl::Rename(vec![
+                (t("x", "t"), t("x", "_t_old")),
+                (t("d", "_t_new"), t("x", "t"))
+            ]))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE t ADD c INT, RENAME TO d.u", "x"),
+            Some(TableDdl::AlterRename(t("x", "t"), t("d", "u")))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE t RENAME u", "x"),
+            Some(TableDdl::AlterRename(t("x", "t"), t("x", "u")))
+        );
+        assert_eq!(
+            parse(
+                b"ALTER TABLE t COMMENT 'RENAME TO x', RENAME INDEX a TO b",
+                "x"
+            ),
+            Some(TableDdl::Change(t("x", "t")))
+        );
+        assert_eq!(
+            parse(b"DROP DATABASE IF EXISTS `old`", "x"),
+            Some(TableDdl::DropDatabase("old".to_owned()))
+        );
+        assert_eq!(
+            parse(b"CREATE DATABASE new_one", "x"),
+            Some(TableDdl::Database)
+        );
+        assert_eq!(
+            parse(b"ALTER SCHEMA d CHARACTER SET utf8mb4", "x"),
+            Some(TableDdl::Database)
+        );
+    }
+
+    #[test]
     fn other_statements_are_not() {
         for q in [
-            &b"ALTER TABLE t RENAME TO u"[..],
-            b"ALTER TABLE t RENAME u",
-            b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u",
-            b"ALTER DATABASE d CHARACTER SET utf8mb4",
+            &b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u"[..],
             b"ALTER VIEW v AS SELECT 1",
-            b"CREATE TABLE t (a INT)",
-            b"DROP TABLE t",
-            b"RENAME TABLE a TO b",
+            b"CREATE VIEW v AS SELECT 1",
+            b"CREATE PROCEDURE p() BEGIN END",
+            b"DROP VIEW v",
             b"INSERT INTO t VALUES (1)",
             b"TRUNCATE t; DROP TABLE u",
+            b"DROP TABLE a; DROP TABLE b",
             b"",
         ] {
             assert_eq!(parse(q, "db"), None, "{}", String::from_utf8_lossy(q));
@@ -353,31 +691,137 @@ mod tests {
         assert_eq!(parse(b"TRUNCATE t", ""), None);
     }
 
+    fn states(
+        list: &'static [(&'static str, TableState)],
+    ) -> impl Fn(&QualifiedTable) -> TableState {
+        move |q: &QualifiedTable| {
+            list.iter()
+                .find(|(n, _)| *n == q.1)
+                .map_or(TableState::NotCreated, |(_, s)| s.clone())
+        }
+    }
+
+    #[test]
+    fn a_created_table_is_copied_unless_it_is_complete() {
+        let create = TableDdl::Create(t("d", "n"));
+        let d = decide(&create, states(&[]));
+        assert_eq!(d.run, Run::Skip);
+        assert_eq!(d.edits, vec![Edit::Copy(t("d", "n"))]);
+        let d = decide(&create, states(&[("n", TableState::Complete)]));
+        assert_eq!(d.run, Run::Apply);
+        assert!(d.edits.is_empty());
+        let d = decide(
+            &create,
+            states(&[("n", TableState::Created { cursor: None })]),
+        );
+        assert_eq!(
+            d,
+            Decision {
+                run: Run::Skip,
+                edits: vec![Edit::Copy(t("d", "n"))]
+            }
+        );
+    }
+
+    #[test]
+    fn a_drop_runs_for_the_tables_the_replica_has() {
+        let drop = TableDdl::Drop(vec![t("d", "a"), t("d", "b"), t("d", "c")]);
+        let d = decide(
+            &drop,
+            states(&[
+                ("a", TableState::Complete),
+                ("c", TableState::Created { cursor: None }),
+            ]),
+        );
+        assert_eq!(
+            d.run,
+            Run::Rewrite("DROP TABLE IF EXISTS `d`.`a`, `d`.`c`".to_owned())
+        );
+        assert_eq!(
+            d.edits,
+            vec![
+                Edit::Forget(t("d", "a")),
+                Edit::Forget(t("d", "b")),
+                Edit::Forget(t("d", "c"))
+            ]
+        );
+        assert_eq!(decide(&drop, states(&[])).run, Run::Skip);
+    }
+
+    #[test]
+    fn a_swap_by_rename_follows_each_table() {
+        // pt-online-schema-change and gh-ost: the table not copied yet, its
+        // shadow complete (created during the copy, and copied since).
+        let swap = TableDdl::Rename(vec![
+            (t("d", "t"), t("d", "_t_old")),
+            (t("d", "_t_new"), t("d", "t")),
+        ]);
+        let d = decide(&swap, states(&[("_t_new", TableState::Complete)]));
+        assert_eq!(
+            d.run,
+            Run::Rewrite("RENAME TABLE `d`.`_t_new` TO `d`.`t`".to_owned())
+        );
+        assert_eq!(
+            d.edits,
+            vec![
+                Edit::Rename(t("d", "t"), t("d", "_t_old")),
+                Edit::Rename(t("d", "_t_new"), t("d", "t"))
+            ]
+        );
+        // A rotation through a third name sees each name as moved.
+        let rotate = TableDdl::Rename(vec![
+            (t("d", "a"), t("d", "tmp")),
+            (t("d", "b"), t("d", "a")),
+            (t("d", "tmp"), t("d", "b")),
+        ]);
+        let d = decide(&rotate, states(&[("b", TableState::Complete)]));
+        assert_eq!(
+            d.run,
+            Run::Rewrite("RENAME TABLE `d`.`b` TO `d`.`a`".to_owned())
+        );
+        // The table in progress keeps its name's rows, and is copied again.
+        let d = decide(
+            &TableDdl::Rename(vec![(t("d", "a"), t("d", "z"))]),
+            states(&[("a", TableState::Created { cursor: None })]),
+        );
+        assert_eq!(d.run, Run::Apply);
+        assert_eq!(
+            d.edits,
+            vec![
+                Edit::Rename(t("d", "a"), t("d", "z")),
+                Edit::Copy(t("d", "z"))
+            ]
+        );
+        let d = decide(
+            &TableDdl::AlterRename(t("d", "a"), t("d", "z")),
+            states(&[("a", TableState::Created { cursor: None })]),
+        );
+        assert_eq!(
+            d.run,
+            Run::Rewrite("RENAME TABLE `d`.`a` TO `d`.`z`".to_owned())
+        );
+    }
+
     #[test]
     fn the_table_in_progress_is_copied_again() {
         let created = TableState::Created {
             cursor: Some(vec![1]),
         };
         let state = |s: TableState| move |_: &QualifiedTable| s.clone();
+        let run = |ddl: &TableDdl, s: TableState| decide(ddl, state(s));
         let alter = TableDdl::Change(t("d", "a"));
+        assert_eq!(run(&alter, TableState::Complete).run, Run::Apply);
+        assert_eq!(run(&alter, TableState::NotCreated).run, Run::Skip);
         assert_eq!(
-            decide(&alter, state(TableState::Complete)),
-            DdlAction::Apply
-        );
-        assert_eq!(
-            decide(&alter, state(TableState::NotCreated)),
-            DdlAction::Skip
-        );
-        assert_eq!(
-            decide(&alter, state(created.clone())),
-            DdlAction::Recopy(t("d", "a"))
+            run(&alter, created.clone()),
+            Decision {
+                run: Run::Skip,
+                edits: vec![Edit::Copy(t("d", "a"))]
+            }
         );
         let analyze = TableDdl::Analyze(vec![t("d", "a")]);
-        assert_eq!(decide(&analyze, state(created.clone())), DdlAction::Skip);
-        assert_eq!(
-            decide(&analyze, state(TableState::Complete)),
-            DdlAction::Apply
-        );
+        assert_eq!(run(&analyze, created.clone()).run, Run::Skip);
+        assert_eq!(run(&analyze, TableState::Complete).run, Run::Apply);
         let optimize = TableDdl::Rebuild(vec![t("d", "a"), t("d", "b")]);
         let mixed = |q: &QualifiedTable| {
             if q.1 == "a" {
@@ -386,14 +830,15 @@ mod tests {
                 TableState::NotCreated
             }
         };
-        assert_eq!(decide(&optimize, mixed), DdlAction::Skip);
+        assert_eq!(decide(&optimize, mixed).run, Run::Skip);
         assert_eq!(
             decide(&optimize, |q: &QualifiedTable| if q.1 == "b" {
                 created.clone()
             } else {
                 TableState::Complete
-            }),
-            DdlAction::Recopy(t("d", "b"))
+            })
+            .edits,
+            vec![Edit::Copy(t("d", "b"))]
         );
     }
 }

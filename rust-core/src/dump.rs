@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::copy_filter::CopyFilter;
 use crate::cut::{self, BinlogPos, CutFacts, CutVerdict, XaWait, XA_WAIT_LIMIT};
 use crate::ddl::{self, DdlError};
+use crate::ddl_during_copy::{self, Edit};
 use crate::encode::{
     self, CharsetIds, Column, DdlGroup, EncodeError, Framing, GtidListEvent, LogPos, QueryEvent,
     QueryStatusVars, RowBuilder, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F,
@@ -1076,6 +1077,91 @@ impl DumpSession {
         self.note_events(log_pos, &note)
     }
 
+    /// The master's statement `query` (run in `default_db`), which the
+    /// dump thread sends now: the plan follows the master's tables as the
+    /// replica does when it applies it (see [`crate::ddl_during_copy`]).
+    /// `create_pending`: the CREATE of the table whose rows come next was
+    /// read but waits for its place in the binlog.  Returns whether the
+    /// unit to do next changed (a snapshot held for it is of no use).
+    pub fn master_statement(
+        &mut self,
+        query: &[u8],
+        default_db: &str,
+        create_pending: bool,
+    ) -> bool {
+        let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
+            return false;
+        };
+        let plan = &self.scheduler;
+        let decision = ddl_during_copy::decide(&ddl, |(db, table)| {
+            plan.table_state(db, table, create_pending)
+        });
+        let mut changed = false;
+        for edit in decision.edits {
+            match edit {
+                Edit::Copy((db, table)) => {
+                    let key = (db.clone(), table.clone());
+                    let planned = self.copied_tables.contains(&key);
+                    if !planned
+                        && (scheduler::is_system_schema(&db)
+                            || !self.filter.table_ok(self.filter.rewrite(&db), &table))
+                    {
+                        continue;
+                    }
+                    // Read again from its first row, with what its CREATE
+                    // is now.
+                    self.definitions.remove(&key);
+                    self.deferred_indexes.remove(&key);
+                    if !planned {
+                        // Its keys are not known: no index is deferred.
+                        self.foreign_key_tables.insert(key.clone());
+                        self.databases.insert(db.clone());
+                        self.copied_tables.insert(key);
+                    }
+                    changed |= self.scheduler.copy_table(&db, &table);
+                }
+                Edit::Forget((db, table)) => {
+                    let key = (db.clone(), table.clone());
+                    self.copied_tables.remove(&key);
+                    self.definitions.remove(&key);
+                    self.deferred_indexes.remove(&key);
+                    changed |= self.scheduler.forget_table(&db, &table);
+                }
+                Edit::Rename(from, to) => {
+                    if self.copied_tables.remove(&from) {
+                        self.copied_tables.insert(to.clone());
+                        self.databases.insert(to.0.clone());
+                    }
+                    for map in [&mut self.row_estimates] {
+                        if let Some(v) = map.remove(&from) {
+                            map.insert(to.clone(), v);
+                        }
+                    }
+                    if let Some(v) = self.definitions.remove(&from) {
+                        self.definitions.insert(to.clone(), v);
+                    }
+                    if self.foreign_key_tables.remove(&from) {
+                        self.foreign_key_tables.insert(to.clone());
+                    }
+                    // Its deferred indexes' ALTER names the old table: the
+                    // copy of a table in progress starts again (a Copy
+                    // edit follows), any other has none pending.
+                    self.deferred_indexes.remove(&from);
+                    self.scheduler
+                        .rename_table((&from.0, &from.1), (&to.0, &to.1));
+                }
+                Edit::ForgetDatabase(db) => {
+                    self.copied_tables.retain(|(d, _)| *d != db);
+                    self.definitions.retain(|(d, _), _| *d != db);
+                    self.deferred_indexes.retain(|(d, _), _| *d != db);
+                    self.databases.remove(&db);
+                    changed |= self.scheduler.forget_database(&db);
+                }
+            }
+        }
+        changed
+    }
+
     /// Checks that `db`.`table` still has the definition it had when the
     /// copy first read it (`version`: its `tabledef_version`): a chunk
     /// read with another definition would not fit the replica's table,
@@ -1311,7 +1397,9 @@ impl DumpSession {
 
     /// Encodes the current `BuildIndexes` unit: every row of the table is
     /// in, so the indexes left out of its CREATE are built, each in one
-    /// sorted pass (nothing to send if none were).  Marks it sent.
+    /// sorted pass (if none were, a note with the resume point only: the
+    /// replica sees where the table's copy ends, see
+    /// [`crate::ddl_during_copy`]).  Marks it sent.
     pub fn build_indexes(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
         let Unit::BuildIndexes { db, table } = self.next_unit() else {
             return Err(DumpError::Protocol("build_indexes() out of order"));
@@ -1319,7 +1407,10 @@ impl DumpSession {
         let key = (db.to_owned(), table.to_owned());
         let events = match self.deferred_indexes.remove(&key) {
             Some((alter, ctx)) => self.ddl_group(log_pos, &key.0, alter, &ctx, true)?,
-            None => Vec::new(),
+            None => {
+                let note = self.ending_note(vec![]);
+                self.note_events(log_pos, &note)?
+            }
         };
         self.scheduler.ddl_sent();
         Ok(events)
@@ -1587,7 +1678,10 @@ mod tests {
             // one also that the table is complete.
             assert_eq!(types, [162, 160, 19, 23, 16]);
         }
-        assert!(s.build_indexes(100).unwrap().is_empty());
+        // No index deferred: a note with the resume point only.
+        let note = s.build_indexes(100).unwrap();
+        let types: Vec<u8> = events(&note).iter().map(|(t, _)| *t).collect();
+        assert_eq!(types, [162, 160, 16]);
         assert_eq!(s.next_unit(), Unit::End);
         let end = s.end(100, "0-1-10").unwrap();
         assert_eq!(end[4], 163);
@@ -1595,8 +1689,8 @@ mod tests {
         assert_eq!(count, 1 | GTID_LIST_FLAG_PROVISION_DONE);
         assert_eq!(s.next_unit(), Unit::Finished);
         assert_eq!(s.progress().rows_copied, 3);
-        // Five groups, sequence numbers 1..=5 in the copy domain.
-        assert_eq!(s.next_seq_no, 6);
+        // Six groups, sequence numbers 1..=6 in the copy domain.
+        assert_eq!(s.next_seq_no, 7);
     }
 
     #[test]
@@ -1792,7 +1886,7 @@ mod tests {
         s.begin_chunk(vec![int_column()]).unwrap();
         let e = s.finish_chunk(4, &[], true).unwrap();
         assert!(e.windows(14).any(|w| w == b"`copy`.`items`"));
-        assert!(s.build_indexes(4).unwrap().is_empty());
+        assert!(!s.build_indexes(4).unwrap().is_empty());
         assert_eq!(
             s.next_unit(),
             Unit::CreateView {

@@ -378,6 +378,19 @@ impl Ledger {
         self.tables.iter().map(|(t, s)| (t.as_str(), s))
     }
 
+    /// Forgets `table`: it was dropped (a table of that name created
+    /// later is another one).
+    pub fn forget(&mut self, table: &str) {
+        self.tables.remove(table);
+    }
+
+    /// `from` is now called `to`, with its copy state.
+    pub fn rename(&mut self, from: &str, to: &str) {
+        if let Some(state) = self.tables.remove(from) {
+            self.tables.insert(to.to_owned(), state);
+        }
+    }
+
     /// Puts `table` back into `state`, which it had before a copy group
     /// that the SQL thread rolled back (to retry it).
     pub fn restore(&mut self, table: &str, state: TableState) {

@@ -10,6 +10,7 @@
 //! order) and events, and the end marker comes after everything else,
 //! exactly once.
 
+use crate::filter::TableState;
 use crate::protocol::ResumePoint;
 
 /// Schemas that are never copied: they describe the server itself.
@@ -104,7 +105,7 @@ pub enum Unit<'a> {
     Finished,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
     CreateDatabase(usize),
     CreateTable(usize),
@@ -260,6 +261,8 @@ struct Table {
     /// One of [`ACCOUNT_TABLES`]: the replica has it already (no CREATE),
     /// and its rows are merged into the replica's.
     account: bool,
+    /// Dropped on the master during the copy: no longer copied.
+    gone: bool,
 }
 
 /// A referential action of a foreign key (`ON UPDATE` / `ON DELETE`).
@@ -419,6 +422,7 @@ impl Scheduler {
                 single_cut: false,
                 cascade_moves_key: false,
                 account: false,
+                gone: false,
             });
             self.steps.push(Step::CreateTable(t));
             self.steps.push(Step::Rows(t));
@@ -445,6 +449,7 @@ impl Scheduler {
                 single_cut: true,
                 cascade_moves_key: false,
                 account: true,
+                gone: false,
             });
         }
         self.progress.tables_total = self.tables.len() as u64;
@@ -486,7 +491,176 @@ impl Scheduler {
         let databases = &self.databases;
         self.tables
             .iter_mut()
-            .find(|t| databases[t.db] == db && t.name == table)
+            .find(|t| !t.gone && databases[t.db] == db && t.name == table)
+    }
+
+    fn table_index(&self, db: &str, table: &str) -> Option<usize> {
+        self.tables
+            .iter()
+            .position(|t| !t.gone && self.databases[t.db] == db && t.name == table)
+    }
+
+    fn database_index(&mut self, db: &str) -> usize {
+        match self.databases.iter().position(|d| d == db) {
+            Some(d) => d,
+            None => {
+                self.databases.push(db.to_owned());
+                self.databases.len() - 1
+            }
+        }
+    }
+
+    /// Where `db`.`table` stands in the copy, as the replica sees it at
+    /// the same place in the stream (see [`crate::ddl_during_copy`]):
+    /// `NotCreated` before its CREATE went out (`create_pending`: the
+    /// CREATE is read but waits for its place in the binlog), or when the
+    /// plan does not copy it; `Created` until its indexes are built;
+    /// `Complete` after.
+    pub fn table_state(&self, db: &str, table: &str, create_pending: bool) -> TableState {
+        let Some(t) = self.table_index(db, table) else {
+            return TableState::NotCreated;
+        };
+        let Some(create) = self.steps.iter().position(|s| *s == Step::CreateTable(t)) else {
+            return TableState::NotCreated;
+        };
+        match self.steps.get(self.next) {
+            _ if self.next <= create => TableState::NotCreated,
+            Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t => {
+                if create_pending {
+                    TableState::NotCreated
+                } else {
+                    TableState::Created {
+                        cursor: self.tables[t].cursor.clone(),
+                    }
+                }
+            }
+            _ => TableState::Complete,
+        }
+    }
+
+    /// Copies `db`.`table` from its first row with its definition as it
+    /// is now: the table in progress starts again at its CREATE; a table
+    /// not in the plan joins it after the tables planned, read whole at
+    /// one cut (what its foreign keys do is not known).  Returns whether
+    /// the unit to do next changed.
+    pub fn copy_table(&mut self, db: &str, table: &str) -> bool {
+        match self.table_index(db, table) {
+            Some(t) => {
+                let Some(create) = self.steps.iter().position(|s| *s == Step::CreateTable(t))
+                else {
+                    return false;
+                };
+                let in_progress = matches!(
+                    self.steps.get(self.next),
+                    Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t
+                );
+                if in_progress {
+                    self.next = create;
+                    self.tables[t].cursor = None;
+                    self.resume_to = None;
+                }
+                in_progress
+            }
+            None => {
+                let d = self.database_index(db);
+                let t = self.tables.len();
+                self.tables.push(Table {
+                    db: d,
+                    name: table.to_owned(),
+                    cursor: None,
+                    rows_copied: 0,
+                    parents: Vec::new(),
+                    single_cut: true,
+                    cascade_moves_key: false,
+                    account: false,
+                    gone: false,
+                });
+                let at = (self.next..self.steps.len())
+                    .find(|&i| match self.steps[i] {
+                        Step::CreateTable(_) | Step::BuildIndexes(_) => false,
+                        Step::Rows(r) => self.tables[r].account,
+                        _ => true,
+                    })
+                    .unwrap_or(self.steps.len());
+                self.steps.splice(
+                    at..at,
+                    [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
+                );
+                self.progress.tables_total += 1;
+                at == self.next
+            }
+        }
+    }
+
+    /// `db`.`table` was dropped: what is left of its copy is not done.
+    /// Returns whether the unit to do next changed.
+    pub fn forget_table(&mut self, db: &str, table: &str) -> bool {
+        let Some(t) = self.table_index(db, table) else {
+            return false;
+        };
+        self.tables[t].gone = true;
+        let of_table = |s: &Step| matches!(s, Step::CreateTable(c) | Step::Rows(c) | Step::BuildIndexes(c) if *c == t);
+        let left: Vec<usize> = (self.next..self.steps.len())
+            .filter(|&i| of_table(&self.steps[i]))
+            .collect();
+        if left.is_empty() {
+            return false;
+        }
+        let changed = left[0] == self.next;
+        let rows_left = left.iter().any(|&i| matches!(self.steps[i], Step::Rows(_)));
+        let next = self.next;
+        let mut i = 0;
+        self.steps.retain(|s| {
+            let keep = i < next || !of_table(s);
+            i += 1;
+            keep
+        });
+        if rows_left {
+            self.progress.tables_total = self.progress.tables_total.saturating_sub(1);
+        }
+        self.resume_to = None;
+        changed
+    }
+
+    /// `from` was renamed `to`: its copy goes on under the new name.
+    pub fn rename_table(&mut self, from: (&str, &str), to: (&str, &str)) {
+        let d = self.database_index(to.0);
+        if let Some(t) = self.table_mut(from.0, from.1) {
+            t.db = d;
+            to.1.clone_into(&mut t.name);
+        }
+    }
+
+    /// The database `db` was dropped: none of its tables, views and
+    /// objects is copied any more.  Returns whether the unit to do next
+    /// changed.
+    pub fn forget_database(&mut self, db: &str) -> bool {
+        let names: Vec<String> = self
+            .tables
+            .iter()
+            .filter(|t| !t.gone && self.databases[t.db] == db)
+            .map(|t| t.name.clone())
+            .collect();
+        let mut changed = false;
+        for name in names {
+            changed |= self.forget_table(db, &name);
+        }
+        let next = self.next;
+        let before = self.steps.len();
+        let (views, objects) = (&self.views, &self.objects);
+        let mut i = 0;
+        self.steps.retain(|s| {
+            let of_db = match s {
+                Step::CreateView(v) => views[*v].db == db,
+                Step::CreateObject(o) => objects[*o].db == db,
+                Step::CreateDatabase(d) => self.databases[*d] == db,
+                _ => false,
+            };
+            let keep = i < next || !of_db;
+            i += 1;
+            keep
+        });
+        changed || (before != self.steps.len() && self.steps.get(next).is_some())
     }
 
     /// Adds a routine, trigger or event; returns its number (see
