@@ -1328,6 +1328,64 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
 
 
 /*
+  The table of 'unit' could not be opened because it is no longer on the
+  master (a DDL dropped or renamed it): true to wait for that statement to
+  come through the binlog (it changes the plan as it is sent,
+  rpl_provision_dump_query()); false for any other failure, or when the
+  wait took too long (the refusal says so).
+*/
+static bool table_vanished(THD *thd, Rpl_provision_dump *dump,
+                           const provision::UnitInfo &unit)
+{
+  if (!thd->is_error() ||
+      thd->get_stmt_da()->sql_errno() != ER_NO_SUCH_TABLE)
+    return false;
+  /* Nothing was opened: end the statement (a snapshot stays open). */
+  thd->clear_error();
+  close_thread_tables(thd);
+  thd->mdl_context.release_statement_locks();
+  thd->free_items();
+  lex_end(thd->lex);
+  return dump->session->table_missing(unit.db, unit.table);
+}
+
+
+/*
+  The unit cannot be read before the binlog's DDL that changed its table
+  is sent (the plan then changes, or the replica copies the table again):
+  the binlog goes on, up to where it is now written, the DDL with it.
+*/
+static int send_binlog_first(THD *thd, Rpl_provision_dump *dump,
+                             const char *log_file_name, my_off_t log_pos,
+                             my_off_t *end_pos, char *errbuf,
+                             size_t errbuf_size)
+{
+  if (dump->holding_snapshot)
+    drop_snapshot(dump);
+  char file[FN_REFLEN];
+  mysql_bin_log.lock_binlog_end_pos();
+  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
+  mysql_bin_log.unlock_binlog_end_pos();
+  if (!strcmp(base_name(file), base_name(log_file_name)) &&
+      written > *end_pos)
+    *end_pos= written;
+  if (*end_pos > log_pos)
+    return RPL_PROVISION_DUMP_READ;
+  /*
+    Everything up to here is sent: out of the network buffer, for the
+    replica to meet the DDL; then a moment.
+  */
+  if (net_flush(&thd->net))
+  {
+    set_error(errbuf, errbuf_size, "cannot send to the replica");
+    return RPL_PROVISION_DUMP_ERROR;
+  }
+  my_sleep(10000);
+  return RPL_PROVISION_DUMP_SENT;
+}
+
+
+/*
   Whether the binlog rotated away from 'log_file_name'.  A rotation writes
   the old file's Rotate event and makes it readable before it opens the
   new file, all under LOCK_log; waiting for LOCK_log waits the rotation
@@ -1418,6 +1476,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     break;
   case provision::UnitKind::CreateTable:
     failed= send_create_table(thd, dump, unit, log_pos);
+    if (failed && table_vanished(thd, dump, unit))
+      return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                               errbuf, errbuf_size);
     break;
   case provision::UnitKind::CreateView:
     failed= send_create_view(thd, dump, unit, log_pos);
@@ -1454,37 +1515,10 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     case CHUNK_EVENTS_FIRST:
       return RPL_PROVISION_DUMP_READ;
     case CHUNK_STALLED:
-      /*
-        The binlog goes on, up to where it is now written (with the DDL,
-        which may have come after the cut): the replica asks for the table
-        again when it meets it.
-      */
       if (!dump->session->refusal().empty())
         break;
-      if (dump->holding_snapshot)
-        drop_snapshot(dump);
-      {
-        char file[FN_REFLEN];
-        mysql_bin_log.lock_binlog_end_pos();
-        my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
-        mysql_bin_log.unlock_binlog_end_pos();
-        if (!strcmp(base_name(file), base_name(log_file_name)) &&
-            written > *end_pos)
-          *end_pos= written;
-      }
-      if (*end_pos > log_pos)
-        return RPL_PROVISION_DUMP_READ;
-      /*
-        Everything up to here is sent: out of the network buffer, for the
-        replica to meet the DDL; then a moment.
-      */
-      if (net_flush(&thd->net))
-      {
-        set_error(errbuf, errbuf_size, "cannot send to the replica");
-        return RPL_PROVISION_DUMP_ERROR;
-      }
-      my_sleep(10000);
-      return RPL_PROVISION_DUMP_SENT;
+      return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                               errbuf, errbuf_size);
     case CHUNK_WAIT:
       /* A commit is between the binlog and the engine: a moment. */
       if (!dump->session->refusal().empty())
@@ -1492,6 +1526,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       my_sleep(1000);
       return RPL_PROVISION_DUMP_SENT;
     case CHUNK_FAILED:
+      if (table_vanished(thd, dump, unit))
+        return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                                 errbuf, errbuf_size);
       failed= true;
       break;
     }

@@ -506,6 +506,11 @@ mod ffi {
             table: &str,
             version: &[u8],
         ) -> u8;
+        /// The table of the current unit is not on the master: true to
+        /// wait for the DDL that dropped or renamed it to come through the
+        /// binary log; false when that took too long (`refusal()` says
+        /// so).
+        fn table_missing(self: &mut DumpSession, db: &str, table: &str) -> bool;
         /// The master's statement `query` (run in `db`) is sent now: the
         /// plan follows its tables as the replica does
         /// (`ddl_during_copy`).  `create_pending`: the CREATE of the table
@@ -1077,6 +1082,10 @@ impl DumpSession {
             Some(false) => 1,
             None => 2,
         }
+    }
+
+    fn table_missing(&mut self, db: &str, table: &str) -> bool {
+        self.with(|s| s.table_missing(db, table)).unwrap_or(false)
     }
 
     fn master_statement(&mut self, query: &[u8], db: &str, create_pending: bool) -> bool {

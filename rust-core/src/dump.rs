@@ -180,6 +180,17 @@ pub enum DumpError {
         /// `db`.`table`.
         table: String,
     },
+    /// A table of the plan vanished from the master, and no statement
+    /// that dropped or renamed it came through the binary log.
+    #[error(
+        "LOAD DATA FROM MASTER: {table} is no longer on the master, and no DROP or \
+         RENAME of it came through the binary log (it was dropped with sql_log_bin=0?). \
+         Run LOAD DATA FROM MASTER ... REPLACE"
+    )]
+    TableGone {
+        /// `db`.`table`.
+        table: String,
+    },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
     Protocol(&'static str),
@@ -1097,6 +1108,7 @@ impl DumpSession {
             plan.table_state(db, table, create_pending)
         });
         let mut changed = false;
+        self.changed_since = None;
         for edit in decision.edits {
             match edit {
                 Edit::Copy((db, table)) => {
@@ -1182,6 +1194,23 @@ impl DumpSession {
             Err(DumpError::DefinitionChanged {
                 table: format!("`{db}`.`{table}`"),
             })
+        }
+    }
+
+    /// The table of the current `CreateTable` or `Rows` unit is not on
+    /// the master: a DDL dropped or renamed it.  `Ok(true)`: wait; its
+    /// statement is on its way in the binary log, which goes on
+    /// streaming, and changes the plan when it is sent
+    /// ([`DumpSession::master_statement`]).  After
+    /// [`RECOPY_REQUEST_WAIT`] without it, the copy stops.
+    pub fn table_missing(&mut self, db: &str, table: &str) -> Result<bool, DumpError> {
+        let since = *self.changed_since.get_or_insert_with(Instant::now);
+        if since.elapsed() > RECOPY_REQUEST_WAIT {
+            Err(DumpError::TableGone {
+                table: table_ident(db, table),
+            })
+        } else {
+            Ok(true)
         }
     }
 
