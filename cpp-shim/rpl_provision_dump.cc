@@ -324,6 +324,47 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 
 
 /*
+  The views, routines, triggers and events as the master has them now:
+  DDL came through the binlog before the copy reached them (the replica
+  skipped it), and the copy creates them as they are.
+*/
+static bool reload_objects(THD *thd, Rpl_provision_dump *dump)
+{
+  dump->session->reset_objects();
+  /* This thread's routines as it first read them: read them anew */
+  thd->sp_caches_clear();
+  std::vector<std::pair<std::string, std::string>> views;
+  for (const rust::String &db : dump->session->copied_databases())
+  {
+    LEX_CSTRING name= { thd->strmake(db.data(), db.size()), db.size() };
+    rust::Vec<rust::String> tables;
+    if (list_tables_and_views(thd, &name, &tables, &views))
+      return true;
+  }
+  for (const provision::QualifiedName &t : dump->session->copied_tables())
+  {
+    LEX_CSTRING db= { thd->strmake(t.db.data(), t.db.size()), t.db.size() };
+    LEX_CSTRING name= { thd->strmake(t.table.data(), t.table.size()),
+                        t.table.size() };
+    if (rpl_provision_add_table_triggers(thd, *dump->session, db, name))
+      return true;
+  }
+  for (const auto &view : views)
+  {
+    if (dump->session->copies_table(rust::Str(view.first),
+                                    rust::Str(view.second)) &&
+        add_view(thd, dump, view.first, view.second))
+      return true;
+  }
+  if (rpl_provision_add_routines(thd, *dump->session) ||
+      rpl_provision_add_events(thd, *dump->session))
+    return true;
+  dump->session->replan_objects();
+  return false;
+}
+
+
+/*
   Who asked for a dump: the replica's server id, host and account, and
   whether the copy went over TLS (with which cipher, as Ssl_cipher shows
   it in the dump thread's session).
@@ -1496,6 +1537,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   case provision::UnitKind::Manifest:
     failed= send_events(thd, dump,
                         dump->session->encode_manifest((uint32_t) log_pos));
+    break;
+  case provision::UnitKind::Objects:
+    failed= (dump->session->objects_stale() && reload_objects(thd, dump)) ||
+      send_events(thd, dump,
+                  dump->session->encode_objects_marker((uint32_t) log_pos));
     break;
   case provision::UnitKind::ReloadAccounts:
     failed= send_events(thd, dump,

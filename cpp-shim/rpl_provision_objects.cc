@@ -110,6 +110,60 @@ static provision::QueryContext object_context(THD *thd, sql_mode_t sql_mode,
 }
 
 
+/* The triggers of 'table' (of database 'db'), in their order. */
+static void add_triggers(THD *thd, provision::DumpSession &session,
+                         const LEX_CSTRING &db, TABLE *table)
+{
+  /*
+    Each list holds one event and action time in the table's trigger
+    order.  The stored definitions have no FOLLOWS/PRECEDES clause, so
+    creating them in list order gives the replica the same order.
+  */
+  if (!table->triggers)
+    return;
+  for (uint event= 0; event < TRG_EVENT_MAX; event++)
+    for (uint time= 0; time < TRG_ACTION_MAX; time++)
+      for (Trigger *trg= table->triggers->get_trigger(event, time); trg;
+           trg= trg->next)
+      {
+        CHARSET_INFO *client=
+          get_charset_by_csname(trg->client_cs_name.str, MY_CS_PRIMARY,
+                                MYF(0));
+        CHARSET_INFO *connection=
+          get_charset_by_name(trg->connection_cl_name.str, MYF(0));
+        provision::QueryContext ctx=
+          object_context(thd, trg->sql_mode,
+                         client ? client : system_charset_info,
+                         connection ? connection : system_charset_info);
+        session.add_object("TRIGGER", rpl_provision_str(db),
+                           rpl_provision_str(trg->name),
+                           rpl_provision_bytes(trg->definition.str,
+                                               trg->definition.length), ctx);
+      }
+}
+
+
+bool rpl_provision_add_table_triggers(THD *thd,
+                                      provision::DumpSession &session,
+                                      const LEX_CSTRING &db,
+                                      const LEX_CSTRING &name)
+{
+  TABLE_LIST tl;
+  if (rpl_provision_open_metadata(thd, db, name, &tl))
+  {
+    /* Dropped since: its DROP is in the binlog after this point */
+    if (thd->get_stmt_da()->sql_errno() != ER_NO_SUCH_TABLE)
+      return true;
+    thd->clear_error();
+    rpl_provision_end_access(thd, NULL);
+    return false;
+  }
+  add_triggers(thd, session, db, tl.table);
+  rpl_provision_end_access(thd, NULL);
+  return false;
+}
+
+
 bool rpl_provision_add_table_objects(THD *thd,
                                      provision::DumpSession &session,
                                      const LEX_CSTRING &db,
@@ -159,33 +213,7 @@ bool rpl_provision_add_table_objects(THD *thd,
                             rpl_provision_str(*fk->referenced_table), rules);
   }
 
-  /*
-    Each list holds one event and action time in the table's trigger
-    order.  The stored definitions have no FOLLOWS/PRECEDES clause, so
-    creating them in list order gives the replica the same order.
-  */
-  if (table->triggers)
-  {
-    for (uint event= 0; event < TRG_EVENT_MAX; event++)
-      for (uint time= 0; time < TRG_ACTION_MAX; time++)
-        for (Trigger *trg= table->triggers->get_trigger(event, time); trg;
-             trg= trg->next)
-        {
-          CHARSET_INFO *client=
-            get_charset_by_csname(trg->client_cs_name.str, MY_CS_PRIMARY,
-                                  MYF(0));
-          CHARSET_INFO *connection=
-            get_charset_by_name(trg->connection_cl_name.str, MYF(0));
-          provision::QueryContext ctx=
-            object_context(thd, trg->sql_mode,
-                           client ? client : system_charset_info,
-                           connection ? connection : system_charset_info);
-          session.add_object("TRIGGER", rpl_provision_str(db),
-                             rpl_provision_str(trg->name),
-                             rpl_provision_bytes(trg->definition.str,
-                                                 trg->definition.length), ctx);
-        }
-  }
+  add_triggers(thd, session, db, table);
   rpl_provision_end_access(thd, NULL);
   return false;
 }

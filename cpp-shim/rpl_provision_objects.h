@@ -64,6 +64,14 @@ bool rpl_provision_add_table_objects(THD *thd,
   (mysql.event) of the master.
   @retval true error, in thd's diagnostics area
 */
+/**
+  Adds the triggers of the table 'db'.'name' (none when it is gone), as
+  rpl_provision_add_table_objects() does, to read them again.
+*/
+bool rpl_provision_add_table_triggers(THD *thd,
+                                      provision::DumpSession &session,
+                                      const LEX_CSTRING &db,
+                                      const LEX_CSTRING &name);
 bool rpl_provision_add_routines(THD *thd, provision::DumpSession &session);
 bool rpl_provision_add_events(THD *thd, provision::DumpSession &session);
 

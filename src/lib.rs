@@ -71,6 +71,7 @@ mod ffi {
         Rows,
         BuildIndexes,
         Manifest,
+        Objects,
         ReloadAccounts,
         Checksums,
         End,
@@ -453,6 +454,19 @@ mod ffi {
         fn key_image_valid(parts: &Vec<KeyPartShape>, image: &[u8]) -> bool;
         /// The current `Manifest` unit's events.
         fn encode_manifest(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The current `Objects` unit's events.
+        fn encode_objects_marker(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// Whether DDL came through the binary log before the `Objects`
+        /// unit: the views, routines, triggers and events are read again
+        /// (`reset_objects()`, `add_object()`, `add_view()` for each,
+        /// `replan_objects()`).
+        fn objects_stale(self: &DumpSession) -> bool;
+        fn reset_objects(self: &mut DumpSession);
+        fn replan_objects(self: &mut DumpSession);
+        /// The tables the copy takes now (the master's names).
+        fn copied_tables(self: &DumpSession) -> Vec<QualifiedName>;
+        /// The databases the copy takes now.
+        fn copied_databases(self: &DumpSession) -> Vec<String>;
         /// The current `ReloadAccounts` unit's events.
         fn encode_reload_accounts(
             self: &mut DumpSession,
@@ -859,6 +873,7 @@ impl DumpSession {
                 info.table = table.to_owned();
             }
             Unit::Manifest => info.kind = ffi::UnitKind::Manifest,
+            Unit::Objects => info.kind = ffi::UnitKind::Objects,
             Unit::ReloadAccounts => info.kind = ffi::UnitKind::ReloadAccounts,
             Unit::Checksums => info.kind = ffi::UnitKind::Checksums,
             Unit::End => info.kind = ffi::UnitKind::End,
@@ -893,6 +908,46 @@ impl DumpSession {
 
     fn encode_manifest(&mut self, log_pos: u32) -> Vec<u8> {
         self.with(|s| s.manifest(log_pos)).unwrap_or_default()
+    }
+
+    fn encode_objects_marker(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.objects_marker(log_pos)).unwrap_or_default()
+    }
+
+    fn objects_stale(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.objects_stale())
+    }
+
+    fn reset_objects(&mut self) {
+        self.views.clear();
+        self.with(|s| {
+            s.reset_objects();
+            Ok(())
+        });
+    }
+
+    fn replan_objects(&mut self) {
+        let views = std::mem::take(&mut self.views);
+        self.with(|s| s.replan_objects(views));
+    }
+
+    fn copied_tables(&self) -> Vec<ffi::QualifiedName> {
+        self.session
+            .as_ref()
+            .map(|s| {
+                s.copied_tables()
+                    .into_iter()
+                    .map(|(db, table)| ffi::QualifiedName { db, table })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn copied_databases(&self) -> Vec<String> {
+        self.session
+            .as_ref()
+            .map(|s| s.copied_databases())
+            .unwrap_or_default()
     }
 
     fn encode_reload_accounts(&mut self, log_pos: u32, ctx: &ffi::QueryContext) -> Vec<u8> {

@@ -1,7 +1,7 @@
 //! The replica side of the bridge: the SQL thread's filter while a
 //! connection is provisioned (`provision_core::filter`).
 
-use provision_core::ddl_during_copy::{self, Edit, Run};
+use provision_core::ddl_during_copy::{self, Edit, Run, TableDdl};
 use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
@@ -10,7 +10,7 @@ use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     parse_checksums_note, parse_manifest_note, parse_plan_note, parse_resume_note,
     parse_start_note, parse_table_done_note, split_table_ident, table_ident, Request, Resume,
-    ResumePoint,
+    ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
 use std::sync::Arc;
@@ -67,6 +67,10 @@ pub struct ReplicaFilter {
     /// The table the copy works on (its last CREATE) and its Rows step:
     /// until the next CREATE, its deferred indexes may still be built.
     current: Option<(String, u32)>,
+    /// The copy's tables are done and its `Objects` unit applied: the
+    /// master's DDL of views, routines, triggers and events applies from
+    /// here on (before, the master reads them again at that unit).
+    objects_begun: bool,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -109,6 +113,8 @@ struct Pending {
     changes: bool,
     /// The table the group's CREATE makes.
     created: Option<String>,
+    /// The group is the copy's `Objects` unit.
+    objects: bool,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -166,6 +172,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         recopy_drops: Vec::new(),
         created: Default::default(),
         current: None,
+        objects_begun: false,
     })
 }
 
@@ -274,6 +281,7 @@ impl ReplicaFilter {
         if let (Some(table), Some(point)) = (pending.created, pending.point) {
             self.current = Some((table, point.step));
         }
+        self.objects_begun |= pending.objects;
     }
 
     /// What the copy has applied once the group being applied commits.
@@ -332,6 +340,16 @@ impl ReplicaFilter {
             baseline: self.baseline.clone(),
             manifest: self.manifest.clone(),
         }];
+        if self.pending.objects {
+            rows.push(ffi::ProgressRow {
+                object: saved_copy::OBJECTS_ROW.to_owned(),
+                state: saved_copy::OBJECTS_STATE.to_owned(),
+                cursor: Vec::new(),
+                resume: String::new(),
+                baseline: String::new(),
+                manifest: String::new(),
+            });
+        }
         let changed = self.undo.iter().map(|(t, _)| t.as_str());
         let completed = self.completing.as_deref();
         for table in changed.chain(completed.filter(|c| !self.undo.iter().any(|(t, _)| t == c))) {
@@ -378,6 +396,10 @@ impl ReplicaFilter {
             recopy: resume.recopy,
         };
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
+            if row.object == saved_copy::OBJECTS_ROW {
+                self.objects_begun = true;
+                continue;
+            }
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
                 .ok_or_else(|| format!("table {} has state '{}'", row.object, row.state))?;
             if state == filter::TableState::Complete {
@@ -458,6 +480,15 @@ impl ReplicaFilter {
         let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
             return verdict(ffi::QueryAction::Refuse, String::new(), refused);
         };
+        if ddl == TableDdl::Object {
+            // Before its objects the master reads them again, as they are.
+            let action = if self.objects_begun {
+                ffi::QueryAction::Apply
+            } else {
+                ffi::QueryAction::Skip
+            };
+            return verdict(action, String::new(), String::new());
+        }
         // The ledger has this server's names: the connection's
         // replicate_rewrite_db applies to the statement's databases.
         let filter = copy_filter_of(request);
@@ -734,6 +765,10 @@ impl ReplicaFilter {
         }
         if let Some(start) = parse_start_note(text) {
             self.pending.start = Some(start);
+            return String::new();
+        }
+        if text == OBJECTS_NOTE.as_bytes() {
+            self.pending.objects = true;
             return String::new();
         }
         if let Some(taken) = parse_manifest_note(text) {

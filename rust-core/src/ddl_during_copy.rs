@@ -43,6 +43,10 @@ pub enum TableDdl {
     DropDatabase(String),
     /// `CREATE` or `DROP TEMPORARY TABLE`: a session's own table.
     Temporary,
+    /// `CREATE`, `ALTER` or `DROP` of a view, stored routine, trigger or
+    /// event: before the copy's `Objects` unit the replica skips it (the
+    /// master reads its objects again there), after it applies it.
+    Object,
 }
 
 impl TableDdl {
@@ -65,7 +69,7 @@ impl TableDdl {
             ),
             TableDdl::AlterRename(from, to) => TableDdl::AlterRename(table(from), table(to)),
             TableDdl::DropDatabase(db) => TableDdl::DropDatabase(f(&db)),
-            other @ (TableDdl::Database | TableDdl::Temporary) => other,
+            other @ (TableDdl::Database | TableDdl::Temporary | TableDdl::Object) => other,
         }
     }
 }
@@ -118,6 +122,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
     let first = t.word()?;
     match first.to_ascii_uppercase().as_str() {
         "ALTER" => {
+            if is_object_ddl(&mut t.clone()) {
+                return Some(TableDdl::Object);
+            }
             t.skip_words(&["ONLINE", "IGNORE"]);
             if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
                 return Some(TableDdl::Database);
@@ -169,6 +176,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if t.keyword("OR").is_some() {
                 t.keyword("REPLACE")?;
             }
+            if is_object_ddl(&mut t.clone()) {
+                return Some(TableDdl::Object);
+            }
             if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
                 return Some(TableDdl::Database);
             }
@@ -183,6 +193,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             Some(TableDdl::Create(t.table(default_db)?))
         }
         "DROP" => {
+            if OBJECT_KINDS.iter().any(|k| t.peek_is(k)) {
+                return Some(TableDdl::Object);
+            }
             if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
                 t.skip_if_exists();
                 let db = t.ident()?;
@@ -218,6 +231,64 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             Some(TableDdl::Rename(pairs))
         }
         _ => None,
+    }
+}
+
+/// The kinds of object a statement of [`TableDdl::Object`] names.
+const OBJECT_KINDS: [&str; 6] = [
+    "VIEW",
+    "FUNCTION",
+    "PROCEDURE",
+    "TRIGGER",
+    "EVENT",
+    "PACKAGE",
+];
+
+/// Whether what follows `CREATE [OR REPLACE]` or `ALTER` names a view,
+/// routine, trigger or event, after its `DEFINER`, `SQL SECURITY`,
+/// `ALGORITHM` and `AGGREGATE` clauses.  A loadable function (`CREATE
+/// FUNCTION ... SONAME`) is not one: the copy does not take those.
+fn is_object_ddl(t: &mut Tokens) -> bool {
+    // A user or host name of a DEFINER clause comes next.
+    let mut account = false;
+    loop {
+        if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
+            t.skip_quoted();
+            account = false;
+            continue;
+        }
+        if let Some(after) = t.rest.strip_prefix(['=', '@', '(', ')']) {
+            account = matches!(t.rest.as_bytes()[0], b'=' | b'@');
+            t.rest = after;
+            t.blank();
+            continue;
+        }
+        let Some(word) = t.word() else {
+            return false;
+        };
+        if std::mem::take(&mut account) {
+            continue;
+        }
+        let word = word.to_ascii_uppercase();
+        if OBJECT_KINDS.contains(&word.as_str()) {
+            return !t.rest.to_ascii_uppercase().contains("SONAME");
+        }
+        if !matches!(
+            word.as_str(),
+            "DEFINER"
+                | "CURRENT_USER"
+                | "SQL"
+                | "SECURITY"
+                | "INVOKER"
+                | "ALGORITHM"
+                | "UNDEFINED"
+                | "MERGE"
+                | "TEMPTABLE"
+                | "AGGREGATE"
+                | "NONAGGREGATE"
+        ) {
+            return false;
+        }
     }
 }
 
@@ -270,7 +341,7 @@ pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> 
     let in_progress = |s: &TableState| matches!(s, TableState::Created { .. });
     let decision = |run, edits| Decision { run, edits };
     match ddl {
-        TableDdl::Database | TableDdl::Temporary => decision(Run::Apply, vec![]),
+        TableDdl::Database | TableDdl::Temporary | TableDdl::Object => decision(Run::Apply, vec![]),
         TableDdl::DropDatabase(db) => decision(Run::Apply, vec![Edit::ForgetDatabase(db.clone())]),
         TableDdl::Analyze(tables) => {
             let all_complete = tables.iter().all(|t| state(t) == TableState::Complete);
@@ -364,6 +435,7 @@ fn qualified((db, table): &QualifiedTable) -> String {
 }
 
 /// A small reader of SQL words and identifiers.
+#[derive(Clone)]
 struct Tokens<'a> {
     rest: &'a str,
 }
@@ -673,13 +745,37 @@ mod tests {
     }
 
     #[test]
+    fn views_routines_triggers_and_events_are_recognised() {
+        for q in [
+            &b"CREATE VIEW v AS SELECT 1"[..],
+            b"ALTER ALGORITHM=MERGE DEFINER=`root`@`localhost` SQL SECURITY INVOKER VIEW v AS SELECT 2",
+            b"CREATE OR REPLACE DEFINER=root@localhost PROCEDURE p() BEGIN END",
+            b"CREATE DEFINER=`root`@`%` TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET @a=1",
+            b"CREATE DEFINER=CURRENT_USER() AGGREGATE FUNCTION f(x INT) RETURNS INT RETURN 1",
+            b"DROP TRIGGER IF EXISTS d.trg",
+            b"DROP VIEW v1, v2",
+            b"ALTER EVENT e RENAME TO e2",
+            b"CREATE PACKAGE BODY pk AS END",
+        ] {
+            assert_eq!(
+                parse(q, "db"),
+                Some(TableDdl::Object),
+                "{}",
+                String::from_utf8_lossy(q)
+            );
+        }
+        assert_eq!(
+            parse(b"CREATE FUNCTION udf RETURNS INTEGER SONAME 'udf.so'", "db"),
+            None
+        );
+    }
+
+    #[test]
     fn other_statements_are_not() {
         for q in [
             &b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u"[..],
-            b"ALTER VIEW v AS SELECT 1",
-            b"CREATE VIEW v AS SELECT 1",
-            b"CREATE PROCEDURE p() BEGIN END",
-            b"DROP VIEW v",
+            b"CREATE FUNCTION udf RETURNS STRING SONAME 'x.so'",
+            b"CREATE USER u",
             b"INSERT INTO t VALUES (1)",
             b"TRUNCATE t; DROP TABLE u",
             b"DROP TABLE a; DROP TABLE b",

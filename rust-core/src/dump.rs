@@ -23,7 +23,7 @@ use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
     checksums_note, manifest_note, plan_note, resume_note, start_note, table_done_note,
     table_ident, CopyClaim, Request, RequestError, Resume, TableChecksum,
-    GTID_LIST_FLAG_PROVISION_DONE,
+    GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
@@ -367,6 +367,9 @@ pub struct DumpSession {
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
     resume: Option<Resume>,
+    /// DDL came through the binary log before the `Objects` unit: the
+    /// objects are read again there.
+    objects_stale: bool,
 }
 
 impl DumpSession {
@@ -427,6 +430,7 @@ impl DumpSession {
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
+            objects_stale: false,
         })
     }
 
@@ -993,6 +997,52 @@ impl DumpSession {
         Ok(events)
     }
 
+    /// Whether the views, routines, triggers and events must be read
+    /// again at the `Objects` unit: DDL came through the binary log
+    /// before it (the replica skipped it).
+    pub fn objects_stale(&self) -> bool {
+        self.objects_stale
+    }
+
+    /// Starts reading the objects again ([`DumpSession::objects_stale`]):
+    /// [`DumpSession::add_object`] and the views, then
+    /// [`DumpSession::replan_objects`].
+    pub fn reset_objects(&mut self) {
+        self.objects.clear();
+        self.scheduler.reset_objects();
+    }
+
+    /// The objects read again make the rest of the plan.
+    pub fn replan_objects(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        let views = self.copied_views(views);
+        self.scheduler.replan_objects(views)?;
+        self.objects_stale = false;
+        Ok(())
+    }
+
+    /// The tables and the databases the copy takes now (the master's
+    /// names), for reading their objects again.
+    pub fn copied_tables(&self) -> Vec<(String, String)> {
+        self.copied_tables.iter().cloned().collect()
+    }
+
+    /// See [`DumpSession::copied_tables`].
+    pub fn copied_databases(&self) -> Vec<String> {
+        self.databases.iter().cloned().collect()
+    }
+
+    /// Encodes the current `Objects` unit (a note: from here on the
+    /// replica applies the master's DDL of objects) and marks it sent.
+    pub fn objects_marker(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        if self.next_unit() != Unit::Objects {
+            return Err(DumpError::Protocol("objects_marker() out of order"));
+        }
+        let note = self.ending_note(vec![OBJECTS_NOTE.to_owned()]);
+        let events = self.note_events(log_pos, &note)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
     /// Encodes the current `ReloadAccounts` unit (`FLUSH PRIVILEGES`, after
     /// the account tables' rows) and marks it sent.
     pub fn reload_accounts(
@@ -1103,6 +1153,11 @@ impl DumpSession {
         let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
             return false;
         };
+        // Any DDL before the objects may change them (a trigger goes with
+        // its table): they are read again.
+        if !self.scheduler.objects_begun() {
+            self.objects_stale = true;
+        }
         let plan = &self.scheduler;
         let decision = ddl_during_copy::decide(&ddl, |(db, table)| {
             plan.table_state(db, table, create_pending)
@@ -1825,6 +1880,7 @@ mod tests {
         s.plan(Vec::new()).unwrap();
         assert!(s.reload_accounts(4, &CTX).is_err(), "rows come first");
         s.manifest(4).unwrap();
+        s.objects_marker(4).unwrap();
         for table in crate::scheduler::ACCOUNT_TABLES {
             assert!(
                 matches!(s.next_unit(), Unit::Rows { db: "mysql", table: t, .. } if t == table)
@@ -1916,6 +1972,10 @@ mod tests {
         let e = s.finish_chunk(4, &[], true).unwrap();
         assert!(e.windows(14).any(|w| w == b"`copy`.`items`"));
         assert!(!s.build_indexes(4).unwrap().is_empty());
+        let marker = s.objects_marker(4).unwrap();
+        assert!(marker
+            .windows(OBJECTS_NOTE.len())
+            .any(|w| w == OBJECTS_NOTE.as_bytes()));
         assert_eq!(
             s.next_unit(),
             Unit::CreateView {

@@ -131,6 +131,11 @@ pub fn parse_start_note(line: &[u8]) -> Option<GtidPos> {
     GtidPos::parse(rest).ok()
 }
 
+/// The note of the copy's `Objects` unit: its tables are copied, and the
+/// master's DDL of views, routines, triggers and events applies on the
+/// replica from here on (see [`crate::ddl_during_copy`]).
+pub const OBJECTS_NOTE: &str = "LOAD DATA FROM MASTER: objects follow";
+
 /// Text of the note right after the manifest: how many tables and about
 /// how many rows the copy sends (see [`plan_note`]).
 const PLAN_NOTE: &str = "LOAD DATA FROM MASTER: plan ";

@@ -64,6 +64,13 @@ pub const COPY_STATE: &str = "copy";
 /// (the crash may have come before the drop) before the master sends its
 /// CREATE.
 pub const RECOPY_STATE: &str = "recopy";
+
+/// The `object` of the row that says the copy's tables are done and its
+/// objects begun (not a table: table names are back-quoted).
+pub const OBJECTS_ROW: &str = "objects";
+
+/// The `state` of that row.
+pub const OBJECTS_STATE: &str = "begun";
 const CREATED: &str = "created";
 const COMPLETE: &str = "complete";
 

@@ -71,6 +71,11 @@ pub enum Unit<'a> {
         /// The table.
         table: &'a str,
     },
+    /// The tables are copied, the views, routines, triggers and events
+    /// come next: read them again if DDL changed them
+    /// ([`Scheduler::replan_objects`]), and tell the replica that from
+    /// here on their DDL applies.
+    Objects,
     /// Send `CREATE OR REPLACE VIEW` for `db`.`view`.
     CreateView {
         /// The view's database.
@@ -107,6 +112,7 @@ pub enum Unit<'a> {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Step {
+    Objects,
     CreateDatabase(usize),
     CreateTable(usize),
     Rows(usize),
@@ -688,6 +694,36 @@ impl Scheduler {
     /// check between its rows.  Views of system schemas are ignored.
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), PlanError> {
         let table_order = self.table_order()?;
+        let mut steps = vec![Step::Manifest];
+        steps.extend(
+            (0..self.databases.len())
+                .filter(|&d| !is_system_schema(&self.databases[d]))
+                .map(Step::CreateDatabase),
+        );
+        let (accounts, tables): (Vec<usize>, Vec<usize>) = table_order
+            .into_iter()
+            .partition(|&t| self.tables[t].account);
+        for t in tables {
+            steps.push(Step::CreateTable(t));
+            steps.push(Step::Rows(t));
+            steps.push(Step::BuildIndexes(t));
+        }
+        steps.push(Step::Objects);
+        steps.extend(self.object_steps(views)?);
+        if !accounts.is_empty() {
+            steps.extend(accounts.into_iter().map(Step::Rows));
+            steps.push(Step::ReloadAccounts);
+        }
+        if self.checksums {
+            steps.push(Step::Checksums);
+        }
+        self.steps = steps;
+        Ok(())
+    }
+
+    /// The steps that create the routines, the views (after the views
+    /// they read), the triggers and the events; keeps `views`.
+    fn object_steps(&mut self, views: Vec<View>) -> Result<Vec<Step>, PlanError> {
         let mut views: Vec<View> = views
             .into_iter()
             .filter(|v| !is_system_schema(&v.db))
@@ -716,7 +752,6 @@ impl Scheduler {
                     .join(", "),
             )
         })?;
-
         let mut routines: Vec<usize> = (0..self.objects.len())
             .filter(|&o| self.objects[o].kind.is_routine())
             .collect();
@@ -728,33 +763,46 @@ impl Scheduler {
                 .map(Step::CreateObject)
                 .collect::<Vec<_>>()
         };
-        let mut steps = vec![Step::Manifest];
-        steps.extend(
-            (0..self.databases.len())
-                .filter(|&d| !is_system_schema(&self.databases[d]))
-                .map(Step::CreateDatabase),
-        );
-        let (accounts, tables): (Vec<usize>, Vec<usize>) = table_order
-            .into_iter()
-            .partition(|&t| self.tables[t].account);
-        for t in tables {
-            steps.push(Step::CreateTable(t));
-            steps.push(Step::Rows(t));
-            steps.push(Step::BuildIndexes(t));
-        }
-        steps.extend(routines.into_iter().map(Step::CreateObject));
+        let mut steps: Vec<Step> = routines.into_iter().map(Step::CreateObject).collect();
         steps.extend(view_order.into_iter().map(Step::CreateView));
         steps.extend(of_kind(ObjectKind::Trigger));
         steps.extend(of_kind(ObjectKind::Event));
-        if !accounts.is_empty() {
-            steps.extend(accounts.into_iter().map(Step::Rows));
-            steps.push(Step::ReloadAccounts);
-        }
-        if self.checksums {
-            steps.push(Step::Checksums);
-        }
-        self.steps = steps;
         self.views = views;
+        Ok(steps)
+    }
+
+    /// Whether the copy is past its tables: the `Objects` unit is sent,
+    /// and the master's DDL of views, routines, triggers and events
+    /// applies on the replica from there.
+    pub fn objects_begun(&self) -> bool {
+        self.steps
+            .iter()
+            .position(|s| *s == Step::Objects)
+            .is_none_or(|i| i < self.next)
+    }
+
+    /// Forgets the routines, triggers and events, to be added again as
+    /// the master has them now (at the `Objects` unit, before
+    /// [`Scheduler::replan_objects`]).
+    pub fn reset_objects(&mut self) {
+        self.objects.clear();
+    }
+
+    /// At the `Objects` unit: the objects to create are the ones added
+    /// since [`Scheduler::reset_objects`], and `views`.
+    pub fn replan_objects(&mut self, views: Vec<View>) -> Result<(), PlanError> {
+        if self.steps.get(self.next) != Some(&Step::Objects) {
+            return Ok(());
+        }
+        let steps = self.object_steps(views)?;
+        let next = self.next;
+        let mut i = 0;
+        self.steps.retain(|s| {
+            let keep = i <= next || !matches!(s, Step::CreateObject(_) | Step::CreateView(_));
+            i += 1;
+            keep
+        });
+        self.steps.splice(next + 1..next + 1, steps);
         Ok(())
     }
 
@@ -833,6 +881,7 @@ impl Scheduler {
                 index: *o,
             },
             Some(Step::Manifest) => Unit::Manifest,
+            Some(Step::Objects) => Unit::Objects,
             Some(Step::ReloadAccounts) => Unit::ReloadAccounts,
             Some(Step::Checksums) => Unit::Checksums,
             None if self.end_sent => Unit::Finished,
@@ -858,6 +907,7 @@ impl Scheduler {
                         | Step::CreateView(_)
                         | Step::CreateObject(_)
                         | Step::Manifest
+                        | Step::Objects
                         | Step::ReloadAccounts
                         | Step::Checksums
                 )
@@ -934,6 +984,7 @@ impl Scheduler {
         for step in &self.steps {
             let (tag, names): (u8, Vec<&str>) = match step {
                 Step::Manifest => (0, vec![]),
+                Step::Objects => (22, vec![]),
                 Step::CreateDatabase(d) => (1, vec![&self.databases[*d]]),
                 Step::CreateTable(t) => (2, self.table_names(*t)),
                 Step::Rows(t) => (3, self.table_names(*t)),
@@ -1046,7 +1097,7 @@ mod tests {
                     out.push(format!("{db}.{view}"));
                     s.ddl_sent();
                 }
-                Unit::Manifest => s.ddl_sent(),
+                Unit::Manifest | Unit::Objects => s.ddl_sent(),
                 Unit::End => return out,
                 other => panic!("unexpected {other:?}"),
             }
@@ -1104,6 +1155,10 @@ mod tests {
             }
         );
         s.ddl_sent();
+        assert_eq!(s.next_unit(), Unit::Objects);
+        assert!(!s.objects_begun());
+        s.ddl_sent();
+        assert!(s.objects_begun());
         assert_eq!(s.next_unit(), Unit::CreateView { db: "d", view: "v" });
     }
 
@@ -1135,7 +1190,7 @@ mod tests {
                 | Unit::Manifest
                 | Unit::ReloadAccounts
                 | Unit::Checksums => s.ddl_sent(),
-                Unit::BuildIndexes { .. } => {
+                Unit::BuildIndexes { .. } | Unit::Objects => {
                     log.pop();
                     s.ddl_sent();
                 }
