@@ -1490,9 +1490,12 @@ mod tests {
         let progress = d.session.as_ref().unwrap().progress();
         assert_eq!(progress.rows_copied, 1);
         assert_eq!(progress.tables_done, 1);
-        // The table had no index to defer: nothing to build.
+        // The table had no index to defer: its resume point only.
         assert_eq!(d.next_unit().kind, ffi::UnitKind::BuildIndexes);
         assert!(!d.encode_build_indexes(4).is_empty());
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Objects);
+        assert!(!d.objects_stale());
+        assert!(!d.encode_objects_marker(4).is_empty());
         let unit = d.next_unit();
         assert_eq!(
             (unit.kind, unit.table.as_str()),

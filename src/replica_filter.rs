@@ -1088,8 +1088,20 @@ mod tests {
             action(&mut f, "CREATE TABLE x (a INT)"),
             (ffi::QueryAction::Skip, false, _)
         ));
+        // Objects: skipped before the copy's objects, applied after.
         assert!(matches!(
             action(&mut f, "CREATE VIEW v AS SELECT 1"),
+            (ffi::QueryAction::Skip, false, _)
+        ));
+        f.group_start(true, 0, 1, 3);
+        assert_eq!(f.copy_note(OBJECTS_NOTE.as_bytes()), "");
+        f.group_committed();
+        assert!(matches!(
+            action(&mut f, "CREATE VIEW v AS SELECT 1"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "GRANT ALL ON *.* TO u"),
             (ffi::QueryAction::Refuse, false, _)
         ));
         // Copied again, the table is not started: a second DDL is skipped.

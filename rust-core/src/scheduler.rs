@@ -1163,6 +1163,90 @@ mod tests {
     }
 
     #[test]
+    fn the_plan_follows_tables_created_dropped_and_renamed() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "b", "c"]);
+        s.plan(Vec::new()).unwrap();
+        // Manifest, CREATE DATABASE, CREATE of `a`: `a` in progress.
+        for _ in 0..3 {
+            s.ddl_sent();
+        }
+        assert_eq!(
+            s.table_state("d", "a", false),
+            TableState::Created { cursor: None }
+        );
+        assert_eq!(s.table_state("d", "a", true), TableState::NotCreated);
+        assert_eq!(s.table_state("d", "b", false), TableState::NotCreated);
+        // `b` dropped before its copy, `c` renamed, `n` created.
+        assert!(!s.forget_table("d", "b"));
+        s.rename_table(("d", "c"), ("e", "c2"));
+        assert!(!s.copy_table("d", "n"));
+        assert_eq!(s.progress().tables_total, 3);
+        // `a` changed during its copy: from its CREATE again.
+        s.rows_sent(5, Some(vec![5]), false);
+        assert!(s.copy_table("d", "a"));
+        assert_eq!(
+            s.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "a"
+            }
+        );
+        s.ddl_sent();
+        assert!(matches!(s.next_unit(), Unit::Rows { after: None, .. }));
+        s.rows_sent(1, None, true);
+        s.ddl_sent();
+        assert_eq!(s.table_state("d", "a", false), TableState::Complete);
+        let mut order = Vec::new();
+        loop {
+            match s.next_unit() {
+                Unit::CreateTable { db, table } => order.push(format!("{db}.{table}")),
+                Unit::Rows { max_rows, .. } => {
+                    // A table created during the copy: read at one cut.
+                    assert_eq!(max_rows == u32::MAX, order.last().unwrap() == "d.n");
+                    s.rows_sent(0, None, true);
+                    continue;
+                }
+                Unit::End => break,
+                _ => {}
+            }
+            s.ddl_sent();
+        }
+        assert_eq!(order, ["e.c2", "d.n"]);
+    }
+
+    #[test]
+    fn the_objects_are_planned_again_at_their_unit() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        s.add_object(ObjectKind::Procedure, "d", "p");
+        s.plan(Vec::new()).unwrap();
+        while s.next_unit() != Unit::Objects {
+            match s.next_unit() {
+                Unit::Rows { .. } => s.rows_sent(0, None, true),
+                _ => s.ddl_sent(),
+            }
+        }
+        s.reset_objects();
+        s.add_object(ObjectKind::Function, "d", "f");
+        s.replan_objects(vec![View {
+            db: "d".into(),
+            name: "v".into(),
+            reads: vec![],
+        }])
+        .unwrap();
+        s.ddl_sent();
+        assert!(matches!(
+            s.next_unit(),
+            Unit::CreateObject { name: "f", .. }
+        ));
+        s.ddl_sent();
+        assert_eq!(s.next_unit(), Unit::CreateView { db: "d", view: "v" });
+        s.ddl_sent();
+        assert_eq!(s.next_unit(), Unit::End);
+    }
+
+    #[test]
     fn views_in_a_circle_are_refused() {
         let mut s = Scheduler::new(10);
         let err = s
