@@ -1450,6 +1450,14 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
 {
   bool failed= false;
   errbuf[0]= '\0';
+  /* A statement sent stopped the copy (rpl_provision_dump_query()) */
+  rust::String refused= dump->session->refusal();
+  if (!refused.empty())
+  {
+    set_error(errbuf, errbuf_size, std::string(refused));
+    dump->outcome= std::string("stopped: ") + errbuf;
+    return RPL_PROVISION_DUMP_ERROR;
+  }
   /*
     At the end of the file the last event sent may be its Rotate: the
     replica takes the event after a Rotate for the next file's

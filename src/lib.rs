@@ -1144,7 +1144,7 @@ impl DumpSession {
     }
 
     fn master_statement(&mut self, query: &[u8], db: &str, create_pending: bool) -> bool {
-        self.with(|s| Ok(s.master_statement(query, db, create_pending)))
+        self.with(|s| s.master_statement(query, db, create_pending))
             .unwrap_or(false)
     }
 

@@ -13,6 +13,7 @@ use provision_core::protocol::{
     ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
+use provision_core::statement_write;
 use std::sync::Arc;
 
 use crate::claims;
@@ -67,6 +68,11 @@ pub struct ReplicaFilter {
     /// The table the copy works on (its last CREATE) and its Rows step:
     /// until the next CREATE, its deferred indexes may still be built.
     current: Option<(String, u32)>,
+    /// Tables this server has whose copy starts again (a statement
+    /// changed them during or after their copy): the master's next CREATE
+    /// of each replaces it; a DROP or RENAME of it before then runs here
+    /// too (see [`ddl_during_copy::decide`]).
+    stale: std::collections::BTreeSet<String>,
     /// The copy's tables are done and its `Objects` unit applied: the
     /// master's DDL of views, routines, triggers and events applies from
     /// here on (before, the master reads them again at that unit).
@@ -173,6 +179,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         created: Default::default(),
         current: None,
         objects_begun: false,
+        stale: Default::default(),
     })
 }
 
@@ -477,32 +484,54 @@ impl ReplicaFilter {
             Ok(()) => return verdict(ffi::QueryAction::Apply, String::new(), String::new()),
             Err(e) => e.to_string(),
         };
-        let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
-            return verdict(ffi::QueryAction::Refuse, String::new(), refused);
-        };
-        if ddl == TableDdl::Object {
-            // Before its objects the master reads them again, as they are.
-            let action = if self.objects_begun {
-                ffi::QueryAction::Apply
-            } else {
-                ffi::QueryAction::Skip
-            };
-            return verdict(action, String::new(), String::new());
-        }
         // The ledger has this server's names: the connection's
         // replicate_rewrite_db applies to the statement's databases.
         let filter = copy_filter_of(request);
-        let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
-        let decision =
-            ddl_during_copy::decide(&ddl, |(db, table)| self.copy_state(&table_ident(db, table)));
+        let decision = match ddl_during_copy::parse(query, default_db) {
+            // Before its objects the master reads them again, as they are.
+            Some(TableDdl::Object) => {
+                let action = if self.objects_begun {
+                    ffi::QueryAction::Apply
+                } else {
+                    ffi::QueryAction::Skip
+                };
+                return verdict(action, String::new(), String::new());
+            }
+            Some(ddl) => {
+                let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
+                ddl_during_copy::decide(
+                    &ddl,
+                    |(db, table)| self.copy_state(&table_ident(db, table)),
+                    |(db, table)| self.stale.contains(&table_ident(db, table)),
+                )
+            }
+            None => match statement_write::parse(query, default_db) {
+                Some(mut write) => {
+                    for (db, _) in &mut write.written {
+                        *db = filter.rewrite(db).to_owned();
+                    }
+                    statement_write::decide(&write, self.objects_begun)
+                }
+                None => return verdict(ffi::QueryAction::Refuse, String::new(), refused),
+            },
+        };
         let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
         let mut recopied = None;
         for edit in &decision.edits {
             match edit {
                 Edit::Copy((db, table)) => {
                     let id = table_ident(db, table);
-                    if !matches!(self.copy_state(&id), filter::TableState::Created { .. }) {
-                        continue;
+                    match self.copy_state(&id) {
+                        filter::TableState::Created { .. } => {}
+                        // Complete, and changed by a statement not applied:
+                        // the master copies it again, and its new CREATE
+                        // replaces it.
+                        filter::TableState::Complete => {
+                            self.forget_table(&id);
+                            self.stale.insert(id);
+                            continue;
+                        }
+                        filter::TableState::NotCreated => continue,
                     }
                     let count = self.recopies.entry(id.clone()).or_default();
                     *count += 1;
@@ -521,6 +550,7 @@ impl ReplicaFilter {
                         );
                     }
                     self.recopy(db, table);
+                    self.stale.insert(id);
                     recopied = Some((db.clone(), table.clone()));
                 }
                 Edit::Forget((db, table)) => self.forget_table(&table_ident(db, table)),
@@ -575,6 +605,7 @@ impl ReplicaFilter {
 
     /// `table` was dropped on the master: this copy knows it no more.
     fn forget_table(&mut self, table: &str) {
+        self.stale.remove(table);
         self.ledger.forget(table);
         self.created.remove(table);
         self.recopies.remove(table);
@@ -585,6 +616,9 @@ impl ReplicaFilter {
 
     /// `from` was renamed `to` on the master: its copy goes on under it.
     fn rename_table(&mut self, from: &str, to: &str) {
+        if self.stale.remove(from) {
+            self.stale.insert(to.to_owned());
+        }
         self.ledger.rename(from, to);
         if self.created.remove(from) {
             self.created.insert(to.to_owned());
@@ -655,6 +689,7 @@ impl ReplicaFilter {
         self.pending.changes = true;
         if let Some((db, table)) = ddl_during_copy::created_table(query, default_db) {
             let ident = table_ident(copy_filter_of(request).rewrite(&db), &table);
+            self.stale.remove(&ident);
             self.created.insert(ident.clone());
             self.pending.created = Some(ident);
         } else if !matches!(

@@ -318,6 +318,33 @@ fn table_rename_in(rest: &str) -> Option<usize> {
     None
 }
 
+/// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
+/// table` text (run in `default_db`).
+pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTable> {
+    let text = std::str::from_utf8(definition).ok()?;
+    let mut t = Tokens::new(text);
+    let mut seen_trigger = false;
+    while !t.rest.is_empty() {
+        if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
+            t.skip_quoted();
+            continue;
+        }
+        match t.word() {
+            Some(w) if w.eq_ignore_ascii_case("TRIGGER") => seen_trigger = true,
+            Some(w) if seen_trigger && w.eq_ignore_ascii_case("ON") => {
+                return t.table(default_db);
+            }
+            Some(_) => {}
+            None => {
+                let c = t.rest.chars().next()?;
+                t.rest = &t.rest[c.len_utf8()..];
+                t.blank();
+            }
+        }
+    }
+    None
+}
+
 /// The table a copy group's `CREATE [OR REPLACE] TABLE` (run in
 /// `default_db`) creates: from then on the table exists on the replica,
 /// and a DDL that changes it copies it again.
@@ -336,7 +363,16 @@ pub fn created_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
 /// What to do with `ddl`, given each table's copy state (`state`): the
 /// same answer on the master (its plan's view of the state) and on the
 /// replica (its ledger's), for the same place in the stream.
-pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> Decision {
+///
+/// `stale` says which tables the replica has though their copy is to
+/// start again (a statement changed them after their copy): the master
+/// sends them anew, but a DROP or RENAME of them runs on the replica too.
+/// The master has none.
+pub fn decide(
+    ddl: &TableDdl,
+    state: impl Fn(&QualifiedTable) -> TableState,
+    stale: impl Fn(&QualifiedTable) -> bool,
+) -> Decision {
     let exists = |s: &TableState| !matches!(s, TableState::NotCreated);
     let in_progress = |s: &TableState| matches!(s, TableState::Created { .. });
     let decision = |run, edits| Decision { run, edits };
@@ -369,8 +405,10 @@ pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> 
             decision(Run::Skip, edits)
         }
         TableDdl::Drop(tables) => {
-            let present: Vec<&QualifiedTable> =
-                tables.iter().filter(|t| exists(&state(t))).collect();
+            let present: Vec<&QualifiedTable> = tables
+                .iter()
+                .filter(|t| exists(&state(t)) || stale(t))
+                .collect();
             let run = if present.len() == tables.len() {
                 Run::Apply
             } else if present.is_empty() {
@@ -383,20 +421,25 @@ pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> 
         }
         TableDdl::Rename(pairs) => {
             // The state of each name as the pairs before changed it.
-            let mut moved: BTreeMap<QualifiedTable, TableState> = BTreeMap::new();
+            // (state, whether the replica has it)
+            let mut moved: BTreeMap<QualifiedTable, (TableState, bool)> = BTreeMap::new();
             let mut run = Vec::new();
             let mut edits = Vec::new();
             for (from, to) in pairs {
-                let s = moved.remove(from).unwrap_or_else(|| state(from));
-                moved.insert(from.clone(), TableState::NotCreated);
+                let (s, has) = moved.remove(from).unwrap_or_else(|| {
+                    let s = state(from);
+                    let has = exists(&s) || stale(from);
+                    (s, has)
+                });
+                moved.insert(from.clone(), (TableState::NotCreated, false));
                 edits.push(Edit::Rename(from.clone(), to.clone()));
-                if exists(&s) {
+                if has {
                     run.push(format!("{} TO {}", qualified(from), qualified(to)));
                 }
                 if in_progress(&s) {
                     edits.push(Edit::Copy(to.clone()));
                 }
-                moved.insert(to.clone(), s);
+                moved.insert(to.clone(), (s, has));
             }
             let run = if run.len() == pairs.len() {
                 Run::Apply
@@ -410,18 +453,22 @@ pub fn decide(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> 
         TableDdl::AlterRename(from, to) => {
             let s = state(from);
             let mut edits = vec![Edit::Rename(from.clone(), to.clone())];
+            let rename = || {
+                Run::Rewrite(format!(
+                    "RENAME TABLE {} TO {}",
+                    qualified(from),
+                    qualified(to)
+                ))
+            };
             let run = match s {
+                TableState::NotCreated if stale(from) => rename(),
                 TableState::NotCreated => Run::Skip,
                 TableState::Complete => Run::Apply,
                 TableState::Created { .. } => {
                     // The part copied only changes its name: the copy
                     // starts again with the new definition.
                     edits.push(Edit::Copy(to.clone()));
-                    Run::Rewrite(format!(
-                        "RENAME TABLE {} TO {}",
-                        qualified(from),
-                        qualified(to)
-                    ))
+                    rename()
                 }
             };
             decision(run, edits)
@@ -436,19 +483,19 @@ fn qualified((db, table): &QualifiedTable) -> String {
 
 /// A small reader of SQL words and identifiers.
 #[derive(Clone)]
-struct Tokens<'a> {
-    rest: &'a str,
+pub(crate) struct Tokens<'a> {
+    pub(crate) rest: &'a str,
 }
 
 impl<'a> Tokens<'a> {
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         let mut t = Tokens { rest: text };
         t.blank();
         t
     }
 
     /// Skips white space and comments.
-    fn blank(&mut self) {
+    pub(crate) fn blank(&mut self) {
         loop {
             let trimmed = self.rest.trim_start();
             if let Some(after) = trimmed.strip_prefix("/*") {
@@ -468,7 +515,7 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    fn word(&mut self) -> Option<&'a str> {
+    pub(crate) fn word(&mut self) -> Option<&'a str> {
         let end = self
             .rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -482,7 +529,7 @@ impl<'a> Tokens<'a> {
         Some(word)
     }
 
-    fn peek_is(&self, keyword: &str) -> bool {
+    pub(crate) fn peek_is(&self, keyword: &str) -> bool {
         let end = self
             .rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
@@ -490,7 +537,7 @@ impl<'a> Tokens<'a> {
         self.rest[..end].eq_ignore_ascii_case(keyword)
     }
 
-    fn keyword(&mut self, keyword: &str) -> Option<()> {
+    pub(crate) fn keyword(&mut self, keyword: &str) -> Option<()> {
         if self.peek_is(keyword) {
             self.word().map(|_| ())
         } else {
@@ -498,13 +545,13 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    fn skip_words(&mut self, words: &[&str]) {
+    pub(crate) fn skip_words(&mut self, words: &[&str]) {
         while words.iter().any(|w| self.peek_is(w)) {
             self.word();
         }
     }
 
-    fn skip_if_exists(&mut self) {
+    pub(crate) fn skip_if_exists(&mut self) {
         if self.peek_is("IF") {
             let saved = self.rest;
             self.word();
@@ -514,7 +561,7 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    fn skip_if_not_exists(&mut self) {
+    pub(crate) fn skip_if_not_exists(&mut self) {
         if self.peek_is("IF") {
             let saved = self.rest;
             self.word();
@@ -526,7 +573,7 @@ impl<'a> Tokens<'a> {
 
     /// Skips a quoted string or identifier (its quote doubled inside it,
     /// or escaped with a backslash in a string).
-    fn skip_quoted(&mut self) {
+    pub(crate) fn skip_quoted(&mut self) {
         let mut chars = self.rest.char_indices();
         let Some((_, quote)) = chars.next() else {
             return;
@@ -557,7 +604,7 @@ impl<'a> Tokens<'a> {
 
     /// `table [, table ...]`, then the end (or `RESTRICT`, `CASCADE`, a
     /// comment).
-    fn table_list(&mut self, default_db: &str) -> Option<Vec<QualifiedTable>> {
+    pub(crate) fn table_list(&mut self, default_db: &str) -> Option<Vec<QualifiedTable>> {
         let mut tables = vec![self.table(default_db)?];
         while self.comma() {
             tables.push(self.table(default_db)?);
@@ -568,7 +615,7 @@ impl<'a> Tokens<'a> {
 
     /// An identifier: back-quoted (a doubled back-quote stands for one) or
     /// plain.
-    fn ident(&mut self) -> Option<String> {
+    pub(crate) fn ident(&mut self) -> Option<String> {
         if self.rest.starts_with('`') {
             let (name, rest) = quoted_ident(self.rest)?;
             self.rest = rest;
@@ -587,7 +634,7 @@ impl<'a> Tokens<'a> {
     }
 
     /// `[db.]table`, the database defaulting to `default_db`.
-    fn table(&mut self, default_db: &str) -> Option<QualifiedTable> {
+    pub(crate) fn table(&mut self, default_db: &str) -> Option<QualifiedTable> {
         let first = self.ident()?;
         let table = if let Some(after) = self.rest.strip_prefix('.') {
             self.rest = after;
@@ -602,7 +649,7 @@ impl<'a> Tokens<'a> {
         Some(table)
     }
 
-    fn comma(&mut self) -> bool {
+    pub(crate) fn comma(&mut self) -> bool {
         match self.rest.strip_prefix(',') {
             Some(after) => {
                 self.rest = after;
@@ -613,11 +660,11 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.rest.trim().trim_end_matches(';').trim().is_empty()
     }
 
-    fn rest(&self) -> &'a str {
+    pub(crate) fn rest(&self) -> &'a str {
         self.rest
     }
 }
@@ -800,10 +847,10 @@ mod tests {
     #[test]
     fn a_created_table_is_copied_unless_it_is_complete() {
         let create = TableDdl::Create(t("d", "n"));
-        let d = decide(&create, states(&[]));
+        let d = decide(&create, states(&[]), |_| false);
         assert_eq!(d.run, Run::Skip);
         assert_eq!(d.edits, vec![Edit::Copy(t("d", "n"))]);
-        let d = decide(&create, states(&[("n", TableState::Complete)]));
+        let d = decide(&create, states(&[("n", TableState::Complete)]), |_| false);
         assert_eq!(d.run, Run::Apply);
         assert!(d.edits.is_empty());
         let d = decide(
@@ -841,7 +888,7 @@ mod tests {
                 Edit::Forget(t("d", "c"))
             ]
         );
-        assert_eq!(decide(&drop, states(&[])).run, Run::Skip);
+        assert_eq!(decide(&drop, states(&[]), |_| false).run, Run::Skip);
     }
 
     #[test]
@@ -852,7 +899,9 @@ mod tests {
             (t("d", "t"), t("d", "_t_old")),
             (t("d", "_t_new"), t("d", "t")),
         ]);
-        let d = decide(&swap, states(&[("_t_new", TableState::Complete)]));
+        let d = decide(&swap, states(&[("_t_new", TableState::Complete)]), |_| {
+            false
+        });
         assert_eq!(
             d.run,
             Run::Rewrite("RENAME TABLE `d`.`_t_new` TO `d`.`t`".to_owned())
@@ -870,7 +919,7 @@ mod tests {
             (t("d", "b"), t("d", "a")),
             (t("d", "tmp"), t("d", "b")),
         ]);
-        let d = decide(&rotate, states(&[("b", TableState::Complete)]));
+        let d = decide(&rotate, states(&[("b", TableState::Complete)]), |_| false);
         assert_eq!(
             d.run,
             Run::Rewrite("RENAME TABLE `d`.`b` TO `d`.`a`".to_owned())

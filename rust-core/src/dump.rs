@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::copy_filter::CopyFilter;
 use crate::cut::{self, BinlogPos, CutFacts, CutVerdict, XaWait, XA_WAIT_LIMIT};
 use crate::ddl::{self, DdlError};
-use crate::ddl_during_copy::{self, Edit};
+use crate::ddl_during_copy::{self, Edit, TableDdl};
 use crate::encode::{
     self, CharsetIds, Column, DdlGroup, EncodeError, Framing, GtidListEvent, LogPos, QueryEvent,
     QueryStatusVars, RowBuilder, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F,
@@ -28,6 +28,7 @@ use crate::protocol::{
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
 };
+use crate::statement_write;
 
 /// How often a dump that waits for a lock sends the replica a keepalive
 /// group: well under any `slave_net_timeout` worth having.
@@ -190,6 +191,19 @@ pub enum DumpError {
     TableGone {
         /// `db`.`table`.
         table: String,
+    },
+    /// A statement-logged write during the copy that may change tables
+    /// it does not name.
+    #[error(
+        "LOAD DATA FROM MASTER: '{statement}' {why}, logged as a statement before the \
+         copy had its triggers and routines: its effect cannot be copied. Log writes in \
+         rows (binlog_format=ROW or MIXED), then LOAD DATA FROM MASTER ... REPLACE"
+    )]
+    StatementWrite {
+        /// The statement, shortened.
+        statement: String,
+        /// Why.
+        why: String,
     },
     /// The shim called out of order (a bug, reported rather than risked).
     #[error("LOAD DATA FROM MASTER: internal error: {0}")]
@@ -370,6 +384,11 @@ pub struct DumpSession {
     /// DDL came through the binary log before the `Objects` unit: the
     /// objects are read again there.
     objects_stale: bool,
+    /// The tables with triggers, and the stored functions (lower case):
+    /// a statement-logged write that runs them before the copy's
+    /// objects stops it (see [`crate::statement_write`]).
+    trigger_tables: BTreeSet<(String, String)>,
+    functions: BTreeSet<String>,
 }
 
 impl DumpSession {
@@ -431,6 +450,8 @@ impl DumpSession {
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
             objects_stale: false,
+            trigger_tables: BTreeSet::new(),
+            functions: BTreeSet::new(),
         })
     }
 
@@ -908,6 +929,16 @@ impl DumpSession {
         if !self.copies_database(db) {
             return Ok(());
         }
+        match kind {
+            ObjectKind::Trigger => {
+                self.trigger_tables
+                    .extend(ddl_during_copy::trigger_table(definition, db));
+            }
+            ObjectKind::Function => {
+                self.functions.insert(name.to_ascii_lowercase());
+            }
+            _ => {}
+        }
         let sql = ddl::create_object(kind, db, name, definition)?;
         if self.scheduler.add_object(kind, db, name).is_some() {
             self.objects.push(ObjectDef {
@@ -1149,19 +1180,36 @@ impl DumpSession {
         query: &[u8],
         default_db: &str,
         create_pending: bool,
-    ) -> bool {
-        let Some(ddl) = ddl_during_copy::parse(query, default_db) else {
-            return false;
+    ) -> Result<bool, DumpError> {
+        let objects_begun = self.scheduler.objects_begun();
+        let decision = match ddl_during_copy::parse(query, default_db) {
+            Some(ddl) => {
+                // Any DDL before the objects may change them (a trigger
+                // goes with its table): they are read again.
+                if !objects_begun {
+                    self.objects_stale = true;
+                }
+                if ddl == TableDdl::Object {
+                    self.trigger_tables
+                        .extend(ddl_during_copy::trigger_table(query, default_db));
+                }
+                let plan = &self.scheduler;
+                ddl_during_copy::decide(
+                    &ddl,
+                    |(db, table)| plan.table_state(db, table, create_pending),
+                    |_| false,
+                )
+            }
+            None => match statement_write::parse(query, default_db) {
+                Some(write) => {
+                    if !objects_begun {
+                        self.check_statement_write(query, &write)?;
+                    }
+                    statement_write::decide(&write, objects_begun)
+                }
+                None => return Ok(false),
+            },
         };
-        // Any DDL before the objects may change them (a trigger goes with
-        // its table): they are read again.
-        if !self.scheduler.objects_begun() {
-            self.objects_stale = true;
-        }
-        let plan = &self.scheduler;
-        let decision = ddl_during_copy::decide(&ddl, |(db, table)| {
-            plan.table_state(db, table, create_pending)
-        });
         let mut changed = false;
         self.changed_since = None;
         for edit in decision.edits {
@@ -1226,7 +1274,31 @@ impl DumpSession {
                 }
             }
         }
-        changed
+        Ok(changed)
+    }
+
+    /// Refuses a statement-logged write before the copy's objects that
+    /// runs triggers or stored functions (see [`crate::statement_write`]).
+    fn check_statement_write(
+        &self,
+        query: &[u8],
+        write: &statement_write::StatementWrite,
+    ) -> Result<(), DumpError> {
+        let why = if let Some((db, table)) = write
+            .written
+            .iter()
+            .find(|t| self.trigger_tables.contains(*t))
+        {
+            format!("writes {}, which has triggers", table_ident(db, table))
+        } else if let Some(f) = write.calls.iter().find(|f| self.functions.contains(*f)) {
+            format!("calls the stored function {f}()")
+        } else {
+            return Ok(());
+        };
+        Err(DumpError::StatementWrite {
+            statement: String::from_utf8_lossy(query).chars().take(50).collect(),
+            why,
+        })
     }
 
     /// Checks that `db`.`table` still has the definition it had when the

@@ -130,10 +130,10 @@ pub enum TableKind {
 pub enum StreamRefused {
     /// A Query event that changes data or schema.
     #[error(
-        "LOAD DATA FROM MASTER: the master logged the statement '{0}' during the copy; \
-         a replica being provisioned applies row events only. DDL, and writes of \
-         binlog_format=STATEMENT sessions (MIXED ones are logged in rows during a copy), \
-         must wait for the end of the copy. Copy again: LOAD DATA FROM MASTER ... REPLACE"
+        "LOAD DATA FROM MASTER: the master logged the statement '{0}' during the copy, \
+         which a copy does not follow (it follows DDL of tables, databases, views, \
+         routines, triggers and events, and INSERT, UPDATE, DELETE and REPLACE \
+         statements; see the README). Copy again: LOAD DATA FROM MASTER ... REPLACE"
     )]
     Statement(String),
     /// A row event without the full before or after image.

@@ -48,3 +48,4 @@ pub mod protocol;
 pub mod saved_copy;
 pub mod scheduler;
 pub mod server_consts;
+pub mod statement_write;

@@ -526,7 +526,9 @@ impl Scheduler {
         let Some(t) = self.table_index(db, table) else {
             return TableState::NotCreated;
         };
-        let Some(create) = self.steps.iter().position(|s| *s == Step::CreateTable(t)) else {
+        // A table copied again has its steps twice: its last CREATE sent,
+        // or to send, counts.
+        let Some(create) = self.steps.iter().rposition(|s| *s == Step::CreateTable(t)) else {
             return TableState::NotCreated;
         };
         match self.steps.get(self.next) {
@@ -545,31 +547,39 @@ impl Scheduler {
     }
 
     /// Copies `db`.`table` from its first row with its definition as it
-    /// is now: the table in progress starts again at its CREATE; a table
-    /// not in the plan joins it after the tables planned, read whole at
-    /// one cut (what its foreign keys do is not known).  Returns whether
-    /// the unit to do next changed.
+    /// is now: the table in progress starts again at its CREATE; a
+    /// complete one, or one not in the plan, joins the tables still to
+    /// copy, after them (one not in the plan is read whole at one cut:
+    /// what its foreign keys do is not known).  Returns whether the unit
+    /// to do next changed.
     pub fn copy_table(&mut self, db: &str, table: &str) -> bool {
-        match self.table_index(db, table) {
+        let t = match self.table_index(db, table) {
+            // The replica merges the account tables' rows: never again.
+            Some(t) if self.tables[t].account => return false,
             Some(t) => {
-                let Some(create) = self.steps.iter().position(|s| *s == Step::CreateTable(t))
-                else {
-                    return false;
-                };
+                let create = self.steps.iter().rposition(|s| *s == Step::CreateTable(t));
                 let in_progress = matches!(
                     self.steps.get(self.next),
                     Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t
                 );
-                if in_progress {
-                    self.next = create;
-                    self.tables[t].cursor = None;
-                    self.resume_to = None;
+                match create {
+                    // Not started: its copy reads it as it is.
+                    Some(create) if create >= self.next => return false,
+                    Some(create) if in_progress => {
+                        self.next = create;
+                        self.tables[t].cursor = None;
+                        self.resume_to = None;
+                        return true;
+                    }
+                    _ => {
+                        self.tables[t].cursor = None;
+                        self.progress.tables_done = self.progress.tables_done.saturating_sub(1);
+                        t
+                    }
                 }
-                in_progress
             }
             None => {
                 let d = self.database_index(db);
-                let t = self.tables.len();
                 self.tables.push(Table {
                     db: d,
                     name: table.to_owned(),
@@ -581,21 +591,22 @@ impl Scheduler {
                     account: false,
                     gone: false,
                 });
-                let at = (self.next..self.steps.len())
-                    .find(|&i| match self.steps[i] {
-                        Step::CreateTable(_) | Step::BuildIndexes(_) => false,
-                        Step::Rows(r) => self.tables[r].account,
-                        _ => true,
-                    })
-                    .unwrap_or(self.steps.len());
-                self.steps.splice(
-                    at..at,
-                    [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
-                );
                 self.progress.tables_total += 1;
-                at == self.next
+                self.tables.len() - 1
             }
-        }
+        };
+        let at = (self.next..self.steps.len())
+            .find(|&i| match self.steps[i] {
+                Step::CreateTable(_) | Step::BuildIndexes(_) => false,
+                Step::Rows(r) => self.tables[r].account,
+                _ => true,
+            })
+            .unwrap_or(self.steps.len());
+        self.steps.splice(
+            at..at,
+            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
+        );
+        at == self.next
     }
 
     /// `db`.`table` was dropped: what is left of its copy is not done.
