@@ -673,6 +673,10 @@ impl<'a> Tokens<'a> {
 mod tests {
     use super::*;
 
+    fn decide_tables(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> Decision {
+        decide(ddl, state, |_| false)
+    }
+
     fn t(db: &str, table: &str) -> QualifiedTable {
         (db.to_owned(), table.to_owned())
     }
@@ -847,13 +851,13 @@ mod tests {
     #[test]
     fn a_created_table_is_copied_unless_it_is_complete() {
         let create = TableDdl::Create(t("d", "n"));
-        let d = decide(&create, states(&[]), |_| false);
+        let d = decide_tables(&create, states(&[]));
         assert_eq!(d.run, Run::Skip);
         assert_eq!(d.edits, vec![Edit::Copy(t("d", "n"))]);
-        let d = decide(&create, states(&[("n", TableState::Complete)]), |_| false);
+        let d = decide_tables(&create, states(&[("n", TableState::Complete)]));
         assert_eq!(d.run, Run::Apply);
         assert!(d.edits.is_empty());
-        let d = decide(
+        let d = decide_tables(
             &create,
             states(&[("n", TableState::Created { cursor: None })]),
         );
@@ -869,7 +873,7 @@ mod tests {
     #[test]
     fn a_drop_runs_for_the_tables_the_replica_has() {
         let drop = TableDdl::Drop(vec![t("d", "a"), t("d", "b"), t("d", "c")]);
-        let d = decide(
+        let d = decide_tables(
             &drop,
             states(&[
                 ("a", TableState::Complete),
@@ -888,7 +892,7 @@ mod tests {
                 Edit::Forget(t("d", "c"))
             ]
         );
-        assert_eq!(decide(&drop, states(&[]), |_| false).run, Run::Skip);
+        assert_eq!(decide_tables(&drop, states(&[])).run, Run::Skip);
     }
 
     #[test]
@@ -899,9 +903,7 @@ mod tests {
             (t("d", "t"), t("d", "_t_old")),
             (t("d", "_t_new"), t("d", "t")),
         ]);
-        let d = decide(&swap, states(&[("_t_new", TableState::Complete)]), |_| {
-            false
-        });
+        let d = decide_tables(&swap, states(&[("_t_new", TableState::Complete)]));
         assert_eq!(
             d.run,
             Run::Rewrite("RENAME TABLE `d`.`_t_new` TO `d`.`t`".to_owned())
@@ -919,13 +921,13 @@ mod tests {
             (t("d", "b"), t("d", "a")),
             (t("d", "tmp"), t("d", "b")),
         ]);
-        let d = decide(&rotate, states(&[("b", TableState::Complete)]), |_| false);
+        let d = decide_tables(&rotate, states(&[("b", TableState::Complete)]));
         assert_eq!(
             d.run,
             Run::Rewrite("RENAME TABLE `d`.`b` TO `d`.`a`".to_owned())
         );
         // The table in progress keeps its name's rows, and is copied again.
-        let d = decide(
+        let d = decide_tables(
             &TableDdl::Rename(vec![(t("d", "a"), t("d", "z"))]),
             states(&[("a", TableState::Created { cursor: None })]),
         );
@@ -937,7 +939,7 @@ mod tests {
                 Edit::Copy(t("d", "z"))
             ]
         );
-        let d = decide(
+        let d = decide_tables(
             &TableDdl::AlterRename(t("d", "a"), t("d", "z")),
             states(&[("a", TableState::Created { cursor: None })]),
         );
@@ -953,7 +955,7 @@ mod tests {
             cursor: Some(vec![1]),
         };
         let state = |s: TableState| move |_: &QualifiedTable| s.clone();
-        let run = |ddl: &TableDdl, s: TableState| decide(ddl, state(s));
+        let run = |ddl: &TableDdl, s: TableState| decide_tables(ddl, state(s));
         let alter = TableDdl::Change(t("d", "a"));
         assert_eq!(run(&alter, TableState::Complete).run, Run::Apply);
         assert_eq!(run(&alter, TableState::NotCreated).run, Run::Skip);
@@ -975,9 +977,9 @@ mod tests {
                 TableState::NotCreated
             }
         };
-        assert_eq!(decide(&optimize, mixed).run, Run::Skip);
+        assert_eq!(decide_tables(&optimize, mixed).run, Run::Skip);
         assert_eq!(
-            decide(&optimize, |q: &QualifiedTable| if q.1 == "b" {
+            decide_tables(&optimize, |q: &QualifiedTable| if q.1 == "b" {
                 created.clone()
             } else {
                 TableState::Complete
