@@ -497,6 +497,16 @@ impl ReplicaFilter {
                 };
                 return verdict(action, String::new(), String::new());
             }
+            // WITH GRANTS copies the account tables after the objects.
+            Some(TableDdl::Account) => {
+                let copied = Request::parse(request).is_ok_and(|r| r.with_grants);
+                let action = if copied && !self.objects_begun {
+                    ffi::QueryAction::Skip
+                } else {
+                    ffi::QueryAction::Apply
+                };
+                return verdict(action, String::new(), String::new());
+            }
             Some(ddl) => {
                 let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
                 ddl_during_copy::decide(
@@ -1137,6 +1147,10 @@ mod tests {
         ));
         assert!(matches!(
             action(&mut f, "GRANT ALL ON *.* TO u"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "LOAD DATA INFILE 'x' INTO TABLE t"),
             (ffi::QueryAction::Refuse, false, _)
         ));
         // Copied again, the table is not started: a second DDL is skipped.

@@ -47,6 +47,11 @@ pub enum TableDdl {
     /// event: before the copy's `Objects` unit the replica skips it (the
     /// master reads its objects again there), after it applies it.
     Object,
+    /// An account statement (`GRANT`, `REVOKE`, `CREATE USER`, ...): a
+    /// copy `WITH GRANTS` reads the account tables after its objects, so
+    /// before them the replica skips it; otherwise it applies as in any
+    /// replication.
+    Account,
 }
 
 impl TableDdl {
@@ -69,7 +74,10 @@ impl TableDdl {
             ),
             TableDdl::AlterRename(from, to) => TableDdl::AlterRename(table(from), table(to)),
             TableDdl::DropDatabase(db) => TableDdl::DropDatabase(f(&db)),
-            other @ (TableDdl::Database | TableDdl::Temporary | TableDdl::Object) => other,
+            other @ (TableDdl::Database
+            | TableDdl::Temporary
+            | TableDdl::Object
+            | TableDdl::Account) => other,
         }
     }
 }
@@ -120,7 +128,12 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
     let text = std::str::from_utf8(query).ok()?;
     let mut t = Tokens::new(text);
     let first = t.word()?;
+    let account = |t: &Tokens| ["USER", "ROLE"].iter().any(|k| t.peek_is(k));
     match first.to_ascii_uppercase().as_str() {
+        "GRANT" | "REVOKE" => Some(TableDdl::Account),
+        "SET" if t.peek_is("PASSWORD") || t.peek_is("DEFAULT") => Some(TableDdl::Account),
+        "RENAME" if t.peek_is("USER") => Some(TableDdl::Account),
+        "ALTER" | "DROP" if account(&t) => Some(TableDdl::Account),
         "ALTER" => {
             if is_object_ddl(&mut t.clone()) {
                 return Some(TableDdl::Object);
@@ -178,6 +191,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             }
             if is_object_ddl(&mut t.clone()) {
                 return Some(TableDdl::Object);
+            }
+            if account(&t) {
+                return Some(TableDdl::Account);
             }
             if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
                 return Some(TableDdl::Database);
@@ -377,7 +393,9 @@ pub fn decide(
     let in_progress = |s: &TableState| matches!(s, TableState::Created { .. });
     let decision = |run, edits| Decision { run, edits };
     match ddl {
-        TableDdl::Database | TableDdl::Temporary | TableDdl::Object => decision(Run::Apply, vec![]),
+        TableDdl::Database | TableDdl::Temporary | TableDdl::Object | TableDdl::Account => {
+            decision(Run::Apply, vec![])
+        }
         TableDdl::DropDatabase(db) => decision(Run::Apply, vec![Edit::ForgetDatabase(db.clone())]),
         TableDdl::Analyze(tables) => {
             let all_complete = tables.iter().all(|t| state(t) == TableState::Complete);
@@ -819,6 +837,24 @@ mod tests {
             parse(b"CREATE FUNCTION udf RETURNS INTEGER SONAME 'udf.so'", "db"),
             None
         );
+        for q in [
+            &b"GRANT SELECT ON d.* TO 'u'@'%'"[..],
+            b"REVOKE ALL ON *.* FROM u",
+            b"CREATE USER IF NOT EXISTS u@localhost",
+            b"CREATE OR REPLACE ROLE r",
+            b"DROP USER u",
+            b"ALTER USER u ACCOUNT LOCK",
+            b"RENAME USER a TO b",
+            b"SET PASSWORD FOR u = PASSWORD('x')",
+            b"SET DEFAULT ROLE r FOR u",
+        ] {
+            assert_eq!(
+                parse(q, "db"),
+                Some(TableDdl::Account),
+                "{}",
+                String::from_utf8_lossy(q)
+            );
+        }
     }
 
     #[test]
@@ -826,7 +862,6 @@ mod tests {
         for q in [
             &b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u"[..],
             b"CREATE FUNCTION udf RETURNS STRING SONAME 'x.so'",
-            b"CREATE USER u",
             b"INSERT INTO t VALUES (1)",
             b"TRUNCATE t; DROP TABLE u",
             b"DROP TABLE a; DROP TABLE b",
