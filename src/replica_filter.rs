@@ -660,7 +660,7 @@ impl ReplicaFilter {
     }
 
     /// The record after [`ReplicaFilter::recopy`].
-    pub fn recopy_rows(&self, request: &str, db: &str, table: &str) -> Vec<ffi::ProgressRow> {
+    fn recopy_rows(&self, request: &str, db: &str, table: &str) -> Vec<ffi::ProgressRow> {
         let row = |object: String, state: &str, resume: String| ffi::ProgressRow {
             object,
             state: state.to_owned(),

@@ -139,7 +139,7 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                 return Some(TableDdl::Object);
             }
             t.skip_words(&["ONLINE", "IGNORE"]);
-            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+            if t.database_keyword() {
                 return Some(TableDdl::Database);
             }
             if t.keyword("SEQUENCE").is_some() {
@@ -195,15 +195,11 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if account(&t) {
                 return Some(TableDdl::Account);
             }
-            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+            if t.database_keyword() {
                 return Some(TableDdl::Database);
             }
-            if t.keyword("TEMPORARY").is_some() {
-                t.keyword("TABLE")?;
+            if t.temporary_table()? {
                 return Some(TableDdl::Temporary);
-            }
-            if t.keyword("TABLE").is_none() {
-                t.keyword("SEQUENCE")?;
             }
             t.skip_if_not_exists();
             Some(TableDdl::Create(t.table(default_db)?))
@@ -212,17 +208,13 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if OBJECT_KINDS.iter().any(|k| t.peek_is(k)) {
                 return Some(TableDdl::Object);
             }
-            if t.keyword("DATABASE").is_some() || t.keyword("SCHEMA").is_some() {
+            if t.database_keyword() {
                 t.skip_if_exists();
                 let db = t.ident()?;
                 return Some(TableDdl::DropDatabase(db));
             }
-            if t.keyword("TEMPORARY").is_some() {
-                t.keyword("TABLE")?;
+            if t.temporary_table()? {
                 return Some(TableDdl::Temporary);
-            }
-            if t.keyword("TABLE").is_none() {
-                t.keyword("SEQUENCE")?;
             }
             t.skip_if_exists();
             Some(TableDdl::Drop(t.table_list(default_db)?))
@@ -577,6 +569,24 @@ impl<'a> Tokens<'a> {
                 self.rest = saved;
             }
         }
+    }
+
+    /// `DATABASE` or `SCHEMA`.
+    pub(crate) fn database_keyword(&mut self) -> bool {
+        self.keyword("DATABASE").is_some() || self.keyword("SCHEMA").is_some()
+    }
+
+    /// `TEMPORARY TABLE` (true), `TABLE` or `SEQUENCE` (false), or
+    /// neither (`None`).
+    pub(crate) fn temporary_table(&mut self) -> Option<bool> {
+        if self.keyword("TEMPORARY").is_some() {
+            self.keyword("TABLE")?;
+            return Some(true);
+        }
+        if self.keyword("TABLE").is_none() {
+            self.keyword("SEQUENCE")?;
+        }
+        Some(false)
     }
 
     pub(crate) fn skip_if_not_exists(&mut self) {
