@@ -512,7 +512,11 @@ impl ReplicaFilter {
                 ddl_during_copy::decide(
                     &ddl,
                     |(db, table)| self.copy_state(&table_ident(db, table)),
-                    |(db, table)| self.stale.contains(&table_ident(db, table)),
+                    // After the objects every table and view the copy
+                    // takes is here (a RENAME TABLE may name a view).
+                    |(db, table)| {
+                        self.objects_begun || self.stale.contains(&table_ident(db, table))
+                    },
                 )
             }
             None => match statement_write::parse(query, default_db) {
