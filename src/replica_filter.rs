@@ -1142,21 +1142,6 @@ mod tests {
             action(&mut f, "CREATE VIEW v AS SELECT 1"),
             (ffi::QueryAction::Skip, false, _)
         ));
-        f.group_start(true, 0, 1, 3);
-        assert_eq!(f.copy_note(OBJECTS_NOTE.as_bytes()), "");
-        f.group_committed();
-        assert!(matches!(
-            action(&mut f, "CREATE VIEW v AS SELECT 1"),
-            (ffi::QueryAction::Apply, false, _)
-        ));
-        assert!(matches!(
-            action(&mut f, "GRANT ALL ON *.* TO u"),
-            (ffi::QueryAction::Apply, false, _)
-        ));
-        assert!(matches!(
-            action(&mut f, "LOAD DATA INFILE 'x' INTO TABLE t"),
-            (ffi::QueryAction::Refuse, false, _)
-        ));
         // Copied again, the table is not started: a second DDL is skipped.
         assert!(matches!(
             action(&mut f, "ALTER TABLE part ADD c INT"),
@@ -1195,6 +1180,26 @@ mod tests {
             "{}",
             v.message
         );
+        // After the copy's objects: their DDL, and every DROP and RENAME.
+        f.group_start(true, 0, 1, 3);
+        assert_eq!(f.copy_note(OBJECTS_NOTE.as_bytes()), "");
+        f.group_committed();
+        assert!(matches!(
+            action(&mut f, "CREATE VIEW v AS SELECT 1"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "GRANT ALL ON *.* TO u"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "LOAD DATA INFILE 'x' INTO TABLE t"),
+            (ffi::QueryAction::Refuse, false, _)
+        ));
+        assert!(matches!(
+            action(&mut f, "RENAME TABLE v TO w"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
     }
 
     #[test]
