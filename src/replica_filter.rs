@@ -535,17 +535,9 @@ impl ReplicaFilter {
             match edit {
                 Edit::Copy((db, table)) => {
                     let id = table_ident(db, table);
-                    match self.copy_state(&id) {
-                        filter::TableState::Created { .. } => {}
-                        // Complete, and changed by a statement not applied:
-                        // the master copies it again, and its new CREATE
-                        // replaces it.
-                        filter::TableState::Complete => {
-                            self.forget_table(&id);
-                            self.stale.insert(id);
-                            continue;
-                        }
-                        filter::TableState::NotCreated => continue,
+                    let state = self.copy_state(&id);
+                    if state == filter::TableState::NotCreated {
+                        continue;
                     }
                     let count = self.recopies.entry(id.clone()).or_default();
                     *count += 1;
@@ -554,14 +546,23 @@ impl ReplicaFilter {
                             ffi::QueryAction::Refuse,
                             String::new(),
                             format!(
-                                "LOAD DATA FROM MASTER: table {id} was changed during its copy \
-                                 {count} time{} (last by '{shown}'), more than \
+                                "LOAD DATA FROM MASTER: table {id} was changed during or after \
+                                 its copy {count} time{} (last by '{shown}'), more than \
                                  @@provision_max_recopies={max_recopies}; the copy stops. Run \
-                                 LOAD DATA FROM MASTER ... REPLACE when the DDL on it pauses, \
-                                 or raise provision_max_recopies",
+                                 LOAD DATA FROM MASTER ... REPLACE when the changes pause, or \
+                                 raise provision_max_recopies",
                                 if *count == 1 { "" } else { "s" }
                             ),
                         );
+                    }
+                    if state == filter::TableState::Complete {
+                        // Changed by a statement not applied: the master
+                        // copies it again, and its new CREATE replaces it
+                        // (its count of copies kept).
+                        self.ledger.forget(&id);
+                        self.created.remove(&id);
+                        self.stale.insert(id);
+                        continue;
                     }
                     self.recopy(db, table);
                     self.stale.insert(id);
