@@ -1193,8 +1193,8 @@ static chunk_result snapshot_at_cut(THD *thd, Rpl_provision_dump *dump,
 /*
   Reads the chunk 'unit' from 'table' (opened, and read at the exact cut
   for 'end_pos'), ends the read and sends the chunk.  Sends nothing
-  (CHUNK_STALLED) while DDL changed the table: the replica asks for its copy
-  again when it meets that DDL in the binlog.
+  (CHUNK_STALLED) while DDL changed the table: the table is copied again
+  once that DDL is sent (rpl_provision_dump_query()).
 */
 static chunk_result send_rows(THD *thd, Rpl_provision_dump *dump,
                               const provision::UnitInfo &unit, TABLE *table,

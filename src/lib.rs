@@ -511,8 +511,8 @@ mod ffi {
         /// `refusal()` when not.
         fn check_definition(self: &mut DumpSession, db: &str, table: &str, version: &[u8]) -> bool;
         /// For the table of a `Rows` unit: 0 when it has the definition the
-        /// copy read, 1 when a DDL changed it (read nothing; the replica
-        /// asks for it to be copied again), 2 when that took too long
+        /// copy read, 1 when a DDL changed it (read nothing until the DDL
+        /// is sent, which copies it again), 2 when that took too long
         /// (`refusal()` says so).
         fn check_rows_definition(
             self: &mut DumpSession,

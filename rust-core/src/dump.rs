@@ -34,10 +34,10 @@ use crate::statement_write;
 /// group: well under any `slave_net_timeout` worth having.
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
 
-/// How long a dump waits, once DDL changed the table it copies, for the
-/// replica to meet that DDL in the binary log and ask for the table to be
-/// copied again.
-pub const RECOPY_REQUEST_WAIT: Duration = Duration::from_secs(30);
+/// How long a dump waits, once DDL changed (or dropped) the table it
+/// copies, for that statement to come through the binary log it sends
+/// (it then changes the plan, see [`DumpSession::master_statement`]).
+pub const DDL_IN_BINLOG_WAIT: Duration = Duration::from_secs(30);
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
@@ -173,9 +173,8 @@ pub enum DumpError {
     /// A copied table was changed by DDL on the master during the copy.
     #[error(
         "LOAD DATA FROM MASTER: {table} was changed on the master during its copy, \
-         and the replica did not ask for it to be copied again (the change is not in \
-         the binary log, or is not one the replica copies again: see the README). Run \
-         LOAD DATA FROM MASTER ... REPLACE once the DDL is done"
+         and no statement that changed it came through the binary log (it was changed \
+         with sql_log_bin=0?). Run LOAD DATA FROM MASTER ... REPLACE once the DDL is done"
     )]
     DefinitionChanged {
         /// `db`.`table`.
@@ -1328,10 +1327,10 @@ impl DumpSession {
     /// statement is on its way in the binary log, which goes on
     /// streaming, and changes the plan when it is sent
     /// ([`DumpSession::master_statement`]).  After
-    /// [`RECOPY_REQUEST_WAIT`] without it, the copy stops.
+    /// [`DDL_IN_BINLOG_WAIT`] without it, the copy stops.
     pub fn table_missing(&mut self, db: &str, table: &str) -> Result<bool, DumpError> {
         let since = *self.changed_since.get_or_insert_with(Instant::now);
-        if since.elapsed() > RECOPY_REQUEST_WAIT {
+        if since.elapsed() > DDL_IN_BINLOG_WAIT {
             Err(DumpError::TableGone {
                 table: table_ident(db, table),
             })
@@ -1341,11 +1340,11 @@ impl DumpSession {
     }
 
     /// [`DumpSession::check_definition`] for the table of a `Rows` unit:
-    /// `Ok(false)` when a DDL changed it.  The replica meets that DDL in
-    /// the binary log, which goes on streaming, and asks for the table to
-    /// be copied again (a new dump); until then this dump reads no more
-    /// of it.  After [`RECOPY_REQUEST_WAIT`] without that request (a DDL
-    /// not in the binary log), the copy stops.
+    /// `Ok(false)` when a DDL changed it.  The binary log goes on
+    /// streaming; when the DDL is sent, the table is copied again
+    /// ([`DumpSession::master_statement`]); until then this dump reads no
+    /// more of it.  After [`DDL_IN_BINLOG_WAIT`] without it (a DDL not in
+    /// the binary log), the copy stops.
     pub fn check_rows_definition(
         &mut self,
         db: &str,
@@ -1359,7 +1358,7 @@ impl DumpSession {
             }
             Err(e) => {
                 let since = *self.changed_since.get_or_insert_with(Instant::now);
-                if since.elapsed() > RECOPY_REQUEST_WAIT {
+                if since.elapsed() > DDL_IN_BINLOG_WAIT {
                     Err(e)
                 } else {
                     Ok(false)
