@@ -239,7 +239,9 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
     /*
       The table in progress is copied again: the master sends its CREATE
       and all its rows after this statement.  The record says so first,
-      so that a crash from here goes on with that.
+      so that a crash from here goes on with that: at once for a
+      standalone statement (DDL, which parallel replication runs alone),
+      with the commit of a transaction (ReplicaFilter::progress_rows()).
     */
     if (!verdict.record.empty())
     {
@@ -247,7 +249,8 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
                             (int) rgi->rli->mi->connection_name.length,
                             rgi->rli->mi->connection_name.str,
                             std::string(verdict.message).c_str());
-      if (rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
+      if ((rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) &&
+          rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
                                         verdict.record))
       {
         rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),

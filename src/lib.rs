@@ -267,9 +267,13 @@ mod ffi {
         action: QueryAction,
         /// The statement run instead (`Rewrite`).
         query: String,
-        /// Rows of `mysql.provision_progress` to write at once, before
-        /// the statement runs: the copy of the table in progress starts
-        /// again (a crash from here goes on with that).
+        /// Rows of `mysql.provision_progress` that record that the copy
+        /// of the table in progress starts again (a crash from here goes
+        /// on with that): written at once before a standalone statement;
+        /// a statement inside a transaction has them written with the
+        /// transaction's commit (`progress_rows()`), as a local write could
+        /// wait for a later transaction of a parallel worker that waits
+        /// for this one.
         record: Vec<ProgressRow>,
         /// The error (`Refuse`), or what the error log is told.
         message: String,

@@ -121,6 +121,8 @@ struct Pending {
     created: Option<String>,
     /// The group is the copy's `Objects` unit.
     objects: bool,
+    /// Rows of tables to copy again, recorded with the group's commit.
+    recopy: Vec<ffi::ProgressRow>,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -357,6 +359,7 @@ impl ReplicaFilter {
                 manifest: String::new(),
             });
         }
+        rows.extend(self.pending.recopy.iter().cloned());
         let changed = self.undo.iter().map(|(t, _)| t.as_str());
         let completed = self.completing.as_deref();
         for table in changed.chain(completed.filter(|c| !self.undo.iter().any(|(t, _)| t == c))) {
@@ -594,6 +597,11 @@ impl ReplicaFilter {
         let mut v = verdict(action, rewritten, String::new());
         if let Some((db, table)) = recopied {
             v.record = self.recopy_rows(request, &db, &table);
+            // A statement inside a transaction: its commit records the
+            // table too (see QueryVerdict::record).
+            self.pending
+                .recopy
+                .extend(v.record.iter().filter(|r| !r.object.is_empty()).cloned());
             v.message = format!(
                 "LOAD DATA FROM MASTER: '{shown}' changed {} during its copy: it is copied again",
                 table_ident(&db, &table)
