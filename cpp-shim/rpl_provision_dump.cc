@@ -425,7 +425,6 @@ static int start_dump(THD *thd, String *connect_gtid_state,
   static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
   ulong row_image= global_system_variables.binlog_row_image;
   rust::String settings= provision::check_master_settings(
-    binlog_format_names[global_system_variables.binlog_format],
     row_image < array_elements(row_image_names) ?
       row_image_names[row_image] : "unknown",
     optimize_thread_scheduling(thd));
@@ -656,6 +655,20 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
 
 
 /*
+  An open_for_read() that failed opened nothing: its error is dropped and
+  the statement ended, a snapshot the dump holds staying open.
+*/
+static void end_failed_open(THD *thd)
+{
+  thd->clear_error();
+  close_thread_tables(thd);
+  thd->mdl_context.release_statement_locks();
+  thd->free_items();
+  lex_end(thd->lex);
+}
+
+
+/*
   open_for_read() for the unit being sent (at dump->unit_pos).  A lock held
   on the master (LOCK TABLES, a DDL statement, a transaction that wrote a
   non-transactional table) is waited for in steps of a second, with a
@@ -681,12 +694,7 @@ static bool open_unit(THD *thd, Rpl_provision_dump *dump,
     if (!failed || !thd->is_error() ||
         thd->get_stmt_da()->sql_errno() != ER_LOCK_WAIT_TIMEOUT)
       break;
-    /* Nothing was opened: end the statement (a snapshot stays open). */
-    thd->clear_error();
-    close_thread_tables(thd);
-    thd->mdl_context.release_statement_locks();
-    thd->free_items();
-    lex_end(thd->lex);
+    end_failed_open(thd);
     if (!dump->session->lock_wait(db, name, timeout))
     {
       if (!dump->session->refusal().empty())
@@ -1381,12 +1389,7 @@ static bool table_vanished(THD *thd, Rpl_provision_dump *dump,
   if (!thd->is_error() ||
       thd->get_stmt_da()->sql_errno() != ER_NO_SUCH_TABLE)
     return false;
-  /* Nothing was opened: end the statement (a snapshot stays open). */
-  thd->clear_error();
-  close_thread_tables(thd);
-  thd->mdl_context.release_statement_locks();
-  thd->free_items();
-  lex_end(thd->lex);
+  end_failed_open(thd);
   return dump->session->table_missing(unit.db, unit.table);
 }
 

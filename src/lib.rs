@@ -316,14 +316,10 @@ mod ffi {
         /// The master variable a replica probes to detect support.
         fn support_probe_variable() -> &'static str;
 
-        /// Why the master's `@@binlog_format`, `@@binlog_row_image` and
+        /// Why the master's `@@binlog_row_image` and
         /// `@@binlog_optimize_thread_scheduling` do not allow a copy;
-        /// empty when they do.
-        fn check_master_settings(
-            binlog_format: &str,
-            row_image: &str,
-            optimize_thread_scheduling: bool,
-        ) -> String;
+        /// empty when they do (any `@@binlog_format` will do).
+        fn check_master_settings(row_image: &str, optimize_thread_scheduling: bool) -> String;
 
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
@@ -1215,12 +1211,8 @@ fn key_image_valid(parts: &Vec<ffi::KeyPartShape>, image: &[u8]) -> bool {
     key_image::well_formed(&parts, image)
 }
 
-fn check_master_settings(
-    binlog_format: &str,
-    row_image: &str,
-    optimize_thread_scheduling: bool,
-) -> String {
-    dump::DumpSession::check_master_settings(binlog_format, row_image)
+fn check_master_settings(row_image: &str, optimize_thread_scheduling: bool) -> String {
+    dump::DumpSession::check_master_settings(row_image)
         .and_then(|()| dump::DumpSession::check_commit_scheduling(optimize_thread_scheduling))
         .err()
         .map(|e| e.to_string())

@@ -341,23 +341,13 @@ impl ReplicaFilter {
         if !applied.changed || resume.is_empty() {
             return Vec::new();
         }
-        let mut rows = vec![ffi::ProgressRow {
-            object: String::new(),
-            state: saved_copy::COPY_STATE.to_owned(),
-            cursor: Vec::new(),
-            resume,
-            baseline: self.baseline.clone(),
-            manifest: self.manifest.clone(),
-        }];
+        let mut rows = vec![self.record_of_copy(resume)];
         if self.pending.objects {
-            rows.push(ffi::ProgressRow {
-                object: saved_copy::OBJECTS_ROW.to_owned(),
-                state: saved_copy::OBJECTS_STATE.to_owned(),
-                cursor: Vec::new(),
-                resume: String::new(),
-                baseline: String::new(),
-                manifest: String::new(),
-            });
+            rows.push(object_row(
+                saved_copy::OBJECTS_ROW,
+                saved_copy::OBJECTS_STATE,
+                Vec::new(),
+            ));
         }
         rows.extend(self.pending.recopy.iter().cloned());
         let changed = self.undo.iter().map(|(t, _)| t.as_str());
@@ -369,14 +359,7 @@ impl ReplicaFilter {
                 self.ledger.state(table).clone()
             };
             if let Some((state, cursor)) = saved_copy::encode_table_state(&state) {
-                rows.push(ffi::ProgressRow {
-                    object: table.to_owned(),
-                    state: state.to_owned(),
-                    cursor,
-                    resume: String::new(),
-                    baseline: String::new(),
-                    manifest: String::new(),
-                });
+                rows.push(object_row(table, state, cursor));
             }
         }
         rows
@@ -491,19 +474,12 @@ impl ReplicaFilter {
         // replicate_rewrite_db applies to the statement's databases.
         let filter = copy_filter_of(request);
         let decision = match ddl_during_copy::parse(query, default_db) {
-            // Before its objects the master reads them again, as they are.
-            Some(TableDdl::Object) => {
-                let action = if self.objects_begun {
-                    ffi::QueryAction::Apply
-                } else {
-                    ffi::QueryAction::Skip
-                };
-                return verdict(action, String::new(), String::new());
-            }
-            // WITH GRANTS copies the account tables after the objects.
-            Some(TableDdl::Account) => {
-                let copied = Request::parse(request).is_ok_and(|r| r.with_grants);
-                let action = if copied && !self.objects_begun {
+            // The master reads the objects, and WITH GRANTS the account
+            // tables, when the copy's objects begin: skipped before.
+            Some(ddl @ (TableDdl::Object | TableDdl::Account)) => {
+                let read_then =
+                    ddl == TableDdl::Object || Request::parse(request).is_ok_and(|r| r.with_grants);
+                let action = if read_then && !self.objects_begun {
                     ffi::QueryAction::Skip
                 } else {
                     ffi::QueryAction::Apply
@@ -674,26 +650,26 @@ impl ReplicaFilter {
 
     /// The record after [`ReplicaFilter::recopy`].
     fn recopy_rows(&self, request: &str, db: &str, table: &str) -> Vec<ffi::ProgressRow> {
-        let row = |object: String, state: &str, resume: String| ffi::ProgressRow {
-            object,
-            state: state.to_owned(),
+        vec![
+            self.record_of_copy(resume_request_of(&self.applied, request)),
+            object_row(
+                &table_ident(db, table),
+                saved_copy::RECOPY_STATE,
+                Vec::new(),
+            ),
+        ]
+    }
+
+    /// The record's row for the copy itself, with its resume request.
+    fn record_of_copy(&self, resume: String) -> ffi::ProgressRow {
+        ffi::ProgressRow {
+            object: String::new(),
+            state: saved_copy::COPY_STATE.to_owned(),
             cursor: Vec::new(),
             resume,
             baseline: self.baseline.clone(),
             manifest: self.manifest.clone(),
-        };
-        vec![
-            row(
-                String::new(),
-                saved_copy::COPY_STATE,
-                resume_request_of(&self.applied, request),
-            ),
-            row(
-                table_ident(db, table),
-                saved_copy::RECOPY_STATE,
-                String::new(),
-            ),
-        ]
+        }
     }
 
     /// Whether a copy DDL group that failed with `error_code` is one the
@@ -1021,6 +997,19 @@ pub fn unfinished_state() -> String {
 
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
+}
+
+/// A row of the record for one of the copy's objects (a table, or the
+/// objects' start): its state and cursor; the copy's own row has the rest.
+fn object_row(object: &str, state: &str, cursor: Vec<u8>) -> ffi::ProgressRow {
+    ffi::ProgressRow {
+        object: object.to_owned(),
+        state: state.to_owned(),
+        cursor,
+        resume: String::new(),
+        baseline: String::new(),
+        manifest: String::new(),
+    }
 }
 
 pub fn partial_row_image_message(db: &str, table: &str) -> String {

@@ -321,6 +321,17 @@ impl Rate {
     }
 }
 
+/// Moves the value of `from` in `map` to `to` (a table renamed).
+fn rekey<V>(
+    map: &mut BTreeMap<(String, String), V>,
+    from: &(String, String),
+    to: &(String, String),
+) {
+    if let Some(v) = map.remove(from) {
+        map.insert(to.clone(), v);
+    }
+}
+
 /// A provisioning dump in progress.
 #[derive(Debug)]
 pub struct DumpSession {
@@ -462,7 +473,7 @@ impl DumpSession {
     /// follows statements (see [`crate::statement_write`]), though under
     /// `STATEMENT` each write to a table copied already copies it again:
     /// `ROW` or `MIXED` suit a master under load.
-    pub fn check_master_settings(_binlog_format: &str, row_image: &str) -> Result<(), DumpError> {
+    pub fn check_master_settings(row_image: &str) -> Result<(), DumpError> {
         if row_image.eq_ignore_ascii_case("FULL") {
             Ok(())
         } else {
@@ -1209,7 +1220,6 @@ impl DumpSession {
             },
         };
         let mut changed = false;
-        self.changed_since = None;
         for edit in decision.edits {
             match edit {
                 Edit::Copy((db, table)) => {
@@ -1245,14 +1255,8 @@ impl DumpSession {
                         self.copied_tables.insert(to.clone());
                         self.databases.insert(to.0.clone());
                     }
-                    for map in [&mut self.row_estimates] {
-                        if let Some(v) = map.remove(&from) {
-                            map.insert(to.clone(), v);
-                        }
-                    }
-                    if let Some(v) = self.definitions.remove(&from) {
-                        self.definitions.insert(to.clone(), v);
-                    }
+                    rekey(&mut self.row_estimates, &from, &to);
+                    rekey(&mut self.definitions, &from, &to);
                     if self.foreign_key_tables.remove(&from) {
                         self.foreign_key_tables.insert(to.clone());
                     }
@@ -1271,6 +1275,10 @@ impl DumpSession {
                     changed |= self.scheduler.forget_database(&db);
                 }
             }
+        }
+        // The unit a stall waited on is another one now.
+        if changed {
+            self.changed_since = None;
         }
         Ok(changed)
     }
@@ -2060,14 +2068,9 @@ mod tests {
 
     #[test]
     fn the_master_must_log_full_row_images() {
-        assert_eq!(DumpSession::check_master_settings("ROW", "FULL"), Ok(()));
-        assert_eq!(DumpSession::check_master_settings("row", "full"), Ok(()));
-        assert_eq!(DumpSession::check_master_settings("MIXED", "FULL"), Ok(()));
-        assert_eq!(
-            DumpSession::check_master_settings("STATEMENT", "FULL"),
-            Ok(())
-        );
-        let err = DumpSession::check_master_settings("ROW", "MINIMAL").unwrap_err();
+        assert_eq!(DumpSession::check_master_settings("FULL"), Ok(()));
+        assert_eq!(DumpSession::check_master_settings("full"), Ok(()));
+        let err = DumpSession::check_master_settings("MINIMAL").unwrap_err();
         assert!(err.to_string().contains("binlog_row_image=FULL"), "{err}");
     }
 
