@@ -140,3 +140,105 @@ void rpl_provision_key_image(TABLE *table, uint key_nr, std::string *out)
         image[b]= (uchar) ~image[b];
   }
 }
+
+
+
+/*
+  handler::calculate_checksum() for a table with generated columns: the
+  same row checksums over the same stored columns, except that
+  - stored generated columns are read: TABLE::use_all_stored_columns()
+    leaves every generated column out of the read set, so CHECKSUM TABLE
+    in 10.11 hashes whatever the TABLE instance last held in them;
+  - the null bits of virtual columns, which the scan neither computes nor
+    clears, count as set.
+  Otherwise equal tables differ, depending on the instances' history.
+*/
+static int checksum_with_virtual_columns(TABLE *table, uint32 *sum)
+{
+  THD *thd= table->in_use;
+  handler *file= table->file;
+  uint null_bytes= table->s->null_bytes;
+  /* The bits to set in each row's null bytes before they are hashed. */
+  uchar set_bits[MAX_FIELDS / 8 + 2]= {0};
+  if (null_bytes)
+  {
+    if (table->s->last_null_bit_pos)
+      set_bits[null_bytes - 1]= (uchar) (256 - (1 << table->s->last_null_bit_pos));
+    if (!(table->s->db_create_options & HA_OPTION_PACK_RECORD))
+      set_bits[0]|= 1;
+    for (Field **vf= table->vfield; *vf; vf++)
+      if (!(*vf)->stored_in_db() && (*vf)->null_ptr)
+        set_bits[(*vf)->null_ptr - table->record[0]]|= (*vf)->null_bit;
+  }
+  bool compat= thd->variables.old_behavior & OLD_MODE_COMPAT_5_1_CHECKSUM;
+
+  bitmap_set_all(table->read_set);
+  for (Field **vf= table->vfield; *vf; vf++)
+    if (!(*vf)->stored_in_db())
+      bitmap_clear_bit(table->read_set, (*vf)->field_index);
+  ha_checksum total= 0;
+  int error= file->ha_rnd_init(1);
+  if (error)
+    return error;
+  while (!(error= file->ha_rnd_next(table->record[0])))
+  {
+    if (thd->killed)
+    {
+      error= HA_ERR_ABORTED_BY_USER;
+      break;
+    }
+    ha_checksum row_crc= 0;
+    if (null_bytes)
+    {
+      for (uint i= 0; i < null_bytes; i++)
+        table->record[0][i]|= set_bits[i];
+      row_crc= my_checksum(row_crc, table->record[0], null_bytes);
+    }
+    uchar *start= NULL;
+    size_t length= 0;
+    for (Field **fp= table->field; *fp; fp++)
+    {
+      Field *f= *fp;
+      if (!f->stored_in_db())
+        continue;
+      bool is_null= !compat && f->is_real_null(0);
+      enum_field_types type= f->type();
+      bool as_string= type == MYSQL_TYPE_BLOB || type == MYSQL_TYPE_VARCHAR ||
+                      type == MYSQL_TYPE_GEOMETRY || type == MYSQL_TYPE_BIT;
+      if (start && (is_null || as_string || start + length != f->ptr))
+      {
+        row_crc= my_checksum(row_crc, start, length);
+        start= NULL;
+        length= 0;
+      }
+      if (is_null)
+        continue;
+      if (as_string)
+      {
+        String tmp;
+        f->val_str(&tmp);
+        row_crc= my_checksum(row_crc, (uchar*) tmp.ptr(), tmp.length());
+        continue;
+      }
+      if (!start)
+        start= f->ptr;
+      length+= f->pack_length();
+    }
+    if (start)
+      row_crc= my_checksum(row_crc, start, length);
+    total+= row_crc;
+  }
+  file->ha_rnd_end();
+  *sum= (uint32) total;
+  return error == HA_ERR_END_OF_FILE ? 0 : error;
+}
+
+
+int rpl_provision_table_checksum(TABLE *table, uint32 *sum)
+{
+  if (table->vfield)
+    return checksum_with_virtual_columns(table, sum);
+  int err= table->file->calculate_checksum();
+  *sum= (uint32) table->file->stats.checksum;
+  return err;
+}

@@ -1309,12 +1309,13 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
                     table->s->table_type != TABLE_TYPE_SEQUENCE;
     if (sum.verifiable)
     {
-      if (int err= table->file->calculate_checksum())
+      uint32 checksum= 0;
+      if (int err= rpl_provision_table_checksum(table, &checksum))
       {
         table->file->print_error(err, MYF(0));
         failed= true;
       }
-      sum.sum= (uint32_t) table->file->stats.checksum;
+      sum.sum= checksum;
     }
     /* The statement ends; the snapshot's transaction goes on. */
     ha_commit_trans(thd, FALSE);

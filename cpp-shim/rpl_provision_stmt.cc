@@ -492,7 +492,7 @@ static void report_copy_failure(THD *thd, Master_info *mi,
 
 /*
   CHECKSUM TABLE ... EXTENDED of db.table here: the sum of every row's
-  checksum (handler::calculate_checksum()), as the master computed it.
+  checksum (rpl_provision_table_checksum()), as the master computed it.
 */
 static bool table_checksum(THD *thd, const rust::String &db,
                            const rust::String &table, uint32 *sum)
@@ -507,13 +507,11 @@ static bool table_checksum(THD *thd, const rust::String &db,
   bool failed= open_and_lock_tables(thd, &tl, false, 0);
   if (!failed)
   {
-    int err= tl.table->file->calculate_checksum();
-    if (err)
+    if (int err= rpl_provision_table_checksum(tl.table, sum))
     {
       tl.table->file->print_error(err, MYF(0));
       failed= true;
     }
-    *sum= (uint32) tl.table->file->stats.checksum;
   }
   trans_commit_stmt(thd);
   close_thread_tables(thd);
