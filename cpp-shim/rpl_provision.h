@@ -36,6 +36,8 @@ class Relay_log_info;
 struct rpl_group_info;
 struct rpl_gtid;
 class Rows_log_event;
+class Item;
+struct TABLE_LIST;
 class Format_description_log_event;
 typedef struct st_mysql MYSQL;
 
@@ -60,6 +62,20 @@ class Rpl_provision_replica;
   @retval true   error, already reported with my_error()
 */
 bool mysql_load_data_from_master(THD *thd);
+
+
+/**
+  Fills information_schema.PROVISIONING_PROGRESS: a row for each copy of
+  LOAD DATA FROM MASTER that runs or is unfinished (TABLE_SCHEMA and
+  TABLE_NAME NULL), then one for each of its tables.  Rows only for a
+  user who may see SHOW SLAVE STATUS.
+*/
+#ifdef HAVE_REPLICATION
+int rpl_provision_fill_progress(THD *thd, TABLE_LIST *tables, Item *cond);
+#else
+static inline int rpl_provision_fill_progress(THD *, TABLE_LIST *, Item *)
+{ return 0; }
+#endif
 
 
 /**

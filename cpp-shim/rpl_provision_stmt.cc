@@ -37,6 +37,8 @@
 #include "rpl_filter.h"
 #include "slave.h"
 #include "sql_repl.h"
+#include "sql_show.h"
+#include "sql_parse.h"
 #include "rpl_gtid.h"
 #include "rpl_provision_replica.h"
 #include "rpl_provision_catalog.h"
@@ -47,6 +49,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 /* @@provision_relay_log_space_limit (sys_vars.cc) */
 ulonglong opt_provision_relay_log_space_limit;
@@ -255,9 +258,11 @@ bool rpl_provision_show_state(Master_info *mi, String *state)
 
 
 static Rpl_provision_replica *take_parked(Master_info *mi);
+static void forget_finished(Master_info *mi);
 
 void rpl_provision_forget(Master_info *mi)
 {
+  forget_finished(mi);
   Rpl_provision_replica *parked= take_parked(mi);
   if (remove_marker(mi) || parked)
     rpl_provision_progress_forget(mi->cmp_connection_name);
@@ -461,6 +466,29 @@ static void park(Master_info *mi, Rpl_provision_replica *state)
   delete take_parked(mi);
   std::lock_guard<std::mutex> guard(parked_lock);
   parked_copies[parked_key(mi)]= state;
+}
+
+
+/*
+  The progress of each connection's last completed copy, which
+  information_schema.PROVISIONING_PROGRESS shows until the connection's
+  next copy or RESET SLAVE.  Under parked_lock.
+*/
+static std::map<std::string, rust::Box<provision::ProgressHandle>>
+  finished_copies;
+
+static void keep_finished(Master_info *mi, Rpl_provision_replica *state)
+{
+  std::lock_guard<std::mutex> guard(parked_lock);
+  finished_copies.erase(parked_key(mi));
+  state->progress->finish();
+  finished_copies.emplace(parked_key(mi), state->filter->progress_handle());
+}
+
+static void forget_finished(Master_info *mi)
+{
+  std::lock_guard<std::mutex> guard(parked_lock);
+  finished_copies.erase(parked_key(mi));
 }
 
 
@@ -670,6 +698,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   }
   mi->provision= state;
   mysql_mutex_unlock(&LOCK_active_mi);
+  forget_finished(mi);
 
   if (rpl_load_gtid_slave_state(thd) ||
       (resumed && prepare_resume(thd, name, &mi->cmp_connection_name, state,
@@ -749,7 +778,11 @@ end:
     park(mi, state);
   }
   else
+  {
+    if (!failed)
+      keep_finished(mi, state);
     delete state;
+  }
   return failed;
 }
 
@@ -824,6 +857,176 @@ bool mysql_load_data_from_master(THD *thd)
                                     request, resumed);
   mi->release();
   DBUG_RETURN(failed);
+}
+
+
+/*
+  information_schema.PROVISIONING_PROGRESS: what one connection's copy
+  shows, read under the locks that keep it alive (show_lock for the
+  running one, parked_lock for a stopped one), stored after they are
+  released.
+*/
+struct Copy_progress_view
+{
+  const char *state= NULL;
+  bool counted= false;           /* the copy's state is in memory */
+  provision::CopyProgress totals{};
+  rust::Vec<provision::TableProgressRow> tables;
+  ulonglong relay_log_space= 0;
+  std::string last_error;
+};
+
+
+/* Reads the connection's copy, if it has one running or unfinished. */
+static bool read_copy_progress(Master_info *mi, Copy_progress_view *view)
+{
+  {
+    std::lock_guard<std::mutex> guard(show_lock);
+    if (Rpl_provision_replica *copy= mi->provision)
+    {
+      view->state= "copying";
+      view->totals= copy->progress->read();
+      view->tables= copy->progress->tables();
+      view->counted= true;
+    }
+  }
+  if (!view->counted)
+  {
+    std::lock_guard<std::mutex> guard(parked_lock);
+    auto it= parked_copies.find(parked_key(mi));
+    if (it != parked_copies.end())
+    {
+      view->state= "stopped";
+      view->totals= it->second->progress->read();
+      view->tables= it->second->progress->tables();
+      view->counted= true;
+    }
+    else
+    {
+      auto done= finished_copies.find(parked_key(mi));
+      if (done != finished_copies.end())
+      {
+        view->state= "done";
+        view->totals= done->second->read();
+        view->tables= done->second->tables();
+        view->counted= true;
+      }
+    }
+  }
+  std::string request;
+  if (!view->counted)
+  {
+    /* After a restart: only the record says that a copy is unfinished */
+    if (!read_marker(mi, &request))
+      return false;
+    view->state= "unfinished";
+  }
+  mysql_mutex_lock(&mi->rli.log_space_lock);
+  view->relay_log_space= mi->rli.log_space_total;
+  mysql_mutex_unlock(&mi->rli.log_space_lock);
+  if (!strcmp(view->state, "stopped") || !strcmp(view->state, "unfinished"))
+  {
+    /* Why it stopped, if one of the threads said so */
+    mysql_mutex_lock(&mi->err_lock);
+    mysql_mutex_lock(&mi->rli.err_lock);
+    if (mi->last_error().number)
+      view->last_error= mi->last_error().message;
+    else if (mi->rli.last_error().number)
+      view->last_error= mi->rli.last_error().message;
+    mysql_mutex_unlock(&mi->rli.err_lock);
+    mysql_mutex_unlock(&mi->err_lock);
+  }
+  return true;
+}
+
+
+/* Stores 'value' in a nullable column, or leaves it NULL if negative. */
+static void store_known(Field *field, double value)
+{
+  if (value < 0)
+    return;
+  field->set_notnull();
+  field->store(value);
+}
+
+
+static void store_count(Field *field, ulonglong value)
+{
+  field->set_notnull();
+  field->store((longlong) value, true);
+}
+
+
+static void store_text(Field *field, const char *str, size_t length)
+{
+  field->set_notnull();
+  field->store(str, length, system_charset_info);
+}
+
+
+int rpl_provision_fill_progress(THD *thd, TABLE_LIST *tables, Item *)
+{
+  if (check_global_access(thd, PRIV_STMT_SHOW_SLAVE_STATUS, true))
+    return 0;
+  std::vector<std::pair<std::string, Copy_progress_view>> copies;
+  mysql_mutex_lock(&LOCK_active_mi);
+  if (master_info_index)
+  {
+    HASH *hash= &master_info_index->master_info_hash;
+    for (uint i= 0; i < hash->records; i++)
+    {
+      Master_info *mi= (Master_info *) my_hash_element(hash, i);
+      Copy_progress_view view;
+      if (read_copy_progress(mi, &view))
+        copies.emplace_back(std::string(mi->connection_name.str,
+                                        mi->connection_name.length),
+                            std::move(view));
+    }
+  }
+  mysql_mutex_unlock(&LOCK_active_mi);
+
+  TABLE *table= tables->table;
+  Field **f= table->field;
+  for (const auto &named : copies)
+  {
+    const std::string &connection= named.first;
+    const Copy_progress_view &view= named.second;
+    restore_record(table, s->default_values);
+    store_text(f[0], connection.data(), connection.size());
+    store_text(f[3], view.state, strlen(view.state));
+    if (view.counted)
+    {
+      store_count(f[4], view.totals.rows_copied);
+      store_count(f[5], view.totals.rows_total);
+      store_known(f[8], view.totals.elapsed);
+      store_known(f[9], view.totals.rate);
+      store_known(f[10], view.totals.left);
+    }
+    store_count(f[11], view.relay_log_space);
+    if (!view.last_error.empty())
+      store_text(f[12], view.last_error.data(), view.last_error.size());
+    if (schema_table_store_record(thd, table))
+      return 1;
+    for (const provision::TableProgressRow &row : view.tables)
+    {
+      restore_record(table, s->default_values);
+      store_text(f[0], connection.data(), connection.size());
+      store_text(f[1], row.db.data(), row.db.size());
+      store_text(f[2], row.table.data(), row.table.size());
+      store_text(f[3], row.state.data(), row.state.size());
+      store_count(f[4], row.rows_copied);
+      if (row.rows_estimated)
+        store_count(f[5], row.rows_estimated);
+      store_count(f[6], row.chunks);
+      store_count(f[7], row.recopies);
+      store_known(f[8], row.elapsed);
+      store_known(f[9], row.rate);
+      store_known(f[10], row.left);
+      if (schema_table_store_record(thd, table))
+        return 1;
+    }
+  }
+  return 0;
 }
 
 #else /* HAVE_REPLICATION */

@@ -121,6 +121,32 @@ mod ffi {
         rows_total: u64,
         tables_done: u64,
         tables_total: u64,
+        /// Seconds since the copy started in this server.
+        elapsed: f64,
+        /// Rows per second; negative: not known yet.
+        rate: f64,
+        /// Seconds left at that rate; negative: not known.
+        left: f64,
+    }
+
+    /// One table's progress (`information_schema.PROVISIONING_PROGRESS`).
+    #[derive(Clone, Debug)]
+    struct TableProgressRow {
+        db: String,
+        table: String,
+        /// waiting, copying, re-copying or done.
+        state: String,
+        rows_copied: u64,
+        /// The master's estimate at plan time; 0 for none.
+        rows_estimated: u64,
+        chunks: u64,
+        recopies: u32,
+        /// Seconds since its first rows were applied (until it was done).
+        elapsed: f64,
+        /// Rows per second; negative: not known yet.
+        rate: f64,
+        /// Seconds left at that rate; negative: not known.
+        left: f64,
     }
 
     /// One part of a key as `key_copy()` lays it out (`key_image::KeyPart`).
@@ -606,6 +632,10 @@ mod ffi {
         /// Progress counters shared with a [`ReplicaFilter`].
         type ProgressHandle;
         fn read(self: &ProgressHandle) -> CopyProgress;
+        /// Each table's progress, in name order.
+        fn tables(self: &ProgressHandle) -> Vec<TableProgressRow>;
+        /// The copy is complete: its elapsed time stops.
+        fn finish(self: &ProgressHandle);
         /// A new event group starts: a copy group, or the master's
         /// transaction `domain_id`-`server_id`-`seq_no`.
         fn group_start(

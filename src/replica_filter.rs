@@ -8,9 +8,9 @@ use provision_core::filter::{
 use provision_core::gtid::{Gtid, GtidPos};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
-    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_resume_note,
-    parse_start_note, parse_table_done_note, split_table_ident, table_ident, Request, Resume,
-    ResumePoint, OBJECTS_NOTE,
+    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_plan_table_note,
+    parse_resume_note, parse_start_note, parse_table_done_note, split_table_ident, table_ident,
+    Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
 use provision_core::statement_write;
@@ -44,6 +44,8 @@ pub struct ReplicaFilter {
     progress: Arc<CopyProgress>,
     /// Rows the current copy group applied (taken back if it is retried).
     group_rows: i64,
+    /// The same, by table, for each table's progress once it commits.
+    group_tables: Vec<(String, u64)>,
     /// What the copy has applied for good, for a new dump to go on from
     /// (see [`ReplicaFilter::resume_request`]).
     applied: Applied,
@@ -137,7 +139,38 @@ impl ProgressHandle {
             rows_total,
             tables_done: r.tables_done,
             tables_total: r.tables_total,
+            elapsed: r.elapsed,
+            rate: r.rate().unwrap_or(-1.0),
+            left: r.left().unwrap_or(-1.0),
         }
+    }
+
+    /// The copy is complete: its elapsed time stops.
+    pub fn finish(&self) {
+        self.0.finish();
+    }
+
+    /// Each table's progress, for `information_schema.PROVISIONING_PROGRESS`.
+    pub fn tables(&self) -> Vec<ffi::TableProgressRow> {
+        self.0
+            .tables_now()
+            .into_iter()
+            .map(|t| {
+                let (db, table) = split_table_ident(&t.table).unwrap_or_default();
+                ffi::TableProgressRow {
+                    db,
+                    table,
+                    state: t.stage.name().to_owned(),
+                    rows_copied: t.rows,
+                    rows_estimated: t.estimated,
+                    chunks: t.chunks,
+                    recopies: t.recopies,
+                    elapsed: t.elapsed,
+                    rate: t.rate.unwrap_or(-1.0),
+                    left: t.left.unwrap_or(-1.0),
+                }
+            })
+            .collect()
     }
 }
 
@@ -171,6 +204,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         last_table: TableName::default(),
         progress: Arc::default(),
         group_rows: 0,
+        group_tables: Vec::new(),
         applied: Applied::default(),
         pending: Pending::default(),
         baseline: String::new(),
@@ -240,6 +274,7 @@ impl ReplicaFilter {
         }
         self.undo.clear();
         self.group_rows = 0;
+        self.group_applied();
         self.group = copy_group.then_some(seq_no);
         self.complete_noted_table();
     }
@@ -253,6 +288,15 @@ impl ReplicaFilter {
         self.completing = None;
         self.progress.rows_applied(-self.group_rows);
         self.group_rows = 0;
+        self.group_tables.clear();
+    }
+
+    /// The copy group's rows count in their tables' progress: it is
+    /// applied for good.
+    fn group_applied(&mut self) {
+        for (table, rows) in self.group_tables.drain(..) {
+            self.progress.chunk_applied(&table, rows);
+        }
     }
 
     /// The table an applied group's note said is complete, now is.
@@ -262,7 +306,7 @@ impl ReplicaFilter {
             self.ledger.table_in_copy(&table);
             // Cannot fail: a table is completed once, by its last chunk.
             if self.ledger.table_complete(&table).is_ok() {
-                self.progress.table_done();
+                self.progress.table_done(&table);
             }
         }
     }
@@ -276,6 +320,7 @@ impl ReplicaFilter {
         if self.group.take().is_some() {
             self.undo.clear();
             self.group_rows = 0;
+            self.group_applied();
             self.complete_noted_table();
         }
         // The point after a table's CREATE is its Rows step: kept for a
@@ -396,7 +441,7 @@ impl ReplicaFilter {
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
                 .ok_or_else(|| format!("table {} has state '{}'", row.object, row.state))?;
             if state == filter::TableState::Complete {
-                self.progress.table_done();
+                self.progress.table_done(&row.object);
             }
             if row.state == saved_copy::RECOPY_STATE {
                 self.recopy_drops.push(row.object.clone());
@@ -604,6 +649,7 @@ impl ReplicaFilter {
 
     /// `table` was dropped on the master: this copy knows it no more.
     fn forget_table(&mut self, table: &str) {
+        self.progress.table_dropped(table);
         self.stale.remove(table);
         self.ledger.forget(table);
         self.created.remove(table);
@@ -615,6 +661,7 @@ impl ReplicaFilter {
 
     /// `from` was renamed `to` on the master: its copy goes on under it.
     fn rename_table(&mut self, from: &str, to: &str) {
+        self.progress.table_renamed(from, to);
         if self.stale.remove(from) {
             self.stale.insert(to.to_owned());
         }
@@ -635,6 +682,7 @@ impl ReplicaFilter {
     /// crash from here sends them too: the record says `recopy`).
     fn recopy(&mut self, db: &str, table: &str) {
         let id = table_ident(db, table);
+        self.progress.table_recopied(&id);
         self.created.remove(&id);
         self.ledger.restore(&id, filter::TableState::NotCreated);
         if let Some(point) = self.applied.point.as_mut() {
@@ -773,6 +821,10 @@ impl ReplicaFilter {
         self.pending.changes = true;
         self.progress.rows_applied(1);
         self.group_rows += 1;
+        match self.group_tables.last_mut() {
+            Some((t, rows)) if t == table => *rows += 1,
+            _ => self.group_tables.push((table.to_owned(), 1)),
+        }
         if key.is_empty() {
             // Copied whole in one chunk: complete once the group is over.
             return String::new();
@@ -811,6 +863,10 @@ impl ReplicaFilter {
         }
         if let Some((tables, rows)) = parse_plan_note(text) {
             self.progress.planned(tables, rows);
+            return String::new();
+        }
+        if let Some(estimate) = parse_plan_table_note(text) {
+            self.progress.planned_tables([estimate]);
             return String::new();
         }
         if let Some(sums) = parse_checksums_note(text) {
@@ -1039,6 +1095,9 @@ mod tests {
             rows_total: 40,
             tables_done: 1,
             tables_total: 3,
+            elapsed: 1.0,
+            rate: 10.0,
+            left: 3.0,
         };
         assert_eq!(
             provisioning_state(&p, 0),
@@ -1071,7 +1130,11 @@ mod tests {
         let handle = f.progress_handle();
         f.group_start(true, 0, 1, 1);
         assert_eq!(
-            f.copy_note(b"LOAD DATA FROM MASTER: plan tables=2 rows=10"),
+            f.copy_note(
+                b"LOAD DATA FROM MASTER: plan tables=2 rows=10\n\
+                  LOAD DATA FROM MASTER: plan rows=4 table=`d`.`t`\n\
+                  LOAD DATA FROM MASTER: plan rows=6 table=`d`.`u`"
+            ),
             ""
         );
         f.group_start(true, 0, 1, 2);
@@ -1089,6 +1152,19 @@ mod tests {
         assert_eq!(
             (p.rows_copied, p.rows_total, p.tables_done, p.tables_total),
             (3, 10, 1, 2)
+        );
+        // Each table: the rows of the group applied for good, once.
+        let tables = handle
+            .tables()
+            .into_iter()
+            .map(|t| (t.table, t.state, t.rows_copied, t.rows_estimated, t.chunks))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            tables,
+            vec![
+                ("t".to_owned(), "done".to_owned(), 3, 4, 1),
+                ("u".to_owned(), "waiting".to_owned(), 0, 6, 0),
+            ]
         );
     }
 

@@ -21,8 +21,8 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    checksums_note, manifest_note, plan_note, resume_note, start_note, table_done_note,
-    table_ident, CopyClaim, Request, RequestError, Resume, TableChecksum,
+    checksums_note, manifest_note, plan_note, plan_table_note, resume_note, start_note,
+    table_done_note, table_ident, CopyClaim, Request, RequestError, Resume, TableChecksum,
     GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
 };
 use crate::scheduler::{
@@ -1028,10 +1028,13 @@ impl DumpSession {
             .sum();
         // With where the binlog stream starts and the first resume point:
         // from here on, a lost connection does not lose the copy.
-        let plan = self.ending_note(vec![
-            plan_note(self.copied_tables.len() as u64, rows),
-            start_note(&self.start_position),
-        ]);
+        let mut notes = vec![plan_note(self.copied_tables.len() as u64, rows)];
+        notes.extend(self.copied_tables.iter().map(|t| {
+            let estimate = self.row_estimates.get(t).copied().unwrap_or(0);
+            plan_table_note(self.filter.rewrite(&t.0), &t.1, estimate)
+        }));
+        notes.push(start_note(&self.start_position));
+        let plan = self.ending_note(notes);
         events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();
         Ok(events)

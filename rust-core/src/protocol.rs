@@ -157,6 +157,27 @@ pub fn parse_plan_note(text: &[u8]) -> Option<(u64, u64)> {
     ))
 }
 
+/// Text of the note of one planned table's estimated rows (see
+/// [`plan_table_note`]).
+const PLAN_TABLE_NOTE: &str = "LOAD DATA FROM MASTER: plan rows=";
+
+/// The note, after [`plan_note`], of the master's estimate of the rows of
+/// one table it plans to copy (replica's names), for the replica's
+/// per-table progress.
+pub fn plan_table_note(db: &str, table: &str, rows: u64) -> String {
+    format!("{PLAN_TABLE_NOTE}{rows} table={}", table_ident(db, table))
+}
+
+/// `(table ident, rows)` of a note of [`plan_table_note`], if `text` is one.
+pub fn parse_plan_table_note(text: &[u8]) -> Option<(String, u64)> {
+    let rest = std::str::from_utf8(text)
+        .ok()?
+        .strip_prefix(PLAN_TABLE_NOTE)?;
+    let (rows, ident) = rest.split_once(" table=")?;
+    split_table_ident(ident)?;
+    Some((ident.to_owned(), rows.parse().ok()?))
+}
+
 /// Text of the note that ends a copy `WITH CHECKSUM` (see
 /// [`checksums_note`]).
 const CHECKSUMS_NOTE: &str = "LOAD DATA FROM MASTER: checksums ";
@@ -858,6 +879,17 @@ mod tests {
             None
         );
         assert_eq!(parse_plan_note(table_done_note("d", "t").as_bytes()), None);
+        let note = plan_table_note("d b", "t`1", 42);
+        assert_eq!(parse_plan_note(note.as_bytes()), None);
+        assert_eq!(
+            parse_plan_table_note(note.as_bytes()),
+            Some(("`d b`.`t``1`".to_owned(), 42))
+        );
+        assert_eq!(
+            parse_plan_table_note(b"LOAD DATA FROM MASTER: plan rows=1 table=t"),
+            None
+        );
+        assert_eq!(parse_plan_table_note(plan_note(1, 2).as_bytes()), None);
     }
 
     #[test]
