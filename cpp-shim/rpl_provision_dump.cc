@@ -421,19 +421,6 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     return 1;
   }
 
-  /* The replica filters the master's changes by row key: ROW, FULL. */
-  static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
-  ulong row_image= global_system_variables.binlog_row_image;
-  rust::String settings= provision::check_master_settings(
-    row_image < array_elements(row_image_names) ?
-      row_image_names[row_image] : "unknown",
-    optimize_thread_scheduling(thd));
-  if (!settings.empty())
-  {
-    set_error(errbuf, errbuf_size, std::string(settings));
-    return 1;
-  }
-
   rust::Box<provision::DumpSession> session=
     provision::dump_session_new(
       rpl_provision_bytes(request.ptr(), request.length()),
@@ -451,6 +438,16 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     set_error(errbuf, errbuf_size, std::string(refusal));
     return 1;
   }
+  /*
+    The replica filters the master's changes by row key: FULL images.
+    Reported with the privileges the plan finds missing, all at once.
+  */
+  static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
+  ulong row_image= global_system_variables.binlog_row_image;
+  session->check_master_settings(
+    row_image < array_elements(row_image_names) ?
+      row_image_names[row_image] : "unknown",
+    optimize_thread_scheduling(thd));
 
   Rpl_provision_dump *dump= new Rpl_provision_dump(thd, std::move(session));
   if (load_catalog(thd, dump))
@@ -467,6 +464,11 @@ static int start_dump(THD *thd, String *connect_gtid_state,
   if (!refusal.empty())
   {
     set_error(errbuf, errbuf_size, std::string(refusal));
+    rust::String in_full= dump->session->refusal_in_full();
+    if (in_full != refusal)
+      sql_print_information("LOAD DATA FROM MASTER: provisioning dump for %s: "
+                            "%s", replica_of(thd).c_str(),
+                            std::string(in_full).c_str());
     delete dump;
     return 1;
   }

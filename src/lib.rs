@@ -342,11 +342,6 @@ mod ffi {
         /// The master variable a replica probes to detect support.
         fn support_probe_variable() -> &'static str;
 
-        /// Why the master's `@@binlog_row_image` and
-        /// `@@binlog_optimize_thread_scheduling` do not allow a copy;
-        /// empty when they do (any `@@binlog_format` will do).
-        fn check_master_settings(row_image: &str, optimize_thread_scheduling: bool) -> String;
-
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
         /// Starts a dump; check `refusal()` before using it.
@@ -360,6 +355,9 @@ mod ffi {
         ) -> Box<DumpSession>;
         /// Why the dump cannot go on; empty while it can.
         fn refusal(self: &DumpSession) -> String;
+        /// `refusal()` with every reason why the master is not ready,
+        /// however long, for the master's error log.
+        fn refusal_in_full(self: &DumpSession) -> String;
         fn set_checksum(self: &mut DumpSession, on: bool);
         /// Judges a cut for the next chunk (`dump::DumpSession::judge_cut`):
         /// the dump thread is in `dump_file`, the cut was taken at the end
@@ -417,7 +415,8 @@ mod ffi {
         /// the dump is refused with an error naming both.
         /// The replica's `account` lacks `privilege` on `db`.`name`
         /// (`name` empty: on the database), which the copy would send:
-        /// sets `refusal()` (the first one found).
+        /// `refusal()` reports it with every other one found (and the
+        /// master's settings), all at once; the plan is not made.
         fn privilege_missing(
             self: &mut DumpSession,
             account: &str,
@@ -428,6 +427,15 @@ mod ffi {
         /// Refuses the dump (`refusal()`) when `running` others already
         /// run and `@@provision_max_dumps` is `max`.
         fn check_dump_slots(self: &mut DumpSession, running: u32, max: u32);
+        /// Records each of the master's `@@binlog_row_image` and
+        /// `@@binlog_optimize_thread_scheduling` that does not allow a
+        /// copy (any `@@binlog_format` will do): `refusal()` reports them
+        /// with the missing privileges, all at once.
+        fn check_master_settings(
+            self: &mut DumpSession,
+            row_image: &str,
+            optimize_thread_scheduling: bool,
+        );
         /// The master's audit line for the dump (`replica`: who asked;
         /// `outcome`: how it ended).
         fn audit_line(self: &DumpSession, replica: &str, outcome: &str) -> String;
@@ -742,9 +750,23 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// A dump session, or the reason it stopped.
+/// How many reasons why the master is not ready one refusal keeps.
+const MAX_PROBLEMS: usize = 100;
+
+/// The length the list of reasons why the master is not ready is kept
+/// within: the replica shows it inside two error messages of its own
+/// (the IO thread's, then the statement's, which names the connection),
+/// and the server cuts an error message at `MYSQL_ERRMSG_SIZE` (512).
+const NOT_READY_BUDGET: usize = 250;
+
 pub struct DumpSession {
     session: Option<dump::DumpSession>,
     error: Option<DumpError>,
+    /// What makes the master not ready for the copy (settings, missing
+    /// privileges), reported together; at most `MAX_PROBLEMS`.
+    problems: Vec<DumpError>,
+    /// Problems beyond `MAX_PROBLEMS`.
+    more_problems: usize,
     /// Views added, until `plan()`.
     views: Vec<View>,
 }
@@ -777,10 +799,33 @@ impl DumpSession {
     }
 
     fn refusal(&self) -> String {
-        self.error
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
+        if self.problems.is_empty() {
+            return self
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+        }
+        dump::not_ready_text(&self.problems, self.more_problems, NOT_READY_BUDGET)
+    }
+
+    fn refusal_in_full(&self) -> String {
+        if self.problems.is_empty() {
+            return self.refusal();
+        }
+        dump::not_ready_text(&self.problems, self.more_problems, usize::MAX)
+    }
+
+    /// Records one reason why the master is not ready for the copy.
+    fn not_ready(&mut self, problem: DumpError) {
+        if self.problems.contains(&problem) {
+            return;
+        }
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(problem);
+        } else {
+            self.more_problems += 1;
+        }
     }
 
     fn judge_cut(
@@ -861,7 +906,11 @@ impl DumpSession {
             after_key: Vec::new(),
             max_rows: 0,
         };
-        let Some(s) = self.session.as_ref().filter(|_| self.error.is_none()) else {
+        let Some(s) = self
+            .session
+            .as_ref()
+            .filter(|_| self.error.is_none() && self.problems.is_empty())
+        else {
             return info;
         };
         match s.next_unit() {
@@ -1043,7 +1092,21 @@ impl DumpSession {
     }
 
     fn privilege_missing(&mut self, account: &str, privilege: &str, db: &str, name: &str) {
-        self.with(|s| Err::<(), _>(s.privilege_missing(account, privilege, db, name)));
+        if let Some(problem) = self
+            .session
+            .as_ref()
+            .map(|s| s.privilege_missing(account, privilege, db, name))
+        {
+            self.not_ready(problem);
+        }
+    }
+
+    fn check_master_settings(&mut self, row_image: &str, optimize_thread_scheduling: bool) {
+        for problem in
+            dump::DumpSession::master_settings_problems(row_image, optimize_thread_scheduling)
+        {
+            self.not_ready(problem);
+        }
     }
 
     fn check_dump_slots(&mut self, running: u32, max: u32) {
@@ -1079,6 +1142,9 @@ impl DumpSession {
     }
 
     fn plan(&mut self) {
+        if !self.problems.is_empty() {
+            return;
+        }
         let views = std::mem::take(&mut self.views);
         self.with(|s| s.plan(views));
     }
@@ -1241,14 +1307,6 @@ fn key_image_valid(parts: &Vec<ffi::KeyPartShape>, image: &[u8]) -> bool {
     key_image::well_formed(&parts, image)
 }
 
-fn check_master_settings(row_image: &str, optimize_thread_scheduling: bool) -> String {
-    dump::DumpSession::check_master_settings(row_image)
-        .and_then(|()| dump::DumpSession::check_commit_scheduling(optimize_thread_scheduling))
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default()
-}
-
 fn dump_session_new(
     request: &[u8],
     master_pos: &str,
@@ -1263,6 +1321,8 @@ fn dump_session_new(
     Box::new(DumpSession {
         session,
         error,
+        problems: Vec::new(),
+        more_problems: 0,
         views: Vec::new(),
     })
 }
@@ -1572,7 +1632,6 @@ mod tests {
         assert_eq!(d.account_tables().len(), 7);
         d.add_database("db", &vec!["t".to_owned()]);
         d.privilege_missing("'repl'@'%'", "SELECT", "db", "t");
-        d.privilege_missing("'repl'@'%'", "EVENT", "db", "");
         let refusal = d.refusal();
         assert!(
             refusal.contains("'repl'@'%' lacks the SELECT privilege on `db`.`t`"),
@@ -1582,6 +1641,29 @@ mod tests {
             refusal.contains("GRANT SELECT ON `db`.`t` TO 'repl'@'%'"),
             "{refusal}"
         );
+        // Everything missing, and the master's settings, in one refusal.
+        d.privilege_missing("'repl'@'%'", "EVENT", "db", "");
+        d.privilege_missing("'repl'@'%'", "SELECT", "db", "t");
+        d.check_master_settings("MINIMAL", false);
+        assert_eq!(
+            d.refusal_in_full(),
+            "LOAD DATA FROM MASTER: the master is not ready, nothing was sent. Fix all of \
+             this on the master, then run LOAD DATA FROM MASTER again: \
+             GRANT SELECT ON `db`.`t` TO 'repl'@'%'; GRANT EVENT ON `db`.* TO 'repl'@'%'; \
+             SET GLOBAL binlog_row_image=FULL; restart it with \
+             binlog_optimize_thread_scheduling=ON"
+        );
+        for i in 0..50 {
+            d.privilege_missing("'repl'@'%'", "SELECT", "db", &format!("t{i}"));
+        }
+        let refusal = d.refusal();
+        assert!(refusal.len() < 320, "{refusal}");
+        assert!(
+            refusal.ends_with(" more (the master's error log lists them all)"),
+            "{refusal}"
+        );
+        let full = d.refusal_in_full();
+        assert!(full.contains("GRANT SELECT ON `db`.`t49` TO"), "{full}");
         d.plan();
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
         let plain = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);

@@ -44,6 +44,63 @@ pub const DDL_IN_BINLOG_WAIT: Duration = Duration::from_secs(30);
 /// `slave_max_allowed_packet`.
 pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
 
+/// The error of a master that is not ready for a copy in several ways at
+/// once (settings, privileges): what fixes each of `problems`, so that
+/// the DBA fixes everything in one go, within about `budget` bytes (the
+/// replica's error message is short); the others are counted, with
+/// `more` left out before.  One problem is reported as itself.
+pub fn not_ready_text(problems: &[DumpError], more: usize, budget: usize) -> String {
+    if let ([only], 0) = (problems, more) {
+        return only.to_string();
+    }
+    let mut text = String::from(
+        "LOAD DATA FROM MASTER: the master is not ready, nothing was sent. Fix all of \
+         this on the master, then run LOAD DATA FROM MASTER again:",
+    );
+    let mut left_out = more;
+    for (i, problem) in problems.iter().enumerate() {
+        let fix = problem.fix();
+        if i > 0 && text.len() + fix.len() + 2 > budget {
+            left_out += problems.len() - i;
+            break;
+        }
+        text.push_str(if i == 0 { " " } else { "; " });
+        text.push_str(&fix);
+    }
+    if left_out > 0 {
+        text.push_str(&format!(
+            "; and {left_out} more (the master's error log lists them all)"
+        ));
+    }
+    text
+}
+
+impl DumpError {
+    /// What fixes this error, in a few words (see [`not_ready_text`]).
+    fn fix(&self) -> String {
+        match self {
+            DumpError::MasterSettings { variable, fix, .. } => {
+                format!("SET GLOBAL {variable}={fix}")
+            }
+            DumpError::CommitScheduling => {
+                "restart it with binlog_optimize_thread_scheduling=ON".to_owned()
+            }
+            DumpError::MissingPrivilege {
+                account,
+                privilege,
+                grant_on,
+                ..
+            } => format!("GRANT {privilege} ON {grant_on} TO {account}"),
+            other => {
+                let text = other.to_string();
+                text.strip_prefix("LOAD DATA FROM MASTER: ")
+                    .unwrap_or(&text)
+                    .to_owned()
+            }
+        }
+    }
+}
+
 /// Why a dump cannot go on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DumpError {
@@ -835,6 +892,19 @@ impl DumpSession {
             object,
             grant_on,
         }
+    }
+
+    /// Checks `@@binlog_row_image` (`row_image`) and
+    /// `@@binlog_optimize_thread_scheduling` (`optimized`): every setting
+    /// of the master that does not allow a copy.
+    pub fn master_settings_problems(row_image: &str, optimized: bool) -> Vec<DumpError> {
+        [
+            Self::check_master_settings(row_image),
+            Self::check_commit_scheduling(optimized),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect()
     }
 
     /// Refuses a dump when `running` others already run and
