@@ -56,6 +56,11 @@ fi
 dsc=$(find "$deb" -maxdepth 1 -name 'mariadb_*.dsc' | sort -V | tail -1)
 upstream=$(sed -n 's/^Version: [0-9]*:\{0,1\}\([^-]*\)-.*/\1/p' "$dsc" | head -1)
 tree=$deb/mariadb-$upstream
+# A fresh tree each run (Debian's patches applied by dpkg-source), so that
+# a series changed since the last run applies from the start.
+rm -rf "$tree"
+(cd "$deb" && dpkg-source -q -x "$(basename "$dsc")" "$(basename "$tree")" >/dev/null) \
+  || die "dpkg-source -x $(basename "$dsc") failed"
 [ -d "$tree/debian" ] || die "no extracted tree at $tree"
 
 # 2. The project as the "provision" component, with vendored crates.
