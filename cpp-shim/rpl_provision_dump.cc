@@ -448,6 +448,9 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     row_image < array_elements(row_image_names) ?
       row_image_names[row_image] : "unknown",
     optimize_thread_scheduling(thd));
+  /* LOAD TABLE ... FROM MASTER goes on from where the replica is */
+  session->start_at_replica(rust::Str(connect_gtid_state->ptr(),
+                                      connect_gtid_state->length()));
 
   Rpl_provision_dump *dump= new Rpl_provision_dump(thd, std::move(session));
   if (load_catalog(thd, dump))
@@ -485,6 +488,7 @@ static int start_dump(THD *thd, String *connect_gtid_state,
                         "slave server %lu %s at GTID position '%s'",
                         (ulong) thd->variables.server_id,
                         dump->session->resumed() ? "resumes the copy" :
+                        dump->session->is_reload() ? "loads tables" :
                         "starts", start.c_str());
   *out= dump;
   return 0;

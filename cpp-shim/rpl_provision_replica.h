@@ -41,7 +41,10 @@ public:
       row_kind(provision::RowKind::Insert),
       row_action(provision::RowAction::ApplyStrict), end_queued(false),
       done(false), recovered(false), resumes(0)
-  {}
+  {
+    /* LOAD TABLE ... FROM MASTER copies the tables it names only */
+    filter->copy_only_from(first_request);
+  }
 
   /** GTID domain of the copy groups; never recorded anywhere. */
   const uint32 copy_domain;

@@ -643,6 +643,7 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
     new Rpl_provision_replica(provision::replica_copy_domain(rname),
                               std::move(request), rname);
   state->filter= std::move(filter);
+  state->filter->copy_only_from(state->first_request);
   state->progress= state->filter->progress_handle();
   state->recovered= true;
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the "
@@ -807,7 +808,20 @@ bool mysql_load_data_from_master(THD *thd)
   state.use_gtid= 0;
   state.replace= thd->lex->provision_replace;
 
-  if (list_tables(thd, &state.databases))
+  /* LOAD TABLE ... FROM MASTER: the tables it names, nothing else */
+  const bool reload= thd->lex->provision_reload;
+  rust::Vec<provision::QualifiedName> reload_tables;
+  if (reload)
+  {
+    for (TABLE_LIST *t= thd->lex->query_tables; t; t= t->next_global)
+    {
+      provision::QualifiedName q;
+      q.db= rust::String::lossy(t->db.str, t->db.length);
+      q.table= rust::String::lossy(t->table_name.str, t->table_name.length);
+      reload_tables.push_back(std::move(q));
+    }
+  }
+  else if (list_tables(thd, &state.databases))
     DBUG_RETURN(true);
 
   /* WARN_LEVEL_NOTE: an unknown name is the core's error to raise. */
@@ -826,17 +840,26 @@ bool mysql_load_data_from_master(THD *thd)
   std::string request(provision::replica_request(
     rname, thd->lex->provision_with_grants, thd->lex->provision_with_checksum,
     state.filter_rules));
+  if (reload)
+    request= std::string(provision::reload_request(request, reload_tables));
   state.request= request;
 
-  provision::Verdict verdict= provision::check_load_from_master(state);
-  rust::String note= provision::parked_copy_note(state);
+  provision::Verdict verdict= reload ?
+    provision::check_load_tables(state, reload_tables) :
+    provision::check_load_from_master(state);
+  rust::String note= reload ? rust::String() :
+    provision::parked_copy_note(state);
   if (!note.empty())
     push_warning(thd, Sql_condition::WARN_LEVEL_NOTE, ER_PROVISION_FAILED,
                  std::string(note).c_str());
   if (verdict.error_code)
   {
     std::string arg(verdict.error_arg);
-    my_error(verdict.error_code, MYF(0), arg.c_str());
+    if (verdict.error_code == ER_PROVISION_FAILED)
+      my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
+               arg.c_str());
+    else
+      my_error(verdict.error_code, MYF(0), arg.c_str());
     if (mi)
       mi->release();
     DBUG_RETURN(true);

@@ -315,6 +315,15 @@ mod ffi {
     extern "Rust" {
         /// Decides whether `LOAD DATA FROM MASTER` may start.
         fn check_load_from_master(state: &ReplicaState) -> Verdict;
+        /// Whether `LOAD TABLE ... FROM MASTER` may copy `tables` again;
+        /// `state.request` is `reload_request()`'s.  An `ER_PROVISION_FAILED`
+        /// verdict carries the whole message (the shim adds the
+        /// connection's name).
+        fn check_load_tables(state: &ReplicaState, tables: &Vec<QualifiedName>) -> Verdict;
+        /// `request` (of `replica_request`) for `LOAD TABLE ... FROM
+        /// MASTER` of `tables`: only they are copied, from the replica's
+        /// position.
+        fn reload_request(request: &str, tables: &Vec<QualifiedName>) -> String;
         /// The error log's note of `... REPLACE` naming the tables here the
         /// copy replaces; empty when none (or no `REPLACE`).
         fn replace_notice(state: &ReplicaState) -> String;
@@ -355,6 +364,14 @@ mod ffi {
         ) -> Box<DumpSession>;
         /// Why the dump cannot go on; empty while it can.
         fn refusal(self: &DumpSession) -> String;
+        /// `LOAD TABLE ... FROM MASTER`: the binlog stream starts at the
+        /// replica's `replica_pos` (its connect state), in the master's
+        /// domains; sets `refusal()` if the master has not reached it.
+        /// Nothing for another copy.
+        fn start_at_replica(self: &mut DumpSession, replica_pos: &str);
+        /// Whether the dump copies some tables into a replica that has the
+        /// rest (`LOAD TABLE ... FROM MASTER`).
+        fn is_reload(self: &DumpSession) -> bool;
         /// `refusal()` with every reason why the master is not ready,
         /// however long, for the master's error log.
         fn refusal_in_full(self: &DumpSession) -> String;
@@ -637,6 +654,10 @@ mod ffi {
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
         fn progress_handle(self: &ReplicaFilter) -> Box<ProgressHandle>;
+        /// Reads the copy's first `request`: `LOAD TABLE ... FROM MASTER`
+        /// copies the tables it names, and every other table replicates
+        /// as usual.  Before the first event.
+        fn copy_only_from(self: &mut ReplicaFilter, request: &str);
         /// Progress counters shared with a [`ReplicaFilter`].
         type ProgressHandle;
         fn read(self: &ProgressHandle) -> CopyProgress;
@@ -807,6 +828,16 @@ impl DumpSession {
                 .unwrap_or_default();
         }
         dump::not_ready_text(&self.problems, self.more_problems, NOT_READY_BUDGET)
+    }
+
+    fn start_at_replica(&mut self, replica_pos: &str) {
+        self.with(|s| s.start_at_replica(replica_pos));
+    }
+
+    fn is_reload(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(dump::DumpSession::is_reload)
     }
 
     fn refusal_in_full(&self) -> String {
@@ -1433,7 +1464,7 @@ impl From<Result<preflight::Start, Refusal>> for ffi::Verdict {
             },
             Err(refusal) => ffi::Verdict {
                 error_code: refusal.error_code(),
-                error_arg: refusal.error_arg().to_owned(),
+                error_arg: refusal.error_arg(),
                 resume: false,
             },
         }
@@ -1442,6 +1473,32 @@ impl From<Result<preflight::Start, Refusal>> for ffi::Verdict {
 
 fn check_load_from_master(state: &ffi::ReplicaState) -> ffi::Verdict {
     preflight::check_replica(&ReplicaFacts::from(state)).into()
+}
+
+fn reload_list(tables: &[ffi::QualifiedName]) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = tables
+        .iter()
+        .map(|t| (t.db.clone(), t.table.clone()))
+        .collect();
+    list.sort();
+    list.dedup();
+    list
+}
+
+#[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+fn check_load_tables(state: &ffi::ReplicaState, tables: &Vec<ffi::QualifiedName>) -> ffi::Verdict {
+    preflight::check_reload(&ReplicaFacts::from(state), &reload_list(tables)).into()
+}
+
+#[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
+fn reload_request(request: &str, tables: &Vec<ffi::QualifiedName>) -> String {
+    match Request::parse(request) {
+        Ok(mut r) => {
+            r.tables = reload_list(tables);
+            r.encode()
+        }
+        Err(_) => request.to_owned(),
+    }
 }
 
 fn replace_notice(state: &ffi::ReplicaState) -> String {

@@ -522,8 +522,19 @@ impl ReplicaFilter {
             // The master reads the objects, and WITH GRANTS the account
             // tables, when the copy's objects begin: skipped before.
             Some(ddl @ (TableDdl::Object | TableDdl::Account)) => {
-                let read_then =
-                    ddl == TableDdl::Object || Request::parse(request).is_ok_and(|r| r.with_grants);
+                let parsed = Request::parse(request);
+                let read_then = if ddl == TableDdl::Account {
+                    parsed.is_ok_and(|r| r.with_grants && r.tables.is_empty())
+                } else if parsed.is_ok_and(|r| !r.tables.is_empty()) {
+                    // LOAD TABLE reads the triggers of the tables it
+                    // copies, nothing else: the replica has the rest.
+                    ddl_during_copy::trigger_table(query, default_db).is_some_and(|(db, t)| {
+                        *self.ledger.state(&table_ident(filter.rewrite(&db), &t))
+                            != filter::TableState::Complete
+                    })
+                } else {
+                    true
+                };
                 let action = if read_then && !self.objects_begun {
                     ffi::QueryAction::Skip
                 } else {
@@ -539,7 +550,10 @@ impl ReplicaFilter {
                     // After the objects every table and view the copy
                     // takes is here (a RENAME TABLE may name a view).
                     |(db, table)| {
-                        self.objects_begun || self.stale.contains(&table_ident(db, table))
+                        let ident = table_ident(db, table);
+                        self.objects_begun
+                            || self.stale.contains(&ident)
+                            || self.ledger.reloaded_later(&ident)
                     },
                 )
             }
@@ -790,6 +804,17 @@ impl ReplicaFilter {
     /// change no data).
     pub fn resume_request(&self, request: &str) -> String {
         resume_request_of(&self.applied, request)
+    }
+
+    /// The copy's first request: `LOAD TABLE ... FROM MASTER` copies the
+    /// tables it names only, and every other table is complete.
+    pub fn copy_only_from(&mut self, request: &str) {
+        if let Ok(r) = Request::parse(request.trim()) {
+            if !r.tables.is_empty() {
+                self.ledger
+                    .copy_only(r.tables.iter().map(|(db, t)| table_ident(db, t)));
+            }
+        }
     }
 
     pub fn progress_handle(&self) -> Box<ProgressHandle> {

@@ -179,6 +179,16 @@ pub enum DumpError {
         /// `@@provision_max_dumps`.
         max: u32,
     },
+    /// `LOAD TABLE` names a table the master does not have.
+    #[error(
+        "LOAD TABLE ... FROM MASTER: the master has no table {table} that this \
+         connection replicates (a view is not loaded); nothing was sent. Name tables of \
+         the master, or copy everything with LOAD DATA FROM MASTER"
+    )]
+    ReloadTableMissing {
+        /// `db`.`table`, the replica's names.
+        table: String,
+    },
     /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
         "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
@@ -448,6 +458,12 @@ pub struct DumpSession {
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
     resume: Option<Resume>,
+    /// `LOAD TABLE ... FROM MASTER`: the tables to copy (the replica's
+    /// names); every other table is the replica's, complete, and its
+    /// changes replicate as usual.  Empty for `LOAD DATA FROM MASTER`.
+    reload: BTreeSet<(String, String)>,
+    /// The master's `@@gtid_binlog_pos` when the dump started.
+    master_position: GtidPos,
     /// DDL came through the binary log before the `Objects` unit: the
     /// objects are read again there.
     objects_stale: bool,
@@ -473,10 +489,13 @@ impl DumpSession {
         request.check_against(&master_pos)?;
         let start_position = match &request.resume {
             Some(r) => r.position.clone(),
-            None => master_pos,
+            None => master_pos.clone(),
         };
+        let reload: BTreeSet<(String, String)> = request.tables.iter().cloned().collect();
         let mut scheduler = Scheduler::new(chunk_rows);
-        if request.with_grants {
+        if !reload.is_empty() {
+            scheduler.tables_only();
+        } else if request.with_grants {
             scheduler.add_accounts();
         }
         if request.checksum {
@@ -493,6 +512,8 @@ impl DumpSession {
             next_seq_no: request.resume.as_ref().map_or(1, |r| r.seq_no + 1),
             start_position,
             resume: request.resume.clone(),
+            reload,
+            master_position: master_pos,
             next_table_id: 1,
             chunk: None,
             objects: Vec::new(),
@@ -501,7 +522,7 @@ impl DumpSession {
             claims: Vec::new(),
             master_tables: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
-            with_grants: request.with_grants,
+            with_grants: request.with_grants && request.tables.is_empty(),
             connection: request.connection.clone(),
             checksums: request.checksum,
             started: Instant::now(),
@@ -604,16 +625,16 @@ impl DumpSession {
         let kept: Vec<&str> = tables
             .iter()
             .map(AsRef::as_ref)
-            .filter(|t| self.filter.table_ok(target, t))
+            .filter(|t| self.filter.table_ok(target, t) && self.reloads(target, t))
             .collect();
-        if (kept.is_empty() && !self.filter.database_ok(target))
+        if (kept.is_empty() && (!self.reload.is_empty() || !self.filter.database_ok(target)))
             || !self.scheduler.add_database(db, &kept)
         {
             return;
         }
         // A filter without table rules takes whole databases; else each
         // connection may take its own tables of a shared database.
-        if self.filter.has_table_rules() {
+        if self.filter.has_table_rules() || !self.reload.is_empty() {
             self.claims.extend(
                 kept.iter()
                     .map(|t| CopyClaim::Table(target.to_owned(), (*t).to_owned())),
@@ -660,13 +681,59 @@ impl DumpSession {
     /// Whether the plan takes the table or view `db`.`name` (the master's
     /// names): its database is in the plan and the filter lets it through.
     pub fn copies_table(&self, db: &str, name: &str) -> bool {
-        self.copies_database(db) && self.filter.table_ok(self.filter.rewrite(db), name)
+        let target = self.filter.rewrite(db);
+        self.databases.contains(db)
+            && self.filter.table_ok(target, name)
+            && self.reloads(target, name)
     }
 
     /// Whether the plan takes the database `db` (the master's name), and
-    /// with it the database's routines and events.
+    /// with it the database's routines and events (never with `LOAD
+    /// TABLE`, which copies tables and their triggers only).
     pub fn copies_database(&self, db: &str) -> bool {
-        self.databases.contains(db)
+        self.databases.contains(db) && self.reload.is_empty()
+    }
+
+    /// Whether `LOAD TABLE` names `db`.`table` (the replica's names), or
+    /// the copy is a whole `LOAD DATA FROM MASTER`.
+    fn reloads(&self, db: &str, table: &str) -> bool {
+        self.reload.is_empty() || self.reload.contains(&(db.to_owned(), table.to_owned()))
+    }
+
+    /// Whether this dump copies some tables into a replica that has the
+    /// rest (`LOAD TABLE ... FROM MASTER`).
+    pub fn is_reload(&self) -> bool {
+        !self.reload.is_empty()
+    }
+
+    /// `LOAD TABLE ... FROM MASTER` starts the binlog stream where the
+    /// replica is: `replica_pos` (what its IO thread sent, its
+    /// `gtid_slave_pos`) in the master's domains, which the master's binlog
+    /// must have reached.  Nothing for another copy.
+    pub fn start_at_replica(&mut self, replica_pos: &str) -> Result<(), DumpError> {
+        if self.reload.is_empty() || self.resume.is_some() {
+            return Ok(());
+        }
+        let replica = GtidPos::parse(replica_pos)?;
+        let mut start = GtidPos::default();
+        for g in replica.gtids() {
+            if !self.master_position.has_domain(g.domain_id) {
+                continue;
+            }
+            let reached = self
+                .master_position
+                .gtids()
+                .iter()
+                .any(|m| m.domain_id == g.domain_id && m.seq_no >= g.seq_no);
+            if !reached {
+                return Err(DumpError::Request(RequestError::ResumeAhead(
+                    replica.to_string(),
+                )));
+            }
+            start.set(*g);
+        }
+        self.start_position = start;
+        Ok(())
     }
 
     /// The unit to send next.
@@ -1005,7 +1072,14 @@ impl DumpSession {
     ) -> Result<(), DumpError> {
         let kind = ObjectKind::from_name(kind)
             .ok_or_else(|| DdlError::UnknownObject(kind.to_owned(), ddl::ident(db, name)))?;
-        if !self.copies_database(db) {
+        let copied = match kind {
+            // Triggers come with the tables the copy takes (the shim adds
+            // those of copied tables only): with LOAD TABLE, the only
+            // objects it copies.
+            ObjectKind::Trigger if self.is_reload() => true,
+            _ => self.copies_database(db),
+        };
+        if !copied {
             return Ok(());
         }
         match kind {
@@ -1031,6 +1105,16 @@ impl DumpSession {
 
     /// Orders the copy once everything is added (see [`Scheduler::plan`]).
     pub fn plan(&mut self, views: Vec<View>) -> Result<(), DumpError> {
+        let copied: BTreeSet<(String, String)> = self
+            .copied_tables
+            .iter()
+            .map(|(db, t)| (self.filter.rewrite(db).to_owned(), t.clone()))
+            .collect();
+        if let Some((db, table)) = self.reload.iter().find(|t| !copied.contains(*t)) {
+            return Err(DumpError::ReloadTableMissing {
+                table: ddl::ident(db, table),
+            });
+        }
         for ((db, table), (seq_db, seq)) in &self.default_sequences {
             if !self.copied_tables.contains(&(seq_db.clone(), seq.clone())) {
                 return Err(DumpError::SequenceLeftOut {
@@ -1276,9 +1360,19 @@ impl DumpSession {
                         .extend(ddl_during_copy::trigger_table(query, default_db));
                 }
                 let plan = &self.scheduler;
+                let copied = &self.copied_tables;
+                let reload = !self.reload.is_empty();
                 ddl_during_copy::decide(
                     &ddl,
-                    |(db, table)| plan.table_state(db, table, create_pending),
+                    |(db, table)| {
+                        // LOAD TABLE: a table it does not copy is the
+                        // replica's, complete.
+                        if reload && !copied.contains(&(db.clone(), table.clone())) {
+                            crate::filter::TableState::Complete
+                        } else {
+                            plan.table_state(db, table, create_pending)
+                        }
+                    },
                     |_| false,
                 )
             }
@@ -1815,6 +1909,54 @@ mod tests {
         let err = DumpSession::check_dump_slots(4, 4).unwrap_err().to_string();
         assert!(err.contains("@@provision_max_dumps=4"), "{err}");
         assert!(DumpSession::check_dump_slots(0, 0).is_err());
+    }
+
+    #[test]
+    fn load_table_copies_the_tables_it_names_from_the_replicas_position() {
+        let mut request = Request::for_connection("");
+        request.tables = vec![("db".to_owned(), "b".to_owned())];
+        let mut d = DumpSession::new(request.encode(), "0-1-10,5-2-3", 1, 10, 0).unwrap();
+        assert!(d.is_reload());
+        // Other masters' domains are not this one's; its own must be reached.
+        d.start_at_replica("0-1-7,9-9-9").unwrap();
+        assert_eq!(d.start_position(), "0-1-7");
+        assert!(d.start_at_replica("0-1-11").is_err());
+        d.add_database("db", &["a", "b", "c"]);
+        d.add_database("other", &["x"]);
+        assert!(d.copies_table("db", "b") && !d.copies_table("db", "a"));
+        assert!(!d.copies_database("db"), "no routines or events");
+        d.plan(Vec::new()).unwrap();
+        let mut units = Vec::new();
+        loop {
+            match d.next_unit() {
+                Unit::Rows { .. } => break,
+                Unit::CreateDatabase { .. } => units.push("database".to_owned()),
+                Unit::CreateTable { table, .. } => units.push(table.to_owned()),
+                _ => {}
+            }
+            d.scheduler.ddl_sent();
+        }
+        assert_eq!(units, ["b"], "no database created, one table");
+        // The master's DDL of a table it does not copy applies as usual;
+        // a table created during the copy is not added to it.
+        assert_eq!(
+            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false),
+            Ok(false)
+        );
+        assert_eq!(
+            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false),
+            Ok(false)
+        );
+        assert!(!d
+            .copied_tables()
+            .contains(&("db".to_owned(), "n".to_owned())));
+
+        // A table the master lacks refuses the copy, naming it.
+        request.tables.push(("db".to_owned(), "gone".to_owned()));
+        let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
+        d.add_database("db", &["a", "b"]);
+        let err = d.plan(Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("the master has no table `db`.`gone`"), "{err}");
     }
 
     #[test]

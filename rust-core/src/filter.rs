@@ -18,7 +18,7 @@
 //! side produces them so that byte order is index order), compared as
 //! byte strings.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::server_consts as sc;
@@ -358,9 +358,13 @@ impl fmt::Display for KeyText<'_> {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     tables: BTreeMap<String, TableState>,
+    /// `LOAD TABLE ... FROM MASTER`: the tables it copies; every other
+    /// table the ledger does not know is the replica's, complete.
+    only: Option<BTreeSet<String>>,
 }
 
 static NOT_CREATED: TableState = TableState::NotCreated;
+static COMPLETE: TableState = TableState::Complete;
 
 impl Ledger {
     /// A ledger in which no table is created.
@@ -368,9 +372,26 @@ impl Ledger {
         Ledger::default()
     }
 
-    /// How much of `table` is copied (`NotCreated` for a table never seen).
+    /// How much of `table` is copied (`NotCreated` for a table never seen,
+    /// `Complete` for one `LOAD TABLE` does not copy).
     pub fn state(&self, table: &str) -> &TableState {
-        self.tables.get(table).unwrap_or(&NOT_CREATED)
+        match self.tables.get(table) {
+            Some(state) => state,
+            None if self.only.as_ref().is_some_and(|o| !o.contains(table)) => &COMPLETE,
+            None => &NOT_CREATED,
+        }
+    }
+
+    /// A copy of `tables` only (`LOAD TABLE ... FROM MASTER`) into a
+    /// replica that has every other table.
+    pub fn copy_only(&mut self, tables: impl IntoIterator<Item = String>) {
+        self.only = Some(tables.into_iter().collect());
+    }
+
+    /// Whether `table` is one `LOAD TABLE` copies that the replica still
+    /// has as it was (its copy has not begun).
+    pub fn reloaded_later(&self, table: &str) -> bool {
+        self.only.as_ref().is_some_and(|o| o.contains(table)) && !self.tables.contains_key(table)
     }
 
     /// Every table the ledger knows, with its state.
@@ -382,12 +403,20 @@ impl Ledger {
     /// later is another one).
     pub fn forget(&mut self, table: &str) {
         self.tables.remove(table);
+        if let Some(only) = self.only.as_mut() {
+            only.remove(table);
+        }
     }
 
     /// `from` is now called `to`, with its copy state.
     pub fn rename(&mut self, from: &str, to: &str) {
         if let Some(state) = self.tables.remove(from) {
             self.tables.insert(to.to_owned(), state);
+        }
+        if let Some(only) = self.only.as_mut() {
+            if only.remove(from) {
+                only.insert(to.to_owned());
+            }
         }
     }
 
@@ -552,6 +581,24 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_table_knows_every_other_table_complete() {
+        let mut l = Ledger::new();
+        l.copy_only(["`d`.`a`".to_owned()]);
+        assert_eq!(*l.state("`d`.`a`"), TableState::NotCreated);
+        assert_eq!(*l.state("`d`.`b`"), TableState::Complete);
+        assert!(l.reloaded_later("`d`.`a`") && !l.reloaded_later("`d`.`b`"));
+        // Renamed before its copy: the new name is the one copied.
+        l.rename("`d`.`a`", "`d`.`a2`");
+        assert_eq!(*l.state("`d`.`a`"), TableState::Complete);
+        assert_eq!(*l.state("`d`.`a2`"), TableState::NotCreated);
+        l.table_in_copy("`d`.`a2`");
+        assert!(!l.reloaded_later("`d`.`a2`"));
+        // Dropped: a table of that name created later is the replica's.
+        l.forget("`d`.`a2`");
+        assert_eq!(*l.state("`d`.`a2`"), TableState::Complete);
+    }
 
     #[test]
     fn statements_that_end_a_transaction() {

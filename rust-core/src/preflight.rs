@@ -106,6 +106,24 @@ pub enum Refusal {
     /// The replica holds a user table, which the copy could overwrite.
     #[error("the replica is not empty: table {0} exists")]
     ReplicaNotEmpty(String),
+    /// `LOAD TABLE`: the connection does not replicate a table named.
+    #[error(
+        "LOAD TABLE ... FROM MASTER: master connection '{connection}' does not replicate \
+         {table} (its replicate_* filter leaves it out); nothing was changed"
+    )]
+    TableFilteredOut {
+        /// The connection.
+        connection: String,
+        /// `db`.`table`.
+        table: String,
+    },
+    /// `LOAD TABLE`: the connection has an unfinished copy of another kind.
+    #[error(
+        "LOAD TABLE ... FROM MASTER: master connection '{0}' has an unfinished copy; go \
+         on with it with the statement that started it, or forget it with RESET SLAVE \
+         '{0}' first; nothing was changed"
+    )]
+    UnfinishedCopy(String),
 }
 
 impl Refusal {
@@ -119,21 +137,26 @@ impl Refusal {
             Refusal::ThreadsRunning(_) => sc::ER_PROVISION_THREADS_RUNNING,
             Refusal::GtidRequired(_) => sc::ER_PROVISION_NEEDS_GTID,
             Refusal::ReplicaNotEmpty(_) => sc::ER_PROVISION_REPLICA_NOT_EMPTY,
+            Refusal::TableFilteredOut { .. } | Refusal::UnfinishedCopy(_) => {
+                sc::ER_PROVISION_FAILED
+            }
         }
     }
 
-    /// The one `%s` argument of the error's message: the statement name for
-    /// `ER_SP_BADSTATEMENT`, the quoted table for a non-empty replica, the
-    /// connection name for the others.
-    pub fn error_arg(&self) -> &str {
+    /// The `%s` argument of the error's message: the statement name for
+    /// `ER_SP_BADSTATEMENT`, the quoted table for a non-empty replica,
+    /// the whole text for `ER_PROVISION_FAILED` (whose connection name
+    /// the shim adds), the connection name for the others.
+    pub fn error_arg(&self) -> String {
         match self {
-            Refusal::InStoredProgram => STATEMENT_NAME,
+            Refusal::InStoredProgram => STATEMENT_NAME.to_owned(),
             Refusal::InTransaction(name)
             | Refusal::UnknownConnection(name)
             | Refusal::NotConfigured(name)
             | Refusal::ThreadsRunning(name)
             | Refusal::GtidRequired(name)
-            | Refusal::ReplicaNotEmpty(name) => name,
+            | Refusal::ReplicaNotEmpty(name) => name.clone(),
+            Refusal::TableFilteredOut { .. } | Refusal::UnfinishedCopy(_) => self.to_string(),
         }
     }
 }
@@ -144,25 +167,7 @@ impl Refusal {
 /// the connection (exists, configured, threads stopped, GTID mode), so the
 /// first error names the first thing the DBA has to fix.
 pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
-    let name = || facts.connection_name.clone();
-    if facts.in_stored_program {
-        return Err(Refusal::InStoredProgram);
-    }
-    if facts.in_transaction {
-        return Err(Refusal::InTransaction(name()));
-    }
-    if !facts.connection_exists {
-        return Err(Refusal::UnknownConnection(name()));
-    }
-    if !facts.master_host_set {
-        return Err(Refusal::NotConfigured(name()));
-    }
-    if facts.io_thread_running || facts.sql_thread_running {
-        return Err(Refusal::ThreadsRunning(name()));
-    }
-    if facts.use_gtid == UseGtid::No {
-        return Err(Refusal::GtidRequired(name()));
-    }
+    check_connection(facts)?;
     // The same statement again after a KILL: the tables in the way are
     // that copy's, and it goes on (REPLACE starts a new one instead).
     // Nothing of it left here (the DBA dropped what it copied): a new one.
@@ -182,6 +187,54 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
         return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
     Ok(Start::Fresh)
+}
+
+/// Decides whether `LOAD TABLE ... FROM MASTER` may copy `tables` (the
+/// replica's names) again on this replica: the connection as for `LOAD
+/// DATA FROM MASTER`, then each table replicated by it, and no other
+/// unfinished copy (the same statement goes on with its own).
+pub fn check_reload(facts: &ReplicaFacts, tables: &[(String, String)]) -> Result<Start, Refusal> {
+    check_connection(facts)?;
+    if !facts.parked_request.is_empty() {
+        if facts.parked_request == facts.request {
+            return Ok(Start::Resume);
+        }
+        return Err(Refusal::UnfinishedCopy(facts.connection_name.clone()));
+    }
+    if let Some((db, table)) = tables
+        .iter()
+        .find(|(db, t)| is_system_schema(db) || !facts.filter.table_ok(db, t))
+    {
+        return Err(Refusal::TableFilteredOut {
+            connection: facts.connection_name.clone(),
+            table: format!("{}.{}", quote_ident(db), quote_ident(table)),
+        });
+    }
+    Ok(Start::Fresh)
+}
+
+/// The checks of the session and the connection both statements make.
+fn check_connection(facts: &ReplicaFacts) -> Result<(), Refusal> {
+    let name = || facts.connection_name.clone();
+    if facts.in_stored_program {
+        return Err(Refusal::InStoredProgram);
+    }
+    if facts.in_transaction {
+        return Err(Refusal::InTransaction(name()));
+    }
+    if !facts.connection_exists {
+        return Err(Refusal::UnknownConnection(name()));
+    }
+    if !facts.master_host_set {
+        return Err(Refusal::NotConfigured(name()));
+    }
+    if facts.io_thread_running || facts.sql_thread_running {
+        return Err(Refusal::ThreadsRunning(name()));
+    }
+    if facts.use_gtid == UseGtid::No {
+        return Err(Refusal::GtidRequired(name()));
+    }
+    Ok(())
 }
 
 /// The note a statement gets when the connection keeps an unfinished copy
@@ -270,6 +323,35 @@ fn name_tables(tables: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_table_needs_the_connection_ready_and_the_tables_replicated() {
+        let mut facts = ready();
+        facts.databases = vec![("d".to_owned(), vec!["t".to_owned()])];
+        let t = |db: &str, table: &str| (db.to_owned(), table.to_owned());
+        // A replica that has the tables is what LOAD TABLE is for.
+        assert_eq!(check_reload(&facts, &[t("d", "t")]), Ok(Start::Fresh));
+        facts.filter = CopyFilter::parse("ignore_table=d.t").unwrap();
+        let err = check_reload(&facts, &[t("d", "u"), t("d", "t")]).unwrap_err();
+        assert_eq!(err.error_code(), sc::ER_PROVISION_FAILED);
+        assert!(
+            err.error_arg().contains("does not replicate `d`.`t`"),
+            "{err}"
+        );
+        assert!(check_reload(&facts, &[t("mysql", "user")]).is_err());
+        facts.filter = CopyFilter::default();
+        facts.request = "v=1;domain=7;tables=00".to_owned();
+        facts.parked_request = "v=1;domain=7".to_owned();
+        let err = check_reload(&facts, &[t("d", "t")]).unwrap_err();
+        assert!(matches!(err, Refusal::UnfinishedCopy(_)), "{err}");
+        facts.parked_request = facts.request.clone();
+        assert_eq!(check_reload(&facts, &[t("d", "t")]), Ok(Start::Resume));
+        facts.io_thread_running = true;
+        assert!(matches!(
+            check_reload(&facts, &[t("d", "t")]),
+            Err(Refusal::ThreadsRunning(_))
+        ));
+    }
 
     fn ready() -> ReplicaFacts {
         ReplicaFacts {

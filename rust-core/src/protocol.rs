@@ -395,7 +395,15 @@ pub struct Request {
     pub filter: CopyFilter,
     /// Go on with a copy whose dump stopped (the connection was lost).
     pub resume: Option<Resume>,
+    /// `LOAD TABLE ... FROM MASTER`: copy only these tables (the
+    /// replica's names), from the replica's own GTID position, while
+    /// every other table replicates as usual; empty for `LOAD DATA FROM
+    /// MASTER`.
+    pub tables: Vec<(String, String)>,
 }
+
+/// The most tables one `LOAD TABLE ... FROM MASTER` names.
+pub const MAX_RELOAD_TABLES: usize = 1000;
 
 /// What a replica sends to go on with a copy whose dump stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -424,6 +432,7 @@ impl Request {
             checksum: false,
             filter: CopyFilter::default(),
             resume: None,
+            tables: Vec::new(),
         }
     }
 
@@ -446,6 +455,16 @@ impl Request {
             // in a SET statement.
             text.push_str(";filter=");
             text.push_str(&hex(&self.filter.encode()));
+        }
+        if !self.tables.is_empty() {
+            // Hex: names may hold any character.
+            let list: Vec<String> = self
+                .tables
+                .iter()
+                .map(|(db, table)| format!("{db}\t{table}"))
+                .collect();
+            text.push_str(";tables=");
+            text.push_str(&hex(&list.join("\n")));
         }
         if let Some(r) = &self.resume {
             text.push_str(&format!(
@@ -481,6 +500,7 @@ impl Request {
             (None, None, None, None, None);
         let mut recopy = None;
         let mut connection = None;
+        let mut tables: Option<Vec<(String, String)>> = None;
         let (mut position, mut plan, mut step, mut seq_no, mut cursor) =
             (None, None, None, None, None);
         for item in text.split(';') {
@@ -507,6 +527,22 @@ impl Request {
             if key == "name" {
                 let name = unhex(value).ok_or_else(malformed)?;
                 if name.chars().count() > 64 || connection.replace(name).is_some() {
+                    return Err(malformed());
+                }
+                continue;
+            }
+            if key == "tables" {
+                let text = unhex(value).ok_or_else(malformed)?;
+                let list: Option<Vec<(String, String)>> = text
+                    .split('\n')
+                    .map(|line| {
+                        let (db, table) = line.split_once('\t')?;
+                        (!db.is_empty() && !table.is_empty() && !table.contains('\t'))
+                            .then(|| (db.to_owned(), table.to_owned()))
+                    })
+                    .collect();
+                let list = list.ok_or_else(malformed)?;
+                if list.len() > MAX_RELOAD_TABLES || tables.replace(list).is_some() {
                     return Err(malformed());
                 }
                 continue;
@@ -558,6 +594,7 @@ impl Request {
             checksum: checksum == Some(1),
             connection: connection.unwrap_or_default(),
             filter: filter.unwrap_or_default(),
+            tables: tables.unwrap_or_default(),
         })
     }
 
@@ -862,6 +899,26 @@ mod tests {
             err.contains(r"v=1;\n\u{1b}"),
             "control characters are escaped: {err}"
         );
+    }
+
+    #[test]
+    fn load_table_requests_round_trip_and_bad_lists_are_refused() {
+        let mut r = Request::for_connection("m1");
+        r.tables = vec![
+            ("d b".to_owned(), "t;1".to_owned()),
+            ("x".to_owned(), "y".to_owned()),
+        ];
+        let text = r.encode();
+        assert_eq!(Request::parse(&text).unwrap(), r);
+        for bad in ["tables=", "tables=7a", "tables=610962090a"] {
+            let text = format!("v=1;domain=7;{bad}");
+            assert!(Request::parse(&text).is_err(), "{text}");
+        }
+        let many: Vec<String> = (0..=MAX_RELOAD_TABLES)
+            .map(|i| format!("d\tt{i}"))
+            .collect();
+        let text = format!("v=1;domain=7;tables={}", hex(&many.join("\n")));
+        assert!(Request::parse(&text).is_err());
     }
 
     #[test]

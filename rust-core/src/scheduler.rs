@@ -381,6 +381,9 @@ pub struct Scheduler {
     chunk_rows: u32,
     progress: Progress,
     checksums: bool,
+    /// `LOAD TABLE ... FROM MASTER`: the replica has the databases, so
+    /// the plan creates none (see [`Scheduler::tables_only`]).
+    tables_only: bool,
 }
 
 impl Scheduler {
@@ -395,6 +398,7 @@ impl Scheduler {
             next: 0,
             resume_to: None,
             recopy: false,
+            tables_only: false,
             end_sent: false,
             chunk_rows: chunk_rows.max(1),
             progress: Progress::default(),
@@ -416,7 +420,9 @@ impl Scheduler {
         }
         let d = self.databases.len();
         self.databases.push(db.to_owned());
-        self.steps.push(Step::CreateDatabase(d));
+        if !self.tables_only {
+            self.steps.push(Step::CreateDatabase(d));
+        }
         for name in tables {
             let t = self.tables.len();
             self.tables.push(Table {
@@ -680,6 +686,13 @@ impl Scheduler {
         changed || (before != self.steps.len() && self.steps.get(next).is_some())
     }
 
+    /// A copy of some tables into a replica that has their databases
+    /// (`LOAD TABLE ... FROM MASTER`): no database is created or altered.
+    /// Before any database is added.
+    pub fn tables_only(&mut self) {
+        self.tables_only = true;
+    }
+
     /// Adds a routine, trigger or event; returns its number (see
     /// [`Unit::CreateObject`]).  Triggers are created in the order added,
     /// which must be each table's trigger order.  Objects of system
@@ -708,7 +721,7 @@ impl Scheduler {
         let mut steps = vec![Step::Manifest];
         steps.extend(
             (0..self.databases.len())
-                .filter(|&d| !is_system_schema(&self.databases[d]))
+                .filter(|&d| !self.tables_only && !is_system_schema(&self.databases[d]))
                 .map(Step::CreateDatabase),
         );
         let (accounts, tables): (Vec<usize>, Vec<usize>) = table_order
