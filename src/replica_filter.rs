@@ -1033,10 +1033,23 @@ pub fn io_failure_message(
     error_code: u32,
     message: &str,
 ) -> String {
-    let resuming = Request::parse(request.trim()).is_ok_and(|r| r.resume.is_some());
-    if !resuming
-        || error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
-    {
+    let parsed = Request::parse(request.trim());
+    let resuming = parsed.as_ref().is_ok_and(|r| r.resume.is_some());
+    let reload = parsed.as_ref().is_ok_and(|r| !r.tables.is_empty());
+    if error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG {
+        return message.to_owned();
+    }
+    if reload && !resuming {
+        // The stream starts where this replica is: the binary logs from
+        // there are gone, so is replication from there.
+        return format!(
+            "LOAD TABLE ... FROM MASTER cannot copy from this replica's position: the \
+             master no longer has its binary logs ({message}), so this replica cannot \
+             replicate from there either. Provision it again: LOAD DATA FROM MASTER \
+             '{connection}' REPLACE"
+        );
+    }
+    if !resuming {
         return message.to_owned();
     }
     let options = provision_core::preflight::request_options(request);
@@ -1147,6 +1160,17 @@ mod tests {
         // A first request, or another error: the server's message as it is.
         assert_eq!(io_failure_message("m1", "v=1;domain=7", err, "x"), "x");
         assert_eq!(io_failure_message("m1", request, 2003, "x"), "x");
+        // LOAD TABLE starts where the replica is: the replica must be
+        // provisioned again.
+        let text = io_failure_message("m1", "v=1;domain=7;tables=640974", err, "purged");
+        assert!(
+            text.starts_with("LOAD TABLE ... FROM MASTER cannot copy"),
+            "{text}"
+        );
+        assert!(
+            text.contains("LOAD DATA FROM MASTER 'm1' REPLACE"),
+            "{text}"
+        );
     }
 
     #[test]
