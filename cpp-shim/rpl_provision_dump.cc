@@ -53,6 +53,7 @@
 #include "semisync_master.h"
 #include "set_var.h"
 #include "xa.h"
+#include "mysqld.h"                     // encrypt_binlog
 #include "debug_sync.h"
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
@@ -1105,6 +1106,44 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
   after a rotation it names the new file before the old file's last group
   is committed; the Rust core refuses that too.
 */
+/*
+  The types of the events of binlog file 'file' from 'from' to 'to', for
+  the core to see whether the engines' commit position is the binlog's
+  end but for bookkeeping (cut::commit_through_bookkeeping).  Left empty
+  when they cannot be read whole: a bounded stretch of a plain binlog
+  (an encrypted one hides its headers).  Called under LOCK_log, so that
+  nothing is being written there.
+*/
+static void read_commit_tail(const char *file, my_off_t from, my_off_t to,
+                             rust::Vec<uint8_t> *types)
+{
+  static_assert(BINLOG_CHECKPOINT_EVENT == 161,
+                "cut::BINLOG_CHECKPOINT_EVENT is the server's");
+  if (encrypt_binlog || from >= to || to - from > 4096)
+    return;
+  File fd= mysql_file_open(key_file_binlog, file, O_RDONLY | O_BINARY,
+                           MYF(0));
+  if (fd < 0)
+    return;
+  rust::Vec<uint8_t> found;
+  my_off_t pos= from;
+  uchar header[LOG_EVENT_MINIMAL_HEADER_LEN];
+  while (pos < to)
+  {
+    if (mysql_file_pread(fd, header, sizeof(header), pos, MYF(MY_NABP)))
+      break;
+    ulong length= uint4korr(header + EVENT_LEN_OFFSET);
+    if (length < LOG_EVENT_MINIMAL_HEADER_LEN || pos + length > to)
+      break;
+    found.push_back(header[EVENT_TYPE_OFFSET]);
+    pos+= length;
+  }
+  mysql_file_close(fd, MYF(0));
+  if (pos == to)
+    *types= std::move(found);
+}
+
+
 static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
                                        bool snapshot, const char *log_file,
                                        my_off_t log_pos, my_off_t end_pos,
@@ -1143,6 +1182,10 @@ static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
     mysql_mutex_unlock(&LOCK_commit_ordered);
     commit_file= buf;
   }
+  /* Bookkeeping written after the last commit (a binlog checkpoint) */
+  if (facts.group_commit_idle && commit_file &&
+      !strcmp(base_name(commit_file), base_name(file)))
+    read_commit_tail(file, commit_pos, current.pos, &facts.commit_tail);
   if (facts.group_commit_idle)
     mysql_mutex_unlock(&LOCK_after_binlog_sync);
   mysql_mutex_unlock(mysql_bin_log.get_log_lock());

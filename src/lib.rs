@@ -7,7 +7,7 @@
 //! into `provision_core`.
 
 use provision_core::copy_filter::CopyFilter;
-use provision_core::cut::{BinlogPos, CutFacts, CutVerdict};
+use provision_core::cut::{self, BinlogPos, CutFacts, CutVerdict};
 use provision_core::dump::{self, ChunkPressure, DumpError};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::key_image::{self, KeyPart};
@@ -248,6 +248,10 @@ mod ffi {
         xa_pending: u32,
         /// One-phase commits in flight.
         one_phase_commits: u32,
+        /// The types of the events between the commit position and the
+        /// binlog's end in the same file, read whole; empty when they were
+        /// not read (see `cut::commit_through_bookkeeping`).
+        commit_tail: Vec<u8>,
     }
 
     /// A verdict of `judge_cut`; `pos` is set for `SendEventsTo`.
@@ -877,9 +881,18 @@ impl DumpSession {
                 file: cut_file,
                 pos: facts.cut_pos,
             },
-            commit: facts.has_commit.then_some(BinlogPos {
-                file: commit_file,
-                pos: facts.commit_pos,
+            commit: facts.has_commit.then(|| {
+                cut::commit_through_bookkeeping(
+                    BinlogPos {
+                        file: commit_file,
+                        pos: facts.commit_pos,
+                    },
+                    BinlogPos {
+                        file: cut_file,
+                        pos: facts.cut_pos,
+                    },
+                    &facts.commit_tail,
+                )
             }),
             xa_pending: facts.xa_pending,
             one_phase_commits: facts.one_phase_commits,

@@ -117,6 +117,36 @@ impl CutFacts<'_> {
     }
 }
 
+/// `BINLOG_CHECKPOINT_EVENT`: the binlog's own bookkeeping (the oldest
+/// file crash recovery still needs), no data.
+pub const BINLOG_CHECKPOINT_EVENT: u8 = 161;
+
+/// The engines' commit position `commit`, carried to the binlog's `end`
+/// when everything between them in the same file is bookkeeping: `tail`
+/// holds the types of those events, read whole (empty when they were not
+/// read).  The engines then hold at `commit` the state at `end`.  After a
+/// rotation the binlog's background thread writes a checkpoint event, at
+/// times after the last commit: an idle master would otherwise never have
+/// a settled cut, and a copy would wait for its next write.
+pub fn commit_through_bookkeeping<'a>(
+    commit: BinlogPos<'a>,
+    end: BinlogPos<'a>,
+    tail: &[u8],
+) -> BinlogPos<'a> {
+    let bookkeeping = !tail.is_empty() && tail.iter().all(|&t| t == BINLOG_CHECKPOINT_EVENT);
+    if bookkeeping
+        && compare_files(commit.file, end.file) == Ordering::Equal
+        && commit.pos < end.pos
+    {
+        BinlogPos {
+            file: commit.file,
+            pos: end.pos,
+        }
+    } else {
+        commit
+    }
+}
+
 /// How long the cuts for the next chunk have been held back by pending XA
 /// transactions, without a moment free of them.
 #[derive(Clone, Debug, Default)]
@@ -216,6 +246,24 @@ mod tests {
             xa_pending: 0,
             one_phase_commits: 0,
         }
+    }
+
+    #[test]
+    fn a_checkpoint_after_the_last_commit_does_not_hold_a_cut_back() {
+        let end = at("b.000002", 598);
+        let commit = at("b.000002", 554);
+        let cp = BINLOG_CHECKPOINT_EVENT;
+        let carried = commit_through_bookkeeping(commit, end, &[cp]);
+        assert_eq!(carried.pos, 598);
+        assert!(facts(end, carried).settled().is_ok());
+        // Anything else after the commit, or a tail not read: not settled.
+        assert_eq!(commit_through_bookkeeping(commit, end, &[cp, 162]).pos, 554);
+        assert_eq!(commit_through_bookkeeping(commit, end, &[]).pos, 554);
+        assert_eq!(
+            commit_through_bookkeeping(at("b.000001", 554), end, &[cp]).pos,
+            554
+        );
+        assert!(facts(end, commit).settled().is_err());
     }
 
     #[test]
