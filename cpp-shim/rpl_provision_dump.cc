@@ -1084,29 +1084,6 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
 
 
 /*
-  Takes the binlog position that a read now sees (the cut), starting the
-  consistent snapshot at it when 'snapshot' (else the caller holds a table
-  lock that keeps writers out), and judges it (DESIGN I1, cut.rs).
-
-  LOCK_log keeps binlog writes and rotations out.  LOCK_after_binlog_sync
-  being free proves that no group commit is between writing the binlog
-  and committing in the engines: its leader holds LOCK_log or
-  LOCK_after_binlog_sync until it holds LOCK_commit_ordered, which the
-  snapshot waits for.  It is taken with trylock: a leader may hold it
-  while it waits for a semi-sync acknowledgement, which must not wait for
-  this thread.  Two kinds of transactions are in the binlog before they
-  are visible without any group commit in flight: XA transactions between
-  XA PREPARE and the end of XA COMMIT, and one-phase commits (an engine
-  without prepare took part) until their engines committed.  Both are
-  counted before the snapshot starts: one that finishes after the count
-  finished before the snapshot, and one not yet in the binlog comes after
-  the cut.
-
-  The engines' commit position must then be the binlog's end.  Right
-  after a rotation it names the new file before the old file's last group
-  is committed; the Rust core refuses that too.
-*/
-/*
   The types of the events of binlog file 'file' from 'from' to 'to', for
   the core to see whether the engines' commit position is the binlog's
   end but for bookkeeping (cut::commit_through_bookkeeping).  Left empty
@@ -1117,8 +1094,6 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
 static void read_commit_tail(const char *file, my_off_t from, my_off_t to,
                              rust::Vec<uint8_t> *types)
 {
-  static_assert(BINLOG_CHECKPOINT_EVENT == 161,
-                "cut::BINLOG_CHECKPOINT_EVENT is the server's");
   if (encrypt_binlog || from >= to || to - from > 4096)
     return;
   File fd= mysql_file_open(key_file_binlog, file, O_RDONLY | O_BINARY,
@@ -1144,6 +1119,30 @@ static void read_commit_tail(const char *file, my_off_t from, my_off_t to,
 }
 
 
+/*
+  Takes the binlog position that a read now sees (the cut), starting the
+  consistent snapshot at it when 'snapshot' (else the caller holds a table
+  lock that keeps writers out), and judges it (DESIGN I1, cut.rs).
+
+  LOCK_log keeps binlog writes and rotations out.  LOCK_after_binlog_sync
+  being free proves that no group commit is between writing the binlog
+  and committing in the engines: its leader holds LOCK_log or
+  LOCK_after_binlog_sync until it holds LOCK_commit_ordered, which the
+  snapshot waits for.  It is taken with trylock: a leader may hold it
+  while it waits for a semi-sync acknowledgement, which must not wait for
+  this thread.  Two kinds of transactions are in the binlog before they
+  are visible without any group commit in flight: XA transactions between
+  XA PREPARE and the end of XA COMMIT, and one-phase commits (an engine
+  without prepare took part) until their engines committed.  Both are
+  counted before the snapshot starts: one that finishes after the count
+  finished before the snapshot, and one not yet in the binlog comes after
+  the cut.
+
+  The engines' commit position must then be the binlog's end, or the end
+  but for a binlog checkpoint (read_commit_tail()).  Right after a
+  rotation it names the new file before the old file's last group is
+  committed; the Rust core refuses that too.
+*/
 static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
                                        bool snapshot, const char *log_file,
                                        my_off_t log_pos, my_off_t end_pos,

@@ -119,7 +119,8 @@ impl CutFacts<'_> {
 
 /// `BINLOG_CHECKPOINT_EVENT`: the binlog's own bookkeeping (the oldest
 /// file crash recovery still needs), no data.
-pub const BINLOG_CHECKPOINT_EVENT: u8 = 161;
+pub const BINLOG_CHECKPOINT_EVENT: u8 =
+    crate::encode::type_code(crate::server_consts::Log_event_type::BINLOG_CHECKPOINT_EVENT);
 
 /// The engines' commit position `commit`, carried to the binlog's `end`
 /// when everything between them in the same file is bookkeeping: `tail`

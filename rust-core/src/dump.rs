@@ -717,21 +717,11 @@ impl DumpSession {
         let replica = GtidPos::parse(replica_pos)?;
         let mut start = GtidPos::default();
         for g in replica.gtids() {
-            if !self.master_position.has_domain(g.domain_id) {
-                continue;
+            if self.master_position.has_domain(g.domain_id) {
+                start.set(*g);
             }
-            let reached = self
-                .master_position
-                .gtids()
-                .iter()
-                .any(|m| m.domain_id == g.domain_id && m.seq_no >= g.seq_no);
-            if !reached {
-                return Err(DumpError::Request(RequestError::ResumeAhead(
-                    replica.to_string(),
-                )));
-            }
-            start.set(*g);
         }
+        crate::protocol::check_reached(&start, &self.master_position)?;
         self.start_position = start;
         Ok(())
     }

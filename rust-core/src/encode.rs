@@ -38,6 +38,7 @@ pub use control::{
     FL_STANDALONE, FL_TRANSACTIONAL, FL_WAITED,
 };
 pub use crc::crc32;
+pub(crate) use frame::type_code;
 pub use frame::{
     Framing, LogPos, CHECKSUM_LEN, HEADER_LEN, LOG_EVENT_ARTIFICIAL_F, LOG_EVENT_IGNORABLE_F,
     LOG_EVENT_RELAY_LOG_F, LOG_EVENT_SKIP_REPLICATION_F, LOG_EVENT_SUPPRESS_USE_F,

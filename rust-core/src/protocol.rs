@@ -607,18 +607,29 @@ impl Request {
             return Err(RequestError::DomainInUse(self.copy_domain));
         }
         if let Some(r) = &self.resume {
-            for g in r.position.gtids() {
-                let reached = master_binlog_state
-                    .gtids()
-                    .iter()
-                    .any(|m| m.domain_id == g.domain_id && m.seq_no >= g.seq_no);
-                if !reached {
-                    return Err(RequestError::ResumeAhead(r.position.to_string()));
-                }
-            }
+            check_reached(&r.position, master_binlog_state)?;
         }
         Ok(())
     }
+}
+
+/// Refuses a replica's `position` that the master's `@@gtid_binlog_state`
+/// has not reached in each of its domains (a replica cannot be ahead of
+/// the master it copies from).
+pub fn check_reached(
+    position: &GtidPos,
+    master_binlog_state: &GtidPos,
+) -> Result<(), RequestError> {
+    for g in position.gtids() {
+        let reached = master_binlog_state
+            .gtids()
+            .iter()
+            .any(|m| m.domain_id == g.domain_id && m.seq_no >= g.seq_no);
+        if !reached {
+            return Err(RequestError::ResumeAhead(position.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// The longest cursor a resume request may carry: a key image is at most
