@@ -109,7 +109,10 @@ log "every patch applies: $(grep -c '^ldfm-' "$patches/series") of ours after $(
 log "build dependencies"
 as_root apt-get build-dep -y -qq "$tree" >/dev/null
 command -v cargo >/dev/null || die "cargo is not on PATH (see the header of $0)"
+# noautodbgsym: the -dbgsym packages (gigabytes of DWARF compressed with
+# xz) take long and nobody installs them to test; LDFM_DEB_DBGSYM=1 keeps them.
 opts="nocheck parallel=$(nproc)"
+[ -n "${LDFM_DEB_DBGSYM:-}" ] || opts="$opts noautodbgsym"
 if [ -n "$minimal" ]; then
   export CMAKEFLAGS="-DPLUGIN_ROCKSDB=NO -DPLUGIN_MROONGA=NO -DPLUGIN_SPIDER=NO \
 -DPLUGIN_CONNECT=NO -DPLUGIN_OQGRAPH=NO -DPLUGIN_S3=NO"
