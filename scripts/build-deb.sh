@@ -68,7 +68,8 @@ rm -rf "$tree"
 component=$deb/mariadb_$upstream.orig-provision.tar.xz
 stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/provision"
-rsync -r --exclude target "$REPO_DIR/Cargo.toml" "$REPO_DIR/Cargo.lock" \
+# Only our own build output is left out: vendored crates have src/target/.
+rsync -r --exclude /rust-core/target "$REPO_DIR/Cargo.toml" "$REPO_DIR/Cargo.lock" \
   "$REPO_DIR/build.rs" "$REPO_DIR/src" "$REPO_DIR/rust-core" \
   "$REPO_DIR/cpp-shim" "$REPO_DIR/cmake" "$REPO_DIR/vendor" "$stage/provision/"
 tar -C "$stage" --sort=name --mtime=@0 --owner=0 --group=0 -cJf "$component" provision
