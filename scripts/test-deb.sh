@@ -52,7 +52,7 @@ done
 
 # The machine's own versions, to put back afterwards.
 before=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}=${Version}\n' "${wanted[@]}" 2>/dev/null |
-         awk '$1 == "ii" {print $2}')
+         awk '$1 == "ii" {print $2}' || true)
 restore() {
   [ -z "$keep" ] || { log "--keep: the packages stay installed"; return; }
   log "putting the machine's packages back"
@@ -167,7 +167,7 @@ sums() {
              WHERE table_schema = 'shop' AND table_type = 'BASE TABLE' ORDER BY 1"); do
     echo "$t $(db "$1" -N -B -e "SELECT COUNT(*) FROM $t") $(db "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
   done
-  db "$1" -N -B -e "SHOW CREATE VIEW shop.big_orders; SHOW CREATE PROCEDURE shop.touch" | cut -f1,2
+  db "$1" -N -B -e "SHOW CREATE VIEW shop.big_orders; SHOW CREATE PROCEDURE shop.touch"
 }
 sums master > "$work/master.sums"
 sums replica > "$work/replica.sums"
