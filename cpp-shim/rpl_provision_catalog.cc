@@ -80,16 +80,24 @@ static bool is_prefix_part(const KEY_PART_INFO *part)
 
 /*
   Whether rows can be copied and filtered in the order of key 'k': unique,
-  without nullable parts, scanned in order by the engine (not a MEMORY
-  table's HASH index), and without prefix parts (a prefix key orders
-  rows by the prefix only, which no key image of whole values can
-  reproduce: the filter would compare in another order than the copy
-  advances in).
+  without nullable parts, not WITHOUT OVERLAPS, scanned in order by the
+  engine (not a MEMORY table's HASH index), and without prefix parts (a
+  prefix key orders rows by the prefix only, which no key image of whole
+  values can reproduce: the filter would compare in another order than
+  the copy advances in).
 */
 static bool is_copy_key(TABLE *table, uint k)
 {
   const KEY *key= table->key_info + k;
   if ((key->flags & (HA_NOSAME | HA_NULL_PART_KEY)) != HA_NOSAME)
+    return false;
+  /*
+    WITHOUT OVERLAPS: a row clashes with any row of the same key parts
+    whose period overlaps, whatever its key image, so a chunk cannot
+    overwrite by key and a range of keys does not bound what it clashes
+    with.
+  */
+  if (key->without_overlaps)
     return false;
   if (!(table->file->index_flags(k, 0, true) & HA_READ_ORDER))
     return false;
