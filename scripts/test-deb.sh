@@ -12,18 +12,21 @@
 #      changing the master, then START SLAVE, and compares the checksum of
 #      every table;
 #   3. with --suite, runs the provision mtr suite from the installed
-#      mariadb-test package (/usr/share/mysql/mysql-test);
+#      mariadb-test package (/usr/share/mysql/mysql-test); with --rocksdb,
+#      also installs mariadb-plugin-rocksdb and copies a MyRocks table
+#      under writes with the others (a full build, not --minimal);
 #   4. puts back what was installed before (removes the packages it
 #      installed, reinstalls the machine's own versions of the libraries it
 #      replaced), unless --keep.
 #
-# Usage: scripts/test-deb.sh [--suite] [--keep]
+# Usage: scripts/test-deb.sh [--suite] [--rocksdb] [--keep]
 . "$(dirname "$0")/lib.sh"
 
-suite= keep=
+suite= keep= rocksdb=
 for arg in "$@"; do
   case $arg in
     --suite) suite=1 ;;
+    --rocksdb) rocksdb=1 ;;
     --keep) keep=1 ;;
     *) die "unknown option $arg (see the header of $0)" ;;
   esac
@@ -42,6 +45,7 @@ wanted=(mariadb-server mariadb-server-core mariadb-client mariadb-client-core
         mariadb-plugin-provider-lz4 mariadb-plugin-provider-lzma
         mariadb-plugin-provider-lzo mariadb-plugin-provider-snappy)
 [ -z "$suite" ] || wanted+=(mariadb-test mariadb-test-data libmariadbd19)
+[ -z "$rocksdb" ] || wanted+=(mariadb-plugin-rocksdb)
 files=()
 for p in "${wanted[@]}"; do
   for a in "$arch" all; do
@@ -58,7 +62,7 @@ restore() {
   log "putting the machine's packages back"
   as_root apt-get purge -y -qq mariadb-server mariadb-server-core mariadb-client \
     mariadb-client-core mariadb-test mariadb-test-data libmariadbd19 \
-    'mariadb-plugin-provider-*' >/dev/null 2>&1 || true
+    mariadb-plugin-rocksdb 'mariadb-plugin-provider-*' >/dev/null 2>&1 || true
   # shellcheck disable=SC2086
   [ -z "$before" ] || as_root apt-get install -y -qq --allow-downgrades $before >/dev/null \
     || echo "could not reinstall: $before" >&2
@@ -114,6 +118,9 @@ start() {
 db() { local n=$1; shift; mariadb --no-defaults -uroot --socket="$work/$n/sock" "$@"; }
 start master 13336 1
 start replica 13337 2
+if [ -n "$rocksdb" ]; then
+  for n in master replica; do db "$n" -e "INSTALL SONAME 'ha_rocksdb'"; done
+fi
 
 log "a master with data, and a writer while the copy runs"
 db master <<'SQL'
@@ -128,9 +135,14 @@ CREATE TABLE shop.log (id INT AUTO_INCREMENT PRIMARY KEY, msg TEXT) ENGINE=Aria;
 INSERT INTO shop.log (msg) SELECT CONCAT('m', id) FROM shop.orders WHERE id <= 20000;
 CREATE TABLE shop.keyless (a INT, b VARCHAR(20)) ENGINE=InnoDB;
 INSERT INTO shop.keyless SELECT id MOD 13, CONCAT('k', id) FROM shop.orders WHERE id <= 30000;
+CREATE TABLE shop.rocks (id INT PRIMARY KEY, v INT, KEY (v)) ENGINE=InnoDB;
+INSERT INTO shop.rocks SELECT id, customer FROM shop.orders WHERE id <= 50000;
 CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders WHERE total > 1000;
 CREATE PROCEDURE shop.touch(n INT) UPDATE shop.orders SET total = total + 1 WHERE id = n;
 SQL
+[ -z "$rocksdb" ] || db master -e "ALTER TABLE shop.rocks ENGINE=ROCKSDB"
+db master -N -B -e "SELECT CONCAT('engines: ', GROUP_CONCAT(table_name, '=', engine ORDER BY table_name))
+                    FROM information_schema.tables WHERE table_schema = 'shop' AND table_type = 'BASE TABLE'"
 (
   i=0
   while [ ! -e "$work/stop" ]; do
@@ -139,6 +151,7 @@ SQL
       UPDATE shop.orders SET total = total + 1, note = 'w$i' WHERE id = $(( (i * 7919) % 200000 + 1 ));
       INSERT INTO shop.orders VALUES ($((200000 + i)), $i, $i, 'new');
       DELETE FROM shop.orders WHERE id = $(( (i * 104729) % 200000 + 1 ));
+      UPDATE shop.rocks SET v = v + 1, id = id + 50000 WHERE id = $(( (i * 31) % 50000 + 1 ));
       COMMIT;
       INSERT INTO shop.log (msg) VALUES ('w$i');
       UPDATE shop.keyless SET b = 'w$i' WHERE a = $((i % 13)) LIMIT 1;
