@@ -110,6 +110,14 @@ static bool is_copy_key(TABLE *table, uint k)
 
 uint rpl_provision_copy_key(TABLE *table)
 {
+  /*
+    A system-versioned table is read whole at one cut: a chunk row that
+    overwrote a row the replica has would be an UPDATE there, which
+    versions it (a history row with the replica's own time), and deleting
+    a range would add history rows too.
+  */
+  if (table->versioned())
+    return MAX_KEY;
   uint pk= table->s->primary_key;
   if (pk != MAX_KEY && is_copy_key(table, pk))
     return pk;
