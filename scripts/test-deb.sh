@@ -54,20 +54,24 @@ for p in "${wanted[@]}"; do
   done
 done
 
-# The machine's own versions, to put back afterwards.
+# The machine's own versions, to put back afterwards; what it did not
+# have is removed again (a data directory too, only if the packages made it).
 before=$(dpkg-query -W -f '${db:Status-Abbrev} ${Package}=${Version}\n' "${wanted[@]}" 2>/dev/null |
          awk '$1 == "ii" {print $2}' || true)
+added=()
+for p in "${wanted[@]}"; do
+  grep -q "^$p[:=]" <<< "$before" || added+=("$p")
+done
+datadir_added=
+[ -e /var/lib/mysql ] || datadir_added=1
 restore() {
   [ -z "$keep" ] || { log "--keep: the packages stay installed"; return; }
   log "putting the machine's packages back"
-  as_root apt-get purge -y -qq mariadb-server mariadb-server-core mariadb-client \
-    mariadb-client-core mariadb-test mariadb-test-data libmariadbd19 \
-    mariadb-plugin-rocksdb 'mariadb-plugin-provider-*' >/dev/null 2>&1 || true
+  as_root apt-get purge -y -qq "${added[@]}" >/dev/null 2>&1 || true
   # shellcheck disable=SC2086
   [ -z "$before" ] || as_root apt-get install -y -qq --allow-downgrades $before >/dev/null \
     || echo "could not reinstall: $before" >&2
-  as_root rm -f /usr/sbin/policy-rc.d
-  as_root rm -rf /var/lib/mysql /etc/mysql/mariadb.conf.d/99-ldfm-test.cnf
+  [ -z "$datadir_added" ] || as_root rm -rf /var/lib/mysql
 }
 
 policy_added=
