@@ -875,22 +875,20 @@ impl DumpSession {
             file: dump_file,
             pos: facts.dump_pos,
         };
+        let binlog_end = BinlogPos {
+            file: cut_file,
+            pos: facts.cut_pos,
+        };
         let cut_facts = CutFacts {
             group_commit_idle: facts.group_commit_idle,
-            binlog_end: BinlogPos {
-                file: cut_file,
-                pos: facts.cut_pos,
-            },
+            binlog_end,
             commit: facts.has_commit.then(|| {
                 cut::commit_through_bookkeeping(
                     BinlogPos {
                         file: commit_file,
                         pos: facts.commit_pos,
                     },
-                    BinlogPos {
-                        file: cut_file,
-                        pos: facts.cut_pos,
-                    },
+                    binlog_end,
                     &facts.commit_tail,
                 )
             }),
