@@ -6,9 +6,13 @@
 # master (idle) or after it caught up (under load).  Not a test: numbers
 # vary with the machine; run it on an otherwise idle machine.
 #
-#   scripts/bench-sysbench.sh [--quick] [--idle-only] [--runs N]
+#   scripts/bench-sysbench.sh [--quick] [--idle-only|--load-only] [--runs N]
 #     TABLES=8 ROWS=500000 LOAD_THREADS=2 METHODS="load dump mydumper backup"
 #     RELAY_LIMIT=<bytes> (the replica's provision_relay_log_space_limit)
+#     CHUNK_ROWS=<rows> (the master's provision_chunk_rows)
+#     HOSTS=split: the master and its sysbench on CPU 0, the replica and
+#       the copy tools on CPU 1 (two one-core "hosts"; mariadb-backup's
+#       --backup runs on the master's).  Default: everything shares both.
 #   --quick: 4 tables x 20000 rows, one run (a smoke run).
 #
 # Prints, per method and run: seconds to a replica that holds everything
@@ -25,18 +29,29 @@ ROWS=${ROWS:-500000}
 RUNS=${RUNS:-1}
 LOAD_THREADS=${LOAD_THREADS:-2}
 METHODS=${METHODS:-load dump mydumper backup}
-UNDER_LOAD=1
+UNDER_LOAD=1 IDLE=1
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) TABLES=4 ROWS=20000 ;;
     --idle-only) UNDER_LOAD= ;;
+    --load-only) IDLE= ;;
     --runs) RUNS=$2; shift ;;
     *) die "unknown option $1" ;;
   esac
   shift
 done
 MASTER_PORT=13426
+HOSTS=${HOSTS:-shared}
+case $HOSTS in shared|split) ;; *) die "HOSTS is shared or split" ;; esac
 . "$REPO_DIR/scripts/lib-servers.sh"
+
+# on_master/on_replica CMD...: runs CMD on that "host" (HOSTS=split);
+# master_server/replica_server NAME PORT ID: start_server there.
+on_master() { if [ "$HOSTS" = split ]; then taskset -c 0 "$@"; else "$@"; fi; }
+on_replica() { if [ "$HOSTS" = split ]; then taskset -c 1 "$@"; else "$@"; fi; }
+wrap_for() { if [ "$HOSTS" = split ]; then echo "taskset -c $1"; fi; }
+master_server() { SERVER_WRAP=$(wrap_for 0) start_server "$@"; }
+replica_server() { SERVER_WRAP=$(wrap_for 1) start_server "$@"; }
 
 need_pkg() { # command package
   command -v "$1" >/dev/null && return 0
@@ -52,7 +67,7 @@ tables_list() { local t; for t in $(seq "$TABLES"); do printf 'sbtest.sbtest%d,'
 checksums() { client "$1" -N -B -e "CHECKSUM TABLE $(tables_list)" | cut -f2 | tr '\n' ' '; }
 pid_of() { cat "$work/$1/data/"*.pid; }
 sb() { # sysbench command args...: against the master
-  sysbench "$@" --db-driver=mysql --mysql-socket="$work/master/sock" --mysql-user=root \
+  on_master sysbench "$@" --db-driver=mysql --mysql-socket="$work/master/sock" --mysql-user=root \
     --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS"
 }
 
@@ -76,12 +91,22 @@ rss_start() { # name...
 rss_stop() { kill "$rss_pid" 2>/dev/null; wait "$rss_pid" 2>/dev/null || true; }
 rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
 
+# The machine's CPU use between two /proc/stat samples, in percent of all
+# cores: master, replica, sysbench and the tools share them.
+cpu_sample() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+cpu_busy() { # "busy idle" at start, "busy idle" at end
+  awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " ");
+    busy = y[1] - x[1]; idle = y[2] - x[2];
+    printf "%d", busy + idle ? 100 * busy / (busy + idle) : 0}'
+}
+
 # The workload: sysbench oltp_read_write in the background, one report a
 # second; load_stats prints "tps p95" over the reports of a window.
 load_start() {
   # sysbench itself in the background (not a function: $! would be a
   # subshell, and killing it would leave sysbench writing).
-  sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/master/sock" \
+  # shellcheck disable=SC2046 # the wrapper is a command and its arguments
+  $(wrap_for 0) sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/master/sock" \
     --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" \
     --threads="$LOAD_THREADS" --time=3600 --report-interval=1 --percentile=95 \
     run >"$work/load.out" 2>&1 &
@@ -113,42 +138,44 @@ change_master() { # name
   client "$1" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
     MASTER_USER='root', MASTER_USE_GTID=slave_pos"
 }
-prepare_empty() { start_server "$1" "$2" "$3"; }
+prepare_empty() { replica_server "$1" "$2" "$3"; }
 copy_load() {
   change_master "$1"
   # RELAY_LIMIT: @@provision_relay_log_space_limit for the copy (bytes;
   # unset: the server's default, 0: no bound)
   [ -z "${RELAY_LIMIT:-}" ] ||
     client "$1" -e "SET GLOBAL provision_relay_log_space_limit=$RELAY_LIMIT"
+  [ -z "${CHUNK_ROWS:-}" ] ||
+    client master -e "SET GLOBAL provision_chunk_rows=$CHUNK_ROWS"
   client "$1" -e "LOAD DATA FROM MASTER"
 }
 copy_dump() {
-  "$B/client/mariadb-dump" --no-defaults -uroot --socket="$work/master/sock" \
+  on_replica "$B/client/mariadb-dump" --no-defaults -uroot --socket="$work/master/sock" \
     --single-transaction --gtid --master-data=2 --databases sbtest >"$work/dump.sql"
-  client "$1" <"$work/dump.sql"
+  on_replica "$B/client/mariadb" --no-defaults -uroot --socket="$work/$1/sock" <"$work/dump.sql"
   pos=$(sed -n "s/^-- SET GLOBAL gtid_slave_pos='\(.*\)';/\1/p" "$work/dump.sql" | head -1)
   rm -f "$work/dump.sql"
   client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
 }
 copy_mydumper() {
   rm -rf "$work/mydumper"
-  mydumper -u root -S "$work/master/sock" -B sbtest -o "$work/mydumper" -t 2 >/dev/null 2>&1
-  myloader -u root -S "$work/$1/sock" -d "$work/mydumper" -t 2 >/dev/null 2>&1
+  on_replica mydumper -u root -S "$work/master/sock" -B sbtest -o "$work/mydumper" -t 2 >/dev/null 2>&1
+  on_replica myloader -u root -S "$work/$1/sock" -d "$work/mydumper" -t 2 >/dev/null 2>&1
   pos=$(sed -n 's/^[[:space:]]*GTID:[[:space:]]*//p' "$work/mydumper/metadata" | head -1)
   rm -rf "$work/mydumper"
   client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
 }
 copy_backup() {
   local dir=$work/$1; rm -rf "$work/backup"; mkdir -p "$dir"
-  "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
+  on_master "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
     --datadir="$work/master/data" --target-dir="$work/backup" >"$work/backup.log" 2>&1 \
-    && "$mb" --no-defaults --prepare --target-dir="$work/backup" >>"$work/backup.log" 2>&1 \
-    && "$mb" --no-defaults --copy-back --target-dir="$work/backup" \
+    && on_replica "$mb" --no-defaults --prepare --target-dir="$work/backup" >>"$work/backup.log" 2>&1 \
+    && on_replica "$mb" --no-defaults --copy-back --target-dir="$work/backup" \
          --datadir="$dir/data" >>"$work/backup.log" 2>&1 \
     || { tail -5 "$work/backup.log"; die "mariadb-backup failed"; }
   pos=$(awk '{print $3}' "$work/backup/xtrabackup_binlog_info")
   rm -rf "$work/backup"
-  run_server "$1" "$2" "$3"
+  SERVER_WRAP=$(wrap_for 1) run_server "$1" "$2" "$3"
   client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
 }
 stop_server() { # name
@@ -156,6 +183,14 @@ stop_server() { # name
   client "$1" -e "SHUTDOWN" >/dev/null 2>&1 || kill "$p"
   while kill -0 "$p" 2>/dev/null; do sleep 0.2; done
   rm -rf "${work:?}/$1"
+}
+
+# differ NAME MESSAGE: a copy is wrong; its tables' checksums and both
+# servers' data are kept for a post-mortem.
+differ() {
+  echo "master:  $(checksums master)"; echo "replica: $(checksums "$1")"
+  client "$1" -e "SHOW SLAVE STATUS\G" | grep -E "Gtid_IO_Pos|Last_.*Error|Running" || true
+  KEEP_WORK=1; die "$2"
 }
 
 declare -A label=([load]="LOAD DATA FROM MASTER" [dump]="mariadb-dump | mariadb"
@@ -169,7 +204,7 @@ available() {
 }
 
 log "master: $TABLES sysbench tables of $ROWS rows"
-start_server master "$MASTER_PORT" 1
+master_server master "$MASTER_PORT" 1
 client master -e "CREATE DATABASE sbtest"
 sb oltp_read_write --threads=2 prepare >"$work/prepare.out" 2>&1 \
   || { cat "$work/prepare.out"; die "sysbench prepare failed"; }
@@ -179,10 +214,11 @@ want=$(checksums master)
 results=$work/results; : >"$results"
 port=$((MASTER_PORT + 1)); sid=2
 run_method() { # method mode run
-  local m=$1 mode=$2 r=$3 name=r_$1 t0 t1 t2 stats=
+  local m=$1 mode=$2 r=$3 name=r_$1 t0 t1 t2 stats= cpu0 cpu
   [ "$m" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
   rss_start master "$name"
+  cpu0=$(cpu_sample)
   t0=$(now_ms)
   "copy_$m" "$name" "$port" "$sid"
   t1=$(now_ms)
@@ -194,24 +230,27 @@ run_method() { # method mode run
       || die "${label[$m]}: the replica did not catch up"
   fi
   t2=$(now_ms)
+  cpu=$(cpu_busy "$cpu0" "$(cpu_sample)")
   rss_stop
   [ "$mode" = load ] && stats=$(load_stop)
   if [ "$mode" = load ]; then
     # The load has stopped: the replica ends with the master's data.
     client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$(client master -N -B -e "SELECT @@gtid_binlog_pos")', 600)" | grep -qx 0 \
       || die "${label[$m]}: the replica did not catch up after the load"
-    [ "$(checksums "$name")" = "$(checksums master)" ] || die "${label[$m]}: checksums differ after catching up"
+    [ "$(checksums "$name")" = "$(checksums master)" ] ||
+      differ "$name" "${label[$m]}: checksums differ after catching up"
   else
-    [ "$(checksums "$name")" = "$want" ] || die "${label[$m]}: checksums differ"
+    [ "$(checksums "$name")" = "$want" ] || differ "$name" "${label[$m]}: checksums differ"
   fi
-  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0}" >>"$results"
-  printf '  %-24s %-5s run %d: %7.2f s\n' "${label[$m]}" "$mode" "$r" "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')"
+  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu" >>"$results"
+  printf '  %-24s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "${label[$m]}" "$mode" "$r" \
+    "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
   stop_server "$name"
   port=$((port + 1)); sid=$((sid + 1))
 }
 
 baseline=
-for mode in idle ${UNDER_LOAD:+load}; do
+for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
   if [ "$mode" = load ]; then
     log "baseline: oltp_read_write, $LOAD_THREADS threads, 20 s"
     load_start; sleep 20; baseline=$(load_stop)
@@ -231,15 +270,15 @@ done
 echo
 printf '%s tables x %s rows (%s rows), %s run(s); machine: %s cores, %s\n' \
   "$TABLES" "$ROWS" "$total_rows" "$RUNS" "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-for mode in idle ${UNDER_LOAD:+load}; do
+for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
   base=$(awk -v mode="$mode" '$1 == mode && $2 == "load" {print $4}' "$results" | sort -n |
          awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
   echo
   if [ "$mode" = idle ]; then
-    printf '%-24s %9s %9s %8s %10s %9s %9s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB"
+    printf '%-24s %9s %9s %8s %10s %9s %9s %5s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %"
   else
-    printf '%-24s %9s %9s %8s %10s %9s %9s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
-      "rows/s" "master MB" "replica MB" tps p95 lost
+    printf '%-24s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
+      "rows/s" "master MB" "replica MB" "cpu %" tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
@@ -252,6 +291,7 @@ for mode in idle ${UNDER_LOAD:+load}; do
         mid = int((n + 1) / 2); split(line[mid], f, " ")
         printf "%-24s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
+        printf " %5d", f[10]
         if (mode == "load") {
           split(baseline, b, " ")
           lost = (b[1] - f[8]) * t[mid] / 1000

@@ -8,7 +8,8 @@ pids=()
 cleanup_servers() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  # KEEP_WORK: a failed check keeps the servers' data for a post-mortem
+  if [ -n "${KEEP_WORK:-}" ]; then echo "data kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup_servers EXIT
 
@@ -26,9 +27,11 @@ start_server() {
 
 # run_server NAME PORT SERVER_ID [MARIADBD]: as start_server, on the data
 # directory $work/NAME/data that is already there (a restored backup).
+# SERVER_WRAP: a command the server runs under (e.g. "taskset -c 1").
 run_server() {
   local dir=$work/$1 bin=${4:-$B/sql/mariadbd}
-  "$bin" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
+  # shellcheck disable=SC2086 # SERVER_WRAP is a command and its arguments
+  ${SERVER_WRAP:-} "$bin" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
     --port="$2" --bind-address=127.0.0.1 --socket="$dir/sock" --server-id="$3" \
     --log-bin="$1-bin" --binlog-format=row --log-slave-updates --skip-slave-start \
     --user="$(id -un)" >"$dir/error.log" 2>&1 &
