@@ -18,8 +18,9 @@
 # Prints, per method and run: seconds to a replica that holds everything
 # (under load: and has caught up with the master's position at the end of
 # the copy), the replica's apply rate (rows/s of the copy), the peak RSS
-# of master and replica during the copy, and under load the master's tps
-# and p95 latency during the copy against a baseline, and the transactions
+# of master and replica during the copy, the machine's CPU use, and under
+# load the master's tps and p95 latency during the copy against the
+# BASE_SECONDS (15) of the same load right before it, and the transactions
 # lost; then medians and minimums, and ratios to LOAD DATA FROM MASTER.
 . "$(dirname "$0")/lib.sh"
 [ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
@@ -28,6 +29,7 @@ TABLES=${TABLES:-8}
 ROWS=${ROWS:-500000}
 RUNS=${RUNS:-1}
 LOAD_THREADS=${LOAD_THREADS:-2}
+BASE_SECONDS=${BASE_SECONDS:-15}
 METHODS=${METHODS:-load dump mydumper backup}
 UNDER_LOAD=1 IDLE=1
 while [ $# -gt 0 ]; do
@@ -101,7 +103,20 @@ cpu_busy() { # "busy idle" at start, "busy idle" at end
 }
 
 # The workload: sysbench oltp_read_write in the background, one report a
-# second; load_stats prints "tps p95" over the reports of a window.
+# second.  load_start measures it for BASE_SECONDS before the copy
+# (load_base: "tps p95"), load_stop during the copy (its output); both
+# the same way, from the same sysbench run, so that drift (caches
+# warming, the machine's neighbours) shows in both.
+reports() { grep -ac '^\[' "$work/load.out" || true; }
+window_stats() { # from to: "tps p95" (mean tps, median p95) of reports from+1..to
+  grep -a '^\[' "$work/load.out" | sed -n "$(($1 + 1)),$2p" >"$work/window"
+  local tps p95
+  tps=$(awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {s += $(i + 1); n++}}
+             END {printf "%.1f", n ? s / n : 0}' "$work/window")
+  p95=$(awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
+        sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
+  echo "$tps $p95"
+}
 load_start() {
   # sysbench itself in the background (not a function: $! would be a
   # subshell, and killing it would leave sysbench writing).
@@ -112,21 +127,17 @@ load_start() {
     run >"$work/load.out" 2>&1 &
   load_pid=$!
   sleep 3
-  load_from=$(grep -ac '^\[' "$work/load.out" || true)
+  local from; from=$(reports)
+  sleep "$BASE_SECONDS"
+  load_from=$(reports)
+  load_base=$(window_stats "$from" "$load_from")
 }
 load_stop() {
-  load_to=$(grep -ac '^\[' "$work/load.out" || true)
+  local to; to=$(reports)
   kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null || true
   # Its last transactions commit after it is gone; let them.
   sleep 1
-  grep -a '^\[' "$work/load.out" | sed -n "$((load_from + 1)),${load_to}p" >"$work/window"
-  # Mean tps and median p95 of the per-second reports.
-  local tps p95
-  tps=$(awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {s += $(i + 1); n++}}
-             END {printf "%.1f", n ? s / n : 0}' "$work/window")
-  p95=$(awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
-        sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
-  echo "$tps $p95"
+  window_stats "$load_from" "$to"
 }
 
 # Each copy method leaves replica NAME (on PORT, server id ID) holding the
@@ -215,6 +226,7 @@ results=$work/results; : >"$results"
 port=$((MASTER_PORT + 1)); sid=2
 run_method() { # method mode run
   local m=$1 mode=$2 r=$3 name=r_$1 t0 t1 t2 stats= cpu0 cpu
+  load_base=
   [ "$m" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
   rss_start master "$name"
@@ -242,20 +254,14 @@ run_method() { # method mode run
   else
     [ "$(checksums "$name")" = "$want" ] || differ "$name" "${label[$m]}: checksums differ"
   fi
-  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu" >>"$results"
+  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0}" >>"$results"
   printf '  %-24s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "${label[$m]}" "$mode" "$r" \
     "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
   stop_server "$name"
   port=$((port + 1)); sid=$((sid + 1))
 }
 
-baseline=
 for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
-  if [ "$mode" = load ]; then
-    log "baseline: oltp_read_write, $LOAD_THREADS threads, 20 s"
-    load_start; sleep 20; baseline=$(load_stop)
-    echo "  baseline: $(echo "$baseline" | awk '{printf "%.1f tps, p95 %.1f ms", $1, $2}')"
-  fi
   for r in $(seq "$RUNS"); do
     for m in $METHODS; do
       available "$m" || { [ "$r" = 1 ] && log "${label[$m]} not available: skipped"; continue; }
@@ -277,13 +283,13 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
   if [ "$mode" = idle ]; then
     printf '%-24s %9s %9s %8s %10s %9s %9s %5s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %"
   else
-    printf '%-24s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
-      "rows/s" "master MB" "replica MB" "cpu %" tps p95 lost
+    printf '%-24s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
+      "rows/s" "master MB" "replica MB" "cpu %" "tps bef." "p95 bef." tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
     awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" \
-        -v name="${label[$m]}" -v baseline="${baseline:-0 0}" '
+        -v name="${label[$m]}" '
       $1 == mode && $2 == m { n++; t[n] = $4; line[n] = $0 }
       END {
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
@@ -293,15 +299,16 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
         printf " %5d", f[10]
         if (mode == "load") {
-          split(baseline, b, " ")
-          lost = (b[1] - f[8]) * t[mid] / 1000
-          printf " %8.1f %8.1f %8.0f", f[8], f[9], lost < 0 ? 0 : lost
+          # (tps before - tps during) x seconds; negative (the load ran
+          # faster during the copy): within noise, printed as is
+          lost = (f[11] - f[8]) * t[mid] / 1000
+          printf " %8.1f %8.1f %8.1f %8.1f %8.0f", f[11], f[12], f[8], f[9], lost
         }
         printf "\n"
       }' "$results"
   done
 done
-[ -n "$baseline" ] && echo "baseline without a copy: $(echo "$baseline" | awk '{printf "%.1f tps, p95 %.1f ms", $1, $2}')"
 echo "(seconds: to a replica holding every table, under load also caught up with the master's"
-echo " position when the copy ended; rows/s: rows copied per second of the copy itself; every"
-echo " copy's checksums equal the master's)"
+echo " position when the copy ended; rows/s: rows copied per second of the copy itself; tps/p95"
+echo " bef.: the load's ${BASE_SECONDS} s right before the copy; lost: (tps before - tps during) x"
+echo " seconds; every copy's checksums equal the master's)"
