@@ -8,6 +8,8 @@
 #
 #   scripts/bench-sysbench.sh [--quick] [--idle-only|--load-only] [--runs N]
 #     TABLES=8 ROWS=500000 LOAD_THREADS=2 METHODS="load dump mydumper backup"
+#       (load:N is LOAD DATA FROM MASTER with N rows a chunk: METHODS="load:10000
+#       load:40000" compares chunk sizes side by side)
 #     RELAY_LIMIT=<bytes> (the replica's provision_relay_log_space_limit)
 #     CHUNK_ROWS=<rows> (the master's provision_chunk_rows)
 #     HOSTS=split: the master and its sysbench on CPU 0, the replica and
@@ -156,8 +158,7 @@ copy_load() {
   # unset: the server's default, 0: no bound)
   [ -z "${RELAY_LIMIT:-}" ] ||
     client "$1" -e "SET GLOBAL provision_relay_log_space_limit=$RELAY_LIMIT"
-  [ -z "${CHUNK_ROWS:-}" ] ||
-    client master -e "SET GLOBAL provision_chunk_rows=$CHUNK_ROWS"
+  client master -e "SET GLOBAL provision_chunk_rows=${CHUNK_ROWS:-$default_chunk_rows}"
   client "$1" -e "LOAD DATA FROM MASTER"
 }
 copy_dump() {
@@ -204,6 +205,12 @@ differ() {
   KEEP_WORK=1; die "$2"
 }
 
+# label_of METHOD: its name in the output (load:N: with its chunk size)
+label_of() {
+  local b=${1%%:*}
+  if [ "$1" = "$b" ]; then echo "${label[$b]}"; else echo "${label[$b]} (${1#*:}/chunk)"; fi
+}
+
 declare -A label=([load]="LOAD DATA FROM MASTER" [dump]="mariadb-dump | mariadb"
                   [mydumper]="mydumper/myloader" [backup]="mariadb-backup")
 available() {
@@ -220,26 +227,29 @@ client master -e "CREATE DATABASE sbtest"
 sb oltp_read_write --threads=2 prepare >"$work/prepare.out" 2>&1 \
   || { cat "$work/prepare.out"; die "sysbench prepare failed"; }
 total_rows=$(( TABLES * ROWS ))
+default_chunk_rows=$(client master -N -B -e "SELECT @@GLOBAL.provision_chunk_rows")
 want=$(checksums master)
 
 results=$work/results; : >"$results"
 port=$((MASTER_PORT + 1)); sid=2
 run_method() { # method mode run
-  local m=$1 mode=$2 r=$3 name=r_$1 t0 t1 t2 stats= cpu0 cpu
+  local m=$1 mode=$2 r=$3 name=r_${1%%:*} t0 t1 t2 stats= cpu0 cpu chunk=
+  local base=${m%%:*} what; what=$(label_of "$m")
+  [ "$m" = "$base" ] || chunk=${m#*:}
   load_base=
-  [ "$m" = backup ] || prepare_empty "$name" "$port" "$sid"
+  [ "$base" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
   rss_start master "$name"
   cpu0=$(cpu_sample)
   t0=$(now_ms)
-  "copy_$m" "$name" "$port" "$sid"
+  CHUNK_ROWS=${chunk:-${CHUNK_ROWS:-}} "copy_$base" "$name" "$port" "$sid"
   t1=$(now_ms)
   if [ "$mode" = load ]; then
     # Caught up: the replica has what the master had when the copy ended.
     local target; target=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
     client "$name" -e "START SLAVE"
     client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$target', 3600)" | grep -qx 0 \
-      || die "${label[$m]}: the replica did not catch up"
+      || die "$what: the replica did not catch up"
   fi
   t2=$(now_ms)
   cpu=$(cpu_busy "$cpu0" "$(cpu_sample)")
@@ -248,14 +258,14 @@ run_method() { # method mode run
   if [ "$mode" = load ]; then
     # The load has stopped: the replica ends with the master's data.
     client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$(client master -N -B -e "SELECT @@gtid_binlog_pos")', 600)" | grep -qx 0 \
-      || die "${label[$m]}: the replica did not catch up after the load"
+      || die "$what: the replica did not catch up after the load"
     [ "$(checksums "$name")" = "$(checksums master)" ] ||
-      differ "$name" "${label[$m]}: checksums differ after catching up"
+      differ "$name" "$what: checksums differ after catching up"
   else
-    [ "$(checksums "$name")" = "$want" ] || differ "$name" "${label[$m]}: checksums differ"
+    [ "$(checksums "$name")" = "$want" ] || differ "$name" "$what: checksums differ"
   fi
   echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0}" >>"$results"
-  printf '  %-24s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "${label[$m]}" "$mode" "$r" \
+  printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "$what" "$mode" "$r" \
     "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
   stop_server "$name"
   port=$((port + 1)); sid=$((sid + 1))
@@ -264,8 +274,8 @@ run_method() { # method mode run
 for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
   for r in $(seq "$RUNS"); do
     for m in $METHODS; do
-      available "$m" || { [ "$r" = 1 ] && log "${label[$m]} not available: skipped"; continue; }
-      log "${label[$m]}, $mode, run $r"
+      available "${m%%:*}" || { [ "$r" = 1 ] && log "$(label_of "$m") not available: skipped"; continue; }
+      log "$(label_of "$m"), $mode, run $r"
       run_method "$m" "$mode" "$r"
     done
   done
@@ -277,25 +287,26 @@ echo
 printf '%s tables x %s rows (%s rows), %s run(s); machine: %s cores, %s\n' \
   "$TABLES" "$ROWS" "$total_rows" "$RUNS" "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
-  base=$(awk -v mode="$mode" '$1 == mode && $2 == "load" {print $4}' "$results" | sort -n |
+  first_load=$(for m in $METHODS; do [ "${m%%:*}" = load ] && echo "$m"; done | head -1)
+  base=$(awk -v mode="$mode" -v m="$first_load" '$1 == mode && $2 == m {print $4}' "$results" | sort -n |
          awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
   echo
   if [ "$mode" = idle ]; then
-    printf '%-24s %9s %9s %8s %10s %9s %9s %5s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %"
+    printf '%-36s %9s %9s %8s %10s %9s %9s %5s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %"
   else
-    printf '%-24s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
+    printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
       "rows/s" "master MB" "replica MB" "cpu %" "tps bef." "p95 bef." tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
     awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" \
-        -v name="${label[$m]}" '
+        -v name="$(label_of "$m")" '
       $1 == mode && $2 == m { n++; t[n] = $4; line[n] = $0 }
       END {
         for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
           if (t[j] < t[i]) { x = t[i]; t[i] = t[j]; t[j] = x; y = line[i]; line[i] = line[j]; line[j] = y }
         mid = int((n + 1) / 2); split(line[mid], f, " ")
-        printf "%-24s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
+        printf "%-36s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
         printf " %5d", f[10]
         if (mode == "load") {
