@@ -267,6 +267,10 @@ run_method() { # method mode run
   echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0}" >>"$results"
   printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "$what" "$mode" "$r" \
     "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
+  # the load's tps and p95 before and during the copy, so a run's numbers
+  # are in the log even if the summary below is never printed
+  [ "$mode" != load ] || printf '    tps %s, p95 %s ms before; tps %s, p95 %s ms during\n' \
+    ${load_base:-0 0} ${stats:-0 0}
   stop_server "$name"
   port=$((port + 1)); sid=$((sid + 1))
 }
@@ -287,7 +291,11 @@ echo
 printf '%s tables x %s rows (%s rows), %s run(s); machine: %s cores, %s\n' \
   "$TABLES" "$ROWS" "$total_rows" "$RUNS" "$(nproc)" "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
-  first_load=$(for m in $METHODS; do [ "${m%%:*}" = load ] && echo "$m"; done | head -1)
+  # the ratios are to the first LOAD DATA FROM MASTER method listed
+  first_load=load
+  for m in $METHODS; do
+    if [ "${m%%:*}" = load ]; then first_load=$m; break; fi
+  done
   base=$(awk -v mode="$mode" -v m="$first_load" '$1 == mode && $2 == m {print $4}' "$results" | sort -n |
          awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
   echo
