@@ -107,6 +107,7 @@ static void read_connection_state(Master_info *mi,
   state->sql_thread_running= mi->rli.slave_running != MYSQL_SLAVE_NOT_RUN;
   mysql_mutex_unlock(&mi->rli.run_lock);
   state->use_gtid= static_cast<uint8_t>(mi->using_gtid);
+  state->master_delay= static_cast<uint32_t>(mi->rli.get_sql_delay());
   state->filter_rules= filter_rules(mi->rpl_filter);
 }
 
@@ -806,6 +807,7 @@ bool mysql_load_data_from_master(THD *thd)
   state.io_thread_running= false;
   state.sql_thread_running= false;
   state.use_gtid= 0;
+  state.master_delay= 0;
   state.replace= thd->lex->provision_replace;
 
   /* LOAD TABLE ... FROM MASTER: the tables it names, nothing else */

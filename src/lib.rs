@@ -30,6 +30,8 @@ mod ffi {
         sql_thread_running: bool,
         /// `Master_info::enum_using_gtid`.
         use_gtid: u8,
+        /// The connection's `MASTER_DELAY` in seconds.
+        master_delay: u32,
         /// The replica's databases (for the "not empty" check).
         databases: Vec<DatabaseSummary>,
         /// The connection's replication filter: one `rule=list` line per
@@ -1452,6 +1454,7 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             io_thread_running: s.io_thread_running,
             sql_thread_running: s.sql_thread_running,
             use_gtid: UseGtid::from_server(s.use_gtid),
+            master_delay: s.master_delay,
             databases: s
                 .databases
                 .iter()
@@ -1538,6 +1541,7 @@ mod tests {
             io_thread_running: false,
             sql_thread_running: false,
             use_gtid: 2,
+            master_delay: 0,
             databases: Vec::new(),
             filter_rules: String::new(),
             replace: false,

@@ -56,6 +56,8 @@ pub struct ReplicaFacts {
     pub sql_thread_running: bool,
     /// The connection's `MASTER_USE_GTID`.
     pub use_gtid: UseGtid,
+    /// The connection's `MASTER_DELAY`, in seconds (0: none).
+    pub master_delay: u32,
     /// Each database of the replica with its tables.
     pub databases: Vec<(String, Vec<String>)>,
     /// The connection's replication filter: the copy takes only what it
@@ -103,6 +105,21 @@ pub enum Refusal {
     /// The connection replicates by file and position.
     #[error("master connection '{0}' does not use GTID")]
     GtidRequired(String),
+    /// The connection has a `MASTER_DELAY`: its SQL thread would hold every
+    /// event of the copy (all written now) that long.
+    #[error(
+        "master connection '{connection}' has MASTER_DELAY={seconds}, and its SQL thread \
+         would hold every event of the copy for {seconds} s; run CHANGE MASTER{named} TO \
+         MASTER_DELAY=0 for the copy and set the delay again before START SLAVE{named}; \
+         nothing was changed",
+        named = connection_clause(.connection)
+    )]
+    MasterDelay {
+        /// The connection.
+        connection: String,
+        /// Its `MASTER_DELAY`.
+        seconds: u32,
+    },
     /// The replica holds a user table, which the copy could overwrite.
     #[error("the replica is not empty: table {0} exists")]
     ReplicaNotEmpty(String),
@@ -137,9 +154,9 @@ impl Refusal {
             Refusal::ThreadsRunning(_) => sc::ER_PROVISION_THREADS_RUNNING,
             Refusal::GtidRequired(_) => sc::ER_PROVISION_NEEDS_GTID,
             Refusal::ReplicaNotEmpty(_) => sc::ER_PROVISION_REPLICA_NOT_EMPTY,
-            Refusal::TableFilteredOut { .. } | Refusal::UnfinishedCopy(_) => {
-                sc::ER_PROVISION_FAILED
-            }
+            Refusal::TableFilteredOut { .. }
+            | Refusal::UnfinishedCopy(_)
+            | Refusal::MasterDelay { .. } => sc::ER_PROVISION_FAILED,
         }
     }
 
@@ -156,7 +173,9 @@ impl Refusal {
             | Refusal::ThreadsRunning(name)
             | Refusal::GtidRequired(name)
             | Refusal::ReplicaNotEmpty(name) => name.clone(),
-            Refusal::TableFilteredOut { .. } | Refusal::UnfinishedCopy(_) => self.to_string(),
+            Refusal::TableFilteredOut { .. }
+            | Refusal::UnfinishedCopy(_)
+            | Refusal::MasterDelay { .. } => self.to_string(),
         }
     }
 }
@@ -234,7 +253,27 @@ fn check_connection(facts: &ReplicaFacts) -> Result<(), Refusal> {
     if facts.use_gtid == UseGtid::No {
         return Err(Refusal::GtidRequired(name()));
     }
+    // Every copy event is written now, so a delayed SQL thread would wait
+    // MASTER_DELAY before each of them.  Applying them undelayed instead
+    // would, for LOAD TABLE, also apply at once the master's transactions
+    // the delay holds back: the DBA chooses, with CHANGE MASTER.
+    if facts.master_delay > 0 {
+        return Err(Refusal::MasterDelay {
+            connection: name(),
+            seconds: facts.master_delay,
+        });
+    }
     Ok(())
+}
+
+/// ` 'name'` for a named connection in a statement's text, nothing for
+/// the default connection.
+fn connection_clause(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!(" '{name}'")
+    }
 }
 
 /// The note a statement gets when the connection keeps an unfinished copy
@@ -363,6 +402,7 @@ mod tests {
             io_thread_running: false,
             sql_thread_running: false,
             use_gtid: UseGtid::SlavePos,
+            master_delay: 0,
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
             replace: false,
@@ -384,7 +424,7 @@ mod tests {
     #[test]
     fn each_fact_refuses_with_its_error() {
         type Breaker = fn(&mut ReplicaFacts);
-        let cases: [(Breaker, u32); 7] = [
+        let cases: [(Breaker, u32); 8] = [
             (|f| f.in_stored_program = true, sc::ER_SP_BADSTATEMENT),
             (|f| f.in_transaction = true, sc::ER_PROVISION_IN_TRANSACTION),
             (
@@ -404,6 +444,7 @@ mod tests {
                 sc::ER_PROVISION_THREADS_RUNNING,
             ),
             (|f| f.use_gtid = UseGtid::No, sc::ER_PROVISION_NEEDS_GTID),
+            (|f| f.master_delay = 1, sc::ER_PROVISION_FAILED),
         ];
         for (break_it, code) in cases {
             let mut facts = ready();
@@ -423,6 +464,29 @@ mod tests {
             check_replica(&facts).unwrap_err().error_arg(),
             STATEMENT_NAME
         );
+    }
+
+    #[test]
+    fn a_delayed_connection_is_refused_with_the_statement_that_fixes_it() {
+        let facts = ReplicaFacts {
+            master_delay: 3600,
+            ..ready()
+        };
+        let text = check_replica(&facts).unwrap_err().error_arg();
+        assert!(text.contains("MASTER_DELAY=3600"), "{text}");
+        assert!(
+            text.contains("CHANGE MASTER 'east' TO MASTER_DELAY=0"),
+            "{text}"
+        );
+        assert!(text.contains("START SLAVE 'east'"), "{text}");
+        let reload = check_reload(&facts, &[("d".to_owned(), "t".to_owned())]).unwrap_err();
+        assert!(matches!(reload, Refusal::MasterDelay { seconds: 3600, .. }));
+        let unnamed = ReplicaFacts {
+            connection_name: String::new(),
+            ..facts
+        };
+        let text = check_replica(&unnamed).unwrap_err().error_arg();
+        assert!(text.contains("CHANGE MASTER TO MASTER_DELAY=0"), "{text}");
     }
 
     #[test]
