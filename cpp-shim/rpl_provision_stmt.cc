@@ -808,6 +808,9 @@ bool mysql_load_data_from_master(THD *thd)
   state.sql_thread_running= false;
   state.use_gtid= 0;
   state.master_delay= 0;
+  /* Server-wide (--slave-skip-errors), so known without a connection */
+  state.skips_provision_errors= use_slave_mask &&
+    bitmap_is_set(&slave_error_mask, ER_PROVISION_FAILED);
   state.replace= thd->lex->provision_replace;
 
   /* LOAD TABLE ... FROM MASTER: the tables it names, nothing else */

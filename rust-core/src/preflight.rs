@@ -58,6 +58,9 @@ pub struct ReplicaFacts {
     pub use_gtid: UseGtid,
     /// The connection's `MASTER_DELAY`, in seconds (0: none).
     pub master_delay: u32,
+    /// `slave_skip_errors` (`ALL`, or a list with `ER_PROVISION_FAILED`)
+    /// would let the SQL thread skip the error a copy stops with.
+    pub skips_provision_errors: bool,
     /// Each database of the replica with its tables.
     pub databases: Vec<(String, Vec<String>)>,
     /// The connection's replication filter: the copy takes only what it
@@ -120,6 +123,16 @@ pub enum Refusal {
         /// Its `MASTER_DELAY`.
         seconds: u32,
     },
+    /// `slave_skip_errors` would skip the error with which a copy stops
+    /// when the replica diverges: the copy would go on, silently wrong.
+    #[error(
+        "slave_skip_errors lets the SQL thread skip error {code} (ER_PROVISION_FAILED), with \
+         which a copy stops when the replica diverges from the master, so a copy could end \
+         silently wrong; remove ALL and {code} from slave_skip_errors in this server's \
+         configuration and restart it; nothing was changed",
+        code = sc::ER_PROVISION_FAILED
+    )]
+    SkipsProvisionErrors,
     /// The replica holds a user table, which the copy could overwrite.
     #[error("the replica is not empty: table {0} exists")]
     ReplicaNotEmpty(String),
@@ -156,7 +169,8 @@ impl Refusal {
             Refusal::ReplicaNotEmpty(_) => sc::ER_PROVISION_REPLICA_NOT_EMPTY,
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
-            | Refusal::MasterDelay { .. } => sc::ER_PROVISION_FAILED,
+            | Refusal::MasterDelay { .. }
+            | Refusal::SkipsProvisionErrors => sc::ER_PROVISION_FAILED,
         }
     }
 
@@ -175,7 +189,8 @@ impl Refusal {
             | Refusal::ReplicaNotEmpty(name) => name.clone(),
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
-            | Refusal::MasterDelay { .. } => self.to_string(),
+            | Refusal::MasterDelay { .. }
+            | Refusal::SkipsProvisionErrors => self.to_string(),
         }
     }
 }
@@ -262,6 +277,11 @@ fn check_connection(facts: &ReplicaFacts) -> Result<(), Refusal> {
             connection: name(),
             seconds: facts.master_delay,
         });
+    }
+    // A divergence must stop the copy (DESIGN 5): never start one whose
+    // stop the SQL thread would skip.
+    if facts.skips_provision_errors {
+        return Err(Refusal::SkipsProvisionErrors);
     }
     Ok(())
 }
@@ -403,6 +423,7 @@ mod tests {
             sql_thread_running: false,
             use_gtid: UseGtid::SlavePos,
             master_delay: 0,
+            skips_provision_errors: false,
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
             replace: false,
@@ -424,7 +445,7 @@ mod tests {
     #[test]
     fn each_fact_refuses_with_its_error() {
         type Breaker = fn(&mut ReplicaFacts);
-        let cases: [(Breaker, u32); 8] = [
+        let cases: [(Breaker, u32); 9] = [
             (|f| f.in_stored_program = true, sc::ER_SP_BADSTATEMENT),
             (|f| f.in_transaction = true, sc::ER_PROVISION_IN_TRANSACTION),
             (
@@ -445,6 +466,7 @@ mod tests {
             ),
             (|f| f.use_gtid = UseGtid::No, sc::ER_PROVISION_NEEDS_GTID),
             (|f| f.master_delay = 1, sc::ER_PROVISION_FAILED),
+            (|f| f.skips_provision_errors = true, sc::ER_PROVISION_FAILED),
         ];
         for (break_it, code) in cases {
             let mut facts = ready();
@@ -487,6 +509,24 @@ mod tests {
         };
         let text = check_replica(&unnamed).unwrap_err().error_arg();
         assert!(text.contains("CHANGE MASTER TO MASTER_DELAY=0"), "{text}");
+    }
+
+    #[test]
+    fn skipping_the_copy_error_is_refused_for_both_statements() {
+        let facts = ReplicaFacts {
+            skips_provision_errors: true,
+            ..ready()
+        };
+        let text = check_replica(&facts).unwrap_err().error_arg();
+        assert!(text.contains("slave_skip_errors"), "{text}");
+        assert!(
+            text.contains(&sc::ER_PROVISION_FAILED.to_string()),
+            "{text}"
+        );
+        assert_eq!(
+            check_reload(&facts, &[("d".to_owned(), "t".to_owned())]),
+            Err(Refusal::SkipsProvisionErrors)
+        );
     }
 
     #[test]
