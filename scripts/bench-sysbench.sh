@@ -51,9 +51,12 @@ case $HOSTS in shared|split) ;; *) die "HOSTS is shared or split" ;; esac
 
 # on_master/on_replica CMD...: runs CMD on that "host" (HOSTS=split);
 # master_server/replica_server NAME PORT ID: start_server there.
-on_master() { if [ "$HOSTS" = split ]; then taskset -c 0 "$@"; else "$@"; fi; }
-on_replica() { if [ "$HOSTS" = split ]; then taskset -c 1 "$@"; else "$@"; fi; }
+# wrap_for CPU: the command prefix that pins to CPU (nothing when shared).
 wrap_for() { if [ "$HOSTS" = split ]; then echo "taskset -c $1"; fi; }
+# shellcheck disable=SC2046 # the wrapper is a command and its arguments
+on_master() { $(wrap_for 0) "$@"; }
+# shellcheck disable=SC2046
+on_replica() { $(wrap_for 1) "$@"; }
 master_server() { SERVER_WRAP=$(wrap_for 0) start_server "$@"; }
 replica_server() { SERVER_WRAP=$(wrap_for 1) start_server "$@"; }
 
