@@ -789,6 +789,31 @@ end:
 }
 
 
+/*
+  read_only does not stop a copy, as it does not stop START SLAVE: a
+  replica is usually read-only, and the statement writes only what
+  replication writes (the copied tables, gtid_slave_pos, the copy's
+  record), with START SLAVE's privilege, checked before.  The threads
+  are exempt as slave threads; this exempts the statement's own writes
+  (gtid_slave_pos at the end, tables emptied for a resume) while it
+  runs.
+*/
+class Replication_writes
+{
+public:
+  explicit Replication_writes(THD *thd)
+    : sctx(thd->security_ctx), saved(thd->security_ctx->master_access)
+  {
+    sctx->master_access|= PRIV_IGNORE_READ_ONLY;
+  }
+  ~Replication_writes() { sctx->master_access= saved; }
+
+private:
+  Security_context *sctx;
+  privilege_t saved;
+};
+
+
 bool mysql_load_data_from_master(THD *thd)
 {
   const LEX_CSTRING *name= &thd->lex->mi.connection_name;
@@ -880,9 +905,13 @@ bool mysql_load_data_from_master(THD *thd)
   if (!notice.empty())
     sql_print_information("Master '%.*s': %s", (int) name->length, name->str,
                           std::string(notice).c_str());
-  bool failed= provision_connection(thd, mi, name,
-                                    thd->lex->provision_with_checksum,
-                                    request, resumed);
+  bool failed;
+  {
+    Replication_writes exempt(thd);
+    failed= provision_connection(thd, mi, name,
+                                 thd->lex->provision_with_checksum,
+                                 request, resumed);
+  }
   mi->release();
   DBUG_RETURN(failed);
 }
