@@ -108,6 +108,7 @@ static void read_connection_state(Master_info *mi,
   mysql_mutex_unlock(&mi->rli.run_lock);
   state->use_gtid= static_cast<uint8_t>(mi->using_gtid);
   state->master_delay= static_cast<uint32_t>(mi->rli.get_sql_delay());
+  state->skip_counter= mi->rli.slave_skip_counter;
   state->filter_rules= filter_rules(mi->rpl_filter);
 }
 
@@ -833,6 +834,7 @@ bool mysql_load_data_from_master(THD *thd)
   state.sql_thread_running= false;
   state.use_gtid= 0;
   state.master_delay= 0;
+  state.skip_counter= 0;
   /* Server-wide (--slave-skip-errors), so known without a connection */
   state.skips_provision_errors= use_slave_mask &&
     bitmap_is_set(&slave_error_mask, ER_PROVISION_FAILED);

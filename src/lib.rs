@@ -32,6 +32,8 @@ mod ffi {
         use_gtid: u8,
         /// The connection's `MASTER_DELAY` in seconds.
         master_delay: u32,
+        /// The connection's pending `sql_slave_skip_counter`.
+        skip_counter: u64,
         /// `slave_skip_errors` covers `ER_PROVISION_FAILED` (or is `ALL`).
         skips_provision_errors: bool,
         /// The replica's databases (for the "not empty" check).
@@ -1457,6 +1459,7 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             sql_thread_running: s.sql_thread_running,
             use_gtid: UseGtid::from_server(s.use_gtid),
             master_delay: s.master_delay,
+            skip_counter: s.skip_counter,
             skips_provision_errors: s.skips_provision_errors,
             databases: s
                 .databases
@@ -1545,6 +1548,7 @@ mod tests {
             sql_thread_running: false,
             use_gtid: 2,
             master_delay: 0,
+            skip_counter: 0,
             skips_provision_errors: false,
             databases: Vec::new(),
             filter_rules: String::new(),

@@ -58,6 +58,9 @@ pub struct ReplicaFacts {
     pub use_gtid: UseGtid,
     /// The connection's `MASTER_DELAY`, in seconds (0: none).
     pub master_delay: u32,
+    /// The connection's pending `sql_slave_skip_counter` (0: none): the
+    /// events its SQL thread would skip when it starts.
+    pub skip_counter: u64,
     /// `slave_skip_errors` (`ALL`, or a list with `ER_PROVISION_FAILED`)
     /// would let the SQL thread skip the error a copy stops with.
     pub skips_provision_errors: bool,
@@ -123,6 +126,23 @@ pub enum Refusal {
         /// Its `MASTER_DELAY`.
         seconds: u32,
     },
+    /// A pending `sql_slave_skip_counter`: the SQL thread would skip the
+    /// first events of the copy (a chunk, a CREATE, a copy group's GTID),
+    /// and the copy would end silently wrong.
+    #[error(
+        "master connection '{connection}' has sql_slave_skip_counter={events}, and its SQL \
+         thread would skip events of the copy, leaving it silently wrong; clear it with \
+         {set_connection}SET GLOBAL sql_slave_skip_counter=0 and run the statement again (a \
+         copy needs no skip: it starts from the master's data, and a copied table's events \
+         apply idempotently until the copy reaches them); nothing was changed",
+        set_connection = default_connection_clause(.connection)
+    )]
+    SkipCounter {
+        /// The connection.
+        connection: String,
+        /// Its pending `sql_slave_skip_counter`.
+        events: u64,
+    },
     /// `slave_skip_errors` would skip the error with which a copy stops
     /// when the replica diverges: the copy would go on, silently wrong.
     #[error(
@@ -170,6 +190,7 @@ impl Refusal {
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
             | Refusal::MasterDelay { .. }
+            | Refusal::SkipCounter { .. }
             | Refusal::SkipsProvisionErrors => sc::ER_PROVISION_FAILED,
         }
     }
@@ -190,6 +211,7 @@ impl Refusal {
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
             | Refusal::MasterDelay { .. }
+            | Refusal::SkipCounter { .. }
             | Refusal::SkipsProvisionErrors => self.to_string(),
         }
     }
@@ -278,6 +300,15 @@ fn check_connection(facts: &ReplicaFacts) -> Result<(), Refusal> {
             seconds: facts.master_delay,
         });
     }
+    // The counter is the DBA's, for the stream as it was: it would skip
+    // the copy's first events instead.  Refused, not reset: the DBA
+    // decides what becomes of it.
+    if facts.skip_counter > 0 {
+        return Err(Refusal::SkipCounter {
+            connection: name(),
+            events: facts.skip_counter,
+        });
+    }
     // A divergence must stop the copy (DESIGN 5): never start one whose
     // stop the SQL thread would skip.
     if facts.skips_provision_errors {
@@ -293,6 +324,17 @@ fn connection_clause(name: &str) -> String {
         String::new()
     } else {
         format!(" '{name}'")
+    }
+}
+
+/// `SET @@default_master_connection='name'; ` for a named connection (a
+/// per-connection variable is set through it), nothing for the default
+/// connection.
+fn default_connection_clause(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!("SET @@default_master_connection='{name}'; ")
     }
 }
 
@@ -423,6 +465,7 @@ mod tests {
             sql_thread_running: false,
             use_gtid: UseGtid::SlavePos,
             master_delay: 0,
+            skip_counter: 0,
             skips_provision_errors: false,
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
@@ -445,7 +488,7 @@ mod tests {
     #[test]
     fn each_fact_refuses_with_its_error() {
         type Breaker = fn(&mut ReplicaFacts);
-        let cases: [(Breaker, u32); 9] = [
+        let cases: [(Breaker, u32); 10] = [
             (|f| f.in_stored_program = true, sc::ER_SP_BADSTATEMENT),
             (|f| f.in_transaction = true, sc::ER_PROVISION_IN_TRANSACTION),
             (
@@ -466,6 +509,7 @@ mod tests {
             ),
             (|f| f.use_gtid = UseGtid::No, sc::ER_PROVISION_NEEDS_GTID),
             (|f| f.master_delay = 1, sc::ER_PROVISION_FAILED),
+            (|f| f.skip_counter = 1, sc::ER_PROVISION_FAILED),
             (|f| f.skips_provision_errors = true, sc::ER_PROVISION_FAILED),
         ];
         for (break_it, code) in cases {
@@ -509,6 +553,33 @@ mod tests {
         };
         let text = check_replica(&unnamed).unwrap_err().error_arg();
         assert!(text.contains("CHANGE MASTER TO MASTER_DELAY=0"), "{text}");
+    }
+
+    #[test]
+    fn a_pending_skip_counter_is_refused_with_the_statement_that_clears_it() {
+        let facts = ReplicaFacts {
+            skip_counter: 2,
+            ..ready()
+        };
+        let text = check_replica(&facts).unwrap_err().error_arg();
+        assert!(text.contains("sql_slave_skip_counter=2"), "{text}");
+        assert!(
+            text.contains(
+                "SET @@default_master_connection='east'; SET GLOBAL sql_slave_skip_counter=0"
+            ),
+            "{text}"
+        );
+        let reload = check_reload(&facts, &[("d".to_owned(), "t".to_owned())]).unwrap_err();
+        assert!(matches!(reload, Refusal::SkipCounter { events: 2, .. }));
+        let unnamed = ReplicaFacts {
+            connection_name: String::new(),
+            ..facts
+        };
+        let text = check_replica(&unnamed).unwrap_err().error_arg();
+        assert!(
+            text.contains("with SET GLOBAL sql_slave_skip_counter=0"),
+            "{text}"
+        );
     }
 
     #[test]
