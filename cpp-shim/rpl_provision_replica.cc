@@ -125,7 +125,11 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
   if (MYSQL_RES *res= mysql_store_result(mysql))
     mysql_free_result(res);
 
-  std::string query= "SET @slave_provision='" + state->request + "'";
+  /* The IO thread refuses events over slave_max_allowed_packet */
+  std::string query= "SET @slave_provision='" +
+    std::string(provision::request_with_max_packet(state->request,
+                                                   slave_max_allowed_packet)) +
+    "'";
   if (mysql_real_query(mysql, query.c_str(), (ulong) query.length()))
     return query_failed(mi, mysql, "setting @slave_provision", errbuf,
                         errbuf_size);

@@ -354,6 +354,10 @@ mod ffi {
             checksum: bool,
             filter_rules: &str,
         ) -> String;
+        /// `request` as the IO thread sends it, with the replica's
+        /// `slave_max_allowed_packet` (`max_packet`): the master keeps
+        /// the copy's events below it.
+        fn request_with_max_packet(request: &str, max_packet: u64) -> String;
         /// The copy domain of connection `connection_name`.
         fn replica_copy_domain(connection_name: &str) -> u32;
         /// The Gtid_list flag that marks the end of the copy.
@@ -1433,6 +1437,10 @@ fn copy_filter(rules: &str) -> CopyFilter {
         }
     }
     filter
+}
+
+fn request_with_max_packet(request: &str, max_packet: u64) -> String {
+    Request::with_max_packet(request, max_packet)
 }
 
 fn replica_copy_domain(connection_name: &str) -> u32 {

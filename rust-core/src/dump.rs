@@ -41,8 +41,29 @@ pub const DDL_IN_BINLOG_WAIT: Duration = Duration::from_secs(30);
 
 /// Largest Write_rows event a chunk produces (a single larger row still
 /// gets an event of its own); well under the default
-/// `slave_max_allowed_packet`.
+/// `slave_max_allowed_packet`.  A replica with a smaller one gets smaller
+/// events ([`max_event_size`]).
 pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
+
+/// What a copy event leaves below the replica's `slave_max_allowed_packet`
+/// (the packet's own header, and room to spare).
+const PACKET_HEADROOM: usize = 1024;
+
+/// The largest Write_rows event for a replica whose
+/// `slave_max_allowed_packet` is `max_packet` (`None`: not sent): its IO
+/// thread stops on a larger one, while the master's own row events (split
+/// at `binlog_row_event_max_size`) pass.  A single row larger than that
+/// still gets an event of its own, which fails there as it would in
+/// replication.
+pub fn max_event_size(max_packet: Option<u32>) -> usize {
+    match max_packet {
+        Some(packet) => usize::try_from(packet)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(PACKET_HEADROOM)
+            .clamp(1, MAX_ROWS_EVENT_SIZE),
+        None => MAX_ROWS_EVENT_SIZE,
+    }
+}
 
 /// The error of a master that is not ready for a copy in several ways at
 /// once (settings, privileges): what fixes each of `problems`, so that
@@ -321,6 +342,7 @@ impl Chunk {
         seq_no: u64,
         present: &'a [bool],
         note: Option<&'a str>,
+        max_event_size: usize,
     ) -> RowGroup<'a> {
         RowGroup {
             domain_id,
@@ -331,7 +353,7 @@ impl Chunk {
             note,
             rows_flags: NO_FOREIGN_KEY_CHECKS_F,
             xid: seq_no,
-            max_event_size: MAX_ROWS_EVENT_SIZE,
+            max_event_size,
             allow_parallel: false,
         }
     }
@@ -404,6 +426,8 @@ fn rekey<V>(
 pub struct DumpSession {
     copy_domain: u32,
     framing: Framing,
+    /// The largest Write_rows event the replica takes ([`max_event_size`]).
+    max_event_size: usize,
     scheduler: Scheduler,
     next_seq_no: u64,
     next_table_id: u64,
@@ -508,6 +532,7 @@ impl DumpSession {
                 timestamp,
                 checksum: true,
             },
+            max_event_size: max_event_size(request.max_packet),
             scheduler,
             next_seq_no: request.resume.as_ref().map_or(1, |r| r.seq_no + 1),
             start_position,
@@ -1623,13 +1648,14 @@ impl DumpSession {
         // A chunk sent in pieces is a whole table: its group ends the step.
         let note = self.ending_note(vec![table_done_note(self.filter.rewrite(db), table)]);
         let (framing, domain_id, seq_no) = (self.framing, self.copy_domain, self.next_seq_no);
+        let max_event_size = self.max_event_size;
         let chunk = self.chunk_mut()?;
         if chunk.rows.len() < 2 {
             return Ok(Vec::new());
         }
         let keep = chunk.rows.pop().expect("two rows or more");
         let present = vec![true; chunk.table.columns.len()];
-        let group = chunk.group(domain_id, seq_no, &present, Some(&note));
+        let group = chunk.group(domain_id, seq_no, &present, Some(&note), max_event_size);
         let pos = LogPos::Fixed(log_pos);
         let mut events = Vec::new();
         if !chunk.streamed {
@@ -1685,7 +1711,13 @@ impl DumpSession {
                 ));
             }
             let present = vec![true; chunk.table.columns.len()];
-            let group = chunk.group(self.copy_domain, self.next_seq_no, &present, None);
+            let group = chunk.group(
+                self.copy_domain,
+                self.next_seq_no,
+                &present,
+                None,
+                self.max_event_size,
+            );
             let events =
                 encode::row_group_rows(&self.framing, LogPos::Fixed(log_pos), 0, &group, true)?;
             self.take_seq_no();
@@ -1699,6 +1731,7 @@ impl DumpSession {
                 self.next_seq_no,
                 &present,
                 note.as_deref(),
+                self.max_event_size,
             );
             let events = encode::row_group(&self.framing, LogPos::Fixed(log_pos), 0, &group)?;
             self.take_seq_no();
@@ -1833,6 +1866,51 @@ mod tests {
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
         s.add_database("shop", &["items"]);
         s
+    }
+
+    #[test]
+    fn events_stay_below_the_replicas_packet_limit() {
+        assert_eq!(max_event_size(None), MAX_ROWS_EVENT_SIZE);
+        assert_eq!(max_event_size(Some(1 << 20)), (1 << 20) - PACKET_HEADROOM);
+        assert_eq!(max_event_size(Some(u32::MAX)), MAX_ROWS_EVENT_SIZE);
+        assert_eq!(max_event_size(Some(1024)), 1);
+
+        let request = Request::with_max_packet(&Request::for_connection("").encode(), 65536);
+        let mut d = DumpSession::new(&request, "0-1-10", 1, 1000, 0).unwrap();
+        d.add_database("shop", &["items"]);
+        d.plan(Vec::new()).unwrap();
+        while !matches!(d.next_unit(), Unit::Rows { .. }) {
+            match d.next_unit() {
+                Unit::Manifest => drop(d.manifest(4).unwrap()),
+                _ => d.scheduler.ddl_sent(),
+            }
+        }
+        d.begin_chunk(vec![
+            int_column(),
+            Column {
+                type_code: 15,
+                metadata: vec![0xff, 0xff],
+                nullable: false,
+            },
+        ])
+        .unwrap();
+        let mut value = vec![0xe8, 0x03];
+        value.extend_from_slice(&[b'x'; 1000]);
+        for i in 0..500u32 {
+            d.add_value(Some(&i.to_le_bytes())).unwrap();
+            d.add_value(Some(&value)).unwrap();
+            d.end_row().unwrap();
+        }
+        let sent = d.finish_chunk(9, &499u32.to_be_bytes(), false).unwrap();
+        let all = events(&sent);
+        let rows_events = all.iter().filter(|&&(t, _)| t == 23).count();
+        assert!(rows_events >= 8, "{rows_events} Write_rows events");
+        for (kind, len) in all {
+            assert!(
+                len <= 65536 - PACKET_HEADROOM,
+                "event {kind} of {len} bytes"
+            );
+        }
     }
 
     #[test]

@@ -400,7 +400,18 @@ pub struct Request {
     /// every other table replicates as usual; empty for `LOAD DATA FROM
     /// MASTER`.
     pub tables: Vec<(String, String)>,
+    /// The replica's `slave_max_allowed_packet`: its IO thread refuses a
+    /// larger event, so the master's copy events stay below it.  Added by
+    /// the IO thread as it sends the request ([`Request::with_max_packet`]),
+    /// never part of the request a copy is known by (a resume with another
+    /// setting is the same copy).  `None`: the master's default
+    /// (`dump::MAX_ROWS_EVENT_SIZE`).
+    pub max_packet: Option<u32>,
 }
+
+/// The smallest `slave_max_allowed_packet` the server accepts, and so
+/// the smallest `packet=` a request may carry.
+pub const MIN_MAX_PACKET: u32 = 1024;
 
 /// The most tables one `LOAD TABLE ... FROM MASTER` names.
 pub const MAX_RELOAD_TABLES: usize = 1000;
@@ -433,7 +444,15 @@ impl Request {
             filter: CopyFilter::default(),
             resume: None,
             tables: Vec::new(),
+            max_packet: None,
         }
+    }
+
+    /// `request` (an encoded request) as the IO thread sends it: with the
+    /// replica's `slave_max_allowed_packet`, `max_packet` bytes.
+    pub fn with_max_packet(request: &str, max_packet: u64) -> String {
+        let packet = max_packet.clamp(u64::from(MIN_MAX_PACKET), u64::from(u32::MAX));
+        format!("{request};packet={packet}")
     }
 
     /// The value of [`REQUEST_USER_VAR`].  Options are sent only when set,
@@ -465,6 +484,9 @@ impl Request {
                 .collect();
             text.push_str(";tables=");
             text.push_str(&hex(&list.join("\n")));
+        }
+        if let Some(packet) = self.max_packet {
+            text.push_str(&format!(";packet={packet}"));
         }
         if let Some(r) = &self.resume {
             text.push_str(&format!(
@@ -499,6 +521,7 @@ impl Request {
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
         let mut recopy = None;
+        let mut packet = None;
         let mut connection = None;
         let mut tables: Option<Vec<(String, String)>> = None;
         let (mut position, mut plan, mut step, mut seq_no, mut cursor) =
@@ -566,6 +589,7 @@ impl Request {
                 "grants" if value <= 1 => &mut grants,
                 "checksum" if value <= 1 => &mut checksum,
                 "recopy" if value == 1 => &mut recopy,
+                "packet" if value >= MIN_MAX_PACKET => &mut packet,
                 _ => return Err(malformed()),
             };
             if slot.replace(value).is_some() {
@@ -595,6 +619,7 @@ impl Request {
             connection: connection.unwrap_or_default(),
             filter: filter.unwrap_or_default(),
             tables: tables.unwrap_or_default(),
+            max_packet: packet,
         })
     }
 
@@ -867,6 +892,34 @@ mod tests {
             "{text}"
         );
         assert_eq!(Request::parse(&text), Ok(r));
+    }
+
+    #[test]
+    fn the_io_thread_adds_the_replicas_packet_limit() {
+        let r = Request::for_connection("east");
+        let sent = Request::with_max_packet(&r.encode(), 1 << 20);
+        let parsed = Request::parse(&sent).unwrap();
+        assert_eq!(parsed.max_packet, Some(1 << 20));
+        assert_eq!(
+            Request {
+                max_packet: None,
+                ..parsed.clone()
+            },
+            r
+        );
+        assert_eq!(Request::parse(parsed.encode()), Ok(parsed));
+        // Held to what the server allows, whatever the variable said.
+        let low = Request::with_max_packet(&r.encode(), 10);
+        assert_eq!(
+            Request::parse(low).unwrap().max_packet,
+            Some(MIN_MAX_PACKET)
+        );
+        let high = Request::with_max_packet(&r.encode(), u64::MAX);
+        assert_eq!(Request::parse(high).unwrap().max_packet, Some(u32::MAX));
+        for bad in ["packet=1023", "packet=x", "packet=2048;packet=2048"] {
+            let text = format!("v=1;domain=7;{bad}");
+            assert!(Request::parse(&text).is_err(), "{text}");
+        }
     }
 
     #[test]
