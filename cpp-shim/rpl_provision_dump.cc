@@ -55,6 +55,7 @@
 #include "xa.h"
 #include "mysqld.h"                     // encrypt_binlog
 #include "debug_sync.h"
+#include "rpl_filter.h"                 // binlog_filter
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
@@ -289,7 +290,8 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
     if (list_tables_and_views(thd, db, &tables, &views))
       return true;
     rust::Str rdb(db->str, db->length);
-    dump->session->add_database(rdb, tables);
+    /* As open_table_from_share() decides can_do_row_logging */
+    dump->session->add_database(rdb, tables, binlog_filter->db_ok(db->str));
     for (const rust::String &table : tables)
     {
       /* The replica's filter, or a system schema, leaves it out */

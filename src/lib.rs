@@ -404,7 +404,9 @@ mod ffi {
             facts: &CutFacts,
             pending_xid: &str,
         ) -> CutDecision;
-        fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>);
+        /// The master's database `db` and its tables; `binlogged`: the
+        /// master's binary log takes its changes (`binlog_filter`).
+        fn add_database(self: &mut DumpSession, db: &str, tables: &Vec<String>, binlogged: bool);
         /// Whether the plan takes the table or view `db`.`name`, as the
         /// replica's filter decides (call after `add_database`).
         fn copies_table(self: &DumpSession, db: &str, name: &str) -> bool;
@@ -933,9 +935,9 @@ impl DumpSession {
     }
 
     #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec
-    fn add_database(&mut self, db: &str, tables: &Vec<String>) {
+    fn add_database(&mut self, db: &str, tables: &Vec<String>, binlogged: bool) {
         if let Some(s) = self.session.as_mut() {
-            s.add_database(db, tables);
+            s.add_database(db, tables, binlogged);
         }
     }
 
@@ -1573,8 +1575,8 @@ mod tests {
         let d = dump_session_new(request.as_bytes(), "", 1, 10);
         assert_eq!(d.refusal(), "");
         let mut d = d;
-        d.add_database("p", &vec!["t".to_owned(), "tmp1".to_owned()]);
-        d.add_database("c", &vec!["t".to_owned()]);
+        d.add_database("p", &vec!["t".to_owned(), "tmp1".to_owned()], true);
+        d.add_database("c", &vec!["t".to_owned()], true);
         assert!(d.copies_table("p", "t"));
         assert!(!d.copies_table("p", "tmp1") && !d.copies_table("c", "t"));
         let mut s = state("m1");
@@ -1622,7 +1624,7 @@ mod tests {
         );
         assert_eq!(d.refusal(), "");
         d.set_checksum(true);
-        d.add_database("db", &vec!["t".to_owned()]);
+        d.add_database("db", &vec!["t".to_owned()], true);
         let ctx = ffi::QueryContext {
             thread_id: 1,
             sql_mode: 0,
@@ -1687,7 +1689,7 @@ mod tests {
     #[test]
     fn encoder_errors_stop_the_dump() {
         let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
-        d.add_database("db", &vec!["t".to_owned()]);
+        d.add_database("db", &vec!["t".to_owned()], true);
         // An event for the end marker before the copy is done is refused.
         assert!(d.encode_end(4, "").is_empty());
         assert!(d.refusal().contains("internal error"));
@@ -1703,7 +1705,7 @@ mod tests {
             1,
             10,
         );
-        d.add_database("db", &vec!["n".to_owned(), "z_seq".to_owned()]);
+        d.add_database("db", &vec!["n".to_owned(), "z_seq".to_owned()], true);
         d.add_default_sequence("db", "n", "db", "z_seq");
         d.plan();
         let refusal = d.refusal();
@@ -1718,7 +1720,7 @@ mod tests {
     fn a_missing_privilege_stops_the_dump_naming_account_privilege_and_object() {
         let mut d = dump_session_new(replica_request("", true, false, "").as_bytes(), "", 1, 10);
         assert_eq!(d.account_tables().len(), 7);
-        d.add_database("db", &vec!["t".to_owned()]);
+        d.add_database("db", &vec!["t".to_owned()], true);
         d.privilege_missing("'repl'@'%'", "SELECT", "db", "t");
         let refusal = d.refusal();
         assert!(
@@ -1761,7 +1763,7 @@ mod tests {
     #[test]
     fn tables_in_a_circle_of_foreign_keys_stop_the_dump() {
         let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
-        d.add_database("db", &vec!["a".to_owned(), "b".to_owned()]);
+        d.add_database("db", &vec!["a".to_owned(), "b".to_owned()], true);
         let rules = ffi::ForeignKeyRules {
             on_update: ffi::FkOption::Restrict,
             on_delete: ffi::FkOption::Restrict,

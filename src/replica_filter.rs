@@ -1036,7 +1036,14 @@ pub fn io_failure_message(
     let parsed = Request::parse(request.trim());
     let resuming = parsed.as_ref().is_ok_and(|r| r.resume.is_some());
     let reload = parsed.as_ref().is_ok_and(|r| !r.tables.is_empty());
-    if error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG {
+    // The master's own refusals of a copy travel in the same error as a
+    // purged binary log: they say what is wrong themselves.
+    let from_the_dump = ["'LOAD DATA FROM MASTER: ", "'LOAD TABLE ... FROM MASTER: "]
+        .iter()
+        .any(|prefix| message.contains(prefix));
+    if error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
+        || from_the_dump
+    {
         return message.to_owned();
     }
     if reload && !resuming {
@@ -1171,6 +1178,12 @@ mod tests {
             text.contains("LOAD DATA FROM MASTER 'm1' REPLACE"),
             "{text}"
         );
+        // The master refused the copy: its own words, not a purged binlog.
+        let refused = "Got fatal error 1236 from master when reading data from binary log: \
+                       'LOAD TABLE ... FROM MASTER: the master has no table `d`.`t`'";
+        for r in ["v=1;domain=7;tables=640974", request] {
+            assert_eq!(io_failure_message("m1", r, err, refused), refused);
+        }
     }
 
     #[test]

@@ -200,6 +200,19 @@ pub enum DumpError {
         /// `@@provision_max_dumps`.
         max: u32,
     },
+    /// `LOAD TABLE` names a table of a database the master leaves out of
+    /// its binary log.
+    #[error(
+        "LOAD TABLE ... FROM MASTER: the master's binlog_do_db or binlog_ignore_db leaves \
+         database {db} out of its binary log, so no copy of {table} could stay exact; \
+         nothing was sent. Change them on the master (a restart) or leave the table out"
+    )]
+    ReloadTableUnlogged {
+        /// The database, the master's name.
+        db: String,
+        /// `db`.`table`, the replica's names.
+        table: String,
+    },
     /// `LOAD TABLE` names a table the master does not have.
     #[error(
         "LOAD TABLE ... FROM MASTER: the master has no table {table} that this \
@@ -440,6 +453,11 @@ pub struct DumpSession {
     claims: Vec<CopyClaim>,
     /// Every base table of the master's databases, copied or not.
     master_tables: BTreeSet<(String, String)>,
+    /// The master's databases its binary log leaves out (its
+    /// `binlog_do_db`, `binlog_ignore_db`), which the replica's filter
+    /// would take: not copied, since no change to them reaches the
+    /// replica (the audit line names them).
+    unlogged_databases: BTreeSet<String>,
     /// The base tables the plan copies.
     copied_tables: BTreeSet<(String, String)>,
     /// `WITH GRANTS`: the account tables are copied too.
@@ -546,6 +564,7 @@ impl DumpSession {
             databases: Default::default(),
             claims: Vec::new(),
             master_tables: BTreeSet::new(),
+            unlogged_databases: BTreeSet::new(),
             copied_tables: BTreeSet::new(),
             with_grants: request.with_grants && request.tables.is_empty(),
             connection: request.connection.clone(),
@@ -640,13 +659,25 @@ impl DumpSession {
     /// Adds a database and its base tables to the plan, as far as the
     /// replica's filter takes them: the tables it lets through, and the
     /// database when it lets the database or one of those tables through.
-    pub fn add_database<S: AsRef<str>>(&mut self, db: &str, tables: &[S]) {
+    ///
+    /// `binlogged`: the master writes the database's changes to its
+    /// binary log (`binlog_filter->db_ok()`).  A database it leaves out is
+    /// not copied: the copy's cuts and the replica's filter (DESIGN I1,
+    /// I2) follow the binary log, and no change to such a table reaches
+    /// it, so no copy of it could stay exact.
+    pub fn add_database<S: AsRef<str>>(&mut self, db: &str, tables: &[S], binlogged: bool) {
         self.master_tables.extend(
             tables
                 .iter()
                 .map(|t| (db.to_owned(), t.as_ref().to_owned())),
         );
         let target = self.filter.rewrite(db);
+        if !binlogged {
+            if !scheduler::is_system_schema(db) && self.filter.database_ok(target) {
+                self.unlogged_databases.insert(db.to_owned());
+            }
+            return;
+        }
         let kept: Vec<&str> = tables
             .iter()
             .map(AsRef::as_ref)
@@ -1010,9 +1041,23 @@ impl DumpSession {
         } else {
             filter.lines().collect::<Vec<_>>().join(", ")
         };
+        let unlogged = if self.unlogged_databases.is_empty() {
+            String::new()
+        } else {
+            let dbs: Vec<String> = self
+                .unlogged_databases
+                .iter()
+                .map(|db| ddl::quote_ident(db))
+                .collect();
+            format!(
+                ", not copied (binlog_do_db, binlog_ignore_db leave them out of the binary \
+                 log): {}",
+                dbs.join(", ")
+            )
+        };
         format!(
             "LOAD DATA FROM MASTER: provisioning dump for {replica}, master connection \
-             '{}' (copy domain {}), filter: {filter}, with grants: {}, with checksum: {}: \
+             '{}' (copy domain {}), filter: {filter}{unlogged}, with grants: {}, with checksum: {}: \
              {} of {} tables and {} rows sent in {:.1} s; {outcome}",
             self.connection,
             self.copy_domain,
@@ -1125,6 +1170,16 @@ impl DumpSession {
             .iter()
             .map(|(db, t)| (self.filter.rewrite(db).to_owned(), t.clone()))
             .collect();
+        if let Some((db, table)) = self.reload.iter().find(|(db, _)| {
+            self.unlogged_databases
+                .iter()
+                .any(|u| self.filter.rewrite(u) == db.as_str())
+        }) {
+            return Err(DumpError::ReloadTableUnlogged {
+                db: ddl::quote_ident(db),
+                table: ddl::ident(db, table),
+            });
+        }
         if let Some((db, table)) = self.reload.iter().find(|t| !copied.contains(*t)) {
             return Err(DumpError::ReloadTableMissing {
                 table: ddl::ident(db, table),
@@ -1864,7 +1919,7 @@ mod tests {
     fn session(chunk_rows: u32) -> DumpSession {
         let request = Request::for_connection("").encode();
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
-        s.add_database("shop", &["items"]);
+        s.add_database("shop", &["items"], true);
         s
     }
 
@@ -1877,7 +1932,7 @@ mod tests {
 
         let request = Request::with_max_packet(&Request::for_connection("").encode(), 65536);
         let mut d = DumpSession::new(&request, "0-1-10", 1, 1000, 0).unwrap();
-        d.add_database("shop", &["items"]);
+        d.add_database("shop", &["items"], true);
         d.plan(Vec::new()).unwrap();
         while !matches!(d.next_unit(), Unit::Rows { .. }) {
             match d.next_unit() {
@@ -1989,8 +2044,8 @@ mod tests {
         d.start_at_replica("0-1-7,9-9-9").unwrap();
         assert_eq!(d.start_position(), "0-1-7");
         assert!(d.start_at_replica("0-1-11").is_err());
-        d.add_database("db", &["a", "b", "c"]);
-        d.add_database("other", &["x"]);
+        d.add_database("db", &["a", "b", "c"], true);
+        d.add_database("other", &["x"], true);
         assert!(d.copies_table("db", "b") && !d.copies_table("db", "a"));
         assert!(!d.copies_database("db"), "no routines or events");
         d.plan(Vec::new()).unwrap();
@@ -2022,7 +2077,7 @@ mod tests {
         // A table the master lacks refuses the copy, naming it.
         request.tables.push(("db".to_owned(), "gone".to_owned()));
         let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
-        d.add_database("db", &["a", "b"]);
+        d.add_database("db", &["a", "b"], true);
         let err = d.plan(Vec::new()).unwrap_err().to_string();
         assert!(err.contains("the master has no table `db`.`gone`"), "{err}");
     }
@@ -2031,7 +2086,7 @@ mod tests {
     fn a_table_is_created_after_the_sequence_its_default_calls() {
         let request = Request::for_connection("").encode();
         let mut d = DumpSession::new(&request, "0-1-10", 1, 10, 0).unwrap();
-        d.add_database("db", &["n", "z_seq"]);
+        d.add_database("db", &["n", "z_seq"], true);
         d.add_default_sequence("db", "n", "db", "z_seq");
         d.plan(Vec::new()).unwrap();
         let mut creates = Vec::new();
@@ -2266,6 +2321,44 @@ mod tests {
     }
 
     #[test]
+    fn databases_the_masters_binlog_leaves_out_are_not_copied() {
+        let mut s = DumpSession::new(Request::for_connection("").encode(), "", 1, 10, 0).unwrap();
+        s.add_database("shop", &["items"], true);
+        s.add_database("scratch", &["t"], false);
+        s.add_database("mysql", &["user"], false);
+        s.plan(Vec::new()).unwrap();
+        assert!(s.copies_table("shop", "items"));
+        assert!(!s.copies_table("scratch", "t"));
+        assert!(!s.copies_database("scratch"));
+        let line = s.audit_line("slave server 2", "done");
+        assert!(
+            line.contains("leave them out of the binary log): `scratch`, with grants"),
+            "{line}"
+        );
+        assert!(!line.contains("`mysql`"), "{line}");
+
+        // LOAD TABLE of such a table: refused, naming why.
+        let mut request = Request::for_connection("");
+        request.tables = vec![("scratch".to_owned(), "t".to_owned())];
+        let mut s = DumpSession::new(request.encode(), "", 1, 10, 0).unwrap();
+        s.add_database("scratch", &["t"], false);
+        let err = s.plan(Vec::new()).unwrap_err();
+        assert!(
+            matches!(&err, DumpError::ReloadTableUnlogged { db, .. } if db == "`scratch`"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("binlog_ignore_db"), "{err}");
+
+        // Left out by the replica's filter anyway: not named.
+        let mut request = Request::for_connection("");
+        request.filter.add_list("do_db", "shop").unwrap();
+        let mut s = DumpSession::new(request.encode(), "", 1, 10, 0).unwrap();
+        s.add_database("scratch", &["t"], false);
+        s.plan(Vec::new()).unwrap();
+        assert!(!s.audit_line("r", "done").contains("scratch"));
+    }
+
+    #[test]
     fn the_replicas_filter_decides_what_is_planned_under_its_names() {
         let mut request = Request::for_connection("m1");
         let f = &mut request.filter;
@@ -2273,8 +2366,8 @@ mod tests {
         f.add_list("do_db", "copy").unwrap();
         f.add_list("ignore_table", "copy.secret").unwrap();
         let mut s = DumpSession::new(request.encode(), "", 1, 10, 0).unwrap();
-        s.add_database("other", &["t"]);
-        s.add_database("shop", &["items", "secret"]);
+        s.add_database("other", &["t"], true);
+        s.add_database("shop", &["items", "secret"], true);
         s.add_object(
             "EVENT",
             "other",
