@@ -148,10 +148,13 @@ static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
 /*
   The marker of a copy that changed this server and has not ended:
   provision-<connection>.info in the data directory, next to the
-  connection's master-<connection>.info, holding the copy's request.
-  START SLAVE refuses to replicate into such a copy; a copy that ends,
-  and RESET SLAVE, remove it.
+  connection's master-<connection>.info, holding the copy's request, and
+  a second line when the copy stopped on an error (its record is gone:
+  only REPLACE copies again).  START SLAVE refuses to replicate into such
+  a copy; a copy that ends, and RESET SLAVE, remove it.
 */
+static const char marker_failed[]= "stopped on an error";
+
 static void marker_path(Master_info *mi, char *path)
 {
   char name[FN_REFLEN];
@@ -161,7 +164,8 @@ static void marker_path(Master_info *mi, char *path)
 }
 
 
-static void write_marker(Master_info *mi, const std::string &request)
+static void write_marker(Master_info *mi, const std::string &request,
+                         bool resumable= true)
 {
   char path[FN_REFLEN];
   marker_path(mi, path);
@@ -169,6 +173,8 @@ static void write_marker(Master_info *mi, const std::string &request)
   if (fd < 0)
     return;
   std::string text= request + "\n";
+  if (!resumable)
+    text+= std::string(marker_failed) + "\n";
   (void) my_write(fd, (const uchar*) text.data(), text.length(),
                   MYF(MY_WME | MY_NABP));
   (void) my_sync(fd, MYF(MY_WME));
@@ -176,8 +182,12 @@ static void write_marker(Master_info *mi, const std::string &request)
 }
 
 
-/* The request of the connection's unfinished copy; false if it has none. */
-static bool read_marker(Master_info *mi, std::string *request)
+/*
+  The request of the connection's unfinished copy, and whether the same
+  statement can go on with it; false if it has none.
+*/
+static bool read_marker(Master_info *mi, std::string *request,
+                        bool *resumable= NULL)
 {
   char path[FN_REFLEN];
   marker_path(mi, path);
@@ -188,8 +198,13 @@ static bool read_marker(Master_info *mi, std::string *request)
   size_t n= my_read(fd, (uchar*) buf, sizeof(buf), MYF(0));
   my_close(fd, MYF(0));
   request->assign(buf, n == (size_t) -1 ? 0 : n);
-  while (!request->empty() && request->back() == '\n')
-    request->pop_back();                /* write_marker() ends it with one */
+  size_t end= request->find('\n');
+  bool failed= end != std::string::npos &&
+    request->compare(end + 1, sizeof(marker_failed) - 1, marker_failed) == 0;
+  if (end != std::string::npos)
+    request->resize(end);
+  if (resumable)
+    *resumable= !failed;
   return true;
 }
 
@@ -206,13 +221,14 @@ static bool remove_marker(Master_info *mi)
 bool rpl_provision_refuse_start(THD *thd, Master_info *mi)
 {
   std::string request;
-  if (mi->provision || !read_marker(mi, &request))
+  bool resumable;
+  if (mi->provision || !read_marker(mi, &request, &resumable))
     return false;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str,
            std::string(provision::unfinished_copy_message(
              rust::Str(mi->connection_name.str, mi->connection_name.length),
-             request)).c_str());
+             request, resumable)).c_str());
   return true;
 }
 
@@ -220,14 +236,15 @@ bool rpl_provision_refuse_start(THD *thd, Master_info *mi)
 bool rpl_provision_unfinished_at_boot(Master_info *mi)
 {
   std::string request;
-  if (!read_marker(mi, &request))
+  bool resumable;
+  if (!read_marker(mi, &request, &resumable))
     return false;
   sql_print_warning("Master '%.*s': replication not started: %s",
                     (int) mi->connection_name.length, mi->connection_name.str,
                     std::string(provision::unfinished_copy_message(
                       rust::Str(mi->connection_name.str,
                                 mi->connection_name.length),
-                      request)).c_str());
+                      request, resumable)).c_str());
   return true;
 }
 
@@ -250,9 +267,10 @@ bool rpl_provision_show_state(Master_info *mi, String *state)
   else
   {
     std::string request;
-    if (!read_marker(mi, &request))
+    bool resumable;
+    if (!read_marker(mi, &request, &resumable))
       return false;
-    text= std::string(provision::unfinished_state());
+    text= std::string(provision::unfinished_state(resumable));
   }
   state->copy(text.data(), text.size(), &my_charset_bin);
   return true;
@@ -507,8 +525,9 @@ static void report_copy_failure(THD *thd, Master_info *mi,
     thd->send_kill_message();
     return;
   }
-  std::string msg("the replication threads stopped before the end of the "
-                  "copy");
+  std::string msg(provision::stopped_copy_message(
+    rust::Str(mi->connection_name.str, mi->connection_name.length),
+    mi->last_error().number, mi->rli.last_error().number));
   if (mi->last_error().number)
     msg= std::string(provision::io_failure_message(
       rust::Str(mi->connection_name.str, mi->connection_name.length), request,
@@ -613,7 +632,9 @@ static bool start_record(Master_info *mi, Rpl_provision_replica *state,
 static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
 {
   std::string request;
-  if (!parked_request(mi).empty() || !read_marker(mi, &request))
+  bool resumable;
+  if (!parked_request(mi).empty() || !read_marker(mi, &request, &resumable) ||
+      !resumable)
     return false;
   rust::Vec<provision::ProgressRow> rows;
   if (rpl_provision_progress_read(mi->cmp_connection_name, &rows) ||
@@ -682,6 +703,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   const ulonglong space_limit= mi->rli.log_space_limit;
   uint64 rows_before= 0;
   bool recording= false;
+  bool stopped= false;
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -733,6 +755,10 @@ static bool provision_connection(THD *thd, Master_info *mi,
   }
   rpl_provision_copies++;
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
+  /* STOP SLAVE (or KILL of a thread): the threads stopped, neither failed */
+  stopped= !state->done && !thd->killed && !state->connection_lost &&
+    !provision::stopped_copy_message(rname, mi->last_error().number,
+                                     mi->rli.last_error().number).empty();
   if (!state->done)
   {
     report_copy_failure(thd, mi, state->request);
@@ -760,10 +786,13 @@ end:
   if (!unfinished)
     remove_marker(mi);
   /*
-    Stopped by KILL or by the network, not by an error of the copy: the
-    same statement may go on with it, now or after a restart.
+    Stopped by KILL, STOP SLAVE or the network, not by an error of the
+    copy: the same statement may go on with it, now or after a restart.
   */
-  bool resumable= unfinished && (thd->killed || state->connection_lost);
+  bool resumable= unfinished &&
+    (thd->killed || state->connection_lost || stopped);
+  if (unfinished && !resumable)
+    write_marker(mi, state->first_request, false);
   if (recording)
     rpl_provision_progress_end(mi->cmp_connection_name, resumable);
   mi->rli.log_space_limit= space_limit;

@@ -705,12 +705,19 @@ mod ffi {
         /// leaves it incomplete).
         fn copy_changed_replica(self: &ReplicaFilter) -> bool;
         /// Why `START SLAVE` is refused on `connection`, whose copy
-        /// (`request`) stopped before its end.
-        fn unfinished_copy_message(connection: &str, request: &str) -> String;
+        /// (`request`) stopped before its end; `resumable`: the same
+        /// statement goes on with it (else it stopped on an error).
+        fn unfinished_copy_message(connection: &str, request: &str, resumable: bool) -> String;
         /// `Slave_SQL_Running_State` while the connection is provisioned.
         fn provisioning_state(progress: &CopyProgress, resumes: u32) -> String;
         /// `Slave_SQL_Running_State` of a connection with an unfinished copy.
-        fn unfinished_state() -> String;
+        fn unfinished_state(resumable: bool) -> String;
+        /// The statement's error when the connection's threads stopped
+        /// before the end of the copy with neither thread's error
+        /// (`io_error`, `sql_error`: their error numbers): `STOP SLAVE`, or
+        /// a `KILL` of a replication thread, stopped it, and the same
+        /// statement goes on with it.  Empty when a thread failed.
+        fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String;
         /// The message of the slave I/O thread's error `error_code` that stopped
         /// the copy, which was sending `request`.
         fn io_failure_message(
@@ -770,7 +777,7 @@ mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, divergence_message, io_failure_message, partial_row_image_message,
     provisioning_state, query_ends_group, replica_filter_new, replica_filter_restore,
-    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    stopped_copy_message, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {

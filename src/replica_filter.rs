@@ -1013,13 +1013,32 @@ pub fn divergence_message(
 
 /// Why `START SLAVE` is refused on master connection `connection`, whose
 /// copy (`request`, what its marker file holds) stopped before its end.
-pub fn unfinished_copy_message(connection: &str, request: &str) -> String {
+pub fn unfinished_copy_message(connection: &str, request: &str, resumable: bool) -> String {
     let options = provision_core::preflight::request_options(request);
+    let (how, go_on) = if resumable {
+        ("", "To go on with it: the same statement again; to")
+    } else {
+        (" on an error", "To")
+    };
     format!(
-        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped before its end, \
-         and replicating into a partial copy would diverge. To go on with it: the same \
-         statement again; to copy again: LOAD DATA FROM MASTER '{connection}' \
-         REPLACE{options}; to keep this server's data as it is: RESET SLAVE '{connection}'"
+        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped{how} before its \
+         end, and replicating into a partial copy would diverge. {go_on} copy again: LOAD \
+         DATA FROM MASTER '{connection}' REPLACE{options}; to keep this server's data as \
+         it is: RESET SLAVE '{connection}'"
+    )
+}
+
+/// The statement's error when its copy's threads stopped with no error of
+/// their own (`STOP SLAVE`, a `KILL` of one of them); empty when one failed.
+pub fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String {
+    if io_error != 0 || sql_error != 0 {
+        return String::new();
+    }
+    format!(
+        "the replication threads were stopped (STOP SLAVE '{connection}', or a KILL of one \
+         of them) before the end of the copy; the same statement goes on with it, \
+         LOAD DATA FROM MASTER '{connection}' REPLACE copies again, RESET SLAVE \
+         '{connection}' forgets it"
     )
 }
 
@@ -1090,10 +1109,15 @@ pub fn provisioning_state(progress: &ffi::CopyProgress, resumes: u32) -> String 
 }
 
 /// `Slave_SQL_Running_State` of a connection whose copy is unfinished.
-pub fn unfinished_state() -> String {
-    "LOAD DATA FROM MASTER unfinished: START SLAVE is refused; the same statement \
-     goes on with the copy, REPLACE copies again, RESET SLAVE forgets it"
-        .to_owned()
+pub fn unfinished_state(resumable: bool) -> String {
+    if resumable {
+        "LOAD DATA FROM MASTER unfinished: START SLAVE is refused; the same statement \
+         goes on with the copy, REPLACE copies again, RESET SLAVE forgets it"
+    } else {
+        "LOAD DATA FROM MASTER stopped on an error: START SLAVE is refused; REPLACE \
+         copies again, RESET SLAVE forgets it"
+    }
+    .to_owned()
 }
 
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
@@ -1509,12 +1533,28 @@ mod tests {
         assert!(f.copy_changed_replica(), "a statement may be applied");
         f.group_committed();
         assert!(f.copy_changed_replica());
-        let m = unfinished_copy_message("east", "v=1;domain=5;grants=1");
+        let m = unfinished_copy_message("east", "v=1;domain=5;grants=1", true);
         assert!(
             m.contains("LOAD DATA FROM MASTER 'east' REPLACE WITH GRANTS"),
             "{m}"
         );
         assert!(m.contains("RESET SLAVE 'east'"), "{m}");
+        assert!(m.contains("the same statement again"), "{m}");
+        // Stopped on an error: its record is gone, only REPLACE copies.
+        let m = unfinished_copy_message("east", "v=1;domain=5", false);
+        assert!(m.contains("stopped on an error"), "{m}");
+        assert!(!m.contains("the same statement"), "{m}");
+        assert!(!unfinished_state(false).contains("the same statement"));
+        assert!(unfinished_state(true).contains("the same statement"));
+    }
+
+    #[test]
+    fn threads_stopped_without_an_error_leave_a_copy_to_go_on_with() {
+        let m = stopped_copy_message("east", 0, 0);
+        assert!(m.contains("STOP SLAVE 'east'"), "{m}");
+        assert!(m.contains("the same statement goes on with it"), "{m}");
+        assert_eq!(stopped_copy_message("east", 2013, 0), "");
+        assert_eq!(stopped_copy_message("east", 0, 4199), "");
     }
 
     #[test]
