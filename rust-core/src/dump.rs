@@ -1916,6 +1916,29 @@ mod tests {
         out
     }
 
+    /// Sends (as far as the plan knows) every unit before the first chunk.
+    fn advance_to_rows(d: &mut DumpSession) {
+        while !matches!(d.next_unit(), Unit::Rows { .. }) {
+            match d.next_unit() {
+                Unit::Manifest => drop(d.manifest(4).unwrap()),
+                _ => d.scheduler.ddl_sent(),
+            }
+        }
+    }
+
+    /// Begins a chunk of an INT key and a VARCHAR(65535) value.
+    fn begin_int_varchar_chunk(d: &mut DumpSession) {
+        d.begin_chunk(vec![
+            int_column(),
+            Column {
+                type_code: 15,
+                metadata: vec![0xff, 0xff],
+                nullable: false,
+            },
+        ])
+        .unwrap();
+    }
+
     fn session(chunk_rows: u32) -> DumpSession {
         let request = Request::for_connection("").encode();
         let mut s = DumpSession::new(&request, "0-1-10", 1, chunk_rows, 0).unwrap();
@@ -1934,21 +1957,8 @@ mod tests {
         let mut d = DumpSession::new(&request, "0-1-10", 1, 1000, 0).unwrap();
         d.add_database("shop", &["items"], true);
         d.plan(Vec::new()).unwrap();
-        while !matches!(d.next_unit(), Unit::Rows { .. }) {
-            match d.next_unit() {
-                Unit::Manifest => drop(d.manifest(4).unwrap()),
-                _ => d.scheduler.ddl_sent(),
-            }
-        }
-        d.begin_chunk(vec![
-            int_column(),
-            Column {
-                type_code: 15,
-                metadata: vec![0xff, 0xff],
-                nullable: false,
-            },
-        ])
-        .unwrap();
+        advance_to_rows(&mut d);
+        begin_int_varchar_chunk(&mut d);
         let mut value = vec![0xe8, 0x03];
         value.extend_from_slice(&[b'x'; 1000]);
         for i in 0..500u32 {
@@ -1972,28 +1982,17 @@ mod tests {
     fn a_whole_table_read_goes_out_in_pieces_with_bounded_memory() {
         let mut d = session(10);
         d.plan(Vec::new()).unwrap();
-        while d.next_unit()
-            != (Unit::Rows {
+        advance_to_rows(&mut d);
+        assert_eq!(
+            d.next_unit(),
+            Unit::Rows {
                 db: "shop",
                 table: "items",
                 after: None,
                 max_rows: 10,
-            })
-        {
-            match d.next_unit() {
-                Unit::Manifest => drop(d.manifest(4).unwrap()),
-                _ => d.scheduler.ddl_sent(),
             }
-        }
-        d.begin_chunk(vec![
-            int_column(),
-            Column {
-                type_code: 15,
-                metadata: vec![0xff, 0xff],
-                nullable: false,
-            },
-        ])
-        .unwrap();
+        );
+        begin_int_varchar_chunk(&mut d);
         let big = vec![b'x'; 60_000];
         let mut value = vec![0x60, 0xea];
         value.extend_from_slice(&big);
