@@ -515,19 +515,22 @@ static void forget_finished(Master_info *mi)
 /*
   Raise the error that ended the copy: the statement's kill, else the IO
   thread's error (the master refused or stopped the dump: the root cause
-  when both threads failed), else the SQL thread's.
+  when both threads failed), else the SQL thread's, else that the threads
+  were stopped (STOP SLAVE, or a KILL of one).  Returns whether they were:
+  neither thread failed.
 */
-static void report_copy_failure(THD *thd, Master_info *mi,
+static bool report_copy_failure(THD *thd, Master_info *mi,
                                 const std::string &request)
 {
   if (thd->killed)
   {
     thd->send_kill_message();
-    return;
+    return false;
   }
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
     mi->last_error().number, mi->rli.last_error().number));
+  const bool stopped= !msg.empty();
   if (mi->last_error().number)
     msg= std::string(provision::io_failure_message(
       rust::Str(mi->connection_name.str, mi->connection_name.length), request,
@@ -536,6 +539,7 @@ static void report_copy_failure(THD *thd, Master_info *mi,
     msg= mi->rli.last_error().message;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg.c_str());
+  return stopped;
 }
 
 
@@ -755,13 +759,9 @@ static bool provision_connection(THD *thd, Master_info *mi,
   }
   rpl_provision_copies++;
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
-  /* STOP SLAVE (or KILL of a thread): the threads stopped, neither failed */
-  stopped= !state->done && !thd->killed && !state->connection_lost &&
-    !provision::stopped_copy_message(rname, mi->last_error().number,
-                                     mi->rli.last_error().number).empty();
   if (!state->done)
   {
-    report_copy_failure(thd, mi, state->request);
+    stopped= report_copy_failure(thd, mi, state->request);
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */

@@ -532,36 +532,48 @@ mod tests {
         );
     }
 
+    /// A connection's refusal for both statements: `LOAD DATA FROM
+    /// MASTER`'s text on connection 'east', `LOAD TABLE`'s refusal, and
+    /// the text on the default connection.
+    fn connection_refusals(facts: ReplicaFacts) -> (String, Refusal, String) {
+        let named = check_replica(&facts).unwrap_err().error_arg();
+        let reload = check_reload(&facts, &[("d".to_owned(), "t".to_owned())]).unwrap_err();
+        let unnamed = ReplicaFacts {
+            connection_name: String::new(),
+            ..facts
+        };
+        (
+            named,
+            reload,
+            check_replica(&unnamed).unwrap_err().error_arg(),
+        )
+    }
+
     #[test]
     fn a_delayed_connection_is_refused_with_the_statement_that_fixes_it() {
-        let facts = ReplicaFacts {
+        let (text, reload, unnamed) = connection_refusals(ReplicaFacts {
             master_delay: 3600,
             ..ready()
-        };
-        let text = check_replica(&facts).unwrap_err().error_arg();
+        });
         assert!(text.contains("MASTER_DELAY=3600"), "{text}");
         assert!(
             text.contains("CHANGE MASTER 'east' TO MASTER_DELAY=0"),
             "{text}"
         );
         assert!(text.contains("START SLAVE 'east'"), "{text}");
-        let reload = check_reload(&facts, &[("d".to_owned(), "t".to_owned())]).unwrap_err();
         assert!(matches!(reload, Refusal::MasterDelay { seconds: 3600, .. }));
-        let unnamed = ReplicaFacts {
-            connection_name: String::new(),
-            ..facts
-        };
-        let text = check_replica(&unnamed).unwrap_err().error_arg();
-        assert!(text.contains("CHANGE MASTER TO MASTER_DELAY=0"), "{text}");
+        assert!(
+            unnamed.contains("CHANGE MASTER TO MASTER_DELAY=0"),
+            "{unnamed}"
+        );
     }
 
     #[test]
     fn a_pending_skip_counter_is_refused_with_the_statement_that_clears_it() {
-        let facts = ReplicaFacts {
+        let (text, reload, unnamed) = connection_refusals(ReplicaFacts {
             skip_counter: 2,
             ..ready()
-        };
-        let text = check_replica(&facts).unwrap_err().error_arg();
+        });
         assert!(text.contains("sql_slave_skip_counter=2"), "{text}");
         assert!(
             text.contains(
@@ -569,16 +581,10 @@ mod tests {
             ),
             "{text}"
         );
-        let reload = check_reload(&facts, &[("d".to_owned(), "t".to_owned())]).unwrap_err();
         assert!(matches!(reload, Refusal::SkipCounter { events: 2, .. }));
-        let unnamed = ReplicaFacts {
-            connection_name: String::new(),
-            ..facts
-        };
-        let text = check_replica(&unnamed).unwrap_err().error_arg();
         assert!(
-            text.contains("with SET GLOBAL sql_slave_skip_counter=0"),
-            "{text}"
+            unnamed.contains("with SET GLOBAL sql_slave_skip_counter=0"),
+            "{unnamed}"
         );
     }
 
