@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::chunk_size::ChunkSize;
 use crate::copy_filter::CopyFilter;
 use crate::cut::{self, BinlogPos, CutFacts, CutVerdict, XaWait, XA_WAIT_LIMIT};
 use crate::ddl::{self, DdlError};
@@ -345,6 +346,8 @@ struct Chunk {
     rows_sent: u64,
     /// The group's head (GTID, note, Table_map) is sent.
     streamed: bool,
+    /// When its read began (see [`ChunkSize`]).
+    started: Instant,
 }
 
 impl Chunk {
@@ -377,6 +380,10 @@ impl Chunk {
 /// one transaction sent in pieces): the dump thread's memory stays
 /// bounded whatever the table.
 pub const CHUNK_BUFFER_BYTES: usize = MAX_ROWS_EVENT_SIZE;
+
+/// An adaptive chunk's read looks at the clock once every this many rows
+/// (see [`ChunkSize::overran`]).
+const TIME_CHECK_ROWS: usize = 64;
 
 /// What the dump thread does after a row of a chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -496,6 +503,8 @@ pub struct DumpSession {
     deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
     /// The master's row estimate of each table (master's names).
     row_estimates: BTreeMap<(String, String), u64>,
+    /// How many rows the next chunk reads.
+    chunk_size: ChunkSize,
     /// Where the binlog stream starts (see [`DumpSession::start_position`]).
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
@@ -534,7 +543,8 @@ impl DumpSession {
             None => master_pos.clone(),
         };
         let reload: BTreeSet<(String, String)> = request.tables.iter().cloned().collect();
-        let mut scheduler = Scheduler::new(chunk_rows);
+        let chunk_size = ChunkSize::new(chunk_rows);
+        let mut scheduler = Scheduler::new(chunk_size.rows());
         if !reload.is_empty() {
             scheduler.tables_only();
         } else if request.with_grants {
@@ -581,6 +591,7 @@ impl DumpSession {
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
+            chunk_size,
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             functions: BTreeSet::new(),
@@ -1633,6 +1644,7 @@ impl DumpSession {
             bytes: 0,
             rows_sent: 0,
             streamed: false,
+            started: Instant::now(),
         });
         Ok(())
     }
@@ -1685,6 +1697,14 @@ impl DumpSession {
                 } else {
                     ChunkPressure::Stop
                 }
+            }
+            // The clock is read every few rows, not for each.
+            Some(chunk)
+                if !whole_table
+                    && chunk.rows.len() % TIME_CHECK_ROWS == 0
+                    && self.chunk_size.overran(chunk.started.elapsed()) =>
+            {
+                ChunkPressure::Stop
             }
             _ => ChunkPressure::Room,
         }
@@ -1799,6 +1819,11 @@ impl DumpSession {
         }
         let key = (!exhausted).then(|| last_key.to_vec());
         self.scheduler.rows_sent(rows, key, exhausted);
+        if !chunk.streamed {
+            self.chunk_size
+                .chunk_read(u64::from(rows), chunk.started.elapsed());
+            self.scheduler.set_chunk_rows(self.chunk_size.rows());
+        }
         Ok(events)
     }
 
@@ -2022,6 +2047,59 @@ mod tests {
         assert_eq!(kinds.first(), Some(&162));
         assert_eq!(kinds.last(), Some(&16));
         assert_eq!(d.scheduler.progress().rows_copied, 1000);
+    }
+
+    /// Reads `rows` rows of the current chunk as if it had begun `ago`.
+    fn read_rows_for(d: &mut DumpSession, rows: u32, ago: Duration) {
+        begin_int_varchar_chunk(d);
+        for i in 0..rows {
+            d.add_value(Some(&i.to_le_bytes())).unwrap();
+            d.add_value(Some(&[1, 0, b'x'])).unwrap();
+            d.end_row().unwrap();
+        }
+        let chunk = d.chunk.as_mut().unwrap();
+        chunk.started = Instant::now() - ago;
+    }
+
+    fn next_max_rows(d: &DumpSession) -> u32 {
+        match d.next_unit() {
+            Unit::Rows { max_rows, .. } => max_rows,
+            unit => panic!("{unit:?}"),
+        }
+    }
+
+    #[test]
+    fn an_adaptive_chunk_ends_at_its_time_limit_and_sizes_the_next() {
+        use crate::chunk_size::{FIRST_ROWS, OVERRUN};
+        let mut d = session(0);
+        d.plan(Vec::new()).unwrap();
+        advance_to_rows(&mut d);
+        assert_eq!(next_max_rows(&d), FIRST_ROWS);
+        // Within its time the chunk reads on, past it the chunk ends.
+        read_rows_for(&mut d, 128, OVERRUN / 2);
+        assert_eq!(d.chunk_pressure(false), ChunkPressure::Room);
+        d.chunk.as_mut().unwrap().started = Instant::now() - OVERRUN;
+        assert_eq!(d.chunk_pressure(false), ChunkPressure::Stop);
+        // A table read whole at one cut is never split by time.
+        assert_eq!(d.chunk_pressure(true), ChunkPressure::Room);
+        // 128 rows in 200 ms: the next chunk is smaller, one step down.
+        d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
+        assert_eq!(next_max_rows(&d), FIRST_ROWS / 4);
+        // Fast reads make it larger again.
+        read_rows_for(&mut d, 2_000, Duration::from_millis(5));
+        d.finish_chunk(9, &2_127u32.to_be_bytes(), false).unwrap();
+        assert_eq!(next_max_rows(&d), FIRST_ROWS);
+    }
+
+    #[test]
+    fn a_fixed_chunk_size_ignores_the_clock() {
+        let mut d = session(20);
+        d.plan(Vec::new()).unwrap();
+        advance_to_rows(&mut d);
+        read_rows_for(&mut d, 128, Duration::from_secs(60));
+        assert_eq!(d.chunk_pressure(false), ChunkPressure::Room);
+        d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
+        assert_eq!(next_max_rows(&d), 20);
     }
 
     #[test]

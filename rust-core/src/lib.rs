@@ -10,6 +10,7 @@
 //!   provisioning replica.
 //! - [`preflight`]: the replica-side checks `LOAD DATA FROM MASTER` makes
 //!   before it changes anything.
+//! - [`chunk_size`]: how many rows the next chunk of a table reads.
 //! - [`copy_filter`]: which databases and tables a connection's copy
 //!   takes: its replication filter, judged as the SQL thread judges it.
 //! - [`cut`]: where a chunk of rows sits in the binlog stream (exact cut).
@@ -33,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod chunk_size;
 pub mod copy_filter;
 pub mod cut;
 pub mod ddl;

@@ -406,6 +406,12 @@ impl Scheduler {
         }
     }
 
+    /// The rows of the next chunks (see [`crate::chunk_size`]); a table
+    /// read whole at one cut is not split whatever this says.
+    pub fn set_chunk_rows(&mut self, chunk_rows: u32) {
+        self.chunk_rows = chunk_rows.max(1);
+    }
+
     /// Ends the plan with the checksums of the copied tables (call before
     /// [`Scheduler::plan`]).
     pub fn add_checksums(&mut self) {
