@@ -37,6 +37,7 @@
 #include "rpl_filter.h"
 #include "slave.h"
 #include "sql_repl.h"
+#include "repl_failsafe.h"
 #include "sql_show.h"
 #include "sql_parse.h"
 #include "rpl_gtid.h"
@@ -867,6 +868,8 @@ bool mysql_load_data_from_master(THD *thd)
   /* Server-wide (--slave-skip-errors), so known without a connection */
   state.skips_provision_errors= use_slave_mask &&
     bitmap_is_set(&slave_error_mask, ER_PROVISION_FAILED);
+  /* This server's own replicas, which the copy would not reach */
+  state.replicas_connected= binlog_dump_thread_count;
   state.replace= thd->lex->provision_replace;
 
   /* LOAD TABLE ... FROM MASTER: the tables it names, nothing else */

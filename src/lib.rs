@@ -36,6 +36,8 @@ mod ffi {
         skip_counter: u64,
         /// `slave_skip_errors` covers `ER_PROVISION_FAILED` (or is `ALL`).
         skips_provision_errors: bool,
+        /// `Slaves_connected`: binary log dump threads of this server.
+        replicas_connected: u32,
         /// The replica's databases (for the "not empty" check).
         databases: Vec<DatabaseSummary>,
         /// The connection's replication filter: one `rule=list` line per
@@ -1478,6 +1480,7 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             master_delay: s.master_delay,
             skip_counter: s.skip_counter,
             skips_provision_errors: s.skips_provision_errors,
+            replicas_connected: s.replicas_connected,
             databases: s
                 .databases
                 .iter()
@@ -1567,6 +1570,7 @@ mod tests {
             master_delay: 0,
             skip_counter: 0,
             skips_provision_errors: false,
+            replicas_connected: 0,
             databases: Vec::new(),
             filter_rules: String::new(),
             replace: false,

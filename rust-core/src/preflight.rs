@@ -64,6 +64,9 @@ pub struct ReplicaFacts {
     /// `slave_skip_errors` (`ALL`, or a list with `ER_PROVISION_FAILED`)
     /// would let the SQL thread skip the error a copy stops with.
     pub skips_provision_errors: bool,
+    /// Replicas of this server's own connected to it (`Slaves_connected`:
+    /// binary log dump threads, provisioning dumps included).
+    pub replicas_connected: u32,
     /// Each database of the replica with its tables.
     pub databases: Vec<(String, Vec<String>)>,
     /// The connection's replication filter: the copy takes only what it
@@ -143,6 +146,18 @@ pub enum Refusal {
         /// Its pending `sql_slave_skip_counter`.
         events: u64,
     },
+    /// Replicas of this server are connected to it: the copy is not
+    /// written to this server's binary log (only the master's
+    /// transactions are, as they apply), so they would not get it, and
+    /// would go on from a stream this server's data no longer follows.
+    #[error(
+        "this server has {0} replica(s) of its own connected (Slaves_connected), and a copy \
+         is not written to its binary log: they would not get the copied data, and would \
+         silently miss what the master did before the copy started; stop them (STOP SLAVE \
+         on each, or KILL their Binlog Dump threads here), and after this copy provision \
+         each of them from this server with LOAD DATA FROM MASTER; nothing was changed"
+    )]
+    ReplicasConnected(u32),
     /// `slave_skip_errors` would skip the error with which a copy stops
     /// when the replica diverges: the copy would go on, silently wrong.
     #[error(
@@ -191,6 +206,7 @@ impl Refusal {
             | Refusal::UnfinishedCopy(_)
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
+            | Refusal::ReplicasConnected(_)
             | Refusal::SkipsProvisionErrors => sc::ER_PROVISION_FAILED,
         }
     }
@@ -212,6 +228,7 @@ impl Refusal {
             | Refusal::UnfinishedCopy(_)
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
+            | Refusal::ReplicasConnected(_)
             | Refusal::SkipsProvisionErrors => self.to_string(),
         }
     }
@@ -313,6 +330,13 @@ fn check_connection(facts: &ReplicaFacts) -> Result<(), Refusal> {
     // stop the SQL thread would skip.
     if facts.skips_provision_errors {
         return Err(Refusal::SkipsProvisionErrors);
+    }
+    // Its own replicas follow this server's binary log, which gets the
+    // master's transactions from the copy's start but never the copy:
+    // they would end silently wrong (a REPLACE copy skips what the
+    // master did since this server last replicated, too).
+    if facts.replicas_connected > 0 {
+        return Err(Refusal::ReplicasConnected(facts.replicas_connected));
     }
     Ok(())
 }
@@ -467,6 +491,7 @@ mod tests {
             master_delay: 0,
             skip_counter: 0,
             skips_provision_errors: false,
+            replicas_connected: 0,
             databases: vec![("test".into(), Vec::new())],
             filter: CopyFilter::default(),
             replace: false,
@@ -488,7 +513,7 @@ mod tests {
     #[test]
     fn each_fact_refuses_with_its_error() {
         type Breaker = fn(&mut ReplicaFacts);
-        let cases: [(Breaker, u32); 10] = [
+        let cases: [(Breaker, u32); 11] = [
             (|f| f.in_stored_program = true, sc::ER_SP_BADSTATEMENT),
             (|f| f.in_transaction = true, sc::ER_PROVISION_IN_TRANSACTION),
             (
@@ -511,6 +536,7 @@ mod tests {
             (|f| f.master_delay = 1, sc::ER_PROVISION_FAILED),
             (|f| f.skip_counter = 1, sc::ER_PROVISION_FAILED),
             (|f| f.skips_provision_errors = true, sc::ER_PROVISION_FAILED),
+            (|f| f.replicas_connected = 1, sc::ER_PROVISION_FAILED),
         ];
         for (break_it, code) in cases {
             let mut facts = ready();
@@ -603,6 +629,24 @@ mod tests {
         assert_eq!(
             check_reload(&facts, &[("d".to_owned(), "t".to_owned())]),
             Err(Refusal::SkipsProvisionErrors)
+        );
+    }
+
+    #[test]
+    fn connected_replicas_of_this_server_are_refused_for_both_statements() {
+        let facts = ReplicaFacts {
+            replicas_connected: 2,
+            // A copy that would go on is refused the same way.
+            parked_request: "v=1;domain=5".into(),
+            ..ready()
+        };
+        let text = check_replica(&facts).unwrap_err().error_arg();
+        assert!(text.contains("2 replica(s)"), "{text}");
+        assert!(text.contains("Slaves_connected"), "{text}");
+        assert!(text.contains("nothing was changed"), "{text}");
+        assert_eq!(
+            check_reload(&facts, &[("d".to_owned(), "t".to_owned())]),
+            Err(Refusal::ReplicasConnected(2))
         );
     }
 
