@@ -28,6 +28,7 @@
 #include "rpl_constants.h"              // enum_binlog_checksum_alg
 #include "m_string.h"                   // LEX_CSTRING
 #include <atomic>
+#include <string>
 
 class THD;
 class String;
@@ -108,6 +109,13 @@ bool rpl_provision_refuse_start(THD *thd, Master_info *mi);
   copy of the connection is unfinished.
 */
 bool rpl_provision_unfinished_at_boot(Master_info *mi);
+
+/*
+  Whether a connection of this server has a copy running or stopped
+  unfinished (its data is not what its binary log says); if so, sets
+  'message' to why a binlog dump from this server is refused.
+*/
+bool rpl_provision_copying_here(std::string *message);
 
 /**
   Called by show_master_info() (SHOW SLAVE STATUS) under LOCK_active_mi:

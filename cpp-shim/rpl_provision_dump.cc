@@ -502,6 +502,20 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
                              Rpl_provision_dump **out,
                              char *errbuf, size_t errbuf_size)
 {
+  /*
+    Any dump, ordinary or provisioning: this server's own copy is not in
+    its binary log, so a replica of it must wait for the copy and be
+    provisioned from it.
+  */
+  std::string copying;
+  if (rpl_provision_copying_here(&copying))
+  {
+    *out= NULL;
+    set_error(errbuf, errbuf_size, copying);
+    sql_print_information("LOAD DATA FROM MASTER: binlog dump for %s "
+                          "refused: %s", replica_of(thd).c_str(), errbuf);
+    return 1;
+  }
   int res= start_dump(thd, connect_gtid_state, out, errbuf, errbuf_size);
   if (res)
     sql_print_information("LOAD DATA FROM MASTER: provisioning dump for %s "

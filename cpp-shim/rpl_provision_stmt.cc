@@ -250,6 +250,27 @@ bool rpl_provision_unfinished_at_boot(Master_info *mi)
 }
 
 
+bool rpl_provision_copying_here(std::string *message)
+{
+  /* The marker is written before a copy changes anything (see marker_path()) */
+  std::string request;
+  mysql_mutex_lock(&LOCK_active_mi);
+  if (master_info_index)
+  {
+    HASH *hash= &master_info_index->master_info_hash;
+    for (uint i= 0; i < hash->records && message->empty(); i++)
+    {
+      Master_info *mi= (Master_info *) my_hash_element(hash, i);
+      if (read_marker(mi, &request))
+        *message= std::string(provision::copying_here_message(
+          rust::Str(mi->connection_name.str, mi->connection_name.length)));
+    }
+  }
+  mysql_mutex_unlock(&LOCK_active_mi);
+  return !message->empty();
+}
+
+
 /*
   Held while mi->provision is cleared, and while SHOW SLAVE STATUS reads
   it (which holds LOCK_active_mi for SHOW ALL SLAVES STATUS only): the

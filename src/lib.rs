@@ -710,6 +710,9 @@ mod ffi {
         /// (`request`) stopped before its end; `resumable`: the same
         /// statement goes on with it (else it stopped on an error).
         fn unfinished_copy_message(connection: &str, request: &str, resumable: bool) -> String;
+        /// Why this server refuses a binlog dump while its connection
+        /// `connection` has a copy running or unfinished.
+        fn copying_here_message(connection: &str) -> String;
         /// `Slave_SQL_Running_State` while the connection is provisioned.
         fn provisioning_state(progress: &CopyProgress, resumes: u32) -> String;
         /// `Slave_SQL_Running_State` of a connection with an unfinished copy.
@@ -777,9 +780,10 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    checksum_mismatch_message, divergence_message, io_failure_message, partial_row_image_message,
-    provisioning_state, query_ends_group, replica_filter_new, replica_filter_restore,
-    stopped_copy_message, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    checksum_mismatch_message, copying_here_message, divergence_message, io_failure_message,
+    partial_row_image_message, provisioning_state, query_ends_group, replica_filter_new,
+    replica_filter_restore, stopped_copy_message, unfinished_copy_message, unfinished_state,
+    ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {

@@ -1028,6 +1028,18 @@ pub fn unfinished_copy_message(connection: &str, request: &str, resumable: bool)
     )
 }
 
+/// Why this server refuses a binlog dump (a replica of its own, or a copy
+/// from it) while its connection `connection` has a copy running or
+/// stopped unfinished: its data is not what its binary log says.
+pub fn copying_here_message(connection: &str) -> String {
+    format!(
+        "this server is being provisioned by LOAD DATA FROM MASTER '{connection}' (or that \
+         copy stopped unfinished), and its binary log does not hold the copied data: a \
+         replica of it would silently miss that data; once the copy is done, provision this \
+         replica from it with LOAD DATA FROM MASTER"
+    )
+}
+
 /// The statement's error when its copy's threads stopped with no error of
 /// their own (`STOP SLAVE`, a `KILL` of one of them); empty when one failed.
 pub fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String {
