@@ -1570,6 +1570,14 @@ mod tests {
     }
 
     #[test]
+    fn a_dump_refused_during_a_copy_names_the_copy_and_what_to_do() {
+        let m = copying_here_message("east");
+        assert!(m.contains("LOAD DATA FROM MASTER 'east'"), "{m}");
+        assert!(m.contains("stopped unfinished"), "{m}");
+        assert!(m.contains("provision this replica from it"), "{m}");
+    }
+
+    #[test]
     fn messages_name_the_table_and_the_key() {
         let m = divergence_message(
             "shop",
