@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use crate::chunk_size::ChunkSize;
 use crate::copy_filter::CopyFilter;
 use crate::cut::{self, BinlogPos, CutFacts, CutVerdict, XaWait, XA_WAIT_LIMIT};
 use crate::ddl::{self, DdlError};
@@ -346,7 +345,7 @@ struct Chunk {
     rows_sent: u64,
     /// The group's head (GTID, note, Table_map) is sent.
     streamed: bool,
-    /// When its read began (see [`ChunkSize`]).
+    /// When its read began (see [`crate::chunk_size`]).
     started: Instant,
 }
 
@@ -382,7 +381,7 @@ impl Chunk {
 pub const CHUNK_BUFFER_BYTES: usize = MAX_ROWS_EVENT_SIZE;
 
 /// An adaptive chunk's read looks at the clock once every this many rows
-/// (see [`ChunkSize::overran`]).
+/// (see [`crate::chunk_size::ChunkSize::overran`]).
 const TIME_CHECK_ROWS: usize = 64;
 
 /// What the dump thread does after a row of a chunk.
@@ -503,8 +502,6 @@ pub struct DumpSession {
     deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
     /// The master's row estimate of each table (master's names).
     row_estimates: BTreeMap<(String, String), u64>,
-    /// How many rows the next chunk reads.
-    chunk_size: ChunkSize,
     /// Where the binlog stream starts (see [`DumpSession::start_position`]).
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
@@ -543,8 +540,7 @@ impl DumpSession {
             None => master_pos.clone(),
         };
         let reload: BTreeSet<(String, String)> = request.tables.iter().cloned().collect();
-        let chunk_size = ChunkSize::new(chunk_rows);
-        let mut scheduler = Scheduler::new(chunk_size.rows());
+        let mut scheduler = Scheduler::new(chunk_rows);
         if !reload.is_empty() {
             scheduler.tables_only();
         } else if request.with_grants {
@@ -591,7 +587,6 @@ impl DumpSession {
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
-            chunk_size,
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             functions: BTreeSet::new(),
@@ -1702,7 +1697,7 @@ impl DumpSession {
             Some(chunk)
                 if !whole_table
                     && chunk.rows.len() % TIME_CHECK_ROWS == 0
-                    && self.chunk_size.overran(chunk.started.elapsed()) =>
+                    && self.scheduler.chunk_size().overran(chunk.started.elapsed()) =>
             {
                 ChunkPressure::Stop
             }
@@ -1820,9 +1815,8 @@ impl DumpSession {
         let key = (!exhausted).then(|| last_key.to_vec());
         self.scheduler.rows_sent(rows, key, exhausted);
         if !chunk.streamed {
-            self.chunk_size
+            self.scheduler
                 .chunk_read(u64::from(rows), chunk.started.elapsed());
-            self.scheduler.set_chunk_rows(self.chunk_size.rows());
         }
         Ok(events)
     }

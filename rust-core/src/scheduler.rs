@@ -10,6 +10,9 @@
 //! order) and events, and the end marker comes after everything else,
 //! exactly once.
 
+use std::time::Duration;
+
+use crate::chunk_size::ChunkSize;
 use crate::filter::TableState;
 use crate::protocol::ResumePoint;
 
@@ -378,7 +381,8 @@ pub struct Scheduler {
     /// read (see [`Scheduler::resume`]).
     recopy: bool,
     end_sent: bool,
-    chunk_rows: u32,
+    /// How many rows the next chunk reads (see [`ChunkSize`]).
+    chunk_size: ChunkSize,
     progress: Progress,
     checksums: bool,
     /// `LOAD TABLE ... FROM MASTER`: the replica has the databases, so
@@ -387,7 +391,8 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// An empty plan whose row chunks hold at most `chunk_rows` rows.
+    /// An empty plan whose row chunks hold at most `chunk_rows` rows (0:
+    /// sized toward a time target, see [`crate::chunk_size`]).
     pub fn new(chunk_rows: u32) -> Self {
         Scheduler {
             databases: Vec::new(),
@@ -400,16 +405,23 @@ impl Scheduler {
             recopy: false,
             tables_only: false,
             end_sent: false,
-            chunk_rows: chunk_rows.max(1),
+            chunk_size: ChunkSize::new(chunk_rows),
             progress: Progress::default(),
             checksums: false,
         }
     }
 
-    /// The rows of the next chunks (see [`crate::chunk_size`]); a table
-    /// read whole at one cut is not split whatever this says.
-    pub fn set_chunk_rows(&mut self, chunk_rows: u32) {
-        self.chunk_rows = chunk_rows.max(1);
+    /// How many rows the next chunks read, and whether a chunk's read
+    /// has gone on too long (a table read whole at one cut is not split
+    /// whatever this says).
+    pub fn chunk_size(&self) -> ChunkSize {
+        self.chunk_size
+    }
+
+    /// A chunk read `rows` rows in `elapsed`: the next ones are sized
+    /// from that (see [`ChunkSize::chunk_read`]).
+    pub fn chunk_read(&mut self, rows: u64, elapsed: Duration) {
+        self.chunk_size.chunk_read(rows, elapsed);
     }
 
     /// Ends the plan with the checksums of the copied tables (call before
@@ -892,7 +904,7 @@ impl Scheduler {
                     max_rows: if table.single_cut {
                         u32::MAX
                     } else {
-                        self.chunk_rows
+                        self.chunk_size.rows()
                     },
                 }
             }
