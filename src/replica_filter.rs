@@ -597,7 +597,7 @@ impl ReplicaFilter {
                         // Changed by a statement not applied: the master
                         // copies it again, and its new CREATE replaces it
                         // (its count of copies kept).
-                        self.ledger.forget(&id);
+                        self.ledger.copy_again(&id);
                         self.created.remove(&id);
                         self.stale.insert(id);
                         continue;

@@ -37,6 +37,15 @@ pub enum TableDdl {
     Rename(Vec<(QualifiedTable, QualifiedTable)>),
     /// `ALTER TABLE a ... RENAME [TO|AS] b`, maybe with other changes.
     AlterRename(QualifiedTable, QualifiedTable),
+    /// `ALTER TABLE a EXCHANGE PARTITION p WITH TABLE b`: rows move both
+    /// ways between the two tables.
+    Exchange(QualifiedTable, QualifiedTable),
+    /// `ALTER TABLE a CONVERT PARTITION p TO TABLE b`: a partition of `a`
+    /// becomes the new table `b`.
+    PartitionOut(QualifiedTable, QualifiedTable),
+    /// `ALTER TABLE a CONVERT TABLE b TO PARTITION p ...`: table `b`
+    /// becomes a partition of `a`, and is gone.
+    PartitionIn(QualifiedTable, QualifiedTable),
     /// `CREATE` or `ALTER DATABASE|SCHEMA`.
     Database,
     /// `DROP DATABASE|SCHEMA`.
@@ -73,6 +82,9 @@ impl TableDdl {
                     .collect(),
             ),
             TableDdl::AlterRename(from, to) => TableDdl::AlterRename(table(from), table(to)),
+            TableDdl::Exchange(a, b) => TableDdl::Exchange(table(a), table(b)),
+            TableDdl::PartitionOut(a, b) => TableDdl::PartitionOut(table(a), table(b)),
+            TableDdl::PartitionIn(a, b) => TableDdl::PartitionIn(table(a), table(b)),
             TableDdl::DropDatabase(db) => TableDdl::DropDatabase(f(&db)),
             other @ (TableDdl::Database
             | TableDdl::Temporary
@@ -150,8 +162,11 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             t.skip_if_exists();
             let table = t.table(default_db)?;
             let rest = t.rest();
-            if rest.to_ascii_uppercase().contains("EXCHANGE") {
-                return None;
+            match partition_move_in(rest) {
+                Some(0) => return partition_move(table, rest, default_db),
+                // Along with other clauses: not a form this reads.
+                Some(_) => return None,
+                None => {}
             }
             match table_rename_in(rest) {
                 None => Some(TableDdl::Change(table)),
@@ -326,6 +341,66 @@ fn table_rename_in(rest: &str) -> Option<usize> {
     None
 }
 
+/// Where `ALTER TABLE`'s clauses (`rest`) move rows between tables
+/// (`EXCHANGE PARTITION`, `CONVERT PARTITION|TABLE`), if they do.
+fn partition_move_in(rest: &str) -> Option<usize> {
+    let mut t = Tokens { rest };
+    while !t.rest.is_empty() {
+        let at = rest.len() - t.rest.len();
+        if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
+            t.skip_quoted();
+            continue;
+        }
+        match t.word() {
+            Some(w) if w.eq_ignore_ascii_case("EXCHANGE") => return Some(at),
+            Some(w) if w.eq_ignore_ascii_case("CONVERT") => {
+                if t.peek_is("PARTITION") || t.peek_is("TABLE") {
+                    return Some(at);
+                }
+            }
+            Some(_) => {}
+            None => {
+                t.rest = t.rest.get(1..).unwrap_or("");
+                t.blank();
+            }
+        }
+    }
+    None
+}
+
+/// `EXCHANGE PARTITION p WITH TABLE b [WITH|WITHOUT VALIDATION]`,
+/// `CONVERT PARTITION p TO TABLE b` or `CONVERT TABLE b TO PARTITION p
+/// ...` (`clauses`) of `ALTER TABLE table`.
+fn partition_move(table: QualifiedTable, clauses: &str, default_db: &str) -> Option<TableDdl> {
+    let mut t = Tokens::new(clauses);
+    if t.keyword("EXCHANGE").is_some() {
+        t.keyword("PARTITION")?;
+        t.ident()?;
+        t.blank();
+        t.keyword("WITH")?;
+        t.keyword("TABLE")?;
+        let other = t.table(default_db)?;
+        if t.keyword("WITH").is_some() || t.keyword("WITHOUT").is_some() {
+            t.keyword("VALIDATION")?;
+        }
+        return t.at_end().then_some(TableDdl::Exchange(table, other));
+    }
+    t.keyword("CONVERT")?;
+    if t.keyword("PARTITION").is_some() {
+        t.ident()?;
+        t.blank();
+        t.keyword("TO")?;
+        t.keyword("TABLE")?;
+        let other = t.table(default_db)?;
+        return t.at_end().then_some(TableDdl::PartitionOut(table, other));
+    }
+    t.keyword("TABLE")?;
+    let other = t.table(default_db)?;
+    t.keyword("TO")?;
+    t.keyword("PARTITION")?;
+    Some(TableDdl::PartitionIn(table, other))
+}
+
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
 /// table` text (run in `default_db`).
 pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTable> {
@@ -482,6 +557,47 @@ pub fn decide(
                 }
             };
             decision(run, edits)
+        }
+        TableDdl::Exchange(a, b) => {
+            if state(a) == TableState::Complete && state(b) == TableState::Complete {
+                return decision(Run::Apply, vec![]);
+            }
+            // The replica lacks the rows of one side: the master sends
+            // both tables again as they are now (a table whose copy has
+            // not started needs nothing).
+            decision(
+                Run::Skip,
+                vec![Edit::Copy(a.clone()), Edit::Copy(b.clone())],
+            )
+        }
+        TableDdl::PartitionOut(a, b) => {
+            // The new table is copied, as one CREATE'd during the copy;
+            // where `a` is complete, the statement makes it here first,
+            // with the same rows.  (A complete `b` is one LOAD TABLE does
+            // not copy: the statement alone makes it.)
+            let edits = vec![Edit::Copy(a.clone()), Edit::Copy(b.clone())];
+            match state(a) {
+                TableState::Complete if state(b) == TableState::Complete => {
+                    decision(Run::Apply, vec![])
+                }
+                TableState::Complete => decision(Run::Apply, vec![Edit::Copy(b.clone())]),
+                TableState::Created { .. } => decision(Run::Skip, edits),
+                TableState::NotCreated => decision(Run::Skip, vec![Edit::Copy(b.clone())]),
+            }
+        }
+        TableDdl::PartitionIn(a, b) => {
+            let (sa, sb) = (state(a), state(b));
+            if sa == TableState::Complete && sb == TableState::Complete {
+                return decision(Run::Apply, vec![Edit::Forget(b.clone())]);
+            }
+            // `b` is gone, its rows are in `a`: `a` is copied again (or
+            // later, as it is now) and the replica drops its `b`.
+            let run = if exists(&sb) || stale(b) {
+                Run::Rewrite(format!("DROP TABLE IF EXISTS {}", qualified(b)))
+            } else {
+                Run::Skip
+            };
+            decision(run, vec![Edit::Forget(b.clone()), Edit::Copy(a.clone())])
         }
     }
 }
@@ -868,9 +984,95 @@ mod tests {
     }
 
     #[test]
+    fn partition_moves_name_both_tables() {
+        assert_eq!(
+            parse(
+                b"ALTER TABLE p EXCHANGE PARTITION `p 0` WITH TABLE d.u WITHOUT VALIDATION",
+                "x"
+            ),
+            Some(TableDdl::Exchange(t("x", "p"), t("d", "u")))
+        );
+        assert_eq!(
+            parse(b"alter table d.p exchange partition p0 with table u", "x"),
+            Some(TableDdl::Exchange(t("d", "p"), t("x", "u")))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE p CONVERT PARTITION p0 TO TABLE u", "x"),
+            Some(TableDdl::PartitionOut(t("x", "p"), t("x", "u")))
+        );
+        assert_eq!(
+            parse(
+                b"ALTER TABLE p CONVERT TABLE d.u TO PARTITION p9 VALUES LESS THAN (90)",
+                "x"
+            ),
+            Some(TableDdl::PartitionIn(t("x", "p"), t("d", "u")))
+        );
+        // A comment or a character set conversion is not one.
+        assert_eq!(
+            parse(b"ALTER TABLE p COMMENT 'exchange rates'", "x"),
+            Some(TableDdl::Change(t("x", "p")))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE p CONVERT TO CHARACTER SET utf8mb4", "x"),
+            Some(TableDdl::Change(t("x", "p")))
+        );
+    }
+
+    #[test]
+    fn partition_moves_apply_to_complete_tables_and_copy_the_others() {
+        const DONE: TableState = TableState::Complete;
+        const BUSY: TableState = TableState::Created { cursor: None };
+        let (p, u) = (t("d", "p"), t("d", "u"));
+        let run = |ddl: &TableDdl, list: &[(&str, TableState)]| {
+            let d = decide_tables(ddl, |q: &QualifiedTable| {
+                list.iter()
+                    .find(|(n, _)| *n == q.1)
+                    .map_or(TableState::NotCreated, |(_, s)| s.clone())
+            });
+            (d.run, d.edits)
+        };
+
+        let exchange = TableDdl::Exchange(p.clone(), u.clone());
+        assert_eq!(
+            run(&exchange, &[("p", DONE), ("u", DONE)]),
+            (Run::Apply, vec![])
+        );
+        let both = vec![Edit::Copy(p.clone()), Edit::Copy(u.clone())];
+        for list in [
+            &[("p", DONE)][..],
+            &[("u", DONE)],
+            &[("p", DONE), ("u", BUSY)],
+            &[],
+        ] {
+            assert_eq!(run(&exchange, list), (Run::Skip, both.clone()));
+        }
+
+        let out = TableDdl::PartitionOut(p.clone(), u.clone());
+        let copy_u = vec![Edit::Copy(u.clone())];
+        assert_eq!(run(&out, &[("p", DONE)]), (Run::Apply, copy_u.clone()));
+        // LOAD TABLE: tables it does not copy are complete.
+        assert_eq!(run(&out, &[("p", DONE), ("u", DONE)]), (Run::Apply, vec![]));
+        assert_eq!(run(&out, &[("p", BUSY)]), (Run::Skip, both));
+        assert_eq!(run(&out, &[]), (Run::Skip, copy_u));
+
+        let into = TableDdl::PartitionIn(p.clone(), u.clone());
+        assert_eq!(
+            run(&into, &[("p", DONE), ("u", DONE)]),
+            (Run::Apply, vec![Edit::Forget(u.clone())])
+        );
+        let again = vec![Edit::Forget(u.clone()), Edit::Copy(p.clone())];
+        let drop_u = Run::Rewrite("DROP TABLE IF EXISTS `d`.`u`".to_owned());
+        assert_eq!(run(&into, &[("p", DONE)]), (Run::Skip, again.clone()));
+        assert_eq!(run(&into, &[("u", DONE)]), (drop_u.clone(), again.clone()));
+        assert_eq!(run(&into, &[("p", BUSY), ("u", DONE)]), (drop_u, again));
+    }
+
+    #[test]
     fn other_statements_are_not() {
         for q in [
-            &b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u"[..],
+            &b"ALTER TABLE t ADD c INT, EXCHANGE PARTITION p WITH TABLE u"[..],
+            b"ALTER TABLE t EXCHANGE PARTITION p WITH TABLE u, ADD c INT",
+            b"ALTER TABLE t CONVERT PARTITION p TO TABLE u ENGINE=Aria",
             b"CREATE FUNCTION udf RETURNS STRING SONAME 'x.so'",
             b"INSERT INTO t VALUES (1)",
             b"TRUNCATE t; DROP TABLE u",

@@ -408,6 +408,16 @@ impl Ledger {
         }
     }
 
+    /// The master copies `table` again from its first row (a statement
+    /// the replica skipped changed it): until its CREATE it is not
+    /// created here, also in a `LOAD TABLE` copy, which now takes it.
+    pub fn copy_again(&mut self, table: &str) {
+        self.tables.remove(table);
+        if let Some(only) = self.only.as_mut() {
+            only.insert(table.to_owned());
+        }
+    }
+
     /// `from` is now called `to`, with its copy state.
     pub fn rename(&mut self, from: &str, to: &str) {
         if let Some(state) = self.tables.remove(from) {
@@ -598,6 +608,11 @@ mod tests {
         // Dropped: a table of that name created later is the replica's.
         l.forget("`d`.`a2`");
         assert_eq!(*l.state("`d`.`a2`"), TableState::Complete);
+        // Changed by a statement it skipped: copied too, from its CREATE.
+        l.copy_again("`d`.`b`");
+        assert_eq!(*l.state("`d`.`b`"), TableState::NotCreated);
+        l.table_in_copy("`d`.`b`");
+        assert_ne!(*l.state("`d`.`b`"), TableState::NotCreated);
     }
 
     #[test]
