@@ -352,11 +352,14 @@ fn partition_move_in(rest: &str) -> Option<usize> {
             continue;
         }
         match t.word() {
-            Some(w) if w.eq_ignore_ascii_case("EXCHANGE") => return Some(at),
-            Some(w) if w.eq_ignore_ascii_case("CONVERT") => {
-                if t.peek_is("PARTITION") || t.peek_is("TABLE") {
-                    return Some(at);
-                }
+            Some(w) if w.eq_ignore_ascii_case("EXCHANGE") && t.peek_is("PARTITION") => {
+                return Some(at);
+            }
+            Some(w)
+                if w.eq_ignore_ascii_case("CONVERT")
+                    && (t.peek_is("PARTITION") || t.peek_is("TABLE")) =>
+            {
+                return Some(at);
             }
             Some(_) => {}
             None => {
@@ -1007,9 +1010,13 @@ mod tests {
             ),
             Some(TableDdl::PartitionIn(t("x", "p"), t("d", "u")))
         );
-        // A comment or a character set conversion is not one.
+        // A comment, a column or a character set conversion is not one.
         assert_eq!(
-            parse(b"ALTER TABLE p COMMENT 'exchange rates'", "x"),
+            parse(b"ALTER TABLE p COMMENT 'exchange partition'", "x"),
+            Some(TableDdl::Change(t("x", "p")))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE p ADD COLUMN exchange INT", "x"),
             Some(TableDdl::Change(t("x", "p")))
         );
         assert_eq!(
