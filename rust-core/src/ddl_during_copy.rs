@@ -318,32 +318,25 @@ fn is_object_ddl(t: &mut Tokens) -> bool {
 /// Where `ALTER TABLE`'s clauses (`rest`) rename the table itself (not a
 /// column, index or key), if they do.
 fn table_rename_in(rest: &str) -> Option<usize> {
-    let mut t = Tokens { rest };
-    while !t.rest.is_empty() {
-        let at = rest.len() - t.rest.len();
-        if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
-            t.skip_quoted();
-            continue;
-        }
-        match t.word() {
-            Some(w) if w.eq_ignore_ascii_case("RENAME") => {
-                if !["COLUMN", "INDEX", "KEY"].iter().any(|k| t.peek_is(k)) {
-                    return Some(at);
-                }
-            }
-            Some(_) => {}
-            None => {
-                t.rest = t.rest.get(1..).unwrap_or("");
-                t.blank();
-            }
-        }
-    }
-    None
+    clause_in(rest, |word, next| {
+        word.eq_ignore_ascii_case("RENAME")
+            && !["COLUMN", "INDEX", "KEY"].iter().any(|k| next.peek_is(k))
+    })
 }
 
 /// Where `ALTER TABLE`'s clauses (`rest`) move rows between tables
 /// (`EXCHANGE PARTITION`, `CONVERT PARTITION|TABLE`), if they do.
 fn partition_move_in(rest: &str) -> Option<usize> {
+    clause_in(rest, |word, next| {
+        (word.eq_ignore_ascii_case("EXCHANGE") && next.peek_is("PARTITION"))
+            || (word.eq_ignore_ascii_case("CONVERT")
+                && (next.peek_is("PARTITION") || next.peek_is("TABLE")))
+    })
+}
+
+/// Where in `rest` the first word outside quotes for which `starts`
+/// (given the words after it) holds begins.
+fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize> {
     let mut t = Tokens { rest };
     while !t.rest.is_empty() {
         let at = rest.len() - t.rest.len();
@@ -352,15 +345,7 @@ fn partition_move_in(rest: &str) -> Option<usize> {
             continue;
         }
         match t.word() {
-            Some(w) if w.eq_ignore_ascii_case("EXCHANGE") && t.peek_is("PARTITION") => {
-                return Some(at);
-            }
-            Some(w)
-                if w.eq_ignore_ascii_case("CONVERT")
-                    && (t.peek_is("PARTITION") || t.peek_is("TABLE")) =>
-            {
-                return Some(at);
-            }
+            Some(w) if starts(w, &t) => return Some(at),
             Some(_) => {}
             None => {
                 t.rest = t.rest.get(1..).unwrap_or("");
@@ -988,41 +973,45 @@ mod tests {
 
     #[test]
     fn partition_moves_name_both_tables() {
-        assert_eq!(
-            parse(
-                b"ALTER TABLE p EXCHANGE PARTITION `p 0` WITH TABLE d.u WITHOUT VALIDATION",
-                "x"
+        let (p, dp, u, du) = (t("x", "p"), t("d", "p"), t("x", "u"), t("d", "u"));
+        for (q, expected) in [
+            (
+                &b"ALTER TABLE p EXCHANGE PARTITION `p 0` WITH TABLE d.u WITHOUT VALIDATION"[..],
+                TableDdl::Exchange(p.clone(), du.clone()),
             ),
-            Some(TableDdl::Exchange(t("x", "p"), t("d", "u")))
-        );
-        assert_eq!(
-            parse(b"alter table d.p exchange partition p0 with table u", "x"),
-            Some(TableDdl::Exchange(t("d", "p"), t("x", "u")))
-        );
-        assert_eq!(
-            parse(b"ALTER TABLE p CONVERT PARTITION p0 TO TABLE u", "x"),
-            Some(TableDdl::PartitionOut(t("x", "p"), t("x", "u")))
-        );
-        assert_eq!(
-            parse(
+            (
+                b"alter table d.p exchange partition p0 with table u",
+                TableDdl::Exchange(dp, u.clone()),
+            ),
+            (
+                b"ALTER TABLE p CONVERT PARTITION p0 TO TABLE u",
+                TableDdl::PartitionOut(p.clone(), u),
+            ),
+            (
                 b"ALTER TABLE p CONVERT TABLE d.u TO PARTITION p9 VALUES LESS THAN (90)",
-                "x"
+                TableDdl::PartitionIn(p.clone(), du),
             ),
-            Some(TableDdl::PartitionIn(t("x", "p"), t("d", "u")))
-        );
-        // A comment, a column or a character set conversion is not one.
-        assert_eq!(
-            parse(b"ALTER TABLE p COMMENT 'exchange partition'", "x"),
-            Some(TableDdl::Change(t("x", "p")))
-        );
-        assert_eq!(
-            parse(b"ALTER TABLE p ADD COLUMN exchange INT", "x"),
-            Some(TableDdl::Change(t("x", "p")))
-        );
-        assert_eq!(
-            parse(b"ALTER TABLE p CONVERT TO CHARACTER SET utf8mb4", "x"),
-            Some(TableDdl::Change(t("x", "p")))
-        );
+            // A comment, a column or a character set conversion is not one.
+            (
+                b"ALTER TABLE p COMMENT 'exchange partition'",
+                TableDdl::Change(p.clone()),
+            ),
+            (
+                b"ALTER TABLE p ADD COLUMN exchange INT",
+                TableDdl::Change(p.clone()),
+            ),
+            (
+                b"ALTER TABLE p CONVERT TO CHARACTER SET utf8mb4",
+                TableDdl::Change(p),
+            ),
+        ] {
+            assert_eq!(
+                parse(q, "x"),
+                Some(expected),
+                "{}",
+                String::from_utf8_lossy(q)
+            );
+        }
     }
 
     #[test]
