@@ -1480,9 +1480,13 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
     length-= BINLOG_CHECKSUM_LEN;
   }
   Log_event_type type= (Log_event_type) event[EVENT_TYPE_OFFSET];
-  Query_log_event *query= type == QUERY_COMPRESSED_EVENT ?
-    new Query_compressed_log_event(event, (uint) length, fdev, type) :
-    new Query_log_event(event, (uint) length, fdev, type);
+  Query_log_event *query;
+  if (type == QUERY_COMPRESSED_EVENT)
+    query= new Query_compressed_log_event(event, (uint) length, fdev, type);
+  else if (type == EXECUTE_LOAD_QUERY_EVENT)        /* a statement's LOAD DATA */
+    query= new Execute_load_query_log_event(event, (uint) length, fdev);
+  else
+    query= new Query_log_event(event, (uint) length, fdev, type);
   /* One the replica cannot read either stops the copy there */
   if (query && query->is_valid())
   {

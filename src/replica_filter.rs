@@ -597,6 +597,7 @@ impl ReplicaFilter {
                         // Changed by a statement not applied: the master
                         // copies it again, and its new CREATE replaces it
                         // (its count of copies kept).
+                        self.progress.table_recopied(&id);
                         self.ledger.copy_again(&id);
                         self.created.remove(&id);
                         self.stale.insert(id);
@@ -1264,6 +1265,18 @@ mod tests {
                 ("u".to_owned(), "waiting".to_owned(), 0, 6, 0),
             ]
         );
+        // A statement-logged write to t, complete: the master copies it
+        // again, and the progress says so.
+        assert_eq!(f.copy_state("`d`.`t`"), filter::TableState::Complete);
+        let v = f.query_verdict(b"UPDATE t SET v = 2", "d", "v=1;domain=7", 5);
+        assert_eq!(v.action, ffi::QueryAction::Skip);
+        let t = handle
+            .tables()
+            .into_iter()
+            .find(|t| t.table == "t")
+            .unwrap();
+        assert_eq!((t.state.as_str(), t.recopies), ("re-copying", 1));
+        assert_eq!(handle.read().tables_done, 0);
     }
 
     #[test]

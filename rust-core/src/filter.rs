@@ -132,8 +132,8 @@ pub enum StreamRefused {
     #[error(
         "LOAD DATA FROM MASTER: the master logged the statement '{0}' during the copy, \
          which a copy does not follow (it follows DDL of tables, databases, views, \
-         routines, triggers and events, and INSERT, UPDATE, DELETE and REPLACE \
-         statements; see the README). Copy again: LOAD DATA FROM MASTER ... REPLACE"
+         routines, triggers and events, and INSERT, UPDATE, DELETE, REPLACE and \
+         LOAD DATA statements; see the README). Copy again: LOAD DATA FROM MASTER ... REPLACE"
     )]
     Statement(String),
     /// A row event without the full before or after image.

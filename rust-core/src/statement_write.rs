@@ -32,7 +32,7 @@ pub struct StatementWrite {
 }
 
 /// The write `query` (run in `default_db`), if it is an `INSERT`,
-/// `REPLACE`, `UPDATE` or `DELETE`.
+/// `REPLACE`, `UPDATE`, `DELETE` or `LOAD DATA` (`LOAD XML`).
 pub fn parse(query: &[u8], default_db: &str) -> Option<StatementWrite> {
     let text = std::str::from_utf8(query).ok()?;
     let mut t = Tokens::new(text);
@@ -41,6 +41,24 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<StatementWrite> {
     match first.as_str() {
         "INSERT" | "REPLACE" => {
             t.skip_words(&["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"]);
+            written.push(t.table(default_db)?);
+        }
+        "LOAD" => {
+            // LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] [LOCAL] INFILE 'file'
+            // [REPLACE|IGNORE] INTO TABLE t: the replica's SQL thread runs
+            // it on the file the master sent before it.
+            if t.keyword("DATA").is_none() {
+                t.keyword("XML")?;
+            }
+            t.skip_words(&["LOW_PRIORITY", "CONCURRENT", "LOCAL"]);
+            t.keyword("INFILE")?;
+            if !(t.rest.starts_with('\'') || t.rest.starts_with('"')) {
+                return None;
+            }
+            t.skip_quoted();
+            t.skip_words(&["REPLACE", "IGNORE"]);
+            t.keyword("INTO")?;
+            t.keyword("TABLE")?;
             written.push(t.table(default_db)?);
         }
         "UPDATE" => {
@@ -182,6 +200,45 @@ mod tests {
         .unwrap();
         assert_eq!(w.written, vec![t("x", "é"), t("x", "b")]);
         assert_eq!(parse(b"SELECT 1", "x"), None);
+    }
+
+    #[test]
+    fn a_load_data_writes_its_table() {
+        for (query, table) in [
+            // As the master logs it, and as the replica's SQL thread runs it
+            (
+                "LOAD DATA LOCAL INFILE '/tmp/a b.txt' INTO TABLE d.a",
+                t("d", "a"),
+            ),
+            (
+                "LOAD DATA INFILE '../../tmp/SQL_LOAD-2-1-1.data' REPLACE INTO  TABLE `d`.`a` \
+                 FIELDS TERMINATED BY '\\t' (id, @v) SET v = f(@v)",
+                t("d", "a"),
+            ),
+            (
+                "LOAD DATA CONCURRENT INFILE 'it''s' IGNORE INTO TABLE a PARTITION (p0)",
+                t("x", "a"),
+            ),
+            (
+                "load xml low_priority infile \"f.xml\" into table a",
+                t("x", "a"),
+            ),
+        ] {
+            let w = parse(query.as_bytes(), "x").unwrap_or_else(|| panic!("{query}"));
+            assert_eq!(w.written, vec![table], "{query}");
+        }
+        let w = parse(
+            b"LOAD DATA INFILE 'f' INTO TABLE a (id, @v) SET v = f(@v)",
+            "x",
+        );
+        assert!(w.unwrap().calls.contains(&"f".to_owned()));
+        for not_a_write in [
+            "LOAD INDEX INTO CACHE a",
+            "LOAD DATA FROM MASTER",
+            "LOAD DATA INFILE f INTO TABLE a",
+        ] {
+            assert_eq!(parse(not_a_write.as_bytes(), "x"), None, "{not_a_write}");
+        }
     }
 
     #[test]
