@@ -53,7 +53,6 @@
 #include "semisync_master.h"
 #include "set_var.h"
 #include "xa.h"
-#include "mysqld.h"                     // encrypt_binlog
 #include "debug_sync.h"
 #include "rpl_filter.h"                 // binlog_filter
 #include "rpl_provision.h"
@@ -1100,95 +1099,59 @@ static chunk_result act_on_cut(Rpl_provision_dump *dump,
 
 
 /*
-  read_commit_tail() of an encrypted binlog: the event types are
-  encrypted, so the events are read through the decryption that the
-  file's Start_encryption event (its second) sets up.  False when they
-  cannot be read whole.
-*/
-static bool read_encrypted_tail(const char *file, my_off_t from, my_off_t to,
-                                rust::Vec<uint8_t> *found)
-{
-  IO_CACHE cache;
-  const char *errmsg;
-  File fd= open_binlog(&cache, file, &errmsg);
-  if (fd < 0)
-    return false;
-  Format_description_log_event init_fdle(BINLOG_VERSION);
-  int read_error;
-  bool whole= false;
-  Log_event *ev= Log_event::read_log_event(&cache, &read_error, &init_fdle,
-                                           false, false);
-  if (ev && ev->get_type_code() == FORMAT_DESCRIPTION_EVENT)
-  {
-    Format_description_log_event *fdle=
-      static_cast<Format_description_log_event *>(ev);
-    Log_event *start= Log_event::read_log_event(&cache, &read_error, fdle,
-                                                false, false);
-    if (start && start->get_type_code() == START_ENCRYPTION_EVENT &&
-        !fdle->start_decryption(
-          static_cast<Start_encryption_log_event *>(start)))
-    {
-      my_b_seek(&cache, from);
-      whole= true;
-      while (whole && my_b_tell(&cache) < to)
-      {
-        String packet;
-        whole= !Log_event::read_log_event(&cache, &packet, fdle,
-                                          BINLOG_CHECKSUM_ALG_OFF) &&
-          packet.length() > EVENT_TYPE_OFFSET;
-        if (whole)
-          found->push_back((uint8_t) packet[EVENT_TYPE_OFFSET]);
-      }
-      whole= whole && my_b_tell(&cache) == to;
-    }
-    delete start;
-  }
-  delete ev;
-  end_io_cache(&cache);
-  mysql_file_close(fd, MYF(0));
-  return whole;
-}
-
-
-/*
   The types of the events of binlog file 'file' from 'from' to 'to', for
   the core to see whether the engines' commit position is the binlog's
   end but for bookkeeping (cut::commit_through_bookkeeping).  Left empty
   when they cannot be read whole: a bounded stretch.  Called under
   LOCK_log, so that nothing is being written there.
+
+  The events are read as the dump thread reads them, through the
+  decryption that an encrypted file's Start_encryption event (its second)
+  sets up: there the event types are encrypted too.
 */
 static void read_commit_tail(const char *file, my_off_t from, my_off_t to,
                              rust::Vec<uint8_t> *types)
 {
   if (from >= to || to - from > 4096)
     return;
-  if (encrypt_binlog)
-  {
-    rust::Vec<uint8_t> found;
-    if (read_encrypted_tail(file, from, to, &found))
-      *types= std::move(found);
-    return;
-  }
-  File fd= mysql_file_open(key_file_binlog, file, O_RDONLY | O_BINARY,
-                           MYF(0));
+  IO_CACHE cache;
+  const char *errmsg;
+  File fd= open_binlog(&cache, file, &errmsg);
   if (fd < 0)
     return;
-  rust::Vec<uint8_t> found;
-  my_off_t pos= from;
-  uchar header[LOG_EVENT_MINIMAL_HEADER_LEN];
-  while (pos < to)
+  Format_description_log_event init_fdle(BINLOG_VERSION);
+  int read_error;
+  Log_event *ev= Log_event::read_log_event(&cache, &read_error, &init_fdle,
+                                           false, false);
+  if (ev && ev->get_type_code() == FORMAT_DESCRIPTION_EVENT)
   {
-    if (mysql_file_pread(fd, header, sizeof(header), pos, MYF(MY_NABP)))
-      break;
-    ulong length= uint4korr(header + EVENT_LEN_OFFSET);
-    if (length < LOG_EVENT_MINIMAL_HEADER_LEN || pos + length > to)
-      break;
-    found.push_back(header[EVENT_TYPE_OFFSET]);
-    pos+= length;
+    Format_description_log_event *fdle=
+      static_cast<Format_description_log_event *>(ev);
+    Log_event *second= Log_event::read_log_event(&cache, &read_error, fdle,
+                                                 false, false);
+    bool readable= second &&
+      (second->get_type_code() != START_ENCRYPTION_EVENT ||
+       !fdle->start_decryption(
+         static_cast<Start_encryption_log_event *>(second)));
+    delete second;
+    rust::Vec<uint8_t> found;
+    if (readable)
+      my_b_seek(&cache, from);
+    while (readable && my_b_tell(&cache) < to)
+    {
+      String packet;
+      readable= !Log_event::read_log_event(&cache, &packet, fdle,
+                                           BINLOG_CHECKSUM_ALG_OFF) &&
+        packet.length() > EVENT_TYPE_OFFSET;
+      if (readable)
+        found.push_back((uint8_t) packet[EVENT_TYPE_OFFSET]);
+    }
+    if (readable && my_b_tell(&cache) == to)
+      *types= std::move(found);
   }
+  delete ev;
+  end_io_cache(&cache);
   mysql_file_close(fd, MYF(0));
-  if (pos == to)
-    *types= std::move(found);
 }
 
 
