@@ -250,23 +250,33 @@ bool rpl_provision_unfinished_at_boot(Master_info *mi)
 }
 
 
-bool rpl_provision_copying_here(std::string *message)
+/* Calls 'fn' on each master connection, under LOCK_active_mi, until it
+   returns true. */
+template <typename Fn> static void for_each_connection(Fn fn)
 {
-  /* The marker is written before a copy changes anything (see marker_path()) */
-  std::string request;
   mysql_mutex_lock(&LOCK_active_mi);
   if (master_info_index)
   {
     HASH *hash= &master_info_index->master_info_hash;
-    for (uint i= 0; i < hash->records && message->empty(); i++)
-    {
-      Master_info *mi= (Master_info *) my_hash_element(hash, i);
-      if (read_marker(mi, &request))
-        *message= std::string(provision::copying_here_message(
-          rust::Str(mi->connection_name.str, mi->connection_name.length)));
-    }
+    for (uint i= 0; i < hash->records; i++)
+      if (fn((Master_info *) my_hash_element(hash, i)))
+        break;
   }
   mysql_mutex_unlock(&LOCK_active_mi);
+}
+
+
+bool rpl_provision_copying_here(std::string *message)
+{
+  /* The marker is written before a copy changes anything (see marker_path()) */
+  std::string request;
+  for_each_connection([&](Master_info *mi) {
+    if (!read_marker(mi, &request))
+      return false;
+    *message= std::string(provision::copying_here_message(
+      rust::Str(mi->connection_name.str, mi->connection_name.length)));
+    return true;
+  });
   return !message->empty();
 }
 
@@ -1081,21 +1091,14 @@ int rpl_provision_fill_progress(THD *thd, TABLE_LIST *tables, Item *)
   if (check_global_access(thd, PRIV_STMT_SHOW_SLAVE_STATUS, true))
     return 0;
   std::vector<std::pair<std::string, Copy_progress_view>> copies;
-  mysql_mutex_lock(&LOCK_active_mi);
-  if (master_info_index)
-  {
-    HASH *hash= &master_info_index->master_info_hash;
-    for (uint i= 0; i < hash->records; i++)
-    {
-      Master_info *mi= (Master_info *) my_hash_element(hash, i);
-      Copy_progress_view view;
-      if (read_copy_progress(mi, &view))
-        copies.emplace_back(std::string(mi->connection_name.str,
-                                        mi->connection_name.length),
-                            std::move(view));
-    }
-  }
-  mysql_mutex_unlock(&LOCK_active_mi);
+  for_each_connection([&](Master_info *mi) {
+    Copy_progress_view view;
+    if (read_copy_progress(mi, &view))
+      copies.emplace_back(std::string(mi->connection_name.str,
+                                      mi->connection_name.length),
+                          std::move(view));
+    return false;
+  });
 
   TABLE *table= tables->table;
   Field **f= table->field;
