@@ -13,6 +13,7 @@ use provision_core::protocol::{
     Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
+use provision_core::scheduler::is_system_schema;
 use provision_core::statement_write;
 use std::sync::Arc;
 
@@ -555,6 +556,8 @@ impl ReplicaFilter {
                             || self.stale.contains(&ident)
                             || self.ledger.reloaded_later(&ident)
                     },
+                    // The names are this server's already.
+                    |(db, table)| !is_system_schema(db) && filter.table_ok(db, table),
                 )
             }
             None => match statement_write::parse(query, default_db) {

@@ -439,10 +439,16 @@ pub fn created_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
 /// start again (a statement changed them after their copy): the master
 /// sends them anew, but a DROP or RENAME of them runs on the replica too.
 /// The master has none.
+///
+/// `taken` says which names the copy's filter takes (the connection's
+/// replication filter, as the request carries it to both ends): a table
+/// renamed from a name it leaves out to one it takes is new to the copy,
+/// and copied as a table created during it.
 pub fn decide(
     ddl: &TableDdl,
     state: impl Fn(&QualifiedTable) -> TableState,
     stale: impl Fn(&QualifiedTable) -> bool,
+    taken: impl Fn(&QualifiedTable) -> bool,
 ) -> Decision {
     let exists = |s: &TableState| !matches!(s, TableState::NotCreated);
     let in_progress = |s: &TableState| matches!(s, TableState::Created { .. });
@@ -499,6 +505,15 @@ pub fn decide(
             let mut run = Vec::new();
             let mut edits = Vec::new();
             for (from, to) in pairs {
+                if !taken(from) {
+                    // Not the copy's: the replica has nothing to rename.
+                    moved.remove(from);
+                    if taken(to) {
+                        edits.push(Edit::Copy(to.clone()));
+                    }
+                    moved.insert(to.clone(), (TableState::NotCreated, false));
+                    continue;
+                }
                 let (s, has) = moved.remove(from).unwrap_or_else(|| {
                     let s = state(from);
                     let has = exists(&s) || stale(from);
@@ -522,6 +537,14 @@ pub fn decide(
                 Run::Rewrite(format!("RENAME TABLE {}", run.join(", ")))
             };
             decision(run, edits)
+        }
+        TableDdl::AlterRename(from, to) if !taken(from) => {
+            let edits = if taken(to) {
+                vec![Edit::Copy(to.clone())]
+            } else {
+                vec![]
+            };
+            decision(Run::Skip, edits)
         }
         TableDdl::AlterRename(from, to) => {
             let s = state(from);
@@ -806,7 +829,7 @@ mod tests {
     use super::*;
 
     fn decide_tables(ddl: &TableDdl, state: impl Fn(&QualifiedTable) -> TableState) -> Decision {
-        decide(ddl, state, |_| false)
+        decide(ddl, state, |_| false, |_| true)
     }
 
     fn t(db: &str, table: &str) -> QualifiedTable {
@@ -1136,6 +1159,49 @@ mod tests {
             ]
         );
         assert_eq!(decide_tables(&drop, states(&[])).run, Run::Skip);
+    }
+
+    #[test]
+    fn a_table_renamed_into_the_filter_is_copied_as_created() {
+        // The filter takes database `in` only.
+        let taken = |q: &QualifiedTable| q.0 == "in";
+        let done = states(&[("a", TableState::Complete)]);
+        let rename = TableDdl::Rename(vec![
+            (t("out", "x"), t("in", "x")),
+            (t("in", "a"), t("in", "b")),
+            (t("out", "y"), t("out", "z")),
+        ]);
+        let d = decide(&rename, &done, |_| false, taken);
+        assert_eq!(
+            d.run,
+            Run::Rewrite("RENAME TABLE `in`.`a` TO `in`.`b`".into())
+        );
+        assert_eq!(
+            d.edits,
+            vec![
+                Edit::Copy(t("in", "x")),
+                Edit::Rename(t("in", "a"), t("in", "b")),
+            ]
+        );
+        let d = decide(
+            &TableDdl::Rename(vec![(t("out", "x"), t("in", "x"))]),
+            &done,
+            |_| false,
+            taken,
+        );
+        assert_eq!(
+            (d.run, d.edits),
+            (Run::Skip, vec![Edit::Copy(t("in", "x"))])
+        );
+        let alter = TableDdl::AlterRename(t("out", "x"), t("in", "x"));
+        let d = decide(&alter, &done, |_| false, taken);
+        assert_eq!(
+            (d.run, d.edits),
+            (Run::Skip, vec![Edit::Copy(t("in", "x"))])
+        );
+        let alter = TableDdl::AlterRename(t("out", "x"), t("out", "y"));
+        let d = decide(&alter, &done, |_| false, taken);
+        assert_eq!((d.run, d.edits), (Run::Skip, vec![]));
     }
 
     #[test]

@@ -1438,6 +1438,7 @@ impl DumpSession {
                 let plan = &self.scheduler;
                 let copied = &self.copied_tables;
                 let reload = !self.reload.is_empty();
+                let filter = &self.filter;
                 ddl_during_copy::decide(
                     &ddl,
                     |(db, table)| {
@@ -1450,6 +1451,10 @@ impl DumpSession {
                         }
                     },
                     |_| false,
+                    |(db, table)| {
+                        !scheduler::is_system_schema(db)
+                            && filter.table_ok(filter.rewrite(db), table)
+                    },
                 )
             }
             None => match statement_write::parse(query, default_db) {
