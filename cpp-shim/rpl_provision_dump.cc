@@ -159,6 +159,11 @@ public:
   my_off_t create_pos= 0;
   /** The binlog file the dump thread reads (rpl_provision_dump_at()) */
   const char *log_file= "";
+  /**
+    open_unit() gave up a lock wait for now: the master wrote meanwhile,
+    and its binlog goes first.
+  */
+  bool lock_wait_yielded= false;
 };
 
 
@@ -690,21 +695,39 @@ static void end_failed_open(THD *thd)
 }
 
 
+/* Whether the binlog has events after the unit's place, not sent yet */
+static bool binlog_ahead(Rpl_provision_dump *dump)
+{
+  char file[FN_REFLEN];
+  mysql_bin_log.lock_binlog_end_pos();
+  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
+  mysql_bin_log.unlock_binlog_end_pos();
+  return strcmp(base_name(file), base_name(dump->log_file)) ||
+    written > dump->unit_pos;
+}
+
+
 /*
   open_for_read() for the unit being sent (at dump->unit_pos).  A lock held
   on the master (LOCK TABLES, a DDL statement, a transaction that wrote a
-  non-transactional table) is waited for in steps of a second, with a
-  keepalive group to the replica every few seconds: it hears nothing else
-  meanwhile, and would drop the connection after slave_net_timeout.  The
-  state shows in SHOW PROCESSLIST as usual ("Waiting for table metadata
-  lock").  After @@lock_wait_timeout in all, the refusal names the table.
+  non-transactional table) is waited for in steps of a second.  After a
+  step, when 'may_yield' and the master wrote meanwhile, it gives up for
+  now (dump->lock_wait_yielded): the binlog goes on to the next
+  transaction boundary, where the unit is tried again, so the master's
+  transactions on other tables reach the replica (a semi-synchronous
+  master waits for its acknowledgements).  Otherwise the replica gets a
+  keepalive group every few seconds: it hears nothing else meanwhile, and
+  would drop the connection after slave_net_timeout.  The state shows in
+  SHOW PROCESSLIST as usual ("Waiting for table metadata lock").  After
+  @@lock_wait_timeout in all, the refusal names the table.
 */
 static bool open_unit(THD *thd, Rpl_provision_dump *dump,
                       const rust::String &db, const rust::String &name,
                       TABLE_LIST *tl, LEX_CSTRING *db_name,
                       LEX_CSTRING *table_name,
                       thr_lock_type lock_type= TL_READ,
-                      open_purpose purpose= OPEN_ROWS)
+                      open_purpose purpose= OPEN_ROWS,
+                      bool may_yield= true)
 {
   ulong timeout= thd->variables.lock_wait_timeout;
   thd->variables.lock_wait_timeout= 1;
@@ -717,13 +740,17 @@ static bool open_unit(THD *thd, Rpl_provision_dump *dump,
         thd->get_stmt_da()->sql_errno() != ER_LOCK_WAIT_TIMEOUT)
       break;
     end_failed_open(thd);
-    if (!dump->session->lock_wait(db, name, timeout))
+    provision::LockWaitStep step= dump->session->lock_wait(
+      db, name, timeout, may_yield && binlog_ahead(dump));
+    if (!dump->session->refusal().empty())
+      break;                            /* waited too long */
+    if (step == provision::LockWaitStep::SendBinlog)
     {
-      if (!dump->session->refusal().empty())
-        break;                          /* waited too long */
-      continue;
+      dump->lock_wait_yielded= true;
+      break;
     }
-    if (send_events(thd, dump,
+    if (step == provision::LockWaitStep::Keepalive &&
+        send_events(thd, dump,
                     dump->session->encode_keepalive((uint32_t) dump->unit_pos,
                                                     db, name)))
       break;
@@ -1383,7 +1410,9 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
   {
     TABLE_LIST tl;
     LEX_CSTRING db, name;
-    if (open_unit(thd, dump, sum.db, sum.table, &tl, &db, &name))
+    /* The tables are read from one snapshot: no return to the binlog */
+    if (open_unit(thd, dump, sum.db, sum.table, &tl, &db, &name, TL_READ,
+                  OPEN_ROWS, false))
     {
       end_table_access(thd, NULL);
       return true;
@@ -1690,6 +1719,14 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     break;
   default:
     return RPL_PROVISION_DUMP_DONE;
+  }
+  if (dump->lock_wait_yielded)
+  {
+    /* A lock holds the unit: the master's binlog goes on (open_unit()) */
+    dump->lock_wait_yielded= false;
+    thd->clear_error();
+    return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                             errbuf, errbuf_size);
   }
   rust::String refusal= dump->session->refusal();
   if (!refusal.empty())

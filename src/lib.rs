@@ -8,7 +8,7 @@
 
 use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{self, BinlogPos, CutFacts, CutVerdict};
-use provision_core::dump::{self, ChunkPressure, DumpError};
+use provision_core::dump::{self, ChunkPressure, DumpError, LockStep};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::key_image::{self, KeyPart};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
@@ -286,6 +286,19 @@ mod ffi {
         MoveOut,
     }
 
+    /// What the dump thread does after a step of waiting for a table's
+    /// lock (`provision_core::dump::LockStep`).
+    #[derive(Debug)]
+    enum LockWaitStep {
+        /// Wait another step.
+        Wait,
+        /// Send a keepalive group (`encode_keepalive`), then wait.
+        Keepalive,
+        /// Return to the binlog and send what it has; the unit is tried
+        /// again at the next transaction boundary.
+        SendBinlog,
+    }
+
     /// What the SQL thread does with a statement of the master's while
     /// the connection is provisioned (`ddl_during_copy::Run`).
     #[derive(Debug)]
@@ -553,10 +566,16 @@ mod ffi {
             sums: &Vec<TableChecksum>,
         ) -> Vec<u8>;
         /// The dump could not lock `db`.`table` within one short step:
-        /// true to send a keepalive group (`encode_keepalive`) before the
-        /// next; false to just try again.  Sets `refusal()` (and says
-        /// false) once the wait is longer than `timeout_s`.
-        fn lock_wait(self: &mut DumpSession, db: &str, table: &str, timeout_s: u64) -> bool;
+        /// what to do before the next (`binlog_ahead`: the binlog has
+        /// events the dump has not sent).  Sets `refusal()` (and says
+        /// `Wait`) once the wait is longer than `timeout_s`.
+        fn lock_wait(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            timeout_s: u64,
+            binlog_ahead: bool,
+        ) -> LockWaitStep;
         /// Milliseconds to wait before the next chunk under limits of
         /// `rows_per_second` and `bytes_per_second` (0: none); the binlog
         /// goes on meanwhile.
@@ -1277,10 +1296,19 @@ impl DumpSession {
             .map_or(0, |wait| wait.as_millis().try_into().unwrap_or(u32::MAX))
     }
 
-    fn lock_wait(&mut self, db: &str, table: &str, timeout_s: u64) -> bool {
+    fn lock_wait(
+        &mut self,
+        db: &str,
+        table: &str,
+        timeout_s: u64,
+        binlog_ahead: bool,
+    ) -> ffi::LockWaitStep {
         let timeout = Duration::from_secs(timeout_s);
-        self.with(|s| s.lock_wait(db, table, timeout, Instant::now()))
-            .unwrap_or(false)
+        match self.with(|s| s.lock_wait(db, table, timeout, binlog_ahead, Instant::now())) {
+            Some(LockStep::Keepalive) => ffi::LockWaitStep::Keepalive,
+            Some(LockStep::SendBinlog) => ffi::LockWaitStep::SendBinlog,
+            Some(LockStep::Wait) | None => ffi::LockWaitStep::Wait,
+        }
     }
 
     fn lock_acquired(&mut self) {

@@ -34,6 +34,19 @@ use crate::statement_write;
 /// group: well under any `slave_net_timeout` worth having.
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
 
+/// What the dump does after a step of waiting for a table's lock
+/// ([`DumpSession::lock_wait`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockStep {
+    /// Wait another step.
+    Wait,
+    /// Send the replica a keepalive group, then wait another step.
+    Keepalive,
+    /// Go back to the binary log and send what it has; the unit is tried
+    /// again at the next transaction boundary, the wait going on.
+    SendBinlog,
+}
+
 /// How long a dump waits, once DDL changed (or dropped) the table it
 /// copies, for that statement to come through the binary log it sends
 /// (it then changes the plan, see [`DumpSession::master_statement`]).
@@ -1367,18 +1380,25 @@ impl DumpSession {
     }
 
     /// The dump could not lock `db`.`table` within one short step: says
-    /// whether to send the replica a keepalive group before the next step
-    /// (every [`KEEPALIVE_INTERVAL`], so that its connection, which hears
-    /// nothing from the binlog meanwhile, does not time out), or gives up
-    /// once the wait is longer than `timeout` (the master's
-    /// `@@lock_wait_timeout`).
+    /// what to do before the next step, or gives up once the wait is
+    /// longer than `timeout` (the master's `@@lock_wait_timeout`).
+    ///
+    /// `binlog_ahead`: the master's binary log has events the dump has not
+    /// sent.  They go first ([`LockStep::SendBinlog`]): a lock held for
+    /// long on one table (`LOCK TABLES`, a DDL queued behind a long
+    /// transaction) must not hold back the master's transactions on the
+    /// others, which a semi-synchronous master waits for this replica to
+    /// acknowledge.  Otherwise the replica, which hears nothing from the
+    /// binlog meanwhile, gets a keepalive group every
+    /// [`KEEPALIVE_INTERVAL`], so that its connection does not time out.
     pub fn lock_wait(
         &mut self,
         db: &str,
         table: &str,
         timeout: Duration,
+        binlog_ahead: bool,
         now: Instant,
-    ) -> Result<bool, DumpError> {
+    ) -> Result<LockStep, DumpError> {
         // The first step already took a second the replica heard nothing.
         let (since, keepalive) = self.lock_wait.get_or_insert((now, None));
         if now.saturating_duration_since(*since) >= timeout {
@@ -1388,11 +1408,16 @@ impl DumpSession {
                 seconds: timeout.as_secs(),
             });
         }
+        if binlog_ahead {
+            // The binlog's events keep the replica's connection alive.
+            *keepalive = Some(now);
+            return Ok(LockStep::SendBinlog);
+        }
         if keepalive.is_none_or(|k| now.saturating_duration_since(k) >= KEEPALIVE_INTERVAL) {
             *keepalive = Some(now);
-            return Ok(true);
+            return Ok(LockStep::Keepalive);
         }
-        Ok(false)
+        Ok(LockStep::Wait)
     }
 
     /// The lock the dump waited for is granted.
@@ -2179,22 +2204,29 @@ mod tests {
 
     #[test]
     fn a_lock_wait_keeps_the_replica_alive_and_ends_at_the_timeout() {
+        use LockStep::{Keepalive, SendBinlog, Wait};
         let mut d = session(10);
         let t0 = Instant::now();
         let limit = Duration::from_secs(10);
         let at = |s: u64| t0 + Duration::from_secs(s);
-        assert_eq!(d.lock_wait("db", "t", limit, at(0)), Ok(true));
-        assert_eq!(d.lock_wait("db", "t", limit, at(1)), Ok(false));
-        assert_eq!(d.lock_wait("db", "t", limit, at(2)), Ok(true));
-        assert_eq!(d.lock_wait("db", "t", limit, at(3)), Ok(false));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(0)), Ok(Keepalive));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(1)), Ok(Wait));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(2)), Ok(Keepalive));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(3)), Ok(Wait));
         assert!(!d.keepalive(4, "db", "t").unwrap().is_empty());
-        let err = d.lock_wait("db", "t", limit, at(10)).unwrap_err();
+        // The master writes meanwhile: its binlog goes first, and counts
+        // as the replica hearing from the master.
+        assert_eq!(d.lock_wait("db", "t", limit, true, at(4)), Ok(SendBinlog));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(5)), Ok(Wait));
+        assert_eq!(d.lock_wait("db", "t", limit, false, at(6)), Ok(Keepalive));
+        // The wait goes on across the returns to the binlog.
+        let err = d.lock_wait("db", "t", limit, true, at(10)).unwrap_err();
         assert!(err.to_string().contains("for a lock on `db`.`t`"), "{err}");
         // A granted lock starts the next wait afresh.
-        assert_eq!(d.lock_wait("db", "u", limit, at(20)), Ok(true));
+        assert_eq!(d.lock_wait("db", "u", limit, false, at(20)), Ok(Keepalive));
         d.lock_acquired();
-        assert_eq!(d.lock_wait("db", "u", limit, at(29)), Ok(true));
-        assert_eq!(d.lock_wait("db", "u", limit, at(38)), Ok(true));
+        assert_eq!(d.lock_wait("db", "u", limit, false, at(29)), Ok(Keepalive));
+        assert_eq!(d.lock_wait("db", "u", limit, false, at(38)), Ok(Keepalive));
     }
 
     #[test]
