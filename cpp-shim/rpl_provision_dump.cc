@@ -1636,6 +1636,9 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     if (throttled)
     {
       /* Back to the binlog: the master's transactions keep flowing */
+      if (binlog_ahead(dump))
+        return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                                 errbuf, errbuf_size);
       my_sleep(throttle_ms * 1000UL);
       return RPL_PROVISION_DUMP_SENT;
     }
