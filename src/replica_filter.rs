@@ -1380,8 +1380,14 @@ mod tests {
             action(&mut f, "GRANT ALL ON *.* TO u"),
             (ffi::QueryAction::Apply, false, _)
         ));
+        // A statement-logged write applies (LOAD DATA is one).
         assert!(matches!(
             action(&mut f, "LOAD DATA INFILE 'x' INTO TABLE t"),
+            (ffi::QueryAction::Apply, false, _)
+        ));
+        // One the copy knows nothing of stops it.
+        assert!(matches!(
+            action(&mut f, "DO RELEASE_ALL_LOCKS()"),
             (ffi::QueryAction::Refuse, false, _)
         ));
         assert!(matches!(
