@@ -15,7 +15,7 @@
 //! ([`crate::filter::check_statement`]).
 
 use crate::filter::TableState;
-use crate::protocol::quoted_ident;
+use crate::protocol::quoted_with;
 use std::collections::BTreeMap;
 
 /// The statements handled here, and the tables each one names.
@@ -768,13 +768,16 @@ impl<'a> Tokens<'a> {
         self.at_end().then_some(tables)
     }
 
-    /// An identifier: back-quoted (a doubled back-quote stands for one) or
-    /// plain.
+    /// An identifier: back-quoted (a doubled back-quote stands for one),
+    /// double-quoted (a session with `ANSI_QUOTES`; without it a string,
+    /// which no statement has where a name is read), or plain.
     pub(crate) fn ident(&mut self) -> Option<String> {
-        if self.rest.starts_with('`') {
-            let (name, rest) = quoted_ident(self.rest)?;
-            self.rest = rest;
-            return Some(name);
+        for quote in ['`', '"'] {
+            if self.rest.starts_with(quote) {
+                let (name, rest) = quoted_with(self.rest, quote)?;
+                self.rest = rest;
+                return Some(name);
+            }
         }
         let end = self
             .rest
@@ -887,6 +890,29 @@ mod tests {
         );
         assert_eq!(created_table(b"CREATE VIEW v AS SELECT 1", "d"), None);
         assert_eq!(created_table(b"CREATE DATABASE d", "d"), None);
+    }
+
+    #[test]
+    fn names_in_double_quotes_are_read_as_names() {
+        // A session with sql_mode=ANSI_QUOTES; a doubled quote stands for one.
+        assert_eq!(
+            parse(br#"RENAME TABLE "d"."a" TO "d"."b""c""#, "x"),
+            Some(TableDdl::Rename(vec![(t("d", "a"), t("d", "b\"c"))]))
+        );
+        assert_eq!(
+            parse(br#"CREATE TABLE "n" ("id" INT PRIMARY KEY)"#, "x"),
+            Some(TableDdl::Create(t("x", "n")))
+        );
+        assert_eq!(
+            parse(br#"ALTER TABLE "d"."t" ADD COLUMN "rename" INT"#, "x"),
+            Some(TableDdl::Change(t("d", "t")))
+        );
+        assert_eq!(
+            parse(br#"DROP TABLE "d"."t", `d`.`u`"#, "x"),
+            Some(TableDdl::Drop(vec![t("d", "t"), t("d", "u")]))
+        );
+        let w = crate::statement_write::parse(br#"UPDATE "d"."t" SET "v" = 1"#, "x");
+        assert_eq!(w.unwrap().written, vec![t("d", "t")]);
     }
 
     #[test]

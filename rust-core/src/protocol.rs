@@ -317,17 +317,23 @@ pub fn parse_manifest_note(text: &[u8]) -> Option<Vec<CopyClaim>> {
 /// A back-quoted identifier at the start of `text` (a doubled back-quote
 /// stands for one), and what follows it.
 pub(crate) fn quoted_ident(text: &str) -> Option<(String, &str)> {
-    let mut chars = text.strip_prefix('`')?.char_indices();
-    let body = &text[1..];
+    quoted_with(text, '`')
+}
+
+/// A name quoted with `quote` at the start of `text` (the quote doubled
+/// inside it stands for one), and the text after it.
+pub(crate) fn quoted_with(text: &str, quote: char) -> Option<(String, &str)> {
+    let body = text.strip_prefix(quote)?;
+    let mut chars = body.char_indices();
     let mut name = String::new();
     while let Some((i, c)) = chars.next() {
-        if c != '`' {
+        if c != quote {
             name.push(c);
-        } else if body[i + 1..].starts_with('`') {
-            name.push('`');
+        } else if body[i + c.len_utf8()..].starts_with(quote) {
+            name.push(quote);
             chars.next();
         } else {
-            return Some((name, &body[i + 1..]));
+            return Some((name, &body[i + c.len_utf8()..]));
         }
     }
     None
