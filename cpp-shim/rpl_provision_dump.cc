@@ -695,15 +695,36 @@ static void end_failed_open(THD *thd)
 }
 
 
+/* Where the binlog is written up to: the file and the end in it */
+struct Binlog_end
+{
+  char file[FN_REFLEN];
+  my_off_t pos;
+
+  Binlog_end()
+  {
+    mysql_bin_log.lock_binlog_end_pos();
+    pos= mysql_bin_log.get_binlog_end_pos(file);
+    mysql_bin_log.unlock_binlog_end_pos();
+  }
+
+  bool in(const char *log_file) const
+  {
+    return !strcmp(base_name(file), base_name(log_file));
+  }
+
+  /* Whether it has events after 'log_pos' of 'log_file', not sent yet */
+  bool after(const char *log_file, my_off_t log_pos) const
+  {
+    return !in(log_file) || pos > log_pos;
+  }
+};
+
+
 /* Whether the binlog has events after the unit's place, not sent yet */
 static bool binlog_ahead(Rpl_provision_dump *dump)
 {
-  char file[FN_REFLEN];
-  mysql_bin_log.lock_binlog_end_pos();
-  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
-  mysql_bin_log.unlock_binlog_end_pos();
-  return strcmp(base_name(file), base_name(dump->log_file)) ||
-    written > dump->unit_pos;
+  return Binlog_end().after(dump->log_file, dump->unit_pos);
 }
 
 
@@ -808,29 +829,25 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
     of the table that the definition shows is logged before it, one that
     it does not show after it.  The CREATE goes to the replica there.
   */
-  char file[FN_REFLEN];
   DBUG_EXECUTE_IF("provision_dump_create_read", {
     DBUG_SET("-d,provision_dump_create_read");
     DBUG_ASSERT(!debug_sync_set_action(
       thd, STRING_WITH_LEN("now SIGNAL create_read WAIT_FOR create_go")));
   });
-  mysql_bin_log.lock_binlog_end_pos();
-  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
-  mysql_bin_log.unlock_binlog_end_pos();
+  Binlog_end written;
   end_table_access(thd, NULL);
   if (err)
     return true;
-  bool here= written <= end_pos ||
-    strcmp(base_name(file), base_name(dump->log_file)) != 0;
+  bool here= written.pos <= end_pos || !written.in(dump->log_file);
   rust::Vec<uint8_t> events= dump->session->encode_create_definition(
-    (uint32_t) (here ? end_pos : written),
+    (uint32_t) (here ? end_pos : written.pos),
     rpl_provision_bytes(ddl.ptr(), ddl.length()),
     rpl_provision_query_context(thd));
   if (here)
     return send_events(thd, dump, events);
   dump->create_events= std::move(events);
-  dump->create_file= base_name(file);
-  dump->create_pos= written;
+  dump->create_file= base_name(written.file);
+  dump->create_pos= written.pos;
   return false;
 }
 
@@ -1520,17 +1537,13 @@ static bool table_vanished(THD *thd, Rpl_provision_dump *dump,
 static int send_binlog_first(THD *thd, Rpl_provision_dump *dump,
                              const char *log_file_name, my_off_t log_pos,
                              my_off_t *end_pos, char *errbuf,
-                             size_t errbuf_size)
+                             size_t errbuf_size,
+                             const Binlog_end &written= Binlog_end())
 {
   if (dump->holding_snapshot)
     drop_snapshot(dump);
-  char file[FN_REFLEN];
-  mysql_bin_log.lock_binlog_end_pos();
-  my_off_t written= mysql_bin_log.get_binlog_end_pos(file);
-  mysql_bin_log.unlock_binlog_end_pos();
-  if (!strcmp(base_name(file), base_name(log_file_name)) &&
-      written > *end_pos)
-    *end_pos= written;
+  if (written.in(log_file_name) && written.pos > *end_pos)
+    *end_pos= written.pos;
   if (*end_pos > log_pos)
     return RPL_PROVISION_DUMP_READ;
   /*
@@ -1636,9 +1649,10 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
     if (throttled)
     {
       /* Back to the binlog: the master's transactions keep flowing */
-      if (binlog_ahead(dump))
+      Binlog_end written;
+      if (written.after(dump->log_file, dump->unit_pos))
         return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
-                                 errbuf, errbuf_size);
+                                 errbuf, errbuf_size, written);
       my_sleep(throttle_ms * 1000UL);
       return RPL_PROVISION_DUMP_SENT;
     }

@@ -12,6 +12,8 @@
 #       load:40000" compares chunk sizes side by side)
 #     RELAY_LIMIT=<bytes> (the replica's provision_relay_log_space_limit)
 #     CHUNK_ROWS=<rows> (the master's provision_chunk_rows)
+#     SECONDARY=off: sbtest tables without their secondary index k_1 (what
+#       the copy costs when it has no index to build)
 #     HOSTS=split: the master and its sysbench on CPU 0, the replica and
 #       the copy tools on CPU 1 (two one-core "hosts"; mariadb-backup's
 #       --backup runs on the master's).  Default: everything shares both.
@@ -227,7 +229,7 @@ available() {
 log "master: $TABLES sysbench tables of $ROWS rows"
 master_server master "$MASTER_PORT" 1
 client master -e "CREATE DATABASE sbtest"
-sb oltp_read_write --threads=2 prepare >"$work/prepare.out" 2>&1 \
+sb oltp_read_write --threads=2 --create_secondary="${SECONDARY:-on}" prepare >"$work/prepare.out" 2>&1 \
   || { cat "$work/prepare.out"; die "sysbench prepare failed"; }
 total_rows=$(( TABLES * ROWS ))
 default_chunk_rows=$(client master -N -B -e "SELECT @@GLOBAL.provision_chunk_rows")

@@ -13,7 +13,6 @@ use provision_core::protocol::{
     Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
-use provision_core::scheduler::is_system_schema;
 use provision_core::statement_write;
 use std::sync::Arc;
 
@@ -557,7 +556,7 @@ impl ReplicaFilter {
                             || self.ledger.reloaded_later(&ident)
                     },
                     // The names are this server's already.
-                    |(db, table)| !is_system_schema(db) && filter.table_ok(db, table),
+                    |(db, table)| filter.takes(db, table),
                 )
             }
             None => match statement_write::parse(query, default_db) {

@@ -17,6 +17,8 @@
 
 use std::fmt::Write as _;
 
+use crate::scheduler::is_system_schema;
+
 /// The rules of one connection's replication filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CopyFilter {
@@ -159,6 +161,19 @@ impl CopyFilter {
         self.wild_do_table.is_empty()
     }
 
+    /// Whether the copy takes `db`.`table`, named as on the replica (the
+    /// database rewritten): a table of no system schema that
+    /// [`CopyFilter::table_ok`] lets through.
+    pub fn takes(&self, db: &str, table: &str) -> bool {
+        !is_system_schema(db) && self.table_ok(db, table)
+    }
+
+    /// [`CopyFilter::takes`] for `db`.`table` named as on the master: a
+    /// master's system schema is never copied, whatever it is rewritten to.
+    pub fn takes_master_table(&self, db: &str, table: &str) -> bool {
+        !is_system_schema(db) && self.takes(self.rewrite(db), table)
+    }
+
     /// Whether the copy takes the table (or view) `db`.`table` (the
     /// replica's database name): as the SQL thread applies a row event of
     /// it, when the database rules and then the table rules
@@ -291,6 +306,24 @@ mod tests {
             "do_table alone creates databases, as replication"
         );
         assert!(!f.table_ok("other", "t"));
+    }
+
+    #[test]
+    fn system_schemas_are_never_taken_on_either_side_of_a_rewrite() {
+        let f = filter(&[("rewrite_db", "mysql->app"), ("rewrite_db", "prod->sys")]);
+        assert!(f.takes("app", "t") && f.takes_master_table("app", "t"));
+        assert!(
+            !f.takes_master_table("mysql", "user"),
+            "a master's system schema"
+        );
+        assert!(
+            !f.takes_master_table("prod", "t"),
+            "rewritten into a system schema"
+        );
+        assert!(!f.takes("sys", "t") && !f.takes("MySQL", "user"));
+        let f = filter(&[("rewrite_db", "prod->copy"), ("do_db", "copy")]);
+        assert!(f.takes_master_table("prod", "t") && f.takes("copy", "t"));
+        assert!(!f.takes_master_table("other", "t"), "outside do_db");
     }
 
     #[test]

@@ -1476,10 +1476,7 @@ impl DumpSession {
                         }
                     },
                     |_| false,
-                    |(db, table)| {
-                        !scheduler::is_system_schema(db)
-                            && filter.table_ok(filter.rewrite(db), table)
-                    },
+                    |(db, table)| filter.takes_master_table(db, table),
                 )
             }
             None => match statement_write::parse(query, default_db) {
@@ -1498,10 +1495,7 @@ impl DumpSession {
                 Edit::Copy((db, table)) => {
                     let key = (db.clone(), table.clone());
                     let planned = self.copied_tables.contains(&key);
-                    if !planned
-                        && (scheduler::is_system_schema(&db)
-                            || !self.filter.table_ok(self.filter.rewrite(&db), &table))
-                    {
+                    if !planned && !self.filter.takes_master_table(&db, &table) {
                         continue;
                     }
                     // Read again from its first row, with what its CREATE
