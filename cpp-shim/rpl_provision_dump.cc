@@ -641,6 +641,14 @@ static bool open_for_read(THD *thd, const rust::String &db,
   }
   tl->init_one_table(db_name, table_name, NULL, lock_type);
   tl->select_lex= thd->lex->first_select_lex();
+  /*
+    Keeping writers out, as LOCK TABLES ... READ does: the metadata lock
+    holds them whatever the engine makes of the table lock (ARCHIVE turns
+    TL_READ_NO_INSERT into TL_READ and its writers' locks into
+    TL_WRITE_ALLOW_WRITE, so that inserts would run during the read).
+  */
+  if (lock_type == TL_READ_NO_INSERT)
+    tl->mdl_request.set_type(MDL_SHARED_READ_ONLY);
   if (purpose == OPEN_DEFINITION)
   {
     /*

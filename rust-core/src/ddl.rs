@@ -117,16 +117,51 @@ pub fn create_view(show_create: &[u8]) -> Result<Vec<u8>, DdlError> {
 /// value, is copied as a table's), leaving the definition untouched.  The
 /// text is bytes: a `_binary` literal in a default, a check constraint or
 /// a virtual column's expression is printed as its raw bytes.
+///
+/// One exception: an `ARCHIVE` table loses its `AUTO_INCREMENT=` option.
+/// The engine refuses a row whose `AUTO_INCREMENT` value is not above
+/// the counter (`HA_ERR_FOUND_DUPP_KEY`), and the counter of a table
+/// created with the option starts there: every copied row would be
+/// refused.  The replica's counter then follows the rows it gets.
 pub fn create_table(show_create: &[u8]) -> Result<Vec<u8>, DdlError> {
     for kind in [&b"TABLE "[..], b"SEQUENCE "] {
         if show_create
             .strip_prefix(b"CREATE ")
             .is_some_and(|rest| rest.starts_with(kind))
         {
-            return Ok(or_replace(&show_create[b"CREATE ".len()..]));
+            let sql = or_replace(&show_create[b"CREATE ".len()..]);
+            return Ok(without_archive_counter(sql));
         }
     }
     Err(DdlError::NotATable(start_of(show_create)))
+}
+
+/// `create` without the ` AUTO_INCREMENT=<n>` table option when its
+/// engine is `ARCHIVE` (see [`create_table`]).  The options are on the
+/// line that closes the column list, `) ENGINE=...`.
+fn without_archive_counter(create: Vec<u8>) -> Vec<u8> {
+    let Some(start) = find(&create, b"\n) ENGINE=ARCHIVE ") else {
+        return create;
+    };
+    let line_end = create[start + 1..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(create.len(), |p| start + 1 + p);
+    let Some(option) = find(&create[start..line_end], b" AUTO_INCREMENT=").map(|p| start + p)
+    else {
+        return create;
+    };
+    let digits = create[option + b" AUTO_INCREMENT=".len()..line_end]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let end = option + b" AUTO_INCREMENT=".len() + digits;
+    [&create[..option], &create[end..]].concat()
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// A table's `CREATE` without its plain secondary indexes, and the
@@ -238,7 +273,7 @@ fn or_replace(rest: &[u8]) -> Vec<u8> {
 
 /// Whether `needle` occurs in `haystack`.
 pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    find(haystack, needle).is_some()
 }
 
 /// The start of a statement, for an error message.
@@ -319,6 +354,30 @@ mod tests {
             String::from_utf8(d.alter).unwrap(),
             "ALTER TABLE `sbtest1` ADD KEY `k_1` (`k`), ADD KEY `kc` (`k`,`c`(10)) COMMENT 'a, b'"
         );
+    }
+
+    #[test]
+    fn an_archive_table_is_created_without_its_counter() {
+        let show = b"CREATE TABLE `d`.`ar` (\n  \
+            `id` int(11) NOT NULL AUTO_INCREMENT,\n  \
+            `v` varchar(40) DEFAULT 'AUTO_INCREMENT=5',\n  \
+            PRIMARY KEY (`id`)\n\
+            ) ENGINE=ARCHIVE AUTO_INCREMENT=497 DEFAULT CHARSET=latin1 COMMENT='x'";
+        let sql = create_table(show).unwrap();
+        assert_eq!(
+            String::from_utf8(sql).unwrap(),
+            "CREATE OR REPLACE TABLE `d`.`ar` (\n  \
+             `id` int(11) NOT NULL AUTO_INCREMENT,\n  \
+             `v` varchar(40) DEFAULT 'AUTO_INCREMENT=5',\n  \
+             PRIMARY KEY (`id`)\n\
+             ) ENGINE=ARCHIVE DEFAULT CHARSET=latin1 COMMENT='x'"
+        );
+        let innodb = b"CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  \
+            PRIMARY KEY (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=9 DEFAULT CHARSET=latin1";
+        assert!(contains(
+            &create_table(innodb).unwrap(),
+            b" AUTO_INCREMENT=9 "
+        ));
     }
 
     #[test]
