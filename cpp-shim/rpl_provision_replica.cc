@@ -576,9 +576,25 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
 
   if (state->in_copy_group)
   {
-    /* A chunk row: the copied range now ends at its key. */
+    /*
+      A chunk row: the copied range now ends at its key.  It was written
+      overwriting, in IDEMPOTENT mode, which would pass an engine's
+      refusal by with a warning: the row would be lost.
+    */
     if (error)
-      return error;
+    {
+      THD *thd= rgi->thd;
+      if (thd->is_error() &&
+          thd->get_stmt_da()->sql_errno() == ER_PROVISION_FAILED)
+        return error;
+      if (!thd->is_error())
+        table->file->print_error(error, MYF(0));
+      std::string engine_error(thd->get_stmt_da()->message());
+      thd->clear_error();
+      return provision_error(std::string(provision::copy_row_refused_message(
+        rpl_provision_str(s->db), rpl_provision_str(s->table_name),
+        engine_error)), 0);
+    }
     std::string key;
     rpl_provision_key_image(table, key_nr, &key);
     rust::String msg= state->filter->copy_row(

@@ -772,6 +772,8 @@ mod ffi {
         fn master_checksums(self: &ReplicaFilter) -> Vec<TableChecksum>;
         /// The error of a table whose checksum differs from the master's.
         fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String;
+        /// The error of a copied row the engine did not write.
+        fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> String;
         /// What to do with a row operation of the master's.
         fn decide_row(
             self: &mut ReplicaFilter,
@@ -799,10 +801,10 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    checksum_mismatch_message, copying_here_message, divergence_message, io_failure_message,
-    partial_row_image_message, provisioning_state, query_ends_group, replica_filter_new,
-    replica_filter_restore, stopped_copy_message, unfinished_copy_message, unfinished_state,
-    ProgressHandle, ReplicaFilter,
+    checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
+    io_failure_message, partial_row_image_message, provisioning_state, query_ends_group,
+    replica_filter_new, replica_filter_restore, stopped_copy_message, unfinished_copy_message,
+    unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn progress_table_ddl() -> &'static str {

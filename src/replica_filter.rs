@@ -1168,6 +1168,19 @@ pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u3
     )
 }
 
+/// The error of a copied row the replica's engine did not write (a
+/// chunk is written overwriting, so no error of an idempotent apply may
+/// pass it by: the row would be lost); `engine_error` is the server's
+/// message for it.
+pub fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> String {
+    format!(
+        "LOAD DATA FROM MASTER: a copied row of table {} was not written here: {engine_error}. \
+         Provisioning stopped; the table's engine or definition on this server refuses rows \
+         the master holds. Drop the copied databases and run LOAD DATA FROM MASTER again",
+        table_ident(db, table)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
