@@ -205,6 +205,7 @@ static bool list_tables_and_views(THD *thd, LEX_CSTRING *db,
 enum open_purpose
 {
   OPEN_ROWS,          /* to read its rows */
+  OPEN_ROWS_NO_WRITERS, /* to read its rows, writers held by the MDL too */
   OPEN_VIEW,          /* a view, for its definition (as SHOW CREATE VIEW) */
   OPEN_DEFINITION     /* a table, for its definition only: no table lock */
 };
@@ -641,13 +642,8 @@ static bool open_for_read(THD *thd, const rust::String &db,
   }
   tl->init_one_table(db_name, table_name, NULL, lock_type);
   tl->select_lex= thd->lex->first_select_lex();
-  /*
-    Keeping writers out, as LOCK TABLES ... READ does: the metadata lock
-    holds them whatever the engine makes of the table lock (ARCHIVE turns
-    TL_READ_NO_INSERT into TL_READ and its writers' locks into
-    TL_WRITE_ALLOW_WRITE, so that inserts would run during the read).
-  */
-  if (lock_type == TL_READ_NO_INSERT)
+  /* As LOCK TABLES ... READ: no writer gets the table's metadata lock */
+  if (purpose == OPEN_ROWS_NO_WRITERS)
     tl->mdl_request.set_type(MDL_SHARED_READ_ONLY);
   if (purpose == OPEN_DEFINITION)
   {
@@ -978,6 +974,25 @@ static bool cursor_well_formed(const KEY *key,
     provision::key_image_valid(parts,
                                rust::Slice<const uint8_t>(cursor.data(),
                                                           cursor.size()));
+}
+
+
+/*
+  Whether the statement's table locks keep the table's writers out, as
+  TL_READ_NO_INSERT asks.  An engine may grant less: ARCHIVE makes it
+  TL_READ, and its writers' locks TL_WRITE_ALLOW_WRITE, so inserts run
+  during the read.  Then only the metadata lock can hold them (which
+  MyISAM and Aria do not need: it would wait for whole transactions, and
+  a stream of overlapping writers could hold it off for good).
+*/
+static bool table_lock_holds_writers(THD *thd)
+{
+  if (!thd->lock || !thd->lock->lock_count)
+    return false;
+  for (uint i= 0; i < thd->lock->lock_count; i++)
+    if (thd->lock->locks[i]->type != TL_READ_NO_INSERT)
+      return false;
+  return true;
 }
 
 
@@ -1392,6 +1407,13 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
       if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name,
                     TL_READ_NO_INSERT))
         return CHUNK_FAILED;
+      if (!table_lock_holds_writers(thd))
+      {
+        end_table_access(thd, NULL);
+        if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name,
+                      TL_READ_NO_INSERT, OPEN_ROWS_NO_WRITERS))
+          return CHUNK_FAILED;
+      }
       char file[FN_REFLEN];
       bool failed;
       provision::CutDecision cut= take_cut(thd, dump, false, log_file,
