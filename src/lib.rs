@@ -441,6 +441,8 @@ mod ffi {
         /// `in_copy_key`: one of its columns is in the table's copy key.
         /// The master's estimate of the rows of `db`.`table`.
         fn add_row_estimate(self: &mut DumpSession, db: &str, table: &str, rows: u64);
+        /// The storage engine of `db`.`table` (its handlerton's name).
+        fn add_table_engine(self: &mut DumpSession, db: &str, table: &str, engine: &str);
         fn add_foreign_key(
             self: &mut DumpSession,
             db: &str,
@@ -1142,6 +1144,12 @@ impl DumpSession {
         }
     }
 
+    fn add_table_engine(&mut self, db: &str, table: &str, engine: &str) {
+        if let Some(s) = self.session.as_mut() {
+            s.add_table_engine(db, table, engine);
+        }
+    }
+
     fn add_foreign_key(
         &mut self,
         db: &str,
@@ -1759,6 +1767,26 @@ mod tests {
             "{refusal}"
         );
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn a_merge_table_refuses_the_copy_before_anything_is_sent() {
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
+        d.add_database("db", &vec!["all".to_owned(), "t1".to_owned()], true);
+        d.add_table_engine("db", "t1", "MyISAM");
+        d.add_table_engine("db", "all", "MRG_MYISAM");
+        d.plan();
+        let refusal = d.refusal();
+        assert!(
+            refusal.contains("nothing was sent: `db`.`all` is a MRG_MYISAM table"),
+            "{refusal}"
+        );
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
+        d.add_database("db", &vec!["t1".to_owned()], true);
+        d.add_table_engine("db", "t1", "ARCHIVE");
+        d.plan();
+        assert!(d.refusal().is_empty());
     }
 
     #[test]

@@ -135,6 +135,10 @@ impl DumpError {
     }
 }
 
+/// Engines whose tables keep their rows in other tables (`MRG_MyISAM`) or
+/// on another server: a copy cannot take them.
+pub const ROWS_ELSEWHERE: [&str; 5] = ["MRG_MyISAM", "FEDERATED", "SPIDER", "CONNECT", "S3"];
+
 /// Why a dump cannot go on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DumpError {
@@ -248,6 +252,22 @@ pub enum DumpError {
         table: String,
         /// `db`.`sequence`.
         sequence: String,
+    },
+    /// A copied table's rows live in other tables or on another server:
+    /// copying them would write them there a second time, and a write
+    /// through a MERGE table changes the tables under it without binary
+    /// log events of theirs.
+    #[error(
+        "LOAD DATA FROM MASTER: nothing was sent: {table} is a {engine} table, whose rows \
+         live in other tables or servers, which a copy cannot follow. Leave it out \
+         (replicate_ignore_table) and create it on the replica after the copy, or use \
+         mariadb-backup"
+    )]
+    RowsElsewhere {
+        /// `db`.`table`.
+        table: String,
+        /// The table's engine.
+        engine: String,
     },
     /// The master commits in a way no cut can follow.
     #[error(
@@ -515,6 +535,9 @@ pub struct DumpSession {
     deferred_indexes: BTreeMap<(String, String), (Vec<u8>, QueryContext)>,
     /// The master's row estimate of each table (master's names).
     row_estimates: BTreeMap<(String, String), u64>,
+    /// Copied tables whose rows live elsewhere, and their engine (see
+    /// [`DumpSession::add_table_engine`]).
+    rows_elsewhere: Vec<((String, String), String)>,
     /// Where the binlog stream starts (see [`DumpSession::start_position`]).
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
@@ -600,6 +623,7 @@ impl DumpSession {
             foreign_key_tables: BTreeSet::new(),
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
+            rows_elsewhere: Vec::new(),
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             functions: BTreeSet::new(),
@@ -1120,6 +1144,20 @@ impl DumpSession {
             .insert((db.to_owned(), table.to_owned()), rows);
     }
 
+    /// Records the storage engine of `db`.`table`, a table the copy takes
+    /// (the handlerton's name).  A table whose rows live in other tables
+    /// or on another server ([`ROWS_ELSEWHERE`]) refuses the copy when it
+    /// is planned.
+    pub fn add_table_engine(&mut self, db: &str, table: &str, engine: &str) {
+        if ROWS_ELSEWHERE
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(engine))
+        {
+            self.rows_elsewhere
+                .push(((db.to_owned(), table.to_owned()), engine.to_owned()));
+        }
+    }
+
     /// Records a foreign key (see [`Scheduler::add_foreign_key`]).
     pub fn add_foreign_key(
         &mut self,
@@ -1202,6 +1240,12 @@ impl DumpSession {
         if let Some((db, table)) = self.reload.iter().find(|t| !copied.contains(*t)) {
             return Err(DumpError::ReloadTableMissing {
                 table: ddl::ident(db, table),
+            });
+        }
+        if let Some(((db, table), engine)) = self.rows_elsewhere.first() {
+            return Err(DumpError::RowsElsewhere {
+                table: ddl::ident(db, table),
+                engine: engine.clone(),
             });
         }
         for ((db, table), (seq_db, seq)) in &self.default_sequences {
