@@ -566,6 +566,29 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
 }
 
 
+/*
+  Whether the SQL thread passes 'error' by in IDEMPOTENT mode, with a
+  warning: the handler errors of idempotent_error_code() in
+  log_event_server.cc, which is not visible here.
+*/
+static bool idempotent_error(int error)
+{
+  switch (error) {
+  case HA_ERR_RECORD_CHANGED:
+  case HA_ERR_KEY_NOT_FOUND:
+  case HA_ERR_END_OF_FILE:
+  case HA_ERR_FOUND_DUPP_KEY:
+  case HA_ERR_FOUND_DUPP_UNIQUE:
+  case HA_ERR_FOREIGN_DUPLICATE_KEY:
+  case HA_ERR_NO_REFERENCED_ROW:
+  case HA_ERR_ROW_IS_REFERENCED:
+    return true;
+  default:
+    return false;
+  }
+}
+
+
 int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
                               int error)
 {
@@ -579,13 +602,15 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
     /*
       A chunk row: the copied range now ends at its key.  It was written
       overwriting, in IDEMPOTENT mode, which would pass an engine's
-      refusal by with a warning: the row would be lost.
+      refusal by with a warning: the row would be lost.  Other errors
+      (a lock wait timeout the SQL thread retries) stay as they are.
     */
     if (error)
     {
       THD *thd= rgi->thd;
-      if (thd->is_error() &&
-          thd->get_stmt_da()->sql_errno() == ER_PROVISION_FAILED)
+      if (!idempotent_error(error) ||
+          (thd->is_error() &&
+           thd->get_stmt_da()->sql_errno() == ER_PROVISION_FAILED))
         return error;
       if (!thd->is_error())
         table->file->print_error(error, MYF(0));
