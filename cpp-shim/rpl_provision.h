@@ -273,6 +273,14 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
     REPLACE (idempotent), as chunks overwrite (DESIGN I3). */
 bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
 
+/** Whether the copy group the SQL thread applies can never complete: the
+    IO thread stopped after queuing part of it (the connection to the
+    master was lost).  The SQL thread then stops at once when asked to,
+    rather than wait for the rest of a group with non-transactional
+    changes: the copy empties what it wrote (ReplicaFilter::
+    group_abandoned()). */
+bool rpl_provision_sql_group_cut_off(rpl_group_info *rgi);
+
 /**
   Called by Query_log_event::do_apply_event() when an XA COMMIT or XA
   ROLLBACK names an XID the replica does not know.  While the connection

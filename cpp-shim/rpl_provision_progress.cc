@@ -210,6 +210,24 @@ public:
     return 0;
   }
 
+  /* Runs 'query'; the value of 'column' of its first row into 'value' */
+  uint run(const std::string &query, uint column, std::string *value)
+  {
+    if (!mysql)
+      return ER_OUT_OF_RESOURCES;
+    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
+      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
+    MYSQL_RES *res= mysql_store_result(mysql);
+    if (!res)
+      return ER_OUT_OF_RESOURCES;
+    MYSQL_ROW r= mysql_fetch_row(res);
+    uint err= r && column < mysql_num_fields(res) ? 0 : ER_UNKNOWN_ERROR;
+    if (!err)
+      value->assign(r[column], mysql_fetch_lengths(res)[column]);
+    mysql_free_result(res);
+    return err;
+  }
+
   const char *error() const
   {
     return mysql ? mysql_error(mysql) : "cannot connect to this server";
@@ -363,6 +381,37 @@ bool rpl_provision_drop_table(const LEX_CSTRING &connection,
   if (local.run("DROP TABLE IF EXISTS " + quoted(db) + "." + quoted(table)))
     return failed(connection, local, true);
   return false;
+}
+
+
+/*
+  Recreates db.table empty from its own definition, as TRUNCATE TABLE does
+  for the engines that let it: ARCHIVE neither deletes rows nor truncates.
+  The table is one whose copy starts again (no trigger is copied yet).
+*/
+bool rpl_provision_recreate_table(const LEX_CSTRING &connection,
+                                  const std::string &db,
+                                  const std::string &table)
+{
+  Local_connection local;
+  std::string create;
+  bool failed= local.run("USE " + quoted(db)) ||
+    local.run("SHOW CREATE TABLE " + quoted(table), 1, &create);
+  if (!failed)
+  {
+    rust::Vec<uint8_t> sql=
+      provision::recreate_empty_table(rust::Slice<const uint8_t>(
+        (const uint8_t *) create.data(), create.size()));
+    failed= sql.empty() ||
+      local.run(std::string((const char *) sql.data(), sql.size()));
+  }
+  if (failed)
+    my_printf_error(ER_PROVISION_FAILED, "Master '%.*s': LOAD DATA FROM "
+                    "MASTER: table %s.%s, whose copy starts again, could not "
+                    "be emptied: %s. The copy stays unfinished; LOAD DATA "
+                    "FROM MASTER ... REPLACE starts it anew", MYF(0), (int) connection.length, connection.str,
+                    quoted(db).c_str(), quoted(table).c_str(), local.error());
+  return failed;
 }
 
 

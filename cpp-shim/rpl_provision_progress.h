@@ -64,6 +64,15 @@ bool rpl_provision_progress_update(const LEX_CSTRING &connection,
 bool rpl_provision_drop_table(const LEX_CSTRING &connection,
                               const std::string &db, const std::string &table);
 
+/**
+  Recreates db.table empty from its own definition (an engine that cannot
+  delete its rows, ARCHIVE), not binlogged.  Returns true on error
+  (raised).
+*/
+bool rpl_provision_recreate_table(const LEX_CSTRING &connection,
+                                  const std::string &db,
+                                  const std::string &table);
+
 /** The record of 'connection'; none when the table is missing. */
 bool rpl_provision_progress_read(const LEX_CSTRING &connection,
                                  rust::Vec<provision::ProgressRow> *rows);

@@ -197,6 +197,17 @@ bool rpl_provision_sql_copy_group(rpl_group_info *rgi)
 }
 
 
+bool rpl_provision_sql_group_cut_off(rpl_group_info *rgi)
+{
+  const Master_info *mi= rgi->rli->mi;
+  /* The IO thread is stopped: what it queued stays as it is */
+  return rpl_provision_sql_copy_group(rgi) &&
+    mi->slave_running == MYSQL_SLAVE_NOT_RUN &&
+    mi->events_queued_since_last_gtid > 0 &&
+    mi->last_queued_gtid == rgi->current_gtid;
+}
+
+
 /* Stops the SQL thread with 'msg' (from Rust) unless it is empty. */
 static int report_if_refused(rpl_group_info *rgi, const rust::String &msg)
 {

@@ -374,11 +374,12 @@ static void wait_for_copy(THD *thd, Master_info *mi,
 
 /*
   Deletes every row of db.table (a non-transactional table a rolled back
-  copy group wrote to: its copy starts again).  With
-  'non_transactional_only', leaves a transactional table alone and sets
-  *emptied to whether it emptied it.
+  copy group wrote to: its copy starts again); recreates it empty when its
+  engine deletes no rows (ARCHIVE).  With 'non_transactional_only', leaves
+  a transactional table alone and sets *emptied to whether it emptied it.
 */
-static bool empty_table(THD *thd, const provision::QualifiedName &name,
+static bool empty_table(THD *thd, const LEX_CSTRING *key,
+                        const provision::QualifiedName &name,
                         bool non_transactional_only= false,
                         bool *emptied= NULL)
 {
@@ -391,31 +392,41 @@ static bool empty_table(THD *thd, const provision::QualifiedName &name,
   bool failed= open_and_lock_tables(thd, &tl, false, 0);
   bool empty= !failed && !(non_transactional_only &&
                            tl.table->file->has_transactions_and_rollback());
+  bool recreate= false;
   if (empty)
   {
     int err= tl.table->file->ha_delete_all_rows();
     if (err == HA_ERR_WRONG_COMMAND)
     {
-      /* An engine without it: row by row */
-      err= tl.table->file->ha_rnd_init_with_error(true);
+      /*
+        An engine without it: row by row.  The count the scan reads to
+        (ARCHIVE's) may be from when the SQL thread opened the table.
+      */
+      err= tl.table->file->info(HA_STATUS_VARIABLE);
+      if (!err)
+        err= tl.table->file->ha_rnd_init_with_error(true);
       while (!err && !(err= tl.table->file->ha_rnd_next(tl.table->record[0])))
         err= tl.table->file->ha_delete_row(tl.table->record[0]);
       if (err == HA_ERR_END_OF_FILE)
         err= 0;
       tl.table->file->ha_rnd_end();
     }
-    if (err)
+    recreate= err == HA_ERR_WRONG_COMMAND;
+    if (err && !recreate)
     {
       tl.table->file->print_error(err, MYF(0));
       failed= true;
     }
   }
-  if (emptied)
-    *emptied= empty && !failed;
   trans_commit_stmt(thd);
   trans_commit(thd);
   close_thread_tables(thd);
   thd->release_transactional_locks();
+  if (recreate)
+    failed= rpl_provision_recreate_table(*key, std::string(name.db),
+                                         std::string(name.table));
+  if (emptied)
+    *emptied= empty && !failed;
   return failed;
 }
 
@@ -434,7 +445,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
 {
   for (const provision::QualifiedName &table :
        state->filter->group_abandoned())
-    if (empty_table(thd, table))
+    if (empty_table(thd, key, table))
       return true;
   /*
     Taken up after a restart: whichever group was applied last, a
@@ -452,7 +463,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
          state->filter->tables_part_way())
     {
       bool emptied;
-      if (empty_table(thd, table, true, &emptied))
+      if (empty_table(thd, key, table, true, &emptied))
         return true;
       if (emptied)
         state->filter->restart_table(table.db, table.table);

@@ -662,6 +662,10 @@ mod ffi {
         ) -> Box<ReplicaFilter>;
         /// `CREATE TABLE IF NOT EXISTS mysql.provision_progress ...`.
         fn progress_table_ddl() -> &'static str;
+        /// The statement that recreates a table empty from its own `SHOW
+        /// CREATE TABLE` text, for an engine that cannot delete its rows
+        /// (`ARCHIVE`); empty if the text is not a table's.
+        fn recreate_empty_table(show_create: &[u8]) -> Vec<u8>;
         /// `gtid_slave_pos` as the copy starts.
         fn set_baseline(self: &mut ReplicaFilter, slave_pos: &str);
         /// The rows recording the copy (first asked with `request`) once
@@ -811,6 +815,10 @@ use replica_filter::{
 
 fn progress_table_ddl() -> &'static str {
     provision_core::saved_copy::PROGRESS_TABLE_DDL
+}
+
+fn recreate_empty_table(show_create: &[u8]) -> Vec<u8> {
+    provision_core::ddl::create_table(show_create).unwrap_or_default()
 }
 
 /// What a caught panic said.

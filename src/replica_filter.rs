@@ -407,6 +407,19 @@ impl ReplicaFilter {
                 rows.push(object_row(table, state, cursor));
             }
         }
+        // The table in progress while nothing of it is copied (created, or
+        // emptied to be copied again): recorded, so that a crash in its
+        // first chunk empties a non-transactional one (its rows are written
+        // as they come) before that chunk comes again.
+        let nothing_copied = filter::TableState::Created { cursor: None };
+        if let (Some((table, _)), Some((state, cursor))) = (
+            self.current.as_ref(),
+            saved_copy::encode_table_state(&nothing_copied),
+        ) {
+            if self.ledger.skips_changes(table) && !rows.iter().any(|r| r.object == *table) {
+                rows.push(object_row(table, state, cursor));
+            }
+        }
         rows
     }
 
@@ -824,8 +837,10 @@ impl ReplicaFilter {
         Box::new(ProgressHandle(Arc::clone(&self.progress)))
     }
 
+    /// Whether the master's changes to `db`.`table` are skipped (at its
+    /// Table_map): nothing of it is copied yet.
     pub fn table_skipped(&self, db: &str, table: &str) -> bool {
-        *self.ledger.state(&table_ident(db, table)) == filter::TableState::NotCreated
+        self.ledger.skips_changes(&table_ident(db, table))
     }
 
     pub fn copy_row(&mut self, db: &str, table: &str, transactional: bool, key: &[u8]) -> String {
@@ -1561,10 +1576,60 @@ mod tests {
         let left = f.group_abandoned();
         assert_eq!(left.len(), 1);
         assert_eq!((left[0].db.as_str(), left[0].table.as_str()), ("d", "m"));
-        // Its copy starts again from its first row: nothing is copied.
-        let action = f.decide_row("d", "m", true, ffi::RowKind::Insert, b"\x01", b"");
-        assert_eq!(action, ffi::RowAction::ApplyIdempotent);
+        // Its copy starts again from its first row: nothing is copied, and
+        // the master's changes are skipped until its first chunk.
+        assert!(f.table_skipped("d", "m"));
         assert_eq!(f.resume_request(request), at, "as before the group");
+    }
+
+    #[test]
+    fn a_table_created_and_not_copied_yet_is_recorded() {
+        let mut f = replica_filter_new("filter-test-created");
+        let request = "v=1;domain=9";
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: plan tables=1 rows=2\n\
+              LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
+        );
+        f.copy_statement(b"CREATE OR REPLACE TABLE `d`.`m` (a INT)", "d", request);
+        f.group_committed();
+        assert!(f.table_skipped("d", "m"));
+        // A master transaction commits before the table's first chunk: a
+        // crash in that chunk finds the table in the record, to empty it.
+        f.group_start(false, 0, 1, 6);
+        let rows = f.progress_rows(request);
+        let row = rows
+            .iter()
+            .find(|r| r.object == "`d`.`m`")
+            .expect("recorded");
+        assert_eq!((row.state.as_str(), row.cursor.len()), ("created", 0));
+        f.group_committed();
+        // Once its chunk is applied, the chunk's own row records it.
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=2 cursor=0a");
+        assert_eq!(f.copy_row("d", "m", false, b"\x0a"), "");
+        let rows = f.progress_rows(request);
+        let row = rows
+            .iter()
+            .find(|r| r.object == "`d`.`m`")
+            .expect("recorded");
+        assert_eq!(
+            (row.state.as_str(), row.cursor.as_slice()),
+            ("created", &b"\x0a"[..])
+        );
+        assert_eq!(rows.iter().filter(|r| r.object == "`d`.`m`").count(), 1);
+        // The chunk is cut off: the table is emptied, to be copied again,
+        // and so recorded with the next commit.
+        assert_eq!(f.group_abandoned().len(), 1);
+        assert!(f.table_skipped("d", "m"));
+        f.group_start(false, 0, 1, 7);
+        let rows = f.progress_rows(request);
+        let row = rows
+            .iter()
+            .find(|r| r.object == "`d`.`m`")
+            .expect("recorded");
+        assert_eq!((row.state.as_str(), row.cursor.len()), ("created", 0));
     }
 
     #[test]
