@@ -676,6 +676,25 @@ static bool start_record(Master_info *mi, Rpl_provision_replica *state,
   as its record in mysql.provision_progress left it becomes the copy the
   connection keeps: the same statement goes on with it.
 */
+/* Whether db.table is a MEMORY table, whose rows do not outlive a restart */
+static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
+{
+  LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
+                    name.db.size() };
+  LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
+                       name.table.size() };
+  LEX_CSTRING partition_engine= null_clex_str;
+  handlerton *hton= NULL;
+  if (!ha_table_exists(thd, &db, &table, NULL, &partition_engine, &hton) ||
+      !hton)
+    return false;
+  if (partition_engine.length)
+    return !my_strcasecmp(system_charset_info, partition_engine.str,
+                          "MEMORY");
+  return hton->db_type == DB_TYPE_HEAP;
+}
+
+
 static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
 {
   std::string request;
@@ -720,6 +739,18 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
                         "unfinished copy is taken up from its record in "
                         "mysql.provision_progress (%zu rows)",
                         (int) name->length, name->str, rows.size());
+  for (const provision::QualifiedName &table : state->filter->tables_complete())
+    if (rows_gone_at_restart(thd, table))
+    {
+      sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the copied "
+                            "rows of MEMORY table `%s`.`%s` went with the "
+                            "restart; it is copied again once the copy is "
+                            "done", (int) name->length, name->str,
+                            std::string(table.db).c_str(),
+                            std::string(table.table).c_str());
+      state->filter->rows_lost(table.db, table.table);
+      state->lost_at_restart.push_back(table);
+    }
   park(mi, state);
   return false;
 }
@@ -735,7 +766,8 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
 static bool provision_connection(THD *thd, Master_info *mi,
                                  const LEX_CSTRING *name, bool checksum,
                                  const std::string &request,
-                                 Rpl_provision_replica *resumed)
+                                 Rpl_provision_replica *resumed,
+                                 rust::Vec<provision::QualifiedName> *lost)
 {
   rust::Str rname(name->str, name->length);
   Rpl_provision_replica *state= resumed ? resumed :
@@ -822,6 +854,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
                         "GTID position '%s'", (int) name->length, name->str,
                         state->end_position.c_str());
   failed= false;
+  *lost= std::move(state->lost_at_restart);
 
 end:
   /* Gone when the copy ended, or when it stopped before changing anything */
@@ -984,9 +1017,17 @@ bool mysql_load_data_from_master(THD *thd)
   bool failed;
   {
     Replication_writes exempt(thd);
+    rust::Vec<provision::QualifiedName> lost;
     failed= provision_connection(thd, mi, name,
                                  thd->lex->provision_with_checksum,
-                                 request, resumed);
+                                 request, resumed, &lost);
+    /* Copied tables whose rows a restart took (MEMORY): LOAD TABLE them */
+    if (!failed && !lost.empty())
+      failed= provision_connection(thd, mi, name,
+                                   thd->lex->provision_with_checksum,
+                                   std::string(provision::reload_request(
+                                     request, lost)),
+                                   NULL, &lost);
   }
   mi->release();
   DBUG_RETURN(failed);

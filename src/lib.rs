@@ -673,6 +673,10 @@ mod ffi {
         fn progress_rows(self: &ReplicaFilter, request: &str) -> Vec<ProgressRow>;
         /// The tables of a restored copy to drop before it goes on.
         fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
+        /// The tables a restored copy completed.
+        fn tables_complete(self: &ReplicaFilter) -> Vec<QualifiedName>;
+        /// A complete table lost its rows with the restart (MEMORY).
+        fn rows_lost(self: &mut ReplicaFilter, db: &str, table: &str);
         /// The tables part way when the copy stopped.
         fn tables_part_way(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// A non-transactional table, emptied, is copied again from its

@@ -482,6 +482,28 @@ impl ReplicaFilter {
             .collect()
     }
 
+    /// The tables the copy completed, as its record says (a copy taken up
+    /// after a restart): the caller picks those whose engine lost their
+    /// rows with it (MEMORY), to copy again once the copy is done.
+    pub fn tables_complete(&self) -> Vec<ffi::QualifiedName> {
+        self.ledger
+            .tables()
+            .filter(|(_, s)| **s == filter::TableState::Complete)
+            .filter_map(|(t, _)| split_table_ident(t))
+            .map(|(db, table)| ffi::QualifiedName { db, table })
+            .collect()
+    }
+
+    /// `db`.`table`, complete, lost its rows with the restart the copy is
+    /// taken up after (a MEMORY table): the master's changes to it are
+    /// skipped from here, as for a table not copied yet, and the caller
+    /// copies it again once the copy is done.  The record keeps it
+    /// complete, so a crash before that finds it again.
+    pub fn rows_lost(&mut self, db: &str, table: &str) {
+        self.ledger
+            .restore(&table_ident(db, table), filter::TableState::NotCreated);
+    }
+
     /// The tables of a restored copy to drop (again) before it goes on:
     /// they were dropped to be copied again (see
     /// [`saved_copy::RECOPY_STATE`]).
