@@ -98,7 +98,7 @@ public:
   bool recovered;
   /**
     Statement only: tables the copy completed whose rows went with the
-    restart it was taken up after (MEMORY): copied again once it is done,
+    restart it was taken up after (MEMORY, ARCHIVE): copied again once done,
     as LOAD TABLE ... FROM MASTER does.
   */
   rust::Vec<provision::QualifiedName> lost_at_restart;

@@ -676,7 +676,12 @@ static bool start_record(Master_info *mi, Rpl_provision_replica *state,
   as its record in mysql.provision_progress left it becomes the copy the
   connection keeps: the same statement goes on with it.
 */
-/* Whether db.table is a MEMORY table, whose rows do not outlive a restart */
+/*
+  Whether the rows of db.table may not have outlived the restart: MEMORY
+  keeps none, and ARCHIVE buffers its writes in the server, so a crash
+  loses what was copied last (and nothing here tells a crash from a
+  shutdown).
+*/
 static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
 {
   LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
@@ -688,10 +693,10 @@ static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
   if (!ha_table_exists(thd, &db, &table, NULL, &partition_engine, &hton) ||
       !hton)
     return false;
-  if (partition_engine.length)
-    return !my_strcasecmp(system_charset_info, partition_engine.str,
-                          "MEMORY");
-  return hton->db_type == DB_TYPE_HEAP;
+  LEX_CSTRING engine= partition_engine.length ? partition_engine :
+    *hton_name(hton);
+  return !my_strcasecmp(system_charset_info, engine.str, "MEMORY") ||
+    !my_strcasecmp(system_charset_info, engine.str, "ARCHIVE");
 }
 
 
@@ -743,9 +748,10 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
     if (rows_gone_at_restart(thd, table))
     {
       sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the copied "
-                            "rows of MEMORY table `%s`.`%s` went with the "
-                            "restart; it is copied again once the copy is "
-                            "done", (int) name->length, name->str,
+                            "rows of table `%s`.`%s` may not have outlived "
+                            "the restart (MEMORY, ARCHIVE); it is copied "
+                            "again once the copy is done",
+                            (int) name->length, name->str,
                             std::string(table.db).c_str(),
                             std::string(table.table).c_str());
       state->filter->rows_lost(table.db, table.table);

@@ -675,7 +675,7 @@ mod ffi {
         fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
         /// The tables a restored copy completed.
         fn tables_complete(self: &ReplicaFilter) -> Vec<QualifiedName>;
-        /// A complete table lost its rows with the restart (MEMORY).
+        /// A complete table lost its rows with the restart (MEMORY, ARCHIVE).
         fn rows_lost(self: &mut ReplicaFilter, db: &str, table: &str);
         /// The tables part way when the copy stopped.
         fn tables_part_way(self: &ReplicaFilter) -> Vec<QualifiedName>;

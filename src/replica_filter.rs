@@ -484,7 +484,7 @@ impl ReplicaFilter {
 
     /// The tables the copy completed, as its record says (a copy taken up
     /// after a restart): the caller picks those whose engine lost their
-    /// rows with it (MEMORY), to copy again once the copy is done.
+    /// rows with it (MEMORY, ARCHIVE), to copy again once the copy is done.
     pub fn tables_complete(&self) -> Vec<ffi::QualifiedName> {
         self.ledger
             .tables()
@@ -495,7 +495,7 @@ impl ReplicaFilter {
     }
 
     /// `db`.`table`, complete, lost its rows with the restart the copy is
-    /// taken up after (a MEMORY table): the master's changes to it are
+    /// taken up after (MEMORY, ARCHIVE): the master's changes to it are
     /// skipped from here, as for a table not copied yet, and the caller
     /// copies it again once the copy is done.  The record keeps it
     /// complete, so a crash before that finds it again.
