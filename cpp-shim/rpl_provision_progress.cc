@@ -409,7 +409,8 @@ bool rpl_provision_recreate_table(const LEX_CSTRING &connection,
     my_printf_error(ER_PROVISION_FAILED, "Master '%.*s': LOAD DATA FROM "
                     "MASTER: table %s.%s, whose copy starts again, could not "
                     "be emptied: %s. The copy stays unfinished; LOAD DATA "
-                    "FROM MASTER ... REPLACE starts it anew", MYF(0), (int) connection.length, connection.str,
+                    "FROM MASTER ... REPLACE starts it anew", MYF(0),
+                    (int) connection.length, connection.str,
                     quoted(db).c_str(), quoted(table).c_str(), local.error());
   return failed;
 }

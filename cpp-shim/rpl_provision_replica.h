@@ -96,12 +96,6 @@ public:
     restarts its non-transactional tables that were part way.
   */
   bool recovered;
-  /**
-    Statement only: tables the copy completed whose rows went with the
-    restart it was taken up after (MEMORY, ARCHIVE): copied again once done,
-    as LOAD TABLE ... FROM MASTER does.
-  */
-  rust::Vec<provision::QualifiedName> lost_at_restart;
 
   /** Statement only: how often this copy resumed (SHOW SLAVE STATUS) */
   std::atomic<uint32> resumes;

@@ -672,11 +672,6 @@ static bool start_record(Master_info *mi, Rpl_provision_replica *state,
 
 
 /*
-  After a restart, the connection's unfinished copy (its marker is here)
-  as its record in mysql.provision_progress left it becomes the copy the
-  connection keeps: the same statement goes on with it.
-*/
-/*
   Whether the rows of db.table may not have outlived the restart: MEMORY
   keeps none, and ARCHIVE buffers its writes in the server, so a crash
   loses what was copied last (and nothing here tells a crash from a
@@ -700,6 +695,11 @@ static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
 }
 
 
+/*
+  After a restart, the connection's unfinished copy (its marker is here)
+  as its record in mysql.provision_progress left it becomes the copy the
+  connection keeps: the same statement goes on with it.
+*/
 static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
 {
   std::string request;
@@ -755,7 +755,6 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
                             std::string(table.db).c_str(),
                             std::string(table.table).c_str());
       state->filter->rows_lost(table.db, table.table);
-      state->lost_at_restart.push_back(table);
     }
   park(mi, state);
   return false;
@@ -860,7 +859,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
                         "GTID position '%s'", (int) name->length, name->str,
                         state->end_position.c_str());
   failed= false;
-  *lost= std::move(state->lost_at_restart);
+  *lost= state->filter->tables_lost();
 
 end:
   /* Gone when the copy ended, or when it stopped before changing anything */
@@ -1027,7 +1026,7 @@ bool mysql_load_data_from_master(THD *thd)
     failed= provision_connection(thd, mi, name,
                                  thd->lex->provision_with_checksum,
                                  request, resumed, &lost);
-    /* Copied tables whose rows a restart took (MEMORY): LOAD TABLE them */
+    /* Copied tables whose rows a restart took (MEMORY, ARCHIVE): LOAD TABLE */
     if (!failed && !lost.empty())
       failed= provision_connection(thd, mi, name,
                                    thd->lex->provision_with_checksum,

@@ -677,6 +677,8 @@ mod ffi {
         fn tables_complete(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// A complete table lost its rows with the restart (MEMORY, ARCHIVE).
         fn rows_lost(self: &mut ReplicaFilter, db: &str, table: &str);
+        /// The tables `rows_lost()` named, to copy again after the copy.
+        fn tables_lost(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// The tables part way when the copy stopped.
         fn tables_part_way(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// A non-transactional table, emptied, is copied again from its

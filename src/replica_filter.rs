@@ -67,6 +67,9 @@ pub struct ReplicaFilter {
     recopy_drops: Vec<String>,
     /// Tables the copy's CREATEs made (see [`ReplicaFilter::copy_statement`]).
     created: std::collections::BTreeSet<String>,
+    /// Complete tables whose rows went with a restart (see
+    /// [`ReplicaFilter::rows_lost`]).
+    lost: Vec<ffi::QualifiedName>,
     /// The table the copy works on (its last CREATE) and its Rows step:
     /// until the next CREATE, its deferred indexes may still be built.
     current: Option<(String, u32)>,
@@ -213,6 +216,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         recopies: Default::default(),
         recopy_drops: Vec::new(),
         created: Default::default(),
+        lost: Vec::new(),
         current: None,
         objects_begun: false,
         stale: Default::default(),
@@ -474,9 +478,14 @@ impl ReplicaFilter {
     /// caller empties the non-transactional ones and restarts them
     /// ([`ReplicaFilter::restart_table`]).
     pub fn tables_part_way(&self) -> Vec<ffi::QualifiedName> {
+        self.tables_where(|s| matches!(s, filter::TableState::Created { .. }))
+    }
+
+    /// The tables of the ledger whose state passes `keep`.
+    fn tables_where(&self, keep: impl Fn(&filter::TableState) -> bool) -> Vec<ffi::QualifiedName> {
         self.ledger
             .tables()
-            .filter(|(_, s)| matches!(s, filter::TableState::Created { .. }))
+            .filter(|(_, s)| keep(s))
             .filter_map(|(t, _)| split_table_ident(t))
             .map(|(db, table)| ffi::QualifiedName { db, table })
             .collect()
@@ -486,22 +495,27 @@ impl ReplicaFilter {
     /// after a restart): the caller picks those whose engine lost their
     /// rows with it (MEMORY, ARCHIVE), to copy again once the copy is done.
     pub fn tables_complete(&self) -> Vec<ffi::QualifiedName> {
-        self.ledger
-            .tables()
-            .filter(|(_, s)| **s == filter::TableState::Complete)
-            .filter_map(|(t, _)| split_table_ident(t))
-            .map(|(db, table)| ffi::QualifiedName { db, table })
-            .collect()
+        self.tables_where(|s| *s == filter::TableState::Complete)
     }
 
     /// `db`.`table`, complete, lost its rows with the restart the copy is
     /// taken up after (MEMORY, ARCHIVE): the master's changes to it are
     /// skipped from here, as for a table not copied yet, and the caller
-    /// copies it again once the copy is done.  The record keeps it
-    /// complete, so a crash before that finds it again.
+    /// copies it again once the copy is done ([`ReplicaFilter::tables_lost`]).
+    /// The record keeps it complete, so a crash before that finds it again.
     pub fn rows_lost(&mut self, db: &str, table: &str) {
         self.ledger
             .restore(&table_ident(db, table), filter::TableState::NotCreated);
+        self.lost.push(ffi::QualifiedName {
+            db: db.to_owned(),
+            table: table.to_owned(),
+        });
+    }
+
+    /// The tables [`ReplicaFilter::rows_lost`] named, to copy again once
+    /// the copy is done.
+    pub fn tables_lost(&self) -> Vec<ffi::QualifiedName> {
+        self.lost.clone()
     }
 
     /// The tables of a restored copy to drop (again) before it goes on:

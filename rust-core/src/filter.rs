@@ -105,6 +105,15 @@ pub enum TableState {
 }
 
 impl TableState {
+    /// Whether the master's changes to the table are skipped: nothing of
+    /// it is copied yet (see [`Ledger::skips_changes`]).
+    pub fn skips_changes(&self) -> bool {
+        matches!(
+            self,
+            TableState::NotCreated | TableState::Created { cursor: None }
+        )
+    }
+
     /// Whether `key` lies in the copied range.
     pub fn covers(&self, key: &[u8]) -> bool {
         match self {
@@ -504,10 +513,7 @@ impl Ledger {
     /// but not for one read whole: each row inserted before its read
     /// would be there twice.
     pub fn skips_changes(&self, table: &str) -> bool {
-        matches!(
-            self.state(table),
-            TableState::NotCreated | TableState::Created { cursor: None }
-        )
+        self.state(table).skips_changes()
     }
 
     /// Records that a copy group maps `table`: its CREATE is applied (it
@@ -577,7 +583,7 @@ impl Ledger {
     /// it across the end of the copied range moves the row in or out.
     pub fn decide(&self, table: &str, op: &RowOp<'_>) -> Action {
         let state = self.state(table);
-        if self.skips_changes(table) {
+        if state.skips_changes() {
             return Action::Skip;
         }
         let by_key = |inside| {
