@@ -37,6 +37,7 @@ class Relay_log_info;
 struct rpl_group_info;
 struct rpl_gtid;
 class Rows_log_event;
+class Query_log_event;
 class Item;
 struct TABLE_LIST;
 class Format_description_log_event;
@@ -310,15 +311,18 @@ enum rpl_provision_query
 };
 
 /**
-  Called by Query_log_event::do_apply_event() with the statement and its
-  default database 'db': while the connection provisions, the master's
-  DDL of tables and databases applies, is skipped, or is replaced by the
-  part of it about the tables this server has (*query and *length then
-  point to that statement, in the THD's memory); any other statement but
-  transaction control stops provisioning (reported with rli->report()).
+  Called by Query_log_event::do_apply_event() of 'ev' with the statement
+  and its default database 'db': while the connection provisions, the
+  master's DDL of tables and databases applies, is skipped, or is
+  replaced by the part of it about the tables this server has (*query and
+  *length then point to that statement, in the THD's memory); any other
+  statement but transaction control stops provisioning (reported with
+  rli->report()).  A copy's index build is skipped here: it runs beside
+  the SQL thread.
 */
-int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
-                            uint32 *length, const char *db, size_t db_length);
+int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
+                            const char **query, uint32 *length,
+                            const char *db, size_t db_length);
 
 /**
   Called by Xid_apply_log_event::do_apply_event() before the group

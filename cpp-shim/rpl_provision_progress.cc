@@ -32,8 +32,7 @@
 #include "key.h"
 #include "rpl_rli.h"
 #include "rpl_provision_progress.h"
-#include <mysql.h>
-#include <mysql/service_sql.h>
+#include "rpl_provision_local.h"
 #include <mutex>
 
 static const LEX_CSTRING progress_table_name=
@@ -144,100 +143,6 @@ bool rpl_provision_progress_write(THD *thd, const LEX_CSTRING &connection,
 }
 
 
-/*
-  A connection of this server to itself (service_sql), in a THD of its own:
-  the statement's THD keeps its diagnostics and its KILL state.  Its
-  statements are not binlogged, and run with every privilege.
-*/
-class Local_connection
-{
-public:
-  Local_connection()
-  {
-    THD *orig= current_thd;
-    /* No current THD: mysql_real_connect_local() makes a new one */
-    set_current_thd(NULL);
-    mysql= mysql_init(NULL);
-    if (mysql && !mysql_real_connect_local(mysql))
-    {
-      mysql_close(mysql);
-      mysql= NULL;
-    }
-    set_current_thd(orig);
-  }
-  ~Local_connection()
-  {
-    if (mysql)
-      mysql_close(mysql);
-  }
-
-  /*
-    Runs 'query'; the rows of its result, if any, into 'rows' (the
-    table's columns from 'object' on).  Returns the error number, 0 if
-    none.
-  */
-  uint run(const std::string &query,
-           rust::Vec<provision::ProgressRow> *rows= NULL,
-           ulonglong *count= NULL)
-  {
-    if (!mysql)
-      return ER_OUT_OF_RESOURCES;
-    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
-      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
-    if (!mysql->field_count)
-      return 0;
-    MYSQL_RES *res= mysql_store_result(mysql);
-    if (!res)
-      return ER_OUT_OF_RESOURCES;
-    while (MYSQL_ROW r= mysql_fetch_row(res))
-    {
-      unsigned long *len= mysql_fetch_lengths(res);
-      if (count)
-        *count= strtoull(r[0], NULL, 10);
-      if (!rows)
-        continue;
-      provision::ProgressRow row;
-      row.object= rust::String::lossy(r[0], len[0]);
-      row.state= rust::String::lossy(r[1], len[1]);
-      for (unsigned long b= 0; b < len[2]; b++)
-        row.cursor.push_back((uint8_t) r[2][b]);
-      row.resume= rust::String::lossy(r[3], len[3]);
-      row.baseline= rust::String::lossy(r[4], len[4]);
-      row.manifest= rust::String::lossy(r[5], len[5]);
-      rows->push_back(std::move(row));
-    }
-    mysql_free_result(res);
-    return 0;
-  }
-
-  /* Runs 'query'; the value of 'column' of its first row into 'value' */
-  uint run(const std::string &query, uint column, std::string *value)
-  {
-    if (!mysql)
-      return ER_OUT_OF_RESOURCES;
-    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
-      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
-    MYSQL_RES *res= mysql_store_result(mysql);
-    if (!res)
-      return ER_OUT_OF_RESOURCES;
-    MYSQL_ROW r= mysql_fetch_row(res);
-    uint err= r && column < mysql_num_fields(res) ? 0 : ER_UNKNOWN_ERROR;
-    if (!err)
-      value->assign(r[column], mysql_fetch_lengths(res)[column]);
-    mysql_free_result(res);
-    return err;
-  }
-
-  const char *error() const
-  {
-    return mysql ? mysql_error(mysql) : "cannot connect to this server";
-  }
-
-private:
-  MYSQL *mysql;
-};
-
-
 /* X'..': any bytes as an SQL literal */
 static std::string hex_literal(const void *data, size_t length)
 {
@@ -341,7 +246,8 @@ void rpl_provision_progress_forget(const LEX_CSTRING &connection)
 
 
 bool rpl_provision_progress_update(const LEX_CSTRING &connection,
-                                   const rust::Vec<provision::ProgressRow> &rows)
+                                   const rust::Vec<provision::ProgressRow> &rows,
+                                   bool report)
 {
   Local_connection local;
   std::lock_guard<std::mutex> guard(progress_lock);
@@ -359,9 +265,9 @@ bool rpl_provision_progress_update(const LEX_CSTRING &connection,
                 hex_literal(row.baseline) + ", " +
                 hex_literal(row.manifest) + ")");
     if (err)
-      return failed(connection, local, true);
+      return failed(connection, local, report);
   }
-  return local.run("COMMIT") ? failed(connection, local, true) : false;
+  return local.run("COMMIT") ? failed(connection, local, report) : false;
 }
 
 

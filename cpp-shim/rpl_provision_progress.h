@@ -52,10 +52,11 @@ void rpl_provision_progress_forget(const LEX_CSTRING &connection);
 /**
   Writes 'rows' of 'connection' (an empty state deletes the row) from the
   statement, in a transaction of their own.  Returns true on error
-  (raised).
+  (raised, or with 'report' false logged).
 */
 bool rpl_provision_progress_update(const LEX_CSTRING &connection,
-                                   const rust::Vec<provision::ProgressRow> &rows);
+                                   const rust::Vec<provision::ProgressRow> &rows,
+                                   bool report= true);
 
 /**
   Drops db.table (a table the copy of 'connection' copies again), not

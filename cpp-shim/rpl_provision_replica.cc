@@ -230,22 +230,119 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
 }
 
 
-int rpl_provision_sql_query(rpl_group_info *rgi, const char **query,
-                            uint32 *length, const char *db, size_t db_length)
+static PSI_stage_info stage_index_builds=
+  { 0, "Waiting for an index build of LOAD DATA FROM MASTER", 0 };
+
+/*
+  Waits until at most 'keep' index builds run beside the SQL thread, and
+  records the ones that ended: at once, since a statement that waited for
+  one may drop its indexes next.  A build that failed runs again at once,
+  the SQL thread waiting for it, with no change to its table meanwhile,
+  as it would have run on the SQL thread itself; a second failure stops
+  the copy.
+*/
+static int index_builds_ended(rpl_group_info *rgi,
+                              Rpl_provision_replica *state, size_t keep)
+{
+  THD *thd= rgi->thd;
+  Master_info *mi= rgi->rli->mi;
+  PSI_stage_info old_stage;
+  bool waits= state->builds.count() > keep;
+  if (waits)
+  {
+    thd->backup_stage(&old_stage);
+    THD_STAGE_INFO(thd, stage_index_builds);
+  }
+  int error= 0;
+  for (Rpl_provision_builds::Ended &ended : state->builds.wait(keep))
+  {
+    const std::string table(ended.build.table);
+    if (!provision::index_built(ended.error))
+    {
+      sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
+                        "build of table %s failed (%s); it runs again, the "
+                        "slave SQL thread waiting for it",
+                        (int) mi->connection_name.length,
+                        mi->connection_name.str, table.c_str(),
+                        ended.message.c_str());
+      ended= Rpl_provision_builds::run(ended.build);
+    }
+    rust::Vec<provision::ProgressRow> rows=
+      state->filter->index_build_ended(table, ended.error);
+    if (!provision::index_built(ended.error))
+      error= report_if_refused(rgi, provision::index_build_failed_message(
+                                      table, ended.message));
+    else if (rpl_provision_progress_update(mi->cmp_connection_name, rows))
+    {
+      rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),
+                       "LOAD DATA FROM MASTER: cannot record the copy's "
+                       "progress in mysql.provision_progress");
+      error= 1;
+    }
+    if (error)
+      break;
+  }
+  if (waits)
+    THD_STAGE_INFO(thd, old_stage);
+  return error;
+}
+
+
+/* The session 'ev' runs its statement in, for an index build */
+static provision::IndexBuildContext build_context(THD *thd,
+                                                  const Query_log_event *ev)
+{
+  provision::IndexBuildContext ctx;
+  ctx.sql_mode= ev->sql_mode_inited ? (uint64_t) ev->sql_mode :
+    (uint64_t) thd->variables.sql_mode;
+  ctx.charset_client= ev->charset_inited ? uint2korr(ev->charset) :
+    (uint16_t) thd->variables.character_set_client->number;
+  ctx.collation_connection= ev->charset_inited ? uint2korr(ev->charset + 2) :
+    (uint16_t) thd->variables.collation_connection->number;
+  return ctx;
+}
+
+
+int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
+                            const char **query, uint32 *length,
+                            const char *db, size_t db_length)
 {
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state)
     return RPL_PROVISION_QUERY_APPLY;
   rust::Slice<const uint8_t> text= rpl_provision_bytes(*query, *length);
+  rust::Str default_db(db ? db : "", db ? db_length : 0);
   int action= RPL_PROVISION_QUERY_APPLY;
+  /*
+    Index builds beside the SQL thread: the ones that ended are recorded;
+    a statement other than transaction control waits for all of them
+    (provision_core::index_build).
+  */
+  if (state->builds.count() &&
+      index_builds_ended(rgi, state,
+                         state->filter->waits_for_index_builds(
+                           text, state->in_copy_group, default_db) ?
+                         0 : SIZE_MAX))
+    return RPL_PROVISION_QUERY_STOP;
   if (state->in_copy_group)
+  {
+    provision::IndexBuild build= state->filter->index_build(
+      text, default_db, state->first_request, build_context(rgi->thd, ev));
     state->filter->copy_statement(              /* the copy changes this server */
-      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request);
+      text, default_db, state->first_request);
+    if (!build.table.empty())
+    {
+      if (index_builds_ended(rgi, state,
+                             provision::index_builds_in_flight() - 1))
+        return RPL_PROVISION_QUERY_STOP;
+      state->builds.start(build);
+      action= RPL_PROVISION_QUERY_SKIP;
+    }
+  }
   else
   {
     provision::QueryVerdict verdict= state->filter->query_verdict(
-      text, rust::Str(db ? db : "", db ? db_length : 0), state->first_request,
-      opt_provision_max_recopies);
+      text, default_db, state->first_request, opt_provision_max_recopies);
     if (verdict.action == provision::QueryAction::Refuse)
     {
       report_if_refused(rgi, verdict.message);
@@ -658,6 +755,12 @@ void rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state || !(gl_flags & provision::end_marker_flag()))
     return;
+  /* The copy is done once its index builds are */
+  if (index_builds_ended(rgi, state, 0))
+  {
+    const_cast<Relay_log_info*>(rgi->rli)->abort_slave= true;
+    return;
+  }
   std::string pos;
   for (uint32 i= 0; i < count; i++)
   {

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 #include "mariadb-provision/src/lib.rs.h"
+#include "rpl_provision_builds.h"
 
 class Rpl_provision_replica
 {
@@ -99,6 +100,12 @@ public:
 
   /** Statement only: how often this copy resumed (SHOW SLAVE STATUS) */
   std::atomic<uint32> resumes;
+
+  /**
+    Deferred index builds running beside the SQL thread: started and
+    waited for by the SQL thread, by the statement once it stopped.
+  */
+  Rpl_provision_builds builds;
 };
 
 #endif /* RPL_PROVISION_REPLICA_INCLUDED */

@@ -338,6 +338,60 @@ static void stop_threads(THD *thd, Master_info *mi)
 
 
 /*
+  The threads stopped: the index builds they left running end, and the
+  ones that built their indexes are recorded.  A failed one stays, to run
+  again when the copy goes on (prepare_resume()).
+*/
+static void finish_index_builds(Master_info *mi, Rpl_provision_replica *state)
+{
+  for (const Rpl_provision_builds::Ended &ended : state->builds.wait(0))
+  {
+    rust::Vec<provision::ProgressRow> rows=
+      state->filter->index_build_ended(ended.build.table, ended.error);
+    if (!provision::index_built(ended.error))
+      sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
+                        "build of table %s failed (%s); it runs again when "
+                        "the copy goes on", (int) mi->connection_name.length,
+                        mi->connection_name.str,
+                        std::string(ended.build.table).c_str(),
+                        ended.message.c_str());
+    else
+      rpl_provision_progress_update(mi->cmp_connection_name, rows, false);
+  }
+}
+
+
+/*
+  Runs the index builds of the copy that did not end (a failed one, or,
+  after a restart, those its record names) before it goes on.
+*/
+static bool run_index_builds(const LEX_CSTRING *name, const LEX_CSTRING *key,
+                             Rpl_provision_replica *state)
+{
+  for (const provision::IndexBuild &build : state->filter->index_builds())
+  {
+    sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the index "
+                          "build of table %s runs before the copy goes on",
+                          (int) name->length, name->str,
+                          std::string(build.table).c_str());
+    Rpl_provision_builds::Ended ended= Rpl_provision_builds::run(build);
+    rust::Vec<provision::ProgressRow> rows=
+      state->filter->index_build_ended(build.table, ended.error);
+    if (!provision::index_built(ended.error))
+    {
+      my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
+               std::string(provision::index_build_failed_message(
+                 build.table, ended.message)).c_str());
+      return true;
+    }
+    if (rpl_provision_progress_update(*key, rows))
+      return true;
+  }
+  return false;
+}
+
+
+/*
   Wait until the SQL thread stops: at the end marker, or on an error of
   either thread, or when the statement is killed.  Returns with both
   threads stopped.
@@ -368,6 +422,7 @@ static void wait_for_copy(THD *thd, Master_info *mi,
   }
   thd_progress_end(thd);
   stop_threads(thd, mi);
+  finish_index_builds(mi, state);
   THD_STAGE_INFO(thd, old_stage);
 }
 
@@ -470,6 +525,8 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
     }
     state->recovered= false;
   }
+  if (run_index_builds(name, key, state))
+    return true;
   std::string request(state->filter->resume_request(state->first_request));
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
                         "resumes (%s)", (int) name->length, name->str, why,

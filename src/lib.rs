@@ -96,6 +96,27 @@ mod ffi {
         max_rows: u32,
     }
 
+    /// A table's deferred index build, handed by the SQL thread to a
+    /// builder of its own (see `provision_core::index_build`).
+    #[derive(Clone, Default)]
+    struct IndexBuild {
+        /// The table, quoted: `db`.`table`; empty: no build.
+        table: String,
+        /// The `ALTER TABLE ... ADD KEY ...` the builder runs.
+        statement: Vec<u8>,
+        /// The session it runs in: the Query event's.
+        sql_mode: u64,
+        charset_client: u16,
+        collation_connection: u16,
+    }
+
+    /// The session of a Query event being applied.
+    struct IndexBuildContext {
+        sql_mode: u64,
+        charset_client: u16,
+        collation_connection: u16,
+    }
+
     /// Session state a Query event carries (see `dump::QueryContext`).
     struct QueryContext {
         thread_id: u32,
@@ -734,6 +755,41 @@ mod ffi {
         fn resume_request(self: &ReplicaFilter, request: &str) -> String;
         /// A statement (DDL) of a copy group is applied.
         fn copy_statement(self: &mut ReplicaFilter, query: &[u8], default_db: &str, request: &str);
+        /// Whether the copy statement `query` builds the deferred indexes
+        /// of the table in progress: it is then handed to a builder and
+        /// returned; else the build has no table.
+        fn index_build(
+            self: &mut ReplicaFilter,
+            query: &[u8],
+            default_db: &str,
+            request: &str,
+            context: IndexBuildContext,
+        ) -> IndexBuild;
+        /// The builds handed over that did not end (run them first).
+        fn index_builds(self: &ReplicaFilter) -> Vec<IndexBuild>;
+        /// The build of `table` ended with `error_code` (0: none): the
+        /// record's rows to write now if it built the indexes.
+        fn index_build_ended(
+            self: &mut ReplicaFilter,
+            table: &str,
+            error_code: u32,
+        ) -> Vec<ProgressRow>;
+        /// Whether a statement (`copy`: of a copy group) waits for every
+        /// build in flight before it runs.
+        fn waits_for_index_builds(
+            self: &ReplicaFilter,
+            query: &[u8],
+            copy: bool,
+            default_db: &str,
+        ) -> bool;
+        /// How many builds a copy runs at once beside its SQL thread.
+        fn index_builds_in_flight() -> usize;
+        /// Whether a build that ended with `error_code` (0: none) built
+        /// its indexes (or found them built by an earlier run).
+        fn index_built(error_code: u32) -> bool;
+        /// The error that stops a copy whose index build of `table` failed
+        /// twice, with `message`.
+        fn index_build_failed_message(table: &str, message: &str) -> String;
         /// Whether the copy changed this server (so that stopping now
         /// leaves it incomplete).
         fn copy_changed_replica(self: &ReplicaFilter) -> bool;
@@ -814,10 +870,18 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
-    io_failure_message, partial_row_image_message, provisioning_state, query_ends_group,
-    replica_filter_new, replica_filter_restore, stopped_copy_message, unfinished_copy_message,
-    unfinished_state, ProgressHandle, ReplicaFilter,
+    index_build_failed_message, io_failure_message, partial_row_image_message, provisioning_state,
+    query_ends_group, replica_filter_new, replica_filter_restore, stopped_copy_message,
+    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
+
+fn index_builds_in_flight() -> usize {
+    provision_core::index_build::MAX_IN_FLIGHT
+}
+
+fn index_built(error_code: u32) -> bool {
+    provision_core::index_build::built(error_code)
+}
 
 fn progress_table_ddl() -> &'static str {
     provision_core::saved_copy::PROGRESS_TABLE_DDL

@@ -6,6 +6,7 @@ use provision_core::filter::{
     self, Action, Divergence, Ledger, RowOp, StreamRefused, StrictFailure, TableKind,
 };
 use provision_core::gtid::{Gtid, GtidPos};
+use provision_core::index_build::{self, BuildContext};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     parse_checksums_note, parse_manifest_note, parse_plan_note, parse_plan_table_note,
@@ -82,6 +83,9 @@ pub struct ReplicaFilter {
     /// master's DDL of views, routines, triggers and events applies from
     /// here on (before, the master reads them again at that unit).
     objects_begun: bool,
+    /// Deferred index builds handed to a builder that have not ended (see
+    /// [`index_build`]), in the order they came.
+    builds: Vec<ffi::IndexBuild>,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -219,6 +223,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         lost: Vec::new(),
         current: None,
         objects_begun: false,
+        builds: Vec::new(),
         stale: Default::default(),
     })
 }
@@ -411,6 +416,15 @@ impl ReplicaFilter {
                 rows.push(object_row(table, state, cursor));
             }
         }
+        // Builds in flight: a crash from here runs them again.
+        for build in &self.builds {
+            if !rows.iter().any(|r| r.object == build.table) {
+                let mut row =
+                    object_row(&build.table, index_build::BUILDING, build.statement.clone());
+                row.resume = context_of(build).encode();
+                rows.push(row);
+            }
+        }
         // The table in progress while nothing of it is copied (created, or
         // emptied to be copied again): recorded, so that a crash in its
         // first chunk empties a non-transactional one (its rows are written
@@ -462,6 +476,21 @@ impl ReplicaFilter {
             }
             if row.state == saved_copy::RECOPY_STATE {
                 self.recopy_drops.push(row.object.clone());
+            }
+            if row.state == index_build::BUILDING {
+                let context = BuildContext::decode(&row.resume).ok_or_else(|| {
+                    format!(
+                        "the index build of table {} has session '{}'",
+                        row.object, row.resume
+                    )
+                })?;
+                self.builds.push(ffi::IndexBuild {
+                    table: row.object.clone(),
+                    statement: row.cursor.clone(),
+                    sql_mode: context.sql_mode,
+                    charset_client: context.charset_client,
+                    collation_connection: context.collation_connection,
+                });
             }
             self.ledger.restore(&row.object, state);
         }
@@ -813,6 +842,74 @@ impl ReplicaFilter {
             // now would send them again.
             self.current = None;
         }
+    }
+
+    /// Whether the copy statement `query`, in `default_db`, of the copy
+    /// first asked with `request`, builds the deferred indexes of the
+    /// table in progress: then it is handed to a builder (see
+    /// [`index_build`]) and returned, to run in the session `context`
+    /// describes; else the returned build has no statement, and the SQL
+    /// thread applies `query` itself.
+    pub fn index_build(
+        &mut self,
+        query: &[u8],
+        default_db: &str,
+        request: &str,
+        context: ffi::IndexBuildContext,
+    ) -> ffi::IndexBuild {
+        let Some((table, _)) = self.current.as_ref().filter(|_| self.group.is_some()) else {
+            return ffi::IndexBuild::default();
+        };
+        let copy_filter = copy_filter_of(request);
+        let Some(statement) = index_build::build_statement(query, default_db, table, |db| {
+            copy_filter.rewrite(db).to_owned()
+        }) else {
+            return ffi::IndexBuild::default();
+        };
+        let build = ffi::IndexBuild {
+            table: table.clone(),
+            statement,
+            sql_mode: context.sql_mode,
+            charset_client: context.charset_client,
+            collation_connection: context.collation_connection,
+        };
+        if !self.builds.iter().any(|b| b.table == build.table) {
+            self.builds.push(build.clone());
+        }
+        build
+    }
+
+    /// The builds handed over that have not ended: after a restart, the
+    /// ones the record names.  The copy runs them before it goes on.
+    pub fn index_builds(&self) -> Vec<ffi::IndexBuild> {
+        self.builds.clone()
+    }
+
+    /// The build of `table` ended: it built the indexes when `error_code`
+    /// says so ([`index_build::built`]), and returns the record's rows
+    /// that say it, to write at once (a statement that waited for it may
+    /// drop one of those indexes next).  A build that failed stays, to
+    /// run again; no rows.
+    pub fn index_build_ended(&mut self, table: &str, error_code: u32) -> Vec<ffi::ProgressRow> {
+        if !index_build::built(error_code) {
+            return Vec::new();
+        }
+        let before = self.builds.len();
+        self.builds.retain(|b| b.table != table);
+        if self.builds.len() == before || !self.applied.changed {
+            return Vec::new();
+        }
+        saved_copy::encode_table_state(&filter::TableState::Complete)
+            .map(|(state, cursor)| object_row(table, state, cursor))
+            .into_iter()
+            .collect()
+    }
+
+    /// Whether the statement `query`, of a copy group (`copy`) or the
+    /// master's, in `default_db`, starts only after every build in flight
+    /// ended (see [`index_build::statement_waits`]).
+    pub fn waits_for_index_builds(&self, query: &[u8], copy: bool, default_db: &str) -> bool {
+        !self.builds.is_empty() && index_build::statement_waits(query, copy, default_db)
     }
 
     /// Whether the copy changed this server: a copy that stops after
@@ -1190,6 +1287,15 @@ pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
 }
 
+/// The session of `build`, as the record keeps it.
+fn context_of(build: &ffi::IndexBuild) -> BuildContext {
+    BuildContext {
+        sql_mode: build.sql_mode,
+        charset_client: build.charset_client,
+        collation_connection: build.collation_connection,
+    }
+}
+
 /// A row of the record for one of the copy's objects (a table, or the
 /// objects' start): its state and cursor; the copy's own row has the rest.
 fn object_row(object: &str, state: &str, cursor: Vec<u8>) -> ffi::ProgressRow {
@@ -1229,6 +1335,17 @@ pub fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> St
          Provisioning stopped; the table's engine or definition on this server refuses rows \
          the master holds. Drop the copied databases and run LOAD DATA FROM MASTER again",
         table_ident(db, table)
+    )
+}
+
+/// The error of a copy whose deferred index build of `table` (quoted)
+/// failed twice, the second time with `message`.
+pub fn index_build_failed_message(table: &str, message: &str) -> String {
+    format!(
+        "LOAD DATA FROM MASTER: the secondary indexes of table {table} could not be built: \
+         {message}. Every row of the table is copied; the copy stops unfinished. Mend what \
+         the error names (space in tmpdir or the data directory, innodb_online_alter_log_max_size), \
+         then run the same LOAD DATA FROM MASTER: it builds them first and goes on"
     )
 }
 
@@ -1656,6 +1773,88 @@ mod tests {
         assert!(f.table_skipped("d", "m"));
         f.group_start(false, 0, 1, 7);
         assert_eq!(recorded(&f), nothing_copied);
+    }
+
+    #[test]
+    fn an_index_build_is_handed_over_recorded_and_taken_up_after_a_restart() {
+        let mut f = replica_filter_new("filter-test-builds");
+        let request = "v=1;domain=9";
+        let context = || ffi::IndexBuildContext {
+            sql_mode: 1 << 18,
+            charset_client: 33,
+            collation_connection: 33,
+        };
+        let alter = b"ALTER TABLE `m` ADD KEY `k` (`a`)";
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
+        );
+        // Not the table in progress yet: no build
+        assert!(f
+            .index_build(alter, "d", request, context())
+            .table
+            .is_empty());
+        f.copy_statement(b"CREATE OR REPLACE TABLE `d`.`m` (a INT)", "d", request);
+        f.group_committed();
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=2\n\
+              LOAD DATA FROM MASTER: end of table `d`.`m`",
+        );
+        f.copy_row("d", "m", true, b"");
+        f.xid_committed();
+        // The build group: handed over, the statement naming its table
+        f.group_start(true, 9, 1, 3);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3");
+        assert!(!f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, "d"));
+        let build = f.index_build(alter, "d", request, context());
+        assert_eq!(build.table, "`d`.`m`");
+        assert_eq!(build.statement, b"ALTER TABLE `d`.`m` ADD KEY `k` (`a`)");
+        f.copy_statement(alter, "d", request);
+        f.group_committed();
+        // Statements wait for it, transaction control and rows do not
+        assert!(f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, "d"));
+        assert!(!f.waits_for_index_builds(b"BEGIN", false, "d"));
+        // The next group records it
+        f.group_start(false, 0, 1, 6);
+        let rows = f.progress_rows(request);
+        let row = rows
+            .iter()
+            .find(|r| r.object == "`d`.`m`")
+            .expect("the build's row");
+        assert_eq!(row.state, "indexes");
+        assert_eq!(row.cursor, build.statement);
+        f.xid_committed();
+        // A restart: the record gives the build back, to run first
+        let copy_row = rows.iter().find(|r| r.object.is_empty()).unwrap().clone();
+        let mut error = String::new();
+        let mut g = replica_filter_restore(
+            "filter-test-builds-2",
+            &[copy_row.clone(), row.clone()],
+            "",
+            &mut error,
+        );
+        assert_eq!(error, "");
+        let again = g.index_builds();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].statement, build.statement);
+        assert_eq!(again[0].sql_mode, 1 << 18);
+        assert!(g.tables_part_way().is_empty(), "its rows are complete");
+        // A failed build stays; one that found its keys there is built
+        assert!(g.index_build_ended("`d`.`m`", 1205).is_empty());
+        assert_eq!(g.index_builds().len(), 1);
+        let done = g.index_build_ended("`d`.`m`", 1061);
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].state, "complete");
+        assert!(g.index_builds().is_empty());
+        // Ended in the first filter: the record says complete at once
+        let done = f.index_build_ended("`d`.`m`", 0);
+        assert_eq!(done[0].state, "complete");
+        assert!(f
+            .progress_rows(request)
+            .iter()
+            .all(|r| r.state != "indexes"));
     }
 
     #[test]

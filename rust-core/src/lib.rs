@@ -43,6 +43,7 @@ pub mod dump;
 pub mod encode;
 pub mod filter;
 pub mod gtid;
+pub mod index_build;
 pub mod key_image;
 pub mod preflight;
 pub mod progress;

@@ -45,11 +45,11 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
   object VARBINARY(1024) NOT NULL \
     COMMENT 'a copied table (`db`.`table`), or empty: the copy itself',\
   state VARCHAR(16) CHARACTER SET latin1 NOT NULL \
-    COMMENT 'copy, created (part way: see cursor), complete or recopy',\
+    COMMENT 'copy, created (part way: see cursor), complete, indexes (complete, its indexes being built: see cursor) or recopy',\
   key_cursor LONGBLOB NOT NULL \
-    COMMENT 'a table: the copy key image of the last row copied',\
+    COMMENT 'a table: the copy key image of the last row copied, or its index build',\
   resume LONGBLOB NOT NULL \
-    COMMENT 'the copy: the request that goes on with it',\
+    COMMENT 'the copy: the request that goes on with it; an index build: its session',\
   baseline TEXT CHARACTER SET latin1 NOT NULL \
     COMMENT 'the copy: gtid_slave_pos when it started',\
   manifest LONGBLOB NOT NULL \
@@ -91,7 +91,9 @@ pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
         CREATED => Some(TableState::Created {
             cursor: (!cursor.is_empty()).then(|| cursor.to_vec()),
         }),
-        COMPLETE => Some(TableState::Complete),
+        // Its rows are all in; its indexes are being built (the build is
+        // taken up again, see crate::index_build).
+        COMPLETE | crate::index_build::BUILDING => Some(TableState::Complete),
         RECOPY_STATE => Some(TableState::NotCreated),
         _ => None,
     }

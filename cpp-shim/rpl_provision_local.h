@@ -1,0 +1,128 @@
+/* Copyright (c) 2026, the LOAD DATA FROM MASTER authors.
+
+   This program is free software; you can redistribute it and/or modify
+   it under the terms of the GNU General Public License as published by
+   the Free Software Foundation; version 2 of the License.
+
+   This program is distributed in the hope that it will be useful,
+   but WITHOUT ANY WARRANTY; without even the implied warranty of
+   MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+   GNU General Public License for more details.
+
+   You should have received a copy of the GNU General Public License
+   along with this program; if not, write to the Free Software
+   Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1335  USA */
+
+#ifndef RPL_PROVISION_LOCAL_INCLUDED
+#define RPL_PROVISION_LOCAL_INCLUDED
+
+/* Private to the shim: include after sql_class.h */
+
+#include "mariadb-provision/src/lib.rs.h"
+#include <mysql.h>
+#include <mysql/service_sql.h>
+#include <string>
+
+/*
+  A connection of this server to itself (service_sql), in a THD of its own:
+  the statement's THD keeps its diagnostics and its KILL state.  Its
+  statements are not binlogged, and run with every privilege.
+*/
+class Local_connection
+{
+public:
+  Local_connection()
+  {
+    THD *orig= current_thd;
+    /* No current THD: mysql_real_connect_local() makes a new one */
+    set_current_thd(NULL);
+    mysql= mysql_init(NULL);
+    if (mysql && !mysql_real_connect_local(mysql))
+    {
+      mysql_close(mysql);
+      mysql= NULL;
+    }
+    set_current_thd(orig);
+  }
+  ~Local_connection()
+  {
+    if (mysql)
+      mysql_close(mysql);
+  }
+
+  /*
+    Runs 'query'; the rows of its result, if any, into 'rows' (the
+    table's columns from 'object' on).  Returns the error number, 0 if
+    none.
+  */
+  uint run(const std::string &query,
+           rust::Vec<provision::ProgressRow> *rows= NULL,
+           ulonglong *count= NULL)
+  {
+    if (!mysql)
+      return ER_OUT_OF_RESOURCES;
+    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
+      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
+    if (!mysql->field_count)
+      return 0;
+    MYSQL_RES *res= mysql_store_result(mysql);
+    if (!res)
+      return ER_OUT_OF_RESOURCES;
+    while (MYSQL_ROW r= mysql_fetch_row(res))
+    {
+      unsigned long *len= mysql_fetch_lengths(res);
+      if (count)
+        *count= strtoull(r[0], NULL, 10);
+      if (!rows)
+        continue;
+      provision::ProgressRow row;
+      row.object= rust::String::lossy(r[0], len[0]);
+      row.state= rust::String::lossy(r[1], len[1]);
+      for (unsigned long b= 0; b < len[2]; b++)
+        row.cursor.push_back((uint8_t) r[2][b]);
+      row.resume= rust::String::lossy(r[3], len[3]);
+      row.baseline= rust::String::lossy(r[4], len[4]);
+      row.manifest= rust::String::lossy(r[5], len[5]);
+      rows->push_back(std::move(row));
+    }
+    mysql_free_result(res);
+    return 0;
+  }
+
+  /* Runs 'query'; the value of 'column' of its first row into 'value' */
+  uint run(const std::string &query, uint column, std::string *value)
+  {
+    if (!mysql)
+      return ER_OUT_OF_RESOURCES;
+    if (mysql_real_query(mysql, query.data(), (ulong) query.size()))
+      return mysql->net.last_errno ? mysql->net.last_errno : ER_UNKNOWN_ERROR;
+    MYSQL_RES *res= mysql_store_result(mysql);
+    if (!res)
+      return ER_OUT_OF_RESOURCES;
+    MYSQL_ROW r= mysql_fetch_row(res);
+    uint err= r && column < mysql_num_fields(res) ? 0 : ER_UNKNOWN_ERROR;
+    if (!err)
+      value->assign(r[column], mysql_fetch_lengths(res)[column]);
+    mysql_free_result(res);
+    return err;
+  }
+
+  /*
+    The connection's THD: mysql->thd is its Protocol_local, a Protocol by
+    single inheritance, whose thd it is.
+  */
+  THD *thd() const
+  {
+    return mysql ? static_cast<Protocol *>(mysql->thd)->thd : NULL;
+  }
+
+  const char *error() const
+  {
+    return mysql ? mysql_error(mysql) : "cannot connect to this server";
+  }
+
+private:
+  MYSQL *mysql;
+};
+
+#endif /* RPL_PROVISION_LOCAL_INCLUDED */
