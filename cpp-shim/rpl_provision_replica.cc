@@ -270,8 +270,11 @@ static int index_builds_ended(rpl_group_info *rgi,
     rust::Vec<provision::ProgressRow> rows=
       state->filter->index_build_ended(table, ended.error);
     if (!provision::index_built(ended.error))
+    {
+      state->index_build_failed= true;
       error= report_if_refused(rgi, provision::index_build_failed_message(
                                       table, ended.message));
+    }
     else if (rpl_provision_progress_update(mi->cmp_connection_name, rows))
     {
       rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),

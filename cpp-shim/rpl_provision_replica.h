@@ -106,6 +106,11 @@ public:
     waited for by the SQL thread, by the statement once it stopped.
   */
   Rpl_provision_builds builds;
+  /**
+    The copy stopped because an index build failed: its rows are all
+    in, and the same statement goes on by running the build again.
+  */
+  std::atomic<bool> index_build_failed{false};
 };
 
 #endif /* RPL_PROVISION_REPLICA_INCLUDED */

@@ -379,6 +379,7 @@ static bool run_index_builds(const LEX_CSTRING *name, const LEX_CSTRING *key,
       state->filter->index_build_ended(build.table, ended.error);
     if (!provision::index_built(ended.error))
     {
+      state->index_build_failed= true;
       my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
                std::string(provision::index_build_failed_message(
                  build.table, ended.message)).c_str());
@@ -525,6 +526,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
     }
     state->recovered= false;
   }
+  state->index_build_failed= false;
   if (run_index_builds(name, key, state))
     return true;
   std::string request(state->filter->resume_request(state->first_request));
@@ -925,10 +927,13 @@ end:
     remove_marker(mi);
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
-    copy: the same statement may go on with it, now or after a restart.
+    copy, or by an index build that failed (the copy is sound; the build
+    runs again first): the same statement may go on with it, now or after
+    a restart.
   */
   bool resumable= unfinished &&
-    (thd->killed || state->connection_lost || stopped);
+    (thd->killed || state->connection_lost || stopped ||
+     state->index_build_failed);
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);
   if (recording)
