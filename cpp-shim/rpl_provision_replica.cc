@@ -257,6 +257,9 @@ static int index_builds_ended(rpl_group_info *rgi,
   for (Rpl_provision_builds::Ended &ended : state->builds.wait(keep))
   {
     const std::string table(ended.build.table);
+    if (!provision::index_built(ended.error) &&
+        !state->filter->index_build_wanted(table))
+      continue;                   /* its table is copied again, or gone */
     if (!provision::index_built(ended.error))
     {
       sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
@@ -318,13 +321,15 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
   int action= RPL_PROVISION_QUERY_APPLY;
   /*
     Index builds beside the SQL thread: the ones that ended are recorded;
-    a statement other than transaction control waits for all of them
-    (provision_core::index_build).
+    a statement outside a transaction, other than transaction control,
+    waits for all of them (provision_core::index_build).
   */
   if (state->builds.count() &&
       index_builds_ended(rgi, state,
                          state->filter->waits_for_index_builds(
-                           text, state->in_copy_group, default_db) ?
+                           text, state->in_copy_group,
+                           (rgi->thd->variables.option_bits & OPTION_BEGIN) != 0,
+                           default_db) ?
                          0 : SIZE_MAX))
     return RPL_PROVISION_QUERY_STOP;
   if (state->in_copy_group)

@@ -346,8 +346,11 @@ static void finish_index_builds(Master_info *mi, Rpl_provision_replica *state)
 {
   for (const Rpl_provision_builds::Ended &ended : state->builds.wait(0))
   {
+    bool wanted= state->filter->index_build_wanted(ended.build.table);
     rust::Vec<provision::ProgressRow> rows=
       state->filter->index_build_ended(ended.build.table, ended.error);
+    if (!wanted)
+      continue;                   /* its table is copied again, or gone */
     if (!provision::index_built(ended.error))
       sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
                         "build of table %s failed (%s); it runs again when "
@@ -520,7 +523,31 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
     {
       bool emptied;
       if (empty_table(thd, key, table, true, &emptied))
-        return true;
+      {
+        /*
+          The crash cut off the engine's last write (ARCHIVE) and the
+          table cannot be opened: dropped, and copied again from its
+          CREATE.
+        */
+        if (!thd->is_error() ||
+            !provision::table_crashed(thd->get_stmt_da()->sql_errno()))
+          return true;
+        sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: table "
+                              "`%s`.`%s`, part way, is unreadable after the "
+                              "restart (%s); it is copied again from its "
+                              "CREATE", (int) name->length, name->str,
+                              std::string(table.db).c_str(),
+                              std::string(table.table).c_str(),
+                              thd->get_stmt_da()->message());
+        thd->clear_error();
+        if (rpl_provision_drop_table(*key, std::string(table.db),
+                                     std::string(table.table)) ||
+            rpl_provision_progress_update(
+              *key, state->filter->copy_table_again(table.db, table.table,
+                                                    state->first_request)))
+          return true;
+        continue;
+      }
       if (emptied)
         state->filter->restart_table(table.db, table.table);
     }

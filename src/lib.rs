@@ -705,6 +705,17 @@ mod ffi {
         /// A non-transactional table, emptied, is copied again from its
         /// first row.
         fn restart_table(self: &mut ReplicaFilter, db: &str, table: &str);
+        /// A non-transactional table part way that a restart left
+        /// unreadable, dropped, is copied again from its CREATE (of the
+        /// copy first asked with `request`); the record's rows to write.
+        fn copy_table_again(
+            self: &mut ReplicaFilter,
+            db: &str,
+            table: &str,
+            request: &str,
+        ) -> Vec<ProgressRow>;
+        /// Whether the error of opening a table says it is unreadable.
+        fn table_crashed(error_code: u32) -> bool;
         /// Whether a copy statement's error `error_code` means it was
         /// applied before a restart (it is then ignored).
         fn statement_redone(self: &ReplicaFilter, error_code: u32) -> bool;
@@ -774,14 +785,19 @@ mod ffi {
             table: &str,
             error_code: u32,
         ) -> Vec<ProgressRow>;
-        /// Whether a statement (`copy`: of a copy group) waits for every
-        /// build in flight before it runs.
+        /// Whether a statement (`copy`: of a copy group; `in_transaction`:
+        /// inside a transaction) waits for every build in flight before
+        /// it runs.
         fn waits_for_index_builds(
             self: &ReplicaFilter,
             query: &[u8],
             copy: bool,
+            in_transaction: bool,
             default_db: &str,
         ) -> bool;
+        /// Whether the build of `table` is still wanted (a failed one is
+        /// run again).
+        fn index_build_wanted(self: &ReplicaFilter, table: &str) -> bool;
         /// How many builds a copy runs at once beside its SQL thread.
         fn index_builds_in_flight() -> usize;
         /// Whether a build that ended with `error_code` (0: none) built
@@ -877,6 +893,10 @@ use replica_filter::{
 
 fn index_builds_in_flight() -> usize {
     provision_core::index_build::MAX_IN_FLIGHT
+}
+
+fn table_crashed(error_code: u32) -> bool {
+    provision_core::saved_copy::table_crashed(error_code)
 }
 
 fn index_built(error_code: u32) -> bool {

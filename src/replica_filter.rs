@@ -558,6 +558,21 @@ impl ReplicaFilter {
             .collect()
     }
 
+    /// `db`.`table`, a non-transactional table part way that the caller
+    /// could not empty (the restart left it unreadable,
+    /// [`saved_copy::table_crashed`]) and drops, is copied again from its
+    /// CREATE.  Returns the record's rows that say so, to write at once
+    /// (a crash before the copy goes on drops it again).
+    pub fn copy_table_again(
+        &mut self,
+        db: &str,
+        table: &str,
+        request: &str,
+    ) -> Vec<ffi::ProgressRow> {
+        self.recopy(db, table);
+        self.recopy_rows(request, db, table)
+    }
+
     /// The copy of `db`.`table`, a non-transactional table emptied by the
     /// caller, starts again from its first row.
     pub fn restart_table(&mut self, db: &str, table: &str) {
@@ -744,6 +759,7 @@ impl ReplicaFilter {
 
     /// `table` was dropped on the master: this copy knows it no more.
     fn forget_table(&mut self, table: &str) {
+        self.forget_index_build(table);
         self.progress.table_dropped(table);
         self.stale.remove(table);
         self.ledger.forget(table);
@@ -756,6 +772,7 @@ impl ReplicaFilter {
 
     /// `from` was renamed `to` on the master: its copy goes on under it.
     fn rename_table(&mut self, from: &str, to: &str) {
+        self.forget_index_build(from);
         self.progress.table_renamed(from, to);
         if self.stale.remove(from) {
             self.stale.insert(to.to_owned());
@@ -777,6 +794,7 @@ impl ReplicaFilter {
     /// crash from here sends them too: the record says `recopy`).
     fn recopy(&mut self, db: &str, table: &str) {
         let id = table_ident(db, table);
+        self.forget_index_build(&id);
         self.progress.table_recopied(&id);
         self.created.remove(&id);
         self.ledger.restore(&id, filter::TableState::NotCreated);
@@ -907,9 +925,32 @@ impl ReplicaFilter {
 
     /// Whether the statement `query`, of a copy group (`copy`) or the
     /// master's, in `default_db`, starts only after every build in flight
-    /// ended (see [`index_build::statement_waits`]).
-    pub fn waits_for_index_builds(&self, query: &[u8], copy: bool, default_db: &str) -> bool {
-        !self.builds.is_empty() && index_build::statement_waits(query, copy, default_db)
+    /// ended (see [`index_build::statement_waits`]); `in_transaction`:
+    /// the SQL thread is inside a transaction, whose locks a build may
+    /// be waiting for.
+    pub fn waits_for_index_builds(
+        &self,
+        query: &[u8],
+        copy: bool,
+        in_transaction: bool,
+        default_db: &str,
+    ) -> bool {
+        !self.builds.is_empty()
+            && index_build::statement_waits(query, copy, in_transaction, default_db)
+    }
+
+    /// Whether the build of `table` is still wanted: a statement of the
+    /// master may have had the table copied again, dropped or renamed
+    /// meanwhile, and a failed build of it is then not run again.
+    pub fn index_build_wanted(&self, table: &str) -> bool {
+        self.builds.iter().any(|b| b.table == table)
+    }
+
+    /// `table` is copied again, dropped or renamed: a build of it in
+    /// flight builds nothing the copy keeps (see
+    /// [`ReplicaFilter::index_build_ended`]).
+    fn forget_index_build(&mut self, table: &str) {
+        self.builds.retain(|b| b.table != table);
     }
 
     /// Whether the copy changed this server: a copy that stops after
@@ -1733,6 +1774,15 @@ mod tests {
         // the master's changes are skipped until its first chunk.
         assert!(f.table_skipped("d", "m"));
         assert_eq!(f.resume_request(request), at, "as before the group");
+        // A part way table the restart left unreadable, dropped: copied
+        // again from its CREATE, and so recorded at once
+        let rows = f.copy_table_again("d", "m", request);
+        assert!(rows
+            .iter()
+            .any(|r| r.object == "`d`.`m`" && r.state == "recopy"));
+        let again = f.resume_request(request);
+        assert!(again.contains(";recopy"), "{again}");
+        assert!(f.table_skipped("d", "m"));
     }
 
     #[test]
@@ -1807,15 +1857,18 @@ mod tests {
         // The build group: handed over, the statement naming its table
         f.group_start(true, 9, 1, 3);
         f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3");
-        assert!(!f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, "d"));
+        assert!(!f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, false, "d"));
         let build = f.index_build(alter, "d", request, context());
         assert_eq!(build.table, "`d`.`m`");
         assert_eq!(build.statement, b"ALTER TABLE `d`.`m` ADD KEY `k` (`a`)");
         f.copy_statement(alter, "d", request);
         f.group_committed();
         // Statements wait for it, transaction control and rows do not
-        assert!(f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, "d"));
-        assert!(!f.waits_for_index_builds(b"BEGIN", false, "d"));
+        assert!(f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, false, "d"));
+        assert!(!f.waits_for_index_builds(b"BEGIN", false, false, "d"));
+        // Inside a transaction, whose locks the build may wait for: no
+        assert!(!f.waits_for_index_builds(b"INSERT INTO `d`.`m` VALUES (1)", false, true, "d"));
+        assert!(f.index_build_wanted("`d`.`m`"));
         // The next group records it
         f.group_start(false, 0, 1, 6);
         let rows = f.progress_rows(request);
@@ -1855,6 +1908,28 @@ mod tests {
             .progress_rows(request)
             .iter()
             .all(|r| r.state != "indexes"));
+        // A build whose table the master dropped meanwhile is no longer
+        // wanted: its end records nothing, and a failure is not run again
+        f.group_start(true, 9, 1, 4);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=4");
+        f.copy_statement(b"CREATE OR REPLACE TABLE `d`.`n` (a INT)", "d", request);
+        f.group_committed();
+        f.group_start(true, 9, 1, 5);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=6");
+        let b = f.index_build(
+            b"ALTER TABLE `n` ADD KEY `k` (`a`)",
+            "d",
+            request,
+            context(),
+        );
+        assert_eq!(b.table, "`d`.`n`");
+        f.group_committed();
+        assert!(f.index_build_wanted("`d`.`n`"));
+        f.group_start(false, 0, 1, 7);
+        f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5);
+        assert!(!f.index_build_wanted("`d`.`n`"));
+        assert!(f.index_build_ended("`d`.`n`", 0).is_empty());
+        assert!(f.index_builds().is_empty());
     }
 
     #[test]

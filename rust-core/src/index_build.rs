@@ -12,15 +12,21 @@
 //!
 //! **The rule that keeps the replica's order the master's.**  Row changes
 //! apply alongside a build: the master's to any table (a non-unique index
-//! changes no row's fate), the next tables' chunks.  A *statement* waits
-//! until every build in flight has ended ([`statement_waits`]): every
-//! statement of the master but transaction control (its DDL, and writes
-//! logged as statements), and every copy statement but a table's CREATE.
-//! So no DDL, and no statement the ledger acts on (a table copied again,
-//! dropped, renamed), ever runs beside a build, and each runs after the
-//! builds the stream put before it, as the serial SQL thread ran them.
-//! At most [`MAX_IN_FLIGHT`] builds run at once (the next one waits for
-//! the oldest), and the end of the copy waits for every build.
+//! changes no row's fate), the next tables' chunks.  A *statement* outside
+//! a transaction waits until every build in flight has ended
+//! ([`statement_waits`]): every statement of the master but transaction
+//! control (its DDL), and every copy statement but a table's CREATE and
+//! its build.  So no DDL, and no DROP or RENAME the ledger follows, ever
+//! runs beside a build, and each runs after the builds the stream put
+//! before it, as the serial SQL thread ran them.  A statement inside a
+//! transaction (a write the master logged as a statement) does not wait:
+//! the build may be waiting for that transaction's locks on its table.
+//! It changes rows only; if it has a table copied again, the copy's
+//! CREATE of it (which waits for the build's locks) replaces the table,
+//! and the build's end records nothing for it (it is no longer wanted).  At most [`MAX_IN_FLIGHT`]
+//! builds run at once (the next one waits for the oldest), and the end of
+//! the copy waits for every build.  The SQL thread waits for builds only
+//! outside a transaction: it then holds no lock a build could wait for.
 //!
 //! **Failures.**  A build that fails (InnoDB's row log overflows under
 //! heavy writes, the disk fills) is run again once with the SQL thread
@@ -119,8 +125,14 @@ fn build_target<'a>(query: &'a [u8], default_db: &str) -> Option<(QualifiedTable
 /// Whether `query`, a statement of a copy group (`copy`) or of the
 /// master's, in `default_db`, waits until every build in flight has
 /// ended (see the module documentation): all but transaction control, and
-/// the copy's CREATE of a table and its index builds.
-pub fn statement_waits(query: &[u8], copy: bool, default_db: &str) -> bool {
+/// the copy's CREATE of a table and its index builds; none inside a
+/// transaction (`in_transaction`), whose locks a build may be waiting for
+/// (a statement-logged write: it changes rows only, and a table it has
+/// copied again is no longer the build's, see the module documentation).
+pub fn statement_waits(query: &[u8], copy: bool, in_transaction: bool, default_db: &str) -> bool {
+    if in_transaction {
+        return false;
+    }
     if copy {
         return created_table(query, default_db).is_none()
             && build_target(query, default_db).is_none();
@@ -191,7 +203,7 @@ mod tests {
             "xa commit X'01'",
             "SAVEPOINT a",
         ] {
-            assert!(!statement_waits(q.as_bytes(), false, "d"), "{q}");
+            assert!(!statement_waits(q.as_bytes(), false, false, "d"), "{q}");
         }
         for q in [
             "ALTER TABLE t DROP KEY k",
@@ -201,19 +213,27 @@ mod tests {
             "TRUNCATE t",
             "CREATE TABLE t2 (a INT)",
         ] {
-            assert!(statement_waits(q.as_bytes(), false, "d"), "{q}");
+            assert!(statement_waits(q.as_bytes(), false, false, "d"), "{q}");
+            assert!(!statement_waits(q.as_bytes(), false, true, "d"), "{q}");
         }
         assert!(!statement_waits(
             b"CREATE OR REPLACE TABLE `t` (a INT)",
             true,
+            false,
             "d"
         ));
         assert!(statement_waits(
             b"CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @a=1",
             true,
+            false,
             "d"
         ));
-        assert!(statement_waits(b"CREATE VIEW v AS SELECT 1", true, "d"));
+        assert!(statement_waits(
+            b"CREATE VIEW v AS SELECT 1",
+            true,
+            false,
+            "d"
+        ));
     }
 
     #[test]

@@ -116,6 +116,17 @@ pub fn resume_position(recorded: &GtidPos, baseline: &GtidPos, slave_pos: &GtidP
     position
 }
 
+/// Whether `error_code`, from opening a non-transactional table the copy
+/// was writing when the server stopped, says the table is unreadable (a
+/// crash cut off its engine's last write: ARCHIVE): it cannot be emptied,
+/// so it is dropped and copied again from its CREATE.
+pub fn table_crashed(error_code: u32) -> bool {
+    matches!(
+        error_code,
+        errors::ER_NOT_KEYFILE | errors::ER_CRASHED_ON_USAGE | errors::ER_CRASHED_ON_REPAIR
+    )
+}
+
 /// Whether a copy DDL group that failed with `error_code` was applied
 /// before the server stopped (see the module documentation): its object
 /// is already there, as the statement would have made it.
@@ -186,5 +197,8 @@ mod tests {
         assert!(redone_statement(errors::ER_DUP_KEYNAME));
         assert!(!redone_statement(errors::ER_NO_SUCH_TABLE));
         assert!(!redone_statement(0));
+        assert!(table_crashed(errors::ER_NOT_KEYFILE));
+        assert!(table_crashed(errors::ER_CRASHED_ON_USAGE));
+        assert!(!table_crashed(errors::ER_NO_SUCH_TABLE));
     }
 }
