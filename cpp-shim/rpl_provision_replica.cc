@@ -45,6 +45,10 @@
 uint opt_provision_max_recopies;
 
 #include <string>
+#include <thread>
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 /* slave.cc: whether a client error means "reconnect" rather than "stop" */
 bool is_network_error(uint errorno);
@@ -294,6 +298,18 @@ static int index_builds_ended(rpl_group_info *rgi,
 }
 
 
+/* The CPUs this server may run on: its affinity mask (taskset, cpusets) */
+static size_t server_cpus()
+{
+#ifdef __linux__
+  cpu_set_t set;
+  if (!sched_getaffinity(0, sizeof(set), &set))
+    return (size_t) CPU_COUNT(&set);
+#endif
+  return std::thread::hardware_concurrency();
+}
+
+
 /* The session 'ev' runs its statement in, for an index build */
 static provision::IndexBuildContext build_context(THD *thd,
                                                   const Query_log_event *ev)
@@ -334,8 +350,10 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     return RPL_PROVISION_QUERY_STOP;
   if (state->in_copy_group)
   {
-    provision::IndexBuild build= state->filter->index_build(
-      text, default_db, state->first_request, build_context(rgi->thd, ev));
+    provision::IndexBuild build;
+    if (provision::index_builds_beside(server_cpus()))
+      build= state->filter->index_build(
+        text, default_db, state->first_request, build_context(rgi->thd, ev));
     state->filter->copy_statement(              /* the copy changes this server */
       text, default_db, state->first_request);
     if (!build.table.empty())

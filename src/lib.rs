@@ -800,6 +800,9 @@ mod ffi {
         fn index_build_wanted(self: &ReplicaFilter, table: &str) -> bool;
         /// How many builds a copy runs at once beside its SQL thread.
         fn index_builds_in_flight() -> usize;
+        /// Whether builds run beside the SQL thread on a server that may
+        /// run on `cpus` CPUs (else the SQL thread runs them).
+        fn index_builds_beside(cpus: usize) -> bool;
         /// Whether a build that ended with `error_code` (0: none) built
         /// its indexes (or found them built by an earlier run).
         fn index_built(error_code: u32) -> bool;
@@ -897,6 +900,10 @@ fn index_builds_in_flight() -> usize {
 
 fn table_crashed(error_code: u32) -> bool {
     provision_core::saved_copy::table_crashed(error_code)
+}
+
+fn index_builds_beside(cpus: usize) -> bool {
+    provision_core::index_build::beside_sql_thread(cpus)
 }
 
 fn index_built(error_code: u32) -> bool {
