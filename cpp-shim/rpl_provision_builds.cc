@@ -66,7 +66,6 @@ void Rpl_provision_builds::start(const provision::IndexBuild &build)
   b->ended.build= build;
   b->thread= std::thread([b]() {
     my_thread_init();
-
     b->ended= run(b->ended.build);
     my_thread_end();
     b->done.store(true, std::memory_order_release);

@@ -866,7 +866,7 @@ impl ReplicaFilter {
     /// first asked with `request`, builds the deferred indexes of the
     /// table in progress: then it is handed to a builder (see
     /// [`index_build`]) and returned, to run in the session `context`
-    /// describes; else the returned build has no statement, and the SQL
+    /// describes; else the returned build has no table, and the SQL
     /// thread applies `query` itself.
     pub fn index_build(
         &mut self,
