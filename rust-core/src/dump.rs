@@ -1731,7 +1731,8 @@ impl DumpSession {
     /// Ends the current row.
     pub fn end_row(&mut self) -> Result<(), DumpError> {
         let chunk = self.chunk_mut()?;
-        let next = RowBuilder::new(chunk.table.columns.len());
+        // Room for a row like this one: no reallocation while it grows.
+        let next = RowBuilder::with_capacity(chunk.table.columns.len(), chunk.row.len());
         match std::mem::replace(&mut chunk.row, next).finish() {
             Ok(row) => {
                 let bytes = row.as_bytes().len();

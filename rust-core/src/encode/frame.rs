@@ -76,7 +76,18 @@ pub(crate) struct EventBuf {
 impl EventBuf {
     /// Starts an event of type `event_type` with header flags `flags`.
     pub(crate) fn new(framing: &Framing, event_type: u8, flags: u16) -> Self {
-        let mut buf = Vec::with_capacity(HEADER_LEN + 64);
+        Self::with_body_capacity(framing, event_type, flags, 64)
+    }
+
+    /// As [`EventBuf::new`], with room for a body of `body_len` bytes and
+    /// the checksum: a large event (rows) is then never copied to grow.
+    pub(crate) fn with_body_capacity(
+        framing: &Framing,
+        event_type: u8,
+        flags: u16,
+        body_len: usize,
+    ) -> Self {
+        let mut buf = Vec::with_capacity(HEADER_LEN + body_len + CHECKSUM_LEN);
         put_uint(&mut buf, framing.timestamp.into(), 4);
         buf.push(event_type);
         put_uint(&mut buf, framing.server_id.into(), 4);

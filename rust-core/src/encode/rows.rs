@@ -166,10 +166,18 @@ pub struct RowBuilder {
 impl RowBuilder {
     /// A row of `columns` present columns, all still NULL in the bitmap.
     pub fn new(columns: usize) -> Self {
+        Self::with_capacity(columns, 0)
+    }
+
+    /// As [`RowBuilder::new`], with room for `value_bytes` of values: the
+    /// previous row's size, so that a row of a table is allocated once.
+    pub fn with_capacity(columns: usize, value_bytes: usize) -> Self {
+        let mut bytes = Vec::with_capacity(bitmap_len(columns) + value_bytes);
+        bytes.resize(bitmap_len(columns), 0xFF);
         RowBuilder {
             columns,
             pushed: 0,
-            bytes: vec![0xFF; bitmap_len(columns)],
+            bytes,
         }
     }
 
@@ -186,6 +194,16 @@ impl RowBuilder {
         }
         self.pushed += 1;
         true
+    }
+
+    /// Bytes of the row so far, its null bitmap included.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the row has no bytes yet (a table of no column).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 
     /// The finished row; back the builder (to finish pushing) when fewer
@@ -232,7 +250,12 @@ pub(crate) fn write_rows_event_buf(
 ) -> Result<EventBuf, EncodeError> {
     check_table_id(rows.table_id)?;
     check_rows(rows.present, rows.rows)?;
-    let mut event = EventBuf::new(framing, WRITE_ROWS_EVENT_V1, flags);
+    let width = rows.present.len();
+    let body_len = ID_AND_FLAGS_LEN
+        + packed_int_len(width as u64)
+        + bitmap_len(width)
+        + rows.rows.iter().map(|r| r.as_bytes().len()).sum::<usize>();
+    let mut event = EventBuf::with_body_capacity(framing, WRITE_ROWS_EVENT_V1, flags, body_len);
     let body = event.body();
     put_uint(body, rows.table_id, 6);
     put_uint(body, rows.flags.into(), 2);
