@@ -103,6 +103,19 @@ rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
 # The machine's CPU use between two /proc/stat samples, in percent of all
 # cores: master, replica, sysbench and the tools share them.
 cpu_sample() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+# What the copy costs the master, in clock ticks: with HOSTS=split the
+# busy time of its CPU 0 (its server, and mariadb-backup's --backup that
+# reads its files), else its mariadbd's own CPU time (mariadb-backup's
+# process is then not counted).  Printed for the idle master only: under
+# load, a gentler copy leaves the master more of its load to serve.
+master_ticks() {
+  if [ "$HOSTS" = split ]; then
+    awk '/^cpu0 / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+  else
+    awk '{print $14 + $15}' "/proc/$(pid_of master)/stat"
+  fi
+}
+clk_tck=$(getconf CLK_TCK)
 cpu_busy() { # "busy idle" at start, "busy idle" at end
   awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " ");
     busy = y[1] - x[1]; idle = y[2] - x[2];
@@ -238,14 +251,14 @@ want=$(checksums master)
 results=$work/results; : >"$results"
 port=$((MASTER_PORT + 1)); sid=2
 run_method() { # method mode run
-  local m=$1 mode=$2 r=$3 name=r_${1%%:*} t0 t1 t2 stats= cpu0 cpu chunk=
+  local m=$1 mode=$2 r=$3 name=r_${1%%:*} t0 t1 t2 stats= cpu0 cpu chunk= mt0 mt
   local base=${m%%:*} what; what=$(label_of "$m")
   [ "$m" = "$base" ] || chunk=${m#*:}
   load_base=
   [ "$base" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
   rss_start master "$name"
-  cpu0=$(cpu_sample)
+  cpu0=$(cpu_sample); mt0=$(master_ticks)
   t0=$(now_ms)
   CHUNK_ROWS=${chunk:-${CHUNK_ROWS:-}} "copy_$base" "$name" "$port" "$sid"
   t1=$(now_ms)
@@ -257,7 +270,7 @@ run_method() { # method mode run
       || die "$what: the replica did not catch up"
   fi
   t2=$(now_ms)
-  cpu=$(cpu_busy "$cpu0" "$(cpu_sample)")
+  cpu=$(cpu_busy "$cpu0" "$(cpu_sample)"); mt=$(( $(master_ticks) - mt0 ))
   rss_stop
   [ "$mode" = load ] && stats=$(load_stop)
   if [ "$mode" = load ]; then
@@ -269,7 +282,7 @@ run_method() { # method mode run
   else
     [ "$(checksums "$name")" = "$want" ] || differ "$name" "$what: checksums differ"
   fi
-  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0}" >>"$results"
+  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0} $mt" >>"$results"
   printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "$what" "$mode" "$r" \
     "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
   # the load's tps and p95 before and during the copy, so a run's numbers
@@ -305,14 +318,15 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
          awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
   echo
   if [ "$mode" = idle ]; then
-    printf '%-36s %9s %9s %8s %10s %9s %9s %5s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %"
+    printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %" \
+      "master s"
   else
     printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
       "rows/s" "master MB" "replica MB" "cpu %" "tps bef." "p95 bef." tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
-    awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" \
+    awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" -v hz="$clk_tck" \
         -v name="$(label_of "$m")" '
       $1 == mode && $2 == m { n++; t[n] = $4; line[n] = $0 }
       END {
@@ -322,6 +336,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
         printf "%-36s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
         printf " %5d", f[10]
+        if (mode == "idle") printf " %8.2f", f[13] / hz
         if (mode == "load") {
           # (tps before - tps during) x seconds; negative (the load ran
           # faster during the copy): within noise, printed as is
@@ -335,4 +350,5 @@ done
 echo "(seconds: to a replica holding every table, under load also caught up with the master's"
 echo " position when the copy ended; rows/s: rows copied per second of the copy itself; tps/p95"
 echo " bef.: the load's ${BASE_SECONDS} s right before the copy; lost: (tps before - tps during) x"
-echo " seconds; every copy's checksums equal the master's)"
+echo " seconds; master s: CPU seconds the copy cost the master (HOSTS=split: its whole CPU, else"
+echo " its mariadbd only); every copy's checksums equal the master's)"
