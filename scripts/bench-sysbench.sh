@@ -103,19 +103,12 @@ rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
 # The machine's CPU use between two /proc/stat samples, in percent of all
 # cores: master, replica, sysbench and the tools share them.
 cpu_sample() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
-# What the copy costs the master, in clock ticks: with HOSTS=split the
-# busy time of its CPU 0 (its server, and mariadb-backup's --backup that
-# reads its files), else its mariadbd's own CPU time (mariadb-backup's
-# process is then not counted).  Printed for the idle master only: under
-# load, a gentler copy leaves the master more of its load to serve.
-master_ticks() {
-  if [ "$HOSTS" = split ]; then
-    awk '/^cpu0 / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
-  else
-    awk '{print $14 + $15}' "/proc/$(pid_of master)/stat"
-  fi
-}
+# What the copy costs the master: its mariadbd's CPU time (ms), to which
+# copy_backup adds that of mariadb-backup --backup (backup_ms), which
+# reads the master's files itself.  Printed for the idle master only:
+# under load, a gentler copy leaves the master more of its load to serve.
 clk_tck=$(getconf CLK_TCK)
+master_ms() { awk -v hz="$clk_tck" '{printf "%d", ($14 + $15) * 1000 / hz}' "/proc/$(pid_of master)/stat"; }
 cpu_busy() { # "busy idle" at start, "busy idle" at end
   awk -v a="$1" -v b="$2" 'BEGIN {split(a, x, " "); split(b, y, " ");
     busy = y[1] - x[1]; idle = y[2] - x[2];
@@ -197,8 +190,12 @@ copy_mydumper() {
 }
 copy_backup() {
   local dir=$work/$1; rm -rf "$work/backup"; mkdir -p "$dir"
-  on_master "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
-    --datadir="$work/master/data" --target-dir="$work/backup" >"$work/backup.log" 2>&1 \
+  # bash's time: the CPU of the command and the processes it waited for
+  local TIMEFORMAT='%3U %3S'
+  { time on_master "$mb" --no-defaults --backup --user=root --socket="$work/master/sock" \
+      --datadir="$work/master/data" --target-dir="$work/backup" >"$work/backup.log" 2>&1; } \
+      2>"$work/backup.time" \
+    && backup_ms=$(awk '{printf "%d", ($1 + $2) * 1000}' "$work/backup.time") \
     && on_replica "$mb" --no-defaults --prepare --target-dir="$work/backup" >>"$work/backup.log" 2>&1 \
     && on_replica "$mb" --no-defaults --copy-back --target-dir="$work/backup" \
          --datadir="$dir/data" >>"$work/backup.log" 2>&1 \
@@ -251,14 +248,14 @@ want=$(checksums master)
 results=$work/results; : >"$results"
 port=$((MASTER_PORT + 1)); sid=2
 run_method() { # method mode run
-  local m=$1 mode=$2 r=$3 name=r_${1%%:*} t0 t1 t2 stats= cpu0 cpu chunk= mt0 mt
+  local m=$1 mode=$2 r=$3 name=r_${1%%:*} t0 t1 t2 stats= cpu0 cpu chunk= mt0 mt backup_ms=0
   local base=${m%%:*} what; what=$(label_of "$m")
   [ "$m" = "$base" ] || chunk=${m#*:}
   load_base=
   [ "$base" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
   rss_start master "$name"
-  cpu0=$(cpu_sample); mt0=$(master_ticks)
+  cpu0=$(cpu_sample); mt0=$(master_ms)
   t0=$(now_ms)
   CHUNK_ROWS=${chunk:-${CHUNK_ROWS:-}} "copy_$base" "$name" "$port" "$sid"
   t1=$(now_ms)
@@ -270,7 +267,7 @@ run_method() { # method mode run
       || die "$what: the replica did not catch up"
   fi
   t2=$(now_ms)
-  cpu=$(cpu_busy "$cpu0" "$(cpu_sample)"); mt=$(( $(master_ticks) - mt0 ))
+  cpu=$(cpu_busy "$cpu0" "$(cpu_sample)"); mt=$(( $(master_ms) - mt0 + backup_ms ))
   rss_stop
   [ "$mode" = load ] && stats=$(load_stop)
   if [ "$mode" = load ]; then
@@ -326,7 +323,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
-    awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" -v hz="$clk_tck" \
+    awk -v mode="$mode" -v m="$m" -v base="${base:-0}" -v rows="$total_rows" \
         -v name="$(label_of "$m")" '
       $1 == mode && $2 == m { n++; t[n] = $4; line[n] = $0 }
       END {
@@ -336,7 +333,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
         printf "%-36s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
         printf " %5d", f[10]
-        if (mode == "idle") printf " %8.2f", f[13] / hz
+        if (mode == "idle") printf " %8.2f", f[13] / 1000
         if (mode == "load") {
           # (tps before - tps during) x seconds; negative (the load ran
           # faster during the copy): within noise, printed as is
@@ -350,5 +347,5 @@ done
 echo "(seconds: to a replica holding every table, under load also caught up with the master's"
 echo " position when the copy ended; rows/s: rows copied per second of the copy itself; tps/p95"
 echo " bef.: the load's ${BASE_SECONDS} s right before the copy; lost: (tps before - tps during) x"
-echo " seconds; master s: CPU seconds the copy cost the master (HOSTS=split: its whole CPU, else"
-echo " its mariadbd only); every copy's checksums equal the master's)"
+echo " seconds; master s: CPU seconds the copy cost the master, its mariadbd's and mariadb-backup"
+echo " --backup's; every copy's checksums equal the master's)"
