@@ -37,10 +37,12 @@ Rpl_provision_builds::run(const provision::IndexBuild &build)
 {
   Ended ended{build, 0, std::string()};
   Local_connection local;
-  std::string session= "SET SESSION sql_mode=" + std::to_string(build.sql_mode);
-  if (CHARSET_INFO *cs= get_charset(build.charset_client, MYF(0)))
+  std::string session= "SET SESSION sql_mode=" +
+    std::to_string(build.context.sql_mode);
+  if (CHARSET_INFO *cs= get_charset(build.context.charset_client, MYF(0)))
     session+= std::string(", character_set_client=") + cs->cs_name.str;
-  if (CHARSET_INFO *cl= get_charset(build.collation_connection, MYF(0)))
+  if (CHARSET_INFO *cl= get_charset(build.context.collation_connection,
+                                    MYF(0)))
     session+= std::string(", collation_connection=") + cl->coll_name.str;
   /*
     A THD with no client that is no system thread takes a metadata lock

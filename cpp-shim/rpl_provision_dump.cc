@@ -578,7 +578,32 @@ static bool send_events(THD *thd, Rpl_provision_dump *dump,
       return true;
     p+= len;
   }
-  return net_flush(&thd->net);
+  if (net_flush(&thd->net))
+    return true;
+  dump->session->note_sent();
+  return false;
+}
+
+
+/*
+  The dump has nothing to send for 'sleep_us' (it is throttled, or waits
+  for a commit to reach the engines, or for XA transactions): the binlog
+  events written to the network buffer go out now, for the replica to
+  apply meanwhile, and the replica gets a keepalive group when it heard
+  nothing of the copy for a while (else a long wait would look like a
+  lost master after slave_net_timeout).  A replica's heartbeat would not
+  do: during a copy its master_log_pos counts the copy's events too, and
+  it refuses a heartbeat at the binlog's real position.
+*/
+static bool idle(THD *thd, Rpl_provision_dump *dump, ulong sleep_us)
+{
+  rust::Vec<uint8_t> keepalive=
+    dump->session->encode_idle_keepalive((uint32_t) dump->unit_pos);
+  if (keepalive.empty() ? net_flush(&thd->net) :
+                          send_events(thd, dump, keepalive))
+    return true;
+  my_sleep(sleep_us);
+  return false;
 }
 
 
@@ -1580,12 +1605,11 @@ static int send_binlog_first(THD *thd, Rpl_provision_dump *dump,
     Everything up to here is sent: out of the network buffer, for the
     replica to meet the DDL; then a moment.
   */
-  if (net_flush(&thd->net))
+  if (idle(thd, dump, 10000))
   {
     set_error(errbuf, errbuf_size, "cannot send to the replica");
     return RPL_PROVISION_DUMP_ERROR;
   }
-  my_sleep(10000);
   return RPL_PROVISION_DUMP_SENT;
 }
 
@@ -1683,7 +1707,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       if (written.after(dump->log_file, dump->unit_pos))
         return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
                                  errbuf, errbuf_size, written);
-      my_sleep(throttle_ms * 1000UL);
+      if (idle(thd, dump, throttle_ms * 1000UL))
+      {
+        set_error(errbuf, errbuf_size, "cannot send to the replica");
+        return RPL_PROVISION_DUMP_ERROR;
+      }
       return RPL_PROVISION_DUMP_SENT;
     }
   }
@@ -1745,7 +1773,11 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       /* A commit is between the binlog and the engine: a moment. */
       if (!dump->session->refusal().empty())
         break;                      /* waited too long: the refusal says why */
-      my_sleep(1000);
+      if (idle(thd, dump, 1000))
+      {
+        set_error(errbuf, errbuf_size, "cannot send to the replica");
+        return RPL_PROVISION_DUMP_ERROR;
+      }
       return RPL_PROVISION_DUMP_SENT;
     case CHUNK_FAILED:
       if (table_vanished(thd, dump, unit))

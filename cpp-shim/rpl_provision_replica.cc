@@ -261,11 +261,10 @@ static int index_builds_ended(rpl_group_info *rgi,
   for (Rpl_provision_builds::Ended &ended : state->builds.wait(keep))
   {
     const std::string table(ended.build.table);
-    if (!provision::index_built(ended.error) &&
-        !state->filter->index_build_wanted(table))
-      continue;                   /* its table is copied again, or gone */
     if (!provision::index_built(ended.error))
     {
+      if (!state->filter->index_build_wanted(table))
+        continue;                 /* its table is copied again, or gone */
       sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
                         "build of table %s failed (%s); it runs again, the "
                         "slave SQL thread waiting for it",

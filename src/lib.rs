@@ -105,12 +105,12 @@ mod ffi {
         /// The `ALTER TABLE ... ADD KEY ...` the builder runs.
         statement: Vec<u8>,
         /// The session it runs in: the Query event's.
-        sql_mode: u64,
-        charset_client: u16,
-        collation_connection: u16,
+        context: IndexBuildContext,
     }
 
-    /// The session of a Query event being applied.
+    /// The session of a Query event being applied, which an index build
+    /// runs in (`provision_core::index_build::BuildContext`).
+    #[derive(Clone, Copy, Default)]
     struct IndexBuildContext {
         sql_mode: u64,
         charset_client: u16,
@@ -613,6 +613,12 @@ mod ffi {
         fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
+        /// The dump sent the replica events of its own or the binlog's.
+        fn note_sent(self: &mut DumpSession);
+        /// The keepalive group to send the replica, at `log_pos`, while the
+        /// dump has nothing to send for a moment: empty when the replica
+        /// heard from it lately.
+        fn encode_idle_keepalive(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         /// A keepalive group for the replica while the dump waits for a
         /// lock on `db`.`table`.
         fn encode_keepalive(self: &mut DumpSession, log_pos: u32, db: &str, table: &str)
@@ -1430,6 +1436,18 @@ impl DumpSession {
         if let Some(s) = self.session.as_mut() {
             s.lock_acquired();
         }
+    }
+
+    fn note_sent(&mut self) {
+        self.with(|s| {
+            s.note_sent(Instant::now());
+            Ok(())
+        });
+    }
+
+    fn encode_idle_keepalive(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.idle_keepalive(log_pos, Instant::now()))
+            .unwrap_or_default()
     }
 
     fn encode_keepalive(&mut self, log_pos: u32, db: &str, table: &str) -> Vec<u8> {

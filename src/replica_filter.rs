@@ -421,7 +421,7 @@ impl ReplicaFilter {
             if !rows.iter().any(|r| r.object == build.table) {
                 let mut row =
                     object_row(&build.table, index_build::BUILDING, build.statement.clone());
-                row.resume = context_of(build).encode();
+                row.resume = BuildContext::from(build.context).encode();
                 rows.push(row);
             }
         }
@@ -487,9 +487,7 @@ impl ReplicaFilter {
                 self.builds.push(ffi::IndexBuild {
                     table: row.object.clone(),
                     statement: row.cursor.clone(),
-                    sql_mode: context.sql_mode,
-                    charset_client: context.charset_client,
-                    collation_connection: context.collation_connection,
+                    context: context.into(),
                 });
             }
             self.ledger.restore(&row.object, state);
@@ -887,9 +885,7 @@ impl ReplicaFilter {
         let build = ffi::IndexBuild {
             table: table.clone(),
             statement,
-            sql_mode: context.sql_mode,
-            charset_client: context.charset_client,
-            collation_connection: context.collation_connection,
+            context,
         };
         if !self.builds.iter().any(|b| b.table == build.table) {
             self.builds.push(build.clone());
@@ -909,12 +905,10 @@ impl ReplicaFilter {
     /// drop one of those indexes next).  A build that failed stays, to
     /// run again; no rows.
     pub fn index_build_ended(&mut self, table: &str, error_code: u32) -> Vec<ffi::ProgressRow> {
-        if !index_build::built(error_code) {
-            return Vec::new();
-        }
-        let before = self.builds.len();
-        self.builds.retain(|b| b.table != table);
-        if self.builds.len() == before || !self.applied.changed {
+        if !index_build::built(error_code)
+            || !self.forget_index_build(table)
+            || !self.applied.changed
+        {
             return Vec::new();
         }
         saved_copy::encode_table_state(&filter::TableState::Complete)
@@ -946,11 +940,13 @@ impl ReplicaFilter {
         self.builds.iter().any(|b| b.table == table)
     }
 
-    /// `table` is copied again, dropped or renamed: a build of it in
-    /// flight builds nothing the copy keeps (see
-    /// [`ReplicaFilter::index_build_ended`]).
-    fn forget_index_build(&mut self, table: &str) {
+    /// `table` is copied again, dropped or renamed, or its build ended: a
+    /// build of it in flight builds nothing the copy keeps (see
+    /// [`ReplicaFilter::index_build_ended`]).  Whether there was one.
+    fn forget_index_build(&mut self, table: &str) -> bool {
+        let before = self.builds.len();
         self.builds.retain(|b| b.table != table);
+        self.builds.len() != before
     }
 
     /// Whether the copy changed this server: a copy that stops after
@@ -1328,12 +1324,24 @@ pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
 }
 
-/// The session of `build`, as the record keeps it.
-fn context_of(build: &ffi::IndexBuild) -> BuildContext {
-    BuildContext {
-        sql_mode: build.sql_mode,
-        charset_client: build.charset_client,
-        collation_connection: build.collation_connection,
+/// The session of a build, as the record keeps it.
+impl From<ffi::IndexBuildContext> for BuildContext {
+    fn from(c: ffi::IndexBuildContext) -> Self {
+        BuildContext {
+            sql_mode: c.sql_mode,
+            charset_client: c.charset_client,
+            collation_connection: c.collation_connection,
+        }
+    }
+}
+
+impl From<BuildContext> for ffi::IndexBuildContext {
+    fn from(c: BuildContext) -> Self {
+        ffi::IndexBuildContext {
+            sql_mode: c.sql_mode,
+            charset_client: c.charset_client,
+            collation_connection: c.collation_connection,
+        }
     }
 }
 
@@ -1892,7 +1900,7 @@ mod tests {
         let again = g.index_builds();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].statement, build.statement);
-        assert_eq!(again[0].sql_mode, 1 << 18);
+        assert_eq!(again[0].context.sql_mode, 1 << 18);
         assert!(g.tables_part_way().is_empty(), "its rows are complete");
         // A failed build stays; one that found its keys there is built
         assert!(g.index_build_ended("`d`.`m`", 1205).is_empty());

@@ -515,6 +515,9 @@ pub struct DumpSession {
     /// Since when the dump waits for a lock on the master, and when it
     /// last sent the replica a keepalive group.
     lock_wait: Option<(Instant, Option<Instant>)>,
+    /// When the dump last sent the replica something of its own (see
+    /// [`DumpSession::heartbeat_due`]).
+    last_sent: Instant,
     /// The rate limits in force, rows/s and bytes/s (see
     /// [`DumpSession::throttle`]).
     throttle: Option<Rate>,
@@ -615,6 +618,7 @@ impl DumpSession {
             default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
+            last_sent: Instant::now(),
             throttle: None,
             byte_throttle: None,
             bytes_copied: 0,
@@ -1469,6 +1473,24 @@ impl DumpSession {
         self.lock_wait = None;
     }
 
+    /// The dump sent the replica events (a unit, the binlog up to a cut,
+    /// a heartbeat).
+    pub fn note_sent(&mut self, now: Instant) {
+        self.last_sent = now;
+    }
+
+    /// The keepalive group a dump that has nothing to send for a moment
+    /// (throttled, waiting for a commit to reach the engines or for XA
+    /// transactions) sends the replica at `log_pos`, when it sent it
+    /// nothing for [`KEEPALIVE_INTERVAL`]; else nothing.  Without it a
+    /// long wait would look like a lost master after `slave_net_timeout`.
+    pub fn idle_keepalive(&mut self, log_pos: u32, now: Instant) -> Result<Vec<u8>, DumpError> {
+        if now.saturating_duration_since(self.last_sent) < KEEPALIVE_INTERVAL {
+            return Ok(Vec::new());
+        }
+        self.note_events(log_pos, "LOAD DATA FROM MASTER: the copy waits")
+    }
+
     /// A keepalive group: a note that the copy waits for a lock on
     /// `db`.`table`, in a copy group of its own (the replica applies it as
     /// an empty transaction).
@@ -2239,6 +2261,24 @@ mod tests {
             d.scheduler.ddl_sent();
         }
         assert_eq!(creates, ["z_seq"]);
+    }
+
+    #[test]
+    fn an_idle_dump_keeps_the_replica_alive_once_it_sent_nothing_for_a_while() {
+        let mut d = session(10);
+        let t0 = Instant::now();
+        d.note_sent(t0);
+        assert!(d
+            .idle_keepalive(7, t0 + Duration::from_secs(1))
+            .unwrap()
+            .is_empty());
+        let group = d.idle_keepalive(7, t0 + KEEPALIVE_INTERVAL).unwrap();
+        let note: &[u8] = b"LOAD DATA FROM MASTER: the copy waits";
+        assert!(group.windows(note.len()).any(|w| w == note));
+        // The group is sent (the shim says so): the next one waits again.
+        d.note_sent(t0 + KEEPALIVE_INTERVAL);
+        let soon = t0 + KEEPALIVE_INTERVAL + Duration::from_secs(1);
+        assert!(d.idle_keepalive(7, soon).unwrap().is_empty());
     }
 
     #[test]
