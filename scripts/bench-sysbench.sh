@@ -24,8 +24,8 @@
 # the copy), the replica's apply rate (rows/s of the copy), the peak RSS
 # of master and replica during the copy, the machine's CPU use, and under
 # load the master's tps and p95 latency during the copy against the
-# BASE_SECONDS (15) of the same load right before it, and the transactions
-# lost; then medians and minimums, and ratios to LOAD DATA FROM MASTER.
+# BASE_SECONDS (15) of the same load right before it and right after the
+# replica caught up (their mean), and the transactions lost; then medians and minimums, and ratios to LOAD DATA FROM MASTER.
 . "$(dirname "$0")/lib.sh"
 [ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
 
@@ -117,9 +117,11 @@ cpu_busy() { # "busy idle" at start, "busy idle" at end
 
 # The workload: sysbench oltp_read_write in the background, one report a
 # second.  load_start measures it for BASE_SECONDS before the copy
-# (load_base: "tps p95"), load_stop during the copy (its output); both
-# the same way, from the same sysbench run, so that drift (caches
-# warming, the machine's neighbours) shows in both.
+# (load_base: "tps p95"), load_stop during the copy (its output) and for
+# BASE_SECONDS after it (load_base becomes the mean of before and
+# after); all the same way, from the same sysbench run, so that drift
+# (caches warming, the machine's neighbours) shows in all.  After the
+# copy the replica replicates the load, as it would from then on.
 reports() { grep -ac '^\[' "$work/load.out" || true; }
 window_stats() { # from to: "tps p95" (mean tps, median p95) of reports from+1..to
   grep -a '^\[' "$work/load.out" | sed -n "$(($1 + 1)),$2p" >"$work/window"
@@ -147,6 +149,13 @@ load_start() {
 }
 load_stop() {
   local to; to=$(reports)
+  # The same load for BASE_SECONDS after the copy: the baseline is the
+  # mean of the windows before and after, so that the machine's drift
+  # over a copy (its neighbours come and go) counts half as much.
+  sleep "$BASE_SECONDS"
+  local after; after=$(window_stats "$to" "$(reports)")
+  load_base=$(awk -v b="$load_base" -v a="$after" 'BEGIN {split(b, x, " "); split(a, y, " ");
+    printf "%.1f %.1f", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2}')
   kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null || true
   # Its last transactions commit after it is gone; let them.
   sleep 1
@@ -269,7 +278,7 @@ run_method() { # method mode run
   t2=$(now_ms)
   cpu=$(cpu_busy "$cpu0" "$(cpu_sample)"); mt=$(( $(master_ms) - mt0 + backup_ms ))
   rss_stop
-  [ "$mode" = load ] && stats=$(load_stop)
+  [ "$mode" = load ] && load_stop >"$work/stats" && stats=$(cat "$work/stats")
   if [ "$mode" = load ]; then
     # The load has stopped: the replica ends with the master's data.
     client "$name" -N -B -e "SELECT MASTER_GTID_WAIT('$(client master -N -B -e "SELECT @@gtid_binlog_pos")', 600)" | grep -qx 0 \
@@ -284,7 +293,7 @@ run_method() { # method mode run
     "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
   # the load's tps and p95 before and during the copy, so a run's numbers
   # are in the log even if the summary below is never printed
-  [ "$mode" != load ] || printf '    tps %s, p95 %s ms before; tps %s, p95 %s ms during\n' \
+  [ "$mode" != load ] || printf '    tps %s, p95 %s ms before and after; tps %s, p95 %s ms during\n' \
     ${load_base:-0 0} ${stats:-0 0}
   stop_server "$name"
   port=$((port + 1)); sid=$((sid + 1))
@@ -319,7 +328,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
       "master s"
   else
     printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
-      "rows/s" "master MB" "replica MB" "cpu %" "tps bef." "p95 bef." tps p95 lost
+      "rows/s" "master MB" "replica MB" "cpu %" "tps base" "p95 base" tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
@@ -335,7 +344,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
         printf " %5d", f[10]
         if (mode == "idle") printf " %8.2f", f[13] / 1000
         if (mode == "load") {
-          # (tps before - tps during) x seconds; negative (the load ran
+          # (tps base - tps during) x seconds; negative (the load ran
           # faster during the copy): within noise, printed as is
           lost = (f[11] - f[8]) * t[mid] / 1000
           printf " %8.1f %8.1f %8.1f %8.1f %8.0f", f[11], f[12], f[8], f[9], lost
@@ -346,6 +355,6 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
 done
 echo "(seconds: to a replica holding every table, under load also caught up with the master's"
 echo " position when the copy ended; rows/s: rows copied per second of the copy itself; tps/p95"
-echo " bef.: the load's ${BASE_SECONDS} s right before the copy; lost: (tps before - tps during) x"
+echo " base: the load's ${BASE_SECONDS} s right before the copy and after it caught up; lost: (tps base - tps during) x"
 echo " seconds; master s: CPU seconds the copy cost the master, its mariadbd's and mariadb-backup"
 echo " --backup's; every copy's checksums equal the master's)"
