@@ -1328,6 +1328,23 @@ static provision::CutDecision take_cut(THD *thd, Rpl_provision_dump *dump,
 
 
 /*
+  Whether the binlog position 'log_pos' of 'log_file' is an exact cut, as
+  a chunk's must be (take_cut()), for a unit read without a snapshot.
+  CHUNK_SENT: it is.
+*/
+static chunk_result cut_for_unit(THD *thd, Rpl_provision_dump *dump,
+                                const char *log_file, my_off_t log_pos,
+                                my_off_t *end_pos)
+{
+  char file[FN_REFLEN];
+  bool failed;
+  provision::CutDecision cut= take_cut(thd, dump, false, log_file, log_pos,
+                                       *end_pos, file, &failed);
+  return act_on_cut(dump, cut, base_name(file), end_pos, false);
+}
+
+
+/*
   Opens a consistent snapshot at the exact cut of the dump thread's
   position 'log_pos' in the active binlog file 'log_file', written up to
   *end_pos, or says what to do first.  CHUNK_SENT: the snapshot is open
@@ -1715,6 +1732,34 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       return RPL_PROVISION_DUMP_SENT;
     }
   }
+  /*
+    The copy's other units go at an exact cut too (provision_core's
+    unit_at_cut() says which and why): no XA transaction prepared on the
+    master, whose locks an index build on the slave would wait for.
+  */
+  if (provision::unit_at_cut(unit.kind))
+  {
+    switch (cut_for_unit(thd, dump, log_file_name, log_pos, end_pos)) {
+    case CHUNK_SENT:
+      break;
+    case CHUNK_EVENTS_FIRST:
+      return RPL_PROVISION_DUMP_READ;
+    default:
+      if (dump->session->refusal().empty())
+      {
+        if (idle(thd, dump, 1000))
+        {
+          set_error(errbuf, errbuf_size, "cannot send to the replica");
+          return RPL_PROVISION_DUMP_ERROR;
+        }
+        return RPL_PROVISION_DUMP_SENT;
+      }
+      /* Waited too long: the refusal says why */
+      set_error(errbuf, errbuf_size, std::string(dump->session->refusal()));
+      dump->outcome= std::string("stopped: ") + errbuf;
+      return RPL_PROVISION_DUMP_ERROR;
+    }
+  }
   switch (unit.kind) {
   case provision::UnitKind::CreateDatabase:
     failed= send_create_database(thd, dump, unit, log_pos);
@@ -1761,6 +1806,21 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
             send_checksums_at_cut(thd, dump, log_file_name, log_pos,
                                   end_pos)) {
     case CHUNK_SENT:
+      /*
+        The end goes at the checksums' cut, with nothing between: the
+        slave compares them once it has applied everything up to the end.
+      */
+      if (unit.kind == provision::UnitKind::Checksums &&
+          dump->session->next_unit().kind == provision::UnitKind::End)
+      {
+        if (send_end_marker(thd, dump, log_file_name, log_pos))
+        {
+          failed= true;
+          break;
+        }
+        dump->outcome= "complete";
+        return RPL_PROVISION_DUMP_DONE;
+      }
       break;
     case CHUNK_EVENTS_FIRST:
       return RPL_PROVISION_DUMP_READ;

@@ -809,6 +809,9 @@ mod ffi {
         /// Whether builds run beside the SQL thread on a server that may
         /// run on `cpus` CPUs (else the SQL thread runs them).
         fn index_builds_beside(cpus: usize) -> bool;
+        /// Whether the dump sends a unit of `kind` only at an exact cut,
+        /// with no XA transaction prepared on the master.
+        fn unit_at_cut(kind: UnitKind) -> bool;
         /// Whether a build that ended with `error_code` (0: none) built
         /// its indexes (or found them built by an earlier run).
         fn index_built(error_code: u32) -> bool;
@@ -910,6 +913,33 @@ fn table_crashed(error_code: u32) -> bool {
 
 fn index_builds_beside(cpus: usize) -> bool {
     provision_core::index_build::beside_sql_thread(cpus)
+}
+
+/// Whether the dump sends a unit of `kind` only at an exact cut, as a
+/// chunk (DESIGN I1): every unit but a chunk and the checksums, which are
+/// read at a cut of their own, and the end of the plan.  Not for the
+/// data's sake (a CREATE or a note reads nothing a cut would make exact)
+/// but for XA: at a cut no XA transaction is prepared on the master, so
+/// the slave holds no prepared transaction's locks when it applies the
+/// unit.  Most units make the slave SQL thread wait for the index builds
+/// beside it ([`provision_core::index_build::statement_waits`]), and a
+/// build waits for the locks of an XA transaction the slave prepared:
+/// a unit between its XA PREPARE and its XA COMMIT would have the SQL
+/// thread wait for a build that waits for a commit behind that unit.
+fn unit_at_cut(kind: ffi::UnitKind) -> bool {
+    use ffi::UnitKind as K;
+    [
+        K::CreateDatabase,
+        K::CreateTable,
+        K::CreateView,
+        K::CreateObject,
+        K::BuildIndexes,
+        K::Manifest,
+        K::Objects,
+        K::ReloadAccounts,
+        K::End,
+    ]
+    .contains(&kind)
 }
 
 fn index_built(error_code: u32) -> bool {
@@ -1721,6 +1751,17 @@ fn core_version() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_unit_but_the_reads_at_a_cut_of_their_own_waits_for_a_cut() {
+        use ffi::UnitKind as K;
+        for kind in [K::Rows, K::Checksums, K::Finished] {
+            assert!(!unit_at_cut(kind));
+        }
+        for kind in [K::CreateTable, K::BuildIndexes, K::Objects, K::End] {
+            assert!(unit_at_cut(kind));
+        }
+    }
 
     fn state(name: &str) -> ffi::ReplicaState {
         ffi::ReplicaState {
