@@ -916,25 +916,23 @@ fn index_builds_beside(cpus: usize) -> bool {
 }
 
 /// Whether the dump sends a unit of `kind` only at an exact cut, as a
-/// chunk (DESIGN I1): every unit but a chunk and the checksums, which are
-/// read at a cut of their own, and the end of the plan.  Not for the
-/// data's sake (a CREATE or a note reads nothing a cut would make exact)
+/// chunk (DESIGN I1): the units the slave SQL thread waits for the index
+/// builds beside it at ([`provision_core::index_build::statement_waits`]:
+/// the next table's build, the objects and their note, the accounts, the
+/// end).  Not for their data (they read nothing a cut would make exact)
 /// but for XA: at a cut no XA transaction is prepared on the master, so
-/// the slave holds no prepared transaction's locks when it applies the
-/// unit.  Most units make the slave SQL thread wait for the index builds
-/// beside it ([`provision_core::index_build::statement_waits`]), and a
-/// build waits for the locks of an XA transaction the slave prepared:
-/// a unit between its XA PREPARE and its XA COMMIT would have the SQL
-/// thread wait for a build that waits for a commit behind that unit.
+/// the slave holds no prepared transaction's locks there, and a build,
+/// which waits for such locks, cannot be waiting for an `XA COMMIT` that
+/// comes behind the unit.  The manifest (first, before any build, and
+/// before the slave applies anything of the master's), the CREATEs of
+/// databases and tables (which do not wait) and the chunks and checksums
+/// (read at a cut of their own) are not.
 fn unit_at_cut(kind: ffi::UnitKind) -> bool {
     use ffi::UnitKind as K;
     [
-        K::CreateDatabase,
-        K::CreateTable,
         K::CreateView,
         K::CreateObject,
         K::BuildIndexes,
-        K::Manifest,
         K::Objects,
         K::ReloadAccounts,
         K::End,
@@ -1753,12 +1751,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_unit_but_the_reads_at_a_cut_of_their_own_waits_for_a_cut() {
+    fn the_units_the_sql_thread_waits_for_builds_at_go_at_a_cut() {
         use ffi::UnitKind as K;
-        for kind in [K::Rows, K::Checksums, K::Finished] {
+        let own_cut = [K::Rows, K::Checksums];
+        let no_wait = [K::Manifest, K::CreateDatabase, K::CreateTable];
+        for kind in own_cut.into_iter().chain(no_wait).chain([K::Finished]) {
             assert!(!unit_at_cut(kind));
         }
-        for kind in [K::CreateTable, K::BuildIndexes, K::Objects, K::End] {
+        for kind in [K::BuildIndexes, K::Objects, K::CreateView, K::End] {
             assert!(unit_at_cut(kind));
         }
     }
