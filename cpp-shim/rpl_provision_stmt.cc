@@ -40,6 +40,7 @@
 #include "repl_failsafe.h"
 #include "sql_show.h"
 #include "sql_parse.h"
+#include "sql_table.h"                  // build_table_filename
 #include "rpl_gtid.h"
 #include "rpl_provision_replica.h"
 #include "rpl_provision_catalog.h"
@@ -498,6 +499,23 @@ static bool empty_table(THD *thd, const LEX_CSTRING *key,
   sends its binlog from the replica's position and the copy from its
   resume point.
 */
+/*
+  What a failed repair of a crashed table left beside it: ARCHIVE writes
+  its repair to <table>.ARN and renames it over the data file only when
+  the repair succeeds.  DROP TABLE does not know that file, and a later
+  DROP DATABASE of the table's database would fail on the directory it
+  cannot remove ("Directory not empty").
+*/
+static void remove_repair_leftovers(const std::string &db,
+                                    const std::string &table)
+{
+  char path[FN_REFLEN + 1];
+  build_table_filename(path, sizeof(path) - 1, db.c_str(), table.c_str(),
+                       ".ARN", 0);
+  (void) my_delete(path, MYF(0));
+}
+
+
 static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
                            const LEX_CSTRING *key,
                            Rpl_provision_replica *state, const char *why)
@@ -541,8 +559,11 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
                               thd->get_stmt_da()->message());
         thd->clear_error();
         if (rpl_provision_drop_table(*key, std::string(table.db),
-                                     std::string(table.table)) ||
-            rpl_provision_progress_update(
+                                     std::string(table.table)))
+          return true;
+        remove_repair_leftovers(std::string(table.db),
+                                std::string(table.table));
+        if (rpl_provision_progress_update(
               *key, state->filter->copy_table_again(table.db, table.table,
                                                     state->first_request)))
           return true;
