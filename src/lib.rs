@@ -613,7 +613,7 @@ mod ffi {
         fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
-        /// The dump sent the replica events of its own or the binlog's.
+        /// The dump sent the replica events of its own (`send_events()`).
         fn note_sent(self: &mut DumpSession);
         /// The keepalive group to send the replica, at `log_pos`, while the
         /// dump has nothing to send for a moment: empty when the replica

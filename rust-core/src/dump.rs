@@ -516,7 +516,7 @@ pub struct DumpSession {
     /// last sent the replica a keepalive group.
     lock_wait: Option<(Instant, Option<Instant>)>,
     /// When the dump last sent the replica something of its own (see
-    /// [`DumpSession::heartbeat_due`]).
+    /// [`DumpSession::idle_keepalive`]).
     last_sent: Instant,
     /// The rate limits in force, rows/s and bytes/s (see
     /// [`DumpSession::throttle`]).
@@ -1473,8 +1473,8 @@ impl DumpSession {
         self.lock_wait = None;
     }
 
-    /// The dump sent the replica events (a unit, the binlog up to a cut,
-    /// a heartbeat).
+    /// The dump sent the replica events of its own (a unit, a keepalive
+    /// group).
     pub fn note_sent(&mut self, now: Instant) {
         self.last_sent = now;
     }
