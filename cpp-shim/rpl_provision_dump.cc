@@ -607,6 +607,33 @@ static bool idle(THD *thd, Rpl_provision_dump *dump, ulong sleep_us)
 }
 
 
+/*
+  idle() as the dump's answer to the binlog dump thread: back to the
+  binlog after the wait, or the error that the replica is gone.
+*/
+static int wait_then_binlog(THD *thd, Rpl_provision_dump *dump,
+                            ulong sleep_us, char *errbuf, size_t errbuf_size)
+{
+  if (idle(thd, dump, sleep_us))
+  {
+    set_error(errbuf, errbuf_size, "cannot send to the replica");
+    return RPL_PROVISION_DUMP_ERROR;
+  }
+  return RPL_PROVISION_DUMP_SENT;
+}
+
+
+/* The copy stops: 'why' is the dump thread's error and the outcome. */
+static int stop_dump(Rpl_provision_dump *dump, char *errbuf,
+                     size_t errbuf_size, const std::string &why)
+{
+  if (!why.empty())
+    set_error(errbuf, errbuf_size, why);
+  dump->outcome= std::string("stopped: ") + errbuf;
+  return RPL_PROVISION_DUMP_ERROR;
+}
+
+
 /* The session context a Query event of ours carries. */
 provision::QueryContext rpl_provision_query_context(THD *thd)
 {
@@ -1622,12 +1649,7 @@ static int send_binlog_first(THD *thd, Rpl_provision_dump *dump,
     Everything up to here is sent: out of the network buffer, for the
     replica to meet the DDL; then a moment.
   */
-  if (idle(thd, dump, 10000))
-  {
-    set_error(errbuf, errbuf_size, "cannot send to the replica");
-    return RPL_PROVISION_DUMP_ERROR;
-  }
-  return RPL_PROVISION_DUMP_SENT;
+  return wait_then_binlog(thd, dump, 10000, errbuf, errbuf_size);
 }
 
 
@@ -1658,11 +1680,7 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   /* A statement sent stopped the copy (rpl_provision_dump_query()) */
   rust::String refused= dump->session->refusal();
   if (!refused.empty())
-  {
-    set_error(errbuf, errbuf_size, std::string(refused));
-    dump->outcome= std::string("stopped: ") + errbuf;
-    return RPL_PROVISION_DUMP_ERROR;
-  }
+    return stop_dump(dump, errbuf, errbuf_size, std::string(refused));
   /*
     At the end of the file the last event sent may be its Rotate: the
     replica takes the event after a Rotate for the next file's
@@ -1724,12 +1742,8 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       if (written.after(dump->log_file, dump->unit_pos))
         return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
                                  errbuf, errbuf_size, written);
-      if (idle(thd, dump, throttle_ms * 1000UL))
-      {
-        set_error(errbuf, errbuf_size, "cannot send to the replica");
-        return RPL_PROVISION_DUMP_ERROR;
-      }
-      return RPL_PROVISION_DUMP_SENT;
+      return wait_then_binlog(thd, dump, throttle_ms * 1000UL, errbuf,
+                              errbuf_size);
     }
   }
   /*
@@ -1746,18 +1760,10 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       return RPL_PROVISION_DUMP_READ;
     default:
       if (dump->session->refusal().empty())
-      {
-        if (idle(thd, dump, 1000))
-        {
-          set_error(errbuf, errbuf_size, "cannot send to the replica");
-          return RPL_PROVISION_DUMP_ERROR;
-        }
-        return RPL_PROVISION_DUMP_SENT;
-      }
+        return wait_then_binlog(thd, dump, 1000, errbuf, errbuf_size);
       /* Waited too long: the refusal says why */
-      set_error(errbuf, errbuf_size, std::string(dump->session->refusal()));
-      dump->outcome= std::string("stopped: ") + errbuf;
-      return RPL_PROVISION_DUMP_ERROR;
+      return stop_dump(dump, errbuf, errbuf_size,
+                       std::string(dump->session->refusal()));
     }
   }
   switch (unit.kind) {
@@ -1833,12 +1839,7 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       /* A commit is between the binlog and the engine: a moment. */
       if (!dump->session->refusal().empty())
         break;                      /* waited too long: the refusal says why */
-      if (idle(thd, dump, 1000))
-      {
-        set_error(errbuf, errbuf_size, "cannot send to the replica");
-        return RPL_PROVISION_DUMP_ERROR;
-      }
-      return RPL_PROVISION_DUMP_SENT;
+      return wait_then_binlog(thd, dump, 1000, errbuf, errbuf_size);
     case CHUNK_FAILED:
       if (table_vanished(thd, dump, unit))
         return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
@@ -1870,20 +1871,19 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   rust::String refusal= dump->session->refusal();
   if (!refusal.empty())
   {
-    set_error(errbuf, errbuf_size, std::string(refusal));
-    failed= true;
+    thd->clear_error();
+    return stop_dump(dump, errbuf, errbuf_size, std::string(refusal));
   }
   if (failed)
   {
+    std::string why;
     if (!errbuf[0])
-      set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
-                "copying `") + std::string(unit.db) + "`.`" +
-                std::string(unit.table) + "` failed: " +
-                (thd->is_error() ? thd->get_stmt_da()->message() :
-                 "network error"));
+      why= std::string("LOAD DATA FROM MASTER: copying `") +
+        std::string(unit.db) + "`.`" + std::string(unit.table) +
+        "` failed: " + (thd->is_error() ? thd->get_stmt_da()->message() :
+                        "network error");
     thd->clear_error();
-    dump->outcome= std::string("stopped: ") + errbuf;
-    return RPL_PROVISION_DUMP_ERROR;
+    return stop_dump(dump, errbuf, errbuf_size, why);
   }
   return RPL_PROVISION_DUMP_SENT;
 }

@@ -265,6 +265,18 @@ static int index_builds_ended(rpl_group_info *rgi,
     {
       if (!state->filter->index_build_wanted(table))
         continue;                 /* its table is copied again, or gone */
+      if (provision::index_build_runs_again_beside(ended.error, waits))
+      {
+        /* Most likely a prepared XA transaction's lock: its XA COMMIT is ahead */
+        sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
+                          "build of table %s waited too long for a lock "
+                          "(%s); it runs again beside the slave SQL thread",
+                          (int) mi->connection_name.length,
+                          mi->connection_name.str, table.c_str(),
+                          ended.message.c_str());
+        state->builds.start(ended.build);
+        continue;
+      }
       sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
                         "build of table %s failed (%s); it runs again, the "
                         "slave SQL thread waiting for it",
@@ -279,7 +291,7 @@ static int index_builds_ended(rpl_group_info *rgi,
     {
       state->index_build_failed= true;
       error= report_if_refused(rgi, provision::index_build_failed_message(
-                                      table, ended.message));
+                                      table, ended.error, ended.message));
     }
     else if (rpl_provision_progress_update(mi->cmp_connection_name, rows))
     {
@@ -337,14 +349,16 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
   /*
     Index builds beside the SQL thread: the ones that ended are recorded;
     a statement outside a transaction, other than transaction control,
-    waits for all of them (provision_core::index_build).
+    waits for all of them, but while an XA transaction is prepared here
+    one that names none of their tables (provision_core::index_build).
   */
   if (state->builds.count() &&
       index_builds_ended(rgi, state,
                          state->filter->waits_for_index_builds(
                            text, state->in_copy_group,
                            (rgi->thd->variables.option_bits & OPTION_BEGIN) != 0,
-                           default_db) ?
+                           default_db,
+                           xid_cache_count_pending(rgi->thd, NULL) > 0) ?
                          0 : SIZE_MAX))
     return RPL_PROVISION_QUERY_STOP;
   if (state->in_copy_group)

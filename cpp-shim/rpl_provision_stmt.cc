@@ -386,7 +386,7 @@ static bool run_index_builds(const LEX_CSTRING *name, const LEX_CSTRING *key,
       state->index_build_failed= true;
       my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
                std::string(provision::index_build_failed_message(
-                 build.table, ended.message)).c_str());
+                 build.table, ended.error, ended.message)).c_str());
       return true;
     }
     if (rpl_provision_progress_update(*key, rows))

@@ -800,6 +800,7 @@ mod ffi {
             copy: bool,
             in_transaction: bool,
             default_db: &str,
+            xa_prepared: bool,
         ) -> bool;
         /// Whether the build of `table` is still wanted (a failed one is
         /// run again).
@@ -815,9 +816,13 @@ mod ffi {
         /// Whether a build that ended with `error_code` (0: none) built
         /// its indexes (or found them built by an earlier run).
         fn index_built(error_code: u32) -> bool;
+        /// Whether a build that failed with `error_code` runs again beside
+        /// the SQL thread (it waited too long for a lock while the SQL
+        /// thread did not wait for it, `sql_thread_waits`).
+        fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool;
         /// The error that stops a copy whose index build of `table` failed
-        /// twice, with `message`.
-        fn index_build_failed_message(table: &str, message: &str) -> String;
+        /// twice, with `error_code` and `message`.
+        fn index_build_failed_message(table: &str, error_code: u32, message: &str) -> String;
         /// Whether the copy changed this server (so that stopping now
         /// leaves it incomplete).
         fn copy_changed_replica(self: &ReplicaFilter) -> bool;
@@ -942,6 +947,10 @@ fn unit_at_cut(kind: ffi::UnitKind) -> bool {
 
 fn index_built(error_code: u32) -> bool {
     provision_core::index_build::built(error_code)
+}
+
+fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool {
+    provision_core::index_build::runs_again_beside(error_code, sql_thread_waits)
 }
 
 fn progress_table_ddl() -> &'static str {

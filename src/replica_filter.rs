@@ -921,16 +921,26 @@ impl ReplicaFilter {
     /// master's, in `default_db`, starts only after every build in flight
     /// ended (see [`index_build::statement_waits`]); `in_transaction`:
     /// the SQL thread is inside a transaction, whose locks a build may
-    /// be waiting for.
+    /// be waiting for; `xa_prepared`: an XA transaction is prepared on
+    /// this server, and a statement of the master that names none of the
+    /// tables being built goes on beside them
+    /// ([`index_build::statement_passes_builds`]).
     pub fn waits_for_index_builds(
         &self,
         query: &[u8],
         copy: bool,
         in_transaction: bool,
         default_db: &str,
+        xa_prepared: bool,
     ) -> bool {
         !self.builds.is_empty()
             && index_build::statement_waits(query, copy, in_transaction, default_db)
+            && !(xa_prepared
+                && !copy
+                && index_build::statement_passes_builds(
+                    query,
+                    self.builds.iter().map(|b| b.table.as_str()),
+                ))
     }
 
     /// Whether the build of `table` is still wanted: a statement of the
@@ -1388,19 +1398,39 @@ pub fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> St
 }
 
 /// The error of a copy whose deferred index build of `table` (quoted)
-/// failed twice, the second time with `message`.
-pub fn index_build_failed_message(table: &str, message: &str) -> String {
+/// failed twice, the second time with `error_code` and `message`.
+pub fn index_build_failed_message(table: &str, error_code: u32, message: &str) -> String {
+    let what = if index_build::lock_wait(error_code) {
+        "a session or a prepared XA transaction that holds locks on the table: SHOW \
+         PROCESSLIST and XA RECOVER list them"
+    } else {
+        "space in tmpdir or the data directory, innodb_online_alter_log_max_size"
+    };
     format!(
         "LOAD DATA FROM MASTER: the secondary indexes of table {table} could not be built: \
          {message}. Every row of the table is copied; the copy stops unfinished. Mend what \
-         the error names (space in tmpdir or the data directory, innodb_online_alter_log_max_size), \
-         then run the same LOAD DATA FROM MASTER: it builds them first and goes on"
+         the error names ({what}), then run the same LOAD DATA FROM MASTER: it builds them \
+         first and goes on"
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_build_names_what_to_mend() {
+        let lock = index_build_failed_message("`d`.`t`", 1205, "Lock wait timeout exceeded");
+        assert!(
+            lock.contains("`d`.`t`") && lock.contains("XA RECOVER"),
+            "{lock}"
+        );
+        let space = index_build_failed_message("`d`.`t`", 1021, "Disk full");
+        assert!(
+            space.contains("tmpdir") && !space.contains("XA RECOVER"),
+            "{space}"
+        );
+    }
 
     #[test]
     fn provisioning_state_says_how_far() {
@@ -1865,17 +1895,46 @@ mod tests {
         // The build group: handed over, the statement naming its table
         f.group_start(true, 9, 1, 3);
         f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3");
-        assert!(!f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, false, "d"));
+        assert!(!f.waits_for_index_builds(
+            b"ALTER TABLE `d`.`m` DROP KEY `k`",
+            false,
+            false,
+            "d",
+            false
+        ));
         let build = f.index_build(alter, "d", request, context());
         assert_eq!(build.table, "`d`.`m`");
         assert_eq!(build.statement, b"ALTER TABLE `d`.`m` ADD KEY `k` (`a`)");
         f.copy_statement(alter, "d", request);
         f.group_committed();
         // Statements wait for it, transaction control and rows do not
-        assert!(f.waits_for_index_builds(b"ALTER TABLE `d`.`m` DROP KEY `k`", false, false, "d"));
-        assert!(!f.waits_for_index_builds(b"BEGIN", false, false, "d"));
+        let waits = |q: &[u8], copy, in_trx, xa| f.waits_for_index_builds(q, copy, in_trx, "d", xa);
+        assert!(waits(
+            b"ALTER TABLE `d`.`m` DROP KEY `k`",
+            false,
+            false,
+            false
+        ));
+        assert!(!waits(b"BEGIN", false, false, false));
         // Inside a transaction, whose locks the build may wait for: no
-        assert!(!f.waits_for_index_builds(b"INSERT INTO `d`.`m` VALUES (1)", false, true, "d"));
+        assert!(!waits(
+            b"INSERT INTO `d`.`m` VALUES (1)",
+            false,
+            true,
+            false
+        ));
+        // An XA transaction prepared here: a statement on another table
+        // goes on beside the build, one naming its table still waits, and
+        // so do the copy's
+        assert!(waits(b"CREATE TABLE `d`.`n` (a INT)", false, false, false));
+        assert!(!waits(b"CREATE TABLE `d`.`n` (a INT)", false, false, true));
+        assert!(waits(
+            b"CREATE TABLE `d`.`n` LIKE `d`.`m`",
+            false,
+            false,
+            true
+        ));
+        assert!(waits(b"CREATE VIEW `d`.`v` AS SELECT 1", true, false, true));
         assert!(f.index_build_wanted("`d`.`m`"));
         // The next group records it
         f.group_start(false, 0, 1, 6);

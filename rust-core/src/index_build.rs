@@ -28,8 +28,16 @@
 //! the copy waits for every build.  The SQL thread waits for builds only
 //! outside a transaction: it then holds no lock a build could wait for.
 //!
-//! **Failures.**  A build that fails (InnoDB's row log overflows under
-//! heavy writes, the disk fills) is run again once with the SQL thread
+//! **Prepared XA transactions.**  A prepared XA transaction holds its
+//! table's locks until its `XA COMMIT`, later in the stream, and a build
+//! of that table waits for them at its commit.  So while one is prepared
+//! on this server, a statement of the master that names none of the
+//! tables being built goes on beside them ([`statement_passes_builds`]),
+//! and a build that failed on a lock wait while the SQL thread did not
+//! wait for it runs again beside the SQL thread ([`runs_again_beside`]).
+//!
+//! **Failures.**  A build that fails otherwise (InnoDB's row log overflows
+//! under heavy writes, the disk fills) is run again once with the SQL thread
 //! waiting for it, as it would have run on the SQL thread itself, with no
 //! change to the table meanwhile.  If that fails too, the copy stops
 //! with an error that names the table; the same statement goes on with
@@ -155,6 +163,55 @@ pub fn statement_waits(query: &[u8], copy: bool, in_transaction: bool, default_d
         .any(|w| t.keyword(w).is_some())
 }
 
+/// Whether the master's statement `query`, which waits for the builds in
+/// flight ([`statement_waits`]) of the tables `building` (the replica's
+/// quoted names), goes on beside them instead while an XA transaction is
+/// prepared on this server: only when its text names none of their
+/// tables.  A prepared XA transaction holds its table's locks until its
+/// `XA COMMIT`, which comes later in the stream; a build on that table
+/// waits for them at its commit, so a statement that waited for the build
+/// would wait for itself.  On the master a DDL of the table itself waits
+/// for the XA transaction's metadata lock, so the statements here are
+/// about other objects; one that still names the table (`CREATE TABLE
+/// ... LIKE` it, a foreign key to it, a name that merely contains it)
+/// waits as before.  A name with a quote in it always waits: its text is
+/// quoted differently.
+pub fn statement_passes_builds<'a>(
+    query: &[u8],
+    mut building: impl Iterator<Item = &'a str>,
+) -> bool {
+    let Ok(text) = std::str::from_utf8(query) else {
+        return false;
+    };
+    let text = text.to_lowercase();
+    building.all(|table| match Tokens::new(table).table("") {
+        Some((_, name)) if !name.contains(['`', '"']) => !text.contains(&name.to_lowercase()),
+        _ => false,
+    })
+}
+
+/// Whether a build that failed with `error_code` runs again beside the
+/// SQL thread rather than with the SQL thread waiting for it: it waited
+/// too long for a lock (or was chosen as a deadlock's victim) while the
+/// SQL thread was not waiting for it (`sql_thread_waits`).  The lock is
+/// most likely a prepared XA transaction's, whose `XA COMMIT` the SQL
+/// thread must go on to apply; with the SQL thread waiting, the build
+/// would wait for it again.  Any other failure runs again with the SQL
+/// thread waiting, with no change to its table meanwhile.
+pub fn runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool {
+    !sql_thread_waits && lock_wait(error_code)
+}
+
+/// Whether a build's `error_code` says it waited too long for a lock (or
+/// was chosen as a deadlock's victim): another transaction holds locks on
+/// its table.
+pub fn lock_wait(error_code: u32) -> bool {
+    matches!(
+        error_code,
+        errors::ER_LOCK_WAIT_TIMEOUT | errors::ER_LOCK_DEADLOCK
+    )
+}
+
 /// Whether a build that ended with `error_code` (0: none) built the
 /// indexes: it did, or an earlier run of it did (see the module
 /// documentation).
@@ -168,6 +225,38 @@ mod tests {
 
     fn same(db: &str) -> String {
         db.to_owned()
+    }
+
+    #[test]
+    fn a_statement_passes_builds_only_when_it_names_none_of_their_tables() {
+        let building = ["`ib`.`t1`", "`ib`.`Orders`"];
+        let passes = |q: &str| statement_passes_builds(q.as_bytes(), building.iter().copied());
+        assert!(passes("CREATE TABLE ib.t9 (a INT)"));
+        assert!(passes("DROP VIEW `other`.`v`"));
+        assert!(!passes("CREATE TABLE ib.t9 LIKE ib.t1"));
+        assert!(!passes(
+            "ALTER TABLE t2 ADD FOREIGN KEY (a) REFERENCES `T1` (a)"
+        ));
+        assert!(!passes("RENAME TABLE ib.orders TO ib.old"));
+        // a name that contains the table's waits too
+        assert!(!passes("CREATE TABLE ib.t10 (a INT)"));
+        let quoted = ["`ib`.`a``b`"];
+        assert!(!statement_passes_builds(
+            b"CREATE TABLE ib.t9 (a INT)",
+            quoted.iter().copied()
+        ));
+        assert!(!statement_passes_builds(
+            &[0xff, 0xfe],
+            building.iter().copied()
+        ));
+    }
+
+    #[test]
+    fn only_a_lock_wait_the_sql_thread_is_not_in_runs_again_beside() {
+        assert!(runs_again_beside(errors::ER_LOCK_WAIT_TIMEOUT, false));
+        assert!(runs_again_beside(errors::ER_LOCK_DEADLOCK, false));
+        assert!(!runs_again_beside(errors::ER_LOCK_WAIT_TIMEOUT, true));
+        assert!(!runs_again_beside(1021, false)); // the disk is full
     }
 
     #[test]

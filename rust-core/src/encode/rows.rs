@@ -251,10 +251,8 @@ pub(crate) fn write_rows_event_buf(
     check_table_id(rows.table_id)?;
     check_rows(rows.present, rows.rows)?;
     let width = rows.present.len();
-    let body_len = ID_AND_FLAGS_LEN
-        + packed_int_len(width as u64)
-        + bitmap_len(width)
-        + rows.rows.iter().map(|r| r.as_bytes().len()).sum::<usize>();
+    let body_len =
+        rows_body_head_len(width) + rows.rows.iter().map(|r| r.as_bytes().len()).sum::<usize>();
     let mut event = EventBuf::with_body_capacity(framing, WRITE_ROWS_EVENT_V1, flags, body_len);
     let body = event.body();
     put_uint(body, rows.table_id, 6);
@@ -287,7 +285,13 @@ pub(crate) fn check_rows(present: &[bool], rows: &[RowImage]) -> Result<(), Enco
 /// Length of a Write_rows event of a `width`-column table without its rows.
 pub(crate) fn write_rows_overhead(framing: &Framing, width: usize) -> usize {
     let checksum = if framing.checksum { CHECKSUM_LEN } else { 0 };
-    HEADER_LEN + ID_AND_FLAGS_LEN + packed_int_len(width as u64) + bitmap_len(width) + checksum
+    HEADER_LEN + rows_body_head_len(width) + checksum
+}
+
+/// Length of a rows event's body before its rows: the post-header, the
+/// packed table width and the present-columns bitmap.
+fn rows_body_head_len(width: usize) -> usize {
+    ID_AND_FLAGS_LEN + packed_int_len(width as u64) + bitmap_len(width)
 }
 
 #[cfg(test)]
