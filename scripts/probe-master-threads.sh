@@ -62,7 +62,7 @@ taskset -c 0 sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/ma
 load_pid=$!
 sleep 5
 clk=$(getconf CLK_TCK)
-printf '%-8s %8s %8s %8s %8s %8s  %s\n' copy seconds "tps bef" "tps dur" "tps aft" "p95 dur" \
+printf '%-10s %8s %8s %8s %8s %8s  %s\n' copy seconds "tps bef" "tps dur" "tps aft" "p95 dur" \
   "master threads over 1 s of CPU (seconds)"
 copies=$RUNS
 [ -n "$RENICE" ] && copies=$((RUNS * 2))
@@ -96,7 +96,7 @@ for i in $(seq "$copies"); do
   read -r tps_aft _ <<<"$(window "$c0" "$c1")"
   threads=$(grown "$work/t0" "$work/t1" |
     awk -v hz="$clk" '$1 > hz {printf "%s %.1f, ", $2, $1 / hz}' | sed 's/, $//')
-  printf '%-8s %8s %8s %8s %8s %8s  %s\n' "load${niced:+ nice}" \
+  printf '%-10s %8s %8s %8s %8s %8s  %s\n' "load${niced:+ nice}" \
     "$(awk -v ms=$((e - s)) 'BEGIN {printf "%.1f", ms / 1000}')" \
     "$tps_bef" "$tps_dur" "$tps_aft" "$p95_dur" "$threads"
   client "$name" -e "STOP SLAVE"
