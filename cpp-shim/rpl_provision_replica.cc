@@ -267,7 +267,7 @@ static int index_builds_ended(rpl_group_info *rgi,
         continue;                 /* its table is copied again, or gone */
       if (provision::index_build_runs_again_beside(ended.error, waits))
       {
-        /* Most likely a prepared XA transaction's lock: its XA COMMIT is ahead */
+        /* Most likely a prepared XA transaction's: its XA COMMIT is ahead */
         sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
                           "build of table %s waited too long for a lock "
                           "(%s); it runs again beside the slave SQL thread",
