@@ -492,14 +492,6 @@ static bool empty_table(THD *thd, const LEX_CSTRING *key,
 
 
 /*
-  With the connection's threads stopped (the connection to the master was
-  lost, or the statement was killed): rolls the copy back to what the SQL
-  thread applied, and makes the request that goes on from there.  The
-  relay log starts anew when the threads start (GTID mode): the master
-  sends its binlog from the replica's position and the copy from its
-  resume point.
-*/
-/*
   What a failed repair of a crashed table left beside it: ARCHIVE writes
   its repair to <table>.ARN and renames it over the data file only when
   the repair succeeds.  DROP TABLE does not know that file, and a later
@@ -516,6 +508,14 @@ static void remove_repair_leftovers(const std::string &db,
 }
 
 
+/*
+  With the connection's threads stopped (the connection to the master was
+  lost, or the statement was killed): rolls the copy back to what the SQL
+  thread applied, and makes the request that goes on from there.  The
+  relay log starts anew when the threads start (GTID mode): the master
+  sends its binlog from the replica's position and the copy from its
+  resume point.
+*/
 static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
                            const LEX_CSTRING *key,
                            Rpl_provision_replica *state, const char *why)
