@@ -121,17 +121,8 @@ cpu_busy() { # "busy idle" at start, "busy idle" at end
 # BASE_SECONDS after it (load_base becomes the mean of before and
 # after); all the same way, from the same sysbench run, so that drift
 # (caches warming, the machine's neighbours) shows in all.  After the
-# copy the replica replicates the load, as it would from then on.
-reports() { grep -ac '^\[' "$work/load.out" || true; }
-window_stats() { # from to: "tps p95" (mean tps, median p95) of reports from+1..to
-  grep -a '^\[' "$work/load.out" | sed -n "$(($1 + 1)),$2p" >"$work/window"
-  local tps p95
-  tps=$(awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {s += $(i + 1); n++}}
-             END {printf "%.1f", n ? s / n : 0}' "$work/window")
-  p95=$(awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
-        sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
-  echo "$tps $p95"
-}
+# copy the replica replicates the load, as it would from then on
+# (reports and window_stats: lib-servers.sh).
 load_start() {
   # sysbench itself in the background (not a function: $! would be a
   # subshell, and killing it would leave sysbench writing).

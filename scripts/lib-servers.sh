@@ -86,3 +86,18 @@ sbtest_checksums() {
 $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
   done
 }
+
+# A sysbench run in the background writes one report a second to
+# $work/load.out (--report-interval=1 --percentile=95).
+# reports: how many it wrote so far.
+reports() { grep -ac '^\[' "$work/load.out" || true; }
+# window_stats FROM TO: "tps p95" (mean tps, median p95) of reports FROM+1..TO
+window_stats() {
+  grep -a '^\[' "$work/load.out" | sed -n "$(($1 + 1)),$2p" >"$work/window"
+  local tps p95
+  tps=$(awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {s += $(i + 1); n++}}
+             END {printf "%.1f", n ? s / n : 0}' "$work/window")
+  p95=$(awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
+        sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
+  echo "$tps $p95"
+}

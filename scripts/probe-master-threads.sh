@@ -46,15 +46,6 @@ ticks() {
 }
 # grown FROM TO: "ticks tid" of the threads, most grown last
 grown() { join -a2 -e0 -o 0,1.2,2.2 "$1" "$2" | awk '{print $3 - $2, $1}' | sort -n; }
-reports() { grep -ac '^\[' "$work/load.out" || true; }
-# window FROM TO: mean tps and median p95 of load reports FROM+1..TO
-window() {
-  grep -a '^\[' "$work/load.out" | sed -n "$(($1 + 1)),$2p" >"$work/window"
-  awk '{for (i = 1; i < NF; i++) if ($i == "tps:") {t += $(i + 1); n++}}
-       END {printf "%.1f ", n ? t / n : 0}' "$work/window"
-  awk '{for (i = 1; i < NF; i++) if ($i == "(ms,95%):") print $(i + 1)}' "$work/window" |
-    sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}'
-}
 
 taskset -c 0 sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/master/sock" \
   --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" --threads=2 \
@@ -91,9 +82,9 @@ for i in $(seq "$copies"); do
   # A thread the cache gives the next connection keeps its nice value
   [ -n "$niced" ] && renice -n 0 -p "$dump_tid" >/dev/null
   sleep 3; c0=$(reports); sleep "$WINDOW"; c1=$(reports)
-  read -r tps_bef _ <<<"$(window "$b0" "$a")"
-  read -r tps_dur p95_dur <<<"$(window "$a" "$b")"
-  read -r tps_aft _ <<<"$(window "$c0" "$c1")"
+  read -r tps_bef _ <<<"$(window_stats "$b0" "$a")"
+  read -r tps_dur p95_dur <<<"$(window_stats "$a" "$b")"
+  read -r tps_aft _ <<<"$(window_stats "$c0" "$c1")"
   threads=$(grown "$work/t0" "$work/t1" |
     awk -v hz="$clk" '$1 > hz {printf "%s %.1f, ", $2, $1 / hz}' | sed 's/, $//')
   printf '%-10s %8s %8s %8s %8s %8s  %s\n' "load${niced:+ nice}" \
