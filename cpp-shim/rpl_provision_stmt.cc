@@ -869,6 +869,17 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
 
 
 /*
+  Sets the largest relay log file of 'mi' to 'size' bytes (0: the
+  server's max_binlog_size), as max_relay_log_size does.
+*/
+static void set_relay_log_file_size(Master_info *mi, ulonglong size)
+{
+  mi->rli.max_relay_log_size= size;
+  mi->rli.relay_log.set_max_size((ulong) (size ? size : max_binlog_size));
+}
+
+
+/*
   Provision through 'mi', whose checks passed, sending 'request' (the
   statement's options and the connection's filter), with the tables'
   checksums compared at the end when 'checksum'; 'resumed' is the
@@ -892,6 +903,8 @@ static bool provision_connection(THD *thd, Master_info *mi,
     it goes), unless relay_log_space_limit already does.
   */
   const ulonglong space_limit= mi->rli.log_space_limit;
+  const ulonglong file_size= mi->rli.max_relay_log_size;
+  ulonglong copy_file_size= file_size;
   uint64 rows_before= 0;
   bool recording= false;
   bool stopped= false;
@@ -924,6 +937,18 @@ static bool provision_connection(THD *thd, Master_info *mi,
   recording= true;
   mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
     space_limit, opt_provision_relay_log_space_limit);
+  /*
+    The SQL thread frees relay log space a file at a time: files larger
+    than the bound would make the IO thread, and the master's binary log
+    with it, wait until the SQL thread applied all of it.
+  */
+  {
+    ulonglong own= file_size ? file_size : (ulonglong) max_binlog_size;
+    ulonglong size= provision::provision_relay_log_file_size(
+      mi->rli.log_space_limit, own);
+    if (size != own)
+      set_relay_log_file_size(mi, (copy_file_size= size));
+  }
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER starts",
                         (int) name->length, name->str);
   /* From here on the copy may change this server (see marker_path()) */
@@ -987,6 +1012,10 @@ end:
   if (recording)
     rpl_provision_progress_end(mi->cmp_connection_name, resumable);
   mi->rli.log_space_limit= space_limit;
+  /* Unless SET GLOBAL max_relay_log_size changed it meanwhile */
+  if (mi->rli.max_relay_log_size == copy_file_size &&
+      copy_file_size != file_size)
+    set_relay_log_file_size(mi, file_size);
   mysql_mutex_lock(&LOCK_active_mi);
   {
     std::lock_guard<std::mutex> guard(show_lock);

@@ -611,6 +611,11 @@ mod ffi {
         /// `relay_log_space_limit` (bytes) when it has one, else
         /// `@@provision_relay_log_space_limit`.
         fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64;
+        /// The largest relay log file while a copy runs under relay log
+        /// bound `space_limit` (0: none): a quarter of it, so that the SQL
+        /// thread frees space while the IO thread goes on; `configured`
+        /// (bytes) when smaller.
+        fn provision_relay_log_file_size(space_limit: u64, configured: u64) -> u64;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
         /// The dump sent the replica events of its own (`send_events()`).
@@ -1557,6 +1562,10 @@ impl DumpSession {
 
 fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u64 {
     dump::relay_log_space_limit(configured, provision_default)
+}
+
+fn provision_relay_log_file_size(space_limit: u64, configured: u64) -> u64 {
+    dump::relay_log_file_size(space_limit, configured)
 }
 
 #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec

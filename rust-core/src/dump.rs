@@ -1975,10 +1975,40 @@ pub fn relay_log_space_limit(configured: u64, provision_default: u64) -> u64 {
     }
 }
 
+/// The smallest relay log file a copy asks for (`max_relay_log_size`'s
+/// own minimum).
+const MIN_RELAY_LOG_FILE: u64 = 4096;
+
+/// The largest relay log file while a copy runs under relay log bound
+/// `space_limit` (0: none), given the connection's own largest file
+/// `configured` (`max_relay_log_size`, else `max_binlog_size`).
+///
+/// The SQL thread frees relay log space a whole file at a time, once it
+/// has applied the file.  With files larger than the bound (1 GB by
+/// default against 256 MB) the IO thread waits until the SQL thread has
+/// applied everything it holds, and the master's dump, and its binary log
+/// with it, stalls meanwhile.  A quarter of the bound keeps three
+/// quarters of it flowing while the SQL thread finishes a file.
+pub fn relay_log_file_size(space_limit: u64, configured: u64) -> u64 {
+    if space_limit == 0 {
+        return configured;
+    }
+    configured.min((space_limit / 4).max(MIN_RELAY_LOG_FILE))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::copy_domain_for;
+
+    #[test]
+    fn relay_log_files_are_a_quarter_of_the_copys_bound() {
+        assert_eq!(relay_log_file_size(256 << 20, 1 << 30), 64 << 20);
+        assert_eq!(relay_log_file_size(256 << 20, 16 << 20), 16 << 20);
+        assert_eq!(relay_log_file_size(65536, 1 << 30), 16384);
+        assert_eq!(relay_log_file_size(8192, 1 << 30), MIN_RELAY_LOG_FILE);
+        assert_eq!(relay_log_file_size(0, 1 << 30), 1 << 30);
+    }
 
     #[test]
     fn the_copy_backs_off_while_the_master_is_busy() {
