@@ -99,6 +99,22 @@ rss_start() { # name...
 }
 rss_stop() { kill "$rss_pid" 2>/dev/null; wait "$rss_pid" 2>/dev/null || true; }
 rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
+# Peak relay log space (MB) of replica NAME while it copies, sampled every
+# second (only LOAD DATA FROM MASTER fills one during its copy).
+relay_start() { # name
+  local f=$work/relay; echo 0 >"$f"
+  (
+    peak=0
+    while :; do
+      b=$(client "$1" -e "SHOW SLAVE STATUS\G" 2>/dev/null | awk '/Relay_Log_Space/ {print $2}')
+      [ "${b:-0}" -gt "$peak" ] && peak=$b && echo "$peak" >"$f"
+      sleep 1
+    done
+  ) &
+  relay_pid=$!
+}
+relay_stop() { kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null || true; }
+relay_of() { awk '{printf "%d", $1 / 1048576}' "$work/relay"; }
 
 # The machine's CPU use between two /proc/stat samples, in percent of all
 # cores: master, replica, sysbench and the tools share them.
@@ -254,11 +270,12 @@ run_method() { # method mode run
   load_base=
   [ "$base" = backup ] || prepare_empty "$name" "$port" "$sid"
   [ "$mode" = load ] && load_start
-  rss_start master "$name"
+  rss_start master "$name"; relay_start "$name"
   cpu0=$(cpu_sample); mt0=$(master_ms)
   t0=$(now_ms)
   CHUNK_ROWS=${chunk:-${CHUNK_ROWS:-}} "copy_$base" "$name" "$port" "$sid"
   t1=$(now_ms)
+  relay_stop
   if [ "$mode" = load ]; then
     # Caught up: the replica has what the master had when the copy ended.
     local target; target=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
@@ -279,9 +296,10 @@ run_method() { # method mode run
   else
     [ "$(checksums "$name")" = "$want" ] || differ "$name" "$what: checksums differ"
   fi
-  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0} $mt" >>"$results"
-  printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%\n' "$what" "$mode" "$r" \
-    "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu"
+  echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0} $mt $(relay_of)" >>"$results"
+  printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%, relay log %d MB\n' "$what" "$mode" "$r" \
+    "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu" \
+    "$(relay_of)"
   # the load's tps and p95 before and during the copy, so a run's numbers
   # are in the log even if the summary below is never printed
   [ "$mode" != load ] || printf '    tps %s, p95 %s ms before and after; tps %s, p95 %s ms during\n' \
@@ -315,11 +333,11 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
          awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
   echo
   if [ "$mode" = idle ]; then
-    printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" "cpu %" \
-      "master s"
+    printf '%-36s %9s %9s %8s %10s %9s %9s %8s %5s %8s\n' "idle master" median min "vs LOAD" "rows/s" "master MB" "replica MB" \
+      "relay MB" "cpu %" "master s"
   else
-    printf '%-36s %9s %9s %8s %10s %9s %9s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
-      "rows/s" "master MB" "replica MB" "cpu %" "tps base" "p95 base" tps p95 lost
+    printf '%-36s %9s %9s %8s %10s %9s %9s %8s %5s %8s %8s %8s %8s %8s\n' "under oltp_read_write" median min "vs LOAD" \
+      "rows/s" "master MB" "replica MB" "relay MB" "cpu %" "tps base" "p95 base" tps p95 lost
   fi
   for m in $METHODS; do
     grep -q "^$mode $m " "$results" || continue
@@ -332,7 +350,7 @@ for mode in ${IDLE:+idle} ${UNDER_LOAD:+load}; do
         mid = int((n + 1) / 2); split(line[mid], f, " ")
         printf "%-36s %9.2f %9.2f %7.2fx %10.0f %9d %9d", name, t[mid] / 1000, t[1] / 1000,
           base ? t[mid] / base : 0, rows / (f[5] / 1000), f[6], f[7]
-        printf " %5d", f[10]
+        printf " %8d %5d", f[14], f[10]
         if (mode == "idle") printf " %8.2f", f[13] / 1000
         if (mode == "load") {
           # (tps base - tps during) x seconds; negative (the load ran
@@ -348,4 +366,5 @@ echo "(seconds: to a replica holding every table, under load also caught up with
 echo " position when the copy ended; rows/s: rows copied per second of the copy itself; tps/p95"
 echo " base: the load's ${BASE_SECONDS} s right before the copy and after it caught up; lost: (tps base - tps during) x"
 echo " seconds; master s: CPU seconds the copy cost the master, its mariadbd's and mariadb-backup"
-echo " --backup's; every copy's checksums equal the master's)"
+echo " --backup's; relay MB: the replica's peak relay log during the copy, sampled every second;"
+echo " every copy's checksums equal the master's)"
