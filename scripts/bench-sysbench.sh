@@ -14,6 +14,11 @@
 #     CHUNK_ROWS=<rows> (the master's provision_chunk_rows)
 #     SECONDARY=off: sbtest tables without their secondary index k_1 (what
 #       the copy costs when it has no index to build)
+#     LOAD_RATE=<tps>: the load at that fixed rate (sysbench --rate)
+#       rather than as fast as the master serves it: the replica then has
+#       the same number of the master's transactions per second to apply
+#       in every run, whatever the machine's speed that hour (for
+#       comparing sizes; its "lost" column means little then)
 #     HOSTS=split: the master and its sysbench on CPU 0, the replica and
 #       the copy tools on CPU 1 (two one-core "hosts"; mariadb-backup's
 #       --backup runs on the master's).  Default: everything shares both.
@@ -146,6 +151,7 @@ load_start() {
   $(wrap_for 0) sysbench oltp_read_write --db-driver=mysql --mysql-socket="$work/master/sock" \
     --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" \
     --threads="$LOAD_THREADS" --time=3600 --report-interval=1 --percentile=95 \
+    ${LOAD_RATE:+--rate="$LOAD_RATE"} \
     run >"$work/load.out" 2>&1 &
   load_pid=$!
   sleep 3
