@@ -19,6 +19,9 @@
 #       the same number of the master's transactions per second to apply
 #       in every run, whatever the machine's speed that hour (for
 #       comparing sizes; its "lost" column means little then)
+#     REPLICA_ARGS="<mariadbd options>": added to every replica's command
+#       line (for example --innodb-flush-log-at-trx-commit=2: what the
+#       replica's commit flushes cost)
 #     HOSTS=split: the master and its sysbench on CPU 0, the replica and
 #       the copy tools on CPU 1 (two one-core "hosts"; mariadb-backup's
 #       --backup runs on the master's).  Default: everything shares both.
@@ -65,7 +68,7 @@ on_master() { $(wrap_for 0) "$@"; }
 # shellcheck disable=SC2046
 on_replica() { $(wrap_for 1) "$@"; }
 master_server() { SERVER_WRAP=$(wrap_for 0) start_server "$@"; }
-replica_server() { SERVER_WRAP=$(wrap_for 1) start_server "$@"; }
+replica_server() { SERVER_WRAP=$(wrap_for 1) SERVER_ARGS=${REPLICA_ARGS:-} start_server "$@"; }
 
 need_pkg() { # command package
   command -v "$1" >/dev/null && return 0
@@ -224,7 +227,7 @@ copy_backup() {
     || { tail -5 "$work/backup.log"; die "mariadb-backup failed"; }
   pos=$(awk '{print $3}' "$work/backup/xtrabackup_binlog_info")
   rm -rf "$work/backup"
-  SERVER_WRAP=$(wrap_for 1) run_server "$1" "$2" "$3"
+  SERVER_WRAP=$(wrap_for 1) SERVER_ARGS=${REPLICA_ARGS:-} run_server "$1" "$2" "$3"
   client "$1" -e "SET GLOBAL gtid_slave_pos='$pos'"; change_master "$1"
 }
 stop_server() { # name
