@@ -79,10 +79,8 @@ need_pkg sysbench sysbench || die "sysbench is needed (apt-get install sysbench)
 have_mydumper=; need_pkg mydumper mydumper && have_mydumper=1
 mb=$(mariadb_backup)
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 tables_list() { local t; for t in $(seq "$TABLES"); do printf 'sbtest.sbtest%d,' "$t"; done | sed 's/,$//'; }
 checksums() { client "$1" -N -B -e "CHECKSUM TABLE $(tables_list)" | cut -f2 | tr '\n' ' '; }
-pid_of() { cat "$work/$1/data/"*.pid; }
 sb() { # sysbench command args...: against the master
   on_master sysbench "$@" --db-driver=mysql --mysql-socket="$work/master/sock" --mysql-user=root \
     --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS"

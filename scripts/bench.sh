@@ -16,7 +16,6 @@ MASTER_PORT=${MASTER_PORT:-13326}
 REPLICA_PORT=${REPLICA_PORT:-13327}
 . "$REPO_DIR/scripts/lib-servers.sh"
 
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 declare -A secs
 
 checksum_all() {

@@ -102,3 +102,7 @@ window_stats() {
         sort -g | awk '{a[NR] = $1} END {printf "%.1f", NR ? a[int((NR + 1) / 2)] : 0}')
   echo "$tps $p95"
 }
+
+# now_ms: the clock in milliseconds; pid_of NAME: the server's process id
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+pid_of() { cat "$work/$1/data/"*.pid; }

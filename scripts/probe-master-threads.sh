@@ -35,7 +35,7 @@ sb() {
     --mysql-user=root --mysql-db=sbtest --tables="$TABLES" --table-size="$ROWS" "$@"
 }
 sb --threads=2 prepare >/dev/null
-master_pid=$(cat "$work/master/data/"*.pid)
+master_pid=$(pid_of master)
 
 # ticks: "tid cpu-ticks" of every master thread
 ticks() {
@@ -57,7 +57,6 @@ printf '%-10s %8s %8s %8s %8s %8s  %s\n' copy seconds "tps bef" "tps dur" "tps a
   "master threads over 1 s of CPU (seconds)"
 copies=$RUNS
 [ -n "$RENICE" ] && copies=$((RUNS * 2))
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 for i in $(seq "$copies"); do
   niced=
   [ -n "$RENICE" ] && [ $((i % 2)) = 0 ] && niced=$RENICE
@@ -91,7 +90,7 @@ for i in $(seq "$copies"); do
     "$(awk -v ms=$((e - s)) 'BEGIN {printf "%.1f", ms / 1000}')" \
     "$tps_bef" "$tps_dur" "$tps_aft" "$p95_dur" "$threads"
   client "$name" -e "STOP SLAVE"
-  kill "$(cat "$work/$name/data/"*.pid)"
+  kill "$(pid_of "$name")"
   sleep 3
 done
 kill "$load_pid" 2>/dev/null || true
