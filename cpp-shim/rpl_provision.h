@@ -36,6 +36,7 @@ class Master_info;
 class Relay_log_info;
 struct rpl_group_info;
 struct rpl_gtid;
+class Log_event;
 class Rows_log_event;
 class Query_log_event;
 class Item;
@@ -281,6 +282,18 @@ bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
     changes: the copy empties what it wrote (ReplicaFilter::
     group_abandoned()). */
 bool rpl_provision_sql_group_cut_off(rpl_group_info *rgi);
+
+/**
+  Called by rpl_parallel::do_event() for each event the SQL driver thread
+  queues while 'rli' provisions with parallel replication: whether the
+  event starts a group that must apply alone (a copy group, DDL, XA, a
+  write of a non-transactional table; the copy's end marker).  The driver
+  then waits until every group queued before has committed and applies
+  the group itself, as for a pre-10.0 master, so that the copied key
+  ranges see each table's events in stream order; the master's other
+  transactions go to the workers (provision_core::parallel_apply).
+*/
+bool rpl_provision_applies_alone(Relay_log_info *rli, Log_event *ev);
 
 /**
   Called by Query_log_event::do_apply_event() when an XA COMMIT or XA

@@ -22,6 +22,13 @@
   table's copied key range; it applies the master's own row changes as
   the Rust filter decides from that range (DESIGN I2), and on the end
   marker records the master's position and stops.
+
+  With parallel replication (slave_parallel_threads), a group that may
+  change the copied ranges applies alone on the SQL driver thread, after
+  every group queued before it committed; the master's transactions in
+  between go to the workers (rpl_provision_applies_alone(),
+  provision_core::parallel_apply).  The hooks tell a worker's group by
+  rgi->is_parallel_exec.
 */
 
 #include "mariadb.h"
@@ -39,6 +46,7 @@
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_replica.h"
 #include "rpl_provision_progress.h"
+#include "rpl_provision_status.h"
 #include "rpl_provision_bridge.h"
 
 /* @@provision_max_recopies (sys_vars.cc) */
@@ -66,6 +74,43 @@ static Rpl_provision_replica *provision_of(rpl_group_info *rgi)
     return NULL;
   return rgi->rli->mi->provision;
 }
+
+
+/* Whether 'rgi' applies a copy group (never on a worker). */
+static bool in_copy_group(const Rpl_provision_replica *state,
+                          const rpl_group_info *rgi)
+{
+  return !rgi->is_parallel_exec && state->in_copy_group;
+}
+
+
+typedef std::lock_guard<std::mutex> Filter_guard;
+
+
+/*
+  The row of a master's row event being applied, and what to do with it:
+  per thread, as parallel replication's workers apply rows at once.
+*/
+struct Rpl_provision_row
+{
+  provision::RowKind kind= provision::RowKind::Insert;
+  provision::RowAction action= provision::RowAction::ApplyStrict;
+  std::string before_key, after_key;
+  /** table->record[0] holding the before-image, for messages */
+  std::vector<uchar> before_record;
+  /** The before-image's copy key as key_copy() makes it, for lookups */
+  std::vector<uchar> before_tuple;
+  /** Where the row's images end in the event */
+  const uchar *row_end= NULL;
+};
+static thread_local Rpl_provision_row current_row;
+
+/*
+  The ledger's version as the worker's group started (see
+  provision_core::parallel_apply): if a statement of an earlier group
+  changed the ledger meanwhile, the group is retried.
+*/
+static thread_local uint64 worker_ledger_version;
 
 
 /*
@@ -166,6 +211,13 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state)
     return;
+  if (rgi->is_parallel_exec)
+  {
+    /* One of the master's transactions (a retry starts here again) */
+    Filter_guard guard(state->filter_lock);
+    worker_ledger_version= state->filter->ledger_version();
+    return;
+  }
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
   /* The same copy group twice in a row: the SQL thread retries it. */
@@ -197,7 +249,36 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
 bool rpl_provision_sql_copy_group(rpl_group_info *rgi)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  return state && state->in_copy_group;
+  return state && in_copy_group(state, rgi);
+}
+
+
+bool rpl_provision_applies_alone(Relay_log_info *rli, Log_event *ev)
+{
+  Rpl_provision_replica *state= rli->mi->provision;
+  if (!state)
+    return false;
+  switch (ev->get_type_code()) {
+  case GTID_LIST_EVENT:
+    /* The end marker: the copy's last step, after everything else */
+    return (static_cast<Gtid_list_log_event *>(ev)->gl_flags &
+            provision::end_marker_flag()) != 0;
+  case GTID_EVENT:
+  {
+    const Gtid_log_event *gev= static_cast<Gtid_log_event *>(ev);
+    provision::GroupKind kind;
+    kind.copy_group= gev->domain_id == state->copy_domain;
+    kind.transactional= gev->flags2 & Gtid_log_event::FL_TRANSACTIONAL;
+    kind.standalone= gev->flags2 & Gtid_log_event::FL_STANDALONE;
+    kind.ddl= gev->flags2 & Gtid_log_event::FL_DDL;
+    kind.xa= gev->flags2 & (Gtid_log_event::FL_PREPARED_XA |
+                            Gtid_log_event::FL_COMPLETED_XA);
+    Filter_guard guard(state->filter_lock);
+    return state->filter->group_queued(kind);
+  }
+  default:
+    return false;
+  }
 }
 
 
@@ -228,9 +309,11 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
                                      const LEX_CSTRING *table)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  return state && !state->in_copy_group &&
-    state->filter->table_skipped(rpl_provision_str(*db),
-                                 rpl_provision_str(*table));
+  if (!state || in_copy_group(state, rgi))
+    return false;
+  Filter_guard guard(state->filter_lock);
+  return state->filter->table_skipped(rpl_provision_str(*db),
+                                      rpl_provision_str(*table));
 }
 
 
@@ -336,6 +419,58 @@ static provision::IndexBuildContext build_context(THD *thd,
 }
 
 
+/*
+  On a worker: waits for the groups before this one to commit, and fails
+  the group with a deadlock error, which parallel replication retries,
+  when one of them changed the ledger after this group started deciding
+  its rows by it.
+*/
+static bool worker_ledger_moved(rpl_group_info *rgi,
+                                Rpl_provision_replica *state)
+{
+  if (rgi->thd->wait_for_prior_commit())
+    return true;
+  Filter_guard guard(state->filter_lock);
+  if (state->filter->ledger_version() == worker_ledger_version)
+    return false;
+  my_error(ER_LOCK_DEADLOCK, MYF(0));
+  return true;
+}
+
+
+/*
+  A worker's group is about to commit, after the groups before it (it
+  waits for them): its rows were decided by the ledger as it is, and it
+  records the copy when a statement of it made a table be copied again.
+*/
+static int worker_before_commit(rpl_group_info *rgi,
+                                Rpl_provision_replica *state)
+{
+  if (worker_ledger_moved(rgi, state))
+    return 1;
+  rust::Vec<provision::ProgressRow> rows;
+  {
+    Filter_guard guard(state->filter_lock);
+    rows= state->filter->worker_progress_rows(state->first_request);
+  }
+  return rows.empty() ? 0 :
+    rpl_provision_progress_write(rgi->thd, rgi->rli->mi->cmp_connection_name,
+                                 std::move(rows));
+}
+
+
+/* A worker's group committed: the copy's position has its GTID. */
+static void worker_committed(rpl_group_info *rgi, Rpl_provision_replica *state)
+{
+  rpl_provision_parallel_transactions++;
+  Filter_guard guard(state->filter_lock);
+  state->filter->worker_group_committed(rgi->current_gtid.domain_id,
+                                        rgi->current_gtid.server_id,
+                                        rgi->current_gtid.seq_no,
+                                        rgi->gtid_sub_id);
+}
+
+
 int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
                             const char **query, uint32 *length,
                             const char *db, size_t db_length)
@@ -352,16 +487,16 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     waits for all of them, but while an XA transaction is prepared here
     one that names none of their tables (provision_core::index_build).
   */
-  if (state->builds.count() &&
+  if (!rgi->is_parallel_exec && state->builds.count() &&
       index_builds_ended(rgi, state,
                          state->filter->waits_for_index_builds(
-                           text, state->in_copy_group,
+                           text, in_copy_group(state, rgi),
                            (rgi->thd->variables.option_bits & OPTION_BEGIN) != 0,
                            default_db,
                            xid_cache_count_pending(rgi->thd, NULL) > 0) ?
                          0 : SIZE_MAX))
     return RPL_PROVISION_QUERY_STOP;
-  if (state->in_copy_group)
+  if (in_copy_group(state, rgi))
   {
     provision::IndexBuild build;
     if (provision::index_builds_beside(server_cpus()))
@@ -380,8 +515,22 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
   }
   else
   {
-    provision::QueryVerdict verdict= state->filter->query_verdict(
-      text, default_db, state->first_request, opt_provision_max_recopies);
+    provision::QueryVerdict verdict;
+    /*
+      On a worker, a statement that may change the ledger waits for the
+      groups before it: none of them changes it after this one decided.
+    */
+    bool worker_changes= rgi->is_parallel_exec &&
+      provision::query_may_change_ledger(text);
+    if (worker_changes && worker_ledger_moved(rgi, state))
+      return RPL_PROVISION_QUERY_STOP;
+    {
+      Filter_guard guard(state->filter_lock);
+      verdict= state->filter->query_verdict(
+        text, default_db, state->first_request, opt_provision_max_recopies);
+      if (worker_changes)
+        worker_ledger_version= state->filter->ledger_version();
+    }
     if (verdict.action == provision::QueryAction::Refuse)
     {
       report_if_refused(rgi, verdict.message);
@@ -431,7 +580,14 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
   */
   if (provision::query_ends_group(
         (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) != 0, text))
-    state->filter->group_committed();
+  {
+    if (!rgi->is_parallel_exec)
+      state->filter->group_committed();
+    else if (worker_before_commit(rgi, state))
+      return RPL_PROVISION_QUERY_STOP;
+    else
+      worker_committed(rgi, state);
+  }
   return action;
 }
 
@@ -446,6 +602,8 @@ int rpl_provision_sql_before_commit(rpl_group_info *rgi)
   */
   if (!state || rgi->thd->transaction->xid_state.is_explicit_XA())
     return 0;
+  if (rgi->is_parallel_exec)
+    return worker_before_commit(rgi, state);
   return rpl_provision_progress_write(
            rgi->thd, rgi->rli->mi->cmp_connection_name,
            state->filter->progress_rows(state->first_request));
@@ -454,7 +612,12 @@ int rpl_provision_sql_before_commit(rpl_group_info *rgi)
 
 void rpl_provision_sql_committed(rpl_group_info *rgi)
 {
-  if (Rpl_provision_replica *state= provision_of(rgi))
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state)
+    return;
+  if (rgi->is_parallel_exec)
+    worker_committed(rgi, state);
+  else
     state->filter->xid_committed();
 }
 
@@ -462,7 +625,7 @@ void rpl_provision_sql_committed(rpl_group_info *rgi)
 bool rpl_provision_sql_redone(rpl_group_info *rgi, int error)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || !state->in_copy_group || error <= 0 ||
+  if (!state || !in_copy_group(state, rgi) || error <= 0 ||
       !state->filter->statement_redone((uint32) error))
     return false;
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: a copy "
@@ -479,7 +642,7 @@ int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
                                uint32 length)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || !state->in_copy_group)
+  if (!state || !in_copy_group(state, rgi))
     return 0;
   return report_if_refused(rgi, state->filter->copy_note(
                                   rpl_provision_bytes(text, length)));
@@ -534,43 +697,43 @@ public:
 
   /* Key images of the current row (both images of an UPDATE). */
   static int read_keys(Rows_log_event *ev, rpl_group_info *rgi, uint key_nr,
-                       Rpl_provision_replica *state)
+                       Rpl_provision_row *row)
   {
     TABLE *table= ev->m_table;
-    const uchar *row= ev->m_curr_row, *row_end= ev->m_curr_row_end;
-    state->before_key.clear();
-    state->after_key.clear();
-    state->before_tuple.clear();
+    const uchar *start= ev->m_curr_row, *end= ev->m_curr_row_end;
+    row->before_key.clear();
+    row->after_key.clear();
+    row->before_tuple.clear();
     int err= ev->unpack_current_row(rgi, &ev->m_cols);
     if (!err)
     {
-      rpl_provision_key_image(table, key_nr, &state->before_key);
-      state->before_record.assign(table->record[0],
-                                  table->record[0] + table->s->reclength);
+      rpl_provision_key_image(table, key_nr, &row->before_key);
+      row->before_record.assign(table->record[0],
+                                table->record[0] + table->s->reclength);
       if (key_nr != MAX_KEY)
       {
         KEY *key= table->key_info + key_nr;
-        state->before_tuple.resize(key->key_length);
-        key_copy(state->before_tuple.data(), table->record[0], key,
+        row->before_tuple.resize(key->key_length);
+        key_copy(row->before_tuple.data(), table->record[0], key,
                  key->key_length);
       }
       if (ev->get_general_type_code() == UPDATE_ROWS_EVENT)
       {
         ev->m_curr_row= ev->m_curr_row_end;
         if (!(err= ev->unpack_current_row(rgi, &ev->m_cols_ai)))
-          rpl_provision_key_image(table, key_nr, &state->after_key);
+          rpl_provision_key_image(table, key_nr, &row->after_key);
       }
     }
-    state->row_end= ev->m_curr_row_end;
-    ev->m_curr_row= row;
-    ev->m_curr_row_end= row_end;
+    row->row_end= ev->m_curr_row_end;
+    ev->m_curr_row= start;
+    ev->m_curr_row_end= end;
     return err;
   }
 
   /* Skips the current row: the event goes on after its images. */
-  static void skip_row(Rows_log_event *ev, Rpl_provision_replica *state)
+  static void skip_row(Rows_log_event *ev, Rpl_provision_row *row)
   {
-    ev->m_curr_row_end= state->row_end;
+    ev->m_curr_row_end= row->row_end;
   }
 };
 
@@ -604,11 +767,11 @@ static int provision_error(const std::string &msg, int error)
   @return 0 and *found, or a handler error
 */
 static int has_before_row(TABLE *table, uint key_nr,
-                          Rpl_provision_replica *state, bool *found)
+                          Rpl_provision_row *row, bool *found)
 {
   table->file->ha_index_or_rnd_end();
   int err= table->file->ha_index_read_idx_map(table->record[1], key_nr,
-                                              state->before_tuple.data(),
+                                              row->before_tuple.data(),
                                               HA_WHOLE_KEY, HA_READ_KEY_EXACT);
   *found= !err;
   return err == HA_ERR_KEY_NOT_FOUND || err == HA_ERR_END_OF_FILE ? 0 : err;
@@ -617,14 +780,14 @@ static int has_before_row(TABLE *table, uint key_nr,
 
 /* Raises the divergence error of a strict change that failed. */
 static int divergence(rpl_group_info *rgi, TABLE *table, uint key_nr,
-                      Rpl_provision_replica *state, bool missing, int error)
+                      Rpl_provision_row *row, bool missing, int error)
 {
   const TABLE_SHARE *s= table->s;
   std::string text= missing ?
-    key_text(table, key_nr, state->before_record.data()) :
+    key_text(table, key_nr, row->before_record.data()) :
     key_text(table, key_nr, table->record[0]);
   rust::String msg= provision::divergence_message(
-    rpl_provision_str(s->db), rpl_provision_str(s->table_name), state->row_kind,
+    rpl_provision_str(s->db), rpl_provision_str(s->table_name), row->kind,
     missing ? provision::RowFailure::RowMissing :
               provision::RowFailure::KeyTaken,
     rpl_provision_bytes(text));
@@ -637,8 +800,9 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
                                 bool *skip)
 {
   Rpl_provision_replica *state= provision_of(rgi);
+  Rpl_provision_row *row= &current_row;
   *skip= false;
-  if (state->in_copy_group)
+  if (in_copy_group(state, rgi))
     return 0;
   TABLE *table= Rpl_provision_rows::table(ev);
   const TABLE_SHARE *s= table->s;
@@ -647,32 +811,35 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
                              rpl_provision_str(s->db),
                              rpl_provision_str(s->table_name))), 0);
   uint key_nr= rpl_provision_copy_key(table);
-  if (int err= Rpl_provision_rows::read_keys(ev, rgi, key_nr, state))
+  if (int err= Rpl_provision_rows::read_keys(ev, rgi, key_nr, row))
     return err;
-  state->row_kind= Rpl_provision_rows::kind(ev);
-  state->row_action= state->filter->decide_row(
-    rpl_provision_str(s->db), rpl_provision_str(s->table_name),
-    table->file->has_transactions_and_rollback(), state->row_kind,
-    rpl_provision_bytes(state->before_key),
-    rpl_provision_bytes(state->after_key));
+  row->kind= Rpl_provision_rows::kind(ev);
+  {
+    Filter_guard guard(state->filter_lock);
+    row->action= state->filter->decide_row(
+      rpl_provision_str(s->db), rpl_provision_str(s->table_name),
+      table->file->has_transactions_and_rollback(), row->kind,
+      rpl_provision_bytes(row->before_key),
+      rpl_provision_bytes(row->after_key));
+  }
 
   /*
     An UPDATE or DELETE of a row the replica may lack: look first, so that
     a missing row is skipped (or moved in) without an error in the log.
   */
   bool found= true;
-  if (state->row_kind != provision::RowKind::Insert && key_nr != MAX_KEY &&
-      (state->row_action == provision::RowAction::ApplyIdempotent ||
-       state->row_action == provision::RowAction::MoveIn))
+  if (row->kind != provision::RowKind::Insert && key_nr != MAX_KEY &&
+      (row->action == provision::RowAction::ApplyIdempotent ||
+       row->action == provision::RowAction::MoveIn))
   {
-    if (int err= has_before_row(table, key_nr, state, &found))
+    if (int err= has_before_row(table, key_nr, row, &found))
       return err;
   }
 
-  switch (state->row_action) {
+  switch (row->action) {
   case provision::RowAction::ApplyIdempotent:
     if (!found)
-      Rpl_provision_rows::skip_row(ev, state);
+      Rpl_provision_rows::skip_row(ev, row);
     *skip= !found;
     Rpl_provision_rows::set_exec_mode(ev, SLAVE_EXEC_MODE_IDEMPOTENT);
     return 0;
@@ -684,7 +851,7 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
         replica never had it: insert the after-image, which read_keys()
         left in record[0].
       */
-      Rpl_provision_rows::skip_row(ev, state);
+      Rpl_provision_rows::skip_row(ev, row);
       *skip= true;
       bitmap_set_all(table->write_set);
       if (table->vfield)
@@ -696,7 +863,7 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
           table->file->print_error(err, MYF(0));
           return err;
         }
-        return divergence(rgi, table, key_nr, state, false, err);
+        return divergence(rgi, table, key_nr, row, false, err);
       }
       return 0;
     }
@@ -740,11 +907,12 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
                               int error)
 {
   Rpl_provision_replica *state= provision_of(rgi);
+  Rpl_provision_row *row= &current_row;
   TABLE *table= Rpl_provision_rows::table(ev);
   const TABLE_SHARE *s= table->s;
   uint key_nr= rpl_provision_copy_key(table);
 
-  if (state->in_copy_group)
+  if (in_copy_group(state, rgi))
   {
     /*
       A chunk row: the copied range now ends at its key.  It was written
@@ -775,7 +943,7 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
     return msg.empty() ? 0 : provision_error(std::string(msg), 0);
   }
 
-  if (!error || state->row_action == provision::RowAction::ApplyIdempotent ||
+  if (!error || row->action == provision::RowAction::ApplyIdempotent ||
       (rgi->thd->is_error() &&
        rgi->thd->get_stmt_da()->sql_errno() == ER_PROVISION_FAILED))
     return error;
@@ -784,7 +952,7 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
   bool taken= error == HA_ERR_FOUND_DUPP_KEY || error == HA_ERR_FOUND_DUPP_UNIQUE;
   if (!missing && !taken)
     return error;                       /* not a divergence: handled as usual */
-  return divergence(rgi, table, key_nr, state, missing, error);
+  return divergence(rgi, table, key_nr, row, missing, error);
 }
 
 

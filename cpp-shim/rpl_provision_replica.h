@@ -23,6 +23,7 @@
 */
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <vector>
 #include "mariadb-provision/src/lib.rs.h"
@@ -38,9 +39,7 @@ public:
       connection_lost(false),
       in_copy_group(false), binlog_suppressed(false),
       filter(provision::replica_filter_new(connection_name)),
-      progress(filter->progress_handle()),
-      row_kind(provision::RowKind::Insert),
-      row_action(provision::RowAction::ApplyStrict), end_queued(false),
+      progress(filter->progress_handle()), end_queued(false),
       done(false), recovered(false), resumes(0)
   {
     /* LOAD TABLE ... FROM MASTER copies the tables it names only */
@@ -64,23 +63,24 @@ public:
   /** Set by the IO thread: it stopped to reconnect (the statement resumes) */
   std::atomic<bool> connection_lost;
 
-  /* SQL thread only */
+  /*
+    SQL (driver) thread only: the group it applies.  With parallel
+    replication, the master's transactions that go to workers never are
+    copy groups (see provision_core::parallel_apply).
+  */
   bool in_copy_group;
   bool binlog_suppressed;
   /** The copied key range of every table (DESIGN I2). */
   rust::Box<provision::ReplicaFilter> filter;
+  /**
+    Guards 'filter' where parallel replication's workers and the SQL
+    driver thread may use it at once: the workers' calls, and the driver's
+    while it queues groups to them.  A group that applies alone runs with
+    the workers idle.
+  */
+  std::mutex filter_lock;
   /** Any thread: how far the copy is (rows and tables applied). */
   rust::Box<provision::ProgressHandle> progress;
-  /* The row of a master's row event being applied, and what to do with it */
-  provision::RowKind row_kind;
-  provision::RowAction row_action;
-  std::string before_key, after_key;
-  /** table->record[0] holding the before-image, for messages */
-  std::vector<uchar> before_record;
-  /** The before-image's copy key as key_copy() makes it, for lookups */
-  std::vector<uchar> before_tuple;
-  /** Where the row's images end in the event */
-  const uchar *row_end= NULL;
 
   /** Set by the IO thread when it queued the end marker. */
   std::atomic<bool> end_queued;

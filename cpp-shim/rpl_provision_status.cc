@@ -30,6 +30,7 @@ std::atomic<ulonglong> rpl_provision_rows_sent{0};
 std::atomic<ulonglong> rpl_provision_copies{0};
 std::atomic<ulonglong> rpl_provision_rows_applied{0};
 std::atomic<ulonglong> rpl_provision_resumes{0};
+std::atomic<ulonglong> rpl_provision_parallel_transactions{0};
 
 
 template <typename T, std::atomic<T> &counter>
@@ -51,6 +52,9 @@ SHOW_VAR rpl_provision_status_vars[]=
    SHOW_SIMPLE_FUNC},
   {"dumps_running",
    (char*) &show_counter<uint32, rpl_provision_dumps_running>,
+   SHOW_SIMPLE_FUNC},
+  {"parallel_transactions",
+   (char*) &show_counter<ulonglong, rpl_provision_parallel_transactions>,
    SHOW_SIMPLE_FUNC},
   {"resumes", (char*) &show_counter<ulonglong, rpl_provision_resumes>,
    SHOW_SIMPLE_FUNC},

@@ -34,5 +34,8 @@ extern std::atomic<ulonglong> rpl_provision_copies;
 extern std::atomic<ulonglong> rpl_provision_rows_applied;
 /* Replica: copies resumed after the connection to the master was lost */
 extern std::atomic<ulonglong> rpl_provision_resumes;
+/** The master's transactions parallel replication's workers applied
+    during copies (provision_core::parallel_apply). */
+extern std::atomic<ulonglong> rpl_provision_parallel_transactions;
 
 #endif /* RPL_PROVISION_STATUS_INCLUDED */

@@ -763,6 +763,46 @@ static std::string slave_pos_text()
 
 
 /*
+  Whether mysql.gtid_slave_pos commits with the data (InnoDB).  Its engine
+  as the table is now: the server's own note of it (table_hton) stays as
+  it was loaded after an ALTER TABLE mysql.gtid_slave_pos ENGINE=InnoDB.
+*/
+static bool gtid_pos_transactional(THD *thd)
+{
+  rpl_slave_state::gtid_pos_table *pos_table=
+    rpl_global_gtid_slave_state->default_gtid_pos_table.load();
+  if (!pos_table)
+    return false;
+  LEX_CSTRING partition_engine= null_clex_str;
+  handlerton *hton= NULL;
+  return ha_table_exists(thd, &MYSQL_SCHEMA_NAME, &pos_table->table_name,
+                         NULL, &partition_engine, &hton) &&
+    hton && hton->db_type == DB_TYPE_INNODB;
+}
+
+
+/*
+  Whether the copy applies the master's transactions on parallel
+  replication's workers, when the connection has them
+  (provision_core::parallel_apply); the error log says why not.
+*/
+static bool parallel_apply(THD *thd, const Master_info *mi,
+                           const LEX_CSTRING *name)
+{
+  rust::Str reason= provision::parallel_apply_serial_reason(
+    gtid_pos_transactional(thd));
+  if (reason.empty())
+    return true;
+  if (opt_slave_parallel_threads > 0 &&
+      mi->parallel_mode > SLAVE_PARALLEL_NONE)
+    sql_print_information("Master '%.*s': LOAD DATA FROM MASTER applies "
+                          "serially: %.*s", (int) name->length, name->str,
+                          (int) reason.size(), reason.data());
+  return false;
+}
+
+
+/*
   The copy's record (mysql.provision_progress) is written from here on.  A
   new copy ('fresh') deletes any earlier one of the connection, and knows
   gtid_slave_pos as it starts.
@@ -824,10 +864,7 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
     gtid_slave_pos tells of an XA PREPARE applied after the record only
     when it commits with the data (see provision_core::saved_copy).
   */
-  rpl_slave_state::gtid_pos_table *pos_table=
-    rpl_global_gtid_slave_state->default_gtid_pos_table.load();
-  bool pos_in_innodb= pos_table && pos_table->table_hton &&
-    ((handlerton *) pos_table->table_hton)->db_type == DB_TYPE_INNODB;
+  bool pos_in_innodb= gtid_pos_transactional(thd);
   rust::Str rname(name->str, name->length);
   rust::String error;
   rust::Box<provision::ReplicaFilter> filter=
@@ -935,6 +972,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
       start_record(mi, state, !resumed))
     goto end;
   recording= true;
+  mi->provision_parallel= parallel_apply(thd, mi, name);
   mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
     space_limit, opt_provision_relay_log_space_limit);
   /*
@@ -1020,6 +1058,7 @@ end:
   {
     std::lock_guard<std::mutex> guard(show_lock);
     mi->provision= NULL;
+    mi->provision_parallel= false;
   }
   mysql_mutex_unlock(&LOCK_active_mi);
   if (resumable)

@@ -334,6 +334,16 @@ mod ffi {
         Refuse,
     }
 
+    /// What the SQL driver thread knows of an event group from its GTID
+    /// event (`provision_core::parallel_apply::GroupKind`).
+    struct GroupKind {
+        copy_group: bool,
+        transactional: bool,
+        standalone: bool,
+        ddl: bool,
+        xa: bool,
+    }
+
     /// A [`QueryAction`] and what it needs.
     struct QueryVerdict {
         action: QueryAction,
@@ -859,6 +869,31 @@ mod ffi {
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
+        /// Whether the master's Query event `query` may change the copy's
+        /// ledger (anything but transaction control): a worker applying
+        /// it in parallel waits for the groups before it to commit first.
+        fn query_may_change_ledger(query: &[u8]) -> bool;
+        /// Why a copy applies serially although its connection has
+        /// parallel replication, empty when it applies in parallel.
+        fn parallel_apply_serial_reason(gtid_slave_pos_transactional: bool) -> &'static str;
+        /// The SQL driver thread of a copy applied in parallel reads a
+        /// group's GTID event: whether the group applies alone (on the
+        /// driver thread, after every group before it committed).
+        fn group_queued(self: &mut ReplicaFilter, kind: GroupKind) -> bool;
+        /// The ledger's version, as a worker's group starts.
+        fn ledger_version(self: &ReplicaFilter) -> u64;
+        /// The record rows a worker's group writes before it commits: only
+        /// when one of its statements made a table be copied again.
+        fn worker_progress_rows(self: &mut ReplicaFilter, request: &str) -> Vec<ProgressRow>;
+        /// A worker committed the master's transaction
+        /// `domain_id`-`server_id`-`seq_no`, the server's group `sub_id`.
+        fn worker_group_committed(
+            self: &mut ReplicaFilter,
+            domain_id: u32,
+            server_id: u32,
+            seq_no: u64,
+            sub_id: u64,
+        );
         /// Whether the master's changes to a table are skipped because its
         /// copy has not started (the Table_map of a normal group).
         fn table_skipped(self: &ReplicaFilter, db: &str, table: &str) -> bool;
@@ -909,8 +944,8 @@ mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
     index_build_failed_message, io_failure_message, partial_row_image_message, provisioning_state,
-    query_ends_group, replica_filter_new, replica_filter_restore, stopped_copy_message,
-    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    query_ends_group, query_may_change_ledger, replica_filter_new, replica_filter_restore,
+    stopped_copy_message, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn index_builds_in_flight() -> usize {
@@ -919,6 +954,10 @@ fn index_builds_in_flight() -> usize {
 
 fn table_crashed(error_code: u32) -> bool {
     provision_core::saved_copy::table_crashed(error_code)
+}
+
+fn parallel_apply_serial_reason(gtid_slave_pos_transactional: bool) -> &'static str {
+    provision_core::parallel_apply::serial_reason(gtid_slave_pos_transactional).unwrap_or_default()
 }
 
 fn index_builds_beside(cpus: usize) -> bool {

@@ -7,6 +7,7 @@ use provision_core::filter::{
 };
 use provision_core::gtid::{Gtid, GtidPos};
 use provision_core::index_build::{self, BuildContext};
+use provision_core::parallel_apply::{self, CommitOrder, GroupKind, LedgerVersion};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     parse_checksums_note, parse_manifest_note, parse_plan_note, parse_plan_table_note,
@@ -86,6 +87,11 @@ pub struct ReplicaFilter {
     /// Deferred index builds handed to a builder that have not ended (see
     /// [`index_build`]), in the order they came.
     builds: Vec<ffi::IndexBuild>,
+    /// The ledger's version, for the master's transactions applied by
+    /// parallel replication's workers (see [`parallel_apply`]).
+    version: LedgerVersion,
+    /// The last of those committed in each GTID domain.
+    commit_order: CommitOrder,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -225,6 +231,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         objects_begun: false,
         builds: Vec::new(),
         stale: Default::default(),
+        version: LedgerVersion::default(),
+        commit_order: CommitOrder::default(),
     })
 }
 
@@ -281,11 +289,81 @@ impl ReplicaFilter {
             self.roll_back_group();
             return;
         }
+        self.end_previous_group();
+        self.group = copy_group.then_some(seq_no);
+    }
+
+    /// What the group before the one starting did is the copy's for good
+    /// (it committed, or it was a copy group without a commit).
+    fn end_previous_group(&mut self) {
         self.undo.clear();
         self.group_rows = 0;
         self.group_applied();
-        self.group = copy_group.then_some(seq_no);
+        self.group = None;
         self.complete_noted_table();
+    }
+
+    /// The SQL driver thread of a copy applied in parallel reads a GTID
+    /// event: whether its group applies alone, on the driver thread after
+    /// every group before it committed ([`parallel_apply::applies_alone`]).
+    /// A group that does not goes to a worker, after the driver ended the
+    /// group before it here (the worker does not call
+    /// [`ReplicaFilter::group_start`]).
+    pub fn group_queued(&mut self, kind: ffi::GroupKind) -> bool {
+        let alone = parallel_apply::applies_alone(GroupKind {
+            copy_group: kind.copy_group,
+            transactional: kind.transactional,
+            standalone: kind.standalone,
+            ddl: kind.ddl,
+            xa: kind.xa,
+        });
+        if !alone {
+            self.end_previous_group();
+        }
+        alone
+    }
+
+    /// The ledger's version as a worker's group starts (see
+    /// [`parallel_apply`]).
+    pub fn ledger_version(&self) -> u64 {
+        self.version.value()
+    }
+
+    /// The rows of the copy's record a worker's group writes in its
+    /// transaction: only when a statement of it changed the ledger (a
+    /// table is copied again, [`ReplicaFilter::query_verdict`]), else
+    /// none.  The worker has waited for every group before it to commit,
+    /// so no other group's statement can be pending.
+    pub fn worker_progress_rows(&mut self, request: &str) -> Vec<ffi::ProgressRow> {
+        if self.pending.recopy.is_empty() {
+            return Vec::new();
+        }
+        let rows = self.progress_rows(request);
+        self.pending.recopy.clear();
+        rows
+    }
+
+    /// A worker committed the master's transaction
+    /// `domain_id`-`server_id`-`seq_no`, the server's group `sub_id`: the
+    /// copy's position has it unless a later group of its domain is there
+    /// already.
+    pub fn worker_group_committed(
+        &mut self,
+        domain_id: u32,
+        server_id: u32,
+        seq_no: u64,
+        sub_id: u64,
+    ) {
+        if !self.commit_order.is_latest(domain_id, sub_id) {
+            return;
+        }
+        if let Some(position) = self.applied.position.as_mut() {
+            position.set(Gtid {
+                domain_id,
+                server_id,
+                seq_no,
+            });
+        }
     }
 
     /// Takes back what the copy group being applied recorded: its ledger
@@ -662,6 +740,9 @@ impl ReplicaFilter {
         };
         let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
         let mut recopied = None;
+        if !decision.edits.is_empty() {
+            self.version = self.version.next();
+        }
         for edit in &decision.edits {
             match edit {
                 Edit::Copy((db, table)) => {
@@ -1332,6 +1413,13 @@ pub fn unfinished_state(resumable: bool) -> String {
 
 pub fn query_ends_group(standalone: bool, query: &[u8]) -> bool {
     standalone || filter::ends_transaction(query)
+}
+
+/// Whether the master's Query event `query` may change the ledger
+/// ([`ReplicaFilter::query_verdict`] decides it): anything but transaction
+/// control.
+pub fn query_may_change_ledger(query: &[u8]) -> bool {
+    filter::check_statement(query).is_err()
 }
 
 /// The session of a build, as the record keeps it.

@@ -22,6 +22,8 @@
 //!   master's row operations, given the key ranges copied so far.
 //! - [`gtid`]: GTIDs and positions in the server's text form.
 //! - [`key_image`]: checks of the key images a replica sends back.
+//! - [`parallel_apply`]: which event groups a replica applies alone
+//!   during a copy, the others going to parallel replication's workers.
 //! - [`progress`]: how far a copy is, as the replica applies it.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
@@ -45,6 +47,7 @@ pub mod filter;
 pub mod gtid;
 pub mod index_build;
 pub mod key_image;
+pub mod parallel_apply;
 pub mod preflight;
 pub mod progress;
 pub mod protocol;

@@ -1,0 +1,160 @@
+//! Parallel apply during a copy: which event groups a replica with
+//! `slave_parallel_threads` applies alone, and when it may apply the
+//! others in parallel at all.
+//!
+//! The copy's ledger (each table's copied key range) must see a table's
+//! events in stream order.  Only copy groups (a chunk extends a cursor, an
+//! end-of-table note completes a table, a CREATE creates one) and DDL
+//! change it; the master's transactions of row events only read it.  So:
+//!
+//! 1. a group that may change the ledger *applies alone*: the SQL driver
+//!    thread waits until every group queued before it has committed, and
+//!    applies it itself before it queues the next one;
+//! 2. between two such groups the ledger does not change, and the
+//!    master's transactions go to MariaDB's parallel replication workers
+//!    (in-order commit, optimistic retry) in one ordered queue: they decide
+//!    every row against the same ledger whatever order they run in.
+//!
+//! A transaction of the master's may still hold a statement (statement or
+//! mixed binlog format) that changes the ledger: the table it writes is
+//! copied again.  Its worker waits for every earlier group to commit first,
+//! and the ledger's version moves on; a later group that ran meanwhile
+//! finds the version moved when it is about to commit, after the groups
+//! before it committed, and is rolled back and retried with the ledger as
+//! it now is (a deadlock error, which parallel replication retries).
+
+/// What the SQL driver thread knows of an event group from its GTID event.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupKind {
+    /// A group of the copy itself (its own GTID domain).
+    pub copy_group: bool,
+    /// `FL_TRANSACTIONAL`: every table it writes is transactional.
+    pub transactional: bool,
+    /// `FL_STANDALONE`: a statement outside a transaction (DDL, or a write
+    /// of a non-transactional table).
+    pub standalone: bool,
+    /// `FL_DDL`.
+    pub ddl: bool,
+    /// `FL_PREPARED_XA` or `FL_COMPLETED_XA`: an XA PREPARE or its XA
+    /// COMMIT / ROLLBACK, which the copy tracks across the stream.
+    pub xa: bool,
+}
+
+/// Whether a group applies alone (rule 1 of the module documentation):
+/// anything but a transaction of the master's on transactional tables.
+pub fn applies_alone(group: GroupKind) -> bool {
+    group.copy_group || !group.transactional || group.standalone || group.ddl || group.xa
+}
+
+/// Why a copy whose connection has parallel replication configured
+/// applies serially anyway, or `None` when it applies in parallel.
+///
+/// A transaction applied by a worker does not write the copy's record in
+/// `mysql.provision_progress` (every worker would queue on its one row);
+/// after a crash the copy takes the master's position from
+/// `gtid_slave_pos` instead, which is exact only when that table commits
+/// with the data.
+pub fn serial_reason(gtid_slave_pos_transactional: bool) -> Option<&'static str> {
+    (!gtid_slave_pos_transactional).then_some(
+        "mysql.gtid_slave_pos is not transactional (ALTER TABLE mysql.gtid_slave_pos \
+         ENGINE=InnoDB, as parallel replication needs for its retries, lets the copy \
+         apply in parallel)",
+    )
+}
+
+/// The ledger's version: moves on with every change a worker makes to it
+/// between two groups that apply alone (see the module documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LedgerVersion(u64);
+
+impl LedgerVersion {
+    /// The version after one more change.
+    pub fn next(self) -> Self {
+        Self(self.0 + 1)
+    }
+
+    /// The version as a number, for the C++ side to keep.
+    pub fn value(self) -> u64 {
+        self.0
+    }
+}
+
+/// The last group of each GTID domain committed by a worker, by the
+/// server's sub_id (global, increasing in stream order): workers commit in
+/// order, but the bookkeeping after a commit may run out of order.
+#[derive(Clone, Debug, Default)]
+pub struct CommitOrder(std::collections::BTreeMap<u32, u64>);
+
+impl CommitOrder {
+    /// Whether the group `sub_id` of `domain_id`, just committed, is the
+    /// latest of its domain (its GTID is the domain's position); records it.
+    pub fn is_latest(&mut self, domain_id: u32, sub_id: u64) -> bool {
+        let last = self.0.entry(domain_id).or_default();
+        if sub_id <= *last {
+            return false;
+        }
+        *last = sub_id;
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master(transactional: bool) -> GroupKind {
+        GroupKind {
+            transactional,
+            ..GroupKind::default()
+        }
+    }
+
+    #[test]
+    fn only_the_masters_transactions_go_to_workers() {
+        assert!(!applies_alone(master(true)));
+        assert!(applies_alone(master(false)), "non-transactional tables");
+        for group in [
+            GroupKind {
+                copy_group: true,
+                ..master(true)
+            },
+            GroupKind {
+                standalone: true,
+                ..master(true)
+            },
+            GroupKind {
+                ddl: true,
+                ..master(true)
+            },
+            GroupKind {
+                xa: true,
+                ..master(true)
+            },
+        ] {
+            assert!(applies_alone(group), "{group:?}");
+        }
+    }
+
+    #[test]
+    fn parallel_needs_a_transactional_gtid_slave_pos() {
+        assert_eq!(serial_reason(true), None);
+        assert!(serial_reason(false).unwrap().contains("ENGINE=InnoDB"));
+    }
+
+    #[test]
+    fn a_domains_position_is_its_last_group_in_stream_order() {
+        let mut order = CommitOrder::default();
+        assert!(order.is_latest(0, 5));
+        // Group 4 committed first, its bookkeeping ran last.
+        assert!(!order.is_latest(0, 4));
+        assert!(order.is_latest(1, 3), "domains are apart");
+        assert!(order.is_latest(0, 6));
+    }
+
+    #[test]
+    fn ledger_versions_move_on() {
+        let v = LedgerVersion::default();
+        assert_ne!(v, v.next());
+        assert_eq!(v.next(), LedgerVersion::default().next());
+    }
+}
