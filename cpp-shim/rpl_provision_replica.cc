@@ -105,13 +105,6 @@ struct Rpl_provision_row
 };
 static thread_local Rpl_provision_row current_row;
 
-/*
-  The ledger's version as the worker's group started (see
-  provision_core::parallel_apply): if a statement of an earlier group
-  changed the ledger meanwhile, the group is retried.
-*/
-static thread_local uint64 worker_ledger_version;
-
 
 /*
   Report a failed query of the provisioning handshake: a network error is
@@ -212,12 +205,7 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
   if (!state)
     return;
   if (rgi->is_parallel_exec)
-  {
-    /* One of the master's transactions (a retry starts here again) */
-    Filter_guard guard(state->filter_lock);
-    worker_ledger_version= state->filter->ledger_version();
-    return;
-  }
+    return;                   /* the driver ended the group before it */
   THD *thd= rgi->thd;
   state->in_copy_group= domain_id == state->copy_domain;
   /* The same copy group twice in a row: the SQL thread retries it. */
@@ -420,34 +408,13 @@ static provision::IndexBuildContext build_context(THD *thd,
 
 
 /*
-  On a worker: waits for the groups before this one to commit, and fails
-  the group with a deadlock error, which parallel replication retries,
-  when one of them changed the ledger after this group started deciding
-  its rows by it.
-*/
-static bool worker_ledger_moved(rpl_group_info *rgi,
-                                Rpl_provision_replica *state)
-{
-  if (rgi->thd->wait_for_prior_commit())
-    return true;
-  Filter_guard guard(state->filter_lock);
-  if (state->filter->ledger_version() == worker_ledger_version)
-    return false;
-  my_error(ER_LOCK_DEADLOCK, MYF(0));
-  return true;
-}
-
-
-/*
-  A worker's group is about to commit, after the groups before it (it
-  waits for them): its rows were decided by the ledger as it is, and it
-  records the copy when a statement of it made a table be copied again.
+  A worker's group is about to commit: it records the copy when a
+  statement of it made a table be copied again (that statement waited for
+  the groups before it, and the next such statement waits for this one).
 */
 static int worker_before_commit(rpl_group_info *rgi,
                                 Rpl_provision_replica *state)
 {
-  if (worker_ledger_moved(rgi, state))
-    return 1;
   rust::Vec<provision::ProgressRow> rows;
   {
     Filter_guard guard(state->filter_lock);
@@ -518,18 +485,16 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     provision::QueryVerdict verdict;
     /*
       On a worker, a statement that may change the ledger waits for the
-      groups before it: none of them changes it after this one decided.
+      groups before it to commit: they decided by the ledger before it
+      (provision_core::parallel_apply).
     */
-    bool worker_changes= rgi->is_parallel_exec &&
-      provision::query_may_change_ledger(text);
-    if (worker_changes && worker_ledger_moved(rgi, state))
+    if (rgi->is_parallel_exec && provision::query_may_change_ledger(text) &&
+        rgi->thd->wait_for_prior_commit())
       return RPL_PROVISION_QUERY_STOP;
     {
       Filter_guard guard(state->filter_lock);
       verdict= state->filter->query_verdict(
         text, default_db, state->first_request, opt_provision_max_recopies);
-      if (worker_changes)
-        worker_ledger_version= state->filter->ledger_version();
     }
     if (verdict.action == provision::QueryAction::Refuse)
     {

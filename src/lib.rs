@@ -880,8 +880,6 @@ mod ffi {
         /// group's GTID event: whether the group applies alone (on the
         /// driver thread, after every group before it committed).
         fn group_queued(self: &mut ReplicaFilter, kind: GroupKind) -> bool;
-        /// The ledger's version, as a worker's group starts.
-        fn ledger_version(self: &ReplicaFilter) -> u64;
         /// The record rows a worker's group writes before it commits: only
         /// when one of its statements made a table be copied again.
         fn worker_progress_rows(self: &mut ReplicaFilter, request: &str) -> Vec<ProgressRow>;

@@ -7,7 +7,7 @@ use provision_core::filter::{
 };
 use provision_core::gtid::{Gtid, GtidPos};
 use provision_core::index_build::{self, BuildContext};
-use provision_core::parallel_apply::{self, CommitOrder, GroupKind, LedgerVersion};
+use provision_core::parallel_apply::{self, CommitOrder, GroupKind};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     parse_checksums_note, parse_manifest_note, parse_plan_note, parse_plan_table_note,
@@ -87,10 +87,8 @@ pub struct ReplicaFilter {
     /// Deferred index builds handed to a builder that have not ended (see
     /// [`index_build`]), in the order they came.
     builds: Vec<ffi::IndexBuild>,
-    /// The ledger's version, for the master's transactions applied by
-    /// parallel replication's workers (see [`parallel_apply`]).
-    version: LedgerVersion,
-    /// The last of those committed in each GTID domain.
+    /// The last of the master's transactions parallel replication's
+    /// workers committed in each GTID domain (see [`parallel_apply`]).
     commit_order: CommitOrder,
 }
 
@@ -231,7 +229,6 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         objects_begun: false,
         builds: Vec::new(),
         stale: Default::default(),
-        version: LedgerVersion::default(),
         commit_order: CommitOrder::default(),
     })
 }
@@ -321,12 +318,6 @@ impl ReplicaFilter {
             self.end_previous_group();
         }
         alone
-    }
-
-    /// The ledger's version as a worker's group starts (see
-    /// [`parallel_apply`]).
-    pub fn ledger_version(&self) -> u64 {
-        self.version.value()
     }
 
     /// The rows of the copy's record a worker's group writes in its
@@ -740,9 +731,6 @@ impl ReplicaFilter {
         };
         let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
         let mut recopied = None;
-        if !decision.edits.is_empty() {
-            self.version = self.version.next();
-        }
         for edit in &decision.edits {
             match edit {
                 Edit::Copy((db, table)) => {

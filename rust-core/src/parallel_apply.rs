@@ -15,13 +15,17 @@
 //!    (in-order commit, optimistic retry) in one ordered queue: they decide
 //!    every row against the same ledger whatever order they run in.
 //!
-//! A transaction of the master's may still hold a statement (statement or
-//! mixed binlog format) that changes the ledger: the table it writes is
-//! copied again.  Its worker waits for every earlier group to commit first,
-//! and the ledger's version moves on; a later group that ran meanwhile
-//! finds the version moved when it is about to commit, after the groups
-//! before it committed, and is rolled back and retried with the ledger as
-//! it now is (a deadlock error, which parallel replication retries).
+//! A transaction of the master's may still hold a statement (a session
+//! with `binlog_format=STATEMENT`) that changes the ledger: the table it
+//! writes, part way or complete, is copied again.  Its worker waits for
+//! every earlier group to commit before it decides, so those decide by the
+//! ledger before the change, and the statements that change it do so one
+//! at a time, in stream order.  A later group running meanwhile may decide
+//! its rows of that table by the ledger before or after the change: either
+//! way the master's CREATE of the table, further in the stream and applied
+//! alone, replaces the table with its copy as of then, and nothing those
+//! groups wrote to it is left.  Their decisions for other tables do not
+//! change.
 
 /// What the SQL driver thread knows of an event group from its GTID event.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,23 +64,6 @@ pub fn serial_reason(gtid_slave_pos_transactional: bool) -> Option<&'static str>
          ENGINE=InnoDB, as parallel replication needs for its retries, lets the copy \
          apply in parallel)",
     )
-}
-
-/// The ledger's version: moves on with every change a worker makes to it
-/// between two groups that apply alone (see the module documentation).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct LedgerVersion(u64);
-
-impl LedgerVersion {
-    /// The version after one more change.
-    pub fn next(self) -> Self {
-        Self(self.0 + 1)
-    }
-
-    /// The version as a number, for the C++ side to keep.
-    pub fn value(self) -> u64 {
-        self.0
-    }
 }
 
 /// The last group of each GTID domain committed by a worker, by the
@@ -149,12 +136,5 @@ mod tests {
         assert!(!order.is_latest(0, 4));
         assert!(order.is_latest(1, 3), "domains are apart");
         assert!(order.is_latest(0, 6));
-    }
-
-    #[test]
-    fn ledger_versions_move_on() {
-        let v = LedgerVersion::default();
-        assert_ne!(v, v.next());
-        assert_eq!(v.next(), LedgerVersion::default().next());
     }
 }
