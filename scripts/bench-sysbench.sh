@@ -22,6 +22,9 @@
 #     REPLICA_ARGS="<mariadbd options>": added to every replica's command
 #       line (for example --innodb-flush-log-at-trx-commit=2: what the
 #       replica's commit flushes cost)
+#     REPLICA_SQL="<statements>": run on every replica before it starts
+#       replicating (for example "ALTER TABLE mysql.gtid_slave_pos
+#       ENGINE=InnoDB", which parallel replication during a copy needs)
 #     HOSTS=split: the master and its sysbench on CPU 0, the replica and
 #       the copy tools on CPU 1 (two one-core "hosts"; mariadb-backup's
 #       --backup runs on the master's).  Default: everything shares both.
@@ -184,6 +187,7 @@ load_stop() {
 change_master() { # name
   client "$1" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
     MASTER_USER='root', MASTER_USE_GTID=slave_pos"
+  [ -z "${REPLICA_SQL:-}" ] || client "$1" -e "$REPLICA_SQL"
 }
 prepare_empty() { replica_server "$1" "$2" "$3"; }
 copy_load() {
