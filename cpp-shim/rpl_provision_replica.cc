@@ -299,9 +299,24 @@ bool rpl_provision_sql_table_skipped(rpl_group_info *rgi,
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state || in_copy_group(state, rgi))
     return false;
-  Filter_guard guard(state->filter_lock);
-  return state->filter->table_skipped(rpl_provision_str(*db),
-                                      rpl_provision_str(*table));
+  bool skipped, building;
+  {
+    Filter_guard guard(state->filter_lock);
+    skipped= state->filter->table_skipped(rpl_provision_str(*db),
+                                          rpl_provision_str(*table));
+    building= !skipped && rgi->is_parallel_exec &&
+      state->filter->index_build_running(rpl_provision_str(*db),
+                                         rpl_provision_str(*table));
+  }
+  /*
+    A worker opens a table being built only after the groups before it
+    committed (ReplicaFilter::index_build_running()).  If one of them
+    failed, or this group is killed for a retry, the wait's error comes
+    again at the group's commit (wait_for_commit keeps it, and the kill).
+  */
+  if (building && rgi->thd->wait_for_prior_commit())
+    rgi->thd->clear_error();
+  return skipped;
 }
 
 

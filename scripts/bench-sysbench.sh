@@ -287,6 +287,10 @@ run_method() { # method mode run
   CHUNK_ROWS=${chunk:-${CHUNK_ROWS:-}} "copy_$base" "$name" "$port" "$sid"
   t1=$(now_ms)
   relay_stop
+  # the master's transactions parallel replication's workers applied
+  # during the copy (LOAD DATA FROM MASTER, slave_parallel_threads)
+  local parallel; parallel=$(client "$name" -N -B -e \
+    "SHOW GLOBAL STATUS LIKE 'Provision_parallel_transactions'" | awk '{print $2}')
   if [ "$mode" = load ]; then
     # Caught up: the replica has what the master had when the copy ended.
     local target; target=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
@@ -308,9 +312,9 @@ run_method() { # method mode run
     [ "$(checksums "$name")" = "$want" ] || differ "$name" "$what: checksums differ"
   fi
   echo "$mode $m $r $((t2 - t0)) $((t1 - t0)) $(rss_of master) $(rss_of "$name") ${stats:-0 0} $cpu ${load_base:-0 0} $mt $(relay_of)" >>"$results"
-  printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%, relay log %d MB\n' "$what" "$mode" "$r" \
-    "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu" \
-    "$(relay_of)"
+  printf '  %-36s %-5s run %d: %7.2f s (copy %.2f s), cpu %d%%, relay log %d MB, %s on workers\n' \
+    "$what" "$mode" "$r" "$(awk -v a=$((t2 - t0)) 'BEGIN{print a/1000}')" \
+    "$(awk -v a=$((t1 - t0)) 'BEGIN{print a/1000}')" "$cpu" "$(relay_of)" "${parallel:-0}"
   # the load's tps and p95 before and during the copy, so a run's numbers
   # are in the log even if the summary below is never printed
   [ "$mode" != load ] || printf '    tps %s, p95 %s ms before and after; tps %s, p95 %s ms during\n' \

@@ -820,6 +820,10 @@ mod ffi {
         /// Whether the build of `table` is still wanted (a failed one is
         /// run again).
         fn index_build_wanted(self: &ReplicaFilter, table: &str) -> bool;
+        /// Whether a builder works on `db`.`table` now: a worker of
+        /// parallel replication waits for the groups before it to commit
+        /// before it opens the table.
+        fn index_build_running(self: &ReplicaFilter, db: &str, table: &str) -> bool;
         /// How many builds a copy runs at once beside its SQL thread.
         fn index_builds_in_flight() -> usize;
         /// Whether builds run beside the SQL thread on a server that may

@@ -90,6 +90,10 @@ pub struct ReplicaFilter {
     /// The last of the master's transactions parallel replication's
     /// workers committed in each GTID domain (see [`parallel_apply`]).
     commit_order: CommitOrder,
+    /// The tables a builder works on now (handed over, not ended), which
+    /// `builds` may have forgotten (see
+    /// [`ReplicaFilter::index_build_running`]).
+    building: std::collections::BTreeSet<String>,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -230,6 +234,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         builds: Vec::new(),
         stale: Default::default(),
         commit_order: CommitOrder::default(),
+        building: Default::default(),
     })
 }
 
@@ -959,7 +964,18 @@ impl ReplicaFilter {
         if !self.builds.iter().any(|b| b.table == build.table) {
             self.builds.push(build.clone());
         }
+        self.building.insert(build.table.clone());
         build
+    }
+
+    /// Whether a builder works on `db`.`table` now.  A worker of parallel
+    /// replication waits for the groups before it to commit before it
+    /// opens such a table: the build waits for the metadata lock of every
+    /// transaction that has the table open, and a later transaction that
+    /// had it open while waiting for an earlier one, itself queued behind
+    /// the build's lock, would close a cycle no deadlock detector sees.
+    pub fn index_build_running(&self, db: &str, table: &str) -> bool {
+        !self.building.is_empty() && self.building.contains(&table_ident(db, table))
     }
 
     /// The builds handed over that have not ended: after a restart, the
@@ -974,6 +990,7 @@ impl ReplicaFilter {
     /// drop one of those indexes next).  A build that failed stays, to
     /// run again; no rows.
     pub fn index_build_ended(&mut self, table: &str, error_code: u32) -> Vec<ffi::ProgressRow> {
+        self.building.remove(table);
         if !index_build::built(error_code)
             || !self.forget_index_build(table)
             || !self.applied.changed
