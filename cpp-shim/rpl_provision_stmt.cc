@@ -763,21 +763,62 @@ static std::string slave_pos_text()
 
 
 /*
-  Whether mysql.gtid_slave_pos commits with the data (InnoDB).  Its engine
-  as the table is now: the server's own note of it (table_hton) stays as
-  it was loaded after an ALTER TABLE mysql.gtid_slave_pos ENGINE=InnoDB.
+  The engine db.table has on disk (of its partitions, when partitioned),
+  or an empty name when there is no such table.
+*/
+static LEX_CSTRING table_engine(THD *thd, const LEX_CSTRING &db,
+                                const LEX_CSTRING &table)
+{
+  LEX_CSTRING partition_engine= null_clex_str;
+  handlerton *hton= NULL;
+  if (!ha_table_exists(thd, &db, &table, NULL, &partition_engine, &hton) ||
+      !hton)
+    return empty_clex_str;
+  return partition_engine.length ? partition_engine : *hton_name(hton);
+}
+
+
+static bool engine_is(const LEX_CSTRING &engine, const char *name)
+{
+  return engine.length && !my_strcasecmp(system_charset_info, engine.str, name);
+}
+
+
+/*
+  Whether mysql.gtid_slave_pos commits with the data (InnoDB), by the
+  engine the table has now: the server's own note of it (table_hton) stays
+  as it was loaded after an ALTER TABLE mysql.gtid_slave_pos ENGINE=InnoDB.
+
+  A mysql.gtid_slave_pos_InnoDB of gtid_pos_auto_engines is not enough: a
+  transaction whose rows the copy all skips writes no InnoDB row, records
+  its GTID in mysql.gtid_slave_pos, and a retry of it by parallel
+  replication finds its own row there (duplicate key: the record of an
+  Aria table is not rolled back).
 */
 static bool gtid_pos_transactional(THD *thd)
 {
   rpl_slave_state::gtid_pos_table *pos_table=
     rpl_global_gtid_slave_state->default_gtid_pos_table.load();
-  if (!pos_table)
-    return false;
-  LEX_CSTRING partition_engine= null_clex_str;
-  handlerton *hton= NULL;
-  return ha_table_exists(thd, &MYSQL_SCHEMA_NAME, &pos_table->table_name,
-                         NULL, &partition_engine, &hton) &&
-    hton && hton->db_type == DB_TYPE_INNODB;
+  return pos_table &&
+    engine_is(table_engine(thd, MYSQL_SCHEMA_NAME, pos_table->table_name),
+              "InnoDB");
+}
+
+
+/*
+  Whether the rows of db.table may not have outlived the restart: MEMORY
+  keeps none, and ARCHIVE buffers its writes in the server, so a crash
+  loses what was copied last (and nothing here tells a crash from a
+  shutdown).
+*/
+static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
+{
+  LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
+                    name.db.size() };
+  LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
+                       name.table.size() };
+  LEX_CSTRING engine= table_engine(thd, db, table);
+  return engine_is(engine, "MEMORY") || engine_is(engine, "ARCHIVE");
 }
 
 
@@ -815,30 +856,6 @@ static bool start_record(Master_info *mi, Rpl_provision_replica *state,
   if (fresh)
     state->filter->set_baseline(slave_pos_text());
   return false;
-}
-
-
-/*
-  Whether the rows of db.table may not have outlived the restart: MEMORY
-  keeps none, and ARCHIVE buffers its writes in the server, so a crash
-  loses what was copied last (and nothing here tells a crash from a
-  shutdown).
-*/
-static bool rows_gone_at_restart(THD *thd, const provision::QualifiedName &name)
-{
-  LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
-                    name.db.size() };
-  LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
-                       name.table.size() };
-  LEX_CSTRING partition_engine= null_clex_str;
-  handlerton *hton= NULL;
-  if (!ha_table_exists(thd, &db, &table, NULL, &partition_engine, &hton) ||
-      !hton)
-    return false;
-  LEX_CSTRING engine= partition_engine.length ? partition_engine :
-    *hton_name(hton);
-  return !my_strcasecmp(system_charset_info, engine.str, "MEMORY") ||
-    !my_strcasecmp(system_charset_info, engine.str, "ARCHIVE");
 }
 
 

@@ -36,6 +36,9 @@ results=$LDFM_BUILD/mysql-test/ldfm-results
 rm -rf "$results"; mkdir -p "$results"; : > "$results/failed.txt"
 runs=(
   "provision|--suite=provision"
+  # The same suite with parallel replication's workers on every server:
+  # each copy under writes applies the master's transactions on them.
+  "provision_parallel|--suite=provision --mysqld=--slave-parallel-threads=4 --mysqld=--slave-parallel-mode=optimistic --mysqld=--init-file=$REPO_DIR/mysql-test/suite/provision/gtid_slave_pos_innodb.sql"
   "deprecated_features|main.deprecated_features"
   "multi_source|--suite=multi_source"
   "rpl_gtid|--suite=rpl --do-test=rpl_gtid"

@@ -312,13 +312,7 @@ impl ReplicaFilter {
     /// group before it here (the worker does not call
     /// [`ReplicaFilter::group_start`]).
     pub fn group_queued(&mut self, kind: ffi::GroupKind) -> bool {
-        let alone = parallel_apply::applies_alone(GroupKind {
-            copy_group: kind.copy_group,
-            transactional: kind.transactional,
-            standalone: kind.standalone,
-            ddl: kind.ddl,
-            xa: kind.xa,
-        });
+        let alone = parallel_apply::applies_alone(kind.into());
         if !alone {
             self.end_previous_group();
         }
@@ -1428,6 +1422,18 @@ pub fn query_may_change_ledger(query: &[u8]) -> bool {
 }
 
 /// The session of a build, as the record keeps it.
+impl From<ffi::GroupKind> for GroupKind {
+    fn from(k: ffi::GroupKind) -> Self {
+        GroupKind {
+            copy_group: k.copy_group,
+            transactional: k.transactional,
+            standalone: k.standalone,
+            ddl: k.ddl,
+            xa: k.xa,
+        }
+    }
+}
+
 impl From<ffi::IndexBuildContext> for BuildContext {
     fn from(c: ffi::IndexBuildContext) -> Self {
         BuildContext {
