@@ -264,6 +264,17 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
 void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags);
 
 /**
+  Called by handle_slave_io() before it acknowledges an event to a
+  semi-synchronous master.  During a copy mi->master_log_pos also counts
+  the copy's own events, past the master's binlog; the event that asks
+  for the acknowledgement is the master's own, and its log_pos is its end
+  there: the IO thread's position is set back to it, so that the master
+  is told what the replica has, not a position its binlog may not have
+  reached (which would release commits the replica never received).
+*/
+void rpl_provision_io_ack_position(Master_info *mi, const uchar *event_buf);
+
+/**
   Called by Gtid_log_event::do_apply_event() before it applies the GTID.
   Copy groups (the connection's copy domain) are applied without being
   written to the replica's binlog or recorded in gtid_slave_pos: the

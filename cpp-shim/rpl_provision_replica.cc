@@ -179,6 +179,17 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
 }
 
 
+void rpl_provision_io_ack_position(Master_info *mi, const uchar *event_buf)
+{
+  my_off_t event_end= uint4korr(event_buf + LOG_POS_OFFSET);
+  if (!mi->provision || !event_end)
+    return;
+  mysql_mutex_lock(&mi->data_lock);
+  mi->master_log_pos= event_end;
+  mysql_mutex_unlock(&mi->data_lock);
+}
+
+
 void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
 {
   Rpl_provision_replica *state= mi->provision;
