@@ -1421,7 +1421,6 @@ pub fn query_may_change_ledger(query: &[u8]) -> bool {
     filter::check_statement(query).is_err()
 }
 
-/// The session of a build, as the record keeps it.
 impl From<ffi::GroupKind> for GroupKind {
     fn from(k: ffi::GroupKind) -> Self {
         GroupKind {
@@ -1434,6 +1433,7 @@ impl From<ffi::GroupKind> for GroupKind {
     }
 }
 
+/// The session of a build, as the record keeps it.
 impl From<ffi::IndexBuildContext> for BuildContext {
     fn from(c: ffi::IndexBuildContext) -> Self {
         BuildContext {
