@@ -199,6 +199,16 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
                              Rpl_provision_dump **out,
                              char *errbuf, size_t errbuf_size);
 
+/**
+  Called by reset_master() (RESET MASTER, SET GLOBAL gtid_binlog_state)
+  before it starts the binary log over.  A copy from this server goes on
+  from GTID positions of the old log, which the new one, numbered from
+  the start again, may reach with other transactions: refused (with the
+  error set) while a provisioning dump runs.  A copy not connected at
+  the time is refused when it resumes (its binlog history).
+*/
+bool rpl_provision_refuse_reset_master(THD *thd);
+
 /** Frees the dump state (NULL is fine).  Called when the dump ends. */
 void rpl_provision_dump_end(Rpl_provision_dump *dump);
 

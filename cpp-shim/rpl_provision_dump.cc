@@ -435,6 +435,12 @@ static int start_dump(THD *thd, String *connect_gtid_state,
       rust::Str(master_pos.ptr(), master_pos.length()),
       (uint32_t) global_system_variables.server_id,
       opt_provision_chunk_rows);
+  /*
+    Which binary log the copy's positions refer to: a resumed copy that
+    began before a RESET MASTER of this process is refused.
+  */
+  session->binlog_history((uint64_t) server_start_time,
+                          mysql_bin_log.get_reset_master_count());
   /* A slot among @@provision_max_dumps, held by the dump object */
   rpl_provision_dumps_started++;
   session->check_dump_slots(rpl_provision_dumps_running++,
@@ -526,6 +532,16 @@ int rpl_provision_dump_start(THD *thd, String *connect_gtid_state,
     sql_print_information("LOAD DATA FROM MASTER: provisioning dump for %s "
                           "refused: %s", replica_of(thd).c_str(), errbuf);
   return res;
+}
+
+
+bool rpl_provision_refuse_reset_master(THD *thd)
+{
+  uint32 running= rpl_provision_dumps_running.load(std::memory_order_relaxed);
+  if (!running)
+    return false;
+  my_error(ER_PROVISION_RESET_MASTER, MYF(0), (uint) running);
+  return true;
 }
 
 

@@ -12,7 +12,7 @@ use provision_core::dump::{self, ChunkPressure, DumpError, LockStep};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::key_image::{self, KeyPart};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
-use provision_core::protocol::{self, Request, TableChecksum};
+use provision_core::protocol::{self, BinlogHistory, Request, TableChecksum};
 use provision_core::scheduler::{FkRule, ForeignKeyMoves, Unit, View};
 use std::time::{Duration, Instant};
 
@@ -429,6 +429,11 @@ mod ffi {
         /// domains; sets `refusal()` if the master has not reached it.
         /// Nothing for another copy.
         fn start_at_replica(self: &mut DumpSession, replica_pos: &str);
+        /// The master's binary log history: when the server process
+        /// `started` and how many `RESET MASTER`s it ran since
+        /// (`protocol::BinlogHistory`); sets `refusal()` for a resumed
+        /// copy that began in an earlier one of this process.
+        fn binlog_history(self: &mut DumpSession, started: u64, resets: u64);
         /// Whether the dump copies some tables into a replica that has the
         /// rest (`LOAD TABLE ... FROM MASTER`).
         fn is_reload(self: &DumpSession) -> bool;
@@ -1078,6 +1083,10 @@ impl DumpSession {
 
     fn start_at_replica(&mut self, replica_pos: &str) {
         self.with(|s| s.start_at_replica(replica_pos));
+    }
+
+    fn binlog_history(&mut self, started: u64, resets: u64) {
+        self.with(|s| s.binlog_history(BinlogHistory { started, resets }));
     }
 
     fn is_reload(&self) -> bool {

@@ -10,9 +10,9 @@ use provision_core::index_build::{self, BuildContext};
 use provision_core::parallel_apply::{self, CommitOrder, GroupKind};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
-    parse_checksums_note, parse_manifest_note, parse_plan_note, parse_plan_table_note,
-    parse_resume_note, parse_start_note, parse_table_done_note, split_table_ident, table_ident,
-    Request, Resume, ResumePoint, OBJECTS_NOTE,
+    parse_checksums_note, parse_history_note, parse_manifest_note, parse_plan_note,
+    parse_plan_table_note, parse_resume_note, parse_start_note, parse_table_done_note,
+    split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
 use provision_core::statement_write;
@@ -120,6 +120,9 @@ struct Applied {
     /// its CREATE (see [`ReplicaFilter::recopy`]); cleared by the first
     /// copy group of the new dump, that CREATE.
     recopy: bool,
+    /// The master's binary log history the position refers to (from the
+    /// plan note), sent back when the copy goes on.
+    history: Option<BinlogHistory>,
 }
 
 /// What the event group being applied adds to [`Applied`] when it commits.
@@ -128,6 +131,7 @@ struct Pending {
     /// The group's GTID, when it is one of the master's transactions.
     gtid: Option<Gtid>,
     start: Option<GtidPos>,
+    history: Option<BinlogHistory>,
     point: Option<ResumePoint>,
     /// Non-transactional tables the group wrote copy rows to: a rolled
     /// back group leaves those rows behind.
@@ -421,6 +425,7 @@ impl ReplicaFilter {
         let mut applied = self.applied.clone();
         if let Some(start) = &pending.start {
             applied.position = Some(start.clone());
+            applied.history = pending.history;
         }
         if let (Some(gtid), Some(position)) = (pending.gtid, applied.position.as_mut()) {
             position.set(gtid);
@@ -531,6 +536,7 @@ impl ReplicaFilter {
             seq_no: resume.seq_no,
             changed: true,
             recopy: resume.recopy,
+            history: resume.history,
         };
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
             if row.object == saved_copy::OBJECTS_ROW {
@@ -1156,6 +1162,10 @@ impl ReplicaFilter {
             self.pending.start = Some(start);
             return String::new();
         }
+        if let Some(history) = parse_history_note(text) {
+            self.pending.history = Some(history);
+            return String::new();
+        }
         if text == OBJECTS_NOTE.as_bytes() {
             self.pending.objects = true;
             return String::new();
@@ -1255,6 +1265,7 @@ fn resume_request_of(applied: &Applied, request: &str) -> String {
         point,
         seq_no: applied.seq_no,
         recopy: applied.recopy,
+        history: applied.history,
     });
     request.encode()
 }
@@ -1920,6 +1931,31 @@ mod tests {
         let again = f.resume_request(request);
         assert!(again.contains(";recopy"), "{again}");
         assert!(f.table_skipped("d", "m"));
+    }
+
+    #[test]
+    fn a_resume_sends_back_the_masters_binlog_history() {
+        let mut f = replica_filter_new("filter-test-history");
+        let request = "v=1;domain=9";
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: binlog history 1700000000.2\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
+        );
+        // Not before the plan group commits.
+        assert_eq!(f.resume_request(request), "");
+        f.group_committed();
+        let at = f.resume_request(request);
+        assert!(at.ends_with(";history=1700000000.2"), "{at}");
+        let parsed = Request::parse(&at).unwrap().resume.unwrap();
+        assert_eq!(
+            parsed.history,
+            Some(BinlogHistory {
+                started: 1_700_000_000,
+                resets: 2
+            })
+        );
     }
 
     #[test]

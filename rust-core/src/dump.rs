@@ -21,9 +21,9 @@ use crate::encode::{
 };
 use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
-    checksums_note, manifest_note, plan_note, plan_table_note, resume_note, start_note,
-    table_done_note, table_ident, CopyClaim, Request, RequestError, Resume, TableChecksum,
-    GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
+    checksums_note, history_note, manifest_note, plan_note, plan_table_note, resume_note,
+    start_note, table_done_note, table_ident, BinlogHistory, CopyClaim, Request, RequestError,
+    Resume, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
@@ -545,6 +545,8 @@ pub struct DumpSession {
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
     resume: Option<Resume>,
+    /// The master's binary log history (see [`DumpSession::binlog_history`]).
+    history: Option<BinlogHistory>,
     /// `LOAD TABLE ... FROM MASTER`: the tables to copy (the replica's
     /// names); every other table is the replica's, complete, and its
     /// changes replicate as usual.  Empty for `LOAD DATA FROM MASTER`.
@@ -600,6 +602,7 @@ impl DumpSession {
             next_seq_no: request.resume.as_ref().map_or(1, |r| r.seq_no + 1),
             start_position,
             resume: request.resume.clone(),
+            history: None,
             reload,
             master_position: master_pos,
             next_table_id: 1,
@@ -807,6 +810,19 @@ impl DumpSession {
     /// rest (`LOAD TABLE ... FROM MASTER`).
     pub fn is_reload(&self) -> bool {
         !self.reload.is_empty()
+    }
+
+    /// The master's binary log history now: the plan note names it, and a
+    /// resumed copy whose history is an earlier one of this server
+    /// process (`RESET MASTER` ran since it began) is refused.
+    pub fn binlog_history(&mut self, history: BinlogHistory) -> Result<(), DumpError> {
+        self.history = Some(history);
+        let request = Request {
+            resume: self.resume.clone(),
+            connection: self.connection.clone(),
+            ..Request::for_connection("")
+        };
+        Ok(request.check_history(&history)?)
     }
 
     /// `LOAD TABLE ... FROM MASTER` starts the binlog stream where the
@@ -1325,6 +1341,7 @@ impl DumpSession {
             plan_table_note(self.filter.rewrite(&t.0), &t.1, estimate)
         }));
         notes.push(start_note(&self.start_position));
+        notes.extend(self.history.as_ref().map(history_note));
         let plan = self.ending_note(notes);
         events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();

@@ -131,6 +131,62 @@ pub fn parse_start_note(line: &[u8]) -> Option<GtidPos> {
     GtidPos::parse(rest).ok()
 }
 
+/// Text of the line of the plan note's group that names the master's
+/// binary log history (see [`BinlogHistory`]).
+const HISTORY_NOTE: &str = "LOAD DATA FROM MASTER: binlog history ";
+
+/// Which binary log of the master a copy's GTID positions refer to.
+/// `RESET MASTER` starts the binary log over, numbering GTIDs from the
+/// start again: a position of the old log may be reached again in the
+/// new one by other transactions, and a copy that went on from it would
+/// lack them.  The master names its history by when the server process
+/// started and how many times it ran `RESET MASTER` since (the binlog's
+/// own `reset_master_count`), and refuses a resumed copy whose history
+/// is another of the same process ([`Request::check_history`]).  A
+/// master restarted since cannot tell (its count starts again); a resume
+/// then goes on as before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BinlogHistory {
+    /// When the master's server process started (`server_start_time`).
+    pub started: u64,
+    /// `RESET MASTER`s the process ran before the copy started.
+    pub resets: u64,
+}
+
+impl BinlogHistory {
+    /// Whether `self` and `now` are of one server process, and the binary
+    /// log was started over between them.
+    pub fn reset_before(&self, now: &BinlogHistory) -> bool {
+        self.started == now.started && self.resets != now.resets
+    }
+
+    /// `started.resets`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.started, self.resets)
+    }
+
+    /// The history [`BinlogHistory::encode`] wrote, if `text` is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (started, resets) = text.split_once('.')?;
+        Some(BinlogHistory {
+            started: started.parse().ok()?,
+            resets: resets.parse().ok()?,
+        })
+    }
+}
+
+/// The line that names the master's binary log history the copy's
+/// positions refer to.
+pub fn history_note(history: &BinlogHistory) -> String {
+    format!("{HISTORY_NOTE}{}", history.encode())
+}
+
+/// The history of a line of [`history_note`], if `line` is one.
+pub fn parse_history_note(line: &[u8]) -> Option<BinlogHistory> {
+    let rest = std::str::from_utf8(line).ok()?.strip_prefix(HISTORY_NOTE)?;
+    BinlogHistory::parse(rest)
+}
+
 /// The note of the copy's `Objects` unit: its tables are copied, and the
 /// master's DDL of views, routines, triggers and events applies on the
 /// replica from here on (see [`crate::ddl_during_copy`]).
@@ -375,6 +431,19 @@ pub enum RequestError {
          (is this the master the copy started from?)"
     )]
     ResumeAhead(String),
+    /// The master's binary log was started over since the copy began.
+    #[error(
+        "the copy cannot go on from GTID position '{position}': RESET MASTER started the \
+         master's binary log over since the copy began, and the new binary log may have \
+         reached that position with other transactions. Copy again: LOAD DATA FROM MASTER \
+         '{connection}' REPLACE"
+    )]
+    BinlogReset {
+        /// The replica's position.
+        position: String,
+        /// The replica's name of the master connection.
+        connection: String,
+    },
     /// The copy domain is used by the master's own transactions.
     #[error("GTID domain {0} requested for the copy is used in the master's binlog")]
     DomainInUse(u32),
@@ -436,6 +505,9 @@ pub struct Resume {
     /// The table of the point's `Rows` step is copied again from its
     /// CREATE (a DDL changed it during its copy; the replica dropped it).
     pub recopy: bool,
+    /// The master's binary log history `position` refers to (from the
+    /// copy's plan note); `None` from a copy whose master did not say.
+    pub history: Option<BinlogHistory>,
 }
 
 impl Request {
@@ -506,6 +578,10 @@ impl Request {
             if r.recopy {
                 text.push_str(";recopy=1");
             }
+            if let Some(history) = &r.history {
+                text.push_str(";history=");
+                text.push_str(&history.encode());
+            }
         }
         text
     }
@@ -532,6 +608,7 @@ impl Request {
         let mut tables: Option<Vec<(String, String)>> = None;
         let (mut position, mut plan, mut step, mut seq_no, mut cursor) =
             (None, None, None, None, None);
+        let mut history = None;
         for item in text.split(';') {
             let (key, value) = item.split_once('=').ok_or_else(malformed)?;
             let resume_field = match key {
@@ -545,12 +622,16 @@ impl Request {
                     &mut cursor,
                     unhex_bytes(value).filter(|c| !c.is_empty() && c.len() <= MAX_CURSOR_BYTES),
                 ),
+                "history" => set_once(&mut history, BinlogHistory::parse(value)),
                 _ => true,
             };
             if !resume_field {
                 return Err(malformed());
             }
-            if matches!(key, "resume" | "plan" | "step" | "seq" | "cursor") {
+            if matches!(
+                key,
+                "resume" | "plan" | "step" | "seq" | "cursor" | "history"
+            ) {
                 continue;
             }
             if key == "name" {
@@ -607,12 +688,13 @@ impl Request {
             return Err(RequestError::Version(version));
         }
         let resume = match (position, plan, step, seq_no, cursor) {
-            (None, None, None, None, None) if recopy.is_none() => None,
+            (None, None, None, None, None) if recopy.is_none() && history.is_none() => None,
             (Some(position), Some(plan), Some(step), Some(seq_no), cursor) => Some(Resume {
                 position,
                 point: ResumePoint { plan, step, cursor },
                 seq_no,
                 recopy: recopy.is_some(),
+                history,
             }),
             _ => return Err(malformed()),
         };
@@ -641,6 +723,24 @@ impl Request {
             check_reached(&r.position, master_binlog_state)?;
         }
         Ok(())
+    }
+
+    /// Refuses a resumed copy whose positions refer to a binary log the
+    /// master started over since (`RESET MASTER`, see [`BinlogHistory`]):
+    /// the new log may have reached the copy's position with other
+    /// transactions, which the replica would never see.
+    pub fn check_history(&self, master: &BinlogHistory) -> Result<(), RequestError> {
+        match &self.resume {
+            Some(Resume {
+                history: Some(h),
+                position,
+                ..
+            }) if h.reset_before(master) => Err(RequestError::BinlogReset {
+                position: position.to_string(),
+                connection: self.connection.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -713,6 +813,57 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resume_after_reset_master_of_the_same_process_is_refused() {
+        let history = |started, resets| BinlogHistory { started, resets };
+        let mut request = Request::for_connection("m1");
+        request.resume = Some(Resume {
+            position: GtidPos::parse("0-1-39").unwrap(),
+            point: ResumePoint {
+                plan: 1,
+                step: 2,
+                cursor: None,
+            },
+            seq_no: 3,
+            recopy: false,
+            history: Some(history(100, 0)),
+        });
+        let text = request.encode();
+        assert!(text.ends_with(";history=100.0"), "{text}");
+        assert_eq!(Request::parse(&text).unwrap(), request);
+        // The same process, no RESET MASTER since: goes on.
+        assert_eq!(request.check_history(&history(100, 0)), Ok(()));
+        // A RESET MASTER since: refused, naming the position and the fix.
+        let refused = request.check_history(&history(100, 1)).unwrap_err();
+        let text = refused.to_string();
+        assert!(text.contains("'0-1-39'"), "{text}");
+        assert!(
+            text.contains("LOAD DATA FROM MASTER 'm1' REPLACE"),
+            "{text}"
+        );
+        // The master restarted since: it cannot tell, the resume goes on.
+        assert_eq!(request.check_history(&history(200, 0)), Ok(()));
+        // A copy whose master named no history, and a new copy.
+        request.resume.as_mut().unwrap().history = None;
+        assert_eq!(request.check_history(&history(100, 1)), Ok(()));
+        assert_eq!(
+            Request::for_connection("").check_history(&history(100, 1)),
+            Ok(())
+        );
+        // A history alone is no resume; a malformed one is refused.
+        assert!(Request::parse("v=1;domain=9;history=1.2").is_err());
+        for bad in ["1", "x.1", "1.2.3", ""] {
+            let text = format!(
+                "v=1;domain=9;resume=0-1-1;plan=0000000000000001;step=1;seq=1;history={bad}"
+            );
+            assert!(Request::parse(&text).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_history_note(history_note(&history(7, 8)).as_bytes()),
+            Some(history(7, 8))
+        );
+    }
 
     #[test]
     fn table_idents_split_back() {
