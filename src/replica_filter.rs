@@ -121,7 +121,7 @@ struct Applied {
     /// copy group of the new dump, that CREATE.
     recopy: bool,
     /// The master's binary log history the position refers to (from the
-    /// plan note), sent back when the copy goes on.
+    /// last copy group's note), sent back when the copy goes on.
     history: Option<BinlogHistory>,
 }
 
@@ -425,7 +425,9 @@ impl ReplicaFilter {
         let mut applied = self.applied.clone();
         if let Some(start) = &pending.start {
             applied.position = Some(start.clone());
-            applied.history = pending.history;
+        }
+        if let Some(history) = pending.history {
+            applied.history = Some(history);
         }
         if let (Some(gtid), Some(position)) = (pending.gtid, applied.position.as_mut()) {
             position.set(gtid);
@@ -1956,6 +1958,15 @@ mod tests {
                 resets: 2
             })
         );
+        // A master restarted since names its own history in its groups.
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: binlog history 1700000500.0\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=2",
+        );
+        f.group_committed();
+        let at = f.resume_request(request);
+        assert!(at.ends_with(";history=1700000500.0"), "{at}");
     }
 
     #[test]

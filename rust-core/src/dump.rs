@@ -23,7 +23,7 @@ use crate::gtid::{BadGtidPos, GtidPos};
 use crate::protocol::{
     checksums_note, history_note, manifest_note, plan_note, plan_table_note, resume_note,
     start_note, table_done_note, table_ident, BinlogHistory, CopyClaim, Request, RequestError,
-    Resume, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
+    Resume, ResumePoint, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
@@ -932,8 +932,18 @@ impl DumpSession {
     /// The note of a group that ends the current unit: `messages`, one a
     /// line, then the resume point after the unit.
     fn ending_note(&self, mut messages: Vec<String>) -> String {
-        messages.push(resume_note(&self.scheduler.resume_point(None)));
+        messages.push(self.point_note(&self.scheduler.resume_point(None)));
         messages.join("\n")
+    }
+
+    /// The lines of a group's note that say where the copy stands after
+    /// it: the master's binary log history (every group: a master
+    /// restarted since the copy began names its own) and the point.
+    fn point_note(&self, point: &ResumePoint) -> String {
+        match &self.history {
+            Some(history) => format!("{}\n{}", history_note(history), resume_note(point)),
+            None => resume_note(point),
+        }
     }
 
     /// One DDL statement as a standalone group with the next copy GTID;
@@ -1341,7 +1351,6 @@ impl DumpSession {
             plan_table_note(self.filter.rewrite(&t.0), &t.1, estimate)
         }));
         notes.push(start_note(&self.start_position));
-        notes.extend(self.history.as_ref().map(history_note));
         let plan = self.ending_note(notes);
         events.extend(self.note_events(log_pos, &plan)?);
         self.scheduler.ddl_sent();
@@ -1867,7 +1876,7 @@ impl DumpSession {
             .map_err(|_| DumpError::Protocol("more rows than a chunk can hold"))?;
         // The replica's name: its SQL thread rewrites the table map's.
         // The end of the table if it is, and where the copy stands after.
-        let resume = resume_note(
+        let resume = self.point_note(
             &self
                 .scheduler
                 .resume_point((!exhausted && !last_key.is_empty()).then_some(last_key)),
@@ -2687,6 +2696,11 @@ mod tests {
     #[test]
     fn an_empty_last_chunk_sends_only_the_note_and_finishes_the_table() {
         let mut s = session(2);
+        let history = BinlogHistory {
+            started: 100,
+            resets: 1,
+        };
+        s.binlog_history(history).unwrap();
         s.create_database(4, "latin1", "latin1_swedish_ci", b"", &CTX)
             .unwrap();
         s.create_definition(4, b"CREATE TABLE `shop`.`items` (`a` int)", &CTX)
@@ -2701,11 +2715,48 @@ mod tests {
             crate::protocol::parse_table_done_note(lines.next().unwrap()),
             Some("`shop`.`items`")
         );
+        assert_eq!(
+            crate::protocol::parse_history_note(lines.next().unwrap()),
+            Some(history)
+        );
         let point = crate::protocol::parse_resume_note(lines.next().unwrap()).unwrap();
         assert_eq!(point.cursor, None);
         assert!(matches!(s.next_unit(), Unit::BuildIndexes { .. }));
         s.build_indexes(4).unwrap();
         assert_eq!(s.next_unit(), Unit::End);
+    }
+
+    #[test]
+    fn a_resume_from_before_a_reset_master_is_refused() {
+        let resumed = |started, resets| {
+            let mut request = Request::for_connection("m");
+            request.resume = Some(Resume {
+                position: GtidPos::parse("0-1-5").unwrap(),
+                point: ResumePoint {
+                    plan: 1,
+                    step: 1,
+                    cursor: None,
+                },
+                seq_no: 1,
+                recopy: false,
+                history: Some(BinlogHistory { started, resets }),
+            });
+            DumpSession::new(request.encode(), "0-1-10", 1, 100, 0).unwrap()
+        };
+        let now = BinlogHistory {
+            started: 100,
+            resets: 2,
+        };
+        assert!(resumed(100, 2).binlog_history(now).is_ok());
+        assert!(
+            resumed(50, 0).binlog_history(now).is_ok(),
+            "restarted since"
+        );
+        let err = resumed(100, 1).binlog_history(now).unwrap_err();
+        assert!(
+            matches!(err, DumpError::Request(RequestError::BinlogReset { .. })),
+            "{err}"
+        );
     }
 
     #[test]
