@@ -1069,7 +1069,19 @@ static bool table_lock_holds_writers(THD *thd)
   'end_pos', with the definition the copy read), ends the read and sends
   the chunk.
 */
-static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
+/* What send_rows_at_cut() did. */
+enum chunk_result
+{
+  CHUNK_SENT,          /* the chunk is sent */
+  CHUNK_EVENTS_FIRST,  /* send the binlog up to *end_pos first */
+  CHUNK_WAIT,          /* the cut is not there yet: try again shortly */
+  CHUNK_STALLED,       /* DDL changed the table: stream the binlog only */
+  CHUNK_DISCARDED,     /* the table has no tablespace: wait for its import */
+  CHUNK_FAILED         /* error, in thd's diagnostics area or errbuf */
+};
+
+
+static chunk_result send_chunk(THD *thd, Rpl_provision_dump *dump,
                        const provision::UnitInfo &unit, TABLE *table,
                        my_off_t end_pos)
 {
@@ -1094,15 +1106,11 @@ static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
                       std::string(unit.db).c_str(),
                       std::string(unit.table).c_str());
     end_table_access(thd, table);
-    return true;
+    return CHUNK_FAILED;
   }
   uchar *key_buf= (uchar*) thd->alloc(key_length + 1);
 
   table->use_all_columns();
-  rust::Vec<provision::ColumnDesc> columns;
-  describe_columns(table, &columns);
-  dump->session->begin_chunk(columns);
-
   if (!key_info)
   {
     if (!(err= table->file->ha_rnd_init_with_error(true)))
@@ -1119,6 +1127,21 @@ static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
   }
   else
     err= table->file->ha_index_first(table->record[0]);
+
+  /*
+    Discarded to import a tablespace (InnoDB says so at the first read):
+    the import comes through the binlog and copies the table again.
+  */
+  if (err == HA_ERR_TABLESPACE_MISSING && thd->is_error() &&
+      thd->get_stmt_da()->sql_errno() == ER_TABLESPACE_DISCARDED)
+  {
+    end_table_access(thd, table);
+    thd->clear_error();
+    return CHUNK_DISCARDED;
+  }
+  rust::Vec<provision::ColumnDesc> columns;
+  describe_columns(table, &columns);
+  dump->session->begin_chunk(columns);
 
   for (;;)
   {
@@ -1166,7 +1189,7 @@ static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
   {
     table->file->print_error(err, MYF(0));
     end_table_access(thd, table);
-    return true;
+    return CHUNK_FAILED;
   }
   end_table_access(thd, table);
 
@@ -1174,7 +1197,7 @@ static bool send_chunk(THD *thd, Rpl_provision_dump *dump,
     (uint32_t) end_pos,
     rust::Slice<const uint8_t>(key_buf, exhausted ? 0 : key_length),
     exhausted);
-  return send_events(thd, dump, events);
+  return send_events(thd, dump, events) ? CHUNK_FAILED : CHUNK_SENT;
 }
 
 
@@ -1195,17 +1218,6 @@ static bool send_end_marker(THD *thd, Rpl_provision_dump *dump,
                         (ulong) thd->variables.server_id, pos.c_ptr_safe());
   return send_events(thd, dump, events);
 }
-
-
-/* What send_rows_at_cut() did. */
-enum chunk_result
-{
-  CHUNK_SENT,          /* the chunk is sent */
-  CHUNK_EVENTS_FIRST,  /* send the binlog up to *end_pos first */
-  CHUNK_WAIT,          /* the cut is not there yet: try again shortly */
-  CHUNK_STALLED,       /* DDL changed the table: stream the binlog only */
-  CHUNK_FAILED         /* error, in thd's diagnostics area or errbuf */
-};
 
 
 static chunk_result act_on_cut(Rpl_provision_dump *dump,
@@ -1457,8 +1469,7 @@ static chunk_result send_rows(THD *thd, Rpl_provision_dump *dump,
     end_table_access(thd, table);
     return CHUNK_FAILED;
   }
-  return send_chunk(thd, dump, unit, table, end_pos) ? CHUNK_FAILED :
-                                                       CHUNK_SENT;
+  return send_chunk(thd, dump, unit, table, end_pos);
 }
 
 
@@ -1851,6 +1862,24 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
         break;
       return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
                                errbuf, errbuf_size);
+    case CHUNK_DISCARDED:
+    {
+      /* SHOW PROCESSLIST says what the copy waits for */
+      strmake_buf(dump->state,
+                  std::string(dump->session->tablespace_discarded(
+                    unit.db, unit.table,
+                    thd->variables.lock_wait_timeout)).c_str());
+      thd_proc_info(thd, dump->state);
+      if (!dump->session->refusal().empty())
+        break;                      /* waited too long: the refusal says why */
+      if (dump->holding_snapshot)
+        drop_snapshot(dump);
+      Binlog_end written;
+      if (written.after(dump->log_file, dump->unit_pos))
+        return send_binlog_first(thd, dump, log_file_name, log_pos, end_pos,
+                                 errbuf, errbuf_size, written);
+      return wait_then_binlog(thd, dump, 100000, errbuf, errbuf_size);
+    }
     case CHUNK_WAIT:
       /* A commit is between the binlog and the engine: a moment. */
       if (!dump->session->refusal().empty())

@@ -633,6 +633,16 @@ mod ffi {
         fn provision_relay_log_file_size(space_limit: u64, configured: u64) -> u64;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
+        /// The current unit's table `db`.`table` has no tablespace (it was
+        /// discarded to import one): the copy waits for the import, the
+        /// binlog going on.  Returns the state for SHOW PROCESSLIST; sets
+        /// `refusal()` once the wait is longer than `timeout_s`.
+        fn tablespace_discarded(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            timeout_s: u64,
+        ) -> String;
         /// The dump sent the replica events of its own (`send_events()`).
         fn note_sent(self: &mut DumpSession);
         /// The keepalive group to send the replica, at `log_pos`, while the
@@ -1522,6 +1532,12 @@ impl DumpSession {
             Some(LockStep::SendBinlog) => ffi::LockWaitStep::SendBinlog,
             Some(LockStep::Wait) | None => ffi::LockWaitStep::Wait,
         }
+    }
+
+    fn tablespace_discarded(&mut self, db: &str, table: &str, timeout_s: u64) -> String {
+        let timeout = Duration::from_secs(timeout_s);
+        self.with(|s| s.tablespace_discarded(db, table, timeout, Instant::now()))
+            .unwrap_or_default()
     }
 
     fn lock_acquired(&mut self) {

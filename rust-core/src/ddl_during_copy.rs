@@ -46,6 +46,9 @@ pub enum TableDdl {
     /// `ALTER TABLE a CONVERT TABLE b TO PARTITION p ...`: table `b`
     /// becomes a partition of `a`, and is gone.
     PartitionIn(QualifiedTable, QualifiedTable),
+    /// `ALTER TABLE a IMPORT [PARTITION ...] TABLESPACE`: the rows come
+    /// from a file on the master, which the binary log does not carry.
+    Import(QualifiedTable),
     /// `CREATE` or `ALTER DATABASE|SCHEMA`.
     Database,
     /// `DROP DATABASE|SCHEMA`.
@@ -71,6 +74,7 @@ impl TableDdl {
         let tables = |ts: Vec<QualifiedTable>| ts.into_iter().map(table).collect();
         match self {
             TableDdl::Change(t) => TableDdl::Change(table(t)),
+            TableDdl::Import(t) => TableDdl::Import(table(t)),
             TableDdl::Rebuild(ts) => TableDdl::Rebuild(tables(ts)),
             TableDdl::Analyze(ts) => TableDdl::Analyze(tables(ts)),
             TableDdl::Create(t) => TableDdl::Create(table(t)),
@@ -167,6 +171,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                 // Along with other clauses: not a form this reads.
                 Some(_) => return None,
                 None => {}
+            }
+            if tablespace_import_in(rest).is_some() {
+                return Some(TableDdl::Import(table));
             }
             match table_rename_in(rest) {
                 None => Some(TableDdl::Change(table)),
@@ -331,6 +338,15 @@ fn partition_move_in(rest: &str) -> Option<usize> {
         (word.eq_ignore_ascii_case("EXCHANGE") && next.peek_is("PARTITION"))
             || (word.eq_ignore_ascii_case("CONVERT")
                 && (next.peek_is("PARTITION") || next.peek_is("TABLE")))
+    })
+}
+
+/// Where `ALTER TABLE`'s clauses (`rest`) import a tablespace (`IMPORT
+/// TABLESPACE`, `IMPORT PARTITION p TABLESPACE`), if they do.
+fn tablespace_import_in(rest: &str) -> Option<usize> {
+    clause_in(rest, |word, next| {
+        word.eq_ignore_ascii_case("IMPORT")
+            && (next.peek_is("TABLESPACE") || next.peek_is("PARTITION"))
     })
 }
 
@@ -568,6 +584,16 @@ pub fn decide(
                 }
             };
             decision(run, edits)
+        }
+        TableDdl::Import(t) => {
+            // The rows came from a file the replica does not have: the
+            // statement would fail there (or import nothing).  A table
+            // the replica holds is read again as it is now; one whose
+            // copy has not started is read so when its turn comes.
+            match state(t) {
+                TableState::NotCreated => decision(Run::Skip, vec![]),
+                _ => decision(Run::Skip, vec![Edit::Copy(t.clone())]),
+            }
         }
         TableDdl::Exchange(a, b) => {
             if state(a) == TableState::Complete && state(b) == TableState::Complete {
@@ -837,6 +863,44 @@ mod tests {
 
     fn t(db: &str, table: &str) -> QualifiedTable {
         (db.to_owned(), table.to_owned())
+    }
+
+    #[test]
+    fn an_imported_tablespace_is_read_again() {
+        let import = |q: &[u8]| parse(q, "db");
+        for q in [
+            &b"ALTER TABLE t IMPORT TABLESPACE"[..],
+            b"alter table `db`.t import partition p0, p1 tablespace",
+            b"ALTER TABLE t IMPORT PARTITION ALL TABLESPACE",
+        ] {
+            assert_eq!(import(q), Some(TableDdl::Import(t("db", "t"))), "{q:?}");
+        }
+        // Discarding is an ALTER of the table: the replica discards too
+        // where it holds the table complete.
+        assert_eq!(
+            import(b"ALTER TABLE t DISCARD TABLESPACE"),
+            Some(TableDdl::Change(t("db", "t")))
+        );
+        // A column named import is no import.
+        assert_eq!(
+            import(b"ALTER TABLE t ADD COLUMN `import` INT"),
+            Some(TableDdl::Change(t("db", "t")))
+        );
+        let ddl = TableDdl::Import(t("db", "t"));
+        for state in [
+            TableState::Complete,
+            TableState::Created {
+                cursor: Some(vec![1]),
+            },
+        ] {
+            let d = decide_tables(&ddl, |_| state.clone());
+            assert_eq!(
+                (d.run, d.edits),
+                (Run::Skip, vec![Edit::Copy(t("db", "t"))])
+            );
+        }
+        let d = decide_tables(&ddl, |_| TableState::NotCreated);
+        assert_eq!((d.run, d.edits), (Run::Skip, vec![]));
     }
 
     #[test]

@@ -304,6 +304,19 @@ pub enum DumpError {
         /// How long the copy waited.
         seconds: u64,
     },
+    /// A table to copy had no tablespace on the master too long.
+    #[error(
+        "LOAD DATA FROM MASTER: {table} has no tablespace on the master (ALTER TABLE ... \
+         DISCARD TABLESPACE), and the copy waited {seconds} s (@@lock_wait_timeout) for \
+         its ALTER TABLE ... IMPORT TABLESPACE. Import it, or drop the table, and run LOAD \
+         DATA FROM MASTER again"
+    )]
+    TablespaceDiscarded {
+        /// `db`.`table`.
+        table: String,
+        /// How long the copy waited.
+        seconds: u64,
+    },
     /// A copied table was changed by DDL on the master during the copy.
     #[error(
         "LOAD DATA FROM MASTER: {table} was changed on the master during its copy, \
@@ -515,6 +528,9 @@ pub struct DumpSession {
     /// Since when the dump waits for a lock on the master, and when it
     /// last sent the replica a keepalive group.
     lock_wait: Option<(Instant, Option<Instant>)>,
+    /// Since when the current unit's table has had no tablespace (see
+    /// [`DumpSession::tablespace_discarded`]).
+    discarded_since: Option<Instant>,
     /// When the dump last sent the replica something of its own (see
     /// [`DumpSession::idle_keepalive`]).
     last_sent: Instant,
@@ -621,6 +637,7 @@ impl DumpSession {
             default_sequences: Vec::new(),
             xa_wait: XaWait::default(),
             lock_wait: None,
+            discarded_since: None,
             last_sent: Instant::now(),
             throttle: None,
             byte_throttle: None,
@@ -1494,6 +1511,36 @@ impl DumpSession {
         Ok(LockStep::Wait)
     }
 
+    /// The current unit's table `db`.`table` has no tablespace on the
+    /// master: it was discarded (`ALTER TABLE ... DISCARD TABLESPACE`) to
+    /// import one.  The copy waits for the import, which comes through
+    /// the binary log and copies the table again
+    /// ([`crate::ddl_during_copy::TableDdl::Import`]); the binary log goes
+    /// on meanwhile.  Returns the dump thread's state for `SHOW
+    /// PROCESSLIST`; an error once the wait is longer than `timeout`
+    /// (`@@lock_wait_timeout`, as for a lock).
+    pub fn tablespace_discarded(
+        &mut self,
+        db: &str,
+        table: &str,
+        timeout: Duration,
+        now: Instant,
+    ) -> Result<String, DumpError> {
+        let since = *self.discarded_since.get_or_insert(now);
+        let table = table_ident(db, table);
+        if now.saturating_duration_since(since) >= timeout {
+            self.discarded_since = None;
+            return Err(DumpError::TablespaceDiscarded {
+                table,
+                seconds: timeout.as_secs(),
+            });
+        }
+        // The table last: SHOW PROCESSLIST's state is cut at 64 characters.
+        Ok(format!(
+            "Provisioning: waiting for IMPORT TABLESPACE of {table}"
+        ))
+    }
+
     /// The lock the dump waited for is granted.
     pub fn lock_acquired(&mut self) {
         self.lock_wait = None;
@@ -1736,6 +1783,8 @@ impl DumpSession {
 
     /// Starts collecting the current `Rows` unit's chunk.
     pub fn begin_chunk(&mut self, columns: Vec<Column>) -> Result<(), DumpError> {
+        // Its table is readable (again).
+        self.discarded_since = None;
         let Unit::Rows { db, table, .. } = self.next_unit() else {
             return Err(DumpError::Protocol("begin_chunk() out of order"));
         };
@@ -2724,6 +2773,35 @@ mod tests {
         assert!(matches!(s.next_unit(), Unit::BuildIndexes { .. }));
         s.build_indexes(4).unwrap();
         assert_eq!(s.next_unit(), Unit::End);
+    }
+
+    #[test]
+    fn a_discarded_tablespace_is_waited_for_as_long_as_a_lock() {
+        let mut s = session(2);
+        let t0 = Instant::now();
+        let timeout = Duration::from_secs(5);
+        let state = s
+            .tablespace_discarded("shop", "items", timeout, t0)
+            .unwrap();
+        assert_eq!(
+            state,
+            "Provisioning: waiting for IMPORT TABLESPACE of `shop`.`items`"
+        );
+        assert!(s
+            .tablespace_discarded("shop", "items", timeout, t0 + Duration::from_secs(4))
+            .is_ok());
+        let err = s
+            .tablespace_discarded("shop", "items", timeout, t0 + Duration::from_secs(5))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("IMPORT TABLESPACE. Import it"),
+            "{err}"
+        );
+        // The wait starts again with the next one.
+        let later = t0 + Duration::from_secs(100);
+        assert!(s
+            .tablespace_discarded("shop", "items", timeout, later)
+            .is_ok());
     }
 
     #[test]
