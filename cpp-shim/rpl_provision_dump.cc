@@ -439,7 +439,8 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     Which binary log the copy's positions refer to: a resumed copy that
     began before a RESET MASTER of this process is refused.
   */
-  session->binlog_history((uint64_t) server_start_time,
+  session->binlog_history((uint32_t) global_system_variables.server_id,
+                          (uint64_t) server_start_time,
                           mysql_bin_log.get_reset_master_count());
   /* A slot among @@provision_max_dumps, held by the dump object */
   rpl_provision_dumps_started++;

@@ -429,11 +429,11 @@ mod ffi {
         /// domains; sets `refusal()` if the master has not reached it.
         /// Nothing for another copy.
         fn start_at_replica(self: &mut DumpSession, replica_pos: &str);
-        /// The master's binary log history: when the server process
-        /// `started` and how many `RESET MASTER`s it ran since
-        /// (`protocol::BinlogHistory`); sets `refusal()` for a resumed
-        /// copy that began in an earlier one of this process.
-        fn binlog_history(self: &mut DumpSession, started: u64, resets: u64);
+        /// The master's binary log history: its `server_id`, when the
+        /// server process `started` and how many `RESET MASTER`s it ran
+        /// since (`protocol::BinlogHistory`); sets `refusal()` for a
+        /// resumed copy that began in an earlier one of this process.
+        fn binlog_history(self: &mut DumpSession, server_id: u32, started: u64, resets: u64);
         /// Whether the dump copies some tables into a replica that has the
         /// rest (`LOAD TABLE ... FROM MASTER`).
         fn is_reload(self: &DumpSession) -> bool;
@@ -1095,8 +1095,14 @@ impl DumpSession {
         self.with(|s| s.start_at_replica(replica_pos));
     }
 
-    fn binlog_history(&mut self, started: u64, resets: u64) {
-        self.with(|s| s.binlog_history(BinlogHistory { started, resets }));
+    fn binlog_history(&mut self, server_id: u32, started: u64, resets: u64) {
+        self.with(|s| {
+            s.binlog_history(BinlogHistory {
+                server_id,
+                started,
+                resets,
+            })
+        });
     }
 
     fn is_reload(&self) -> bool {

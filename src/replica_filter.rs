@@ -1942,18 +1942,19 @@ mod tests {
         f.group_start(true, 9, 1, 1);
         f.copy_note(
             b"LOAD DATA FROM MASTER: starts at 0-1-5\n\
-              LOAD DATA FROM MASTER: binlog history 1700000000.2\n\
+              LOAD DATA FROM MASTER: binlog history 1.1700000000.2\n\
               LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
         );
         // Not before the plan group commits.
         assert_eq!(f.resume_request(request), "");
         f.group_committed();
         let at = f.resume_request(request);
-        assert!(at.ends_with(";history=1700000000.2"), "{at}");
+        assert!(at.ends_with(";history=1.1700000000.2"), "{at}");
         let parsed = Request::parse(&at).unwrap().resume.unwrap();
         assert_eq!(
             parsed.history,
             Some(BinlogHistory {
+                server_id: 1,
                 started: 1_700_000_000,
                 resets: 2
             })
@@ -1961,12 +1962,12 @@ mod tests {
         // A master restarted since names its own history in its groups.
         f.group_start(true, 9, 1, 2);
         f.copy_note(
-            b"LOAD DATA FROM MASTER: binlog history 1700000500.0\n\
+            b"LOAD DATA FROM MASTER: binlog history 1.1700000500.0\n\
               LOAD DATA FROM MASTER: resume plan=00000000000000aa step=2",
         );
         f.group_committed();
         let at = f.resume_request(request);
-        assert!(at.ends_with(";history=1700000500.0"), "{at}");
+        assert!(at.ends_with(";history=1.1700000500.0"), "{at}");
     }
 
     #[test]

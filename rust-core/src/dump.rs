@@ -2746,6 +2746,7 @@ mod tests {
     fn an_empty_last_chunk_sends_only_the_note_and_finishes_the_table() {
         let mut s = session(2);
         let history = BinlogHistory {
+            server_id: 1,
             started: 100,
             resets: 1,
         };
@@ -2817,11 +2818,16 @@ mod tests {
                 },
                 seq_no: 1,
                 recopy: false,
-                history: Some(BinlogHistory { started, resets }),
+                history: Some(BinlogHistory {
+                    server_id: 1,
+                    started,
+                    resets,
+                }),
             });
             DumpSession::new(request.encode(), "0-1-10", 1, 100, 0).unwrap()
         };
         let now = BinlogHistory {
+            server_id: 1,
             started: 100,
             resets: 2,
         };

@@ -139,14 +139,17 @@ const HISTORY_NOTE: &str = "LOAD DATA FROM MASTER: binlog history ";
 /// `RESET MASTER` starts the binary log over, numbering GTIDs from the
 /// start again: a position of the old log may be reached again in the
 /// new one by other transactions, and a copy that went on from it would
-/// lack them.  The master names its history by when the server process
-/// started and how many times it ran `RESET MASTER` since (the binlog's
-/// own `reset_master_count`), and refuses a resumed copy whose history
-/// is another of the same process ([`Request::check_history`]).  A
-/// master restarted since cannot tell (its count starts again); a resume
-/// then goes on as before.
+/// lack them.  The master names its history by its `server_id`, when its
+/// server process started and how many times it ran `RESET MASTER` since
+/// (the binlog's own `reset_master_count`), and refuses a resumed copy
+/// whose history is another of the same process
+/// ([`Request::check_history`]).  A master restarted since, or another
+/// server (a failover), cannot tell (its count is its own); a resume then
+/// goes on as before.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BinlogHistory {
+    /// The master's `server_id`.
+    pub server_id: u32,
     /// When the master's server process started (`server_start_time`).
     pub started: u64,
     /// `RESET MASTER`s the process ran before the copy started.
@@ -157,21 +160,23 @@ impl BinlogHistory {
     /// Whether `self` and `now` are of one server process, and the binary
     /// log was started over between them.
     pub fn reset_before(&self, now: &BinlogHistory) -> bool {
-        self.started == now.started && self.resets != now.resets
+        self.server_id == now.server_id && self.started == now.started && self.resets != now.resets
     }
 
-    /// `started.resets`.
+    /// `server_id.started.resets`.
     pub fn encode(&self) -> String {
-        format!("{}.{}", self.started, self.resets)
+        format!("{}.{}.{}", self.server_id, self.started, self.resets)
     }
 
     /// The history [`BinlogHistory::encode`] wrote, if `text` is one.
     pub fn parse(text: &str) -> Option<Self> {
-        let (started, resets) = text.split_once('.')?;
-        Some(BinlogHistory {
-            started: started.parse().ok()?,
-            resets: resets.parse().ok()?,
-        })
+        let mut fields = text.split('.');
+        let history = BinlogHistory {
+            server_id: fields.next()?.parse().ok()?,
+            started: fields.next()?.parse().ok()?,
+            resets: fields.next()?.parse().ok()?,
+        };
+        fields.next().is_none().then_some(history)
     }
 }
 
@@ -816,7 +821,11 @@ mod tests {
 
     #[test]
     fn a_resume_after_reset_master_of_the_same_process_is_refused() {
-        let history = |started, resets| BinlogHistory { started, resets };
+        let history = |started, resets| BinlogHistory {
+            server_id: 1,
+            started,
+            resets,
+        };
         let mut request = Request::for_connection("m1");
         request.resume = Some(Resume {
             position: GtidPos::parse("0-1-39").unwrap(),
@@ -830,7 +839,7 @@ mod tests {
             history: Some(history(100, 0)),
         });
         let text = request.encode();
-        assert!(text.ends_with(";history=100.0"), "{text}");
+        assert!(text.ends_with(";history=1.100.0"), "{text}");
         assert_eq!(Request::parse(&text).unwrap(), request);
         // The same process, no RESET MASTER since: goes on.
         assert_eq!(request.check_history(&history(100, 0)), Ok(()));
@@ -842,8 +851,14 @@ mod tests {
             text.contains("LOAD DATA FROM MASTER 'm1' REPLACE"),
             "{text}"
         );
-        // The master restarted since: it cannot tell, the resume goes on.
+        // The master restarted since, or another server took over: it
+        // cannot tell, the resume goes on.
         assert_eq!(request.check_history(&history(200, 0)), Ok(()));
+        let other = BinlogHistory {
+            server_id: 2,
+            ..history(100, 1)
+        };
+        assert_eq!(request.check_history(&other), Ok(()));
         // A copy whose master named no history, and a new copy.
         request.resume.as_mut().unwrap().history = None;
         assert_eq!(request.check_history(&history(100, 1)), Ok(()));
@@ -852,8 +867,8 @@ mod tests {
             Ok(())
         );
         // A history alone is no resume; a malformed one is refused.
-        assert!(Request::parse("v=1;domain=9;history=1.2").is_err());
-        for bad in ["1", "x.1", "1.2.3", ""] {
+        assert!(Request::parse("v=1;domain=9;history=1.1.2").is_err());
+        for bad in ["1", "1.2", "x.1.1", "1.2.3.4", ""] {
             let text = format!(
                 "v=1;domain=9;resume=0-1-1;plan=0000000000000001;step=1;seq=1;history={bad}"
             );
