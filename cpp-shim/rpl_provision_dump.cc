@@ -1065,11 +1065,6 @@ static bool table_lock_holds_writers(THD *thd)
 }
 
 
-/*
-  Reads the chunk 'unit' from 'table' (opened, read at the exact cut for
-  'end_pos', with the definition the copy read), ends the read and sends
-  the chunk.
-*/
 /* What send_rows_at_cut() did. */
 enum chunk_result
 {
@@ -1082,9 +1077,14 @@ enum chunk_result
 };
 
 
+/*
+  Reads the chunk 'unit' from 'table' (opened, read at the exact cut for
+  'end_pos', with the definition the copy read), ends the read and sends
+  the chunk.
+*/
 static chunk_result send_chunk(THD *thd, Rpl_provision_dump *dump,
-                       const provision::UnitInfo &unit, TABLE *table,
-                       my_off_t end_pos)
+                               const provision::UnitInfo &unit,
+                               TABLE *table, my_off_t end_pos)
 {
   uint key_nr= rpl_provision_copy_key(table);
   KEY *key_info= key_nr == MAX_KEY ? NULL : table->key_info + key_nr;
