@@ -405,6 +405,21 @@ fn partition_move(table: QualifiedTable, clauses: &str, default_db: &str) -> Opt
     Some(TableDdl::PartitionIn(table, other))
 }
 
+/// The table `query` (run in `default_db`) takes the tablespace from, if
+/// it is an `ALTER TABLE ... DISCARD [PARTITION ...] TABLESPACE` (a
+/// [`TableDdl::Change`] of the table, to the plan).
+pub fn discarded_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
+    let Some(TableDdl::Change(table)) = parse(query, default_db) else {
+        return None;
+    };
+    let text = std::str::from_utf8(query).ok()?;
+    clause_in(text, |word, next| {
+        word.eq_ignore_ascii_case("DISCARD")
+            && (next.peek_is("TABLESPACE") || next.peek_is("PARTITION"))
+    })
+    .map(|_| table)
+}
+
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
 /// table` text (run in `default_db`).
 pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTable> {
@@ -881,6 +896,18 @@ mod tests {
             import(b"ALTER TABLE t DISCARD TABLESPACE"),
             Some(TableDdl::Change(t("db", "t")))
         );
+        assert_eq!(
+            discarded_table(b"alter table discard discard partition p tablespace", "db"),
+            Some(t("db", "discard"))
+        );
+        for q in [
+            &b"ALTER TABLE t IMPORT TABLESPACE"[..],
+            b"ALTER TABLE discard ADD COLUMN c INT",
+            b"ALTER TABLE t COMMENT 'discard tablespace'",
+            b"DROP TABLE t",
+        ] {
+            assert_eq!(discarded_table(q, "db"), None, "{q:?}");
+        }
         // A column named import is no import.
         assert_eq!(
             import(b"ALTER TABLE t ADD COLUMN `import` INT"),

@@ -317,6 +317,14 @@ pub enum DumpError {
         /// How long the copy waited.
         seconds: u64,
     },
+    /// A table to copy had no tablespace on the master when the copy
+    /// began.
+    #[error(
+        "LOAD DATA FROM MASTER: {0} has no tablespace on the master (ALTER TABLE ... \
+         DISCARD TABLESPACE before the copy began). Import it (ALTER TABLE ... IMPORT \
+         TABLESPACE), or drop the table, and run LOAD DATA FROM MASTER again"
+    )]
+    TablespaceDiscardedBefore(String),
     /// A copied table was changed by DDL on the master during the copy.
     #[error(
         "LOAD DATA FROM MASTER: {table} was changed on the master during its copy, \
@@ -531,6 +539,9 @@ pub struct DumpSession {
     /// Since when the current unit's table has had no tablespace (see
     /// [`DumpSession::tablespace_discarded`]).
     discarded_since: Option<Instant>,
+    /// The tables whose `DISCARD TABLESPACE` the dump sent and whose
+    /// `IMPORT TABLESPACE` it did not yet: the copy waits for those.
+    discarded: BTreeSet<(String, String)>,
     /// When the dump last sent the replica something of its own (see
     /// [`DumpSession::idle_keepalive`]).
     last_sent: Instant,
@@ -638,6 +649,7 @@ impl DumpSession {
             xa_wait: XaWait::default(),
             lock_wait: None,
             discarded_since: None,
+            discarded: BTreeSet::new(),
             last_sent: Instant::now(),
             throttle: None,
             byte_throttle: None,
@@ -1513,12 +1525,13 @@ impl DumpSession {
 
     /// The current unit's table `db`.`table` has no tablespace on the
     /// master: it was discarded (`ALTER TABLE ... DISCARD TABLESPACE`) to
-    /// import one.  The copy waits for the import, which comes through
-    /// the binary log and copies the table again
-    /// ([`crate::ddl_during_copy::TableDdl::Import`]); the binary log goes
-    /// on meanwhile.  Returns the dump thread's state for `SHOW
-    /// PROCESSLIST`; an error once the wait is longer than `timeout`
-    /// (`@@lock_wait_timeout`, as for a lock).
+    /// import one.  When the dump sent that DISCARD, the copy waits for
+    /// the import, which comes through the binary log and copies the
+    /// table again ([`crate::ddl_during_copy::TableDdl::Import`]); the
+    /// binary log goes on meanwhile.  Returns the dump thread's state for
+    /// `SHOW PROCESSLIST`; an error once the wait is longer than `timeout`
+    /// (`@@lock_wait_timeout`, as for a lock), and at once for a table
+    /// discarded before the copy (or its resume) began, which may stay so.
     pub fn tablespace_discarded(
         &mut self,
         db: &str,
@@ -1526,6 +1539,9 @@ impl DumpSession {
         timeout: Duration,
         now: Instant,
     ) -> Result<String, DumpError> {
+        if !self.discarded.contains(&(db.to_owned(), table.to_owned())) {
+            return Err(DumpError::TablespaceDiscardedBefore(table_ident(db, table)));
+        }
         let since = *self.discarded_since.get_or_insert(now);
         let table = table_ident(db, table);
         if now.saturating_duration_since(since) >= timeout {
@@ -1599,6 +1615,12 @@ impl DumpSession {
                     self.trigger_tables
                         .extend(ddl_during_copy::trigger_table(query, default_db));
                 }
+                // Whose tablespace the copy may wait for.
+                if let TableDdl::Import(table) = &ddl {
+                    self.discarded.remove(table);
+                }
+                self.discarded
+                    .extend(ddl_during_copy::discarded_table(query, default_db));
                 let plan = &self.scheduler;
                 let copied = &self.copied_tables;
                 let reload = !self.reload.is_empty();
@@ -2781,6 +2803,13 @@ mod tests {
         let mut s = session(2);
         let t0 = Instant::now();
         let timeout = Duration::from_secs(5);
+        // Discarded before the copy: it may stay so, the copy stops.
+        let err = s
+            .tablespace_discarded("shop", "items", timeout, t0)
+            .unwrap_err();
+        assert!(err.to_string().contains("before the copy began"), "{err}");
+        s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", false)
+            .unwrap();
         let state = s
             .tablespace_discarded("shop", "items", timeout, t0)
             .unwrap();
