@@ -34,6 +34,12 @@ use crate::statement_write;
 /// group: well under any `slave_net_timeout` worth having.
 pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
 
+/// How long a table without its tablespace is waited for when no
+/// `DISCARD TABLESPACE` of it came through the binary log (see
+/// [`DumpSession::tablespace_discarded`]): InnoDB discards the tablespace
+/// before the statement is written there.
+pub const DISCARD_GRACE: Duration = Duration::from_secs(5);
+
 /// What the dump does after a step of waiting for a table's lock
 /// ([`DumpSession::lock_wait`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1530,8 +1536,9 @@ impl DumpSession {
     /// table again ([`crate::ddl_during_copy::TableDdl::Import`]); the
     /// binary log goes on meanwhile.  Returns the dump thread's state for
     /// `SHOW PROCESSLIST`; an error once the wait is longer than `timeout`
-    /// (`@@lock_wait_timeout`, as for a lock), and at once for a table
-    /// discarded before the copy (or its resume) began, which may stay so.
+    /// (`@@lock_wait_timeout`, as for a lock), and after [`DISCARD_GRACE`]
+    /// for a table whose DISCARD did not come: one discarded before the
+    /// copy (or its resume) began, which may stay so.
     pub fn tablespace_discarded(
         &mut self,
         db: &str,
@@ -1539,12 +1546,17 @@ impl DumpSession {
         timeout: Duration,
         now: Instant,
     ) -> Result<String, DumpError> {
-        if !self.discarded.contains(&(db.to_owned(), table.to_owned())) {
-            return Err(DumpError::TablespaceDiscardedBefore(table_ident(db, table)));
-        }
+        let sent = self.discarded.contains(&(db.to_owned(), table.to_owned()));
         let since = *self.discarded_since.get_or_insert(now);
+        let waited = now.saturating_duration_since(since);
         let table = table_ident(db, table);
-        if now.saturating_duration_since(since) >= timeout {
+        // InnoDB discards before the statement reaches the binary log:
+        // a moment for its DISCARD to come through.
+        if !sent && waited >= DISCARD_GRACE {
+            self.discarded_since = None;
+            return Err(DumpError::TablespaceDiscardedBefore(table));
+        }
+        if waited >= timeout {
             self.discarded_since = None;
             return Err(DumpError::TablespaceDiscarded {
                 table,
@@ -2803,9 +2815,11 @@ mod tests {
         let mut s = session(2);
         let t0 = Instant::now();
         let timeout = Duration::from_secs(5);
-        // Discarded before the copy: it may stay so, the copy stops.
+        // Discarded before the copy: it may stay so, the copy stops once
+        // its DISCARD had time to reach the binary log.
+        assert!(s.tablespace_discarded("shop", "items", timeout, t0).is_ok());
         let err = s
-            .tablespace_discarded("shop", "items", timeout, t0)
+            .tablespace_discarded("shop", "items", timeout, t0 + DISCARD_GRACE)
             .unwrap_err();
         assert!(err.to_string().contains("before the copy began"), "{err}");
         s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", false)
