@@ -172,7 +172,7 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                 Some(_) => return None,
                 None => {}
             }
-            if tablespace_import_in(rest).is_some() {
+            if tablespace_clause_in(rest, "IMPORT").is_some() {
                 return Some(TableDdl::Import(table));
             }
             match table_rename_in(rest) {
@@ -341,12 +341,12 @@ fn partition_move_in(rest: &str) -> Option<usize> {
     })
 }
 
-/// Where `ALTER TABLE`'s clauses (`rest`) import a tablespace (`IMPORT
-/// TABLESPACE`, `IMPORT PARTITION p TABLESPACE`), if they do.
-fn tablespace_import_in(rest: &str) -> Option<usize> {
+/// Where `ALTER TABLE`'s clauses (`rest`) import or discard (`verb`) a
+/// tablespace (`IMPORT TABLESPACE`, `DISCARD PARTITION p TABLESPACE`),
+/// if they do.
+fn tablespace_clause_in(rest: &str, verb: &str) -> Option<usize> {
     clause_in(rest, |word, next| {
-        word.eq_ignore_ascii_case("IMPORT")
-            && (next.peek_is("TABLESPACE") || next.peek_is("PARTITION"))
+        word.eq_ignore_ascii_case(verb) && (next.peek_is("TABLESPACE") || next.peek_is("PARTITION"))
     })
 }
 
@@ -413,11 +413,7 @@ pub fn discarded_table(query: &[u8], default_db: &str) -> Option<QualifiedTable>
         return None;
     };
     let text = std::str::from_utf8(query).ok()?;
-    clause_in(text, |word, next| {
-        word.eq_ignore_ascii_case("DISCARD")
-            && (next.peek_is("TABLESPACE") || next.peek_is("PARTITION"))
-    })
-    .map(|_| table)
+    tablespace_clause_in(text, "DISCARD").map(|_| table)
 }
 
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON

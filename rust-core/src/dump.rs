@@ -852,12 +852,10 @@ impl DumpSession {
     /// process (`RESET MASTER` ran since it began) is refused.
     pub fn binlog_history(&mut self, history: BinlogHistory) -> Result<(), DumpError> {
         self.history = Some(history);
-        let request = Request {
-            resume: self.resume.clone(),
-            connection: self.connection.clone(),
-            ..Request::for_connection("")
-        };
-        Ok(request.check_history(&history)?)
+        match &self.resume {
+            Some(r) => Ok(r.check_history(&self.connection, &history)?),
+            None => Ok(()),
+        }
     }
 
     /// `LOAD TABLE ... FROM MASTER` starts the binlog stream where the

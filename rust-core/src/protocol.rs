@@ -731,18 +731,29 @@ impl Request {
     }
 
     /// Refuses a resumed copy whose positions refer to a binary log the
-    /// master started over since (`RESET MASTER`, see [`BinlogHistory`]):
-    /// the new log may have reached the copy's position with other
-    /// transactions, which the replica would never see.
+    /// master started over since ([`Resume::check_history`]).
     pub fn check_history(&self, master: &BinlogHistory) -> Result<(), RequestError> {
-        match &self.resume {
-            Some(Resume {
-                history: Some(h),
-                position,
-                ..
-            }) if h.reset_before(master) => Err(RequestError::BinlogReset {
-                position: position.to_string(),
-                connection: self.connection.clone(),
+        self.resume
+            .as_ref()
+            .map_or(Ok(()), |r| r.check_history(&self.connection, master))
+    }
+}
+
+impl Resume {
+    /// Refuses to go on from a position that refers to a binary log the
+    /// master started over since (`RESET MASTER`, see [`BinlogHistory`]):
+    /// the new log may have reached the position with other transactions,
+    /// which the replica would never see.  `connection` is the replica's
+    /// name of the master connection, for the error's advice.
+    pub fn check_history(
+        &self,
+        connection: &str,
+        master: &BinlogHistory,
+    ) -> Result<(), RequestError> {
+        match &self.history {
+            Some(h) if h.reset_before(master) => Err(RequestError::BinlogReset {
+                position: self.position.to_string(),
+                connection: connection.to_owned(),
             }),
             _ => Ok(()),
         }
