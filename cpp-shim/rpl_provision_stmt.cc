@@ -666,8 +666,9 @@ static void forget_finished(Master_info *mi)
   Raise the error that ended the copy: the statement's kill, else the IO
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's, else that the threads
-  were stopped (STOP SLAVE, or a KILL of one).  Returns whether they were:
-  neither thread failed.
+  were stopped (STOP SLAVE, or a KILL of one).  Returns whether the same
+  statement may go on with the copy: neither thread failed, or the master
+  refused to resume from a position it has not reached.
 */
 static bool report_copy_failure(THD *thd, Master_info *mi,
                                 const std::string &request)
@@ -680,16 +681,20 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
     mi->last_error().number, mi->rli.last_error().number));
-  const bool stopped= !msg.empty();
+  bool resumable= !msg.empty();
   if (mi->last_error().number)
+  {
+    resumable= provision::io_failure_keeps_copy(request, mi->last_error().number,
+                                              mi->last_error().message);
     msg= std::string(provision::io_failure_message(
       rust::Str(mi->connection_name.str, mi->connection_name.length), request,
       mi->last_error().number, mi->last_error().message));
+  }
   else if (mi->rli.last_error().number)
     msg= mi->rli.last_error().message;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg.c_str());
-  return stopped;
+  return resumable;
 }
 
 
@@ -1055,9 +1060,10 @@ end:
     remove_marker(mi);
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
-    copy, or by an index build that failed (the copy is sound; the build
-    runs again first): the same statement may go on with it, now or after
-    a restart.
+    copy, by an index build that failed (the copy is sound; the build
+    runs again first), or by a master that has not reached the copy's
+    position (it sent nothing; one that has can go on): the same
+    statement may go on with it, now or after a restart.
   */
   bool resumable= unfinished &&
     (thd->killed || state->connection_lost || stopped ||

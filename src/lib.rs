@@ -885,6 +885,10 @@ mod ffi {
             error_code: u32,
             message: &str,
         ) -> String;
+        /// Whether the copy sending `request` stays resumable after the
+        /// slave I/O thread's error `error_code` (`message`) stopped it:
+        /// the master refused to go on from a position it has not reached.
+        fn io_failure_keeps_copy(request: &str, error_code: u32, message: &str) -> bool;
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
@@ -960,9 +964,10 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
-    index_build_failed_message, io_failure_message, partial_row_image_message, provisioning_state,
-    query_ends_group, query_may_change_ledger, replica_filter_new, replica_filter_restore,
-    stopped_copy_message, unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    index_build_failed_message, io_failure_keeps_copy, io_failure_message,
+    partial_row_image_message, provisioning_state, query_ends_group, query_may_change_ledger,
+    replica_filter_new, replica_filter_restore, stopped_copy_message, unfinished_copy_message,
+    unfinished_state, ProgressHandle, ReplicaFilter,
 };
 
 fn index_builds_in_flight() -> usize {

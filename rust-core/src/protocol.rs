@@ -432,7 +432,7 @@ pub enum RequestError {
     Version(u32),
     /// A resumed copy names a position the master's binlog never reached.
     #[error(
-        "a copy cannot go on from GTID position '{0}': the master's binlog never reached it \
+        "a copy cannot go on from GTID position '{0}': {NOT_REACHED} \
          (is this the master the copy started from?)"
     )]
     ResumeAhead(String),
@@ -758,6 +758,18 @@ impl Resume {
             _ => Ok(()),
         }
     }
+}
+
+/// What [`RequestError::ResumeAhead`] says of the master: the replica
+/// recognises the refusal by it ([`refused_as_not_reached`]).
+pub const NOT_REACHED: &str = "the master's binlog never reached it";
+
+/// Whether `message`, a master's error as the replica's I/O thread got
+/// it, is [`RequestError::ResumeAhead`]: the master refused the request
+/// before it sent anything, because it lacks transactions the replica
+/// applied (a standby promoted before it caught up, or another server).
+pub fn refused_as_not_reached(message: &str) -> bool {
+    message.contains(NOT_REACHED)
 }
 
 /// Refuses a replica's `position` that the master's `@@gtid_binlog_state`
@@ -1202,5 +1214,30 @@ mod tests {
         let state = GtidPos::parse("0-1-100,7-1-3").unwrap();
         assert_eq!(r.check_against(&state), Err(RequestError::DomainInUse(7)));
         assert_eq!(r.check_against(&GtidPos::parse("0-1-100").unwrap()), Ok(()));
+    }
+
+    #[test]
+    fn refuses_a_resume_the_master_has_not_reached() {
+        let r =
+            Request::parse("v=1;domain=7;resume=0-1-14,1-2-5;plan=00000000000000ab;step=3;seq=4")
+                .unwrap();
+        // Reached in every domain, or beyond: goes on.
+        for state in ["0-1-14,1-2-5", "0-2-20,1-2-9"] {
+            assert_eq!(r.check_against(&GtidPos::parse(state).unwrap()), Ok(()));
+        }
+        // A standby one transaction behind, or without a domain.
+        for state in ["0-1-13,1-2-5", "0-1-14"] {
+            let err = r
+                .check_against(&GtidPos::parse(state).unwrap())
+                .unwrap_err();
+            assert_eq!(err, RequestError::ResumeAhead("0-1-14,1-2-5".to_owned()));
+            let text = format!("LOAD DATA FROM MASTER: {err}");
+            assert!(refused_as_not_reached(&text), "{text}");
+        }
+        let other = RequestError::BinlogReset {
+            position: "0-1-14".to_owned(),
+            connection: "m1".to_owned(),
+        };
+        assert!(!refused_as_not_reached(&other.to_string()));
     }
 }
