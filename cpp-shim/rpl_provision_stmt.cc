@@ -667,8 +667,9 @@ static void forget_finished(Master_info *mi)
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's, else that the threads
   were stopped (STOP SLAVE, or a KILL of one).  Returns whether the same
-  statement may go on with the copy: neither thread failed, or the master
-  refused to resume from a position it has not reached.
+  statement may go on with the copy: neither thread failed, or the
+  master's error says the copy is kept (a lock that held it too long, a
+  resumed copy refused before anything was sent).
 */
 static bool report_copy_failure(THD *thd, Master_info *mi,
                                 const std::string &request)
@@ -684,7 +685,7 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
   bool resumable= !msg.empty();
   if (mi->last_error().number)
   {
-    resumable= provision::io_failure_keeps_copy(request, mi->last_error().number,
+    resumable= provision::io_failure_keeps_copy(mi->last_error().number,
                                               mi->last_error().message);
     msg= std::string(provision::io_failure_message(
       rust::Str(mi->connection_name.str, mi->connection_name.length), request,
@@ -1061,9 +1062,9 @@ end:
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
     copy, by an index build that failed (the copy is sound; the build
-    runs again first), or by a master that has not reached the copy's
-    position (it sent nothing; one that has can go on): the same
-    statement may go on with it, now or after a restart.
+    runs again first), or by an error of the master's that keeps the
+    copy (report_copy_failure()): the same statement may go on with it,
+    now or after a restart.
   */
   bool resumable= unfinished &&
     (thd->killed || state->connection_lost || stopped ||

@@ -885,10 +885,9 @@ mod ffi {
             error_code: u32,
             message: &str,
         ) -> String;
-        /// Whether the copy sending `request` stays resumable after the
-        /// slave I/O thread's error `error_code` (`message`) stopped it:
-        /// the master refused to go on from a position it has not reached.
-        fn io_failure_keeps_copy(request: &str, error_code: u32, message: &str) -> bool;
+        /// Whether the copy stays resumable after the slave I/O thread's
+        /// error `error_code` (`message`) stopped it: the master says so.
+        fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool;
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
@@ -1056,6 +1055,8 @@ pub struct DumpSession {
     more_problems: usize,
     /// Views added, until `plan()`.
     views: Vec<View>,
+    /// The request resumes a copy (also when the master refused it).
+    resuming: bool,
 }
 
 impl DumpSession {
@@ -1086,14 +1087,30 @@ impl DumpSession {
     }
 
     fn refusal(&self) -> String {
-        if self.problems.is_empty() {
-            return self
-                .error
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+        self.refusal_within(NOT_READY_BUDGET)
+    }
+
+    /// The dump's error, with the list of reasons why the master is not
+    /// ready kept within `budget`; saying so when the replica keeps its
+    /// copy ([`DumpError::keeps_copy`]).
+    fn refusal_within(&self, budget: usize) -> String {
+        let resuming = self.resuming;
+        let (mut text, kept) = if self.problems.is_empty() {
+            match &self.error {
+                Some(e) => (e.to_string(), e.keeps_copy(resuming)),
+                None => return String::new(),
+            }
+        } else {
+            // Settings and privileges: nothing was sent.
+            let room = budget.saturating_sub(if resuming { dump::COPY_KEPT.len() } else { 0 });
+            let text = dump::not_ready_text(&self.problems, self.more_problems, room);
+            (text, resuming)
+        };
+        if kept {
+            text.push_str(". ");
+            text.push_str(dump::COPY_KEPT);
         }
-        dump::not_ready_text(&self.problems, self.more_problems, NOT_READY_BUDGET)
+        text
     }
 
     fn start_at_replica(&mut self, replica_pos: &str) {
@@ -1117,10 +1134,7 @@ impl DumpSession {
     }
 
     fn refusal_in_full(&self) -> String {
-        if self.problems.is_empty() {
-            return self.refusal();
-        }
-        dump::not_ready_text(&self.problems, self.more_problems, usize::MAX)
+        self.refusal_within(usize::MAX)
     }
 
     /// Records one reason why the master is not ready for the copy.
@@ -1669,12 +1683,14 @@ fn dump_session_new(
             Ok(s) => (Some(s), None),
             Err(e) => (None, Some(e)),
         };
+    let resuming = Request::parse(request).is_ok_and(|r| r.resume.is_some());
     Box::new(DumpSession {
         session,
         error,
         problems: Vec::new(),
         more_problems: 0,
         views: Vec::new(),
+        resuming,
     })
 }
 
@@ -1909,6 +1925,35 @@ mod tests {
         let d = dump_session_new(b"nonsense", "", 1, 10);
         assert!(d.refusal().contains("malformed provisioning request"));
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
+    }
+
+    #[test]
+    fn the_master_says_when_the_replica_keeps_its_copy() {
+        let resume = "v=1;domain=7;resume=0-1-14;plan=00000000000000ab;step=3;seq=4";
+        // A standby promoted before it applied the copy's position.
+        let d = dump_session_new(resume.as_bytes(), "0-1-13", 1, 10);
+        let refusal = d.refusal();
+        assert!(refusal.contains("never reached it"), "{refusal}");
+        assert!(dump::keeps_copy_said(&refusal), "{refusal}");
+        // Too many dumps, or settings: kept when resuming only (a first
+        // copy refused before anything was sent has nothing to keep).
+        for (request, kept) in [(resume, true), ("v=1;domain=7", false)] {
+            let mut d = dump_session_new(request.as_bytes(), "0-1-20", 1, 10);
+            d.check_dump_slots(1, 1);
+            assert_eq!(dump::keeps_copy_said(&d.refusal()), kept, "{request}");
+            let mut d = dump_session_new(request.as_bytes(), "0-1-20", 1, 10);
+            d.check_master_settings("MINIMAL", false);
+            let refusal = d.refusal();
+            assert_eq!(dump::keeps_copy_said(&refusal), kept, "{refusal}");
+            assert!(refusal.len() < 512, "{refusal}");
+        }
+        // RESET MASTER since: the copy cannot go on.
+        let reset = format!("{resume};history=1.100.0");
+        let mut d = dump_session_new(reset.as_bytes(), "0-1-20", 1, 10);
+        d.binlog_history(1, 100, 1);
+        let refusal = d.refusal();
+        assert!(refusal.contains("RESET MASTER"), "{refusal}");
+        assert!(!dump::keeps_copy_said(&refusal), "{refusal}");
     }
 
     #[test]

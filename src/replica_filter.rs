@@ -1358,15 +1358,6 @@ pub fn io_failure_message(
     let parsed = Request::parse(request.trim());
     let resuming = parsed.as_ref().is_ok_and(|r| r.resume.is_some());
     let reload = parsed.as_ref().is_ok_and(|r| !r.tables.is_empty());
-    if io_failure_keeps_copy(request, error_code, message) {
-        let options = provision_core::preflight::request_options(request);
-        return format!(
-            "{message}. The copy is kept: the same statement goes on with it from a master \
-             whose binary log has that position (this one once it has applied it, or \
-             CHANGE MASTER '{connection}' TO another); LOAD DATA FROM MASTER '{connection}' \
-             REPLACE{options} copies again"
-        );
-    }
     // The master's own refusals of a copy travel in the same error as a
     // purged binary log: they say what is wrong themselves.
     let from_the_dump = ["'LOAD DATA FROM MASTER: ", "'LOAD TABLE ... FROM MASTER: "]
@@ -1398,16 +1389,14 @@ pub fn io_failure_message(
     )
 }
 
-/// Whether the copy sending `request` stays as it was, for the same
-/// statement to go on with, after the slave I/O thread's error
-/// `error_code` (`message`) stopped it: the master refused to resume
-/// from a position its binary log has not reached (a standby promoted
-/// before it applied everything the copy did).  The master sent nothing,
-/// and a master that has the position can go on with the copy.
-pub fn io_failure_keeps_copy(request: &str, error_code: u32, message: &str) -> bool {
+/// Whether the replica keeps its copy, for the same statement to go on
+/// with, after the slave I/O thread's error `error_code` (`message`)
+/// stopped it: the master's error says so (it decides,
+/// `DumpError::keeps_copy`: a lock or an XA transaction that held the copy
+/// too long, a resumed copy refused before anything was sent).
+pub fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool {
     error_code == provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
-        && Request::parse(request.trim()).is_ok_and(|r| r.resume.is_some())
-        && provision_core::protocol::refused_as_not_reached(message)
+        && provision_core::dump::keeps_copy_said(message)
 }
 
 /// `Slave_SQL_Running_State` in `SHOW SLAVE STATUS` while the connection
@@ -1615,36 +1604,23 @@ mod tests {
                        'LOAD TABLE ... FROM MASTER: the master has no table `d`.`t`'";
         for r in ["v=1;domain=7;tables=640974", request] {
             assert_eq!(io_failure_message("m1", r, err, refused), refused);
-            assert!(!io_failure_keeps_copy(r, err, refused));
+            assert!(!io_failure_keeps_copy(err, refused));
         }
     }
 
     #[test]
-    fn a_master_behind_the_resumed_copy_keeps_it() {
-        let request = "v=1;domain=7;grants=1;resume=0-1-5;plan=00000000000000ab;step=3;seq=4";
+    fn the_masters_error_says_whether_the_copy_is_kept() {
         let err = provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG;
         let refused = format!(
             "Got fatal error 1236 from master when reading data from binary log: \
-             'LOAD DATA FROM MASTER: {}'",
-            provision_core::protocol::RequestError::ResumeAhead("0-1-5".to_owned())
+             'LOAD DATA FROM MASTER: waited 1 s (@@lock_wait_timeout) for a lock. {}'",
+            provision_core::dump::COPY_KEPT
         );
-        assert!(io_failure_keeps_copy(request, err, &refused));
-        let text = io_failure_message("m1", request, err, &refused);
-        assert!(text.starts_with(&refused), "{text}");
-        assert!(text.contains("The copy is kept"), "{text}");
-        assert!(
-            text.contains("LOAD DATA FROM MASTER 'm1' REPLACE WITH GRANTS copies again"),
-            "{text}"
-        );
-        // Not for a first copy (LOAD TABLE's own position), another error,
-        // or another refusal.
-        assert!(!io_failure_keeps_copy(
-            "v=1;domain=7;tables=640974",
-            err,
-            &refused
-        ));
-        assert!(!io_failure_keeps_copy(request, 2003, &refused));
-        assert!(!io_failure_keeps_copy(request, err, "purged"));
+        assert!(io_failure_keeps_copy(err, &refused));
+        assert!(!io_failure_keeps_copy(2003, &refused));
+        assert!(!io_failure_keeps_copy(err, "purged"));
+        let request = "v=1;domain=7;resume=0-1-5;plan=00000000000000ab;step=3;seq=4";
+        assert_eq!(io_failure_message("m1", request, err, &refused), refused);
     }
 
     #[test]

@@ -115,7 +115,47 @@ pub fn not_ready_text(problems: &[DumpError], more: usize, budget: usize) -> Str
     text
 }
 
+/// What the master adds to an error after which the replica keeps its
+/// copy, as it was, for the same statement to go on with
+/// ([`DumpError::keeps_copy`]); the replica recognises it
+/// ([`keeps_copy_said`]).
+pub const COPY_KEPT: &str =
+    "The copy so far is kept: once that is fixed, the same statement goes on with it";
+
+/// Whether `message`, a master's error as the replica's I/O thread got
+/// it, says that the replica's copy is kept ([`COPY_KEPT`]).
+pub fn keeps_copy_said(message: &str) -> bool {
+    message.contains(COPY_KEPT)
+}
+
 impl DumpError {
+    /// Whether the replica keeps its copy, for the same statement to go
+    /// on with once the cause is fixed, after this error ended the dump
+    /// (`resuming`: the request resumed a copy).  The replica's data and
+    /// record always agree (they commit together), so this is about
+    /// whether going on can work:
+    /// - yes after what a DBA fixes on the master while the copy waits (a
+    ///   lock, an XA transaction, a discarded tablespace), and, for a
+    ///   resumed copy, after a refusal before anything was sent (settings,
+    ///   privileges, the number of dumps, a master whose binary log has
+    ///   not reached the copy's position: a standby promoted too early);
+    /// - no when the copy cannot go on (another plan, `RESET MASTER`), or
+    ///   would meet the same statement or DDL again; a first copy refused
+    ///   before anything was sent has nothing to keep.
+    pub fn keeps_copy(&self, resuming: bool) -> bool {
+        match self {
+            DumpError::LockWait { .. }
+            | DumpError::XaPending { .. }
+            | DumpError::TablespaceDiscarded { .. } => true,
+            DumpError::Request(RequestError::ResumeAhead(_))
+            | DumpError::MasterSettings { .. }
+            | DumpError::CommitScheduling
+            | DumpError::MissingPrivilege { .. }
+            | DumpError::TooManyDumps { .. } => resuming,
+            _ => false,
+        }
+    }
+
     /// What fixes this error, in a few words (see [`not_ready_text`]).
     fn fix(&self) -> String {
         match self {
@@ -2322,6 +2362,30 @@ mod tests {
         assert_eq!(d.chunk_pressure(false), ChunkPressure::Room);
         d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
         assert_eq!(next_max_rows(&d), 20);
+    }
+
+    #[test]
+    fn errors_a_dba_fixes_on_the_master_keep_the_copy() {
+        let lock = DumpError::LockWait {
+            table: "`d`.`t`".to_owned(),
+            seconds: 5,
+        };
+        assert!(lock.keeps_copy(false) && lock.keeps_copy(true));
+        let slots = DumpSession::check_dump_slots(1, 1).unwrap_err();
+        assert!(slots.keeps_copy(true) && !slots.keeps_copy(false));
+        let ahead = DumpError::Request(RequestError::ResumeAhead("0-1-5".to_owned()));
+        assert!(ahead.keeps_copy(true));
+        // LOAD TABLE's own start position: nothing to keep.
+        assert!(!ahead.keeps_copy(false));
+        let reset = DumpError::Request(RequestError::BinlogReset {
+            position: "0-1-5".to_owned(),
+            connection: "m1".to_owned(),
+        });
+        assert!(!reset.keeps_copy(true));
+        let gone = DumpError::TablespaceDiscardedBefore("`d`.`t`".to_owned());
+        assert!(!gone.keeps_copy(true));
+        assert!(keeps_copy_said(&format!("x. {COPY_KEPT}")));
+        assert!(!keeps_copy_said(&lock.to_string()));
     }
 
     #[test]

@@ -432,7 +432,7 @@ pub enum RequestError {
     Version(u32),
     /// A resumed copy names a position the master's binlog never reached.
     #[error(
-        "a copy cannot go on from GTID position '{0}': {NOT_REACHED} \
+        "a copy cannot go on from GTID position '{0}': the master's binlog never reached it \
          (is this the master the copy started from?)"
     )]
     ResumeAhead(String),
@@ -758,18 +758,6 @@ impl Resume {
             _ => Ok(()),
         }
     }
-}
-
-/// What [`RequestError::ResumeAhead`] says of the master: the replica
-/// recognises the refusal by it ([`refused_as_not_reached`]).
-pub const NOT_REACHED: &str = "the master's binlog never reached it";
-
-/// Whether `message`, a master's error as the replica's I/O thread got
-/// it, is [`RequestError::ResumeAhead`]: the master refused the request
-/// before it sent anything, because it lacks transactions the replica
-/// applied (a standby promoted before it caught up, or another server).
-pub fn refused_as_not_reached(message: &str) -> bool {
-    message.contains(NOT_REACHED)
 }
 
 /// Refuses a replica's `position` that the master's `@@gtid_binlog_state`
@@ -1231,13 +1219,6 @@ mod tests {
                 .check_against(&GtidPos::parse(state).unwrap())
                 .unwrap_err();
             assert_eq!(err, RequestError::ResumeAhead("0-1-14,1-2-5".to_owned()));
-            let text = format!("LOAD DATA FROM MASTER: {err}");
-            assert!(refused_as_not_reached(&text), "{text}");
         }
-        let other = RequestError::BinlogReset {
-            position: "0-1-14".to_owned(),
-            connection: "m1".to_owned(),
-        };
-        assert!(!refused_as_not_reached(&other.to_string()));
     }
 }
