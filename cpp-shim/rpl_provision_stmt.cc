@@ -967,7 +967,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   ulonglong copy_file_size= file_size;
   uint64 rows_before= 0;
   bool recording= false;
-  bool stopped= false;
+  bool may_go_on= false;                /* report_copy_failure() */
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -1034,7 +1034,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
   if (!state->done)
   {
-    stopped= report_copy_failure(thd, mi, state->request);
+    may_go_on= report_copy_failure(thd, mi, state->request);
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */
@@ -1067,7 +1067,7 @@ end:
     now or after a restart.
   */
   bool resumable= unfinished &&
-    (thd->killed || state->connection_lost || stopped ||
+    (thd->killed || state->connection_lost || may_go_on ||
      state->index_build_failed);
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);

@@ -1094,17 +1094,16 @@ impl DumpSession {
     /// ready kept within `budget`; saying so when the replica keeps its
     /// copy ([`DumpError::keeps_copy`]).
     fn refusal_within(&self, budget: usize) -> String {
-        let resuming = self.resuming;
         let (mut text, kept) = if self.problems.is_empty() {
             match &self.error {
-                Some(e) => (e.to_string(), e.keeps_copy(resuming)),
+                Some(e) => (e.to_string(), e.keeps_copy(self.resuming)),
                 None => return String::new(),
             }
         } else {
-            // Settings and privileges: nothing was sent.
-            let room = budget.saturating_sub(if resuming { dump::COPY_KEPT.len() } else { 0 });
+            let kept = self.problems.iter().all(|p| p.keeps_copy(self.resuming));
+            let room = budget.saturating_sub(if kept { dump::COPY_KEPT.len() } else { 0 });
             let text = dump::not_ready_text(&self.problems, self.more_problems, room);
-            (text, resuming)
+            (text, kept)
         };
         if kept {
             text.push_str(". ");
