@@ -1,0 +1,163 @@
+#!/bin/bash
+# Soak: LOAD DATA FROM MASTER while several sessions run a random workload
+# of the kinds sysbench does not (scripts/stress_workload.py: keys that
+# move across the cursor, a keyless table, a descending and a
+# case-insensitive key, a nullable UNIQUE key, foreign-key cascades,
+# MyISAM and Aria inside transactions, partitions, BLOBs, XA, savepoints,
+# multi-table statements; with DDL=1 rare ALTERs and tables created and
+# dropped), each run with its own seed and chunk size.  With FAULTS=1 the
+# copy meets a random fault every few seconds (the statement killed, the
+# master's dump thread killed, the replica killed with SIGKILL and
+# restarted) and the same statement is run again.  Each run then starts
+# the replica, waits until it caught up and compares every table's rows
+# and CHECKSUM TABLE EXTENDED.  Exits non-zero on the first difference
+# (KEEP_WORK=1 keeps both servers' data).  Not part of the test suite:
+# minutes per run.
+#
+#   RUNS=5 SESSIONS=3 ROWS=20000 scripts/stress-workload.sh
+#   RUNS=5 FAULTS=1 PARALLEL=4 scripts/stress-workload.sh
+#   RUNS=3 DDL=1 SEED=42 scripts/stress-workload.sh
+. "$(dirname "$0")/lib.sh"
+[ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
+RUNS=${RUNS:-3}
+SESSIONS=${SESSIONS:-3}
+ROWS=${ROWS:-20000}
+PARALLEL=${PARALLEL:-0}
+FAULTS=${FAULTS:-0}
+DDL=${DDL:-0}
+FAULT_EVERY=${FAULT_EVERY:-3}
+TIMEOUT=${TIMEOUT:-600}
+MASTER_PORT=${MASTER_PORT:-13356}
+REPLICA_PORT=${REPLICA_PORT:-13357}
+SEED=${SEED:-$$}
+. "$REPO_DIR/scripts/lib-servers.sh"
+RANDOM=$SEED
+gen=$REPO_DIR/scripts/stress_workload.py
+
+replica_args=
+if [ "$PARALLEL" -gt 0 ]; then
+  # Workers apply the master's transactions during the copy only with
+  # mysql.gtid_slave_pos in InnoDB.
+  replica_args="--slave-parallel-threads=$PARALLEL --slave-parallel-mode=optimistic
+    --init-file=$REPO_DIR/mysql-test/suite/provision/gtid_slave_pos_innodb.sql"
+fi
+
+# checksums NAME: "table rows checksum" of every base table of sw
+checksums() {
+  local t
+  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema, '.', table_name)
+             FROM information_schema.tables WHERE table_schema = 'sw'
+             AND table_type = 'BASE TABLE' ORDER BY 1"); do
+    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
+$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
+  done
+}
+
+writers=()
+start_writes() {
+  local s
+  for s in $(seq "$SESSIONS"); do
+    python3 "$gen" session $((run_seed * 100 + s)) 200000 "$DDL" |
+      "$B/client/mariadb" --no-defaults -uroot --socket="$work/master/sock" --force \
+        >>"$work/writes.log" 2>&1 &
+    writers+=($!)
+  done
+}
+stop_writes() {
+  local p
+  for p in "${writers[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${writers[@]}"; do wait "$p" 2>/dev/null || true; done
+  writers=()
+  # A session killed between XA PREPARE and XA COMMIT leaves its
+  # transaction prepared on the master.
+  client master -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
+    client master -e "XA ROLLBACK '$xid'" || true
+  done
+}
+
+load_pid=
+load() {
+  # A copy that cannot go on says so, and names REPLACE: as a DBA would.
+  local replace=
+  tail -1 "$work/load.log" | grep -q 'REPLACE' && replace=REPLACE
+  [ -z "$replace" ] || replacements=$((replacements + 1))
+  client replica -e "LOAD DATA FROM MASTER $replace" >>"$work/load.log" 2>&1 &
+  load_pid=$!
+}
+
+start_server master "$MASTER_PORT" 1
+master_pid=${pids[-1]}
+for run in $(seq "$RUNS"); do
+  run_seed=$((SEED + run))
+  RANDOM=$run_seed
+  chunk=$((RANDOM % 3 == 0 ? 1 + RANDOM % 20 : 50 + RANDOM % 2000))
+  log "run $run: seed $run_seed, $SESSIONS sessions, provision_chunk_rows=$chunk"
+  python3 "$gen" schema "$ROWS" | client master
+  client master -e "SET GLOBAL provision_chunk_rows=$chunk"
+  rm -rf "$work/replica"
+  SERVER_ARGS=$replica_args start_server replica "$REPLICA_PORT" 2
+  replica_pid=${pids[-1]}
+  client replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
+                     MASTER_USER='root', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1"
+  : >"$work/load.log"
+  start_writes
+  sleep 1
+  load
+  faults=()
+  replacements=0
+  deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    sleep "0.$((RANDOM % 9 + 1))"
+    if ! kill -0 "$load_pid" 2>/dev/null; then
+      wait "$load_pid" && break
+      tail -1 "$work/load.log"
+      [ "$FAULTS" = 1 ] || die "run $run: the copy failed"
+      grep -q 'LOAD DATA FROM MASTER\|interrupted\|Lost connection' "$work/load.log" \
+        || die "run $run: the copy failed"
+      load
+      continue
+    fi
+    [ $SECONDS -lt $deadline ] || die "run $run: the copy did not end in $TIMEOUT s"
+    [ "$FAULTS" = 1 ] && [ $((RANDOM % (FAULT_EVERY * 5))) = 0 ] || continue
+    case $((RANDOM % 3)) in
+      0)
+        id=$(client replica -N -B -e "SELECT ID FROM information_schema.processlist
+                                       WHERE INFO LIKE 'LOAD DATA FROM MASTER%' LIMIT 1")
+        [ -n "$id" ] || continue
+        client replica -e "KILL $id" 2>/dev/null || true
+        faults+=("statement killed") ;;
+      1)
+        id=$(client master -N -B -e "SELECT ID FROM information_schema.processlist
+                                      WHERE COMMAND = 'Binlog Dump' LIMIT 1")
+        [ -n "$id" ] || continue
+        client master -e "KILL $id" 2>/dev/null || true
+        faults+=("dump thread killed") ;;
+      2)
+        kill -9 "$replica_pid"; wait "$replica_pid" 2>/dev/null || true
+        wait "$load_pid" 2>/dev/null || true
+        SERVER_ARGS=$replica_args run_server replica "$REPLICA_PORT" 2
+        replica_pid=${pids[-1]}
+        load
+        faults+=("replica SIGKILL") ;;
+    esac
+  done
+  stop_writes
+  errors=$(grep -ao '^ERROR [0-9]*' "$work/writes.log" | sort | uniq -c | awk '{printf "%s %s, ", $3, $1}')
+  : >"$work/writes.log"
+  client replica -e "START SLAVE"
+  pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
+  waited=$(client replica -N -B -e "SELECT MASTER_GTID_WAIT('$pos', 600)")
+  [ "$waited" = 0 ] || { client replica -e "SHOW SLAVE STATUS\G"; die "run $run: the replica did not catch up with $pos"; }
+  if ! diff <(checksums master) <(checksums replica) >"$work/diff"; then
+    cat "$work/diff"
+    KEEP_WORK=1
+    die "run $run (seed $run_seed, chunk $chunk): the replica differs from the master"
+  fi
+  txns=$(client master -N -B -e "SELECT SUBSTRING_INDEX(@@gtid_binlog_pos, '-', -1)")
+  printf 'run %d: %d tables match after %d faults (%s), %d copies again with REPLACE; master at %s transactions; the workload'"'"'s errors (code count): %s\n' \
+    "$run" "$(checksums master | wc -l)" "${#faults[@]}" "$(printf '%s, ' "${faults[@]}" | sed 's/, $//')" \
+    "$replacements" "$txns" "${errors%, }"
+  client replica -e "SHUTDOWN" || true
+  wait "$replica_pid" 2>/dev/null || true
+done
+log "all $RUNS runs match"

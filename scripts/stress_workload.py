@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""A random workload of the kinds a real master runs, as SQL text for the
+`mariadb` client (run with --force: deadlocks and duplicate keys are part
+of it).  Used by scripts/stress-workload.sh.
+
+    stress_workload.py schema [ROWS]        the tables, filled
+    stress_workload.py session SEED N [DDL] N random transactions
+
+The tables cover what a row-key ledger finds hardest: keys that move
+(primary key updates across the copy's cursor), a descending composite
+key, a case- and space-insensitive key, a table without any key, a
+nullable UNIQUE key, foreign-key cascades (ON DELETE CASCADE, ON UPDATE
+CASCADE of a non-key column), non-transactional engines inside
+transactions, partitions, large BLOBs, AUTO_INCREMENT; and transactions
+with XA, savepoints, multi-table statements, INSERT ... ON DUPLICATE KEY
+UPDATE and REPLACE.  With DDL, rare ALTER TABLEs and tables created and
+dropped during the copy.
+"""
+
+import random
+import signal
+import sys
+
+DB = "sw"
+KEY_SPACE = 4000
+
+
+def schema(rows):
+    out = [
+        f"DROP DATABASE IF EXISTS {DB};",
+        f"CREATE DATABASE {DB};",
+        f"USE {DB};",
+        "SET SESSION max_recursive_iterations= 1000000;",
+        "CREATE TABLE t_int (id INT PRIMARY KEY, a INT, b VARCHAR(40), KEY (a)) ENGINE=InnoDB;",
+        "CREATE TABLE t_ci (k VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v INT) ENGINE=InnoDB;",
+        "CREATE TABLE t_comp (g INT NOT NULL, s VARCHAR(10) NOT NULL, v INT,"
+        " PRIMARY KEY (g DESC, s)) ENGINE=InnoDB;",
+        "CREATE TABLE t_nokey (a INT, b VARCHAR(40)) ENGINE=InnoDB;",
+        "CREATE TABLE t_uniq (id INT PRIMARY KEY, u INT, v INT, UNIQUE KEY (u)) ENGINE=InnoDB;",
+        "CREATE TABLE parent (id INT PRIMARY KEY, code INT NOT NULL, v INT,"
+        " UNIQUE KEY (code)) ENGINE=InnoDB;",
+        "CREATE TABLE child (id INT PRIMARY KEY, pid INT, pcode INT, v INT,"
+        " FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE,"
+        " FOREIGN KEY (pcode) REFERENCES parent (code) ON UPDATE CASCADE ON DELETE SET NULL)"
+        " ENGINE=InnoDB;",
+        "CREATE TABLE t_myisam (id INT PRIMARY KEY, v INT) ENGINE=MyISAM;",
+        "CREATE TABLE t_aria (id INT PRIMARY KEY, v INT) ENGINE=Aria;",
+        "CREATE TABLE t_blob (id INT PRIMARY KEY, b LONGBLOB) ENGINE=InnoDB;",
+        "CREATE TABLE t_ai (id INT AUTO_INCREMENT PRIMARY KEY, v INT) ENGINE=InnoDB;",
+        "CREATE TABLE t_part (id INT PRIMARY KEY, v INT) ENGINE=InnoDB"
+        " PARTITION BY HASH (id) PARTITIONS 4;",
+        "CREATE TABLE t_dec (d DECIMAL(12,3) PRIMARY KEY, v INT) ENGINE=InnoDB;",
+    ]
+    seq = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {rows})"
+    out += [
+        f"INSERT INTO t_int {seq} SELECT i * 2, i MOD 97, MD5(i) FROM s;",
+        f"INSERT INTO t_ci {seq} SELECT CONCAT('k', i * 2), i FROM s;",
+        f"INSERT INTO t_comp {seq} SELECT i MOD 50, CONCAT('s', i), i FROM s;",
+        f"INSERT INTO t_nokey {seq} SELECT i MOD 300, MD5(i) FROM s;",
+        f"INSERT INTO t_uniq {seq} SELECT i * 2, IF(i MOD 5 = 0, NULL, i), i FROM s;",
+        f"INSERT INTO parent {seq} SELECT i * 2, i * 2 + 1, i FROM s WHERE i <= {rows // 4};",
+        f"INSERT INTO child {seq} SELECT i * 2, (i MOD {rows // 4}) * 2 + 2,"
+        f" (i MOD {rows // 4}) * 2 + 3, i FROM s;",
+        f"INSERT INTO t_myisam {seq} SELECT i * 2, i FROM s;",
+        f"INSERT INTO t_aria {seq} SELECT i * 2, i FROM s;",
+        f"INSERT INTO t_blob {seq} SELECT i * 2, REPEAT(MD5(i), 1 + i MOD 64) FROM s"
+        f" WHERE i <= {max(rows // 8, 1)};",
+        f"INSERT INTO t_ai (v) {seq} SELECT i FROM s;",
+        f"INSERT INTO t_part {seq} SELECT i * 2, i FROM s;",
+        f"INSERT INTO t_dec {seq} SELECT (i - {rows // 2}) * 1.5, i FROM s;",
+    ]
+    return out
+
+
+class Session:
+    """Random transactions of one client session."""
+
+    def __init__(self, seed, ddl):
+        self.r = random.Random(seed)
+        self.seed = seed
+        self.ddl = ddl
+        self.xid = 0
+
+    def key(self):
+        return self.r.randrange(-50, KEY_SPACE)
+
+    def ci_key(self):
+        k = f"k{self.r.randrange(KEY_SPACE)}"
+        return self.r.choice([k, k.upper(), k + " ", k + "  "])
+
+    def statement(self):
+        r, k = self.r, self.key()
+        v = r.randrange(1000)
+        n = r.randrange(1, 40)
+        choices = [
+            lambda: f"INSERT INTO t_int VALUES ({k}, {v}, MD5({v})) "
+            f"ON DUPLICATE KEY UPDATE a = a + 1, b = CONCAT(LEFT(b, 30), 'u');",
+            lambda: f"UPDATE t_int SET a = {v} WHERE id BETWEEN {k} AND {k + n};",
+            # Keys that move across any cursor, both ways.
+            lambda: f"UPDATE t_int SET id = {KEY_SPACE} + {r.randrange(KEY_SPACE)} - id "
+            f"WHERE id = {k};",
+            lambda: f"UPDATE t_int SET id = id + {r.choice([-3000, -7, 1, 9, 2500])} "
+            f"WHERE id BETWEEN {k} AND {k + 3} ORDER BY id {r.choice(['ASC', 'DESC'])};",
+            lambda: f"DELETE FROM t_int WHERE id BETWEEN {k} AND {k + n // 4};",
+            lambda: f"REPLACE INTO t_ci VALUES ('{self.ci_key()}', {v});",
+            lambda: f"UPDATE t_ci SET k = '{self.ci_key()}' WHERE k = '{self.ci_key()}';",
+            lambda: f"DELETE FROM t_ci WHERE k BETWEEN 'k{k}' AND 'k{k}5';",
+            lambda: f"INSERT IGNORE INTO t_comp VALUES ({r.randrange(50)}, 's{k}', {v});",
+            lambda: f"UPDATE t_comp SET g = {r.randrange(50)} WHERE g = {r.randrange(50)} "
+            f"AND s < 's{k}' LIMIT 3;",
+            lambda: f"DELETE FROM t_comp WHERE g = {r.randrange(50)} AND s > 's{k}' LIMIT 5;",
+            lambda: f"INSERT INTO t_nokey VALUES ({r.randrange(300)}, 'n{v}'), "
+            f"({r.randrange(300)}, 'n{v}');",
+            lambda: f"UPDATE t_nokey SET b = 'x{v}' WHERE a = {r.randrange(300)} LIMIT 2;",
+            lambda: f"DELETE FROM t_nokey WHERE a = {r.randrange(300)} LIMIT 1;",
+            lambda: f"INSERT INTO t_uniq VALUES ({k}, {r.choice(['NULL', str(r.randrange(KEY_SPACE))])}, "
+            f"{v}) ON DUPLICATE KEY UPDATE v = v + 1;",
+            lambda: f"UPDATE t_uniq SET u = {r.choice(['NULL', str(r.randrange(KEY_SPACE))])} "
+            f"WHERE id = {k};",
+            lambda: f"UPDATE t_uniq SET id = {r.randrange(-50, KEY_SPACE)} WHERE u = {k};",
+            lambda: f"INSERT INTO parent VALUES ({k}, {k * 7 + 100000}, {v});",
+            lambda: f"UPDATE parent SET code = code + {r.choice([1, 50000, -20000])} "
+            f"WHERE id BETWEEN {k} AND {k + 5};",
+            lambda: f"DELETE FROM parent WHERE id = {k};",
+            lambda: f"INSERT INTO child SELECT {k} + 100000, id, code, {v} FROM parent "
+            f"WHERE id >= {k} LIMIT 1;",
+            lambda: f"UPDATE child SET id = id + {r.choice([-100, 100, 5000])} WHERE id = {k};",
+            lambda: f"UPDATE t_myisam SET v = v + 1 WHERE id BETWEEN {k} AND {k + n};",
+            lambda: f"INSERT INTO t_myisam VALUES ({k}, {v}) ON DUPLICATE KEY UPDATE v = {v};",
+            lambda: f"DELETE FROM t_aria WHERE id = {k};",
+            lambda: f"REPLACE INTO t_aria VALUES ({k}, {v});",
+            lambda: f"REPLACE INTO t_blob VALUES ({k}, REPEAT('{chr(97 + v % 26)}', "
+            f"{r.choice([10, 1000, 70000, 300000])}));",
+            lambda: f"UPDATE t_blob SET b = CONCAT(b, 'z') WHERE id BETWEEN {k} AND {k + 2};",
+            lambda: f"INSERT INTO t_ai (v) VALUES ({v}), ({v + 1});",
+            lambda: f"DELETE FROM t_ai WHERE id BETWEEN {k} AND {k + 2};",
+            lambda: f"UPDATE t_part SET id = id + {r.choice([-1500, 3, 1500])} WHERE id = {k};",
+            lambda: f"INSERT INTO t_part VALUES ({k}, {v}) ON DUPLICATE KEY UPDATE v = v + 1;",
+            lambda: f"UPDATE t_dec SET d = -d WHERE d BETWEEN {k - 2000} AND {k - 1990};",
+            lambda: f"INSERT IGNORE INTO t_dec VALUES ({k - 2000}.{v % 1000:03d}, {v});",
+            # Multi-table statements.
+            lambda: f"UPDATE t_int JOIN t_part ON t_part.id = t_int.id SET t_int.a = t_part.v, "
+            f"t_part.v = t_part.v + 1 WHERE t_int.id BETWEEN {k} AND {k + n};",
+            lambda: f"DELETE t_int, t_myisam FROM t_int JOIN t_myisam ON t_myisam.id = t_int.id "
+            f"WHERE t_int.id BETWEEN {k} AND {k + 2};",
+            lambda: f"INSERT INTO t_aria SELECT id + {r.choice([1, 3, 7])}, a FROM t_int "
+            f"WHERE id BETWEEN {k} AND {k + 4} ON DUPLICATE KEY UPDATE v = VALUES(v);",
+        ]
+        return r.choice(choices)()
+
+    def ddl_statement(self):
+        r = self.r
+        t = f"t_new{r.randrange(4)}"
+        return r.choice([
+            f"ALTER TABLE t_int COMMENT = 'c{r.randrange(100)}';",
+            "OPTIMIZE TABLE t_part;",
+            f"CREATE TABLE IF NOT EXISTS {t} (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;",
+            f"INSERT IGNORE INTO {t} SELECT id, a FROM t_int WHERE id < {self.key()};",
+            f"DROP TABLE IF EXISTS {t};",
+            f"ALTER TABLE t_comp {r.choice(['ADD COLUMN w INT DEFAULT 7', 'DROP COLUMN w'])};",
+            "TRUNCATE TABLE t_ai;",
+        ])
+
+    def transaction(self):
+        r = self.r
+        stmts = [self.statement() for _ in range(r.randrange(1, 6))]
+        kind = r.randrange(100)
+        if self.ddl and kind < 2:
+            return [self.ddl_statement()]
+        if kind < 20:
+            return stmts  # autocommit
+        if kind < 30:
+            self.xid += 1
+            x = f"'s{self.seed}x{self.xid}'"
+            end = r.choice(["COMMIT", "ROLLBACK"])
+            return ([f"XA START {x};"] + stmts +
+                    [f"XA END {x};", f"XA PREPARE {x};", f"XA {end} {x};", f"XA ROLLBACK {x};"])
+        if kind < 35:
+            self.xid += 1
+            x = f"'s{self.seed}x{self.xid}'"
+            return [f"XA START {x};"] + stmts + [f"XA END {x};", f"XA COMMIT {x} ONE PHASE;"]
+        if kind < 45:
+            return (["BEGIN;", stmts[0], "SAVEPOINT sp;"] + stmts[1:] +
+                    ["ROLLBACK TO SAVEPOINT sp;", self.statement(), "COMMIT;"])
+        if kind < 50:
+            return ["BEGIN;"] + stmts + ["ROLLBACK;"]
+        return ["BEGIN;"] + stmts + ["COMMIT;"]
+
+
+def main():
+    # The driver kills the client reading this when the run ends.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    what = sys.argv[1]
+    if what == "schema":
+        rows = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+        print("\n".join(schema(rows)))
+    elif what == "session":
+        seed, count = int(sys.argv[2]), int(sys.argv[3])
+        s = Session(seed, len(sys.argv) > 4 and sys.argv[4] == "1")
+        print(f"USE {DB};")
+        print("SET SESSION innodb_lock_wait_timeout= 2;")
+        for _ in range(count):
+            print("\n".join(s.transaction()))
+    else:
+        sys.exit(f"unknown: {what}")
+
+
+if __name__ == "__main__":
+    main()
