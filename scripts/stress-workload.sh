@@ -56,8 +56,9 @@ $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
 writers=()
 start_writes() {
   local s
+  rm -f "$work/stop"
   for s in $(seq "$SESSIONS"); do
-    python3 "$gen" session $((run_seed * 100 + s)) 200000 "$DDL" |
+    python3 "$gen" session $((run_seed * 100 + s)) "$work/stop" "$DDL" |
       "$B/client/mariadb" --no-defaults -uroot --socket="$work/master/sock" --force \
         >>"$work/writes.log" 2>&1 &
     writers+=($!)
@@ -65,14 +66,9 @@ start_writes() {
 }
 stop_writes() {
   local p
-  for p in "${writers[@]}"; do kill "$p" 2>/dev/null || true; done
+  touch "$work/stop"
   for p in "${writers[@]}"; do wait "$p" 2>/dev/null || true; done
   writers=()
-  # A session killed between XA PREPARE and XA COMMIT leaves its
-  # transaction prepared on the master.
-  client master -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
-    client master -e "XA ROLLBACK '$xid'" || true
-  done
 }
 
 load_pid=

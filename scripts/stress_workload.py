@@ -4,7 +4,8 @@
 of it).  Used by scripts/stress-workload.sh.
 
     stress_workload.py schema [ROWS]        the tables, filled
-    stress_workload.py session SEED N [DDL] N random transactions
+    stress_workload.py session SEED STOP [DDL]  random transactions until
+                                                the file STOP exists
 
 The tables cover what a row-key ledger finds hardest: keys that move
 (primary key updates across the copy's cursor), a descending composite
@@ -17,6 +18,7 @@ UPDATE and REPLACE.  With DDL, rare ALTER TABLEs and tables created and
 dropped during the copy.
 """
 
+import os
 import random
 import signal
 import sys
@@ -88,7 +90,13 @@ class Session:
         k = f"k{self.r.randrange(KEY_SPACE)}"
         return self.r.choice([k, k.upper(), k + " ", k + "  "])
 
-    def statement(self):
+    def statement(self, xa=False):
+        """One statement.  Not on the keyless table in an XA transaction:
+        a prepared one keeps its row locks while the master's later
+        transactions apply, and a replica finds a keyless row by scanning
+        the table, in an order of its own (its hidden row ids follow the
+        commit order, the master's the insert order), so it can meet a
+        locked row the master's scan never passed, in any replication."""
         r, k = self.r, self.key()
         v = r.randrange(1000)
         n = r.randrange(1, 40)
@@ -146,7 +154,8 @@ class Session:
             lambda: f"INSERT INTO t_aria SELECT id + {r.choice([1, 3, 7])}, a FROM t_int "
             f"WHERE id BETWEEN {k} AND {k + 4} ON DUPLICATE KEY UPDATE v = VALUES(v);",
         ]
-        return r.choice(choices)()
+        pick = r.choice(choices)()
+        return self.statement(xa) if xa and "t_nokey" in pick else pick
 
     def ddl_statement(self):
         r = self.r
@@ -163,8 +172,9 @@ class Session:
 
     def transaction(self):
         r = self.r
-        stmts = [self.statement() for _ in range(r.randrange(1, 6))]
         kind = r.randrange(100)
+        xa = 20 <= kind < 35
+        stmts = [self.statement(xa) for _ in range(r.randrange(1, 6))]
         if self.ddl and kind < 2:
             return [self.ddl_statement()]
         if kind < 20:
@@ -195,12 +205,15 @@ def main():
         rows = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
         print("\n".join(schema(rows)))
     elif what == "session":
-        seed, count = int(sys.argv[2]), int(sys.argv[3])
+        seed, stop = int(sys.argv[2]), sys.argv[3]
         s = Session(seed, len(sys.argv) > 4 and sys.argv[4] == "1")
         print(f"USE {DB};")
         print("SET SESSION innodb_lock_wait_timeout= 2;")
-        for _ in range(count):
-            print("\n".join(s.transaction()))
+        # Whole transactions only, so that the client ends between two:
+        # a session killed after XA PREPARE would leave its transaction
+        # prepared, holding its locks, while the others go on.
+        while not os.path.exists(stop):
+            print("\n".join(s.transaction()), flush=True)
     else:
         sys.exit(f"unknown: {what}")
 
