@@ -296,13 +296,15 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
     REPLACE (idempotent), as chunks overwrite (DESIGN I3). */
 bool rpl_provision_sql_copy_group(rpl_group_info *rgi);
 
-/** Whether the copy group the SQL thread applies can never complete: the
-    IO thread stopped after queuing part of it (the connection to the
-    master was lost).  The SQL thread then stops at once when asked to,
-    rather than wait for the rest of a group with non-transactional
-    changes: the copy empties what it wrote (ReplicaFilter::
-    group_abandoned()). */
-bool rpl_provision_sql_group_cut_off(rpl_group_info *rgi);
+/** Whether the SQL thread, killed or asked to stop in a group with
+    non-transactional changes, stops at once without an error: in a copy
+    group it was killed in, or that can never complete (the IO thread
+    stopped after queuing part of it: the connection to the master was
+    lost).  The server would otherwise fail the copy ("incomplete event
+    group having non-transactional changes"), or wait for the rest of the
+    group; the same statement empties what the group wrote and copies it
+    again (ReplicaFilter::group_abandoned()). */
+bool rpl_provision_sql_stops_in_group(rpl_group_info *rgi);
 
 /**
   Called by rpl_parallel::do_event() for each event the SQL driver thread

@@ -17,13 +17,17 @@ static_assert(ER_DUP_KEYNAME == 1061, "ER_DUP_KEYNAME drifted: run scripts/gen-c
 static_assert(ER_NO_SUCH_TABLE == 1146, "ER_NO_SUCH_TABLE drifted: run scripts/gen-consts.sh");
 static_assert(ER_CRASHED_ON_USAGE == 1194, "ER_CRASHED_ON_USAGE drifted: run scripts/gen-consts.sh");
 static_assert(ER_CRASHED_ON_REPAIR == 1195, "ER_CRASHED_ON_REPAIR drifted: run scripts/gen-consts.sh");
+static_assert(ER_LOCK_WAIT_TIMEOUT == 1205, "ER_LOCK_WAIT_TIMEOUT drifted: run scripts/gen-consts.sh");
+static_assert(ER_LOCK_DEADLOCK == 1213, "ER_LOCK_DEADLOCK drifted: run scripts/gen-consts.sh");
 static_assert(ER_MASTER_FATAL_ERROR_READING_BINLOG == 1236, "ER_MASTER_FATAL_ERROR_READING_BINLOG drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_ALREADY_EXISTS == 1304, "ER_SP_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_BADSTATEMENT == 1314, "ER_SP_BADSTATEMENT drifted: run scripts/gen-consts.sh");
+static_assert(ER_QUERY_INTERRUPTED == 1317, "ER_QUERY_INTERRUPTED drifted: run scripts/gen-consts.sh");
 static_assert(ER_TRG_ALREADY_EXISTS == 1359, "ER_TRG_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_CANNOT_USER == 1396, "ER_CANNOT_USER drifted: run scripts/gen-consts.sh");
 static_assert(ER_EVENT_ALREADY_EXISTS == 1537, "ER_EVENT_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_CONSTRAINT_NAME == 1826, "ER_DUP_CONSTRAINT_NAME drifted: run scripts/gen-consts.sh");
+static_assert(ER_CONNECTION_KILLED == 1927, "ER_CONNECTION_KILLED drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NO_CONNECTION == 4193, "ER_PROVISION_NO_CONNECTION drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NOT_CONFIGURED == 4194, "ER_PROVISION_NOT_CONFIGURED drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_THREADS_RUNNING == 4195, "ER_PROVISION_THREADS_RUNNING drifted: run scripts/gen-consts.sh");

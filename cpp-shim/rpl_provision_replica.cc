@@ -281,12 +281,17 @@ bool rpl_provision_applies_alone(Relay_log_info *rli, Log_event *ev)
 }
 
 
-bool rpl_provision_sql_group_cut_off(rpl_group_info *rgi)
+bool rpl_provision_sql_stops_in_group(rpl_group_info *rgi)
 {
-  const Master_info *mi= rgi->rli->mi;
+  const Relay_log_info *rli= rgi->rli;
+  const Master_info *mi= rli->mi;
+  if (!rpl_provision_sql_copy_group(rgi))
+    return false;
+  /* KILL of the SQL thread, not STOP SLAVE */
+  if (!rli->abort_slave)
+    return true;
   /* The IO thread is stopped: what it queued stays as it is */
-  return rpl_provision_sql_copy_group(rgi) &&
-    mi->slave_running == MYSQL_SLAVE_NOT_RUN &&
+  return mi->slave_running == MYSQL_SLAVE_NOT_RUN &&
     mi->events_queued_since_last_gtid > 0 &&
     mi->last_queued_gtid == rgi->current_gtid;
 }

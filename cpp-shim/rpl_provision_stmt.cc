@@ -666,7 +666,8 @@ static void forget_finished(Master_info *mi)
   Raise the error that ended the copy: the statement's kill, else the IO
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's, else that the threads
-  were stopped (STOP SLAVE, or a KILL of one).  Returns whether the same
+  were stopped (STOP SLAVE, or a KILL of one, which may have failed the
+  SQL thread's event with the kill's error).  Returns whether the same
   statement may go on with the copy: neither thread failed, or the
   master's error says the copy is kept (a lock that held it too long, a
   resumed copy refused before anything was sent).
@@ -691,7 +692,7 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
       rust::Str(mi->connection_name.str, mi->connection_name.length), request,
       mi->last_error().number, mi->last_error().message));
   }
-  else if (mi->rli.last_error().number)
+  else if (!resumable)
     msg= mi->rli.last_error().message;
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg.c_str());

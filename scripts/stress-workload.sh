@@ -7,8 +7,8 @@
 # multi-table statements; with DDL=1 rare ALTERs and tables created and
 # dropped), each run with its own seed and chunk size.  With FAULTS=1 the
 # copy meets a random fault every few seconds (the statement killed, the
-# master's dump thread killed, the replica killed with SIGKILL and
-# restarted) and the same statement is run again.  Each run then starts
+# slave SQL thread killed, the master's dump thread killed, the replica
+# killed with SIGKILL and restarted) and the same statement is run again.  Each run then starts
 # the replica, waits until it caught up and compares every table's rows
 # and CHECKSUM TABLE EXTENDED.  Exits non-zero on the first difference
 # (KEEP_WORK=1 keeps both servers' data).  Not part of the test suite:
@@ -73,11 +73,18 @@ stop_writes() {
 
 load_pid=
 load() {
-  # A copy that cannot go on says so, and names REPLACE: as a DBA would.
-  local replace=
-  tail -1 "$work/load.log" | grep -q 'REPLACE' && replace=REPLACE
-  [ -z "$replace" ] || replacements=$((replacements + 1))
-  client replica -e "LOAD DATA FROM MASTER $replace" >>"$work/load.log" 2>&1 &
+  # After a fault, as a DBA would: the same statement again when the
+  # copy is kept, REPLACE when the copy says it must start again (its
+  # plan changed: tables created or dropped on the master), and a stop
+  # when a fault lost the copy.
+  local last mode=
+  last=$(grep -a . "$work/load.log" | tail -1)
+  case "$last" in
+    ""|*"goes on with"*|*"Lost connection"*|*"Connection was killed"*|*"interrupted"*|*"gone away"*) ;;
+    *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
+    *) die "run $run: the copy cannot go on after ${faults[-1]:-no fault}: $last" ;;
+  esac
+  client replica -e "LOAD DATA FROM MASTER $mode" >>"$work/load.log" 2>&1 &
   load_pid=$!
 }
 
@@ -96,32 +103,38 @@ for run in $(seq "$RUNS"); do
   client replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
                      MASTER_USER='root', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1"
   : >"$work/load.log"
+  faults=()
+  replacements=0
   start_writes
   sleep 1
   load
-  faults=()
-  replacements=0
   deadline=$((SECONDS + TIMEOUT))
   while :; do
     sleep "0.$((RANDOM % 9 + 1))"
     if ! kill -0 "$load_pid" 2>/dev/null; then
       wait "$load_pid" && break
-      tail -1 "$work/load.log"
+      grep -a . "$work/load.log" | tail -1
       [ "$FAULTS" = 1 ] || die "run $run: the copy failed"
-      grep -q 'LOAD DATA FROM MASTER\|interrupted\|Lost connection' "$work/load.log" \
-        || die "run $run: the copy failed"
       load
       continue
     fi
     [ $SECONDS -lt $deadline ] || die "run $run: the copy did not end in $TIMEOUT s"
     [ "$FAULTS" = 1 ] && [ $((RANDOM % (FAULT_EVERY * 5))) = 0 ] || continue
-    case $((RANDOM % 3)) in
+    case $((RANDOM % 4)) in
       0)
         id=$(client replica -N -B -e "SELECT ID FROM information_schema.processlist
-                                       WHERE INFO LIKE 'LOAD DATA FROM MASTER%' LIMIT 1")
+                                       WHERE COMMAND = 'Query'
+                                       AND INFO LIKE 'LOAD DATA FROM MASTER%' LIMIT 1")
         [ -n "$id" ] || continue
         client replica -e "KILL $id" 2>/dev/null || true
         faults+=("statement killed") ;;
+      3)
+        # What SHOW PROCESSLIST shows applying "LOAD DATA FROM MASTER: ..."
+        id=$(client replica -N -B -e "SELECT ID FROM information_schema.processlist
+                                       WHERE COMMAND = 'Slave_SQL' LIMIT 1")
+        [ -n "$id" ] || continue
+        client replica -e "KILL $id" 2>/dev/null || true
+        faults+=("SQL thread killed") ;;
       1)
         id=$(client master -N -B -e "SELECT ID FROM information_schema.processlist
                                       WHERE COMMAND = 'Binlog Dump' LIMIT 1")

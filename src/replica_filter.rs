@@ -15,6 +15,7 @@ use provision_core::protocol::{
     split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
+use provision_core::server_consts as errors;
 use provision_core::statement_write;
 use std::sync::Arc;
 
@@ -1332,9 +1333,21 @@ pub fn copying_here_message(connection: &str) -> String {
 }
 
 /// The statement's error when its copy's threads stopped with no error of
-/// their own (`STOP SLAVE`, a `KILL` of one of them); empty when one failed.
+/// the copy's own (`STOP SLAVE`, a `KILL` of one of them); empty when one
+/// failed.
+///
+/// A `KILL` of the SQL thread fails the event it was applying with the
+/// kill's own error (`sql_error`): its group rolls back as at any stop, and
+/// the same statement takes up again any non-transactional table a copy
+/// group had written part of.  A group of the master's that had changed a
+/// non-transactional table cannot be taken up: the server reports that
+/// instead, and it is a failure.
 pub fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String {
-    if io_error != 0 || sql_error != 0 {
+    let killed = matches!(
+        sql_error,
+        errors::ER_CONNECTION_KILLED | errors::ER_QUERY_INTERRUPTED
+    );
+    if io_error != 0 || (sql_error != 0 && !killed) {
         return String::new();
     }
     format!(
@@ -1363,9 +1376,7 @@ pub fn io_failure_message(
     let from_the_dump = ["'LOAD DATA FROM MASTER: ", "'LOAD TABLE ... FROM MASTER: "]
         .iter()
         .any(|prefix| message.contains(prefix));
-    if error_code != provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
-        || from_the_dump
-    {
+    if error_code != errors::ER_MASTER_FATAL_ERROR_READING_BINLOG || from_the_dump {
         return message.to_owned();
     }
     if reload && !resuming {
@@ -1395,7 +1406,7 @@ pub fn io_failure_message(
 /// `DumpError::keeps_copy`: a lock or an XA transaction that held the copy
 /// too long, a resumed copy refused before anything was sent).
 pub fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool {
-    error_code == provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG
+    error_code == errors::ER_MASTER_FATAL_ERROR_READING_BINLOG
         && provision_core::dump::keeps_copy_said(message)
 }
 
@@ -1578,7 +1589,7 @@ mod tests {
     #[test]
     fn lost_binlogs_of_a_resumed_copy_say_to_copy_again() {
         let request = "v=1;domain=7;grants=1;resume=0-1-5;plan=00000000000000ab;step=3;seq=4";
-        let err = provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG;
+        let err = errors::ER_MASTER_FATAL_ERROR_READING_BINLOG;
         let text = io_failure_message("m1", request, err, "purged");
         assert!(
             text.contains("LOAD DATA FROM MASTER 'm1' REPLACE WITH GRANTS"),
@@ -1610,7 +1621,7 @@ mod tests {
 
     #[test]
     fn the_masters_error_says_whether_the_copy_is_kept() {
-        let err = provision_core::server_consts::ER_MASTER_FATAL_ERROR_READING_BINLOG;
+        let err = errors::ER_MASTER_FATAL_ERROR_READING_BINLOG;
         let refused = format!(
             "Got fatal error 1236 from master when reading data from binary log: \
              'LOAD DATA FROM MASTER: waited 1 s (@@lock_wait_timeout) for a lock. {}'",
@@ -2206,6 +2217,12 @@ mod tests {
         assert!(m.contains("the same statement goes on with it"), "{m}");
         assert_eq!(stopped_copy_message("east", 2013, 0), "");
         assert_eq!(stopped_copy_message("east", 0, 4199), "");
+        // A KILL of the SQL thread fails its event with the kill's error.
+        assert_eq!(stopped_copy_message("east", 0, 1927), m);
+        assert_eq!(stopped_copy_message("east", 0, 1317), m);
+        // ... and a group of the master's cut in its non-transactional part
+        // is the server's fatal error.
+        assert_eq!(stopped_copy_message("east", 0, 1593), "");
     }
 
     #[test]
