@@ -54,6 +54,10 @@ $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
 }
 
 writers=()
+# On any exit, the sessions first: a client run with --force outlives its
+# server, and the servers' cleanup waits for every child.
+trap 'touch "$work/stop"; for p in "${writers[@]}"; do kill "$p" 2>/dev/null || true; done
+      cleanup_servers' EXIT
 start_writes() {
   local s
   rm -f "$work/stop"
@@ -78,7 +82,7 @@ load() {
   # plan changed: tables created or dropped on the master), and a stop
   # when a fault lost the copy.
   local last mode=
-  last=$(grep -a . "$work/load.log" | tail -1)
+  last=$(grep -a . "$work/load.log" | tail -1 || true)
   case "$last" in
     ""|*"goes on with"*|*"Lost connection"*|*"Connection was killed"*|*"interrupted"*|*"gone away"*) ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
@@ -113,7 +117,7 @@ for run in $(seq "$RUNS"); do
     sleep "0.$((RANDOM % 9 + 1))"
     if ! kill -0 "$load_pid" 2>/dev/null; then
       wait "$load_pid" && break
-      grep -a . "$work/load.log" | tail -1
+      grep -a . "$work/load.log" | tail -1 || true
       [ "$FAULTS" = 1 ] || die "run $run: the copy failed"
       load
       continue
