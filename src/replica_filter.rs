@@ -15,6 +15,7 @@ use provision_core::protocol::{
     split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
+use provision_core::scheduler;
 use provision_core::server_consts as errors;
 use provision_core::statement_write;
 use std::sync::Arc;
@@ -582,7 +583,9 @@ impl ReplicaFilter {
     /// caller empties the non-transactional ones and restarts them
     /// ([`ReplicaFilter::restart_table`]).
     pub fn tables_part_way(&self) -> Vec<ffi::QualifiedName> {
-        self.tables_where(|s| matches!(s, filter::TableState::Created { .. }))
+        let mut tables = self.tables_where(|s| matches!(s, filter::TableState::Created { .. }));
+        tables.retain(|t| !scheduler::is_account_table(&t.db, &t.table));
+        tables
     }
 
     /// The tables of the ledger whose state passes `keep`.
@@ -1113,7 +1116,10 @@ impl ReplicaFilter {
     }
 
     pub fn copy_row(&mut self, db: &str, table: &str, transactional: bool, key: &[u8]) -> String {
+        // A non-transactional table keeps what a group cut off wrote: the
+        // copy empties it and takes it again, but never an account table.
         if !transactional
+            && !scheduler::is_account_table(db, table)
             && !self
                 .pending
                 .non_transactional
@@ -1970,6 +1976,33 @@ mod tests {
         let again = f.resume_request(request);
         assert!(again.contains(";recopy"), "{again}");
         assert!(f.table_skipped("d", "m"));
+    }
+
+    #[test]
+    fn an_account_table_cut_off_is_written_again_not_emptied() {
+        let mut f = replica_filter_new("filter-test-accounts");
+        let request = "v=1;domain=9;grants=1";
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: plan tables=1 rows=2\n\
+              LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=7",
+        );
+        f.group_committed();
+        let at = f.resume_request(request);
+        // The rows of mysql.db (Aria), merged by key into the replica's
+        // own, cut off before the group's end.
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=8");
+        assert_eq!(f.copy_row("mysql", "db", false, b""), "");
+        // Not emptied: that would drop the replica's own accounts' rows.
+        // The same step is sent again and writes them over.
+        assert!(f.group_abandoned().is_empty());
+        assert_eq!(f.resume_request(request), at, "as before the group");
+        // Another database's table of that name is no account table.
+        f.group_start(true, 9, 1, 2);
+        assert_eq!(f.copy_row("app", "db", false, b""), "");
+        assert_eq!(f.group_abandoned().len(), 1);
     }
 
     #[test]

@@ -32,6 +32,15 @@ pub const ACCOUNT_TABLES: [&str; 7] = [
     "proxies_priv",
 ];
 
+/// Whether `db`.`table` is one of the replica's [`ACCOUNT_TABLES`]: `WITH
+/// GRANTS` writes the master's rows over the replica's own by key, so a
+/// copy group of it cut off part way is written again whole when the copy
+/// goes on, and the table is never emptied (it holds the replica's own
+/// accounts).
+pub fn is_account_table(db: &str, table: &str) -> bool {
+    db == "mysql" && ACCOUNT_TABLES.contains(&table)
+}
+
 /// Whether `db` is a system schema (compared as the server names them on
 /// disk: lower-case ASCII).
 pub fn is_system_schema(db: &str) -> bool {
