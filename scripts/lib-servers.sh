@@ -77,16 +77,18 @@ need_sysbench() {
   as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
 }
 
-# sbtest_checksums NAME: "table rows checksum" lines of every table of
-# database sbtest on server NAME (CHECKSUM TABLE ... EXTENDED).
-sbtest_checksums() {
+# schema_checksums NAME SCHEMA: "table rows checksum" lines of every table
+# of database SCHEMA on server NAME (CHECKSUM TABLE ... EXTENDED).
+schema_checksums() {
   local t
   for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
-             WHERE table_schema='sbtest' AND table_type='BASE TABLE' ORDER BY 1"); do
+             WHERE table_schema='$2' AND table_type='BASE TABLE' ORDER BY 1"); do
     echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
 $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
   done
 }
+# sbtest_checksums NAME: those of database sbtest
+sbtest_checksums() { schema_checksums "$1" sbtest; }
 
 # A sysbench run in the background writes one report a second to
 # $work/load.out (--report-interval=1 --percentile=95).

@@ -15,7 +15,7 @@
 # minutes per run.
 #
 #   RUNS=5 SESSIONS=3 ROWS=20000 scripts/stress-workload.sh
-#   RUNS=5 FAULTS=1 PARALLEL=4 scripts/stress-workload.sh
+#   RUNS=5 FAULTS=1 PARALLEL=4 ROWS_PER_SECOND=30000 scripts/stress-workload.sh
 #   RUNS=3 DDL=1 SEED=42 scripts/stress-workload.sh
 . "$(dirname "$0")/lib.sh"
 [ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
@@ -26,6 +26,8 @@ PARALLEL=${PARALLEL:-0}
 FAULTS=${FAULTS:-0}
 DDL=${DDL:-0}
 FAULT_EVERY=${FAULT_EVERY:-3}
+# provision_max_rows_per_second on the master: a longer copy meets more faults
+ROWS_PER_SECOND=${ROWS_PER_SECOND:-0}
 TIMEOUT=${TIMEOUT:-600}
 MASTER_PORT=${MASTER_PORT:-13356}
 REPLICA_PORT=${REPLICA_PORT:-13357}
@@ -42,16 +44,7 @@ if [ "$PARALLEL" -gt 0 ]; then
     --init-file=$REPO_DIR/mysql-test/suite/provision/gtid_slave_pos_innodb.sql"
 fi
 
-# checksums NAME: "table rows checksum" of every base table of sw
-checksums() {
-  local t
-  for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema, '.', table_name)
-             FROM information_schema.tables WHERE table_schema = 'sw'
-             AND table_type = 'BASE TABLE' ORDER BY 1"); do
-    echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
-$(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
-  done
-}
+checksums() { schema_checksums "$1" sw; }
 
 writers=()
 # On any exit, the sessions first: a client run with --force outlives its
@@ -85,6 +78,8 @@ load() {
   last=$(grep -a . "$work/load.log" | tail -1 || true)
   case "$last" in
     ""|*"goes on with"*|*"Lost connection"*|*"Connection was killed"*|*"interrupted"*|*"gone away"*) ;;
+    # A killed statement that is still stopping the threads it started
+    *"are running; stop them"*) sleep 1 ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
     *) die "run $run: the copy cannot go on after ${faults[-1]:-no fault}: $last" ;;
   esac
@@ -100,7 +95,8 @@ for run in $(seq "$RUNS"); do
   chunk=$((RANDOM % 3 == 0 ? 1 + RANDOM % 20 : 50 + RANDOM % 2000))
   log "run $run: seed $run_seed, $SESSIONS sessions, provision_chunk_rows=$chunk"
   python3 "$gen" schema "$ROWS" | client master
-  client master -e "SET GLOBAL provision_chunk_rows=$chunk"
+  client master -e "SET GLOBAL provision_chunk_rows=$chunk,
+                    GLOBAL provision_max_rows_per_second=$ROWS_PER_SECOND"
   rm -rf "$work/replica"
   SERVER_ARGS=$replica_args start_server replica "$REPLICA_PORT" 2
   replica_pid=${pids[-1]}
