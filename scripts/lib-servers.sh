@@ -77,6 +77,16 @@ need_sysbench() {
   as_root apt-get install -y -q sysbench >/dev/null || die "sysbench is not available"
 }
 
+# kill_thread NAME CONDITION: KILLs the first thread of server NAME whose
+# information_schema.processlist row meets CONDITION; fails if none does.
+kill_thread() {
+  local id
+  id=$(client "$1" -N -B -e "SELECT ID FROM information_schema.processlist
+                             WHERE $2 LIMIT 1")
+  [ -n "$id" ] || return 1
+  client "$1" -e "KILL $id" 2>/dev/null || true
+}
+
 # schema_checksums NAME SCHEMA: "table rows checksum" lines of every table
 # of database SCHEMA on server NAME (CHECKSUM TABLE ... EXTENDED).
 schema_checksums() {

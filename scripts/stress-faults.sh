@@ -81,10 +81,7 @@ while :; do
   [ ${#faults[@]} -lt "$MAX_FAULTS" ] || continue
   case $((RANDOM % 4)) in
     0)
-      id=$(client master -N -B -e "SELECT ID FROM information_schema.processlist
-                                    WHERE COMMAND = 'Binlog Dump' LIMIT 1")
-      [ -n "$id" ] || continue
-      client master -e "KILL $id" 2>/dev/null || true
+      kill_thread master "COMMAND = 'Binlog Dump'" || continue
       faults+=("dump thread killed") ;;
     1)
       kill -9 "$replica_pid"; wait "$replica_pid" 2>/dev/null || true

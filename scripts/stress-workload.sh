@@ -68,6 +68,9 @@ stop_writes() {
   writers=()
 }
 
+# last_answer: the last line the copy statements answered
+last_answer() { grep -a . "$work/load.log" | tail -1 || true; }
+
 load_pid=
 load() {
   # After a fault, as a DBA would: the same statement again when the
@@ -75,7 +78,7 @@ load() {
   # plan changed: tables created or dropped on the master), and a stop
   # when a fault lost the copy.
   local last mode=
-  last=$(grep -a . "$work/load.log" | tail -1 || true)
+  last=$(last_answer)
   case "$last" in
     # The copy kept; or the client's own connection lost or killed
     ""|*"goes on with"*|"ERROR 2013 "*|"ERROR 2006 "*|"ERROR 1927 "*|"ERROR 1317 "*) ;;
@@ -120,7 +123,7 @@ for run in $(seq "$RUNS"); do
     sleep "0.$((RANDOM % 9 + 1))"
     if ! kill -0 "$load_pid" 2>/dev/null; then
       wait "$load_pid" && break
-      grep -a . "$work/load.log" | tail -1 || true
+      last_answer
       [ "$FAULTS" = 1 ] || die "run $run: the copy failed"
       load
       continue
@@ -129,24 +132,15 @@ for run in $(seq "$RUNS"); do
     [ "$FAULTS" = 1 ] && [ $((RANDOM % (FAULT_EVERY * 5))) = 0 ] || continue
     case $((RANDOM % 4)) in
       0)
-        id=$(client replica -N -B -e "SELECT ID FROM information_schema.processlist
-                                       WHERE COMMAND = 'Query'
-                                       AND INFO LIKE 'LOAD DATA FROM MASTER%' LIMIT 1")
-        [ -n "$id" ] || continue
-        client replica -e "KILL $id" 2>/dev/null || true
+        kill_thread replica "COMMAND = 'Query' AND INFO LIKE 'LOAD DATA FROM MASTER%'" ||
+          continue
         faults+=("statement killed") ;;
       3)
         # What SHOW PROCESSLIST shows applying "LOAD DATA FROM MASTER: ..."
-        id=$(client replica -N -B -e "SELECT ID FROM information_schema.processlist
-                                       WHERE COMMAND = 'Slave_SQL' LIMIT 1")
-        [ -n "$id" ] || continue
-        client replica -e "KILL $id" 2>/dev/null || true
+        kill_thread replica "COMMAND = 'Slave_SQL'" || continue
         faults+=("SQL thread killed") ;;
       1)
-        id=$(client master -N -B -e "SELECT ID FROM information_schema.processlist
-                                      WHERE COMMAND = 'Binlog Dump' LIMIT 1")
-        [ -n "$id" ] || continue
-        client master -e "KILL $id" 2>/dev/null || true
+        kill_thread master "COMMAND = 'Binlog Dump'" || continue
         faults+=("dump thread killed") ;;
       2)
         kill -9 "$replica_pid"; wait "$replica_pid" 2>/dev/null || true
