@@ -28,6 +28,7 @@ static_assert(ER_CANNOT_USER == 1396, "ER_CANNOT_USER drifted: run scripts/gen-c
 static_assert(ER_EVENT_ALREADY_EXISTS == 1537, "ER_EVENT_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_CONSTRAINT_NAME == 1826, "ER_DUP_CONSTRAINT_NAME drifted: run scripts/gen-consts.sh");
 static_assert(ER_CONNECTION_KILLED == 1927, "ER_CONNECTION_KILLED drifted: run scripts/gen-consts.sh");
+static_assert(ER_CANNOT_UPDATE_GTID_STATE == 1942, "ER_CANNOT_UPDATE_GTID_STATE drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NO_CONNECTION == 4193, "ER_PROVISION_NO_CONNECTION drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_NOT_CONFIGURED == 4194, "ER_PROVISION_NOT_CONFIGURED drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_THREADS_RUNNING == 4195, "ER_PROVISION_THREADS_RUNNING drifted: run scripts/gen-consts.sh");

@@ -41,6 +41,7 @@
 #include "rpl_rli.h"
 #include "slave.h"
 #include "log_event.h"
+#include "xa.h"
 #include "key.h"
 #include "rpl_provision.h"
 #include "rpl_provision_catalog.h"
@@ -649,6 +650,29 @@ bool rpl_provision_sql_xa_unknown(rpl_group_info *rgi)
 {
   /* Any unknown XID while the connection provisions, as for row events */
   return rpl_provision_sql_rows(rgi);
+}
+
+
+bool rpl_provision_sql_prepared_here(rpl_group_info *rgi,
+                                     Gtid_log_event *gev)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || state->done ||
+      !(gev->flags2 & Gtid_log_event::FL_PREPARED_XA) ||
+      gev->domain_id == state->copy_domain ||
+      !xid_cache_is_detached(rgi->thd, &gev->xid))
+    return false;
+  const Master_info *mi= rgi->rli->mi;
+  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: XA transaction "
+                        "%s is prepared here already, from before a restart "
+                        "or a stop that came before its GTID %u-%u-%llu was "
+                        "recorded; its XA PREPARE is not applied again, and "
+                        "the GTID is recorded",
+                        (int) mi->connection_name.length,
+                        mi->connection_name.str, gev->xid.serialize(),
+                        gev->domain_id, gev->server_id,
+                        (ulonglong) gev->seq_no);
+  return true;
 }
 
 

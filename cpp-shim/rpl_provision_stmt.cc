@@ -667,7 +667,8 @@ static void forget_finished(Master_info *mi)
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's, else that the threads
   were stopped (STOP SLAVE, or a KILL of one, which may have failed the
-  SQL thread's event with the kill's error).  Returns whether the same
+  SQL thread's event, or its record of a GTID, with the kill's error:
+  provision::stopped_copy_message()).  Returns whether the same
   statement may go on with the copy: neither thread failed, or the
   master's error says the copy is kept (a lock that held it too long, a
   resumed copy refused before anything was sent).
@@ -682,7 +683,8 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
   }
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
-    mi->last_error().number, mi->rli.last_error().number));
+    mi->last_error().number, mi->rli.last_error().number,
+    mi->rli.last_error().message));
   bool resumable= !msg.empty();
   if (mi->last_error().number)
   {

@@ -873,10 +873,16 @@ mod ffi {
         fn unfinished_state(resumable: bool) -> String;
         /// The statement's error when the connection's threads stopped
         /// before the end of the copy with neither thread's error
-        /// (`io_error`, `sql_error`: their error numbers): `STOP SLAVE`, or
-        /// a `KILL` of a replication thread, stopped it, and the same
-        /// statement goes on with it.  Empty when a thread failed.
-        fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String;
+        /// (`io_error`, `sql_error`: their error numbers; `sql_message`:
+        /// the SQL thread's message): `STOP SLAVE`, or a `KILL` of a
+        /// replication thread, stopped it, and the same statement goes on
+        /// with it.  Empty when a thread failed.
+        fn stopped_copy_message(
+            connection: &str,
+            io_error: u32,
+            sql_error: u32,
+            sql_message: &str,
+        ) -> String;
         /// The message of the slave I/O thread's error `error_code` that stopped
         /// the copy, which was sending `request`.
         fn io_failure_message(

@@ -1347,13 +1347,18 @@ pub fn copying_here_message(connection: &str) -> String {
 /// the same statement takes up again any non-transactional table a copy
 /// group had written part of.  A group of the master's that had changed a
 /// non-transactional table cannot be taken up: the server reports that
-/// instead, and it is a failure.
-pub fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> String {
-    let killed = matches!(
-        sql_error,
-        errors::ER_CONNECTION_KILLED | errors::ER_QUERY_INTERRUPTED
-    );
-    if io_error != 0 || (sql_error != 0 && !killed) {
+/// instead, and it is a failure.  A kill that lands in the commit of a
+/// master's transaction fails its record of the GTID instead
+/// (`ER_CANNOT_UPDATE_GTID_STATE`, the kill's error in its message,
+/// `sql_message`): that transaction rolls back too, and an XA PREPARE left
+/// prepared is not applied again (`rpl_provision_sql_prepared_here()`).
+pub fn stopped_copy_message(
+    connection: &str,
+    io_error: u32,
+    sql_error: u32,
+    sql_message: &str,
+) -> String {
+    if io_error != 0 || (sql_error != 0 && !is_kill_error(sql_error, sql_message)) {
         return String::new();
     }
     format!(
@@ -1362,6 +1367,33 @@ pub fn stopped_copy_message(connection: &str, io_error: u32, sql_error: u32) -> 
          LOAD DATA FROM MASTER '{connection}' REPLACE copies again, RESET SLAVE \
          '{connection}' forgets it"
     )
+}
+
+/// Whether the SQL thread's error `code` (`message`) is a `KILL`'s: the
+/// kill's own error, or the failed record of a GTID whose inner error
+/// ("... failed to update GTID state in mysql.gtid_slave_pos: 1927: ...")
+/// is.
+fn is_kill_error(code: u32, message: &str) -> bool {
+    let kill = |code| {
+        matches!(
+            code,
+            errors::ER_CONNECTION_KILLED | errors::ER_QUERY_INTERRUPTED
+        )
+    };
+    if kill(code) {
+        return true;
+    }
+    if code != errors::ER_CANNOT_UPDATE_GTID_STATE {
+        return false;
+    }
+    // "... in <db>.<table>: <code>: <message>"
+    let Some((_, rest)) = message.split_once("failed to update GTID state in ") else {
+        return false;
+    };
+    rest.split_once(": ")
+        .and_then(|(_, inner)| inner.split_once(':'))
+        .and_then(|(number, _)| number.trim().parse::<u32>().ok())
+        .is_some_and(kill)
 }
 
 /// What to report of the slave I/O thread's error `error_code` (`message`)
@@ -2245,17 +2277,60 @@ mod tests {
 
     #[test]
     fn threads_stopped_without_an_error_leave_a_copy_to_go_on_with() {
-        let m = stopped_copy_message("east", 0, 0);
+        let m = stopped_copy_message("east", 0, 0, "");
         assert!(m.contains("STOP SLAVE 'east'"), "{m}");
         assert!(m.contains("the same statement goes on with it"), "{m}");
-        assert_eq!(stopped_copy_message("east", 2013, 0), "");
-        assert_eq!(stopped_copy_message("east", 0, 4199), "");
+        assert_eq!(stopped_copy_message("east", 2013, 0, ""), "");
+        assert_eq!(stopped_copy_message("east", 0, 4199, "diverged"), "");
         // A KILL of the SQL thread fails its event with the kill's error.
-        assert_eq!(stopped_copy_message("east", 0, 1927), m);
-        assert_eq!(stopped_copy_message("east", 0, 1317), m);
+        assert_eq!(
+            stopped_copy_message("east", 0, 1927, "Connection was killed"),
+            m
+        );
+        assert_eq!(stopped_copy_message("east", 0, 1317, ""), m);
         // ... and a group of the master's cut in its non-transactional part
         // is the server's fatal error.
-        assert_eq!(stopped_copy_message("east", 0, 1593), "");
+        assert_eq!(stopped_copy_message("east", 0, 1593, "Fatal error"), "");
+    }
+
+    #[test]
+    fn a_kill_in_the_record_of_a_gtid_is_a_stop() {
+        let stop = stopped_copy_message("east", 0, 0, "");
+        // As the server words it (an XID's commit; a COMMIT's; with the
+        // table gtid_pos_auto_engines makes).
+        for message in [
+            "Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: \
+             1927:  Connection was killed, Error_code: 1927; the event's master log \
+             master-bin.000004, end_log_pos 932314841",
+            "Error during COMMIT: failed to update GTID state in mysql.gtid_slave_pos: 1317: \
+             Query execution was interrupted",
+            "Error during XID COMMIT: failed to update GTID state in \
+             mysql.gtid_slave_pos_InnoDB: 1927: Connection was killed",
+        ] {
+            assert_eq!(
+                stopped_copy_message("east", 0, 1942, message),
+                stop,
+                "{message}"
+            );
+        }
+        // Any other failure to record it is a failure.
+        for message in [
+            "Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: \
+             1062: Duplicate entry '0-71143' for key 'PRIMARY'",
+            "Error during XID COMMIT: failed to update GTID state in mysql.gtid_slave_pos: \
+             1205: Lock wait timeout exceeded; 1927 times",
+            "failed to update GTID state in mysql.gtid_slave_pos",
+            "",
+        ] {
+            assert_eq!(
+                stopped_copy_message("east", 0, 1942, message),
+                "",
+                "{message}"
+            );
+        }
+        // The kill's number in another error's message is not a kill.
+        let other = "Could not execute Write_rows: 1927: Connection was killed";
+        assert_eq!(stopped_copy_message("east", 0, 1032, other), "");
     }
 
     #[test]

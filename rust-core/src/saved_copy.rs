@@ -10,14 +10,15 @@
 //!
 //! - **An XA PREPARE** of the master's: the prepared transaction would
 //!   hold the record's row until its XA COMMIT, further in the stream, so
-//!   it is not recorded there.  `mysql.gtid_slave_pos` has its GTID in its
-//!   transaction when it is an InnoDB table: a copy taken up again takes
+//!   it is not recorded there.  `mysql.gtid_slave_pos` has its GTID,
+//!   crash-safe when it is an InnoDB table: a copy taken up again takes
 //!   the position's domains from it where it moved on since the copy
-//!   started ([`resume_position`]).  That row is inside the prepared
-//!   transaction too, so a crash before any later group commits leaves
-//!   no trace of the XA PREPARE but the prepared transaction, and the
-//!   resumed copy stops on its XID (docs/design.md, Known gaps).  With
-//!   `gtid_slave_pos` in a
+//!   started ([`resume_position`]).  The server writes that row in a
+//!   transaction of its own after the prepare, so a crash between the two
+//!   leaves no trace of the XA PREPARE but the prepared transaction: the
+//!   resumed copy receives its group again and skips it, recording its
+//!   GTID (`rpl_provision_sql_prepared_here()`, docs/design.md "Resume").
+//!   With `gtid_slave_pos` in a
 //!   non-transactional engine (Aria, the default when InnoDB was missing
 //!   at install), a crash right after an XA PREPARE makes the resumed copy
 //!   fail on that XID, with a clear error: `ALTER TABLE
