@@ -381,6 +381,14 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
                             const char *db, size_t db_length);
 
 /**
+  Called at the end of Query_log_event::do_apply_event(), 'failed' when
+  the statement failed: a statement that ends its group (DDL, COMMIT,
+  XA COMMIT) makes the group count as applied only when it did not fail,
+  so that a KILL failing it leaves the group to be sent again.
+*/
+void rpl_provision_sql_query_end(rpl_group_info *rgi, bool failed);
+
+/**
   Called by Xid_apply_log_event::do_apply_event() before the group
   commits: a copy group records the copy in mysql.provision_progress in
   its transaction, so that a crash leaves the record and the rows agreeing.

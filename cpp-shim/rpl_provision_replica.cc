@@ -572,20 +572,33 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     }
   }
   /*
-    The statement that ends its group counts as applied from here: once
-    it runs, only an error (which ends the copy) or a crash stops it.
+    The statement that ends its group: the group counts as applied once
+    it ran without an error (rpl_provision_sql_query_end()).  A KILL that
+    fails it (a CREATE of the copy, an index build's ALTER, a COMMIT or
+    XA COMMIT of the master's) leaves the group to be sent again.
   */
   if (provision::query_ends_group(
         (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) != 0, text))
   {
     if (!rgi->is_parallel_exec)
-      state->filter->group_committed();
+      state->statement_ends_group= true;
     else if (worker_before_commit(rgi, state))
       return RPL_PROVISION_QUERY_STOP;
     else
       worker_committed(rgi, state);
   }
   return action;
+}
+
+
+void rpl_provision_sql_query_end(rpl_group_info *rgi, bool failed)
+{
+  Rpl_provision_replica *state= provision_of(rgi);
+  if (!state || rgi->is_parallel_exec || !state->statement_ends_group)
+    return;
+  state->statement_ends_group= false;
+  if (!failed)
+    state->filter->group_committed();
 }
 
 

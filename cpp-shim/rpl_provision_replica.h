@@ -70,6 +70,11 @@ public:
   */
   bool in_copy_group;
   bool binlog_suppressed;
+  /**
+    SQL thread only: the Query event being applied ends its group, which
+    counts as applied once it ran without an error.
+  */
+  bool statement_ends_group= false;
   /** The copied key range of every table (DESIGN I2). */
   rust::Box<provision::ReplicaFilter> filter;
   /**
@@ -97,6 +102,12 @@ public:
     restarts its non-transactional tables that were part way.
   */
   bool recovered;
+
+  /**
+    The statement running the copy while it owns the connection
+    (Master_info::provision); under LOCK_active_mi.
+  */
+  THD *owner= NULL;
 
   /** Statement only: how often this copy resumed (SHOW SLAVE STATUS) */
   std::atomic<uint32> resumes;

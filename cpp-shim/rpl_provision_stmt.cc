@@ -588,6 +588,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
   state->end_queued= false;
   state->in_copy_group= false;
   state->binlog_suppressed= false;
+  state->statement_ends_group= false;
   rpl_provision_resumes++;
   state->resumes++;
   return false;
@@ -674,7 +675,7 @@ static void forget_finished(Master_info *mi)
   resumed copy refused before anything was sent).
 */
 static bool report_copy_failure(THD *thd, Master_info *mi,
-                                const std::string &request)
+                                Rpl_provision_replica *state)
 {
   if (thd->killed)
   {
@@ -684,14 +685,16 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
     mi->last_error().number, mi->rli.last_error().number,
-    mi->rli.last_error().message));
+    mi->rli.last_error().message,
+    state->filter->group_changed_non_transactional()));
   bool resumable= !msg.empty();
   if (mi->last_error().number)
   {
     resumable= provision::io_failure_keeps_copy(mi->last_error().number,
                                               mi->last_error().message);
     msg= std::string(provision::io_failure_message(
-      rust::Str(mi->connection_name.str, mi->connection_name.length), request,
+      rust::Str(mi->connection_name.str, mi->connection_name.length),
+      state->request,
       mi->last_error().number, mi->last_error().message));
   }
   else if (!resumable)
@@ -989,6 +992,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
     return true;
   }
   mi->provision= state;
+  state->owner= thd;
   mysql_mutex_unlock(&LOCK_active_mi);
   forget_finished(mi);
 
@@ -1037,7 +1041,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
   if (!state->done)
   {
-    may_go_on= report_copy_failure(thd, mi, state->request);
+    may_go_on= report_copy_failure(thd, mi, state);
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */
@@ -1087,6 +1091,7 @@ end:
     mi->provision= NULL;
     mi->provision_parallel= false;
   }
+  state->owner= NULL;
   mysql_mutex_unlock(&LOCK_active_mi);
   if (resumable)
   {
@@ -1102,6 +1107,39 @@ end:
     delete state;
   }
   return failed;
+}
+
+
+/*
+  A LOAD DATA FROM MASTER killed a moment ago may still be stopping the
+  connection's threads and keeping its copy: the same statement run again
+  right after the KILL waits for it (its own KILL ends the wait), rather
+  than be refused as if someone else ran the threads.
+*/
+static void wait_for_killed_copy(THD *thd, Master_info *mi)
+{
+  static PSI_stage_info stage_waiting=
+    { 0, "Waiting for the killed LOAD DATA FROM MASTER to stop", 0 };
+  PSI_stage_info old_stage;
+  bool waiting= false;
+  while (!thd->killed)
+  {
+    mysql_mutex_lock(&LOCK_active_mi);
+    bool stopping= mi->provision && mi->provision->owner &&
+      mi->provision->owner->killed;
+    mysql_mutex_unlock(&LOCK_active_mi);
+    if (!stopping)
+      break;
+    if (!waiting)
+    {
+      thd->backup_stage(&old_stage);
+      THD_STAGE_INFO(thd, stage_waiting);
+      waiting= true;
+    }
+    my_sleep(50000);
+  }
+  if (waiting)
+    THD_STAGE_INFO(thd, old_stage);
 }
 
 
@@ -1177,6 +1215,7 @@ bool mysql_load_data_from_master(THD *thd)
   Master_info *mi= get_master_info(name, Sql_condition::WARN_LEVEL_NOTE);
   if (mi)
   {
+    wait_for_killed_copy(thd, mi);
     if (recover_copy(thd, mi, name))
     {
       mi->release();

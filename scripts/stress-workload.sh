@@ -82,8 +82,6 @@ load() {
   case "$last" in
     # The copy kept; or the client's own connection lost or killed
     ""|*"goes on with"*|"ERROR 2013 "*|"ERROR 2006 "*|"ERROR 1927 "*|"ERROR 1317 "*) ;;
-    # A killed statement that is still stopping the threads it started
-    *"are running; stop them"*) sleep 1 ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
     # The SQL thread killed in a transaction of the master's that had
     # changed MyISAM or Aria: part of it is applied, as in any

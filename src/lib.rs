@@ -876,12 +876,15 @@ mod ffi {
         /// (`io_error`, `sql_error`: their error numbers; `sql_message`:
         /// the SQL thread's message): `STOP SLAVE`, or a `KILL` of a
         /// replication thread, stopped it, and the same statement goes on
-        /// with it.  Empty when a thread failed.
+        /// with it.  Empty when a thread failed, or when a kill failed an
+        /// event of the master's group that changed a non-transactional
+        /// table (`group_non_transactional`).
         fn stopped_copy_message(
             connection: &str,
             io_error: u32,
             sql_error: u32,
             sql_message: &str,
+            group_non_transactional: bool,
         ) -> String;
         /// The message of the slave I/O thread's error `error_code` that stopped
         /// the copy, which was sending `request`.
@@ -908,6 +911,9 @@ mod ffi {
         /// group's GTID event: whether the group applies alone (on the
         /// driver thread, after every group before it committed).
         fn group_queued(self: &mut ReplicaFilter, kind: GroupKind) -> bool;
+        /// Whether the master's group the SQL thread stopped in changed a
+        /// non-transactional table (it cannot be applied again).
+        fn group_changed_non_transactional(self: &ReplicaFilter) -> bool;
         /// The record rows a worker's group writes before it commits: only
         /// when one of its statements made a table be copied again.
         fn worker_progress_rows(self: &mut ReplicaFilter, request: &str) -> Vec<ProgressRow>;

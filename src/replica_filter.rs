@@ -138,6 +138,9 @@ struct Pending {
     /// Non-transactional tables the group wrote copy rows to: a rolled
     /// back group leaves those rows behind.
     non_transactional: Vec<(String, String)>,
+    /// The group is one of the master's and changed a non-transactional
+    /// table: stopped part way, it cannot be applied again.
+    master_non_transactional: bool,
     /// The group is a copy group that changes this server.
     changes: bool,
     /// The table the group's CREATE makes.
@@ -1086,6 +1089,13 @@ impl ReplicaFilter {
             .collect()
     }
 
+    /// Whether the master's group being applied (the one the SQL thread
+    /// stopped in) changed a non-transactional table: what it changed
+    /// stays, and it cannot be applied again.
+    pub fn group_changed_non_transactional(&self) -> bool {
+        self.pending.master_non_transactional
+    }
+
     /// The request that goes on with this copy from what the replica
     /// applied, given the copy's first `request`; empty when nothing of
     /// the copy is applied yet (a new copy then starts: the first groups
@@ -1238,10 +1248,13 @@ impl ReplicaFilter {
         let Some(op) = row_op(kind, before_key, after_key) else {
             return ffi::RowAction::Skip;
         };
-        match self
+        let action = self
             .ledger
-            .decide_for(self.last_table.ident(db, table), kind_of_table, &op)
-        {
+            .decide_for(self.last_table.ident(db, table), kind_of_table, &op);
+        if !transactional && action != Action::Skip {
+            self.pending.master_non_transactional = true;
+        }
+        match action {
             Action::Skip => ffi::RowAction::Skip,
             Action::ApplyStrict => ffi::RowAction::ApplyStrict,
             Action::ApplyIdempotent => ffi::RowAction::ApplyIdempotent,
@@ -1347,8 +1360,11 @@ pub fn copying_here_message(connection: &str) -> String {
 /// the same statement takes up again any non-transactional table a copy
 /// group had written part of.  A group of the master's that had changed a
 /// non-transactional table cannot be taken up: the server reports that
-/// instead, and it is a failure.  A kill that lands in the commit of a
-/// master's transaction fails its record of the GTID instead
+/// instead, and it is a failure; so is a kill that failed an event of
+/// such a group (`group_non_transactional`,
+/// [`ReplicaFilter::group_changed_non_transactional`]).  A kill that
+/// lands in the commit of a master's transaction fails its record of the
+/// GTID instead
 /// (`ER_CANNOT_UPDATE_GTID_STATE`, the kill's error in its message,
 /// `sql_message`): that transaction rolls back too, and an XA PREPARE left
 /// prepared is not applied again (`rpl_provision_sql_prepared_here()`).
@@ -1357,8 +1373,10 @@ pub fn stopped_copy_message(
     io_error: u32,
     sql_error: u32,
     sql_message: &str,
+    group_non_transactional: bool,
 ) -> String {
-    if io_error != 0 || (sql_error != 0 && !is_kill_error(sql_error, sql_message)) {
+    let killed = is_kill_error(sql_error, sql_message) && !group_non_transactional;
+    if io_error != 0 || (sql_error != 0 && !killed) {
         return String::new();
     }
     format!(
@@ -1912,6 +1930,30 @@ mod tests {
     }
 
     #[test]
+    fn a_masters_group_that_changed_a_non_transactional_table_is_known() {
+        let mut f = replica_filter_new("filter-test-nontrans");
+        f.group_start(true, 0, 1, 1);
+        assert_eq!(f.copy_row("d", "m", false, b"\x01"), "");
+        assert_eq!(f.copy_row("d", "t", true, b"\x01"), "");
+        // Copy rows are the copy's own business (emptied and copied again).
+        assert!(!f.group_changed_non_transactional());
+        f.group_start(false, 0, 1, 50);
+        let action = f.decide_row("d", "t", true, ffi::RowKind::Insert, b"\x09", b"");
+        assert_eq!(action, ffi::RowAction::ApplyIdempotent);
+        assert!(!f.group_changed_non_transactional());
+        // A row skipped (its table not copied yet) changes nothing.
+        let action = f.decide_row("d", "n", false, ffi::RowKind::Insert, b"\x09", b"");
+        assert_eq!(action, ffi::RowAction::Skip);
+        assert!(!f.group_changed_non_transactional());
+        let action = f.decide_row("d", "m", false, ffi::RowKind::Insert, b"\x09", b"");
+        assert_ne!(action, ffi::RowAction::Skip);
+        assert!(f.group_changed_non_transactional());
+        // The next group starts clean.
+        f.group_start(false, 0, 1, 51);
+        assert!(!f.group_changed_non_transactional());
+    }
+
+    #[test]
     fn a_retried_copy_group_starts_again_from_where_it_started() {
         let mut f = replica_filter_new("filter-test-retry");
         f.group_start(true, 0, 1, 1);
@@ -2277,25 +2319,28 @@ mod tests {
 
     #[test]
     fn threads_stopped_without_an_error_leave_a_copy_to_go_on_with() {
-        let m = stopped_copy_message("east", 0, 0, "");
+        let m = stopped_copy_message("east", 0, 0, "", false);
         assert!(m.contains("STOP SLAVE 'east'"), "{m}");
         assert!(m.contains("the same statement goes on with it"), "{m}");
-        assert_eq!(stopped_copy_message("east", 2013, 0, ""), "");
-        assert_eq!(stopped_copy_message("east", 0, 4199, "diverged"), "");
+        assert_eq!(stopped_copy_message("east", 2013, 0, "", false), "");
+        assert_eq!(stopped_copy_message("east", 0, 4199, "diverged", false), "");
         // A KILL of the SQL thread fails its event with the kill's error.
         assert_eq!(
-            stopped_copy_message("east", 0, 1927, "Connection was killed"),
+            stopped_copy_message("east", 0, 1927, "Connection was killed", false),
             m
         );
-        assert_eq!(stopped_copy_message("east", 0, 1317, ""), m);
+        assert_eq!(stopped_copy_message("east", 0, 1317, "", false), m);
         // ... and a group of the master's cut in its non-transactional part
         // is the server's fatal error.
-        assert_eq!(stopped_copy_message("east", 0, 1593, "Fatal error"), "");
+        assert_eq!(
+            stopped_copy_message("east", 0, 1593, "Fatal error", false),
+            ""
+        );
     }
 
     #[test]
     fn a_kill_in_the_record_of_a_gtid_is_a_stop() {
-        let stop = stopped_copy_message("east", 0, 0, "");
+        let stop = stopped_copy_message("east", 0, 0, "", false);
         // As the server words it (an XID's commit; a COMMIT's; with the
         // table gtid_pos_auto_engines makes).
         for message in [
@@ -2308,7 +2353,7 @@ mod tests {
              mysql.gtid_slave_pos_InnoDB: 1927: Connection was killed",
         ] {
             assert_eq!(
-                stopped_copy_message("east", 0, 1942, message),
+                stopped_copy_message("east", 0, 1942, message, false),
                 stop,
                 "{message}"
             );
@@ -2323,14 +2368,18 @@ mod tests {
             "",
         ] {
             assert_eq!(
-                stopped_copy_message("east", 0, 1942, message),
+                stopped_copy_message("east", 0, 1942, message, false),
                 "",
                 "{message}"
             );
         }
+        // Not when the group changed a non-transactional table.
+        let killed = "Connection was killed";
+        assert_eq!(stopped_copy_message("east", 0, 1927, killed, true), "");
+        assert_eq!(stopped_copy_message("east", 0, 0, "", true), stop);
         // The kill's number in another error's message is not a kill.
         let other = "Could not execute Write_rows: 1927: Connection was killed";
-        assert_eq!(stopped_copy_message("east", 0, 1032, other), "");
+        assert_eq!(stopped_copy_message("east", 0, 1032, other, false), "");
     }
 
     #[test]
