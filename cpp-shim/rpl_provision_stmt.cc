@@ -1113,10 +1113,11 @@ end:
 /*
   A LOAD DATA FROM MASTER killed a moment ago may still be stopping the
   connection's threads and keeping its copy: the same statement run again
-  right after the KILL waits for it (its own KILL ends the wait), rather
-  than be refused as if someone else ran the threads.
+  right after the KILL waits for it, rather than be refused as if someone
+  else ran the threads.  Returns true when this statement was killed
+  while it waited (the error is raised).
 */
-static void wait_for_killed_copy(THD *thd, Master_info *mi)
+static bool wait_for_killed_copy(THD *thd, Master_info *mi)
 {
   static PSI_stage_info stage_waiting=
     { 0, "Waiting for the killed LOAD DATA FROM MASTER to stop", 0 };
@@ -1140,6 +1141,10 @@ static void wait_for_killed_copy(THD *thd, Master_info *mi)
   }
   if (waiting)
     THD_STAGE_INFO(thd, old_stage);
+  if (!thd->killed)
+    return false;
+  thd->send_kill_message();
+  return true;
 }
 
 
@@ -1215,8 +1220,7 @@ bool mysql_load_data_from_master(THD *thd)
   Master_info *mi= get_master_info(name, Sql_condition::WARN_LEVEL_NOTE);
   if (mi)
   {
-    wait_for_killed_copy(thd, mi);
-    if (recover_copy(thd, mi, name))
+    if (wait_for_killed_copy(thd, mi) || recover_copy(thd, mi, name))
     {
       mi->release();
       DBUG_RETURN(true);
