@@ -1364,10 +1364,10 @@ pub fn copying_here_message(connection: &str) -> String {
 /// such a group (`group_non_transactional`,
 /// [`ReplicaFilter::group_changed_non_transactional`]).  A kill that
 /// lands in the commit of a master's transaction fails its record of the
-/// GTID instead
-/// (`ER_CANNOT_UPDATE_GTID_STATE`, the kill's error in its message,
-/// `sql_message`): that transaction rolls back too, and an XA PREPARE left
-/// prepared is not applied again (`rpl_provision_sql_prepared_here()`).
+/// GTID instead (`ER_CANNOT_UPDATE_GTID_STATE`, the kill's error in its
+/// message, `sql_message`): that transaction rolls back too, and an XA
+/// PREPARE left prepared is not applied again
+/// (`rpl_provision_sql_prepared_here()`).
 pub fn stopped_copy_message(
     connection: &str,
     io_error: u32,
