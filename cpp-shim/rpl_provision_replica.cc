@@ -458,6 +458,17 @@ static int worker_before_commit(rpl_group_info *rgi,
 }
 
 
+/*
+  A worker applies a group that ends with a statement (a transaction of
+  an engine without two-phase commit ends with COMMIT): the group counts
+  as committed once that statement ran without an error, as on the
+  driver thread (Rpl_provision_replica::statement_ends_group).  A worker
+  applies one group at a time, and the statement's end runs on its
+  thread right after the statement, so the flag is the thread's.
+*/
+static thread_local bool worker_statement_ends_group= false;
+
+
 /* A worker's group committed: the copy's position has its GTID. */
 static void worker_committed(rpl_group_info *rgi, Rpl_provision_replica *state)
 {
@@ -585,7 +596,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     else if (worker_before_commit(rgi, state))
       return RPL_PROVISION_QUERY_STOP;
     else
-      worker_committed(rgi, state);
+      worker_statement_ends_group= true;
   }
   return action;
 }
@@ -594,7 +605,15 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
 void rpl_provision_sql_query_end(rpl_group_info *rgi, bool failed)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || rgi->is_parallel_exec || !state->statement_ends_group)
+  if (rgi->is_parallel_exec)
+  {
+    bool ends_group= worker_statement_ends_group;
+    worker_statement_ends_group= false;
+    if (state && ends_group && !failed)
+      worker_committed(rgi, state);
+    return;
+  }
+  if (!state || !state->statement_ends_group)
     return;
   state->statement_ends_group= false;
   if (!failed)
