@@ -698,7 +698,10 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
       mi->last_error().number, mi->last_error().message));
   }
   else if (!resumable)
-    msg= mi->rli.last_error().message;
+    msg= std::string(provision::sql_failure_message(mi->rli.last_error().message));
+  msg= std::string(provision::name_copy_again(
+    msg, rust::Str(mi->connection_name.str, mi->connection_name.length),
+    state->first_request));
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg.c_str());
   return resumable;
@@ -753,8 +756,11 @@ static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
     if (here != master.sum)
     {
       my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
-               std::string(provision::checksum_mismatch_message(
-                 master.db, master.table, master.sum, here)).c_str());
+               std::string(provision::name_copy_again(
+                 provision::checksum_mismatch_message(
+                   master.db, master.table, master.sum, here),
+                 rust::Str(name->str, name->length),
+                 state->first_request)).c_str());
       return true;
     }
   }

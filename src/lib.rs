@@ -897,6 +897,11 @@ mod ffi {
         /// Whether the copy stays resumable after the slave I/O thread's
         /// error `error_code` (`message`) stopped it: the master says so.
         fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool;
+        /// What the statement reports of the SQL thread's error `message`.
+        fn sql_failure_message(message: &str) -> String;
+        /// The error `message` that ended the copy of `connection` that
+        /// sent `request`, its advice to copy again naming the statement.
+        fn name_copy_again(message: &str, connection: &str, request: &str) -> String;
         /// Whether the Query event `query` ends its event group (it is a
         /// group of its own, `standalone`, or it ends a transaction).
         fn query_ends_group(standalone: bool, query: &[u8]) -> bool;
@@ -977,9 +982,13 @@ use replica_filter::{
     checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
     index_build_failed_message, io_failure_keeps_copy, io_failure_message,
     partial_row_image_message, provisioning_state, query_ends_group, query_may_change_ledger,
-    replica_filter_new, replica_filter_restore, stopped_copy_message, unfinished_copy_message,
-    unfinished_state, ProgressHandle, ReplicaFilter,
+    replica_filter_new, replica_filter_restore, sql_failure_message, stopped_copy_message,
+    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
 };
+
+fn name_copy_again(message: &str, connection: &str, request: &str) -> String {
+    provision_core::preflight::name_copy_again(message, connection, request)
+}
 
 fn index_builds_in_flight() -> usize {
     provision_core::index_build::MAX_IN_FLIGHT

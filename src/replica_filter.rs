@@ -1387,6 +1387,27 @@ pub fn stopped_copy_message(
     )
 }
 
+/// What the statement reports of the SQL thread's error `message` that
+/// stopped the copy: the copy's own error when the server wrapped it in a
+/// row event's ("Could not execute Update_rows_v1 event on table d.t;
+/// Can't find record in 't', Error_code: 1032; LOAD DATA FROM MASTER: the
+/// replica diverged ..., Error_code: 4199; handler error ...; the event's
+/// master log ..."), whose advice would otherwise be cut off with the
+/// statement's error at its 512 bytes.  The whole text stays in `SHOW
+/// SLAVE STATUS` and the error log.
+pub fn sql_failure_message(message: &str) -> String {
+    const OURS: &str = "; LOAD DATA FROM MASTER";
+    if !message.starts_with("Could not execute ") {
+        return message.to_owned();
+    }
+    let Some(start) = message.find(OURS) else {
+        return message.to_owned();
+    };
+    let ours = &message[start + 2..];
+    let end = ours.find(", Error_code: ").unwrap_or(ours.len());
+    ours[..end].to_owned()
+}
+
 /// Whether the SQL thread's error `code` (`message`) is a `KILL`'s: the
 /// kill's own error, or the failed record of a GTID whose inner error
 /// ("... failed to update GTID state in mysql.gtid_slave_pos: 1927: ...")
@@ -1567,8 +1588,8 @@ pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u3
         "LOAD DATA FROM MASTER ... WITH CHECKSUM: table {} differs from the master: \
          checksum {master:08x} on the master at the end of the copy, {replica:08x} here. \
          Something wrote to the replica's copy, or the copy missed a change of the \
-         master's. gtid_slave_pos was not set: do not START SLAVE on this copy; drop the \
-         copied databases and run LOAD DATA FROM MASTER again",
+         master's. gtid_slave_pos was not set: do not START SLAVE on this copy; copy \
+         again: LOAD DATA FROM MASTER ... REPLACE",
         table_ident(db, table)
     )
 }
@@ -1581,7 +1602,7 @@ pub fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> St
     format!(
         "LOAD DATA FROM MASTER: a copied row of table {} was not written here: {engine_error}. \
          Provisioning stopped; the table's engine or definition on this server refuses rows \
-         the master holds. Drop the copied databases and run LOAD DATA FROM MASTER again",
+         the master holds. Mend that, then copy again: LOAD DATA FROM MASTER ... REPLACE",
         table_ident(db, table)
     )
 }
@@ -1606,6 +1627,32 @@ pub fn index_build_failed_message(table: &str, error_code: u32, message: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_event_failure_reports_the_copys_own_error() {
+        let wrapped = "Could not execute Update_rows_v1 event on table test.a; Can't find record \
+                       in 'a', Error_code: 1032; LOAD DATA FROM MASTER: the replica diverged \
+                       from the master: UPDATE found no row in table `test`.`a` at key '2'; \
+                       provisioning stopped. Copy again: LOAD DATA FROM MASTER ... REPLACE, \
+                       Error_code: 4199; handler error HA_ERR_GENERIC; the event's master log \
+                       master-bin.000001, end_log_pos 1234";
+        assert_eq!(
+            sql_failure_message(wrapped),
+            "LOAD DATA FROM MASTER: the replica diverged from the master: UPDATE found no row \
+             in table `test`.`a` at key '2'; provisioning stopped. Copy again: LOAD DATA FROM \
+             MASTER ... REPLACE"
+        );
+        // The server's own errors, and a query's text that holds the words.
+        for message in [
+            "Could not execute Write_rows_v1 event on table test.a; Duplicate entry '1' for key \
+             'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY",
+            "Error 'Table 'x' doesn't exist' on query. Default database: 'd'. Query: 'INSERT \
+             INTO t VALUES ('; LOAD DATA FROM MASTER')'",
+            "LOAD DATA FROM MASTER: the secondary indexes of table `d`.`t` could not be built",
+        ] {
+            assert_eq!(sql_failure_message(message), message);
+        }
+    }
 
     #[test]
     fn a_failed_build_names_what_to_mend() {

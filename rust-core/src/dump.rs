@@ -229,8 +229,8 @@ pub enum DumpError {
     Plan(#[from] PlanError),
     /// A resumed copy cannot go on from where the replica says it stopped.
     #[error(
-        "LOAD DATA FROM MASTER: {0}; the copy must start again: drop the copied \
-         databases on the replica and run LOAD DATA FROM MASTER"
+        "LOAD DATA FROM MASTER: {0}; the copy must start again: LOAD DATA FROM \
+         MASTER ... REPLACE on the replica"
     )]
     Resume(#[from] ResumeError),
     /// The replica's account on the master may not read what the copy

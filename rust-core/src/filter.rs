@@ -150,7 +150,7 @@ pub enum StreamRefused {
         "LOAD DATA FROM MASTER: the master logged a row change of table {0} without full \
          row images; a replica being provisioned needs binlog_row_image=FULL in every \
          session that writes on the master. Set it globally on the master, reconnect \
-         the writers, drop the copied databases and run LOAD DATA FROM MASTER again"
+         the writers and copy again: LOAD DATA FROM MASTER ... REPLACE"
     )]
     PartialRowImage(String),
 }
@@ -288,8 +288,7 @@ pub enum StrictFailure {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "LOAD DATA FROM MASTER: the replica diverged from the master: {what} in table {table} \
-     at key {key}; provisioning stopped. Drop the copied databases and run \
-     LOAD DATA FROM MASTER again to re-provision the replica",
+     at key {key}; provisioning stopped. Copy again: LOAD DATA FROM MASTER ... REPLACE",
     key = KeyText(key)
 )]
 pub struct Divergence {
@@ -1053,8 +1052,7 @@ mod tests {
             d.to_string(),
             "LOAD DATA FROM MASTER: the replica diverged from the master: INSERT found the \
              key already taken in table `d`.`t` at key 0x80000007; provisioning stopped. \
-             Drop the copied databases and run LOAD DATA FROM MASTER again to re-provision \
-             the replica"
+             Copy again: LOAD DATA FROM MASTER ... REPLACE"
         );
     }
 

@@ -378,6 +378,43 @@ pub fn parked_copy_note(facts: &ReplicaFacts) -> String {
     )
 }
 
+/// The advice to copy again in a message written where the connection is
+/// not known (the master's dump, the replica's filter):
+/// [`name_copy_again`] names the statement that does it for the copy.
+pub const COPY_AGAIN: &str = "LOAD DATA FROM MASTER ... REPLACE";
+
+/// `message` with its advice to copy again ([`COPY_AGAIN`]) naming the
+/// statement that does it for the copy of `connection` that sent
+/// `request`: `LOAD DATA FROM MASTER 'name' REPLACE` with the copy's
+/// options, or for `LOAD TABLE ... FROM MASTER` the same statement again
+/// (a copy that stopped on an error is not kept, so it starts afresh).
+pub fn name_copy_again(message: &str, connection: &str, request: &str) -> String {
+    /// The most tables of a `LOAD TABLE` the advice names.
+    const NAMED_TABLES: usize = 3;
+    if !message.contains(COPY_AGAIN) {
+        return message.to_owned();
+    }
+    let tables = crate::protocol::Request::parse(request.trim())
+        .map(|r| r.tables)
+        .unwrap_or_default();
+    let options = request_options(request);
+    let statement = if tables.is_empty() {
+        format!("{STATEMENT_NAME} '{connection}' REPLACE{options}")
+    } else if tables.len() > NAMED_TABLES {
+        format!("the same LOAD TABLE ... FROM MASTER '{connection}'{options}")
+    } else {
+        let names: Vec<String> = tables
+            .iter()
+            .map(|(db, t)| format!("{}.{}", quote_ident(db), quote_ident(t)))
+            .collect();
+        format!(
+            "LOAD TABLE {} FROM MASTER '{connection}'{options}",
+            names.join(", ")
+        )
+    };
+    message.replace(COPY_AGAIN, &statement)
+}
+
 /// ` WITH GRANTS WITH CHECKSUM`, as a request asked for them.
 pub fn request_options(request: &str) -> String {
     let Ok(r) = crate::protocol::Request::parse(request.trim()) else {
@@ -448,6 +485,32 @@ fn name_tables(tables: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advice_to_copy_again_names_the_statement() {
+        let divergence = "the replica diverged; Copy again: LOAD DATA FROM MASTER ... REPLACE";
+        let mut request = crate::protocol::Request::for_connection("m1");
+        request.with_grants = true;
+        request.checksum = true;
+        assert_eq!(
+            name_copy_again(divergence, "m1", &request.encode()),
+            "the replica diverged; Copy again: LOAD DATA FROM MASTER 'm1' REPLACE WITH GRANTS \
+             WITH CHECKSUM"
+        );
+        let mut reload = crate::protocol::Request::for_connection("");
+        reload.tables = vec![("d".to_owned(), "t`1".to_owned())];
+        assert_eq!(
+            name_copy_again(divergence, "", &reload.encode()),
+            "the replica diverged; Copy again: LOAD TABLE `d`.`t``1` FROM MASTER ''"
+        );
+        reload.tables = (0..4).map(|i| ("d".to_owned(), format!("t{i}"))).collect();
+        assert!(name_copy_again(divergence, "", &reload.encode())
+            .ends_with("Copy again: the same LOAD TABLE ... FROM MASTER ''"));
+        // A message without the advice, or a request that does not parse.
+        assert_eq!(name_copy_again("lock wait", "m1", ""), "lock wait");
+        assert!(name_copy_again(divergence, "m1", "garbage")
+            .ends_with("LOAD DATA FROM MASTER 'm1' REPLACE"));
+    }
 
     #[test]
     fn load_table_needs_the_connection_ready_and_the_tables_replicated() {

@@ -843,8 +843,8 @@ fn a_chunk_read_after_an_insert_it_precedes_is_a_divergence() {
     assert_eq!(
         d.to_string(),
         "LOAD DATA FROM MASTER: the replica diverged from the master: INSERT found the key \
-         already taken in table `db`.`t0` at key 0x0003; provisioning stopped. Drop the \
-         copied databases and run LOAD DATA FROM MASTER again to re-provision the replica"
+         already taken in table `db`.`t0` at key 0x0003; provisioning stopped. Copy again: \
+         LOAD DATA FROM MASTER ... REPLACE"
     );
 }
 
