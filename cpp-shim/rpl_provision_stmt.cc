@@ -698,7 +698,8 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
       mi->last_error().number, mi->last_error().message));
   }
   else if (!resumable)
-    msg= std::string(provision::sql_failure_message(mi->rli.last_error().message));
+    msg= std::string(
+      provision::sql_failure_message(mi->rli.last_error().message));
   msg= std::string(provision::name_copy_again(
     msg, rust::Str(mi->connection_name.str, mi->connection_name.length),
     state->first_request));
