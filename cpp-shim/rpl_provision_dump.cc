@@ -404,6 +404,19 @@ static bool optimize_thread_scheduling(THD *thd)
 }
 
 
+/*
+  How long the dump waits to write to its replica: 'locks_out_writers'
+  while it holds a read lock that keeps the master's writers out
+  (provision_core::dump::replica_write_timeout).
+*/
+static void set_write_timeout(THD *thd, bool locks_out_writers)
+{
+  my_net_set_write_timeout(&thd->net, provision::provision_dump_write_timeout(
+                             locks_out_writers,
+                             (uint32_t) thd->variables.net_write_timeout));
+}
+
+
 static int start_dump(THD *thd, String *connect_gtid_state,
                       Rpl_provision_dump **out, char *errbuf,
                       size_t errbuf_size)
@@ -505,6 +518,13 @@ static int start_dump(THD *thd, String *connect_gtid_state,
                         dump->session->resumed() ? "resumes the copy" :
                         dump->session->is_reload() ? "loads tables" :
                         "starts", start.c_str());
+  /*
+    The replica's relay log bound paces the copy: while its SQL thread is
+    held up, its IO thread stops reading, and a write that gave up after
+    net_write_timeout would drop the connection, and with it a copy whose
+    plan changed meanwhile.
+  */
+  set_write_timeout(thd, false);
   *out= dump;
   return 0;
 }
@@ -1143,6 +1163,10 @@ static chunk_result send_chunk(THD *thd, Rpl_provision_dump *dump,
   rust::Vec<provision::ColumnDesc> columns;
   describe_columns(table, &columns);
   dump->session->begin_chunk(columns);
+  /* Rows sent as they are read: under the read lock of other engines */
+  const bool locks_out_writers= !table->file->has_transactions_and_rollback();
+  if (locks_out_writers)
+    set_write_timeout(thd, true);
 
   for (;;)
   {
@@ -1187,12 +1211,12 @@ static chunk_result send_chunk(THD *thd, Rpl_provision_dump *dump,
     err= 0;
   }
   if (err)
-  {
     table->file->print_error(err, MYF(0));
-    end_table_access(thd, table);
-    return CHUNK_FAILED;
-  }
   end_table_access(thd, table);
+  if (locks_out_writers)
+    set_write_timeout(thd, false);
+  if (err)
+    return CHUNK_FAILED;
 
   rust::Vec<uint8_t> events= dump->session->finish_chunk(
     (uint32_t) end_pos,

@@ -631,6 +631,12 @@ mod ffi {
         /// thread frees space while the IO thread goes on; `configured`
         /// (bytes) when smaller.
         fn provision_relay_log_file_size(space_limit: u64, configured: u64) -> u64;
+        /// How long a provisioning dump waits to write to its replica
+        /// (seconds for `my_net_set_write_timeout()`): no limit, the
+        /// replica's apply paces the copy, unless the dump holds a read
+        /// lock that keeps the master's writers out (`locks_out_writers`):
+        /// then `net_write_timeout`.
+        fn provision_dump_write_timeout(locks_out_writers: bool, net_write_timeout: u32) -> u32;
         /// The lock the dump waited for is granted.
         fn lock_acquired(self: &mut DumpSession);
         /// The current unit's table `db`.`table` has no tablespace (it was
@@ -1677,6 +1683,10 @@ fn provision_relay_log_space_limit(configured: u64, provision_default: u64) -> u
 
 fn provision_relay_log_file_size(space_limit: u64, configured: u64) -> u64 {
     dump::relay_log_file_size(space_limit, configured)
+}
+
+fn provision_dump_write_timeout(locks_out_writers: bool, net_write_timeout: u32) -> u32 {
+    dump::replica_write_timeout(locks_out_writers, net_write_timeout)
 }
 
 #[allow(clippy::ptr_arg)] // the bridge hands over a rust::Vec

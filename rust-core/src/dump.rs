@@ -2143,6 +2143,42 @@ pub fn relay_log_file_size(space_limit: u64, configured: u64) -> u64 {
     configured.min((space_limit / 4).max(MIN_RELAY_LOG_FILE))
 }
 
+/// Seconds that the server's network layer reads as no time limit:
+/// `vio_timeout()` takes any value above `i32::MAX / 1000` (its limit in
+/// milliseconds) as infinite.
+pub const NO_NET_TIMEOUT: u32 = i32::MAX as u32 / 1000 + 1;
+
+/// How long a provisioning dump waits to write to its replica, in
+/// seconds, given the server's `net_write_timeout`: without a limit,
+/// unless it holds a read lock that keeps the master's writers out
+/// (`locks_out_writers`).
+///
+/// The relay log bound makes the replica's apply the pace of the copy.
+/// While its SQL thread is held up (a deferred index build on a large
+/// table, a long statement of the master's, a lock on the replica), its
+/// IO thread waits for relay log space and stops reading, and the dump's
+/// writes wait with it.  After `net_write_timeout` (60 s by default) the
+/// master dropped the connection: the copy resumed from what the replica
+/// had applied, or, if the master's tables had changed meanwhile (its
+/// plan changed), had to copy everything again.  The wait still ends
+/// when it should: a replica that stops or dies closes the connection
+/// (its kernel resets it), TCP's retransmission timeout ends it for a
+/// host that vanished, and `KILL` of the dump thread, or the master's
+/// shutdown, shuts the socket down.
+///
+/// A table of an engine without transactions is read under a read lock
+/// that keeps the master's writers out, and one read whole at one cut is
+/// sent while it holds it: there the master's clients come first, and a
+/// stalled replica loses the connection after `net_write_timeout` as
+/// before (the copy resumes and reads the table again).
+pub fn replica_write_timeout(locks_out_writers: bool, net_write_timeout: u32) -> u32 {
+    if locks_out_writers {
+        net_write_timeout
+    } else {
+        NO_NET_TIMEOUT
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2169,6 +2205,16 @@ mod tests {
         assert_eq!(relay_log_space_limit(0, 1 << 30), 1 << 30);
         assert_eq!(relay_log_space_limit(4096, 1 << 30), 4096);
         assert_eq!(relay_log_space_limit(0, 0), 0);
+    }
+
+    #[test]
+    fn a_provisioning_dump_waits_for_its_replica_without_a_time_limit() {
+        let secs = replica_write_timeout(false, 60);
+        // vio's milliseconds overflow: read as infinite, not as a limit
+        assert!(u64::from(secs) * 1000 > i32::MAX as u64);
+        assert!(i32::try_from(secs).is_ok(), "passed to vio as an int");
+        // ... but not while writers wait for the dump's read lock
+        assert_eq!(replica_write_timeout(true, 60), 60);
     }
 
     const CTX: QueryContext = QueryContext {
