@@ -214,6 +214,15 @@ bool rpl_provision_refuse_reset_master(THD *thd);
 void rpl_provision_dump_end(Rpl_provision_dump *dump);
 
 /**
+  Called for every binlog dump thread when the server shuts down.  A
+  provisioning dump waits to write to its replica without a time limit
+  (the replica paces the copy), so that only closing its connection ends
+  such a wait: it is killed with its socket shut down.  The copy resumes
+  from the replica's position once the server is back.
+*/
+void rpl_provision_dump_shutdown(THD *thd);
+
+/**
   Called by send_event_to_slave() for each Query event the dump thread
   sends ('event', 'length' bytes with the checksum of 'checksum_alg'):
   the copy's plan follows the master's DDL of tables and databases as the

@@ -62,6 +62,8 @@
 #include "mariadb-provision/src/lib.rs.h"
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -405,6 +407,23 @@ static bool optimize_thread_scheduling(THD *thd)
 
 
 /*
+  The threads serving a provisioning dump, for the server's shutdown
+  (rpl_provision_dump_shutdown()): in from start_dump() until
+  rpl_provision_dump_end().
+*/
+static std::mutex dump_threads_lock;
+static std::set<THD*> dump_threads;
+
+
+void rpl_provision_dump_shutdown(THD *thd)
+{
+  std::lock_guard<std::mutex> guard(dump_threads_lock);
+  if (dump_threads.count(thd))
+    thd->awake(KILL_SERVER_HARD);        /* shuts its socket down too */
+}
+
+
+/*
   How long the dump waits to write to its replica: 'locks_out_writers'
   while it holds a read lock that keeps the master's writers out
   (provision_core::dump::replica_write_timeout).
@@ -525,6 +544,10 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     plan changed meanwhile.
   */
   set_write_timeout(thd, false);
+  {
+    std::lock_guard<std::mutex> guard(dump_threads_lock);
+    dump_threads.insert(thd);
+  }
   *out= dump;
   return 0;
 }
@@ -582,6 +605,10 @@ void rpl_provision_dump_end(Rpl_provision_dump *dump)
 {
   if (!dump)
     return;
+  {
+    std::lock_guard<std::mutex> guard(dump_threads_lock);
+    dump_threads.erase(dump->thd);
+  }
   if (dump->holding_snapshot)
     drop_snapshot(dump);
   /* The audit line of every provisioning dump: who, what, how it ended */
