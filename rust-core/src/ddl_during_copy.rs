@@ -150,6 +150,10 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
         "SET" if t.peek_is("PASSWORD") || t.peek_is("DEFAULT") => Some(TableDdl::Account),
         "RENAME" if t.peek_is("USER") => Some(TableDdl::Account),
         "ALTER" | "DROP" if account(&t) => Some(TableDdl::Account),
+        "DROP" if t.keyword("INDEX").is_some() => {
+            t.skip_if_exists();
+            index_table(&mut t, default_db).map(TableDdl::Change)
+        }
         "ALTER" => {
             if is_object_ddl(&mut t.clone()) {
                 return Some(TableDdl::Object);
@@ -220,6 +224,11 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if t.database_keyword() {
                 return Some(TableDdl::Database);
             }
+            t.skip_words(&["UNIQUE", "FULLTEXT", "SPATIAL"]);
+            if t.keyword("INDEX").is_some() {
+                t.skip_if_not_exists();
+                return index_table(&mut t, default_db).map(TableDdl::Change);
+            }
             if t.temporary_table()? {
                 return Some(TableDdl::Temporary);
             }
@@ -262,6 +271,20 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
         }
         _ => None,
     }
+}
+
+/// The table of `CREATE INDEX` or `DROP INDEX`, read from what follows
+/// `INDEX [IF [NOT] EXISTS]`: the index's name, its type (`USING BTREE`),
+/// then `ON [db.]table`.  The statement changes that table as an `ALTER
+/// TABLE ... ADD|DROP INDEX` does.
+fn index_table(t: &mut Tokens, default_db: &str) -> Option<QualifiedTable> {
+    t.ident()?;
+    t.blank();
+    if t.keyword("USING").is_some() || t.keyword("TYPE").is_some() {
+        t.word()?;
+    }
+    t.keyword("ON")?;
+    t.table(default_db)
 }
 
 /// The kinds of object a statement of [`TableDdl::Object`] names.
@@ -963,6 +986,40 @@ mod tests {
             parse(b"ANALYZE TABLE a PERSISTENT FOR ALL", "db"),
             Some(TableDdl::Analyze(vec![t("db", "a")]))
         );
+    }
+
+    #[test]
+    fn index_statements_change_their_table() {
+        for (q, table) in [
+            (&b"CREATE INDEX ix ON t1 (a)"[..], t("db", "t1")),
+            (
+                b"create unique index `i x` on `d`.`t` (a(10) DESC)",
+                t("d", "t"),
+            ),
+            (
+                b"CREATE OR REPLACE FULLTEXT INDEX IF NOT EXISTS f ON d.t (body)",
+                t("d", "t"),
+            ),
+            (
+                b"CREATE SPATIAL INDEX g ON t (p) ALGORITHM=INPLACE",
+                t("db", "t"),
+            ),
+            (
+                b"CREATE INDEX h USING BTREE ON t (a) LOCK=NONE",
+                t("db", "t"),
+            ),
+            (b"/* c */ DROP INDEX ix ON t1", t("db", "t1")),
+            (b"DROP INDEX IF EXISTS `ix` ON `d`.`t` NOWAIT", t("d", "t")),
+        ] {
+            assert_eq!(
+                parse(q, "db"),
+                Some(TableDdl::Change(table)),
+                "{}",
+                String::from_utf8_lossy(q)
+            );
+        }
+        assert_eq!(parse(b"CREATE INDEX ix ON t1 (a)", ""), None);
+        assert_eq!(parse(b"DROP INDEX ix", "db"), None);
     }
 
     #[test]
