@@ -16,6 +16,7 @@
 
 use crate::filter::TableState;
 use crate::protocol::quoted_with;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The statements handled here, and the tables each one names.
@@ -141,8 +142,8 @@ pub struct Decision {
 /// The statement `query`, run in database `default_db`, if it is one of
 /// the [`TableDdl`] statements.
 pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
-    let text = std::str::from_utf8(query).ok()?;
-    let mut t = Tokens::new(text);
+    let text = statement_text(query)?;
+    let mut t = Tokens::new(&text);
     let first = t.word()?;
     let account = |t: &Tokens| ["USER", "ROLE"].iter().any(|k| t.peek_is(k));
     match first.to_ascii_uppercase().as_str() {
@@ -271,6 +272,104 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
         }
         _ => None,
     }
+}
+
+/// The statement `query` as the server's parser reads it, if it is
+/// UTF-8: the text of its executable comments in place (`/*!40000 ALTER
+/// TABLE t DISABLE KEYS */`, `/*!50003 CREATE*/ /*!50017 DEFINER=...*/`,
+/// as `mariadb-dump` writes them), and without a `SET STATEMENT ... FOR`
+/// prefix, whose settings change nothing a copy follows.
+pub(crate) fn statement_text(query: &[u8]) -> Option<Cow<'_, str>> {
+    let text = std::str::from_utf8(query).ok()?;
+    Some(match executable_comments(text) {
+        Cow::Borrowed(text) => Cow::Borrowed(without_set_statement(text)),
+        Cow::Owned(text) => Cow::Owned(without_set_statement(&text).to_owned()),
+    })
+}
+
+/// `text` with the markers of its executable comments (`/*!`, `/*M!`, a
+/// version of five or six digits, the closing `*/`) made blanks.  The
+/// master's parser turns each one it does not run (one for a later
+/// version) into a plain comment before the statement is logged, so each
+/// one still in a logged statement ran.  Quoted strings and names, and
+/// plain comments, are left as they are.
+fn executable_comments(text: &str) -> Cow<'_, str> {
+    if !text.contains("/*!") && !text.contains("/*M!") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut open = false;
+    while let Some(c) = rest.chars().next() {
+        let blank = |n: usize, out: &mut String| out.extend(std::iter::repeat_n(' ', n));
+        if matches!(c, '\'' | '"' | '`') {
+            let mut t = Tokens { rest };
+            t.skip_quoted();
+            // skip_quoted() also skips the blanks after the closing quote.
+            let len = rest.len() - t.rest.len();
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            let marker = if after.starts_with('!') {
+                1
+            } else if after.starts_with("M!") {
+                2
+            } else {
+                // A plain comment, kept (also one inside an executable one).
+                let len = after.find("*/").map_or(rest.len(), |end| end + 4);
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            };
+            let digits = after[marker..]
+                .bytes()
+                .take_while(u8::is_ascii_digit)
+                .count();
+            let version = if digits >= 5 { digits.min(6) } else { 0 };
+            let len = 2 + marker + version;
+            blank(len, &mut out);
+            rest = &rest[len..];
+            open = true;
+        } else if open && rest.starts_with("*/") {
+            blank(2, &mut out);
+            rest = &rest[2..];
+            open = false;
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` after a `SET STATEMENT var = value [, ...] FOR` prefix, or all
+/// of it.
+fn without_set_statement(text: &str) -> &str {
+    let mut t = Tokens::new(text);
+    if t.keyword("SET").is_none() || t.keyword("STATEMENT").is_none() {
+        return text;
+    }
+    let mut depth = 0usize;
+    while let Some(c) = t.rest.chars().next() {
+        if matches!(c, '\'' | '"' | '`') {
+            t.skip_quoted();
+            continue;
+        }
+        if let Some(word) = t.word() {
+            if depth == 0 && word.eq_ignore_ascii_case("FOR") {
+                return t.rest;
+            }
+            continue;
+        }
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        t.rest = &t.rest[c.len_utf8()..];
+        t.blank();
+    }
+    text
 }
 
 /// The table of `CREATE INDEX` or `DROP INDEX`, read from what follows
@@ -435,15 +534,15 @@ pub fn discarded_table(query: &[u8], default_db: &str) -> Option<QualifiedTable>
     let Some(TableDdl::Change(table)) = parse(query, default_db) else {
         return None;
     };
-    let text = std::str::from_utf8(query).ok()?;
-    tablespace_clause_in(text, "DISCARD").map(|_| table)
+    let text = statement_text(query)?;
+    tablespace_clause_in(&text, "DISCARD").map(|_| table)
 }
 
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
 /// table` text (run in `default_db`).
 pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTable> {
-    let text = std::str::from_utf8(definition).ok()?;
-    let mut t = Tokens::new(text);
+    let text = statement_text(definition)?;
+    let mut t = Tokens::new(&text);
     let mut seen_trigger = false;
     while !t.rest.is_empty() {
         if t.rest.starts_with('`') || t.rest.starts_with('\'') || t.rest.starts_with('"') {
@@ -986,6 +1085,65 @@ mod tests {
             parse(b"ANALYZE TABLE a PERSISTENT FOR ALL", "db"),
             Some(TableDdl::Analyze(vec![t("db", "a")]))
         );
+    }
+
+    #[test]
+    fn executable_comments_and_set_statement_are_read_through() {
+        // As mariadb-dump writes them.
+        assert_eq!(
+            parse(b"/*!40000 ALTER TABLE `t` DISABLE KEYS */", "db"),
+            Some(TableDdl::Change(t("db", "t")))
+        );
+        assert_eq!(
+            parse(
+                b"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ \
+                  /*!50003 TRIGGER `d`.`trg` BEFORE INSERT ON `t` FOR EACH ROW \
+                  SET NEW.v = '*/' /* a */ */",
+                "db"
+            ),
+            Some(TableDdl::Object)
+        );
+        assert_eq!(
+            trigger_table(
+                b"/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ \
+                  /*!50003 TRIGGER trg BEFORE INSERT ON `t` FOR EACH ROW SET NEW.v = 1 */",
+                "db"
+            ),
+            Some(t("db", "t"))
+        );
+        assert_eq!(
+            parse(b"/*M!100101 DROP TABLE IF EXISTS `a` */", "db"),
+            Some(TableDdl::Drop(vec![t("db", "a")]))
+        );
+        assert_eq!(
+            parse(b"/*! ALTER TABLE t ADD c INT */ ", "db"),
+            Some(TableDdl::Change(t("db", "t")))
+        );
+        // A comment the master did not run is a plain one when logged.
+        assert_eq!(parse(b"/* 50700 ALTER TABLE t ENGINE=x */", "db"), None);
+        assert_eq!(
+            parse(
+                b"SET STATEMENT lock_wait_timeout=5, sql_mode='a,b' FOR ALTER TABLE t FORCE",
+                "db"
+            ),
+            Some(TableDdl::Change(t("db", "t")))
+        );
+        assert_eq!(
+            parse(
+                b"set statement max_statement_time=(1 + 2) for /*!40000 truncate d.s */",
+                "db"
+            ),
+            Some(TableDdl::Change(t("d", "s")))
+        );
+        assert_eq!(
+            discarded_table(
+                b"SET STATEMENT lock_wait_timeout=1 FOR ALTER TABLE t DISCARD TABLESPACE",
+                "db"
+            ),
+            Some(t("db", "t"))
+        );
+        assert_eq!(parse(b"SET STATEMENT x=1", "db"), None);
+        assert_eq!(parse(b"SET @a = 1", "db"), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! `MIXED` sessions are logged in rows while a copy runs, and need none
 //! of this.
 
-use crate::ddl_during_copy::{Decision, Edit, QualifiedTable, Run, Tokens};
+use crate::ddl_during_copy::{statement_text, Decision, Edit, QualifiedTable, Run, Tokens};
 
 /// A statement-logged write: the tables it may write (every table a
 /// multi-table statement names, to be safe), and the names it calls as
@@ -34,8 +34,8 @@ pub struct StatementWrite {
 /// The write `query` (run in `default_db`), if it is an `INSERT`,
 /// `REPLACE`, `UPDATE`, `DELETE` or `LOAD DATA` (`LOAD XML`).
 pub fn parse(query: &[u8], default_db: &str) -> Option<StatementWrite> {
-    let text = std::str::from_utf8(query).ok()?;
-    let mut t = Tokens::new(text);
+    let text = statement_text(query)?;
+    let mut t = Tokens::new(&text);
     let first = t.word()?.to_ascii_uppercase();
     let mut written = Vec::new();
     match first.as_str() {
@@ -89,7 +89,7 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<StatementWrite> {
     }
     Some(StatementWrite {
         written: unique,
-        calls: calls(text),
+        calls: calls(&text),
     })
 }
 
@@ -187,6 +187,14 @@ mod tests {
         assert_eq!(w.written, vec![t("x", "a"), t("d", "b"), t("x", "c")]);
         let w = parse(b"DELETE FROM a WHERE id IN (SELECT id FROM b)", "x").unwrap();
         assert_eq!(w.written, vec![t("x", "a")]);
+        // A dump's executable comments, a SET STATEMENT prefix.
+        let w = parse(
+            b"SET STATEMENT sql_mode='' FOR /*!40000 INSERT INTO d.a VALUES (g(1)) */",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(w.written, vec![t("d", "a")]);
+        assert!(w.calls.contains(&"g".to_owned()));
         let w = parse(
             b"DELETE a FROM a JOIN b ON a.id = b.id WHERE b.v = 'x'",
             "x",
