@@ -177,10 +177,14 @@ bool rpl_provision_add_table_objects(THD *thd,
   /* The copy reads its rows (and SHOW CREATE TABLE shows its triggers) */
   rpl_provision_may(thd, session, SELECT_ACL, "SELECT", db, name);
 
-  /* Its engine: a table whose rows live elsewhere (MERGE) is refused */
+  /*
+    Its engine, and its versioning: a table whose rows live elsewhere
+    (MERGE), or whose history names this server's transactions, is refused
+  */
   const LEX_CSTRING *engine= hton_name(table->s->db_type());
   session.add_table_engine(rpl_provision_str(db), rpl_provision_str(name),
-                           rpl_provision_str(*engine));
+                           rpl_provision_str(*engine),
+                           table->versioned(VERS_TRX_ID));
 
   /* Its size as the statistics say, for the replica's progress report */
   if (!table->file->info(HA_STATUS_VARIABLE | HA_STATUS_NO_LOCK))

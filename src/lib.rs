@@ -477,8 +477,15 @@ mod ffi {
         /// `in_copy_key`: one of its columns is in the table's copy key.
         /// The master's estimate of the rows of `db`.`table`.
         fn add_row_estimate(self: &mut DumpSession, db: &str, table: &str, rows: u64);
-        /// The storage engine of `db`.`table` (its handlerton's name).
-        fn add_table_engine(self: &mut DumpSession, db: &str, table: &str, engine: &str);
+        /// The storage engine of `db`.`table` (its handlerton's name), and
+        /// whether it is system-versioned by transaction id.
+        fn add_table_engine(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            engine: &str,
+            trx_versioned: bool,
+        );
         fn add_foreign_key(
             self: &mut DumpSession,
             db: &str,
@@ -1408,9 +1415,9 @@ impl DumpSession {
         }
     }
 
-    fn add_table_engine(&mut self, db: &str, table: &str, engine: &str) {
+    fn add_table_engine(&mut self, db: &str, table: &str, engine: &str, trx_versioned: bool) {
         if let Some(s) = self.session.as_mut() {
-            s.add_table_engine(db, table, engine);
+            s.add_table_engine(db, table, engine, trx_versioned);
         }
     }
 
@@ -2107,8 +2114,8 @@ mod tests {
     fn a_merge_table_refuses_the_copy_before_anything_is_sent() {
         let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
         d.add_database("db", &vec!["all".to_owned(), "t1".to_owned()], true);
-        d.add_table_engine("db", "t1", "MyISAM");
-        d.add_table_engine("db", "all", "MRG_MYISAM");
+        d.add_table_engine("db", "t1", "MyISAM", false);
+        d.add_table_engine("db", "all", "MRG_MYISAM", false);
         d.plan();
         let refusal = d.refusal();
         assert!(
@@ -2118,9 +2125,24 @@ mod tests {
         assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
         let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
         d.add_database("db", &vec!["t1".to_owned()], true);
-        d.add_table_engine("db", "t1", "ARCHIVE");
+        d.add_table_engine("db", "t1", "ARCHIVE", false);
         d.plan();
         assert!(d.refusal().is_empty());
+    }
+
+    #[test]
+    fn a_table_versioned_by_transaction_id_refuses_the_copy() {
+        let mut d = dump_session_new(replica_request("", false, false, "").as_bytes(), "", 1, 10);
+        d.add_database("db", &vec!["h".to_owned(), "t".to_owned()], true);
+        d.add_table_engine("db", "t", "InnoDB", false);
+        d.add_table_engine("db", "h", "InnoDB", true);
+        d.plan();
+        let refusal = d.refusal();
+        assert!(
+            refusal.contains("nothing was sent: `db`.`h` is system-versioned by transaction id"),
+            "{refusal}"
+        );
+        assert_eq!(d.next_unit().kind, ffi::UnitKind::Finished);
     }
 
     #[test]

@@ -315,6 +315,21 @@ pub enum DumpError {
         /// The table's engine.
         engine: String,
     },
+    /// A copied table is system-versioned by transaction id: its history
+    /// names transactions of the master's `mysql.transaction_registry`,
+    /// which no other server has, and the master logs every change to it
+    /// as a statement (as MariaDB does for such tables), which the copy
+    /// takes as a reason to read the table again.
+    #[error(
+        "LOAD DATA FROM MASTER: nothing was sent: {table} is system-versioned by transaction \
+         id: its history names this master's transactions and its changes are logged as \
+         statements. Leave it out (replicate_ignore_table) and copy it with mariadb-dump \
+         after the copy, or use mariadb-backup"
+    )]
+    TrxVersioned {
+        /// `db`.`table`.
+        table: String,
+    },
     /// The master commits in a way no cut can follow.
     #[error(
         "LOAD DATA FROM MASTER: the master runs with binlog_optimize_thread_scheduling=OFF: \
@@ -614,6 +629,9 @@ pub struct DumpSession {
     /// Copied tables whose rows live elsewhere, and their engine (see
     /// [`DumpSession::add_table_engine`]).
     rows_elsewhere: Vec<((String, String), String)>,
+    /// Copied tables system-versioned by transaction id (see
+    /// [`DumpSession::add_table_engine`]).
+    trx_versioned: Vec<(String, String)>,
     /// Where the binlog stream starts (see [`DumpSession::start_position`]).
     start_position: GtidPos,
     /// The request goes on with a copy that stopped.
@@ -706,6 +724,7 @@ impl DumpSession {
             deferred_indexes: BTreeMap::new(),
             row_estimates: BTreeMap::new(),
             rows_elsewhere: Vec::new(),
+            trx_versioned: Vec::new(),
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             functions: BTreeSet::new(),
@@ -1248,10 +1267,14 @@ impl DumpSession {
     }
 
     /// Records the storage engine of `db`.`table`, a table the copy takes
-    /// (the handlerton's name).  A table whose rows live in other tables
-    /// or on another server ([`ROWS_ELSEWHERE`]) refuses the copy when it
-    /// is planned.
-    pub fn add_table_engine(&mut self, db: &str, table: &str, engine: &str) {
+    /// (the handlerton's name), and whether it is system-versioned by
+    /// transaction id (`trx_versioned`).  A table whose rows live in
+    /// other tables or on another server ([`ROWS_ELSEWHERE`]), or one
+    /// versioned by transaction id, refuses the copy when it is planned.
+    pub fn add_table_engine(&mut self, db: &str, table: &str, engine: &str, trx_versioned: bool) {
+        if trx_versioned {
+            self.trx_versioned.push((db.to_owned(), table.to_owned()));
+        }
         if ROWS_ELSEWHERE
             .iter()
             .any(|e| e.eq_ignore_ascii_case(engine))
@@ -1349,6 +1372,11 @@ impl DumpSession {
             return Err(DumpError::RowsElsewhere {
                 table: ddl::ident(db, table),
                 engine: engine.clone(),
+            });
+        }
+        if let Some((db, table)) = self.trx_versioned.first() {
+            return Err(DumpError::TrxVersioned {
+                table: ddl::ident(db, table),
             });
         }
         for ((db, table), (seq_db, seq)) in &self.default_sequences {
