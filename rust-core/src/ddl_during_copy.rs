@@ -196,6 +196,7 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
         "TRUNCATE" => {
             t.skip_words(&["TABLE"]);
             let table = t.table(default_db)?;
+            t.skip_wait()?;
             t.at_end().then_some(TableDdl::Change(table))
         }
         kind @ ("OPTIMIZE" | "REPAIR" | "ANALYZE") => {
@@ -259,9 +260,7 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             let mut pairs = Vec::new();
             loop {
                 let from = t.table(default_db)?;
-                if t.keyword("NOWAIT").is_none() && t.keyword("WAIT").is_some() {
-                    t.word()?;
-                }
+                t.skip_wait()?;
                 t.keyword("TO")?;
                 pairs.push((from, t.table(default_db)?));
                 if !t.comma() {
@@ -916,13 +915,23 @@ impl<'a> Tokens<'a> {
         self.blank();
     }
 
-    /// `table [, table ...]`, then the end (or `RESTRICT`, `CASCADE`, a
-    /// comment).
+    /// A lock wait clause, `WAIT n` or `NOWAIT`, if there is one; `None`
+    /// for a `WAIT` without its seconds.
+    pub(crate) fn skip_wait(&mut self) -> Option<()> {
+        if self.keyword("NOWAIT").is_none() && self.keyword("WAIT").is_some() {
+            self.word()?;
+        }
+        Some(())
+    }
+
+    /// `table [, table ...]`, then the end (or `WAIT n`, `NOWAIT`,
+    /// `RESTRICT`, `CASCADE`, a comment).
     pub(crate) fn table_list(&mut self, default_db: &str) -> Option<Vec<QualifiedTable>> {
         let mut tables = vec![self.table(default_db)?];
         while self.comma() {
             tables.push(self.table(default_db)?);
         }
+        self.skip_wait()?;
         self.skip_words(&["RESTRICT", "CASCADE"]);
         self.at_end().then_some(tables)
     }
@@ -1076,6 +1085,18 @@ mod tests {
         assert_eq!(
             parse(b"truncate d.s", ""),
             Some(TableDdl::Change(t("d", "s")))
+        );
+        assert_eq!(
+            parse(b"TRUNCATE TABLE d.s WAIT 5", ""),
+            Some(TableDdl::Change(t("d", "s")))
+        );
+        assert_eq!(
+            parse(b"DROP TABLE IF EXISTS a, d.b NOWAIT", "db"),
+            Some(TableDdl::Drop(vec![t("db", "a"), t("d", "b")]))
+        );
+        assert_eq!(
+            parse(b"DROP TABLE a WAIT 10 RESTRICT", "db"),
+            Some(TableDdl::Drop(vec![t("db", "a")]))
         );
         assert_eq!(
             parse(b"OPTIMIZE NO_WRITE_TO_BINLOG TABLE a, d.b", "db"),
