@@ -14,8 +14,9 @@ nullable UNIQUE key, foreign-key cascades (ON DELETE CASCADE, ON UPDATE
 CASCADE of a non-key column), non-transactional engines inside
 transactions, partitions, large BLOBs, AUTO_INCREMENT; and transactions
 with XA, savepoints, multi-table statements, INSERT ... ON DUPLICATE KEY
-UPDATE and REPLACE.  With DDL, rare ALTER TABLEs and tables created and
-dropped during the copy.
+UPDATE and REPLACE.  With DDL, rare ALTER TABLEs (also as CREATE INDEX,
+DROP INDEX, behind SET STATEMENT and in executable comments) and tables
+created and dropped during the copy.
 """
 
 import os
@@ -168,6 +169,10 @@ class Session:
             f"DROP TABLE IF EXISTS {t};",
             f"ALTER TABLE t_comp {r.choice(['ADD COLUMN w INT DEFAULT 7', 'DROP COLUMN w'])};",
             "TRUNCATE TABLE t_ai;",
+            "CREATE INDEX IF NOT EXISTS ix_a ON t_int (a);",
+            "DROP INDEX IF EXISTS ix_a ON t_int;",
+            f"SET STATEMENT lock_wait_timeout=30 FOR ALTER TABLE t_part COMMENT = 's{r.randrange(100)}';",
+            f"/*!40000 ALTER TABLE t_myisam {r.choice(['DISABLE', 'ENABLE'])} KEYS */;",
         ])
 
     def transaction(self):
