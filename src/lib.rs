@@ -688,13 +688,16 @@ mod ffi {
         /// The master's statement `query` (run in `db`) is sent now: the
         /// plan follows its tables as the replica does
         /// (`ddl_during_copy`).  `create_pending`: the CREATE of the table
-        /// being copied waits for its place in the binlog.  Returns
-        /// whether the unit to do next changed.
+        /// being copied waits for its place in the binlog.
+        /// `lower_case_names`: the master runs with
+        /// `lower_case_table_names=1`.  Returns whether the unit to do
+        /// next changed.
         fn master_statement(
             self: &mut DumpSession,
             query: &[u8],
             db: &str,
             create_pending: bool,
+            lower_case_names: bool,
         ) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         /// Whether the chunk being read may hold more rows (`keyless`: the
@@ -773,13 +776,15 @@ mod ffi {
         /// What to do with the master's statement `query`, run in the
         /// database `default_db`, in the copy first asked with `request`;
         /// a table is copied again at most `max_recopies` times
-        /// (`@@provision_max_recopies`).
+        /// (`@@provision_max_recopies`).  `lower_case_names`: this server
+        /// runs with `lower_case_table_names=1`.
         fn query_verdict(
             self: &mut ReplicaFilter,
             query: &[u8],
             default_db: &str,
             request: &str,
             max_recopies: u32,
+            lower_case_names: bool,
         ) -> QueryVerdict;
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
@@ -1633,8 +1638,14 @@ impl DumpSession {
         self.with(|s| s.table_missing(db, table)).unwrap_or(false)
     }
 
-    fn master_statement(&mut self, query: &[u8], db: &str, create_pending: bool) -> bool {
-        self.with(|s| s.master_statement(query, db, create_pending))
+    fn master_statement(
+        &mut self,
+        query: &[u8],
+        db: &str,
+        create_pending: bool,
+        lower_case_names: bool,
+    ) -> bool {
+        self.with(|s| s.master_statement(query, db, create_pending, lower_case_names))
             .unwrap_or(false)
     }
 

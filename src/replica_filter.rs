@@ -678,6 +678,7 @@ impl ReplicaFilter {
         default_db: &str,
         request: &str,
         max_recopies: u32,
+        lower_case_names: bool,
     ) -> ffi::QueryVerdict {
         let verdict = |action, query: String, message: String| ffi::QueryVerdict {
             action,
@@ -692,6 +693,10 @@ impl ReplicaFilter {
         // The ledger has this server's names: the connection's
         // replicate_rewrite_db applies to the statement's databases.
         let filter = copy_filter_of(request);
+        let statement = query;
+        let (query, default_db) =
+            ddl_during_copy::names_as_compared(query, default_db, lower_case_names);
+        let (query, default_db) = (query.as_ref(), default_db.as_ref());
         let decision = match ddl_during_copy::parse(query, default_db) {
             // The master reads the objects, and WITH GRANTS the account
             // tables, when the copy's objects begin: skipped before.
@@ -743,7 +748,10 @@ impl ReplicaFilter {
                 None => return verdict(ffi::QueryAction::Refuse, String::new(), refused),
             },
         };
-        let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
+        let shown: String = String::from_utf8_lossy(statement)
+            .chars()
+            .take(100)
+            .collect();
         let mut recopied = None;
         for edit in &decision.edits {
             match edit {
@@ -1782,7 +1790,7 @@ mod tests {
         // A statement-logged write to t, complete: the master copies it
         // again, and the progress says so.
         assert_eq!(f.copy_state("`d`.`t`"), filter::TableState::Complete);
-        let v = f.query_verdict(b"UPDATE t SET v = 2", "d", "v=1;domain=7", 5);
+        let v = f.query_verdict(b"UPDATE t SET v = 2", "d", "v=1;domain=7", 5, false);
         assert_eq!(v.action, ffi::QueryAction::Skip);
         let t = handle
             .tables()
@@ -1812,7 +1820,7 @@ mod tests {
         f.group_start(false, 0, 1, 9);
         // (what runs, whether the table in progress is copied again)
         let action = |f: &mut ReplicaFilter, q: &str| {
-            let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES);
+            let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES, false);
             (v.action, !v.record.is_empty(), v.query)
         };
         assert!(matches!(
@@ -1872,7 +1880,7 @@ mod tests {
             f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
             f.group_committed();
         }
-        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES);
+        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES, false);
         assert!(matches!(v.action, ffi::QueryAction::Refuse));
         assert!(
             v.message.contains("`d`.`made` was changed"),
@@ -1916,7 +1924,7 @@ mod tests {
         f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
         f.group_committed();
         f.group_start(false, 0, 1, 9);
-        let v = f.query_verdict(b"RENAME TABLE t TO t_old, t_new TO t", "d", req, 5);
+        let v = f.query_verdict(b"RENAME TABLE t TO t_old, t_new TO t", "d", req, 5, false);
         assert!(matches!(v.action, ffi::QueryAction::Rewrite));
         assert_eq!(v.query, "RENAME TABLE `d`.`t` TO `d`.`t_old`");
         assert!(!f.table_skipped("d", "t_old"));
@@ -1948,7 +1956,7 @@ mod tests {
         assert_eq!(f.copy_note(note(5).as_bytes()), "");
         f.group_committed();
         f.group_start(false, 0, 1, 9);
-        let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5);
+        let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5, false);
         assert!(matches!(v.action, ffi::QueryAction::Skip));
         assert!(!v.record.is_empty());
         let request = f.resume_request(req);
@@ -2331,7 +2339,7 @@ mod tests {
         f.group_committed();
         assert!(f.index_build_wanted("`d`.`n`"));
         f.group_start(false, 0, 1, 7);
-        f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5);
+        f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5, false);
         assert!(!f.index_build_wanted("`d`.`n`"));
         assert!(f.index_build_ended("`d`.`n`", 0).is_empty());
         assert!(f.index_builds().is_empty());

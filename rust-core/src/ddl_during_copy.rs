@@ -273,6 +273,27 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
     }
 }
 
+/// `query`, run in `default_db`, with its names as the server compares
+/// them: in lower case on a server that stores them so
+/// (`lower_case_table_names=1`, `lower_case`), where a statement may name
+/// `Shop`.`Orders` a table the copy knows as `shop`.`orders`.  For
+/// reading the statement only: it applies, and a message quotes it, as
+/// written.
+pub fn names_as_compared<'a>(
+    query: &'a [u8],
+    default_db: &'a str,
+    lower_case: bool,
+) -> (Cow<'a, [u8]>, Cow<'a, str>) {
+    if !lower_case {
+        return (Cow::Borrowed(query), Cow::Borrowed(default_db));
+    }
+    let query = match std::str::from_utf8(query) {
+        Ok(text) => Cow::Owned(text.to_lowercase().into_bytes()),
+        Err(_) => Cow::Borrowed(query),
+    };
+    (query, Cow::Owned(default_db.to_lowercase()))
+}
+
 /// The statement `query` as the server's parser reads it, if it is
 /// UTF-8: the text of its executable comments in place (`/*!40000 ALTER
 /// TABLE t DISABLE KEYS */`, `/*!50003 CREATE*/ /*!50017 DEFINER=...*/`,
@@ -1165,6 +1186,26 @@ mod tests {
         );
         assert_eq!(parse(b"SET STATEMENT x=1", "db"), None);
         assert_eq!(parse(b"SET @a = 1", "db"), None);
+    }
+
+    #[test]
+    fn names_compare_in_lower_case_where_the_server_stores_them_so() {
+        let q = b"ALTER TABLE Shop.`Orders` ADD c INT DEFAULT 'X'";
+        let (query, db) = names_as_compared(q, "Shop", false);
+        assert_eq!(
+            parse(&query, &db),
+            Some(TableDdl::Change(t("Shop", "Orders")))
+        );
+        let (query, db) = names_as_compared(q, "Shop", true);
+        assert_eq!(
+            parse(&query, &db),
+            Some(TableDdl::Change(t("shop", "orders")))
+        );
+        let (query, db) = names_as_compared(b"RENAME TABLE A TO b.B", "Shop", true);
+        assert_eq!(
+            parse(&query, &db),
+            Some(TableDdl::Rename(vec![(t("shop", "a"), t("b", "b"))]))
+        );
     }
 
     #[test]

@@ -1680,8 +1680,13 @@ impl DumpSession {
         query: &[u8],
         default_db: &str,
         create_pending: bool,
+        lower_case_names: bool,
     ) -> Result<bool, DumpError> {
         let objects_begun = self.scheduler.objects_begun();
+        let statement = query;
+        let (query, default_db) =
+            ddl_during_copy::names_as_compared(query, default_db, lower_case_names);
+        let (query, default_db) = (query.as_ref(), default_db.as_ref());
         let decision = match ddl_during_copy::parse(query, default_db) {
             Some(ddl) => {
                 // Any DDL before the objects may change them (a trigger
@@ -1721,7 +1726,7 @@ impl DumpSession {
             None => match statement_write::parse(query, default_db) {
                 Some(write) => {
                     if !objects_begun {
-                        self.check_statement_write(query, &write)?;
+                        self.check_statement_write(statement, &write)?;
                     }
                     statement_write::decide(&write, objects_begun)
                 }
@@ -2500,11 +2505,11 @@ mod tests {
         // The master's DDL of a table it does not copy applies as usual;
         // a table created during the copy is not added to it.
         assert_eq!(
-            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false),
+            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false, false),
             Ok(false)
         );
         assert_eq!(
-            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false),
+            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false, false),
             Ok(false)
         );
         assert!(!d
@@ -2958,8 +2963,13 @@ mod tests {
             .tablespace_discarded("shop", "items", timeout, t0 + DISCARD_GRACE)
             .unwrap_err();
         assert!(err.to_string().contains("before the copy began"), "{err}");
-        s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", false)
-            .unwrap();
+        s.master_statement(
+            b"ALTER TABLE items DISCARD TABLESPACE",
+            "shop",
+            false,
+            false,
+        )
+        .unwrap();
         let state = s
             .tablespace_discarded("shop", "items", timeout, t0)
             .unwrap();
