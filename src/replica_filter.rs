@@ -755,7 +755,8 @@ impl ReplicaFilter {
         let mut recopied = None;
         for edit in &decision.edits {
             match edit {
-                Edit::Copy((db, table)) => {
+                // When the master sends it again does not matter here.
+                Edit::Copy((db, table)) | Edit::CopyAfter((db, table), _) => {
                     let id = table_ident(db, table);
                     let state = self.copy_state(&id);
                     if state == filter::TableState::NotCreated {

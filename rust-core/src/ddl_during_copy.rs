@@ -25,6 +25,9 @@ pub enum TableDdl {
     /// `ALTER TABLE` of one table (not renaming it), `TRUNCATE`, `ALTER
     /// SEQUENCE`.
     Change(QualifiedTable),
+    /// `ALTER TABLE` of one table that adds foreign keys to the tables
+    /// listed (its parents from then on).
+    ChangeReferencing(QualifiedTable, Vec<QualifiedTable>),
     /// `OPTIMIZE`, `REPAIR`: may rebuild the tables.
     Rebuild(Vec<QualifiedTable>),
     /// `ANALYZE`: statistics only.
@@ -75,6 +78,9 @@ impl TableDdl {
         let tables = |ts: Vec<QualifiedTable>| ts.into_iter().map(table).collect();
         match self {
             TableDdl::Change(t) => TableDdl::Change(table(t)),
+            TableDdl::ChangeReferencing(t, parents) => {
+                TableDdl::ChangeReferencing(table(t), tables(parents))
+            }
             TableDdl::Import(t) => TableDdl::Import(table(t)),
             TableDdl::Rebuild(ts) => TableDdl::Rebuild(tables(ts)),
             TableDdl::Analyze(ts) => TableDdl::Analyze(tables(ts)),
@@ -121,6 +127,11 @@ pub enum Edit {
     /// now: the table in progress starts again; a table not in the plan
     /// joins it (after the tables planned).
     Copy(QualifiedTable),
+    /// Copy the table from its first row, as [`Edit::Copy`], once the
+    /// tables listed (its parents; itself: read at one cut) are complete:
+    /// the table, complete, in progress or not started, goes after the
+    /// tables planned.
+    CopyAfter(QualifiedTable, Vec<QualifiedTable>),
     /// The table is gone: it is not copied, or no more.
     Forget(QualifiedTable),
     /// The table has a new name: its copy goes on under it.
@@ -181,7 +192,14 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                 return Some(TableDdl::Import(table));
             }
             match table_rename_in(rest) {
-                None => Some(TableDdl::Change(table)),
+                None => {
+                    let parents = referenced_tables(rest, default_db);
+                    Some(if parents.is_empty() {
+                        TableDdl::Change(table)
+                    } else {
+                        TableDdl::ChangeReferencing(table, parents)
+                    })
+                }
                 Some(at) => {
                     let mut r = Tokens::new(&rest[at..]);
                     r.keyword("RENAME")?;
@@ -464,6 +482,30 @@ fn is_object_ddl(t: &mut Tokens) -> bool {
     }
 }
 
+/// The tables `ALTER TABLE`'s clauses (`rest`) reference in foreign
+/// keys they add (`REFERENCES [db.]table`, a reserved word elsewhere).
+fn referenced_tables(rest: &str, default_db: &str) -> Vec<QualifiedTable> {
+    let mut t = Tokens::new(rest);
+    let mut parents: Vec<QualifiedTable> = Vec::new();
+    while let Some(c) = t.rest.chars().next() {
+        if matches!(c, '\'' | '"' | '`') {
+            t.skip_quoted();
+        } else if let Some(word) = t.word() {
+            if word.eq_ignore_ascii_case("REFERENCES") {
+                if let Some(parent) = t.table(default_db) {
+                    if !parents.contains(&parent) {
+                        parents.push(parent);
+                    }
+                }
+            }
+        } else {
+            t.rest = &t.rest[c.len_utf8()..];
+            t.blank();
+        }
+    }
+    parents
+}
+
 /// Where `ALTER TABLE`'s clauses (`rest`) rename the table itself (not a
 /// column, index or key), if they do.
 fn table_rename_in(rest: &str) -> Option<usize> {
@@ -630,6 +672,28 @@ pub fn decide(
         TableDdl::Analyze(tables) => {
             let all_complete = tables.iter().all(|t| state(t) == TableState::Complete);
             decision(if all_complete { Run::Apply } else { Run::Skip }, vec![])
+        }
+        TableDdl::ChangeReferencing(table, parents) => {
+            // I5: a child's copy starts once its parents are complete, and
+            // one that references itself is read at one cut.  A key to a
+            // parent not complete here (or to itself, before its copy is
+            // complete) makes the table a child the copy did not plan as
+            // one: it is copied again after its parents.
+            let complete = |t: &QualifiedTable| state(t) == TableState::Complete;
+            let waits = parents.iter().any(|p| {
+                if p == table {
+                    !complete(table)
+                } else {
+                    taken(p) && !complete(p)
+                }
+            });
+            if waits {
+                return decision(
+                    Run::Skip,
+                    vec![Edit::CopyAfter(table.clone(), parents.clone())],
+                );
+            }
+            decide(&TableDdl::Change(table.clone()), state, stale, taken)
         }
         TableDdl::Change(_) | TableDdl::Rebuild(_) | TableDdl::Create(_) => {
             let tables = match ddl {
@@ -1502,6 +1566,68 @@ mod tests {
                 .find(|(n, _)| *n == q.1)
                 .map_or(TableState::NotCreated, |(_, s)| s.clone())
         }
+    }
+
+    #[test]
+    fn a_foreign_key_to_a_parent_not_complete_copies_the_child_after_it() {
+        let q = b"ALTER TABLE c ADD CONSTRAINT f FOREIGN KEY (pid) REFERENCES `p` (id) \
+                  ON DELETE CASCADE, ADD KEY k (v)";
+        let ddl = parse(q, "d").unwrap();
+        assert_eq!(
+            ddl,
+            TableDdl::ChangeReferencing(t("d", "c"), vec![t("d", "p")])
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE c DROP FOREIGN KEY f", "d"),
+            Some(TableDdl::Change(t("d", "c")))
+        );
+        let complete = TableState::Complete;
+        let in_progress = TableState::Created { cursor: None };
+        let after = vec![Edit::CopyAfter(t("d", "c"), vec![t("d", "p")])];
+        // The parent complete: as any ALTER TABLE.
+        let d = decide_tables(
+            &ddl,
+            states(&[("c", TableState::Complete), ("p", TableState::Complete)]),
+        );
+        assert_eq!((d.run, d.edits), (Run::Apply, vec![]));
+        // The parent in progress or not started: the child, complete or
+        // not, is copied after it.
+        for child in [
+            complete.clone(),
+            in_progress.clone(),
+            TableState::NotCreated,
+        ] {
+            for parent in [in_progress.clone(), TableState::NotCreated] {
+                let list: &'static [(&'static str, TableState)] =
+                    Box::leak(Box::new([("c", child.clone()), ("p", parent)]));
+                let d = decide_tables(&ddl, states(list));
+                assert_eq!((d.run, d.edits), (Run::Skip, after.clone()));
+            }
+        }
+        // A parent the copy does not take: as any ALTER TABLE.
+        let d = decide(
+            &ddl,
+            states(&[("c", TableState::Complete)]),
+            |_| false,
+            |q| q.1 == "c",
+        );
+        assert_eq!((d.run, d.edits), (Run::Apply, vec![]));
+        // A key to itself: read at one cut unless it is complete.
+        let own = parse(
+            b"ALTER TABLE c ADD FOREIGN KEY (pid) REFERENCES d.c (id)",
+            "d",
+        )
+        .unwrap();
+        let d = decide_tables(&own, states(&[("c", TableState::Complete)]));
+        assert_eq!((d.run, d.edits), (Run::Apply, vec![]));
+        let d = decide_tables(&own, states(&[("c", TableState::Created { cursor: None })]));
+        assert_eq!(
+            (d.run, d.edits),
+            (
+                Run::Skip,
+                vec![Edit::CopyAfter(t("d", "c"), vec![t("d", "c")])]
+            )
+        );
     }
 
     #[test]

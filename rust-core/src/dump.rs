@@ -1735,8 +1735,12 @@ impl DumpSession {
         };
         let mut changed = false;
         for edit in decision.edits {
+            let after = match &edit {
+                Edit::CopyAfter(_, parents) => Some(parents.clone()),
+                _ => None,
+            };
             match edit {
-                Edit::Copy((db, table)) => {
+                Edit::Copy((db, table)) | Edit::CopyAfter((db, table), _) => {
                     let key = (db.clone(), table.clone());
                     let planned = self.copied_tables.contains(&key);
                     if !planned && !self.filter.takes_master_table(&db, &table) {
@@ -1750,9 +1754,16 @@ impl DumpSession {
                         // Its keys are not known: no index is deferred.
                         self.foreign_key_tables.insert(key.clone());
                         self.databases.insert(db.clone());
-                        self.copied_tables.insert(key);
+                        self.copied_tables.insert(key.clone());
                     }
-                    changed |= self.scheduler.copy_table(&db, &table);
+                    changed |= match after {
+                        Some(parents) => {
+                            self.foreign_key_tables.insert(key);
+                            self.foreign_key_tables.extend(parents.iter().cloned());
+                            self.scheduler.copy_table_after(&db, &table, &parents)
+                        }
+                        None => self.scheduler.copy_table(&db, &table),
+                    };
                 }
                 Edit::Forget((db, table)) => {
                     let key = (db.clone(), table.clone());

@@ -628,18 +628,70 @@ impl Scheduler {
                 self.tables.len() - 1
             }
         };
-        let at = (self.next..self.steps.len())
-            .find(|&i| match self.steps[i] {
-                Step::CreateTable(_) | Step::BuildIndexes(_) => false,
-                Step::Rows(r) => self.tables[r].account,
-                _ => true,
-            })
-            .unwrap_or(self.steps.len());
+        let at = self.after_planned_tables();
         self.steps.splice(
             at..at,
             [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
         );
         at == self.next
+    }
+
+    /// Copies `db`.`table` from its first row, as [`Scheduler::copy_table`],
+    /// once `parents` are complete: a statement gave it foreign keys to
+    /// them (I5: a child's copy starts once its parents are complete).
+    /// The table goes after the tables planned whatever its state: one
+    /// not started or in progress leaves its place (its CREATE is sent
+    /// again there).  A table among its own parents is read at one cut.
+    /// Returns whether the unit to do next changed.
+    pub fn copy_table_after(
+        &mut self,
+        db: &str,
+        table: &str,
+        parents: &[(String, String)],
+    ) -> bool {
+        let Some(t) = self.table_index(db, table) else {
+            return self.copy_table(db, table);
+        };
+        for parent in parents {
+            if parent.0 == db && parent.1 == table {
+                self.tables[t].single_cut = true;
+            } else if !self.tables[t].parents.contains(parent) {
+                self.tables[t].parents.push(parent.clone());
+            }
+        }
+        let of_table = |s: &Step| matches!(s, Step::CreateTable(c) | Step::Rows(c) | Step::BuildIndexes(c) if *c == t);
+        let Some(first) = (self.next..self.steps.len()).find(|&i| of_table(&self.steps[i])) else {
+            // Complete: copied again after the others.
+            return self.copy_table(db, table);
+        };
+        let next = self.next;
+        let mut i = 0;
+        self.steps.retain(|s| {
+            let keep = i < next || !of_table(s);
+            i += 1;
+            keep
+        });
+        self.tables[t].cursor = None;
+        self.resume_to = None;
+        let at = self.after_planned_tables();
+        self.steps.splice(
+            at..at,
+            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
+        );
+        first == next
+    }
+
+    /// Where a table joins the plan: after the steps of every table left
+    /// to copy (before the objects and the account tables), so after
+    /// every parent it may have among them.
+    fn after_planned_tables(&self) -> usize {
+        let table_step = |s: &Step| match *s {
+            Step::CreateTable(t) | Step::Rows(t) | Step::BuildIndexes(t) => !self.tables[t].account,
+            _ => false,
+        };
+        (self.next..self.steps.len())
+            .rfind(|&i| table_step(&self.steps[i]))
+            .map_or(self.next, |last| last + 1)
     }
 
     /// `db`.`table` was dropped: what is left of its copy is not done.
@@ -1421,6 +1473,83 @@ mod tests {
         s.ddl_sent();
         assert_eq!(s.next_unit(), Unit::End);
         assert_eq!(s.progress().rows_copied, 5);
+    }
+
+    /// The tables in the order their CREATEs come, and whether each is
+    /// read at one cut, from the next unit to the end.
+    fn tables_left(s: &mut Scheduler) -> Vec<(String, bool)> {
+        let mut order: Vec<(String, bool)> = Vec::new();
+        loop {
+            match s.next_unit() {
+                Unit::CreateTable { db, table } => order.push((format!("{db}.{table}"), false)),
+                Unit::Rows { max_rows, .. } => {
+                    order.last_mut().unwrap().1 = max_rows == u32::MAX;
+                    s.rows_sent(0, None, true);
+                    continue;
+                }
+                Unit::End | Unit::Finished => return order,
+                _ => {}
+            }
+            s.ddl_sent();
+        }
+    }
+
+    #[test]
+    fn a_table_given_a_foreign_key_is_copied_after_its_parents() {
+        let names = |order: Vec<(String, bool)>| -> Vec<String> {
+            order.into_iter().map(|(t, _)| t).collect()
+        };
+        let parent = [("d".to_owned(), "z".to_owned())];
+        // `m` not started, its new parent `z` after it in the plan.
+        let mut t = Scheduler::new(10);
+        t.add_database("d", &["a", "m", "z"]);
+        t.plan(Vec::new()).unwrap();
+        assert!(
+            !t.copy_table_after("d", "m", &parent),
+            "the next unit is the manifest"
+        );
+        assert_eq!(names(tables_left(&mut t)), ["d.a", "d.z", "d.m"]);
+
+        // `m` in progress: it starts again after `z`.
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "m", "z"]);
+        s.plan(Vec::new()).unwrap();
+        advance_to(
+            &mut s,
+            &Unit::CreateTable {
+                db: "d",
+                table: "m",
+            },
+        );
+        s.ddl_sent();
+        s.rows_sent(5, Some(vec![5]), false);
+        assert!(s.copy_table_after("d", "m", &parent));
+        assert_eq!(s.table_state("d", "m", false), TableState::NotCreated);
+        assert_eq!(names(tables_left(&mut s)), ["d.z", "d.m"]);
+        assert_eq!(s.progress().tables_total, 3);
+
+        // `a` complete: copied again after `z`; `m` references itself:
+        // read at one cut.
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "m", "z"]);
+        s.plan(Vec::new()).unwrap();
+        advance_to(
+            &mut s,
+            &Unit::CreateTable {
+                db: "d",
+                table: "m",
+            },
+        );
+        assert!(!s.copy_table_after("d", "a", &parent));
+        assert!(s.copy_table_after("d", "m", &[("d".to_owned(), "m".to_owned())]));
+        assert_eq!(
+            tables_left(&mut s),
+            [
+                ("d.z".to_owned(), false),
+                ("d.a".to_owned(), false),
+                ("d.m".to_owned(), true)
+            ]
+        );
     }
 
     fn two_tables() -> Scheduler {
