@@ -651,6 +651,10 @@ pub struct DumpSession {
     /// a statement-logged write that runs them before the copy's
     /// objects stops it (see [`crate::statement_write`]).
     trigger_tables: BTreeSet<(String, String)>,
+    /// Tables whose rows the referential actions of another table's
+    /// foreign keys follow (cascade parents; master's names): a
+    /// statement-logged write to one may change the other.
+    cascade_parents: BTreeSet<(String, String)>,
     functions: BTreeSet<String>,
 }
 
@@ -727,6 +731,7 @@ impl DumpSession {
             trx_versioned: Vec::new(),
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
+            cascade_parents: BTreeSet::new(),
             functions: BTreeSet::new(),
         })
     }
@@ -1297,6 +1302,10 @@ impl DumpSession {
             .insert((db.to_owned(), table.to_owned()));
         self.foreign_key_tables
             .insert((parent_db.to_owned(), parent.to_owned()));
+        if moves.cascades() {
+            self.cascade_parents
+                .insert((parent_db.to_owned(), parent.to_owned()));
+        }
         self.scheduler
             .add_foreign_key(db, table, parent_db, parent, moves);
     }
@@ -1760,6 +1769,8 @@ impl DumpSession {
                         Some(parents) => {
                             self.foreign_key_tables.insert(key);
                             self.foreign_key_tables.extend(parents.iter().cloned());
+                            // Its actions are not known: they may cascade.
+                            self.cascade_parents.extend(parents.iter().cloned());
                             self.scheduler.copy_table_after(&db, &table, &parents)
                         }
                         None => self.scheduler.copy_table(&db, &table),
@@ -1818,6 +1829,15 @@ impl DumpSession {
             .find(|t| self.trigger_tables.contains(*t))
         {
             format!("writes {}, which has triggers", table_ident(db, table))
+        } else if let Some((db, table)) = write
+            .written
+            .iter()
+            .find(|t| self.cascade_parents.contains(*t))
+        {
+            format!(
+                "writes {}, whose changes cascade to other tables",
+                table_ident(db, table)
+            )
         } else if let Some(f) = write.calls.iter().find(|f| self.functions.contains(*f)) {
             format!("calls the stored function {f}()")
         } else {
@@ -2533,6 +2553,48 @@ mod tests {
         d.add_database("db", &["a", "b"], true);
         let err = d.plan(Vec::new()).unwrap_err().to_string();
         assert!(err.contains("the master has no table `db`.`gone`"), "{err}");
+    }
+
+    #[test]
+    fn a_statement_logged_write_to_a_cascade_parent_stops_the_copy() {
+        use crate::scheduler::FkRule;
+        let request = Request::for_connection("");
+        let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
+        d.add_database("db", &["c", "k", "p", "r"], true);
+        let rules = |on_delete| ForeignKeyMoves {
+            on_update: FkRule::Keep,
+            on_delete,
+            in_copy_key: false,
+        };
+        d.add_foreign_key("db", "c", "db", "p", rules(FkRule::Cascade));
+        d.add_foreign_key("db", "k", "db", "r", rules(FkRule::Keep));
+        d.plan(Vec::new()).unwrap();
+        let err = d
+            .master_statement(b"DELETE FROM p WHERE id < 10", "db", false, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("writes `db`.`p`, whose changes cascade to other tables"),
+            "{err}"
+        );
+        // A parent whose keys only restrict, a child: their rows only.
+        assert!(d
+            .master_statement(b"DELETE FROM r WHERE id < 10", "db", false, false)
+            .is_ok());
+        assert!(d
+            .master_statement(b"UPDATE c SET v = 1", "db", false, false)
+            .is_ok());
+        // A key added during the copy, its actions not known.
+        d.master_statement(
+            b"ALTER TABLE k ADD FOREIGN KEY (x) REFERENCES c (id)",
+            "db",
+            false,
+            false,
+        )
+        .unwrap();
+        assert!(d
+            .master_statement(b"DELETE FROM c", "db", false, false)
+            .is_err());
     }
 
     #[test]

@@ -309,6 +309,14 @@ pub struct ForeignKeyMoves {
 }
 
 impl ForeignKeyMoves {
+    /// Whether the key's referential actions change child rows when a
+    /// parent row is deleted or its key updated (no binlog event says
+    /// so).
+    pub fn cascades(self) -> bool {
+        let changes = |rule| matches!(rule, FkRule::Cascade | FkRule::SetNull | FkRule::SetDefault);
+        changes(self.on_update) || changes(self.on_delete)
+    }
+
     /// A key without referential actions that change rows.
     pub const NONE: ForeignKeyMoves = ForeignKeyMoves {
         on_update: FkRule::Keep,
