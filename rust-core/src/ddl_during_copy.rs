@@ -1273,6 +1273,57 @@ mod tests {
     }
 
     #[test]
+    fn statements_as_tools_write_them_are_recognised() {
+        for (q, ddl) in [
+            (
+                &b"create /* gh-ost */ table `d`.`_t_gho` like `d`.`t`"[..],
+                TableDdl::Create(t("d", "_t_gho")),
+            ),
+            (
+                b"alter /* gh-ost */ table `d`.`_t_gho` add column c int",
+                TableDdl::Change(t("d", "_t_gho")),
+            ),
+            (
+                b"rename /* gh-ost */ table `d`.`t` to `d`.`_t_del`, `d`.`_t_gho` to `d`.`t`",
+                TableDdl::Rename(vec![
+                    (t("d", "t"), t("d", "_t_del")),
+                    (t("d", "_t_gho"), t("d", "t")),
+                ]),
+            ),
+            (
+                b"CREATE DATABASE IF NOT EXISTS `x` /*!40100 DEFAULT CHARACTER SET utf8mb4 */",
+                TableDdl::Database,
+            ),
+            (
+                b"/*!50001 CREATE ALGORITHM=UNDEFINED */ /*!50013 DEFINER=`root`@`localhost` \
+                  SQL SECURITY DEFINER */ /*!50001 VIEW `v` AS select 1 AS `a` */",
+                TableDdl::Object,
+            ),
+            (b"/*!50001 DROP VIEW IF EXISTS `v`*/", TableDdl::Object),
+            (
+                b"/*!50106 CREATE*/ /*!50117 DEFINER=`root`@`localhost`*/ /*!50106 EVENT `e` \
+                  ON SCHEDULE EVERY 1 DAY DO SELECT 1 */",
+                TableDdl::Object,
+            ),
+            (
+                b"ALTER TABLE `t` ADD CONSTRAINT `f` FOREIGN KEY (`x`) REFERENCES `p` (`id`)",
+                TableDdl::ChangeReferencing(t("db", "t"), vec![t("db", "p")]),
+            ),
+            (
+                b"ALTER TABLE t ALGORITHM=INPLACE, LOCK=NONE, ADD INDEX i (c)",
+                TableDdl::Change(t("db", "t")),
+            ),
+            (b"DROP INDEX `PRIMARY` ON t", TableDdl::Change(t("db", "t"))),
+            (
+                b"ALTER TABLE t RENAME INDEX a TO b",
+                TableDdl::Change(t("db", "t")),
+            ),
+        ] {
+            assert_eq!(parse(q, "db"), Some(ddl), "{}", String::from_utf8_lossy(q));
+        }
+    }
+
+    #[test]
     fn index_statements_change_their_table() {
         for (q, table) in [
             (&b"CREATE INDEX ix ON t1 (a)"[..], t("db", "t1")),
