@@ -296,6 +296,15 @@ pub enum FkRule {
     SetDefault,
 }
 
+/// Where the steps a table had left to do were (see
+/// [`Scheduler::remove_steps_left`]).
+struct StepsLeft {
+    /// The first of them.
+    first: usize,
+    /// Its `Rows` step was among them.
+    rows: bool,
+}
+
 /// What a foreign key's referential actions can do to its table's copy
 /// key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -667,26 +676,17 @@ impl Scheduler {
                 self.tables[t].parents.push(parent.clone());
             }
         }
-        let of_table = |s: &Step| matches!(s, Step::CreateTable(c) | Step::Rows(c) | Step::BuildIndexes(c) if *c == t);
-        let Some(first) = (self.next..self.steps.len()).find(|&i| of_table(&self.steps[i])) else {
+        let Some(left) = self.remove_steps_left(t) else {
             // Complete: copied again after the others.
             return self.copy_table(db, table);
         };
-        let next = self.next;
-        let mut i = 0;
-        self.steps.retain(|s| {
-            let keep = i < next || !of_table(s);
-            i += 1;
-            keep
-        });
         self.tables[t].cursor = None;
-        self.resume_to = None;
         let at = self.after_planned_tables();
         self.steps.splice(
             at..at,
             [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
         );
-        first == next
+        left.first == self.next
     }
 
     /// Where a table joins the plan: after the steps of every table left
@@ -709,27 +709,31 @@ impl Scheduler {
             return false;
         };
         self.tables[t].gone = true;
-        let of_table = |s: &Step| matches!(s, Step::CreateTable(c) | Step::Rows(c) | Step::BuildIndexes(c) if *c == t);
-        let left: Vec<usize> = (self.next..self.steps.len())
-            .filter(|&i| of_table(&self.steps[i]))
-            .collect();
-        if left.is_empty() {
+        let Some(left) = self.remove_steps_left(t) else {
             return false;
+        };
+        if left.rows {
+            self.progress.tables_total = self.progress.tables_total.saturating_sub(1);
         }
-        let changed = left[0] == self.next;
-        let rows_left = left.iter().any(|&i| matches!(self.steps[i], Step::Rows(_)));
+        left.first == self.next
+    }
+
+    /// Removes the steps of table `t` still to do, if it has any.
+    fn remove_steps_left(&mut self, t: usize) -> Option<StepsLeft> {
+        let of_table = |s: &Step| matches!(s, Step::CreateTable(c) | Step::Rows(c) | Step::BuildIndexes(c) if *c == t);
         let next = self.next;
+        let first = (next..self.steps.len()).find(|&i| of_table(&self.steps[i]))?;
+        let rows = self.steps[first..]
+            .iter()
+            .any(|s| matches!(s, Step::Rows(c) if *c == t));
         let mut i = 0;
         self.steps.retain(|s| {
             let keep = i < next || !of_table(s);
             i += 1;
             keep
         });
-        if rows_left {
-            self.progress.tables_total = self.progress.tables_total.saturating_sub(1);
-        }
         self.resume_to = None;
-        changed
+        Some(StepsLeft { first, rows })
     }
 
     /// `from` was renamed `to`: its copy goes on under the new name.
@@ -1508,10 +1512,23 @@ mod tests {
             order.into_iter().map(|(t, _)| t).collect()
         };
         let parent = [("d".to_owned(), "z".to_owned())];
+        let three_tables = || {
+            let mut s = Scheduler::new(10);
+            s.add_database("d", &["a", "m", "z"]);
+            s.plan(Vec::new()).unwrap();
+            s
+        };
+        let at_m = |s: &mut Scheduler| {
+            advance_to(
+                s,
+                &Unit::CreateTable {
+                    db: "d",
+                    table: "m",
+                },
+            )
+        };
         // `m` not started, its new parent `z` after it in the plan.
-        let mut t = Scheduler::new(10);
-        t.add_database("d", &["a", "m", "z"]);
-        t.plan(Vec::new()).unwrap();
+        let mut t = three_tables();
         assert!(
             !t.copy_table_after("d", "m", &parent),
             "the next unit is the manifest"
@@ -1519,16 +1536,8 @@ mod tests {
         assert_eq!(names(tables_left(&mut t)), ["d.a", "d.z", "d.m"]);
 
         // `m` in progress: it starts again after `z`.
-        let mut s = Scheduler::new(10);
-        s.add_database("d", &["a", "m", "z"]);
-        s.plan(Vec::new()).unwrap();
-        advance_to(
-            &mut s,
-            &Unit::CreateTable {
-                db: "d",
-                table: "m",
-            },
-        );
+        let mut s = three_tables();
+        at_m(&mut s);
         s.ddl_sent();
         s.rows_sent(5, Some(vec![5]), false);
         assert!(s.copy_table_after("d", "m", &parent));
@@ -1538,16 +1547,8 @@ mod tests {
 
         // `a` complete: copied again after `z`; `m` references itself:
         // read at one cut.
-        let mut s = Scheduler::new(10);
-        s.add_database("d", &["a", "m", "z"]);
-        s.plan(Vec::new()).unwrap();
-        advance_to(
-            &mut s,
-            &Unit::CreateTable {
-                db: "d",
-                table: "m",
-            },
-        );
+        let mut s = three_tables();
+        at_m(&mut s);
         assert!(!s.copy_table_after("d", "a", &parent));
         assert!(s.copy_table_after("d", "m", &[("d".to_owned(), "m".to_owned())]));
         assert_eq!(
