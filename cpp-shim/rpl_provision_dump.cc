@@ -1680,7 +1680,7 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
     bool changed= dump->session->master_statement(
       rpl_provision_bytes(query->query, query->q_len),
       rust::Str(query->db ? query->db : "", query->db ? query->db_len : 0),
-      !dump->create_events.empty(), lower_case_table_names == 1);
+      !dump->create_events.empty(), lower_case_table_names);
     /* A snapshot taken for the unit that was next may not fit the new one */
     if (changed && dump->holding_snapshot)
       drop_snapshot(dump);

@@ -538,7 +538,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       Filter_guard guard(state->filter_lock);
       verdict= state->filter->query_verdict(
         text, default_db, state->first_request, opt_provision_max_recopies,
-        lower_case_table_names == 1);
+        lower_case_table_names);
     }
     if (verdict.action == provision::QueryAction::Refuse)
     {

@@ -689,15 +689,14 @@ mod ffi {
         /// plan follows its tables as the replica does
         /// (`ddl_during_copy`).  `create_pending`: the CREATE of the table
         /// being copied waits for its place in the binlog.
-        /// `lower_case_names`: the master runs with
-        /// `lower_case_table_names=1`.  Returns whether the unit to do
+        /// `lower_case_table_names`: the master's.  Returns whether the unit to do
         /// next changed.
         fn master_statement(
             self: &mut DumpSession,
             query: &[u8],
             db: &str,
             create_pending: bool,
-            lower_case_names: bool,
+            lower_case_table_names: u32,
         ) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
         /// Whether the chunk being read may hold more rows (`keyless`: the
@@ -776,15 +775,15 @@ mod ffi {
         /// What to do with the master's statement `query`, run in the
         /// database `default_db`, in the copy first asked with `request`;
         /// a table is copied again at most `max_recopies` times
-        /// (`@@provision_max_recopies`).  `lower_case_names`: this server
-        /// runs with `lower_case_table_names=1`.
+        /// (`@@provision_max_recopies`).  `lower_case_table_names`: this
+        /// server's.
         fn query_verdict(
             self: &mut ReplicaFilter,
             query: &[u8],
             default_db: &str,
             request: &str,
             max_recopies: u32,
-            lower_case_names: bool,
+            lower_case_table_names: u32,
         ) -> QueryVerdict;
         /// A handle on the copy's progress counters, for another thread
         /// (the `LOAD DATA FROM MASTER` statement's) than the SQL thread.
@@ -1643,9 +1642,9 @@ impl DumpSession {
         query: &[u8],
         db: &str,
         create_pending: bool,
-        lower_case_names: bool,
+        lower_case_table_names: u32,
     ) -> bool {
-        self.with(|s| s.master_statement(query, db, create_pending, lower_case_names))
+        self.with(|s| s.master_statement(query, db, create_pending, lower_case_table_names))
             .unwrap_or(false)
     }
 

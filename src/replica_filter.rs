@@ -678,7 +678,7 @@ impl ReplicaFilter {
         default_db: &str,
         request: &str,
         max_recopies: u32,
-        lower_case_names: bool,
+        lower_case_table_names: u32,
     ) -> ffi::QueryVerdict {
         let verdict = |action, query: String, message: String| ffi::QueryVerdict {
             action,
@@ -695,7 +695,7 @@ impl ReplicaFilter {
         let filter = copy_filter_of(request);
         let statement = query;
         let (query, default_db) =
-            ddl_during_copy::names_as_compared(query, default_db, lower_case_names);
+            ddl_during_copy::names_as_compared(query, default_db, lower_case_table_names);
         let (query, default_db) = (query.as_ref(), default_db.as_ref());
         let decision = match ddl_during_copy::parse(query, default_db) {
             // The master reads the objects, and WITH GRANTS the account
@@ -1791,7 +1791,7 @@ mod tests {
         // A statement-logged write to t, complete: the master copies it
         // again, and the progress says so.
         assert_eq!(f.copy_state("`d`.`t`"), filter::TableState::Complete);
-        let v = f.query_verdict(b"UPDATE t SET v = 2", "d", "v=1;domain=7", 5, false);
+        let v = f.query_verdict(b"UPDATE t SET v = 2", "d", "v=1;domain=7", 5, 0);
         assert_eq!(v.action, ffi::QueryAction::Skip);
         let t = handle
             .tables()
@@ -1821,7 +1821,7 @@ mod tests {
         f.group_start(false, 0, 1, 9);
         // (what runs, whether the table in progress is copied again)
         let action = |f: &mut ReplicaFilter, q: &str| {
-            let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES, false);
+            let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES, 0);
             (v.action, !v.record.is_empty(), v.query)
         };
         assert!(matches!(
@@ -1881,7 +1881,7 @@ mod tests {
             f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
             f.group_committed();
         }
-        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES, false);
+        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES, 0);
         assert!(matches!(v.action, ffi::QueryAction::Refuse));
         assert!(
             v.message.contains("`d`.`made` was changed"),
@@ -1925,7 +1925,7 @@ mod tests {
         f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
         f.group_committed();
         f.group_start(false, 0, 1, 9);
-        let v = f.query_verdict(b"RENAME TABLE t TO t_old, t_new TO t", "d", req, 5, false);
+        let v = f.query_verdict(b"RENAME TABLE t TO t_old, t_new TO t", "d", req, 5, 0);
         assert!(matches!(v.action, ffi::QueryAction::Rewrite));
         assert_eq!(v.query, "RENAME TABLE `d`.`t` TO `d`.`t_old`");
         assert!(!f.table_skipped("d", "t_old"));
@@ -1957,7 +1957,7 @@ mod tests {
         assert_eq!(f.copy_note(note(5).as_bytes()), "");
         f.group_committed();
         f.group_start(false, 0, 1, 9);
-        let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5, false);
+        let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5, 0);
         assert!(matches!(v.action, ffi::QueryAction::Skip));
         assert!(!v.record.is_empty());
         let request = f.resume_request(req);
@@ -2340,7 +2340,7 @@ mod tests {
         f.group_committed();
         assert!(f.index_build_wanted("`d`.`n`"));
         f.group_start(false, 0, 1, 7);
-        f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5, false);
+        f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5, 0);
         assert!(!f.index_build_wanted("`d`.`n`"));
         assert!(f.index_build_ended("`d`.`n`", 0).is_empty());
         assert!(f.index_builds().is_empty());

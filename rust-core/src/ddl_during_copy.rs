@@ -293,16 +293,16 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
 
 /// `query`, run in `default_db`, with its names as the server compares
 /// them: in lower case on a server that stores them so
-/// (`lower_case_table_names=1`, `lower_case`), where a statement may name
+/// (`lower_case_table_names=1`), where a statement may name
 /// `Shop`.`Orders` a table the copy knows as `shop`.`orders`.  For
 /// reading the statement only: it applies, and a message quotes it, as
 /// written.
 pub fn names_as_compared<'a>(
     query: &'a [u8],
     default_db: &'a str,
-    lower_case: bool,
+    lower_case_table_names: u32,
 ) -> (Cow<'a, [u8]>, Cow<'a, str>) {
-    if !lower_case {
+    if lower_case_table_names != 1 {
         return (Cow::Borrowed(query), Cow::Borrowed(default_db));
     }
     let query = match std::str::from_utf8(query) {
@@ -1255,17 +1255,17 @@ mod tests {
     #[test]
     fn names_compare_in_lower_case_where_the_server_stores_them_so() {
         let q = b"ALTER TABLE Shop.`Orders` ADD c INT DEFAULT 'X'";
-        let (query, db) = names_as_compared(q, "Shop", false);
+        let (query, db) = names_as_compared(q, "Shop", 0);
         assert_eq!(
             parse(&query, &db),
             Some(TableDdl::Change(t("Shop", "Orders")))
         );
-        let (query, db) = names_as_compared(q, "Shop", true);
+        let (query, db) = names_as_compared(q, "Shop", 1);
         assert_eq!(
             parse(&query, &db),
             Some(TableDdl::Change(t("shop", "orders")))
         );
-        let (query, db) = names_as_compared(b"RENAME TABLE A TO b.B", "Shop", true);
+        let (query, db) = names_as_compared(b"RENAME TABLE A TO b.B", "Shop", 1);
         assert_eq!(
             parse(&query, &db),
             Some(TableDdl::Rename(vec![(t("shop", "a"), t("b", "b"))]))

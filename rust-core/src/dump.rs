@@ -1689,12 +1689,12 @@ impl DumpSession {
         query: &[u8],
         default_db: &str,
         create_pending: bool,
-        lower_case_names: bool,
+        lower_case_table_names: u32,
     ) -> Result<bool, DumpError> {
         let objects_begun = self.scheduler.objects_begun();
         let statement = query;
         let (query, default_db) =
-            ddl_during_copy::names_as_compared(query, default_db, lower_case_names);
+            ddl_during_copy::names_as_compared(query, default_db, lower_case_table_names);
         let (query, default_db) = (query.as_ref(), default_db.as_ref());
         let decision = match ddl_during_copy::parse(query, default_db) {
             Some(ddl) => {
@@ -2536,11 +2536,11 @@ mod tests {
         // The master's DDL of a table it does not copy applies as usual;
         // a table created during the copy is not added to it.
         assert_eq!(
-            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false, false),
+            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false, 0),
             Ok(false)
         );
         assert_eq!(
-            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false, false),
+            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false, 0),
             Ok(false)
         );
         assert!(!d
@@ -2570,7 +2570,7 @@ mod tests {
         d.add_foreign_key("db", "k", "db", "r", rules(FkRule::Keep));
         d.plan(Vec::new()).unwrap();
         let err = d
-            .master_statement(b"DELETE FROM p WHERE id < 10", "db", false, false)
+            .master_statement(b"DELETE FROM p WHERE id < 10", "db", false, 0)
             .unwrap_err()
             .to_string();
         assert!(
@@ -2579,21 +2579,21 @@ mod tests {
         );
         // A parent whose keys only restrict, a child: their rows only.
         assert!(d
-            .master_statement(b"DELETE FROM r WHERE id < 10", "db", false, false)
+            .master_statement(b"DELETE FROM r WHERE id < 10", "db", false, 0)
             .is_ok());
         assert!(d
-            .master_statement(b"UPDATE c SET v = 1", "db", false, false)
+            .master_statement(b"UPDATE c SET v = 1", "db", false, 0)
             .is_ok());
         // A key added during the copy, its actions not known.
         d.master_statement(
             b"ALTER TABLE k ADD FOREIGN KEY (x) REFERENCES c (id)",
             "db",
             false,
-            false,
+            0,
         )
         .unwrap();
         assert!(d
-            .master_statement(b"DELETE FROM c", "db", false, false)
+            .master_statement(b"DELETE FROM c", "db", false, 0)
             .is_err());
     }
 
@@ -3036,13 +3036,8 @@ mod tests {
             .tablespace_discarded("shop", "items", timeout, t0 + DISCARD_GRACE)
             .unwrap_err();
         assert!(err.to_string().contains("before the copy began"), "{err}");
-        s.master_statement(
-            b"ALTER TABLE items DISCARD TABLESPACE",
-            "shop",
-            false,
-            false,
-        )
-        .unwrap();
+        s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", false, 0)
+            .unwrap();
         let state = s
             .tablespace_discarded("shop", "items", timeout, t0)
             .unwrap();
