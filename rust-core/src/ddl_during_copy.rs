@@ -341,10 +341,7 @@ fn executable_comments(text: &str) -> Cow<'_, str> {
     while let Some(c) = rest.chars().next() {
         let blank = |n: usize, out: &mut String| out.extend(std::iter::repeat_n(' ', n));
         if matches!(c, '\'' | '"' | '`') {
-            let mut t = Tokens { rest };
-            t.skip_quoted();
-            // skip_quoted() also skips the blanks after the closing quote.
-            let len = rest.len() - t.rest.len();
+            let len = quoted_len(rest);
             out.push_str(&rest[..len]);
             rest = &rest[len..];
         } else if let Some(after) = rest.strip_prefix("/*") {
@@ -378,6 +375,35 @@ fn executable_comments(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// The length of the quoted string or identifier `text` starts with, its
+/// quotes included (its quote doubled inside it, or escaped with a
+/// backslash in a string); all of `text` when it is not closed.
+fn quoted_len(text: &str) -> usize {
+    let mut chars = text.char_indices();
+    let Some((_, quote)) = chars.next() else {
+        return 0;
+    };
+    let mut escaped = false;
+    let mut prev_quote = false;
+    for (i, c) in chars {
+        if prev_quote {
+            if c == quote {
+                prev_quote = false;
+                continue;
+            }
+            return i;
+        }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quote != '`' {
+            escaped = true;
+        } else if c == quote {
+            prev_quote = true;
+        }
+    }
+    text.len()
 }
 
 /// `text` after a `SET STATEMENT var = value [, ...] FOR` prefix, or all
@@ -972,31 +998,7 @@ impl<'a> Tokens<'a> {
     /// Skips a quoted string or identifier (its quote doubled inside it,
     /// or escaped with a backslash in a string).
     pub(crate) fn skip_quoted(&mut self) {
-        let mut chars = self.rest.char_indices();
-        let Some((_, quote)) = chars.next() else {
-            return;
-        };
-        let mut escaped = false;
-        let mut end = self.rest.len();
-        let mut prev_quote = false;
-        for (i, c) in chars {
-            if prev_quote {
-                if c == quote {
-                    prev_quote = false;
-                    continue;
-                }
-                end = i;
-                break;
-            }
-            if escaped {
-                escaped = false;
-            } else if c == '\\' && quote != '`' {
-                escaped = true;
-            } else if c == quote {
-                prev_quote = true;
-            }
-        }
-        self.rest = &self.rest[end..];
+        self.rest = &self.rest[quoted_len(self.rest)..];
         self.blank();
     }
 
@@ -1216,6 +1218,17 @@ mod tests {
                 "db"
             ),
             Some(t("db", "t"))
+        );
+        // An executable comment right after a quoted name.
+        assert_eq!(
+            parse(
+                b"ALTER TABLE `c` /*!50100 ADD FOREIGN KEY (a) REFERENCES `p` (id) */",
+                "db"
+            ),
+            Some(TableDdl::ChangeReferencing(
+                t("db", "c"),
+                vec![t("db", "p")]
+            ))
         );
         assert_eq!(
             parse(b"/*M!100101 DROP TABLE IF EXISTS `a` */", "db"),
