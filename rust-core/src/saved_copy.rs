@@ -43,7 +43,11 @@ use crate::server_consts as errors;
 pub const PROGRESS_TABLE: &str = "provision_progress";
 
 /// Creates [`PROGRESS_TABLE`] where it is missing.  InnoDB: the record
-/// must commit in the copied rows' transaction.
+/// must commit in the copied rows' transaction.  `ROW_FORMAT=DYNAMIC`:
+/// its key (1216 bytes) is longer than the 767 bytes an index of a
+/// `COMPACT` or `REDUNDANT` table may take, which a server with
+/// `innodb_default_row_format` set so (as 5.6-era configurations
+/// have it) would otherwise give it.
 pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision_progress (\
   connection_name VARBINARY(192) NOT NULL \
     COMMENT 'the master connection, lower case',\
@@ -60,7 +64,7 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
   manifest LONGBLOB NOT NULL \
     COMMENT 'the copy: what it takes (multi-source claims)',\
   PRIMARY KEY (connection_name, object)\
-) ENGINE=InnoDB COMMENT='LOAD DATA FROM MASTER: unfinished copies'";
+) ENGINE=InnoDB ROW_FORMAT=DYNAMIC COMMENT='LOAD DATA FROM MASTER: unfinished copies'";
 
 /// The `state` of the copy's own row.
 pub const COPY_STATE: &str = "copy";
