@@ -44,6 +44,8 @@ Rpl_provision_builds::run(const provision::IndexBuild &build)
   if (CHARSET_INFO *cl= get_charset(build.context.collation_connection,
                                     MYF(0)))
     session+= std::string(", collation_connection=") + cl->coll_name.str;
+  session+= std::string(", ") +
+    std::string(provision::index_builder_settings());
   /*
     A THD with no client that is no system thread takes a metadata lock
     wait of more than a second for a lost client (a timeout, in

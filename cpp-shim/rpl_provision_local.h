@@ -42,6 +42,17 @@ public:
       mysql_close(mysql);
       mysql= NULL;
     }
+    /*
+      The copy's own statements are no client's: the server's
+      max_statement_time, which the new THD takes from the global value,
+      would cut an index build part way (and, set low, a write of the
+      copy's record), as slave threads are not cut by it.
+    */
+    if (THD *thd= this->thd())
+    {
+      thd->variables.max_statement_time= 0;
+      thd->variables.max_statement_time_double= 0;
+    }
     set_current_thd(orig);
   }
   ~Local_connection()

@@ -858,6 +858,9 @@ mod ffi {
         fn index_build_running(self: &ReplicaFilter, db: &str, table: &str) -> bool;
         /// How many builds a copy runs at once beside its SQL thread.
         fn index_builds_in_flight() -> usize;
+        /// The settings a builder's session takes beside the build's own
+        /// `sql_mode` and character sets (`SET SESSION ...` syntax).
+        fn index_builder_settings() -> &'static str;
         /// Whether builds run beside the SQL thread on a server that may
         /// run on `cpus` CPUs (else the SQL thread runs them).
         fn index_builds_beside(cpus: usize) -> bool;
@@ -1009,6 +1012,10 @@ fn name_copy_again(message: &str, connection: &str, request: &str) -> String {
 
 fn index_builds_in_flight() -> usize {
     provision_core::index_build::MAX_IN_FLIGHT
+}
+
+fn index_builder_settings() -> &'static str {
+    provision_core::index_build::BUILDER_SETTINGS
 }
 
 fn table_crashed(error_code: u32) -> bool {

@@ -79,6 +79,14 @@ pub fn beside_sql_thread(cpus: usize) -> bool {
 /// The `state` of a complete table's row while its indexes are built.
 pub const BUILDING: &str = "indexes";
 
+/// The settings of a builder's session beside the Query event's own
+/// ([`BuildContext`]), which the builder would otherwise take from the
+/// server's global values: `alter_algorithm=DEFAULT`, so that a server
+/// whose default is `COPY` (or `old_alter_table`) still builds in place,
+/// sorted, with the SQL thread's writes to the table going on through
+/// the row log (a copying `ALTER` would hold them for the whole build).
+pub const BUILDER_SETTINGS: &str = "alter_algorithm=DEFAULT";
+
 /// The session a build's statement runs in: the Query event's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BuildContext {
