@@ -123,11 +123,24 @@ public:
   Rpl_provision_dump(THD *thd_arg, rust::Box<provision::DumpSession> &&s)
     : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
       snapshot_pos(0), unit_pos(0),
-      outcome("stopped: the replica disconnected or was killed")
+      outcome("stopped: the replica disconnected or was killed"),
+      sql_mode_before(thd_arg->variables.sql_mode)
   {
     state[0]= '\0';
+    /*
+      Definitions are read, and their CREATEs applied, in the copy's own
+      mode, not in the master's global one that this session took
+      (provision_core::dump::DEFINITIONS_SQL_MODE).
+    */
+    DBUG_ASSERT(provision::definitions_sql_mode() ==
+                MODE_NO_ENGINE_SUBSTITUTION);
+    thd->variables.sql_mode= (sql_mode_t) provision::definitions_sql_mode();
   }
-  ~Rpl_provision_dump() { rpl_provision_dumps_running--; }
+  ~Rpl_provision_dump()
+  {
+    thd->variables.sql_mode= sql_mode_before;
+    rpl_provision_dumps_running--;
+  }
   THD *thd;
   rust::Box<provision::DumpSession> session;
   /**
@@ -142,6 +155,8 @@ public:
   my_off_t unit_pos;
   /** How the dump ended, for the audit line. */
   std::string outcome;
+  /** The session's sql_mode, given back when the dump ends. */
+  sql_mode_t sql_mode_before;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */

@@ -734,6 +734,9 @@ mod ffi {
         ) -> Box<ReplicaFilter>;
         /// `CREATE TABLE IF NOT EXISTS mysql.provision_progress ...`.
         fn progress_table_ddl() -> &'static str;
+        /// The `@@sql_mode` a provisioning dump reads definitions under
+        /// (`provision_core::dump::DEFINITIONS_SQL_MODE`).
+        fn definitions_sql_mode() -> u64;
         /// The statement that recreates a table empty from its own `SHOW
         /// CREATE TABLE` text, for an engine that cannot delete its rows
         /// (`ARCHIVE`); empty if the text is not a table's.
@@ -1061,6 +1064,10 @@ fn index_built(error_code: u32) -> bool {
 
 fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool {
     provision_core::index_build::runs_again_beside(error_code, sql_thread_waits)
+}
+
+fn definitions_sql_mode() -> u64 {
+    provision_core::dump::DEFINITIONS_SQL_MODE
 }
 
 fn progress_table_ddl() -> &'static str {

@@ -64,6 +64,18 @@ pub const DDL_IN_BINLOG_WAIT: Duration = Duration::from_secs(30);
 /// events ([`max_event_size`]).
 pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
 
+/// The `@@sql_mode` a provisioning dump reads definitions under, and the
+/// copy's `CREATE` statements carry to the replica: `NO_ENGINE_SUBSTITUTION`
+/// alone (`1 << 30`).  The dump thread's session has the master's global
+/// mode, which may hide what a definition is: `NO_TABLE_OPTIONS` drops a
+/// table's engine, `NO_KEY_OPTIONS` and `NO_FIELD_OPTIONS` key and column
+/// options, `MAXDB` prints `TIMESTAMP` as `DATETIME`, `ORACLE` does all of
+/// that and has the replica parse the text with its own grammar.  So the
+/// copy reads them as mariadb-dump does, under an empty mode, but for
+/// `NO_ENGINE_SUBSTITUTION`: a replica without a table's engine refuses
+/// its `CREATE` rather than making the table in another engine.
+pub const DEFINITIONS_SQL_MODE: u64 = 1 << 30;
+
 /// What a copy event leaves below the replica's `slave_max_allowed_packet`
 /// (the packet's own header, and room to spare).
 const PACKET_HEADROOM: usize = 1024;
