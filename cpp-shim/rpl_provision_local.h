@@ -43,15 +43,19 @@ public:
       mysql= NULL;
     }
     /*
-      The copy's own statements are no client's: the server's
-      max_statement_time, which the new THD takes from the global value,
-      would cut an index build part way (and, set low, a write of the
-      copy's record), as slave threads are not cut by it.
+      The copy's own statements are no client's, and the new THD takes
+      the server's global values: max_statement_time would cut an index
+      build part way (and, set low, a write of the copy's record), as it
+      does not cut slave threads; a global sql_mode such as ORACLE or
+      NO_TABLE_OPTIONS would change what SHOW CREATE TABLE shows of a
+      table recreated empty.  Statements run in the copy's own mode
+      (provision_core::dump::DEFINITIONS_SQL_MODE).
     */
     if (THD *thd= this->thd())
     {
       thd->variables.max_statement_time= 0;
       thd->variables.max_statement_time_double= 0;
+      thd->variables.sql_mode= (sql_mode_t) provision::definitions_sql_mode();
     }
     set_current_thd(orig);
   }
