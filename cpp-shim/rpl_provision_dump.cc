@@ -52,6 +52,7 @@
 #include "sql_repl.h"
 #include "semisync_master.h"
 #include "set_var.h"
+#include "tztime.h"                     // my_tz_OFFSET0
 #include "xa.h"
 #include "debug_sync.h"
 #include "rpl_filter.h"                 // binlog_filter
@@ -124,21 +125,28 @@ public:
     : thd(thd_arg), session(std::move(s)), holding_snapshot(false),
       snapshot_pos(0), unit_pos(0),
       outcome("stopped: the replica disconnected or was killed"),
-      sql_mode_before(thd_arg->variables.sql_mode)
+      sql_mode_before(thd_arg->variables.sql_mode),
+      time_zone_before(thd_arg->variables.time_zone)
   {
     state[0]= '\0';
     /*
       Definitions are read, and their CREATEs applied, in the copy's own
-      mode, not in the master's global one that this session took
-      (provision_core::dump::DEFINITIONS_SQL_MODE).
+      mode and time zone, not in the master's global ones that this
+      session took (provision_core::dump::DEFINITIONS_SQL_MODE and
+      DEFINITIONS_TIME_ZONE).
     */
     DBUG_ASSERT(provision::definitions_sql_mode() ==
                 MODE_NO_ENGINE_SUBSTITUTION);
     thd->variables.sql_mode= (sql_mode_t) provision::definitions_sql_mode();
+    DBUG_ASSERT(std::string(provision::definitions_time_zone()) ==
+                std::string(my_tz_OFFSET0->get_name()->ptr(),
+                            my_tz_OFFSET0->get_name()->length()));
+    thd->variables.time_zone= my_tz_OFFSET0;
   }
   ~Rpl_provision_dump()
   {
     thd->variables.sql_mode= sql_mode_before;
+    thd->variables.time_zone= time_zone_before;
     rpl_provision_dumps_running--;
   }
   THD *thd;
@@ -155,8 +163,9 @@ public:
   my_off_t unit_pos;
   /** How the dump ended, for the audit line. */
   std::string outcome;
-  /** The session's sql_mode, given back when the dump ends. */
+  /** The session's sql_mode and time zone, given back when it ends. */
   sql_mode_t sql_mode_before;
+  Time_zone *time_zone_before;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */
@@ -726,6 +735,8 @@ provision::QueryContext rpl_provision_query_context(THD *thd)
   ctx.collation_connection= (uint16_t) system_charset_info->number;
   ctx.collation_server=
     (uint16_t) global_system_variables.collation_server->number;
+  const String *zone= thd->variables.time_zone->get_name();
+  ctx.time_zone= rust::String(zone->ptr(), zone->length());
   return ctx;
 }
 

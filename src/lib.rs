@@ -125,7 +125,8 @@ mod ffi {
         charset_client: u16,
         collation_connection: u16,
         collation_server: u16,
-        /// `@@time_zone` of the text (events); empty when it does not matter.
+        /// `@@time_zone` of the text (the dump's, an event's own); empty
+        /// when it does not matter.
         time_zone: String,
     }
 
@@ -737,6 +738,9 @@ mod ffi {
         /// The `@@sql_mode` a provisioning dump reads definitions under
         /// (`provision_core::dump::DEFINITIONS_SQL_MODE`).
         fn definitions_sql_mode() -> u64;
+        /// The `@@time_zone` a provisioning dump reads definitions in
+        /// (`provision_core::dump::DEFINITIONS_TIME_ZONE`).
+        fn definitions_time_zone() -> &'static str;
         /// The statement that recreates a table empty from its own `SHOW
         /// CREATE TABLE` text, for an engine that cannot delete its rows
         /// (`ARCHIVE`); empty if the text is not a table's.
@@ -1068,6 +1072,10 @@ fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> boo
 
 fn definitions_sql_mode() -> u64 {
     provision_core::dump::DEFINITIONS_SQL_MODE
+}
+
+fn definitions_time_zone() -> &'static str {
+    provision_core::dump::DEFINITIONS_TIME_ZONE
 }
 
 fn progress_table_ddl() -> &'static str {

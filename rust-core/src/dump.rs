@@ -76,6 +76,17 @@ pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
 /// its `CREATE` rather than making the table in another engine.
 pub const DEFINITIONS_SQL_MODE: u64 = 1 << 30;
 
+/// The `@@time_zone` a provisioning dump reads definitions in, and the
+/// copy's `CREATE` statements carry to the replica: UTC as an offset,
+/// which needs no time zone tables.  `SHOW CREATE TABLE` prints a
+/// `TIMESTAMP` column's constant default (and a system-versioned table's
+/// partition `STARTS`) in the session's zone, and the replica reads the
+/// text in the zone the event names; without one, in its own, which
+/// moved the default by the difference between the servers' zones (and
+/// two servers' `SYSTEM` zones may differ too).  mariadb-dump dumps in
+/// `+00:00` for the same reason (`--tz-utc`).
+pub const DEFINITIONS_TIME_ZONE: &str = "+00:00";
+
 /// What a copy event leaves below the replica's `slave_max_allowed_packet`
 /// (the packet's own header, and room to spare).
 const PACKET_HEADROOM: usize = 1024;
@@ -448,7 +459,8 @@ pub struct QueryContext {
     pub flags2: u32,
     /// Character set and collations of the text.
     pub charset: CharsetIds,
-    /// `@@time_zone` the text's times are in (events), if it matters.
+    /// `@@time_zone` the text's times are in ([`DEFINITIONS_TIME_ZONE`],
+    /// an event's own), if known.
     pub time_zone: Option<String>,
 }
 
