@@ -126,7 +126,8 @@ public:
       snapshot_pos(0), unit_pos(0),
       outcome("stopped: the replica disconnected or was killed"),
       sql_mode_before(thd_arg->variables.sql_mode),
-      time_zone_before(thd_arg->variables.time_zone)
+      time_zone_before(thd_arg->variables.time_zone),
+      quote_before(thd_arg->variables.option_bits & OPTION_QUOTE_SHOW_CREATE)
   {
     state[0]= '\0';
     /*
@@ -142,11 +143,15 @@ public:
                 std::string(my_tz_OFFSET0->get_name()->ptr(),
                             my_tz_OFFSET0->get_name()->length()));
     thd->variables.time_zone= my_tz_OFFSET0;
+    /* Names quoted, as the core reads them (sql_quote_show_create) */
+    thd->variables.option_bits|= OPTION_QUOTE_SHOW_CREATE;
   }
   ~Rpl_provision_dump()
   {
     thd->variables.sql_mode= sql_mode_before;
     thd->variables.time_zone= time_zone_before;
+    thd->variables.option_bits= (thd->variables.option_bits &
+                                 ~OPTION_QUOTE_SHOW_CREATE) | quote_before;
     rpl_provision_dumps_running--;
   }
   THD *thd;
@@ -163,9 +168,10 @@ public:
   my_off_t unit_pos;
   /** How the dump ended, for the audit line. */
   std::string outcome;
-  /** The session's sql_mode and time zone, given back when it ends. */
+  /** The session's settings the dump changes, given back when it ends. */
   sql_mode_t sql_mode_before;
   Time_zone *time_zone_before;
+  ulonglong quote_before;
   /** Scratch buffer for one packed column value. */
   String value_buf;
   /** The packet of one event: OK byte, optional semisync header, event. */

@@ -48,14 +48,16 @@ public:
       build part way (and, set low, a write of the copy's record), as it
       does not cut slave threads; a global sql_mode such as ORACLE or
       NO_TABLE_OPTIONS would change what SHOW CREATE TABLE shows of a
-      table recreated empty.  Statements run in the copy's own mode
-      (provision_core::dump::DEFINITIONS_SQL_MODE).
+      table recreated empty, and sql_quote_show_create=0 the quotes the
+      core reads names by.  Statements run in the copy's own mode
+      (provision_core::dump::DEFINITIONS_SQL_MODE), names quoted.
     */
     if (THD *thd= this->thd())
     {
       thd->variables.max_statement_time= 0;
       thd->variables.max_statement_time_double= 0;
       thd->variables.sql_mode= (sql_mode_t) provision::definitions_sql_mode();
+      thd->variables.option_bits|= OPTION_QUOTE_SHOW_CREATE;
     }
     set_current_thd(orig);
   }

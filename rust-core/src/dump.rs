@@ -73,7 +73,9 @@ pub const MAX_ROWS_EVENT_SIZE: usize = 8 << 20;
 /// that and has the replica parse the text with its own grammar.  So the
 /// copy reads them as mariadb-dump does, under an empty mode, but for
 /// `NO_ENGINE_SUBSTITUTION`: a replica without a table's engine refuses
-/// its `CREATE` rather than making the table in another engine.
+/// its `CREATE` rather than making the table in another engine.  Names
+/// are always quoted too (`sql_quote_show_create`, which a server may
+/// turn off globally): the core reads definitions by their quotes.
 pub const DEFINITIONS_SQL_MODE: u64 = 1 << 30;
 
 /// The `@@time_zone` a provisioning dump reads definitions in, and the
