@@ -50,12 +50,22 @@ public:
       NO_TABLE_OPTIONS would change what SHOW CREATE TABLE shows of a
       table recreated empty, and sql_quote_show_create=0 the quotes the
       core reads names by.  Statements run in the copy's own mode
-      (provision_core::dump::DEFINITIONS_SQL_MODE), names quoted.
+      (provision_core::dump::DEFINITIONS_SQL_MODE), names quoted.  As for
+      slave threads (set_slave_thread_options()), a COMMIT neither ends
+      the connection nor chains a transaction (completion_type), and no
+      client limit cuts a read or a write of the record:
+      sql_select_limit would read part of it, max_join_size and
+      sql_safe_updates would refuse statements the copy needs.
     */
     if (THD *thd= this->thd())
     {
       thd->variables.max_statement_time= 0;
       thd->variables.max_statement_time_double= 0;
+      thd->variables.completion_type= 0;
+      thd->variables.select_limit= HA_POS_ERROR;
+      thd->variables.max_join_size= HA_POS_ERROR;
+      thd->variables.option_bits|= OPTION_BIG_SELECTS;
+      thd->variables.option_bits&= ~OPTION_SAFE_UPDATES;
       thd->variables.sql_mode= (sql_mode_t) provision::definitions_sql_mode();
       thd->variables.option_bits|= OPTION_QUOTE_SHOW_CREATE;
     }
