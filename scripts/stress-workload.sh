@@ -72,12 +72,16 @@ stop_writes() {
 last_answer() { grep -a . "$work/load.log" | tail -1 || true; }
 
 load_pid=
+# The statement's option: REPLACE once a copy had to start again
+mode=
 load() {
   # After a fault, as a DBA would: the same statement again when the
-  # copy is kept, REPLACE when the copy says it must start again (its
-  # plan changed: tables created or dropped on the master), and a stop
-  # when a fault lost the copy.
-  local last mode=
+  # copy is kept (REPLACE too, once the copy had to start again: a
+  # statement without it is refused over an unfinished REPLACE copy),
+  # REPLACE when the copy says it must start again (its plan changed:
+  # tables created or dropped on the master), and a stop when a fault
+  # lost the copy.
+  local last
   last=$(last_answer)
   case "$last" in
     # The copy kept; or the client's own connection lost or killed
@@ -111,6 +115,7 @@ for run in $(seq "$RUNS"); do
   client replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
                      MASTER_USER='root', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1"
   : >"$work/load.log"
+  mode=
   faults=()
   replacements=0
   start_writes
