@@ -222,6 +222,27 @@ bool rpl_provision_add_table_objects(THD *thd,
                             rpl_provision_str(*fk->referenced_table), rules);
   }
 
+  /* The foreign keys of any table that reference this one */
+  List<FOREIGN_KEY_INFO> referencing;
+  if (int err= table->file->get_parent_foreign_key_list(thd, &referencing))
+  {
+    table->file->print_error(err, MYF(0));
+    rpl_provision_end_access(thd, NULL);
+    return true;
+  }
+  List_iterator_fast<FOREIGN_KEY_INFO> ref_it(referencing);
+  while (FOREIGN_KEY_INFO *fk= ref_it++)
+  {
+    provision::ForeignKeyRules rules;
+    rules.on_update= (provision::FkOption) fk->update_method;
+    rules.on_delete= (provision::FkOption) fk->delete_method;
+    rules.in_copy_key= false;
+    session.add_referencing_key(rpl_provision_str(*fk->foreign_db),
+                                rpl_provision_str(*fk->foreign_table),
+                                rpl_provision_str(db), rpl_provision_str(name),
+                                rules);
+  }
+
   add_triggers(thd, session, db, table);
   rpl_provision_end_access(thd, NULL);
   return false;

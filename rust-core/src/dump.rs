@@ -311,6 +311,21 @@ pub enum DumpError {
         /// `db`.`table`, the replica's names.
         table: String,
     },
+    /// `LOAD TABLE` names a table whose rows other tables' foreign keys
+    /// follow with referential actions, and not those tables.
+    #[error(
+        "LOAD TABLE ... FROM MASTER: {child} follows {parent} by a foreign key's ON DELETE \
+         or ON UPDATE action, which the binary log does not show; nothing was sent. Load \
+         them together: LOAD TABLE {tables} FROM MASTER"
+    )]
+    ReloadCascadeChild {
+        /// `db`.`table`, a table `LOAD TABLE` names (the replica's names).
+        parent: String,
+        /// `db`.`table`, a table referencing it that it does not name.
+        child: String,
+        /// The tables named, and those that must come with them.
+        tables: String,
+    },
     /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
         "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
@@ -681,6 +696,10 @@ pub struct DumpSession {
     /// foreign keys follow (cascade parents; master's names): a
     /// statement-logged write to one may change the other.
     cascade_parents: BTreeSet<(String, String)>,
+    /// `(child, parent)`, master's names: a foreign key of `child` whose
+    /// referential actions change its rows references `parent`, a table
+    /// the copy reads (see [`DumpSession::add_referencing_key`]).
+    referencing_cascades: BTreeSet<((String, String), (String, String))>,
     functions: BTreeSet<String>,
 }
 
@@ -758,6 +777,7 @@ impl DumpSession {
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             cascade_parents: BTreeSet::new(),
+            referencing_cascades: BTreeSet::new(),
             functions: BTreeSet::new(),
         })
     }
@@ -1336,6 +1356,61 @@ impl DumpSession {
             .add_foreign_key(db, table, parent_db, parent, moves);
     }
 
+    /// Records a foreign key of `child_db`.`child`, which may be a table
+    /// the copy does not take, that references `parent_db`.`parent`, one
+    /// it does.  Its referential actions change the child's rows without
+    /// a binlog event: a replica follows them only where it holds the
+    /// parent's rows, so `LOAD TABLE` of the parent alone is refused when
+    /// it is planned.
+    pub fn add_referencing_key(
+        &mut self,
+        child_db: &str,
+        child: &str,
+        parent_db: &str,
+        parent: &str,
+        moves: ForeignKeyMoves,
+    ) {
+        if moves.cascades() {
+            self.referencing_cascades.insert((
+                (child_db.to_owned(), child.to_owned()),
+                (parent_db.to_owned(), parent.to_owned()),
+            ));
+        }
+    }
+
+    /// `LOAD TABLE`: refused when a table it leaves out follows one it
+    /// names with referential actions.  Such a child keeps replicating
+    /// while its parent is copied, and the master's deletes and key
+    /// updates of parent rows not copied yet, which the replica skips,
+    /// change the child on the master alone.  A child the connection's
+    /// filter leaves out is not on the replica.  The error names every
+    /// table to load together (the replica's names).
+    fn reload_missing_child(&self) -> Option<DumpError> {
+        let rename = |(db, t): &(String, String)| (self.filter.rewrite(db).to_owned(), t.clone());
+        let missing: Vec<((String, String), (String, String))> = self
+            .referencing_cascades
+            .iter()
+            .filter(|(child, _)| self.filter.takes_master_table(&child.0, &child.1))
+            .map(|(child, parent)| (rename(parent), rename(child)))
+            .filter(|(parent, child)| self.reload.contains(parent) && !self.reload.contains(child))
+            .collect();
+        let (parent, child) = missing.first()?;
+        let tables: BTreeSet<&(String, String)> = self
+            .reload
+            .iter()
+            .chain(missing.iter().map(|(_, c)| c))
+            .collect();
+        Some(DumpError::ReloadCascadeChild {
+            parent: ddl::ident(&parent.0, &parent.1),
+            child: ddl::ident(&child.0, &child.1),
+            tables: tables
+                .into_iter()
+                .map(|(db, t)| ddl::ident(db, t))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
     /// Adds a routine, trigger or event of the master: `kind` as the
     /// server names it, its `SHOW CREATE` text in the character set of
     /// `ctx` (its creation context and `sql_mode`).  It is sent as
@@ -1402,6 +1477,9 @@ impl DumpSession {
             return Err(DumpError::ReloadTableMissing {
                 table: ddl::ident(db, table),
             });
+        }
+        if let Some(err) = self.reload_missing_child() {
+            return Err(err);
         }
         if let Some(((db, table), engine)) = self.rows_elsewhere.first() {
             return Err(DumpError::RowsElsewhere {
@@ -2579,6 +2657,70 @@ mod tests {
         d.add_database("db", &["a", "b"], true);
         let err = d.plan(Vec::new()).unwrap_err().to_string();
         assert!(err.contains("the master has no table `db`.`gone`"), "{err}");
+    }
+
+    #[test]
+    fn load_table_of_a_cascade_parent_needs_the_children_it_changes() {
+        use crate::scheduler::FkRule;
+        let rules = |on_update, on_delete| ForeignKeyMoves {
+            on_update,
+            on_delete,
+            in_copy_key: false,
+        };
+        let plan = |tables: &[&str], ignore_db: &str| {
+            let mut request = Request::for_connection("");
+            request.tables = tables
+                .iter()
+                .map(|t| {
+                    let (db, t) = t.split_once('.').unwrap();
+                    (db.to_owned(), t.to_owned())
+                })
+                .collect();
+            if !ignore_db.is_empty() {
+                request.filter.add_list("ignore_db", ignore_db).unwrap();
+            }
+            let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
+            d.add_database("db", &["c", "p", "r", "s"], true);
+            d.add_database("other", &["o"], true);
+            // c and s follow p (CASCADE, SET NULL), o follows p from
+            // another database, r only restricts; each table reports the
+            // keys that reference it.
+            for (child_db, child, moves) in [
+                ("db", "c", rules(FkRule::Keep, FkRule::Cascade)),
+                ("db", "s", rules(FkRule::SetNull, FkRule::Keep)),
+                ("other", "o", rules(FkRule::Cascade, FkRule::Cascade)),
+                ("db", "r", rules(FkRule::Keep, FkRule::Keep)),
+            ] {
+                d.add_referencing_key(child_db, child, "db", "p", moves);
+            }
+            d.plan(Vec::new()).map_err(|e| e.to_string())
+        };
+        let err = plan(&["db.p"], "").unwrap_err();
+        assert!(
+            err.contains("`db`.`c` follows `db`.`p` by a foreign key's ON DELETE")
+                && err.contains("LOAD TABLE `db`.`c`, `db`.`p`, `db`.`s`, `other`.`o` FROM MASTER"),
+            "{err}"
+        );
+        let err = plan(&["db.p", "db.c", "db.s"], "").unwrap_err();
+        assert!(err.contains("`other`.`o` follows `db`.`p`"), "{err}");
+        // Every child named, or the filter leaves it out: planned.  A
+        // child alone needs nothing: its parents stay whole.
+        plan(&["db.p", "db.c", "db.s", "other.o"], "").unwrap();
+        plan(&["db.p", "db.c", "db.s"], "other").unwrap();
+        plan(&["db.c"], "").unwrap();
+        plan(&["db.r"], "").unwrap();
+        // A whole copy takes every table after those it references.
+        let mut d =
+            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 10, 0).unwrap();
+        d.add_database("db", &["c", "p"], true);
+        d.add_referencing_key(
+            "db",
+            "c",
+            "db",
+            "p",
+            rules(FkRule::Cascade, FkRule::Cascade),
+        );
+        d.plan(Vec::new()).unwrap();
     }
 
     #[test]
