@@ -1493,7 +1493,10 @@ impl DumpSession {
             });
         }
         for ((db, table), (seq_db, seq)) in &self.default_sequences {
-            if !self.copied_tables.contains(&(seq_db.clone(), seq.clone())) {
+            // LOAD TABLE: a sequence it does not name is the replica's,
+            // replicated, unless the filter leaves it out.
+            let on_replica = self.is_reload() && self.filter.takes_master_table(seq_db, seq);
+            if !on_replica && !self.copied_tables.contains(&(seq_db.clone(), seq.clone())) {
                 return Err(DumpError::SequenceLeftOut {
                     table: ddl::ident(db, table),
                     sequence: ddl::ident(seq_db, seq),
@@ -2782,6 +2785,29 @@ mod tests {
             d.scheduler.ddl_sent();
         }
         assert_eq!(creates, ["z_seq"]);
+    }
+
+    #[test]
+    fn load_table_of_a_table_whose_default_calls_a_sequence_it_does_not_name() {
+        let reload = |ignore_table: &str| {
+            let mut request = Request::for_connection("");
+            request.tables = vec![("db".to_owned(), "n".to_owned())];
+            if !ignore_table.is_empty() {
+                request
+                    .filter
+                    .add_list("ignore_table", ignore_table)
+                    .unwrap();
+            }
+            let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
+            d.add_database("db", &["n", "z_seq"], true);
+            d.add_default_sequence("db", "n", "db", "z_seq");
+            d.plan(Vec::new()).map_err(|e| e.to_string())
+        };
+        // The replica replicates the sequence: it has it.
+        reload("").unwrap();
+        // Left out by the filter: the replica has none.
+        let err = reload("db.z_seq").unwrap_err();
+        assert!(err.contains("NEXTVAL(`db`.`z_seq`)"), "{err}");
     }
 
     #[test]
