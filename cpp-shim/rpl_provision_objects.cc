@@ -232,16 +232,9 @@ bool rpl_provision_add_table_objects(THD *thd,
   }
   List_iterator_fast<FOREIGN_KEY_INFO> ref_it(referencing);
   while (FOREIGN_KEY_INFO *fk= ref_it++)
-  {
-    provision::ForeignKeyRules rules;
-    rules.on_update= (provision::FkOption) fk->update_method;
-    rules.on_delete= (provision::FkOption) fk->delete_method;
-    rules.in_copy_key= false;
     session.add_referencing_key(rpl_provision_str(*fk->foreign_db),
                                 rpl_provision_str(*fk->foreign_table),
-                                rpl_provision_str(db), rpl_provision_str(name),
-                                rules);
-  }
+                                rpl_provision_str(db), rpl_provision_str(name));
 
   add_triggers(thd, session, db, table);
   rpl_provision_end_access(thd, NULL);

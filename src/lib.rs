@@ -503,7 +503,6 @@ mod ffi {
             child: &str,
             parent_db: &str,
             parent: &str,
-            rules: &ForeignKeyRules,
         );
         /// A routine (`kind` as in `mysql.proc.type`), `TRIGGER` or
         /// `EVENT`: its `SHOW CREATE` text in its creation context `ctx`.
@@ -1465,24 +1464,26 @@ impl DumpSession {
         parent: &str,
         rules: &ffi::ForeignKeyRules,
     ) {
-        let moves = foreign_key_moves(rules);
+        let rule = |option| match option {
+            ffi::FkOption::Cascade => FkRule::Cascade,
+            ffi::FkOption::SetNull => FkRule::SetNull,
+            ffi::FkOption::SetDefault => FkRule::SetDefault,
+            _ => FkRule::Keep,
+        };
+        let moves = ForeignKeyMoves {
+            on_update: rule(rules.on_update),
+            on_delete: rule(rules.on_delete),
+            in_copy_key: rules.in_copy_key,
+        };
         self.with(|s| {
             s.add_foreign_key(db, table, parent_db, parent, moves);
             Ok(())
         });
     }
 
-    fn add_referencing_key(
-        &mut self,
-        child_db: &str,
-        child: &str,
-        parent_db: &str,
-        parent: &str,
-        rules: &ffi::ForeignKeyRules,
-    ) {
-        let moves = foreign_key_moves(rules);
+    fn add_referencing_key(&mut self, child_db: &str, child: &str, parent_db: &str, parent: &str) {
         self.with(|s| {
-            s.add_referencing_key(child_db, child, parent_db, parent, moves);
+            s.add_referencing_key(child_db, child, parent_db, parent);
             Ok(())
         });
     }
@@ -1776,21 +1777,6 @@ fn dump_session_new(
         views: Vec::new(),
         resuming,
     })
-}
-
-/// What the referential actions of a foreign key do, as the core sees it.
-fn foreign_key_moves(rules: &ffi::ForeignKeyRules) -> ForeignKeyMoves {
-    let rule = |option| match option {
-        ffi::FkOption::Cascade => FkRule::Cascade,
-        ffi::FkOption::SetNull => FkRule::SetNull,
-        ffi::FkOption::SetDefault => FkRule::SetDefault,
-        _ => FkRule::Keep,
-    };
-    ForeignKeyMoves {
-        on_update: rule(rules.on_update),
-        on_delete: rule(rules.on_delete),
-        in_copy_key: rules.in_copy_key,
-    }
 }
 
 fn query_context(ctx: &ffi::QueryContext) -> dump::QueryContext {

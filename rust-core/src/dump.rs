@@ -311,14 +311,14 @@ pub enum DumpError {
         /// `db`.`table`, the replica's names.
         table: String,
     },
-    /// `LOAD TABLE` names a table whose rows other tables' foreign keys
-    /// follow with referential actions, and not those tables.
+    /// `LOAD TABLE` names a table that other tables' foreign keys
+    /// reference, and not those tables.
     #[error(
-        "LOAD TABLE ... FROM MASTER: {child} follows {parent} by a foreign key's ON DELETE \
-         or ON UPDATE action, which the binary log does not show; nothing was sent. Load \
-         them together: LOAD TABLE {tables} FROM MASTER"
+        "LOAD TABLE ... FROM MASTER: {child} references {parent} by a foreign key, which a \
+         copy of {parent} alone breaks; nothing was sent. Load them together: LOAD TABLE \
+         {tables} FROM MASTER"
     )]
-    ReloadCascadeChild {
+    ReloadChildLeftOut {
         /// `db`.`table`, a table `LOAD TABLE` names (the replica's names).
         parent: String,
         /// `db`.`table`, a table referencing it that it does not name.
@@ -696,10 +696,10 @@ pub struct DumpSession {
     /// foreign keys follow (cascade parents; master's names): a
     /// statement-logged write to one may change the other.
     cascade_parents: BTreeSet<(String, String)>,
-    /// `(child, parent)`, master's names: a foreign key of `child` whose
-    /// referential actions change its rows references `parent`, a table
-    /// the copy reads (see [`DumpSession::add_referencing_key`]).
-    referencing_cascades: BTreeSet<((String, String), (String, String))>,
+    /// `(child, parent)`, master's names: a foreign key of `child`
+    /// references `parent`, a table the copy reads (see
+    /// [`DumpSession::add_referencing_key`]).
+    referencing_keys: BTreeSet<((String, String), (String, String))>,
     functions: BTreeSet<String>,
 }
 
@@ -777,7 +777,7 @@ impl DumpSession {
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             cascade_parents: BTreeSet::new(),
-            referencing_cascades: BTreeSet::new(),
+            referencing_keys: BTreeSet::new(),
             functions: BTreeSet::new(),
         })
     }
@@ -1358,37 +1358,36 @@ impl DumpSession {
 
     /// Records a foreign key of `child_db`.`child`, which may be a table
     /// the copy does not take, that references `parent_db`.`parent`, one
-    /// it does.  Its referential actions change the child's rows without
-    /// a binlog event: a replica follows them only where it holds the
-    /// parent's rows, so `LOAD TABLE` of the parent alone is refused when
-    /// it is planned.
+    /// it does: `LOAD TABLE` of the parent without the child is refused
+    /// when it is planned ([`DumpSession::plan`]).
     pub fn add_referencing_key(
         &mut self,
         child_db: &str,
         child: &str,
         parent_db: &str,
         parent: &str,
-        moves: ForeignKeyMoves,
     ) {
-        if moves.cascades() {
-            self.referencing_cascades.insert((
-                (child_db.to_owned(), child.to_owned()),
-                (parent_db.to_owned(), parent.to_owned()),
-            ));
-        }
+        self.referencing_keys.insert((
+            (child_db.to_owned(), child.to_owned()),
+            (parent_db.to_owned(), parent.to_owned()),
+        ));
     }
 
-    /// `LOAD TABLE`: refused when a table it leaves out follows one it
-    /// names with referential actions.  Such a child keeps replicating
-    /// while its parent is copied, and the master's deletes and key
-    /// updates of parent rows not copied yet, which the replica skips,
-    /// change the child on the master alone.  A child the connection's
+    /// `LOAD TABLE`: refused when a table it leaves out references one it
+    /// names by a foreign key.  Such a child keeps replicating while its
+    /// parent is copied, and the parent's rows beyond the copy's cursor
+    /// are missing on the replica: the master's deletes and key updates
+    /// of them, which the replica skips, change the child on the master
+    /// alone by the key's referential actions (`CASCADE`, `SET NULL`,
+    /// not logged), and the master's writes to the child that name them
+    /// fail the replica's check of the key.  A named child is skipped
+    /// until its own copy, after its parents'.  A child the connection's
     /// filter leaves out is not on the replica.  The error names every
     /// table to load together (the replica's names).
     fn reload_missing_child(&self) -> Option<DumpError> {
         let rename = |(db, t): &(String, String)| (self.filter.rewrite(db).to_owned(), t.clone());
         let missing: Vec<((String, String), (String, String))> = self
-            .referencing_cascades
+            .referencing_keys
             .iter()
             .filter(|(child, _)| self.filter.takes_master_table(&child.0, &child.1))
             .map(|(child, parent)| (rename(parent), rename(child)))
@@ -1400,7 +1399,7 @@ impl DumpSession {
             .iter()
             .chain(missing.iter().map(|(_, c)| c))
             .collect();
-        Some(DumpError::ReloadCascadeChild {
+        Some(DumpError::ReloadChildLeftOut {
             parent: ddl::ident(&parent.0, &parent.1),
             child: ddl::ident(&child.0, &child.1),
             tables: tables
@@ -2663,13 +2662,7 @@ mod tests {
     }
 
     #[test]
-    fn load_table_of_a_cascade_parent_needs_the_children_it_changes() {
-        use crate::scheduler::FkRule;
-        let rules = |on_update, on_delete| ForeignKeyMoves {
-            on_update,
-            on_delete,
-            in_copy_key: false,
-        };
+    fn load_table_of_a_parent_needs_the_tables_that_reference_it() {
         let plan = |tables: &[&str], ignore_db: &str| {
             let mut request = Request::for_connection("");
             request.tables = tables
@@ -2685,44 +2678,34 @@ mod tests {
             let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
             d.add_database("db", &["c", "p", "r", "s"], true);
             d.add_database("other", &["o"], true);
-            // c and s follow p (CASCADE, SET NULL), o follows p from
-            // another database, r only restricts; each table reports the
-            // keys that reference it.
-            for (child_db, child, moves) in [
-                ("db", "c", rules(FkRule::Keep, FkRule::Cascade)),
-                ("db", "s", rules(FkRule::SetNull, FkRule::Keep)),
-                ("other", "o", rules(FkRule::Cascade, FkRule::Cascade)),
-                ("db", "r", rules(FkRule::Keep, FkRule::Keep)),
-            ] {
-                d.add_referencing_key(child_db, child, "db", "p", moves);
+            // c, r and s reference p, o from another database, p itself;
+            // each named table reports the keys that reference it.
+            for (child_db, child) in [("db", "c"), ("db", "r"), ("db", "s"), ("other", "o")] {
+                d.add_referencing_key(child_db, child, "db", "p");
             }
+            d.add_referencing_key("db", "p", "db", "p");
             d.plan(Vec::new()).map_err(|e| e.to_string())
         };
         let err = plan(&["db.p"], "").unwrap_err();
         assert!(
-            err.contains("`db`.`c` follows `db`.`p` by a foreign key's ON DELETE")
-                && err.contains("LOAD TABLE `db`.`c`, `db`.`p`, `db`.`s`, `other`.`o` FROM MASTER"),
+            err.contains("`db`.`c` references `db`.`p` by a foreign key")
+                && err.contains(
+                    "LOAD TABLE `db`.`c`, `db`.`p`, `db`.`r`, `db`.`s`, `other`.`o` FROM MASTER"
+                ),
             "{err}"
         );
-        let err = plan(&["db.p", "db.c", "db.s"], "").unwrap_err();
-        assert!(err.contains("`other`.`o` follows `db`.`p`"), "{err}");
+        let err = plan(&["db.p", "db.c", "db.r", "db.s"], "").unwrap_err();
+        assert!(err.contains("`other`.`o` references `db`.`p`"), "{err}");
         // Every child named, or the filter leaves it out: planned.  A
         // child alone needs nothing: its parents stay whole.
-        plan(&["db.p", "db.c", "db.s", "other.o"], "").unwrap();
-        plan(&["db.p", "db.c", "db.s"], "other").unwrap();
+        plan(&["db.p", "db.c", "db.r", "db.s", "other.o"], "").unwrap();
+        plan(&["db.p", "db.c", "db.r", "db.s"], "other").unwrap();
         plan(&["db.c"], "").unwrap();
-        plan(&["db.r"], "").unwrap();
         // A whole copy takes every table after those it references.
         let mut d =
             DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 10, 0).unwrap();
         d.add_database("db", &["c", "p"], true);
-        d.add_referencing_key(
-            "db",
-            "c",
-            "db",
-            "p",
-            rules(FkRule::Cascade, FkRule::Cascade),
-        );
+        d.add_referencing_key("db", "c", "db", "p");
         d.plan(Vec::new()).unwrap();
     }
 
