@@ -326,6 +326,19 @@ pub enum DumpError {
         /// The tables named, and those that must come with them.
         tables: String,
     },
+    /// A table the copy takes references, by a foreign key, a table the
+    /// connection's filter leaves out.
+    #[error(
+        "LOAD DATA FROM MASTER: {child} references {parent} by a foreign key, and this \
+         connection's replication filter leaves {parent} out; nothing was sent. Let the \
+         filter take {parent} too, or leave {child} out as well"
+    )]
+    ParentLeftOut {
+        /// `db`.`table`, the table copied (the replica's names).
+        child: String,
+        /// `db`.`table`, the table its key references.
+        parent: String,
+    },
     /// A table's DEFAULT calls NEXTVAL() of a sequence the copy leaves out.
     #[error(
         "LOAD DATA FROM MASTER: {table} has a DEFAULT that calls NEXTVAL({sequence}), and \
@@ -697,9 +710,10 @@ pub struct DumpSession {
     /// statement-logged write to one may change the other.
     cascade_parents: BTreeSet<(String, String)>,
     /// `(child, parent)`, master's names: a foreign key of `child`
-    /// references `parent`, a table the copy reads (see
+    /// references `parent`, where one of them is a table the copy takes
+    /// ([`DumpSession::add_foreign_key`],
     /// [`DumpSession::add_referencing_key`]).
-    referencing_keys: BTreeSet<((String, String), (String, String))>,
+    foreign_keys: BTreeSet<((String, String), (String, String))>,
     functions: BTreeSet<String>,
 }
 
@@ -777,7 +791,7 @@ impl DumpSession {
             objects_stale: false,
             trigger_tables: BTreeSet::new(),
             cascade_parents: BTreeSet::new(),
-            referencing_keys: BTreeSet::new(),
+            foreign_keys: BTreeSet::new(),
             functions: BTreeSet::new(),
         })
     }
@@ -1348,6 +1362,10 @@ impl DumpSession {
             .insert((db.to_owned(), table.to_owned()));
         self.foreign_key_tables
             .insert((parent_db.to_owned(), parent.to_owned()));
+        self.foreign_keys.insert((
+            (db.to_owned(), table.to_owned()),
+            (parent_db.to_owned(), parent.to_owned()),
+        ));
         if moves.cascades() {
             self.cascade_parents
                 .insert((parent_db.to_owned(), parent.to_owned()));
@@ -1367,7 +1385,7 @@ impl DumpSession {
         parent_db: &str,
         parent: &str,
     ) {
-        self.referencing_keys.insert((
+        self.foreign_keys.insert((
             (child_db.to_owned(), child.to_owned()),
             (parent_db.to_owned(), parent.to_owned()),
         ));
@@ -1387,7 +1405,7 @@ impl DumpSession {
     fn reload_missing_child(&self) -> Option<DumpError> {
         let rename = |(db, t): &(String, String)| (self.filter.rewrite(db).to_owned(), t.clone());
         let missing: Vec<((String, String), (String, String))> = self
-            .referencing_keys
+            .foreign_keys
             .iter()
             .filter(|(child, _)| self.filter.takes_master_table(&child.0, &child.1))
             .map(|(child, parent)| (rename(parent), rename(child)))
@@ -1479,6 +1497,17 @@ impl DumpSession {
         }
         if let Some(err) = self.reload_missing_child() {
             return Err(err);
+        }
+        if let Some((child, parent)) = self.foreign_keys.iter().find(|(child, parent)| {
+            self.copied_tables.contains(child)
+                && self.master_tables.contains(parent)
+                && !self.filter.takes_master_table(&parent.0, &parent.1)
+        }) {
+            let name = |(db, t): &(String, String)| ddl::ident(self.filter.rewrite(db), t);
+            return Err(DumpError::ParentLeftOut {
+                child: name(child),
+                parent: name(parent),
+            });
         }
         if let Some(((db, table), engine)) = self.rows_elsewhere.first() {
             return Err(DumpError::RowsElsewhere {
@@ -2707,6 +2736,30 @@ mod tests {
         d.add_database("db", &["c", "p"], true);
         d.add_referencing_key("db", "c", "db", "p");
         d.plan(Vec::new()).unwrap();
+    }
+
+    #[test]
+    fn a_copy_is_refused_when_the_filter_leaves_out_a_parent_of_a_table_it_takes() {
+        let plan = |ignore_table: &str, parent_db: &str, parent: &str| {
+            let mut request = Request::for_connection("");
+            request
+                .filter
+                .add_list("ignore_table", ignore_table)
+                .unwrap();
+            let mut d = DumpSession::new(request.encode(), "0-1-10", 1, 10, 0).unwrap();
+            d.add_database("db", &["c", "p"], true);
+            d.add_foreign_key("db", "c", parent_db, parent, ForeignKeyMoves::NONE);
+            d.plan(Vec::new()).map_err(|e| e.to_string())
+        };
+        let err = plan("db.p", "db", "p").unwrap_err();
+        assert!(
+            err.contains("`db`.`c` references `db`.`p` by a foreign key")
+                && err.contains("leaves `db`.`p` out"),
+            "{err}"
+        );
+        // The child left out too, or a parent the master lacks: planned.
+        plan("db.c", "db", "p").unwrap();
+        plan("db.x", "db", "gone").unwrap();
     }
 
     #[test]
