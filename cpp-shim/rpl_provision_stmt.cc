@@ -46,7 +46,7 @@
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_status.h"
 #include "rpl_provision_progress.h"
-#include "mariadb-provision/src/lib.rs.h"
+#include "rpl_provision_bridge.h"
 
 #include <map>
 #include <mutex>
@@ -664,6 +664,23 @@ static void forget_finished(Master_info *mi)
 
 
 /*
+  The slave I/O thread's error in UTF-8.  The master's part of it (its
+  refusal of the dump, naming tables) came in the character set of the
+  I/O thread's connection, which connect_to_master() asks for as
+  default_charset_info: a name such as `über` is not UTF-8 in a latin1
+  one.
+*/
+static std::string io_error_text(const char *message)
+{
+  String text;
+  uint errors;
+  text.copy(message, strlen(message), default_charset_info,
+            &my_charset_utf8mb4_bin, &errors);
+  return std::string(text.ptr(), text.length());
+}
+
+
+/*
   Raise the error that ended the copy: the statement's kill, else the IO
   thread's error (the master refused or stopped the dump: the root cause
   when both threads failed), else the SQL thread's, else that the threads
@@ -682,24 +699,26 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
     thd->send_kill_message();
     return false;
   }
+  const char *sql_message= mi->rli.last_error().message;
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
     mi->last_error().number, mi->rli.last_error().number,
-    mi->rli.last_error().message,
+    rpl_provision_bytes(sql_message, strlen(sql_message)),
     state->filter->group_changed_non_transactional()));
   bool resumable= !msg.empty();
   if (mi->last_error().number)
   {
+    std::string io_message= io_error_text(mi->last_error().message);
     resumable= provision::io_failure_keeps_copy(mi->last_error().number,
-                                              mi->last_error().message);
+                                              rpl_provision_bytes(io_message));
     msg= std::string(provision::io_failure_message(
       rust::Str(mi->connection_name.str, mi->connection_name.length),
-      state->request,
-      mi->last_error().number, mi->last_error().message));
+      state->request, mi->last_error().number,
+      rpl_provision_bytes(io_message)));
   }
   else if (!resumable)
-    msg= std::string(
-      provision::sql_failure_message(mi->rli.last_error().message));
+    msg= std::string(provision::sql_failure_message(
+      rpl_provision_bytes(sql_message, strlen(sql_message))));
   msg= std::string(provision::name_copy_again(
     msg, rust::Str(mi->connection_name.str, mi->connection_name.length),
     state->first_request));

@@ -919,7 +919,7 @@ mod ffi {
             connection: &str,
             io_error: u32,
             sql_error: u32,
-            sql_message: &str,
+            sql_message: &[u8],
             group_non_transactional: bool,
         ) -> String;
         /// The message of the slave I/O thread's error `error_code` that stopped
@@ -928,13 +928,13 @@ mod ffi {
             connection: &str,
             request: &str,
             error_code: u32,
-            message: &str,
+            message: &[u8],
         ) -> String;
         /// Whether the copy stays resumable after the slave I/O thread's
         /// error `error_code` (`message`) stopped it: the master says so.
-        fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool;
+        fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool;
         /// What the statement reports of the SQL thread's error `message`.
-        fn sql_failure_message(message: &str) -> String;
+        fn sql_failure_message(message: &[u8]) -> String;
         /// The error `message` that ended the copy of `connection` that
         /// sent `request`, its advice to copy again naming the statement.
         fn name_copy_again(message: &str, connection: &str, request: &str) -> String;
@@ -1016,11 +1016,48 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
-    index_build_failed_message, io_failure_keeps_copy, io_failure_message,
-    partial_row_image_message, provisioning_state, query_ends_group, query_may_change_ledger,
-    replica_filter_new, replica_filter_restore, sql_failure_message, stopped_copy_message,
-    unfinished_copy_message, unfinished_state, ProgressHandle, ReplicaFilter,
+    index_build_failed_message, partial_row_image_message, provisioning_state, query_ends_group,
+    query_may_change_ledger, replica_filter_new, replica_filter_restore, unfinished_copy_message,
+    unfinished_state, ProgressHandle, ReplicaFilter,
 };
+
+// The server's error messages come as bytes: the slave I/O thread's
+// carries the master's text, which may name tables in a character set of
+// its own, and the SQL thread's may quote row data; text that is not
+// UTF-8 must not reach a `&str` (cxx would throw, and abort the server).
+
+fn stopped_copy_message(
+    connection: &str,
+    io_error: u32,
+    sql_error: u32,
+    sql_message: &[u8],
+    group_non_transactional: bool,
+) -> String {
+    replica_filter::stopped_copy_message(
+        connection,
+        io_error,
+        sql_error,
+        &String::from_utf8_lossy(sql_message),
+        group_non_transactional,
+    )
+}
+
+fn io_failure_message(connection: &str, request: &str, error_code: u32, message: &[u8]) -> String {
+    replica_filter::io_failure_message(
+        connection,
+        request,
+        error_code,
+        &String::from_utf8_lossy(message),
+    )
+}
+
+fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool {
+    replica_filter::io_failure_keeps_copy(error_code, &String::from_utf8_lossy(message))
+}
+
+fn sql_failure_message(message: &[u8]) -> String {
+    replica_filter::sql_failure_message(&String::from_utf8_lossy(message))
+}
 
 fn name_copy_again(message: &str, connection: &str, request: &str) -> String {
     provision_core::preflight::name_copy_again(message, connection, request)
