@@ -51,4 +51,20 @@ rpl_provision_bytes(const std::string &s)
   return rpl_provision_bytes(s.data(), s.size());
 }
 
+/*
+  Text the server made in the character set 'cs' (an error message in a
+  connection's character set, naming a table) as UTF-8, which the core
+  and the server's own messages use.  Bytes 'cs' cannot hold come out as
+  '?'; the core still takes them as bytes.
+*/
+static inline std::string rpl_provision_utf8(const char *s, size_t length,
+                                             CHARSET_INFO *cs)
+{
+  String text;
+  uint errors;
+  text.copy(s, (uint32) length, cs ? cs : &my_charset_bin,
+            &my_charset_utf8mb4_bin, &errors);
+  return std::string(text.ptr(), text.length());
+}
+
 #endif /* RPL_PROVISION_BRIDGE_INCLUDED */

@@ -18,7 +18,7 @@
 
 /* Private to the shim: include after sql_class.h */
 
-#include "mariadb-provision/src/lib.rs.h"
+#include "rpl_provision_bridge.h"
 #include <mysql.h>
 #include <mysql/service_sql.h>
 #include <string>
@@ -143,9 +143,20 @@ public:
     return mysql ? static_cast<Protocol *>(mysql->thd)->thd : NULL;
   }
 
-  const char *error() const
+  /*
+    The last statement's error in UTF-8: the server sent it in the
+    connection's character_set_results, in which a table's name may not
+    be UTF-8.
+  */
+  std::string error() const
   {
-    return mysql ? mysql_error(mysql) : "cannot connect to this server";
+    if (!mysql)
+      return "cannot connect to this server";
+    const char *text= mysql_error(mysql);
+    THD *thd= this->thd();
+    return rpl_provision_utf8(text, strlen(text),
+                              thd ? thd->variables.character_set_results :
+                              NULL);
   }
 
 private:

@@ -187,11 +187,13 @@ static bool failed(const LEX_CSTRING &connection, Local_connection &local,
   if (report)
     my_printf_error(ER_PROVISION_FAILED, "Master '%.*s': LOAD DATA FROM "
                     "MASTER: mysql.provision_progress: %s", MYF(0),
-                    (int) connection.length, connection.str, local.error());
+                    (int) connection.length, connection.str,
+                    local.error().c_str());
   else
     sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: "
                       "mysql.provision_progress: %s",
-                      (int) connection.length, connection.str, local.error());
+                      (int) connection.length, connection.str,
+                      local.error().c_str());
   return true;
 }
 
@@ -317,7 +319,8 @@ bool rpl_provision_recreate_table(const LEX_CSTRING &connection,
                     "be emptied: %s. The copy stays unfinished; LOAD DATA "
                     "FROM MASTER ... REPLACE starts it anew", MYF(0),
                     (int) connection.length, connection.str,
-                    quoted(db).c_str(), quoted(table).c_str(), local.error());
+                    quoted(db).c_str(), quoted(table).c_str(),
+                    local.error().c_str());
   return failed;
 }
 

@@ -394,7 +394,8 @@ static int index_builds_ended(rpl_group_info *rgi,
     {
       state->index_build_failed= true;
       error= report_if_refused(rgi, provision::index_build_failed_message(
-                                      table, ended.error, ended.message));
+                                      table, ended.error,
+                                      rpl_provision_bytes(ended.message)));
     }
     else if (rpl_provision_progress_update(mi->cmp_connection_name, rows))
     {
@@ -986,7 +987,7 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
       thd->clear_error();
       return provision_error(std::string(provision::copy_row_refused_message(
         rpl_provision_str(s->db), rpl_provision_str(s->table_name),
-        engine_error)), 0);
+        rpl_provision_bytes(engine_error))), 0);
     }
     std::string key;
     rpl_provision_key_image(table, key_nr, &key);

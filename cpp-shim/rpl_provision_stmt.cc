@@ -386,7 +386,8 @@ static bool run_index_builds(const LEX_CSTRING *name, const LEX_CSTRING *key,
       state->index_build_failed= true;
       my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
                std::string(provision::index_build_failed_message(
-                 build.table, ended.error, ended.message)).c_str());
+                 build.table, ended.error,
+                 rpl_provision_bytes(ended.message))).c_str());
       return true;
     }
     if (rpl_provision_progress_update(*key, rows))
@@ -672,11 +673,7 @@ static void forget_finished(Master_info *mi)
 */
 static std::string io_error_text(const char *message)
 {
-  String text;
-  uint errors;
-  text.copy(message, strlen(message), default_charset_info,
-            &my_charset_utf8mb4_bin, &errors);
-  return std::string(text.ptr(), text.length());
+  return rpl_provision_utf8(message, strlen(message), default_charset_info);
 }
 
 

@@ -892,7 +892,7 @@ mod ffi {
         fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool;
         /// The error that stops a copy whose index build of `table` failed
         /// twice, with `error_code` and `message`.
-        fn index_build_failed_message(table: &str, error_code: u32, message: &str) -> String;
+        fn index_build_failed_message(table: &str, error_code: u32, message: &[u8]) -> String;
         /// Whether the copy changed this server (so that stopping now
         /// leaves it incomplete).
         fn copy_changed_replica(self: &ReplicaFilter) -> bool;
@@ -987,7 +987,7 @@ mod ffi {
         /// The error of a table whose checksum differs from the master's.
         fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String;
         /// The error of a copied row the engine did not write.
-        fn copy_row_refused_message(db: &str, table: &str, engine_error: &str) -> String;
+        fn copy_row_refused_message(db: &str, table: &str, engine_error: &[u8]) -> String;
         /// What to do with a row operation of the master's.
         fn decide_row(
             self: &mut ReplicaFilter,
@@ -1015,10 +1015,10 @@ mod ffi {
 mod claims;
 mod replica_filter;
 use replica_filter::{
-    checksum_mismatch_message, copy_row_refused_message, copying_here_message, divergence_message,
-    index_build_failed_message, partial_row_image_message, provisioning_state, query_ends_group,
-    query_may_change_ledger, replica_filter_new, replica_filter_restore, unfinished_copy_message,
-    unfinished_state, ProgressHandle, ReplicaFilter,
+    checksum_mismatch_message, copying_here_message, divergence_message, partial_row_image_message,
+    provisioning_state, query_ends_group, query_may_change_ledger, replica_filter_new,
+    replica_filter_restore, unfinished_copy_message, unfinished_state, ProgressHandle,
+    ReplicaFilter,
 };
 
 // The server's error messages come as bytes: the slave I/O thread's
@@ -1057,6 +1057,14 @@ fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool {
 
 fn sql_failure_message(message: &[u8]) -> String {
     replica_filter::sql_failure_message(&String::from_utf8_lossy(message))
+}
+
+fn index_build_failed_message(table: &str, error_code: u32, message: &[u8]) -> String {
+    replica_filter::index_build_failed_message(table, error_code, &String::from_utf8_lossy(message))
+}
+
+fn copy_row_refused_message(db: &str, table: &str, engine_error: &[u8]) -> String {
+    replica_filter::copy_row_refused_message(db, table, &String::from_utf8_lossy(engine_error))
 }
 
 fn name_copy_again(message: &str, connection: &str, request: &str) -> String {
