@@ -99,7 +99,8 @@ load() {
     # The SQL thread killed in a transaction of the master's that had
     # changed MyISAM or Aria: part of it is applied, as in any
     # replication, and the copy cannot go on (README, "An unfinished copy")
-    *"incomplete event group having non-transactional changes"*)
+    *"incomplete event group having non-transactional changes"*|\
+    *"copy cannot go on"*"was killed"*|*"copy cannot go on"*"was interrupted"*)
       [ "$(last_fault)" = "SQL thread killed" ] || die "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
     *) die "run $run: the copy cannot go on after $(last_fault): $last" ;;

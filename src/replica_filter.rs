@@ -1403,18 +1403,26 @@ pub fn stopped_copy_message(
 /// replica diverged ..., Error_code: 4199; handler error ...; the event's
 /// master log ..."), whose advice would otherwise be cut off with the
 /// statement's error at its 512 bytes.  The whole text stays in `SHOW
-/// SLAVE STATUS` and the error log.
+/// SLAVE STATUS` and the error log.  Any other error of the server's (a
+/// KILL in a transaction that changed MyISAM, an index the replica's row
+/// format refuses) comes after the advice to copy again, which it lacks.
 pub fn sql_failure_message(message: &str) -> String {
     const OURS: &str = "; LOAD DATA FROM MASTER";
-    if !message.starts_with("Could not execute ") {
+    if message.starts_with("LOAD DATA FROM MASTER") {
         return message.to_owned();
     }
-    let Some(start) = message.find(OURS) else {
-        return message.to_owned();
-    };
-    let ours = &message[start + 2..];
-    let end = ours.find(", Error_code: ").unwrap_or(ours.len());
-    ours[..end].to_owned()
+    if message.starts_with("Could not execute ") {
+        if let Some(start) = message.find(OURS) {
+            let ours = &message[start + 2..];
+            let end = ours.find(", Error_code: ").unwrap_or(ours.len());
+            return ours[..end].to_owned();
+        }
+    }
+    format!(
+        "the slave SQL thread stopped on an error, and the copy cannot go on \
+         ({} copies again): {message}",
+        provision_core::preflight::COPY_AGAIN
+    )
 }
 
 /// Whether the SQL thread's error `code` (`message`) is a `KILL`'s: the
@@ -1651,15 +1659,27 @@ mod tests {
              in table `test`.`a` at key '2'; provisioning stopped. Copy again: LOAD DATA FROM \
              MASTER ... REPLACE"
         );
-        // The server's own errors, and a query's text that holds the words.
+        // The copy's own error as it is.
+        let ours =
+            "LOAD DATA FROM MASTER: the secondary indexes of table `d`.`t` could not be built";
+        assert_eq!(sql_failure_message(ours), ours);
+        // The server's own errors, and a query's text that holds the
+        // words: whole, after the advice to copy again.
         for message in [
             "Could not execute Write_rows_v1 event on table test.a; Duplicate entry '1' for key \
              'PRIMARY', Error_code: 1062; handler error HA_ERR_FOUND_DUPP_KEY",
             "Error 'Table 'x' doesn't exist' on query. Default database: 'd'. Query: 'INSERT \
              INTO t VALUES ('; LOAD DATA FROM MASTER')'",
-            "LOAD DATA FROM MASTER: the secondary indexes of table `d`.`t` could not be built",
+            "Error 'Connection was killed' on query. Default database: 'sw'. Query: 'COMMIT'",
         ] {
-            assert_eq!(sql_failure_message(message), message);
+            let text = sql_failure_message(message);
+            assert!(
+                text.starts_with(
+                    "the slave SQL thread stopped on an error, and the copy cannot go on \
+                     (LOAD DATA FROM MASTER ... REPLACE copies again): "
+                ) && text.ends_with(message),
+                "{text}"
+            );
         }
     }
 
