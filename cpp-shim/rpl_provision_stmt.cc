@@ -42,6 +42,8 @@
 #include "sql_parse.h"
 #include "sql_table.h"                  // build_table_filename
 #include "rpl_gtid.h"
+#include "xa.h"                         // xid_cache_count_pending()
+#include "log_event.h"                  // event_xid_t
 #include "rpl_provision_replica.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_status.h"
@@ -1216,6 +1218,12 @@ bool mysql_load_data_from_master(THD *thd)
   state.use_gtid= 0;
   state.master_delay= 0;
   state.skip_counter= 0;
+  /* XA transactions prepared here, whose locks a replacing copy waits for */
+  event_xid_t prepared;
+  prepared.null();
+  state.prepared_xa= xid_cache_count_pending(thd, &prepared);
+  if (state.prepared_xa)
+    state.prepared_xid= rust::String::lossy(prepared.serialize());
   /* Server-wide (--slave-skip-errors), so known without a connection */
   state.skips_provision_errors= use_slave_mask &&
     bitmap_is_set(&slave_error_mask, ER_PROVISION_FAILED);

@@ -34,6 +34,9 @@ mod ffi {
         master_delay: u32,
         /// The connection's pending `sql_slave_skip_counter`.
         skip_counter: u64,
+        /// XA transactions prepared on this server, and one's XID.
+        prepared_xa: u32,
+        prepared_xid: String,
         /// `slave_skip_errors` covers `ER_PROVISION_FAILED` (or is `ALL`).
         skips_provision_errors: bool,
         /// `Slaves_connected`: binary log dump threads of this server.
@@ -1913,6 +1916,8 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             use_gtid: UseGtid::from_server(s.use_gtid),
             master_delay: s.master_delay,
             skip_counter: s.skip_counter,
+            prepared_xa: s.prepared_xa,
+            prepared_xid: s.prepared_xid.clone(),
             skips_provision_errors: s.skips_provision_errors,
             replicas_connected: s.replicas_connected,
             databases: s
@@ -2016,6 +2021,8 @@ mod tests {
             use_gtid: 2,
             master_delay: 0,
             skip_counter: 0,
+            prepared_xa: 0,
+            prepared_xid: String::new(),
             skips_provision_errors: false,
             replicas_connected: 0,
             databases: Vec::new(),

@@ -61,6 +61,11 @@ pub struct ReplicaFacts {
     /// The connection's pending `sql_slave_skip_counter` (0: none): the
     /// events its SQL thread would skip when it starts.
     pub skip_counter: u64,
+    /// XA transactions prepared on this server (`XA RECOVER`), and the
+    /// XID of one of them as the server prints it.
+    pub prepared_xa: u32,
+    /// See `prepared_xa`.
+    pub prepared_xid: String,
     /// `slave_skip_errors` (`ALL`, or a list with `ER_PROVISION_FAILED`)
     /// would let the SQL thread skip the error a copy stops with.
     pub skips_provision_errors: bool,
@@ -182,6 +187,21 @@ pub enum Refusal {
         /// `db`.`table`.
         table: String,
     },
+    /// XA transactions prepared here hold locks the copy's `CREATE OR
+    /// REPLACE` of a table would wait for until they end.
+    #[error(
+        "this server has {count} prepared XA transaction(s) (XA RECOVER lists them; one is \
+         {xid}), whose locks a copy that replaces tables would wait for: {advice}; nothing \
+         was changed"
+    )]
+    PreparedXa {
+        /// How many.
+        count: u32,
+        /// One of their XIDs.
+        xid: String,
+        /// What ends them in time.
+        advice: &'static str,
+    },
     /// `LOAD TABLE`: the connection has an unfinished copy of another kind.
     #[error(
         "LOAD TABLE ... FROM MASTER: master connection '{0}' has an unfinished copy; go \
@@ -207,6 +227,7 @@ impl Refusal {
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
             | Refusal::ReplicasConnected(_)
+            | Refusal::PreparedXa { .. }
             | Refusal::SkipsProvisionErrors => sc::ER_PROVISION_FAILED,
         }
     }
@@ -229,6 +250,7 @@ impl Refusal {
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
             | Refusal::ReplicasConnected(_)
+            | Refusal::PreparedXa { .. }
             | Refusal::SkipsProvisionErrors => self.to_string(),
         }
     }
@@ -259,7 +281,27 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
     if !in_the_way.is_empty() && !facts.replace {
         return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
+    // The tables it replaces may be locked by XA transactions the old
+    // stream prepared here: their end never comes in the copy's stream,
+    // which starts at the master's position, and their changes are the
+    // ones the copy replaces.
+    if !in_the_way.is_empty() && facts.prepared_xa > 0 {
+        return Err(prepared_xa(
+            facts,
+            "end them first (XA ROLLBACK here: the copy replaces what they changed)",
+        ));
+    }
     Ok(Start::Fresh)
+}
+
+/// The refusal for the XA transactions prepared here (see
+/// [`Refusal::PreparedXa`]).
+fn prepared_xa(facts: &ReplicaFacts, advice: &'static str) -> Refusal {
+    Refusal::PreparedXa {
+        count: facts.prepared_xa,
+        xid: facts.prepared_xid.clone(),
+        advice,
+    }
 }
 
 /// Decides whether `LOAD TABLE ... FROM MASTER` may copy `tables` (the
@@ -282,6 +324,16 @@ pub fn check_reload(facts: &ReplicaFacts, tables: &[(String, String)]) -> Result
             connection: facts.connection_name.clone(),
             table: format!("{}.{}", quote_ident(db), quote_ident(table)),
         });
+    }
+    // Prepared by the master's stream before the replica stopped: the
+    // named tables' CREATE OR REPLACE, sent at the master's position,
+    // would wait for their locks, and their XA COMMIT comes after it.
+    if facts.prepared_xa > 0 {
+        return Err(prepared_xa(
+            facts,
+            "START SLAVE until the master ends them (or end them here), then run LOAD TABLE \
+             again",
+        ));
     }
     Ok(Start::Fresh)
 }
@@ -553,6 +605,8 @@ mod tests {
             use_gtid: UseGtid::SlavePos,
             master_delay: 0,
             skip_counter: 0,
+            prepared_xa: 0,
+            prepared_xid: String::new(),
             skips_provision_errors: false,
             replicas_connected: 0,
             databases: vec![("test".into(), Vec::new())],
@@ -711,6 +765,46 @@ mod tests {
             check_reload(&facts, &[("d".to_owned(), "t".to_owned())]),
             Err(Refusal::ReplicasConnected(2))
         );
+    }
+
+    #[test]
+    fn xa_transactions_prepared_here_refuse_a_copy_that_replaces_tables() {
+        let with_xa = |facts: ReplicaFacts| ReplicaFacts {
+            prepared_xa: 1,
+            prepared_xid: "X'7831',X'',1".into(),
+            ..facts
+        };
+        let table = [("d".to_owned(), "t".to_owned())];
+        let text = check_reload(&with_xa(ready()), &table)
+            .unwrap_err()
+            .error_arg();
+        assert!(
+            text.contains("X'7831'") && text.contains("START SLAVE until the master ends them"),
+            "{text}"
+        );
+        // REPLACE over tables in the way: refused; nothing in the way, or
+        // no REPLACE (refused for the tables anyway): not for the XA.
+        let in_the_way = ReplicaFacts {
+            databases: vec![("test".into(), vec!["t".into()])],
+            ..ready()
+        };
+        let replace = ReplicaFacts {
+            replace: true,
+            ..in_the_way.clone()
+        };
+        let text = check_replica(&with_xa(replace)).unwrap_err().error_arg();
+        assert!(text.contains("XA ROLLBACK here"), "{text}");
+        assert_eq!(check_replica(&with_xa(ready())), Ok(Start::Fresh));
+        assert!(matches!(
+            check_replica(&with_xa(in_the_way)),
+            Err(Refusal::ReplicaNotEmpty(_))
+        ));
+        // The same statement going on with its own copy: not refused.
+        let resume = ReplicaFacts {
+            parked_request: ready().request,
+            ..ready()
+        };
+        assert_eq!(check_reload(&with_xa(resume), &table), Ok(Start::Resume));
     }
 
     #[test]
