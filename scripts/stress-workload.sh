@@ -103,6 +103,14 @@ load() {
     *"copy cannot go on"*"was killed"*|*"copy cannot go on"*"was interrupted"*)
       [ "$(last_fault)" = "SQL thread killed" ] || die "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
+    # XA transactions the killed copy's stream left prepared here hold
+    # locks a REPLACE copy would wait for: refused, as the DBA is told,
+    # they are rolled back here (the copy replaces what they changed)
+    *"prepared XA transaction(s)"*)
+      [ "$mode" = REPLACE ] || die "run $run: $last"
+      client replica -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
+        client replica -e "XA ROLLBACK '$xid'"
+      done ;;
     *) die "run $run: the copy cannot go on after $(last_fault): $last" ;;
   esac
   client replica -e "LOAD DATA FROM MASTER $mode" >>"$work/load.log" 2>&1 &
