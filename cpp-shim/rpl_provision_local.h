@@ -59,6 +59,14 @@ public:
     */
     if (THD *thd= this->thd())
     {
+      /*
+        mysql_real_connect_local() gives every such THD the id 0, and the
+        names of an ALTER's #sql-alter-<pid>-<id> table and of internal
+        temporary tables are made of it: two index builds at once in one
+        database (two connections' copies, a build handed over again)
+        wrote the same files, and left both tables corrupted.
+      */
+      thd->thread_id= thd->variables.pseudo_thread_id= next_thread_id();
       thd->variables.max_statement_time= 0;
       thd->variables.max_statement_time_double= 0;
       thd->variables.completion_type= 0;

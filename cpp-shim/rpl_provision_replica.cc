@@ -77,6 +77,22 @@ static Rpl_provision_replica *provision_of(rpl_group_info *rgi)
 }
 
 
+/*
+  What an error log message of 'mi''s copy starts with: the server tags a
+  message of a slave thread of a named connection with its name itself
+  (print_buffer_to_file()), not one of parallel replication's workers,
+  nor one of the default connection's.
+*/
+static std::string log_tag(const Master_info *mi)
+{
+  THD *thd= current_thd;
+  if (thd && thd->connection_name.length)
+    return std::string();
+  return "Master '" + std::string(mi->connection_name.str,
+                                  mi->connection_name.length) + "': ";
+}
+
+
 /* Whether 'rgi' applies a copy group (never on a worker). */
 static bool in_copy_group(const Rpl_provision_replica *state,
                           const rpl_group_info *rgi)
@@ -196,10 +212,9 @@ void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
   Rpl_provision_replica *state= mi->provision;
   if (!state || !(gl_flags & provision::end_marker_flag()))
     return;
-  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the slave I/O "
+  sql_print_information("%sLOAD DATA FROM MASTER: the slave I/O "
                         "thread queued the end of the copy and stops",
-                        (int) mi->connection_name.length,
-                        mi->connection_name.str);
+                        log_tag(mi).c_str());
   state->end_queued= true;
   /*
     Nothing more to read: no wait for relay log space either (the IO
@@ -371,20 +386,18 @@ static int index_builds_ended(rpl_group_info *rgi,
       if (provision::index_build_runs_again_beside(ended.error, waits))
       {
         /* Most likely a prepared XA transaction's: its XA COMMIT is ahead */
-        sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
+        sql_print_warning("%sLOAD DATA FROM MASTER: the index "
                           "build of table %s waited too long for a lock "
                           "(%s); it runs again beside the slave SQL thread",
-                          (int) mi->connection_name.length,
-                          mi->connection_name.str, table.c_str(),
+                          log_tag(mi).c_str(), table.c_str(),
                           ended.message.c_str());
         state->builds.start(ended.build);
         continue;
       }
-      sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: the index "
+      sql_print_warning("%sLOAD DATA FROM MASTER: the index "
                         "build of table %s failed (%s); it runs again, the "
                         "slave SQL thread waiting for it",
-                        (int) mi->connection_name.length,
-                        mi->connection_name.str, table.c_str(),
+                        log_tag(mi).c_str(), table.c_str(),
                         ended.message.c_str());
       ended= Rpl_provision_builds::run(ended.build);
     }
@@ -555,9 +568,8 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     */
     if (!verdict.record.empty())
     {
-      sql_print_information("Master '%.*s': %s",
-                            (int) rgi->rli->mi->connection_name.length,
-                            rgi->rli->mi->connection_name.str,
+      sql_print_information("%s%s",
+                            log_tag(rgi->rli->mi).c_str(),
                             std::string(verdict.message).c_str());
       if ((rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) &&
           rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
@@ -659,11 +671,10 @@ bool rpl_provision_sql_redone(rpl_group_info *rgi, int error)
   if (!state || !in_copy_group(state, rgi) || error <= 0 ||
       !state->filter->statement_redone((uint32) error))
     return false;
-  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: a copy "
+  sql_print_information("%sLOAD DATA FROM MASTER: a copy "
                         "statement applied before the restart is there "
                         "(error %d ignored): %s",
-                        (int) rgi->rli->mi->connection_name.length,
-                        rgi->rli->mi->connection_name.str, error,
+                        log_tag(rgi->rli->mi).c_str(), error,
                         rgi->thd->get_stmt_da()->message());
   return true;
 }
@@ -697,13 +708,12 @@ bool rpl_provision_sql_prepared_here(rpl_group_info *rgi,
       !xid_cache_is_detached(rgi->thd, &gev->xid))
     return false;
   const Master_info *mi= rgi->rli->mi;
-  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: XA transaction "
+  sql_print_information("%sLOAD DATA FROM MASTER: XA transaction "
                         "%s is prepared here already, from before a restart "
                         "or a stop that came before its GTID %u-%u-%llu was "
                         "recorded; its XA PREPARE is not applied again, and "
                         "the GTID is recorded",
-                        (int) mi->connection_name.length,
-                        mi->connection_name.str, gev->xid.serialize(),
+                        log_tag(mi).c_str(), gev->xid.serialize(),
                         gev->domain_id, gev->server_id,
                         (ulonglong) gev->seq_no);
   return true;
@@ -1038,11 +1048,10 @@ void rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
   state->in_copy_group= false;
   state->end_position= pos;
   state->done= true;
-  sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the copy is "
+  sql_print_information("%sLOAD DATA FROM MASTER: the copy is "
                         "complete at the master's GTID position '%s'; the "
                         "slave SQL thread stops",
-                        (int) rgi->rli->mi->connection_name.length,
-                        rgi->rli->mi->connection_name.str, pos.c_str());
+                        log_tag(rgi->rli->mi).c_str(), pos.c_str());
   const_cast<Relay_log_info*>(rgi->rli)->abort_slave= true;
 }
 

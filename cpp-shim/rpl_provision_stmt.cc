@@ -368,34 +368,29 @@ static void finish_index_builds(Master_info *mi, Rpl_provision_replica *state)
 
 
 /*
-  Runs the index builds of the copy that did not end (a failed one, or,
-  after a restart, those its record names) before it goes on.
+  Hands the index builds of the copy that did not end (a failed one, or,
+  after a restart, those its record names) to builders again as the copy
+  goes on: they run beside the SQL thread, as when it first handed them
+  over, and it waits for them where it waits for any build.  Run before
+  the SQL thread starts, a build of a table that an XA transaction
+  prepared here holds would wait for locks whose XA COMMIT is further on
+  in the stream, and stop the copy each time the statement ran.  There
+  is at most one (provision::index_builds_in_flight()): a build is handed
+  over only after the one before it ended and was recorded.
 */
-static bool run_index_builds(const LEX_CSTRING *name, const LEX_CSTRING *key,
-                             Rpl_provision_replica *state)
+static void resume_index_builds(const LEX_CSTRING *name,
+                                Rpl_provision_replica *state)
 {
-  for (const provision::IndexBuild &build : state->filter->index_builds())
+  for (const provision::IndexBuild &build :
+       state->filter->resume_index_builds())
   {
     sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: the index "
-                          "build of table %s runs before the copy goes on",
+                          "build of table %s runs beside the slave SQL "
+                          "thread as the copy goes on",
                           (int) name->length, name->str,
                           std::string(build.table).c_str());
-    Rpl_provision_builds::Ended ended= Rpl_provision_builds::run(build);
-    rust::Vec<provision::ProgressRow> rows=
-      state->filter->index_build_ended(build.table, ended.error);
-    if (!provision::index_built(ended.error))
-    {
-      state->index_build_failed= true;
-      my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
-               std::string(provision::index_build_failed_message(
-                 build.table, ended.error,
-                 rpl_provision_bytes(ended.message))).c_str());
-      return true;
-    }
-    if (rpl_provision_progress_update(*key, rows))
-      return true;
+    state->builds.start(build);
   }
-  return false;
 }
 
 
@@ -578,8 +573,7 @@ static bool prepare_resume(THD *thd, const LEX_CSTRING *name,
     state->recovered= false;
   }
   state->index_build_failed= false;
-  if (run_index_builds(name, key, state))
-    return true;
+  resume_index_builds(name, state);
   std::string request(state->filter->resume_request(state->first_request));
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
                         "resumes (%s)", (int) name->length, name->str, why,
@@ -1087,6 +1081,12 @@ static bool provision_connection(THD *thd, Master_info *mi,
   *lost= state->filter->tables_lost();
 
 end:
+  /*
+    Builds handed over again as the copy went on end here when the
+    threads did not start (wait_for_copy() waits for them otherwise): the
+    next statement hands them over again.
+  */
+  finish_index_builds(mi, state);
   /* Gone when the copy ended, or when it stopped before changing anything */
   bool unfinished= failed && state->filter->copy_changed_replica();
   if (!unfinished)
@@ -1094,7 +1094,7 @@ end:
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
     copy, by an index build that failed (the copy is sound; the build
-    runs again first), or by an error of the master's that keeps the
+    runs again as it goes on), or by an error of the master's that keeps the
     copy (report_copy_failure()): the same statement may go on with it,
     now or after a restart.
   */

@@ -848,8 +848,9 @@ mod ffi {
             request: &str,
             context: IndexBuildContext,
         ) -> IndexBuild;
-        /// The builds handed over that did not end (run them first).
-        fn index_builds(self: &ReplicaFilter) -> Vec<IndexBuild>;
+        /// The builds handed over that did not end, to hand to builders
+        /// again as the copy goes on, beside the SQL thread.
+        fn resume_index_builds(self: &mut ReplicaFilter) -> Vec<IndexBuild>;
         /// The build of `table` ended with `error_code` (0: none): the
         /// record's rows to write now if it built the indexes.
         fn index_build_ended(

@@ -149,6 +149,9 @@ struct Pending {
     objects: bool,
     /// Rows of tables to copy again, recorded with the group's commit.
     recopy: Vec<ffi::ProgressRow>,
+    /// The table whose deferred index build the group handed over: a
+    /// group rolled back comes again, with its build.
+    build: Option<String>,
 }
 
 /// The statement thread's handle on a copy's [`CopyProgress`].
@@ -982,6 +985,7 @@ impl ReplicaFilter {
         if !self.builds.iter().any(|b| b.table == build.table) {
             self.builds.push(build.clone());
         }
+        self.pending.build = Some(build.table.clone());
         self.building.insert(build.table.clone());
         build
     }
@@ -996,9 +1000,17 @@ impl ReplicaFilter {
         !self.building.is_empty() && self.building.contains(&table_ident(db, table))
     }
 
-    /// The builds handed over that have not ended: after a restart, the
-    /// ones the record names.  The copy runs them before it goes on.
-    pub fn index_builds(&self) -> Vec<ffi::IndexBuild> {
+    /// The builds handed over that have not ended (a failed one, or,
+    /// after a restart, the ones the record names), handed to builders
+    /// again as the copy goes on: beside the SQL thread, as when it first
+    /// handed them over, and with their tables counted as being built
+    /// ([`ReplicaFilter::index_build_running`]).  Not before the SQL
+    /// thread starts: a build waits for the locks of an XA transaction
+    /// prepared here on its table, whose `XA COMMIT` may be further on in
+    /// the stream (see [`index_build`]).
+    pub fn resume_index_builds(&mut self) -> Vec<ffi::IndexBuild> {
+        self.building
+            .extend(self.builds.iter().map(|b| b.table.clone()));
         self.builds.clone()
     }
 
@@ -1080,6 +1092,13 @@ impl ReplicaFilter {
         let pending = std::mem::take(&mut self.pending);
         if self.group.take().is_some() {
             self.roll_back_group();
+        }
+        // The master sends the group again: a build it handed over that
+        // did not build (stopped before it started, or failed) is handed
+        // over again then, not when the copy goes on as well.
+        if let Some(table) = &pending.build {
+            self.forget_index_build(table);
+            self.building.remove(table);
         }
         self.complete_noted_table();
         for (db, table) in &pending.non_transactional {
@@ -1637,7 +1656,7 @@ pub fn index_build_failed_message(table: &str, error_code: u32, message: &str) -
         "LOAD DATA FROM MASTER: the secondary indexes of table {table} could not be built: \
          {message}. Every row of the table is copied; the copy stops unfinished. Mend what \
          the error names ({what}), then run the same LOAD DATA FROM MASTER: it builds them \
-         first and goes on"
+         again as it goes on"
     )
 }
 
@@ -2231,6 +2250,43 @@ mod tests {
     }
 
     #[test]
+    fn a_build_whose_group_was_rolled_back_comes_again_with_it() {
+        let mut f = replica_filter_new("filter-test-builds-abandoned");
+        let request = "v=1;domain=9";
+        let alter = b"ALTER TABLE `m` ADD KEY `k` (`a`)";
+        f.group_start(true, 9, 1, 1);
+        f.copy_note(
+            b"LOAD DATA FROM MASTER: starts at 0-1-5\n\
+              LOAD DATA FROM MASTER: resume plan=00000000000000aa step=1",
+        );
+        f.copy_statement(b"CREATE OR REPLACE TABLE `d`.`m` (a INT)", "d", request);
+        f.group_committed();
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3");
+        let build = f.index_build(alter, "d", request, Default::default());
+        assert_eq!(build.table, "`d`.`m`");
+        assert!(f.index_build_running("d", "m"));
+        // The SQL thread stopped before the group committed (an earlier
+        // build failed at this hand-over, or the connection was lost)
+        f.group_abandoned();
+        assert!(
+            f.resume_index_builds().is_empty(),
+            "the master sends it again"
+        );
+        assert!(!f.index_build_running("d", "m"));
+        f.group_start(true, 9, 1, 2);
+        f.copy_note(b"LOAD DATA FROM MASTER: resume plan=00000000000000aa step=3");
+        assert_eq!(
+            f.index_build(alter, "d", request, Default::default()).table,
+            "`d`.`m`"
+        );
+        f.copy_statement(alter, "d", request);
+        f.group_committed();
+        f.group_abandoned();
+        assert_eq!(f.resume_index_builds().len(), 1, "committed: it stays");
+    }
+
+    #[test]
     fn an_index_build_is_handed_over_recorded_and_taken_up_after_a_restart() {
         let mut f = replica_filter_new("filter-test-builds");
         let request = "v=1;domain=9";
@@ -2313,7 +2369,7 @@ mod tests {
         assert_eq!(row.state, "indexes");
         assert_eq!(row.cursor, build.statement);
         f.xid_committed();
-        // A restart: the record gives the build back, to run first
+        // A restart: the record gives the build back, to run again
         let copy_row = rows.iter().find(|r| r.object.is_empty()).unwrap().clone();
         let mut error = String::new();
         let mut g = replica_filter_restore(
@@ -2323,18 +2379,20 @@ mod tests {
             &mut error,
         );
         assert_eq!(error, "");
-        let again = g.index_builds();
+        let again = g.resume_index_builds();
         assert_eq!(again.len(), 1);
+        assert!(g.index_build_running("d", "m"), "beside the SQL thread");
         assert_eq!(again[0].statement, build.statement);
         assert_eq!(again[0].context.sql_mode, 1 << 18);
         assert!(g.tables_part_way().is_empty(), "its rows are complete");
         // A failed build stays; one that found its keys there is built
         assert!(g.index_build_ended("`d`.`m`", 1205).is_empty());
-        assert_eq!(g.index_builds().len(), 1);
+        assert!(!g.index_build_running("d", "m"));
+        assert_eq!(g.resume_index_builds().len(), 1);
         let done = g.index_build_ended("`d`.`m`", 1061);
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].state, "complete");
-        assert!(g.index_builds().is_empty());
+        assert!(g.resume_index_builds().is_empty());
         // Ended in the first filter: the record says complete at once
         let done = f.index_build_ended("`d`.`m`", 0);
         assert_eq!(done[0].state, "complete");
@@ -2363,7 +2421,7 @@ mod tests {
         f.query_verdict(b"DROP TABLE `d`.`n`", "d", request, 5, 0);
         assert!(!f.index_build_wanted("`d`.`n`"));
         assert!(f.index_build_ended("`d`.`n`", 0).is_empty());
-        assert!(f.index_builds().is_empty());
+        assert!(f.resume_index_builds().is_empty());
     }
 
     #[test]

@@ -41,7 +41,7 @@
 //! waiting for it, as it would have run on the SQL thread itself, with no
 //! change to the table meanwhile.  If that fails too, the copy stops
 //! with an error that names the table; the same statement goes on with
-//! it and runs the build first.  A build that reports its first index
+//! it and runs the build again as it goes on.  A build that reports its first index
 //! already there (`ER_DUP_KEYNAME`) was made by an earlier run of the
 //! same build, before a restart: built ([`built`]).
 //!
@@ -50,8 +50,11 @@
 //! hand-over: the table's row has the state [`BUILDING`], the statement
 //! in its cursor and the session it runs in ([`BuildContext`]) in its
 //! resume column; its end makes the row `complete` again.  After a crash,
-//! the copy runs the builds its record names before it goes on: InnoDB
-//! rolled back the ones the crash cut short, and a finished one reports
+//! the copy hands the builds its record names to builders again as it
+//! goes on, beside the SQL thread, not before it starts: an XA
+//! transaction the crash left prepared on the table holds locks until
+//! its `XA COMMIT`, further on in the stream.  InnoDB rolled back the
+//! builds the crash cut short, and a finished one reports
 //! [`crate::server_consts::ER_DUP_KEYNAME`].  A build handed over after
 //! the last recorded group is not there, but neither is its group: the
 //! master sends it again.
