@@ -692,11 +692,12 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
     thd->send_kill_message();
     return false;
   }
-  const char *sql_message= mi->rli.last_error().message;
+  const char *sql_text= mi->rli.last_error().message;
+  rust::Slice<const uint8_t> sql_message=
+    rpl_provision_bytes(sql_text, strlen(sql_text));
   std::string msg(provision::stopped_copy_message(
     rust::Str(mi->connection_name.str, mi->connection_name.length),
-    mi->last_error().number, mi->rli.last_error().number,
-    rpl_provision_bytes(sql_message, strlen(sql_message)),
+    mi->last_error().number, mi->rli.last_error().number, sql_message,
     state->filter->group_changed_non_transactional()));
   bool resumable= !msg.empty();
   if (mi->last_error().number)
@@ -710,8 +711,7 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
       rpl_provision_bytes(io_message)));
   }
   else if (!resumable)
-    msg= std::string(provision::sql_failure_message(
-      rpl_provision_bytes(sql_message, strlen(sql_message))));
+    msg= std::string(provision::sql_failure_message(sql_message));
   msg= std::string(provision::name_copy_again(
     msg, rust::Str(mi->connection_name.str, mi->connection_name.length),
     state->first_request));
