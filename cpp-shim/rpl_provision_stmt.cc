@@ -700,7 +700,8 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
     mi->last_error().number, mi->rli.last_error().number, sql_message,
     state->filter->group_changed_non_transactional()));
   bool resumable= !msg.empty();
-  if (mi->last_error().number)
+  if (mi->last_error().number &&
+      !provision::sql_error_decides(mi->rli.last_error().number))
   {
     std::string io_message= io_error_text(mi->last_error().message);
     resumable= provision::io_failure_keeps_copy(mi->last_error().number,
@@ -711,13 +712,27 @@ static bool report_copy_failure(THD *thd, Master_info *mi,
       rpl_provision_bytes(io_message)));
   }
   else if (!resumable)
-    msg= std::string(provision::sql_failure_message(sql_message));
+    msg= std::string(provision::sql_failure_message(sql_message,
+                                                    state->connection_lost));
   msg= std::string(provision::name_copy_again(
     msg, rust::Str(mi->connection_name.str, mi->connection_name.length),
     state->first_request));
   my_error(ER_PROVISION_FAILED, MYF(0), (int) mi->connection_name.length,
            mi->connection_name.str, msg.c_str());
   return resumable;
+}
+
+
+/*
+  Whether the copy goes on after its threads stopped: the connection to
+  the master was lost, and the SQL thread stopped without an error of its
+  own (provision::sql_error_decides()).
+*/
+static bool lost_connection_resumes(Master_info *mi,
+                                    Rpl_provision_replica *state)
+{
+  return state->connection_lost &&
+    !provision::sql_error_decides(mi->rli.last_error().number);
 }
 
 
@@ -1048,7 +1063,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   {
     wait_for_copy(thd, mi, state);
     /* Resumes are bounded as the IO thread's reconnects (--master-retry-count) */
-    if (state->done || thd->killed || !state->connection_lost ||
+    if (state->done || thd->killed || !lost_connection_resumes(mi, state) ||
         (master_retry_count && resumes >= master_retry_count))
       break;
     if (prepare_resume(thd, name, &mi->cmp_connection_name, state,
@@ -1099,7 +1114,7 @@ end:
     now or after a restart.
   */
   bool resumable= unfinished &&
-    (thd->killed || state->connection_lost || may_go_on ||
+    (thd->killed || lost_connection_resumes(mi, state) || may_go_on ||
      state->index_build_failed);
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);

@@ -2,7 +2,7 @@
 # The race tests that need a debug server (DEBUG_SYNC): builds a second,
 # debug tree (CMAKE_BUILD_TYPE=Debug, its own build directory, the same
 # source tree and ccache) and runs the provision tests that require
-# debug_sync; on a release build mtr skips them.  Not part of
+# debug_sync or debug_dbug; on a release build mtr skips them.  Not part of
 # scripts/test.sh: a fresh debug build takes about 20 minutes on 2 cores.
 #
 #   scripts/test-debug.sh        the DEBUG_SYNC tests
@@ -19,7 +19,7 @@ export LDFM_CMAKE_EXTRA="-DCMAKE_BUILD_TYPE=Debug ${LDFM_CMAKE_EXTRA:-}"
 if [ "${1:-}" = all ]; then
   tests=--suite=provision
 else
-  tests=$(grep -l 'have_debug_sync.inc' "$REPO_DIR"/mysql-test/suite/provision/t/*.test \
+  tests=$(grep -lE 'have_debug(_sync)?[.]inc' "$REPO_DIR"/mysql-test/suite/provision/t/*.test \
           | xargs -n1 basename | sed 's/\.test$//; s/^/provision./')
   [ -n "$tests" ] || die "no DEBUG_SYNC tests found"
 fi

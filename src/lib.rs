@@ -934,11 +934,16 @@ mod ffi {
             error_code: u32,
             message: &[u8],
         ) -> String;
+        /// Whether the SQL thread's error `sql_error` (0: none) is why the
+        /// copy stopped, whatever the slave I/O thread's: whenever it has
+        /// one (a lost connection then does not let the copy go on).
+        fn sql_error_decides(sql_error: u32) -> bool;
         /// Whether the copy stays resumable after the slave I/O thread's
         /// error `error_code` (`message`) stopped it: the master says so.
         fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool;
-        /// What the statement reports of the SQL thread's error `message`.
-        fn sql_failure_message(message: &[u8]) -> String;
+        /// What the statement reports of the SQL thread's error `message`
+        /// (`connection_lost`: the connection to the master was lost).
+        fn sql_failure_message(message: &[u8], connection_lost: bool) -> String;
         /// The error `message` that ended the copy of `connection` that
         /// sent `request`, its advice to copy again naming the statement.
         fn name_copy_again(message: &str, connection: &str, request: &str) -> String;
@@ -1055,12 +1060,16 @@ fn io_failure_message(connection: &str, request: &str, error_code: u32, message:
     )
 }
 
+fn sql_error_decides(sql_error: u32) -> bool {
+    replica_filter::sql_error_decides(sql_error)
+}
+
 fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool {
     replica_filter::io_failure_keeps_copy(error_code, &String::from_utf8_lossy(message))
 }
 
-fn sql_failure_message(message: &[u8]) -> String {
-    replica_filter::sql_failure_message(&String::from_utf8_lossy(message))
+fn sql_failure_message(message: &[u8], connection_lost: bool) -> String {
+    replica_filter::sql_failure_message(&String::from_utf8_lossy(message), connection_lost)
 }
 
 fn index_build_failed_message(table: &str, error_code: u32, message: &[u8]) -> String {

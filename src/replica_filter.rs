@@ -1425,7 +1425,13 @@ pub fn stopped_copy_message(
 /// SLAVE STATUS` and the error log.  Any other error of the server's (a
 /// KILL in a transaction that changed MyISAM, an index the replica's row
 /// format refuses) comes after the advice to copy again, which it lacks.
-pub fn sql_failure_message(message: &str) -> String {
+///
+/// When the connection to the master was lost too (`connection_lost`),
+/// the SQL thread most likely stopped in a group of the master's that
+/// changed a non-transactional table, whose rest never came (see
+/// [`sql_error_decides`]): the message says so, since the server's last
+/// error is then a "Relay log read failure".
+pub fn sql_failure_message(message: &str, connection_lost: bool) -> String {
     const OURS: &str = "; LOAD DATA FROM MASTER";
     if message.starts_with("LOAD DATA FROM MASTER") {
         return message.to_owned();
@@ -1437,9 +1443,15 @@ pub fn sql_failure_message(message: &str) -> String {
             return ours[..end].to_owned();
         }
     }
+    let why = if connection_lost {
+        "the connection to the master was lost, and the slave SQL thread stopped on an \
+         error, most likely in a transaction of the master's that changed a \
+         non-transactional table, whose changes so far stay; the copy cannot go on"
+    } else {
+        "the slave SQL thread stopped on an error, and the copy cannot go on"
+    };
     format!(
-        "the slave SQL thread stopped on an error, and the copy cannot go on \
-         ({} copies again): {message}",
+        "{why} ({} copies again): {message}",
         provision_core::preflight::COPY_AGAIN
     )
 }
@@ -1511,6 +1523,21 @@ pub fn io_failure_message(
          position this server reached ({message}). Copy again: LOAD DATA FROM MASTER \
          '{connection}' REPLACE{options}"
     )
+}
+
+/// Whether the SQL thread's error `sql_error` (0: none) is the reason a
+/// copy stopped, whatever the slave I/O thread's: whenever it has one.
+/// An I/O error (a lost connection above all) says what the master sent
+/// no longer comes; an error of the SQL thread says what it applied.  A connection lost in the middle of a
+/// master's group that changed a non-transactional table leaves the SQL
+/// thread in that group: it waits a minute for the rest, then stops with
+/// an error ("incomplete event group having non-transactional changes"),
+/// and the changes it made stay.  The group comes again from its start
+/// when the copy goes on, and a statement of it (a write the master
+/// logged as a statement) would change those rows twice: such a copy
+/// does not go on, by itself or by the same statement.
+pub fn sql_error_decides(sql_error: u32) -> bool {
+    sql_error != 0
 }
 
 /// Whether the replica keeps its copy, for the same statement to go on
@@ -1665,6 +1692,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_sql_thread_error_decides_over_a_lost_connection() {
+        // "Slave SQL Thread stopped with incomplete event group having
+        // non-transactional changes" (ER_SLAVE_FATAL_ERROR)
+        assert!(sql_error_decides(1593));
+        assert!(sql_error_decides(errors::ER_PROVISION_FAILED));
+        assert!(!sql_error_decides(0));
+    }
+
+    #[test]
     fn a_row_event_failure_reports_the_copys_own_error() {
         let wrapped = "Could not execute Update_rows_v1 event on table test.a; Can't find record \
                        in 'a', Error_code: 1032; LOAD DATA FROM MASTER: the replica diverged \
@@ -1673,7 +1709,7 @@ mod tests {
                        Error_code: 4199; handler error HA_ERR_GENERIC; the event's master log \
                        master-bin.000001, end_log_pos 1234";
         assert_eq!(
-            sql_failure_message(wrapped),
+            sql_failure_message(wrapped, false),
             "LOAD DATA FROM MASTER: the replica diverged from the master: UPDATE found no row \
              in table `test`.`a` at key '2'; provisioning stopped. Copy again: LOAD DATA FROM \
              MASTER ... REPLACE"
@@ -1681,7 +1717,7 @@ mod tests {
         // The copy's own error as it is.
         let ours =
             "LOAD DATA FROM MASTER: the secondary indexes of table `d`.`t` could not be built";
-        assert_eq!(sql_failure_message(ours), ours);
+        assert_eq!(sql_failure_message(ours, false), ours);
         // The server's own errors, and a query's text that holds the
         // words: whole, after the advice to copy again.
         for message in [
@@ -1691,7 +1727,7 @@ mod tests {
              INTO t VALUES ('; LOAD DATA FROM MASTER')'",
             "Error 'Connection was killed' on query. Default database: 'sw'. Query: 'COMMIT'",
         ] {
-            let text = sql_failure_message(message);
+            let text = sql_failure_message(message, false);
             assert!(
                 text.starts_with(
                     "the slave SQL thread stopped on an error, and the copy cannot go on \
@@ -1700,6 +1736,14 @@ mod tests {
                 "{text}"
             );
         }
+        // After a lost connection: what most likely stopped it
+        let text = sql_failure_message("Relay log read failure: ...", true);
+        assert!(
+            text.starts_with("the connection to the master was lost, and the slave SQL thread")
+                && text.contains("non-transactional table")
+                && text.ends_with("REPLACE copies again): Relay log read failure: ..."),
+            "{text}"
+        );
     }
 
     #[test]
