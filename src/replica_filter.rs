@@ -1528,14 +1528,16 @@ pub fn io_failure_message(
 /// Whether the SQL thread's error `sql_error` (0: none) is the reason a
 /// copy stopped, whatever the slave I/O thread's: whenever it has one.
 /// An I/O error (a lost connection above all) says what the master sent
-/// no longer comes; an error of the SQL thread says what it applied.  A connection lost in the middle of a
-/// master's group that changed a non-transactional table leaves the SQL
-/// thread in that group: it waits a minute for the rest, then stops with
-/// an error ("incomplete event group having non-transactional changes"),
-/// and the changes it made stay.  The group comes again from its start
-/// when the copy goes on, and a statement of it (a write the master
-/// logged as a statement) would change those rows twice: such a copy
-/// does not go on, by itself or by the same statement.
+/// no longer comes; an error of the SQL thread says what it applied.
+///
+/// A connection lost in the middle of a master's group that changed a
+/// non-transactional table leaves the SQL thread in that group: it waits
+/// a minute for the rest, then stops with an error ("incomplete event
+/// group having non-transactional changes"), and the changes it made
+/// stay.  The group comes again from its start when the copy goes on: a
+/// keyless table would get its rows twice, and a write the master logged
+/// as a statement would run twice.  Such a copy does not go on, by itself
+/// or by the same statement, nor after a `KILL` of the statement.
 pub fn sql_error_decides(sql_error: u32) -> bool {
     sql_error != 0
 }
