@@ -1007,7 +1007,6 @@ static bool provision_connection(THD *thd, Master_info *mi,
   ulonglong copy_file_size= file_size;
   uint64 rows_before= 0;
   bool recording= false;
-  bool threads_started= false;          /* the SQL thread's error is ours */
   bool may_go_on= false;                /* report_copy_failure() */
 
   /*
@@ -1060,7 +1059,6 @@ static bool provision_connection(THD *thd, Master_info *mi,
   rows_before= state->progress->read().rows_copied;
   if (start_slave(thd, mi, false))
     goto end;
-  threads_started= true;
   for (ulong resumes= 0;; resumes++)
   {
     wait_for_copy(thd, mi, state);
@@ -1115,29 +1113,9 @@ end:
     copy (report_copy_failure()): the same statement may go on with it,
     now or after a restart.
   */
-  bool sql_failed= threads_started &&
-    provision::sql_error_decides(mi->rli.last_error().number);
   bool resumable= unfinished &&
-    ((thd->killed && !sql_failed) || lost_connection_resumes(mi, state) ||
-     may_go_on || state->index_build_failed);
-  /*
-    Killed while the SQL thread was in a group of the master's that
-    changed a non-transactional table, whose rest the IO thread had not
-    queued: as after a lost connection, that group cannot be applied
-    again.  The statement says it was killed; the log says the rest.
-  */
-  if (unfinished && thd->killed && !resumable)
-  {
-    const char *sql_text= mi->rli.last_error().message;
-    sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER was killed; %s",
-                      (int) name->length, name->str,
-                      std::string(provision::name_copy_again(
-                        provision::sql_failure_message(
-                          rpl_provision_bytes(sql_text, strlen(sql_text)),
-                          false),
-                        rust::Str(name->str, name->length),
-                        state->first_request)).c_str());
-  }
+    (thd->killed || lost_connection_resumes(mi, state) || may_go_on ||
+     state->index_build_failed);
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);
   if (recording)

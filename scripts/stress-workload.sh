@@ -103,6 +103,12 @@ load() {
     *"copy cannot go on"*"was killed"*|*"copy cannot go on"*"was interrupted"*)
       [ "$(last_fault)" = "SQL thread killed" ] || die "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
+    # The connection lost (a dump thread killed) while the SQL thread was
+    # in a transaction of the master's that had changed MyISAM or Aria,
+    # whose rest never came: the copy cannot go on (README)
+    *"connection to the master was lost, and the slave SQL thread stopped"*)
+      [ "$(last_fault)" = "dump thread killed" ] || die "run $run: $last"
+      mode=REPLACE; replacements=$((replacements + 1)) ;;
     # XA transactions the killed copy's stream left prepared here hold
     # locks a REPLACE copy would wait for: refused, as the DBA is told,
     # they are rolled back here (the copy replaces what they changed)

@@ -1537,7 +1537,7 @@ pub fn io_failure_message(
 /// stay.  The group comes again from its start when the copy goes on: a
 /// keyless table would get its rows twice, and a write the master logged
 /// as a statement would run twice.  Such a copy does not go on, by itself
-/// or by the same statement, nor after a `KILL` of the statement.
+/// or by the same statement.
 pub fn sql_error_decides(sql_error: u32) -> bool {
     sql_error != 0
 }
