@@ -1007,6 +1007,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   ulonglong copy_file_size= file_size;
   uint64 rows_before= 0;
   bool recording= false;
+  bool threads_started= false;          /* the SQL thread's error is ours */
   bool may_go_on= false;                /* report_copy_failure() */
 
   /*
@@ -1059,6 +1060,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   rows_before= state->progress->read().rows_copied;
   if (start_slave(thd, mi, false))
     goto end;
+  threads_started= true;
   for (ulong resumes= 0;; resumes++)
   {
     wait_for_copy(thd, mi, state);
@@ -1113,9 +1115,32 @@ end:
     copy (report_copy_failure()): the same statement may go on with it,
     now or after a restart.
   */
+  const char *sql_text= mi->rli.last_error().message;
+  bool group_non_trans= state->filter->group_changed_non_transactional();
+  bool killed_kept= thd->killed &&
+    (!threads_started ||
+     provision::killed_copy_kept(mi->rli.last_error().number,
+                                 rpl_provision_bytes(sql_text,
+                                                     strlen(sql_text)),
+                                 group_non_trans));
   bool resumable= unfinished &&
-    (thd->killed || lost_connection_resumes(mi, state) || may_go_on ||
+    (killed_kept || lost_connection_resumes(mi, state) || may_go_on ||
      state->index_build_failed);
+  /*
+    Killed while the SQL thread waited for the rest of a group of the
+    master's that changed a non-transactional table (provision::
+    killed_copy_kept()): the statement says it was killed, the log why
+    the copy is not kept.
+  */
+  if (unfinished && thd->killed && !resumable)
+    sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER was killed; %s",
+                      (int) name->length, name->str,
+                      std::string(provision::name_copy_again(
+                        provision::sql_failure_message(
+                          rpl_provision_bytes(sql_text, strlen(sql_text)),
+                          false),
+                        rust::Str(name->str, name->length),
+                        state->first_request)).c_str());
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);
   if (recording)

@@ -938,6 +938,15 @@ mod ffi {
         /// copy stopped, whatever the slave I/O thread's: whenever it has
         /// one (a lost connection then does not let the copy go on).
         fn sql_error_decides(sql_error: u32) -> bool;
+        /// Whether a copy whose statement was killed is kept, given the
+        /// SQL thread's error when it stopped (`sql_error`, 0: none;
+        /// `sql_message`) and whether its group had changed a
+        /// non-transactional table.
+        fn killed_copy_kept(
+            sql_error: u32,
+            sql_message: &[u8],
+            group_non_transactional: bool,
+        ) -> bool;
         /// Whether the copy stays resumable after the slave I/O thread's
         /// error `error_code` (`message`) stopped it: the master says so.
         fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool;
@@ -1062,6 +1071,14 @@ fn io_failure_message(connection: &str, request: &str, error_code: u32, message:
 
 fn sql_error_decides(sql_error: u32) -> bool {
     replica_filter::sql_error_decides(sql_error)
+}
+
+fn killed_copy_kept(sql_error: u32, sql_message: &[u8], group_non_transactional: bool) -> bool {
+    replica_filter::killed_copy_kept(
+        sql_error,
+        &String::from_utf8_lossy(sql_message),
+        group_non_transactional,
+    )
 }
 
 fn io_failure_keeps_copy(error_code: u32, message: &[u8]) -> bool {

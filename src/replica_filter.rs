@@ -1415,6 +1415,22 @@ pub fn stopped_copy_message(
     )
 }
 
+/// Whether a copy whose statement was `KILL`ed is kept, for the same
+/// statement to go on with, given how the SQL thread stopped: without an
+/// error (`sql_error` 0), or on the kill's own error in a group that
+/// changed no non-transactional table (as in [`stopped_copy_message`]).
+///
+/// Any other error of the SQL thread's is not the kill's: above all, asked
+/// to stop in a group of the master's that changed a non-transactional
+/// table whose rest the slave I/O thread had not queued (the connection
+/// lost, or the I/O thread stopped first), it waits a minute for the rest
+/// and stops with "incomplete event group having non-transactional
+/// changes", the group's changes so far applied.  The master would send
+/// the group again from its start: such a copy is not kept.
+pub fn killed_copy_kept(sql_error: u32, sql_message: &str, group_non_transactional: bool) -> bool {
+    sql_error == 0 || (is_kill_error(sql_error, sql_message) && !group_non_transactional)
+}
+
 /// What the statement reports of the SQL thread's error `message` that
 /// stopped the copy: the copy's own error when the server wrapped it in a
 /// row event's ("Could not execute Update_rows_v1 event on table d.t;
@@ -1700,6 +1716,42 @@ mod tests {
         assert!(sql_error_decides(1593));
         assert!(sql_error_decides(errors::ER_PROVISION_FAILED));
         assert!(!sql_error_decides(0));
+    }
+
+    #[test]
+    fn a_killed_copy_is_kept_unless_the_sql_thread_stopped_on_its_own_error() {
+        // The SQL thread stopped at a group's end, or a copy group's
+        // non-transactional changes the copy takes up again.
+        assert!(killed_copy_kept(0, "", false));
+        assert!(killed_copy_kept(0, "", true));
+        // The kill's own error, in a group that rolls back whole.
+        assert!(killed_copy_kept(
+            errors::ER_CONNECTION_KILLED,
+            "Connection was killed",
+            false
+        ));
+        assert!(killed_copy_kept(
+            errors::ER_CANNOT_UPDATE_GTID_STATE,
+            "Error during XID COMMIT: failed to update GTID state in \
+             mysql.gtid_slave_pos: 1927: Connection was killed",
+            false
+        ));
+        // ... in a group of the master's that changed MyISAM.
+        assert!(!killed_copy_kept(
+            errors::ER_QUERY_INTERRUPTED,
+            "interrupted",
+            true
+        ));
+        // Stopped waiting for the rest of such a group (ER_SLAVE_FATAL_ERROR).
+        let incomplete = "Fatal error: ... Slave SQL Thread stopped with incomplete event \
+                          group having non-transactional changes.";
+        assert!(!killed_copy_kept(1593, incomplete, false));
+        assert!(!killed_copy_kept(1593, incomplete, true));
+        assert!(!killed_copy_kept(
+            errors::ER_PROVISION_FAILED,
+            "LOAD DATA FROM MASTER: ...",
+            false
+        ));
     }
 
     #[test]
