@@ -737,6 +737,44 @@ static bool lost_connection_resumes(Master_info *mi,
 
 
 /*
+  Starts the connection's threads for the copy, with START SLAVE's error
+  when they cannot start.
+
+  A crash after a START SLAVE with GTID, before the SQL thread moved to
+  its next relay log, leaves relay-log.info naming a relay log that START
+  SLAVE removed (a copy's START SLAVE writes it at once), and the
+  connection cannot start after the restart ("Failed to open the relay
+  log"; ER_MASTER_INFO).  The relay log is then begun anew, as
+  --relay-log-recovery does: a copy replicates by GTID, from
+  gtid_slave_pos and its own record, and START SLAVE removes the relay
+  logs anyway.
+*/
+static bool start_threads(THD *thd, Master_info *mi)
+{
+  if (!start_slave(thd, mi, true))
+    return false;
+  if (mi->inited || !mi->rli.error_on_rli_init_info ||
+      mi->using_gtid == Master_info::USE_GTID_NO)
+    return true;
+  sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
+                    "replicates by GTID and begins a new relay log, as "
+                    "--relay-log-recovery does",
+                    (int) mi->connection_name.length, mi->connection_name.str,
+                    thd->get_stmt_da()->message());
+  thd->clear_error();
+  /*
+    The failed initialisation closed what it opened; only RESET SLAVE
+    clears its flag (end_relay_log_info()), which would forget the copy.
+  */
+  mi->rli.error_on_rli_init_info= false;
+  mi->rli.is_relay_log_recovery= true;
+  bool failed= start_slave(thd, mi, true) != 0;
+  mi->rli.is_relay_log_recovery= false;
+  return failed;
+}
+
+
+/*
   CHECKSUM TABLE ... EXTENDED of db.table here: the sum of every row's
   checksum (rpl_provision_table_checksum()), as the master computed it.
 */
@@ -1008,6 +1046,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   uint64 rows_before= 0;
   bool recording= false;
   bool threads_started= false;          /* the SQL thread's error is ours */
+  bool start_failed= false;             /* the copy is as it was */
   bool may_go_on= false;                /* report_copy_failure() */
 
   /*
@@ -1058,8 +1097,11 @@ static bool provision_connection(THD *thd, Master_info *mi,
   write_marker(mi, state->first_request);
   /* A kept copy counted its rows when it stopped */
   rows_before= state->progress->read().rows_copied;
-  if (start_slave(thd, mi, false))
+  if (start_threads(thd, mi))
+  {
+    start_failed= true;
     goto end;
+  }
   threads_started= true;
   for (ulong resumes= 0;; resumes++)
   {
@@ -1069,15 +1111,20 @@ static bool provision_connection(THD *thd, Master_info *mi,
         (master_retry_count && resumes >= master_retry_count))
       break;
     if (prepare_resume(thd, name, &mi->cmp_connection_name, state,
-                       "the connection to the master was lost") ||
-        start_slave(thd, mi, false))
+                       "the connection to the master was lost"))
       break;
+    if (start_threads(thd, mi))
+    {
+      start_failed= true;
+      break;
+    }
   }
   rpl_provision_copies++;
   rpl_provision_rows_applied+= state->progress->read().rows_copied - rows_before;
   if (!state->done)
   {
-    may_go_on= report_copy_failure(thd, mi, state);
+    if (!start_failed)
+      may_go_on= report_copy_failure(thd, mi, state);
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */
@@ -1111,9 +1158,9 @@ end:
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
     copy, by an index build that failed (the copy is sound; the build
-    runs again as it goes on), or by an error of the master's that keeps the
-    copy (report_copy_failure()): the same statement may go on with it,
-    now or after a restart.
+    runs again as it goes on), by an error of the master's that keeps the
+    copy (report_copy_failure()), or its threads could not start: the
+    same statement may go on with it, now or after a restart.
   */
   const char *sql_text= mi->rli.last_error().message;
   bool group_non_trans= state->filter->group_changed_non_transactional();
@@ -1124,8 +1171,8 @@ end:
                                                      strlen(sql_text)),
                                  group_non_trans));
   bool resumable= unfinished &&
-    (killed_kept || lost_connection_resumes(mi, state) || may_go_on ||
-     state->index_build_failed);
+    (start_failed || killed_kept || lost_connection_resumes(mi, state) ||
+     may_go_on || state->index_build_failed);
   /*
     Killed while the SQL thread waited for the rest of a group of the
     master's that changed a non-transactional table (provision::
