@@ -742,12 +742,12 @@ static bool lost_connection_resumes(Master_info *mi,
 
   A crash after a START SLAVE with GTID, before the SQL thread moved to
   its next relay log, leaves relay-log.info naming a relay log that START
-  SLAVE removed (a copy's START SLAVE writes it at once), and the
+  SLAVE removed (it is written again only then, or at a stop), and the
   connection cannot start after the restart ("Failed to open the relay
-  log"; ER_MASTER_INFO).  The relay log is then begun anew, as
-  --relay-log-recovery does: a copy replicates by GTID, from
-  gtid_slave_pos and its own record, and START SLAVE removes the relay
-  logs anyway.
+  log"; ER_MASTER_INFO until RESET SLAVE, which would forget the copy).
+  The relay log is then begun anew, as --relay-log-recovery does: a copy
+  replicates by GTID, from gtid_slave_pos and its own record, and START
+  SLAVE removes the relay logs anyway.
 */
 static bool start_threads(THD *thd, Master_info *mi)
 {
