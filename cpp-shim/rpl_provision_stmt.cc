@@ -1345,6 +1345,11 @@ bool mysql_load_data_from_master(THD *thd)
     }
     read_connection_state(mi, &state);
     state.parked_request= parked_request(mi);
+    /* A copy that stopped on an error: its tables are in the way */
+    std::string marked;
+    bool resumable;
+    if (read_marker(mi, &marked, &resumable) && !resumable)
+      state.failed_request= rust::String::lossy(marked.data(), marked.size());
   }
   rust::Str rname(name->str, name->length);
   std::string request(provision::replica_request(

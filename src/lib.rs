@@ -55,6 +55,9 @@ mod ffi {
         /// The request of the connection's unfinished copy this server
         /// keeps; empty when there is none.
         parked_request: String,
+        /// The request of the connection's copy that stopped on an error
+        /// (its marker says so); empty when there is none.
+        failed_request: String,
     }
 
     /// A database and its tables.
@@ -1956,6 +1959,7 @@ impl From<&ffi::ReplicaState> for ReplicaFacts {
             replace: s.replace,
             request: s.request.clone(),
             parked_request: s.parked_request.clone(),
+            failed_request: s.failed_request.clone(),
         }
     }
 }
@@ -2057,6 +2061,7 @@ mod tests {
             replace: false,
             request: String::new(),
             parked_request: String::new(),
+            failed_request: String::new(),
         }
     }
 

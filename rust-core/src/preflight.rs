@@ -86,6 +86,10 @@ pub struct ReplicaFacts {
     /// server keeps (stopped by `KILL` or a connection it could not get
     /// back); empty when there is none.
     pub parked_request: String,
+    /// The request of this connection's copy that stopped on an error
+    /// before its end (its marker file says so: it cannot go on); empty
+    /// when there is none.
+    pub failed_request: String,
 }
 
 /// How a `LOAD DATA FROM MASTER` that passed the checks starts.
@@ -202,6 +206,22 @@ pub enum Refusal {
         /// What ends them in time.
         advice: &'static str,
     },
+    /// The connection's copy stopped on an error before its end, and its
+    /// tables are in the way of a new copy without `REPLACE`.
+    #[error(
+        "a copy by LOAD DATA FROM MASTER '{connection}'{options} stopped on an error before \
+         its end and cannot go on; {tables}. To copy again: LOAD DATA FROM MASTER \
+         '{connection}' REPLACE{options}; to keep this server's data as it is: RESET SLAVE \
+         '{connection}'; nothing was changed"
+    )]
+    StoppedCopy {
+        /// The connection.
+        connection: String,
+        /// The stopped copy's options, as its statement spells them.
+        options: String,
+        /// The tables in the way, as `name_tables` says it.
+        tables: String,
+    },
     /// `LOAD TABLE`: the connection has an unfinished copy of another kind.
     #[error(
         "LOAD TABLE ... FROM MASTER: master connection '{0}' has an unfinished copy; go \
@@ -224,6 +244,7 @@ impl Refusal {
             Refusal::ReplicaNotEmpty(_) => sc::ER_PROVISION_REPLICA_NOT_EMPTY,
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
+            | Refusal::StoppedCopy { .. }
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
             | Refusal::ReplicasConnected(_)
@@ -247,6 +268,7 @@ impl Refusal {
             | Refusal::ReplicaNotEmpty(name) => name.clone(),
             Refusal::TableFilteredOut { .. }
             | Refusal::UnfinishedCopy(_)
+            | Refusal::StoppedCopy { .. }
             | Refusal::MasterDelay { .. }
             | Refusal::SkipCounter { .. }
             | Refusal::ReplicasConnected(_)
@@ -279,6 +301,15 @@ pub fn check_replica(facts: &ReplicaFacts) -> Result<Start, Refusal> {
     // Tables the connection's filter leaves out (another connection's, or
     // the replica's own) are not in its way.
     if !in_the_way.is_empty() && !facts.replace {
+        // Most likely the tables of the connection's copy that stopped on
+        // an error: that is what the DBA needs to know.
+        if !facts.failed_request.is_empty() {
+            return Err(Refusal::StoppedCopy {
+                connection: facts.connection_name.clone(),
+                options: request_options(&facts.failed_request),
+                tables: name_tables(&in_the_way),
+            });
+        }
         return Err(Refusal::ReplicaNotEmpty(name_tables(&in_the_way)));
     }
     // The tables it replaces may be locked by XA transactions the old
@@ -614,6 +645,7 @@ mod tests {
             replace: false,
             request: "v=1;domain=5".into(),
             parked_request: String::new(),
+            failed_request: String::new(),
         }
     }
 
@@ -818,6 +850,41 @@ mod tests {
             check_replica(&facts),
             Err(Refusal::InTransaction(_))
         ));
+    }
+
+    #[test]
+    fn the_tables_of_a_copy_that_stopped_on_an_error_name_it() {
+        let facts = ReplicaFacts {
+            connection_name: "east".into(),
+            databases: vec![("shop".into(), vec!["items".into()])],
+            failed_request: "v=1;domain=5;grants=1".into(),
+            ..ready()
+        };
+        let refusal = check_replica(&facts).unwrap_err();
+        assert_eq!(refusal.error_code(), sc::ER_PROVISION_FAILED);
+        let text = refusal.error_arg();
+        assert!(
+            text.starts_with(
+                "a copy by LOAD DATA FROM MASTER 'east' WITH GRANTS stopped on an error before \
+                 its end and cannot go on; table `shop`.`items` exists"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("To copy again: LOAD DATA FROM MASTER 'east' REPLACE WITH GRANTS;"),
+            "{text}"
+        );
+        // REPLACE copies again; nothing in the way: a new copy.
+        let replace = ReplicaFacts {
+            replace: true,
+            ..facts.clone()
+        };
+        assert_eq!(check_replica(&replace), Ok(Start::Fresh));
+        let empty = ReplicaFacts {
+            databases: Vec::new(),
+            ..facts
+        };
+        assert_eq!(check_replica(&empty), Ok(Start::Fresh));
     }
 
     #[test]
