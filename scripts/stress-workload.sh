@@ -109,6 +109,13 @@ load() {
     *"connection to the master was lost, and the slave SQL thread stopped"*)
       [ "$(last_fault)" = "dump thread killed" ] || die "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
+    # The statement killed while the SQL thread waited for the rest of a
+    # transaction of the master's that had changed MyISAM or Aria (the
+    # connection lost too): the copy was not kept, and the statement run
+    # again says so (README, "An unfinished copy")
+    *"stopped on an error before its end and cannot go on"*)
+      [ "$(last_fault)" = "statement killed" ] || die "run $run: $last"
+      mode=REPLACE; replacements=$((replacements + 1)) ;;
     # XA transactions the killed copy's stream left prepared here hold
     # locks a REPLACE copy would wait for: refused, as the DBA is told,
     # they are rolled back here (the copy replaces what they changed)
