@@ -28,14 +28,15 @@ start_server() {
 # run_server NAME PORT SERVER_ID [MARIADBD]: as start_server, on the data
 # directory $work/NAME/data that is already there (a restored backup).
 # SERVER_WRAP: a command the server runs under (e.g. "taskset -c 1");
-# SERVER_ARGS: more mariadbd options.
+# SERVER_ARGS: more mariadbd options.  A restart appends to the error log
+# (what a killed server left is what the next start meets).
 run_server() {
   local dir=$work/$1 bin=${4:-$B/sql/mariadbd}
   # shellcheck disable=SC2086 # SERVER_WRAP and SERVER_ARGS are split as words
   ${SERVER_WRAP:-} "$bin" --no-defaults --datadir="$dir/data" --lc-messages-dir="$B/sql/share" \
     --port="$2" --bind-address=127.0.0.1 --socket="$dir/sock" --server-id="$3" \
     --log-bin="$1-bin" --binlog-format=row --log-slave-updates --skip-slave-start \
-    --user="$(id -un)" ${SERVER_ARGS:-} >"$dir/error.log" 2>&1 &
+    --user="$(id -un)" ${SERVER_ARGS:-} >>"$dir/error.log" 2>&1 &
   pids+=($!)
   # Crash recovery of a restored backup may take a while.
   for _ in $(seq 120); do
