@@ -1403,8 +1403,7 @@ pub fn stopped_copy_message(
     sql_message: &str,
     group_non_transactional: bool,
 ) -> String {
-    let killed = is_kill_error(sql_error, sql_message) && !group_non_transactional;
-    if io_error != 0 || (sql_error != 0 && !killed) {
+    if io_error != 0 || !killed_copy_kept(sql_error, sql_message, group_non_transactional) {
         return String::new();
     }
     format!(
