@@ -745,9 +745,13 @@ static bool lost_connection_resumes(Master_info *mi,
   SLAVE removed (it is written again only then, or at a stop), and the
   connection cannot start after the restart ("Failed to open the relay
   log"; ER_MASTER_INFO until RESET SLAVE, which would forget the copy).
-  The relay log is then begun anew, as --relay-log-recovery does: a copy
-  replicates by GTID, from gtid_slave_pos and its own record, and START
-  SLAVE removes the relay logs anyway.
+  The connection's relay-log.info is then removed and START SLAVE tried
+  once more: it begins at the first relay log there is, as for a new
+  connection.  A copy replicates by GTID, from gtid_slave_pos and its own
+  record, and START SLAVE with GTID removes the relay logs anyway.
+  (--relay-log-recovery's way, is_relay_log_recovery, does nothing when
+  relay-log.info names no binary log of the master, as after a copy that
+  never moved past its first relay log.)
 */
 static bool start_threads(THD *thd, Master_info *mi)
 {
@@ -756,21 +760,24 @@ static bool start_threads(THD *thd, Master_info *mi)
   if (mi->inited || !mi->rli.error_on_rli_init_info ||
       mi->using_gtid == Master_info::USE_GTID_NO)
     return true;
+  char name[FN_REFLEN], path[FN_REFLEN];
+  create_logfile_name_with_suffix(name, sizeof(name), relay_log_info_file, 0,
+                                  &mi->cmp_connection_name);
+  fn_format(path, name, mysql_data_home, "", 4 + 32);
   sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER: %s; the copy "
-                    "replicates by GTID and begins a new relay log, as "
-                    "--relay-log-recovery does",
+                    "replicates by GTID: it removes '%s' and begins a new "
+                    "relay log",
                     (int) mi->connection_name.length, mi->connection_name.str,
-                    thd->get_stmt_da()->message());
+                    thd->get_stmt_da()->message(), path);
+  if (my_delete(path, MYF(0)) && my_errno != ENOENT)
+    return true;                                // START SLAVE's error stands
   thd->clear_error();
   /*
     The failed initialisation closed what it opened; only RESET SLAVE
     clears its flag (end_relay_log_info()), which would forget the copy.
   */
   mi->rli.error_on_rli_init_info= false;
-  mi->rli.is_relay_log_recovery= true;
-  bool failed= start_slave(thd, mi, true) != 0;
-  mi->rli.is_relay_log_recovery= false;
-  return failed;
+  return start_slave(thd, mi, true) != 0;
 }
 
 
