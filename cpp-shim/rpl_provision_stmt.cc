@@ -1170,12 +1170,12 @@ end:
     same statement may go on with it, now or after a restart.
   */
   const char *sql_text= mi->rli.last_error().message;
+  rust::Slice<const uint8_t> sql_message=
+    rpl_provision_bytes(sql_text, strlen(sql_text));
   bool group_non_trans= state->filter->group_changed_non_transactional();
   bool killed_kept= thd->killed &&
     (!threads_started ||
-     provision::killed_copy_kept(mi->rli.last_error().number,
-                                 rpl_provision_bytes(sql_text,
-                                                     strlen(sql_text)),
+     provision::killed_copy_kept(mi->rli.last_error().number, sql_message,
                                  group_non_trans));
   bool resumable= unfinished &&
     (start_failed || killed_kept || lost_connection_resumes(mi, state) ||
@@ -1190,9 +1190,7 @@ end:
     sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER was killed; %s",
                       (int) name->length, name->str,
                       std::string(provision::name_copy_again(
-                        provision::sql_failure_message(
-                          rpl_provision_bytes(sql_text, strlen(sql_text)),
-                          false),
+                        provision::sql_failure_message(sql_message, false),
                         rust::Str(name->str, name->length),
                         state->first_request)).c_str());
   if (unfinished && !resumable)
