@@ -564,6 +564,9 @@ static int start_dump(THD *thd, String *connect_gtid_state,
   sql_print_information("LOAD DATA FROM MASTER: provisioning dump for "
                         "slave server %lu %s at GTID position '%s'",
                         (ulong) thd->variables.server_id,
+                        dump->session->plan_recalled() ?
+                          "resumes the copy with the plan the master's DDL "
+                          "made during it" :
                         dump->session->resumed() ? "resumes the copy" :
                         dump->session->is_reload() ? "loads tables" :
                         "starts", start.c_str());

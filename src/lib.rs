@@ -592,6 +592,9 @@ mod ffi {
         fn start_position(self: &DumpSession) -> String;
         /// Whether the dump goes on with a copy an earlier dump began.
         fn resumed(self: &DumpSession) -> bool;
+        /// Whether it goes on with the plan the replica had, which the
+        /// master's DDL during the copy changed.
+        fn plan_recalled(self: &DumpSession) -> bool;
         /// Whether `image`, a cursor a replica sent, is a well-formed
         /// `key_copy()` image of a key of `parts`.
         fn key_image_valid(parts: &Vec<KeyPartShape>, image: &[u8]) -> bool;
@@ -1655,6 +1658,12 @@ impl DumpSession {
         self.session
             .as_ref()
             .is_some_and(dump::DumpSession::resumed)
+    }
+
+    fn plan_recalled(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(dump::DumpSession::plan_recalled)
     }
 
     fn checksum_tables(&self) -> Vec<ffi::TableChecksum> {

@@ -7,6 +7,7 @@
 //! CREATE, and the end marker carries the master position given by the
 //! caller for exactly the point where it is sent.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use crate::encode::{
     STD_CATALOG, TM_BIT_LEN_EXACT_F,
 };
 use crate::gtid::{BadGtidPos, GtidPos};
+use crate::plan_cache;
 use crate::protocol::{
     checksums_note, history_note, manifest_note, plan_note, plan_table_note, resume_note,
     start_note, table_done_note, table_ident, BinlogHistory, CopyClaim, Request, RequestError,
@@ -715,6 +717,15 @@ pub struct DumpSession {
     /// [`DumpSession::add_referencing_key`]).
     foreign_keys: BTreeSet<((String, String), (String, String))>,
     functions: BTreeSet<String>,
+    /// The copy this dump serves: the replica's request without its
+    /// resume point (see [`crate::plan_cache`]).
+    copy_key: String,
+    /// The fingerprint of the last plan remembered in
+    /// [`crate::plan_cache`] (a resume point named it).
+    remembered_plan: Cell<Option<u64>>,
+    /// A resumed copy goes on with the plan its replica had, from
+    /// [`crate::plan_cache`]: the master's catalog makes another one now.
+    plan_recalled: bool,
 }
 
 impl DumpSession {
@@ -735,6 +746,12 @@ impl DumpSession {
             None => master_pos.clone(),
         };
         let reload: BTreeSet<(String, String)> = request.tables.iter().cloned().collect();
+        let copy_key = Request {
+            resume: None,
+            max_packet: None,
+            ..request.clone()
+        }
+        .encode();
         let mut scheduler = Scheduler::new(chunk_rows);
         if !reload.is_empty() {
             scheduler.tables_only();
@@ -793,6 +810,9 @@ impl DumpSession {
             cascade_parents: BTreeSet::new(),
             foreign_keys: BTreeSet::new(),
             functions: BTreeSet::new(),
+            copy_key,
+            remembered_plan: Cell::new(None),
+            plan_recalled: false,
         })
     }
 
@@ -1097,6 +1117,12 @@ impl DumpSession {
     /// it: the master's binary log history (every group: a master
     /// restarted since the copy began names its own) and the point.
     fn point_note(&self, point: &ResumePoint) -> String {
+        // The replica may go on from this point: the plan it names is
+        // remembered while the copy runs (see crate::plan_cache).
+        if self.remembered_plan.get() != Some(point.plan) {
+            plan_cache::remember(&self.copy_key, point.plan, &self.scheduler);
+            self.remembered_plan.set(Some(point.plan));
+        }
         match &self.history {
             Some(history) => format!("{}\n{}", history_note(history), resume_note(point)),
             None => resume_note(point),
@@ -1542,10 +1568,43 @@ impl DumpSession {
         }
         self.claims.sort();
         self.scheduler.plan(views)?;
-        if let Some(r) = &self.resume {
+        if let Some(r) = self.resume.clone() {
+            if r.point.plan != self.scheduler.fingerprint() {
+                self.recall_plan(r.point.plan, r.point.step);
+            }
             self.scheduler.resume(&r.point, r.recopy)?;
         }
         Ok(())
+    }
+
+    /// A resumed copy whose plan the master's catalog no longer makes (DDL
+    /// during the copy changed it): the plan the replica's point `plan`
+    /// names, if this process remembers it and `step` lies before the
+    /// copy's objects (see [`crate::plan_cache`]).  Its tables still to
+    /// copy must be ones this dump copies, or gone from the master (their
+    /// DROP or RENAME comes through the binary log again).
+    fn recall_plan(&mut self, plan: u64, step: u32) {
+        let Some(earlier) = plan_cache::recall(&self.copy_key, plan) else {
+            return;
+        };
+        let fits = earlier.before_objects(step)
+            && earlier
+                .tables_left(step)
+                .iter()
+                .all(|t| self.copied_tables.contains(t) || !self.master_tables.contains(t));
+        if fits {
+            self.scheduler.adopt_plan(earlier);
+            // The objects as the master has them now, at the Objects unit.
+            self.objects_stale = true;
+            self.plan_recalled = true;
+        }
+    }
+
+    /// Whether this resumed copy goes on with the plan its replica had,
+    /// which the master's DDL during the copy changed (see
+    /// [`crate::plan_cache`]).
+    pub fn plan_recalled(&self) -> bool {
+        self.plan_recalled
     }
 
     /// Encodes the current `CreateObject` unit and marks it sent.
@@ -2304,6 +2363,7 @@ impl DumpSession {
         };
         let event = encode::gtid_list_event(&self.framing, log_pos, 0, &list)?;
         self.scheduler.end_sent();
+        plan_cache::forget(&self.copy_key);
         Ok(event)
     }
 }
@@ -3290,6 +3350,106 @@ mod tests {
         assert!(s
             .tablespace_discarded("shop", "items", timeout, later)
             .is_ok());
+    }
+
+    /// A copy of `db`.`a` and `db`.`b` (2 rows a chunk) for connection
+    /// `name`: `a` copied, one chunk of `b` sent after the master created
+    /// `db`.`a0`.  Returns the request a replica sends to go on from there.
+    fn copy_changed_by_ddl(name: &str) -> String {
+        let mut d =
+            DumpSession::new(Request::for_connection(name).encode(), "0-1-10", 1, 2, 0).unwrap();
+        d.add_database("db", &["a", "b"], true);
+        d.plan(Vec::new()).unwrap();
+        advance_to_rows(&mut d);
+        d.begin_chunk(vec![int_column()]).unwrap();
+        d.add_value(Some(&[1, 0, 0, 0])).unwrap();
+        d.end_row().unwrap();
+        d.finish_chunk(9, b"", true).unwrap();
+        advance_to_rows(&mut d);
+        assert!(matches!(d.next_unit(), Unit::Rows { table: "b", .. }));
+        // Copied after the others: the plan is another one now.
+        let before = d.scheduler.fingerprint();
+        d.master_statement(b"CREATE TABLE a0 (i INT PRIMARY KEY)", "db", false, 0)
+            .unwrap();
+        assert_ne!(d.scheduler.fingerprint(), before);
+        d.begin_chunk(vec![int_column()]).unwrap();
+        d.add_value(Some(&[2, 0, 0, 0])).unwrap();
+        d.end_row().unwrap();
+        let key = 2u32.to_be_bytes();
+        d.finish_chunk(9, &key, false).unwrap();
+        let mut request = Request::for_connection(name);
+        request.resume = Some(Resume {
+            position: GtidPos::parse("0-1-12").unwrap(),
+            point: d.scheduler.resume_point(Some(&key)),
+            seq_no: d.next_seq_no - 1,
+            recopy: false,
+            history: None,
+        });
+        request.encode()
+    }
+
+    #[test]
+    fn a_copy_whose_plan_ddl_changed_goes_on_with_the_plan_its_replica_had() {
+        let _serial = plan_cache::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let request = copy_changed_by_ddl("plan-changed");
+        // The master's catalog now plans `a0` before `b`.
+        let resumed = |request: &str| {
+            let mut d = DumpSession::new(request, "0-1-12", 1, 2, 0).unwrap();
+            d.add_database("db", &["a", "a0", "b"], true);
+            d.plan(Vec::new()).map(|()| d)
+        };
+        let mut d = resumed(&request).unwrap();
+        assert!(d.plan_recalled());
+        // `b` goes on after its key (its CREATE read again, not sent),
+        // then `a0`, as the replica's plan has it.
+        assert_eq!(
+            d.next_unit(),
+            Unit::CreateTable {
+                db: "db",
+                table: "b"
+            }
+        );
+        assert!(d.scheduler.resumed_create());
+        d.scheduler.ddl_sent();
+        let key = 2u32.to_be_bytes();
+        assert!(
+            matches!(d.next_unit(), Unit::Rows { table: "b", after: Some(k), .. } if k == key),
+            "{:?}",
+            d.next_unit()
+        );
+        d.scheduler.rows_sent(0, None, true);
+        d.scheduler.ddl_sent(); // b's indexes
+        assert_eq!(
+            d.next_unit(),
+            Unit::CreateTable {
+                db: "db",
+                table: "a0"
+            }
+        );
+
+        // The copy ended: its plans are forgotten, and a plan changed
+        // without this process remembering it refuses as before.
+        plan_cache::forget(&Request::for_connection("plan-changed").encode());
+        let err = resumed(&request).map(|_| ()).unwrap_err();
+        assert!(
+            err.to_string().contains("changed since the copy started"),
+            "{err}"
+        );
+        // A table still to copy that this dump would not copy (another
+        // filter) is not taken from the plan remembered.
+        let request = copy_changed_by_ddl("plan-filtered");
+        let mut d = DumpSession::new(&request, "0-1-12", 1, 2, 0).unwrap();
+        d.add_database("db", &["a", "a0"], true);
+        d.master_tables.insert(("db".to_owned(), "b".to_owned()));
+        let err = d.plan(Vec::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("changed since the copy started"),
+            "{err}"
+        );
+        assert!(!d.plan_recalled());
+        plan_cache::forget(&Request::for_connection("plan-filtered").encode());
     }
 
     #[test]

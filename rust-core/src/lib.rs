@@ -24,6 +24,8 @@
 //! - [`key_image`]: checks of the key images a replica sends back.
 //! - [`parallel_apply`]: which event groups a replica applies alone
 //!   during a copy, the others going to parallel replication's workers.
+//! - [`plan_cache`]: the plans of the copies a master sends, for a copy
+//!   whose plan its DDL changed to go on after a lost connection.
 //! - [`progress`]: how far a copy is, as the replica applies it.
 //! - [`protocol`]: the request, copy domain and end marker between replica
 //!   and master.
@@ -48,6 +50,7 @@ pub mod gtid;
 pub mod index_build;
 pub mod key_image;
 pub mod parallel_apply;
+pub mod plan_cache;
 pub mod preflight;
 pub mod progress;
 pub mod protocol;

@@ -1165,15 +1165,106 @@ impl Scheduler {
         self.next = step;
         self.resume_to = None;
         if let Some(t) = table.filter(|&t| !self.tables[t].account) {
-            let create = self
-                .steps
+            // A table copied again has its steps twice: the CREATE of the
+            // copy the step belongs to.
+            let create = self.steps[..step]
                 .iter()
-                .position(|s| matches!(s, Step::CreateTable(c) if *c == t))
-                .expect("every copied table has a CreateTable step");
+                .rposition(|s| matches!(s, Step::CreateTable(c) if *c == t))
+                .expect("every copied table has a CreateTable step before its rows");
             self.resume_to = Some(step);
             self.next = create;
         }
         Ok(())
+    }
+
+    /// Takes the plan of `earlier`, a plan of the same copy as its replica
+    /// last heard of it (see [`crate::plan_cache`]): its databases, tables,
+    /// views, objects and steps, not this one's settings (chunk size,
+    /// checksums, `LOAD TABLE`).  Then [`Scheduler::resume`].
+    pub fn adopt_plan(&mut self, earlier: Scheduler) {
+        self.databases = earlier.databases;
+        self.tables = earlier.tables;
+        self.views = earlier.views;
+        self.objects = earlier.objects;
+        self.steps = earlier.steps;
+        self.progress = Progress {
+            rows_copied: 0,
+            ..earlier.progress
+        };
+        self.next = 0;
+        self.resume_to = None;
+        self.recopy = false;
+        self.end_sent = false;
+    }
+
+    /// Whether `step` comes before the `Objects` unit (after which the
+    /// plan's objects are the ones read there).
+    pub fn before_objects(&self, step: u32) -> bool {
+        self.steps
+            .iter()
+            .position(|s| *s == Step::Objects)
+            .is_some_and(|objects| (step as usize) < objects)
+    }
+
+    /// The tables whose steps from `step` on are still to do (master's
+    /// names), account tables left out.
+    pub fn tables_left(&self, step: u32) -> Vec<(String, String)> {
+        let mut left: Vec<(String, String)> = self
+            .steps
+            .iter()
+            .skip(step as usize)
+            .filter_map(|s| match *s {
+                Step::CreateTable(t) | Step::Rows(t) | Step::BuildIndexes(t)
+                    if !self.tables[t].account =>
+                {
+                    Some((
+                        self.databases[self.tables[t].db].clone(),
+                        self.tables[t].name.clone(),
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
+        left.sort();
+        left.dedup();
+        left
+    }
+
+    /// About how many bytes the plan holds (names, steps, cursors).
+    pub fn approx_bytes(&self) -> usize {
+        let names: usize = self.databases.iter().map(|d| d.len() + 24).sum::<usize>()
+            + self
+                .tables
+                .iter()
+                .map(|t| {
+                    std::mem::size_of::<Table>()
+                        + t.name.len()
+                        + t.cursor.as_ref().map_or(0, Vec::len)
+                        + t.parents
+                            .iter()
+                            .map(|(d, n)| d.len() + n.len() + 48)
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+            + self
+                .views
+                .iter()
+                .map(|v| {
+                    std::mem::size_of::<View>()
+                        + v.db.len()
+                        + v.name.len()
+                        + v.reads
+                            .iter()
+                            .map(|(d, n)| d.len() + n.len() + 48)
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+            + self
+                .objects
+                .iter()
+                .map(|o| std::mem::size_of::<Object>() + o.db.len() + o.name.len())
+                .sum::<usize>();
+        names + self.steps.len() * std::mem::size_of::<Step>()
     }
 
     /// Whether the current `CreateTable` unit only re-reads a definition
