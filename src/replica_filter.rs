@@ -125,6 +125,10 @@ struct Applied {
     /// The master's binary log history the position refers to (from the
     /// last copy group's note), sent back when the copy goes on.
     history: Option<BinlogHistory>,
+    /// A statement of the master since the point's copy group changed the
+    /// copy's plan (see `Resume::plan_behind`); cleared by the next copy
+    /// group's point.
+    plan_behind: bool,
 }
 
 /// What the event group being applied adds to [`Applied`] when it commits.
@@ -446,6 +450,7 @@ impl ReplicaFilter {
         }
         if let Some(point) = &pending.point {
             applied.point = Some(point.clone());
+            applied.plan_behind = false;
         }
         applied.changed |= pending.changes;
         applied
@@ -547,6 +552,7 @@ impl ReplicaFilter {
             changed: true,
             recopy: resume.recopy,
             history: resume.history,
+            plan_behind: resume.plan_behind,
         };
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
             if row.object == saved_copy::OBJECTS_ROW {
@@ -756,6 +762,20 @@ impl ReplicaFilter {
             .take(100)
             .collect();
         let mut recopied = None;
+        // The master's plan changes with these edits, after the point of
+        // the last copy group: a resumed dump must not take the plan that
+        // point names as the one at this position (see plan_cache).  Only
+        // a copy again of the table in progress leaves the plan's steps
+        // as they are (the point goes back to its Rows step, below).  Set
+        // now, not at the commit: a worker applies a statement-logged
+        // write too.
+        let in_progress = |s: &filter::TableState| matches!(s, filter::TableState::Created { .. });
+        if decision.edits.iter().any(|edit| match edit {
+            Edit::Copy((db, table)) => !in_progress(&self.copy_state(&table_ident(db, table))),
+            _ => true,
+        }) {
+            self.applied.plan_behind = true;
+        }
         for edit in &decision.edits {
             match edit {
                 // When the master sends it again does not matter here.
@@ -1316,6 +1336,7 @@ fn resume_request_of(applied: &Applied, request: &str) -> String {
         seq_no: applied.seq_no,
         recopy: applied.recopy,
         history: applied.history,
+        plan_behind: applied.plan_behind,
     });
     request.encode()
 }
@@ -2098,6 +2119,54 @@ mod tests {
         assert!(!v.record.is_empty());
         let request = f.resume_request(req);
         assert!(request.contains(";step=4;"), "{request}");
+        assert!(request.ends_with(";recopy=1"), "{request}");
+    }
+
+    #[test]
+    fn a_master_statement_that_changes_the_plan_puts_the_point_behind_until_the_next_group() {
+        let req = "v=1;domain=7";
+        let note = |step| {
+            provision_core::protocol::resume_note(&ResumePoint {
+                plan: 9,
+                step,
+                cursor: None,
+            })
+        };
+        let mut f = replica_filter_new("filter-test-behind");
+        f.group_start(true, 0, 1, 1);
+        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
+        assert_eq!(f.copy_note(start.as_bytes()), "");
+        assert_eq!(f.copy_note(note(4).as_bytes()), "");
+        f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
+        f.group_committed();
+        // A table created on the master during the copy: copied after the
+        // others, the master's plan has more steps than the point's.
+        f.group_start(false, 0, 1, 6);
+        let v = f.query_verdict(b"CREATE TABLE n (i INT)", "d", req, 5, 0);
+        assert!(matches!(v.action, ffi::QueryAction::Skip));
+        f.group_committed();
+        let request = f.resume_request(req);
+        assert!(request.ends_with(";behind=1"), "{request}");
+        assert!(
+            Request::parse(&request)
+                .unwrap()
+                .resume
+                .unwrap()
+                .plan_behind
+        );
+        // The next copy group's point is the plan's again.
+        f.group_start(true, 0, 1, 2);
+        f.copy_row("d", "t", true, &[1]);
+        assert_eq!(f.copy_note(note(4).as_bytes()), "");
+        f.group_committed();
+        let request = f.resume_request(req);
+        assert!(!request.contains("behind"), "{request}");
+        // The table in progress copied again changes no step of the plan.
+        f.group_start(false, 0, 1, 7);
+        f.query_verdict(b"ALTER TABLE t ADD COLUMN w INT", "d", req, 5, 0);
+        f.group_committed();
+        let request = f.resume_request(req);
+        assert!(!request.contains("behind"), "{request}");
         assert!(request.ends_with(";recopy=1"), "{request}");
     }
 

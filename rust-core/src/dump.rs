@@ -1569,7 +1569,9 @@ impl DumpSession {
         self.claims.sort();
         self.scheduler.plan(views)?;
         if let Some(r) = self.resume.clone() {
-            if r.point.plan != self.scheduler.fingerprint() {
+            // A point behind the plan at the replica's position names a
+            // plan the binary log from there would not change as it did.
+            if r.point.plan != self.scheduler.fingerprint() && !r.plan_behind {
                 self.recall_plan(r.point.plan, r.point.step);
             }
             self.scheduler.resume(&r.point, r.recopy)?;
@@ -3384,6 +3386,7 @@ mod tests {
             seq_no: d.next_seq_no - 1,
             recopy: false,
             history: None,
+            plan_behind: false,
         });
         request.encode()
     }
@@ -3429,6 +3432,18 @@ mod tests {
             }
         );
 
+        // A point behind the plan at its position (the master's DDL after
+        // its copy group changed the plan) is not taken up from there.
+        let mut behind = Request::parse(&request).unwrap();
+        if let Some(r) = behind.resume.as_mut() {
+            r.plan_behind = true;
+        }
+        let err = resumed(&behind.encode()).map(|_| ()).unwrap_err();
+        assert!(
+            err.to_string().contains("changed since the copy started"),
+            "{err}"
+        );
+
         // The copy ended: its plans are forgotten, and a plan changed
         // without this process remembering it refuses as before.
         plan_cache::forget(&Request::for_connection("plan-changed").encode());
@@ -3470,6 +3485,7 @@ mod tests {
                     started,
                     resets,
                 }),
+                plan_behind: false,
             });
             DumpSession::new(request.encode(), "0-1-10", 1, 100, 0).unwrap()
         };

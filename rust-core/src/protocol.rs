@@ -513,6 +513,12 @@ pub struct Resume {
     /// The master's binary log history `position` refers to (from the
     /// copy's plan note); `None` from a copy whose master did not say.
     pub history: Option<BinlogHistory>,
+    /// A statement of the master after the point's copy group changed
+    /// the copy's plan (its decision had edits, see
+    /// [`crate::ddl_during_copy`]), and no copy group came since: the
+    /// plan the point names is not the plan at `position` (see
+    /// [`crate::plan_cache`]).
+    pub plan_behind: bool,
 }
 
 impl Request {
@@ -583,6 +589,9 @@ impl Request {
             if r.recopy {
                 text.push_str(";recopy=1");
             }
+            if r.plan_behind {
+                text.push_str(";behind=1");
+            }
             if let Some(history) = &r.history {
                 text.push_str(";history=");
                 text.push_str(&history.encode());
@@ -608,6 +617,7 @@ impl Request {
         let (mut version, mut domain, mut grants, mut checksum, mut filter) =
             (None, None, None, None, None);
         let mut recopy = None;
+        let mut behind = None;
         let mut packet = None;
         let mut connection = None;
         let mut tables: Option<Vec<(String, String)>> = None;
@@ -681,6 +691,7 @@ impl Request {
                 "grants" if value <= 1 => &mut grants,
                 "checksum" if value <= 1 => &mut checksum,
                 "recopy" if value == 1 => &mut recopy,
+                "behind" if value == 1 => &mut behind,
                 "packet" if value >= MIN_MAX_PACKET => &mut packet,
                 _ => return Err(malformed()),
             };
@@ -693,13 +704,18 @@ impl Request {
             return Err(RequestError::Version(version));
         }
         let resume = match (position, plan, step, seq_no, cursor) {
-            (None, None, None, None, None) if recopy.is_none() && history.is_none() => None,
+            (None, None, None, None, None)
+                if recopy.is_none() && behind.is_none() && history.is_none() =>
+            {
+                None
+            }
             (Some(position), Some(plan), Some(step), Some(seq_no), cursor) => Some(Resume {
                 position,
                 point: ResumePoint { plan, step, cursor },
                 seq_no,
                 recopy: recopy.is_some(),
                 history,
+                plan_behind: behind.is_some(),
             }),
             _ => return Err(malformed()),
         };
@@ -848,10 +864,20 @@ mod tests {
             seq_no: 3,
             recopy: false,
             history: Some(history(100, 0)),
+            plan_behind: false,
         });
         let text = request.encode();
         assert!(text.ends_with(";history=1.100.0"), "{text}");
         assert_eq!(Request::parse(&text).unwrap(), request);
+        // A point behind the plan at the position says so, and only once.
+        if let Some(r) = request.resume.as_mut() {
+            r.plan_behind = true;
+        }
+        let behind = request.encode();
+        assert!(behind.contains(";behind=1"), "{behind}");
+        assert_eq!(Request::parse(&behind).unwrap(), request);
+        assert!(Request::parse(format!("{behind};behind=1")).is_err());
+        assert!(Request::parse(behind.replace("behind=1", "behind=2")).is_err());
         // The same process, no RESET MASTER since: goes on.
         assert_eq!(request.check_history(&history(100, 0)), Ok(()));
         // A RESET MASTER since: refused, naming the position and the fix.
