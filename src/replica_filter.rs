@@ -2092,26 +2092,13 @@ mod tests {
     #[test]
     fn a_table_whose_indexes_are_not_built_yet_is_copied_again_from_its_rows_step() {
         let req = "v=1;domain=7";
-        let note = |step| {
-            provision_core::protocol::resume_note(&ResumePoint {
-                plan: 9,
-                step,
-                cursor: None,
-            })
-        };
-        let mut f = replica_filter_new("filter-test-indexes");
         // CREATE of `d`.`t` (its point: the Rows step 4), its one chunk,
         // complete (the point: its BuildIndexes step 5).
-        f.group_start(true, 0, 1, 1);
-        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
-        assert_eq!(f.copy_note(start.as_bytes()), "");
-        assert_eq!(f.copy_note(note(4).as_bytes()), "");
-        f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
-        f.group_committed();
+        let mut f = filter_with_table_created("filter-test-indexes", req);
         f.group_start(true, 0, 1, 2);
         f.copy_row("d", "t", true, &[1]);
         f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
-        assert_eq!(f.copy_note(note(5).as_bytes()), "");
+        assert_eq!(f.copy_note(step_note(5).as_bytes()), "");
         f.group_committed();
         f.group_start(false, 0, 1, 9);
         let v = f.query_verdict(b"ALTER TABLE t DROP KEY k", "d", req, 5, 0);
@@ -2122,23 +2109,32 @@ mod tests {
         assert!(request.ends_with(";recopy=1"), "{request}");
     }
 
-    #[test]
-    fn a_master_statement_that_changes_the_plan_puts_the_point_behind_until_the_next_group() {
-        let req = "v=1;domain=7";
-        let note = |step| {
-            provision_core::protocol::resume_note(&ResumePoint {
-                plan: 9,
-                step,
-                cursor: None,
-            })
-        };
-        let mut f = replica_filter_new("filter-test-behind");
+    /// The note of a copy group whose point is `step` of plan 9.
+    fn step_note(step: u32) -> String {
+        provision_core::protocol::resume_note(&ResumePoint {
+            plan: 9,
+            step,
+            cursor: None,
+        })
+    }
+
+    /// A filter whose copy (asked with `req`) created `d`.`t`, its point
+    /// the Rows step 4.
+    fn filter_with_table_created(name: &str, req: &str) -> Box<ReplicaFilter> {
+        let mut f = replica_filter_new(name);
         f.group_start(true, 0, 1, 1);
         let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
         assert_eq!(f.copy_note(start.as_bytes()), "");
-        assert_eq!(f.copy_note(note(4).as_bytes()), "");
+        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
         f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
         f.group_committed();
+        f
+    }
+
+    #[test]
+    fn a_master_statement_that_changes_the_plan_puts_the_point_behind_until_the_next_group() {
+        let req = "v=1;domain=7";
+        let mut f = filter_with_table_created("filter-test-behind", req);
         // A table created on the master during the copy: copied after the
         // others, the master's plan has more steps than the point's.
         f.group_start(false, 0, 1, 6);
@@ -2157,7 +2153,7 @@ mod tests {
         // The next copy group's point is the plan's again.
         f.group_start(true, 0, 1, 2);
         f.copy_row("d", "t", true, &[1]);
-        assert_eq!(f.copy_note(note(4).as_bytes()), "");
+        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
         f.group_committed();
         let request = f.resume_request(req);
         assert!(!request.contains("behind"), "{request}");

@@ -1232,39 +1232,32 @@ impl Scheduler {
 
     /// About how many bytes the plan holds (names, steps, cursors).
     pub fn approx_bytes(&self) -> usize {
-        let names: usize = self.databases.iter().map(|d| d.len() + 24).sum::<usize>()
-            + self
-                .tables
-                .iter()
-                .map(|t| {
-                    std::mem::size_of::<Table>()
-                        + t.name.len()
-                        + t.cursor.as_ref().map_or(0, Vec::len)
-                        + t.parents
-                            .iter()
-                            .map(|(d, n)| d.len() + n.len() + 48)
-                            .sum::<usize>()
-                })
-                .sum::<usize>()
-            + self
-                .views
-                .iter()
-                .map(|v| {
-                    std::mem::size_of::<View>()
-                        + v.db.len()
-                        + v.name.len()
-                        + v.reads
-                            .iter()
-                            .map(|(d, n)| d.len() + n.len() + 48)
-                            .sum::<usize>()
-                })
-                .sum::<usize>()
-            + self
-                .objects
-                .iter()
-                .map(|o| std::mem::size_of::<Object>() + o.db.len() + o.name.len())
-                .sum::<usize>();
-        names + self.steps.len() * std::mem::size_of::<Step>()
+        // Two names and their allocations.
+        let pairs = |names: &[(String, String)]| -> usize {
+            names.iter().map(|(d, n)| d.len() + n.len() + 48).sum()
+        };
+        let databases: usize = self.databases.iter().map(|d| d.len() + 24).sum();
+        let tables: usize = self
+            .tables
+            .iter()
+            .map(|t| {
+                std::mem::size_of::<Table>()
+                    + t.name.len()
+                    + t.cursor.as_ref().map_or(0, Vec::len)
+                    + pairs(&t.parents)
+            })
+            .sum();
+        let views: usize = self
+            .views
+            .iter()
+            .map(|v| std::mem::size_of::<View>() + v.db.len() + v.name.len() + pairs(&v.reads))
+            .sum();
+        let objects: usize = self
+            .objects
+            .iter()
+            .map(|o| std::mem::size_of::<Object>() + o.db.len() + o.name.len())
+            .sum();
+        databases + tables + views + objects + self.steps.len() * std::mem::size_of::<Step>()
     }
 
     /// Whether the current `CreateTable` unit only re-reads a definition
