@@ -581,6 +581,13 @@ impl Scheduler {
         let Some(create) = self.steps.iter().rposition(|s| *s == Step::CreateTable(t)) else {
             return TableState::NotCreated;
         };
+        if self.resume_window_of(t) {
+            // The replica has it from the dump that stopped, with rows up
+            // to the cursor: the CREATE re-read is not sent.
+            return TableState::Created {
+                cursor: self.tables[t].cursor.clone(),
+            };
+        }
         match self.steps.get(self.next) {
             _ if self.next <= create => TableState::NotCreated,
             Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t => {
@@ -596,6 +603,23 @@ impl Scheduler {
         }
     }
 
+    /// Whether table `t` is the one a resumed copy goes on with and its
+    /// `CreateTable` unit, read again but not sent, is not done yet (see
+    /// [`Scheduler::resume`]): its copy is in progress as the replica sees
+    /// it, though the plan stands at its CREATE.  A statement that comes
+    /// through the binary log meanwhile must see it so, as the replica
+    /// does (found by `scripts/stress-workload.sh`: a table the replica
+    /// copied again after a `CREATE INDEX` in that moment, and the master
+    /// went on after its cursor).
+    fn resume_window_of(&self, t: usize) -> bool {
+        !self.recopy
+            && matches!(
+                self.resume_to.and_then(|step| self.steps.get(step)),
+                Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t
+            )
+            && matches!(self.steps.get(self.next), Some(Step::CreateTable(c)) if *c == t)
+    }
+
     /// Copies `db`.`table` from its first row with its definition as it
     /// is now: the table in progress starts again at its CREATE; a
     /// complete one, or one not in the plan, joins the tables still to
@@ -608,15 +632,21 @@ impl Scheduler {
             Some(t) if self.tables[t].account => return false,
             Some(t) => {
                 let create = self.steps.iter().rposition(|s| *s == Step::CreateTable(t));
-                let in_progress = matches!(
-                    self.steps.get(self.next),
-                    Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t
-                );
+                let resumed = self.resume_window_of(t);
+                let in_progress = resumed
+                    || matches!(
+                        self.steps.get(self.next),
+                        Some(Step::Rows(c) | Step::BuildIndexes(c)) if *c == t
+                    );
                 match create {
                     // Not started: its copy reads it as it is.
-                    Some(create) if create >= self.next => return false,
+                    Some(create) if create >= self.next && !resumed => return false,
                     Some(create) if in_progress => {
-                        self.next = create;
+                        // In the resume window the plan stands at its
+                        // CREATE already: sent now, not only read.
+                        if !resumed {
+                            self.next = create;
+                        }
                         self.tables[t].cursor = None;
                         self.resume_to = None;
                         return true;
@@ -1301,6 +1331,66 @@ mod tests {
                 other => panic!("unexpected {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_statement_in_the_resume_window_sees_the_table_in_progress_as_the_replica_does() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "b"]);
+        s.plan(Vec::new()).unwrap();
+        let rows_b = s
+            .steps
+            .iter()
+            .position(|st| matches!(st, Step::Rows(t) if s.tables[*t].name == "b"))
+            .unwrap();
+        let point = ResumePoint {
+            plan: s.fingerprint(),
+            step: rows_b as u32,
+            cursor: Some(vec![7]),
+        };
+        let mut r = s.clone();
+        r.resume(&point, false).unwrap();
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "b"
+            }
+        );
+        assert!(r.resumed_create());
+        // As the replica has it: created, copied up to the cursor.
+        assert_eq!(
+            r.table_state("d", "b", false),
+            TableState::Created {
+                cursor: Some(vec![7])
+            }
+        );
+        assert_eq!(r.table_state("d", "a", false), TableState::Complete);
+        // A DDL on it then copies it again from its CREATE, sent this time.
+        assert!(r.copy_table("d", "b"));
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "b"
+            }
+        );
+        assert!(!r.resumed_create());
+        r.ddl_sent();
+        assert!(matches!(
+            r.next_unit(),
+            Unit::Rows {
+                table: "b",
+                after: None,
+                ..
+            }
+        ));
+
+        // A resume that copies the table again already sends its CREATE.
+        let mut again = s.clone();
+        again.resume(&point, true).unwrap();
+        assert!(!again.resumed_create());
+        assert_eq!(again.table_state("d", "b", false), TableState::NotCreated);
     }
 
     #[test]
