@@ -1333,6 +1333,18 @@ mod tests {
         }
     }
 
+    /// A resumed dump at the CREATE of `d`.`b`, read again, not sent.
+    fn assert_rereads_create_of_b(r: &Scheduler) {
+        assert_eq!(
+            r.next_unit(),
+            Unit::CreateTable {
+                db: "d",
+                table: "b"
+            }
+        );
+        assert!(r.resumed_create());
+    }
+
     #[test]
     fn a_statement_in_the_resume_window_sees_the_table_in_progress_as_the_replica_does() {
         let mut s = Scheduler::new(10);
@@ -1350,14 +1362,7 @@ mod tests {
         };
         let mut r = s.clone();
         r.resume(&point, false).unwrap();
-        assert_eq!(
-            r.next_unit(),
-            Unit::CreateTable {
-                db: "d",
-                table: "b"
-            }
-        );
-        assert!(r.resumed_create());
+        assert_rereads_create_of_b(&r);
         // As the replica has it: created, copied up to the cursor.
         assert_eq!(
             r.table_state("d", "b", false),
@@ -1833,14 +1838,7 @@ mod tests {
         // sent, then its rows go on after key 4.
         let mut r = two_tables();
         r.resume(&point, false).unwrap();
-        assert_eq!(
-            r.next_unit(),
-            Unit::CreateTable {
-                db: "d",
-                table: "b"
-            }
-        );
-        assert!(r.resumed_create());
+        assert_rereads_create_of_b(&r);
         r.ddl_sent();
         assert!(!r.resumed_create());
         assert_eq!(
