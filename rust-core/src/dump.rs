@@ -3393,9 +3393,7 @@ mod tests {
 
     #[test]
     fn a_copy_whose_plan_ddl_changed_goes_on_with_the_plan_its_replica_had() {
-        let _serial = plan_cache::TEST_LOCK
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _serial = plan_cache::test_serial();
         let request = copy_changed_by_ddl("plan-changed");
         // The master's catalog now plans `a0` before `b`.
         let resumed = |request: &str| {

@@ -93,17 +93,19 @@ pub fn forget(copy: &str) {
 /// Held by the tests that depend on what the registry holds (it is one
 /// for the whole test binary).
 #[cfg(test)]
-pub(crate) static TEST_LOCK: Mutex<()> = Mutex::new(());
+static TEST_LOCK: Mutex<()> = Mutex::new(());
+
+/// Takes [`TEST_LOCK`] for a test.
+#[cfg(test)]
+pub(crate) fn test_serial() -> MutexGuard<'static, ()> {
+    TEST_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn serial() -> MutexGuard<'static, ()> {
-        TEST_LOCK
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 
     fn plan_of(tables: &[&str]) -> Scheduler {
         let mut s = Scheduler::new(100);
@@ -114,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_plan_is_recalled_by_its_copy_and_fingerprint() {
-        let _serial = serial();
+        let _serial = test_serial();
         let s = plan_of(&["a", "b"]);
         let fp = s.fingerprint();
         remember("copy-recalled", fp, &s);
@@ -131,7 +133,7 @@ mod tests {
 
     #[test]
     fn the_oldest_plans_go_first() {
-        let _serial = serial();
+        let _serial = test_serial();
         let s = plan_of(&["a"]);
         for i in 0..=MAX_PLANS as u64 {
             remember("copy-bounded", i, &s);
