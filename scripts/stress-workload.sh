@@ -5,18 +5,23 @@
 # case-insensitive key, a nullable UNIQUE key, foreign-key cascades,
 # MyISAM and Aria inside transactions, partitions, BLOBs, XA, savepoints,
 # multi-table statements; with DDL=1 rare ALTERs and tables created and
-# dropped), each run with its own seed and chunk size.  With FAULTS=1 the
-# copy meets a random fault every few seconds (the statement killed, the
-# slave SQL thread killed, the master's dump thread killed, the replica
-# killed with SIGKILL and restarted) and the same statement is run again.  Each run then starts
-# the replica, waits until it caught up and compares every table's rows
-# and CHECKSUM TABLE EXTENDED.  Exits non-zero on the first difference
-# (KEEP_WORK=1 keeps both servers' data).  Not part of the test suite:
+# dropped; with DDL=2 more of them and of more kinds: renames and swaps,
+# engine and primary key changes, partition maintenance and exchange,
+# triggers, views and sequences), each run with its own seed and chunk
+# size.  With FAULTS=1 the copy meets a random fault every few seconds
+# (the statement killed, the slave SQL thread killed, the master's dump
+# thread killed, the replica killed with SIGKILL and restarted) and the
+# same statement is run again.  Each run then starts the replica, waits
+# until it caught up and compares every table's rows and CHECKSUM TABLE
+# EXTENDED, and the views', triggers' and sequences' state.  Exits
+# non-zero on the first difference (KEEP_WORK=1 keeps both servers'
+# data).  Not part of the test suite:
 # minutes per run.
 #
 #   RUNS=5 SESSIONS=3 ROWS=20000 scripts/stress-workload.sh
 #   RUNS=5 FAULTS=1 PARALLEL=4 ROWS_PER_SECOND=30000 scripts/stress-workload.sh
 #   RUNS=3 DDL=1 SEED=42 scripts/stress-workload.sh
+#   RUNS=3 DDL=2 FAULTS=1 ROWS_PER_SECOND=20000 scripts/stress-workload.sh
 . "$(dirname "$0")/lib.sh"
 [ -x "$LDFM_BUILD/sql/mariadbd" ] || "$REPO_DIR/scripts/build.sh"
 RUNS=${RUNS:-3}
@@ -47,11 +52,26 @@ fi
 # With DDL, a throttled copy meets many ALTERs of one table (OPTIMIZE
 # TABLE t_part): more than the default 5 copies again of a table would
 # stop it, as designed (provision_max_recopies).
-if [ "$DDL" = 1 ]; then
+if [ "$DDL" -ge 1 ]; then
   replica_args="$replica_args --provision-max-recopies=1000"
 fi
 
-checksums() { schema_checksums "$1" sw; }
+# Every table's rows and checksum, then the objects the copy creates
+# after the tables (with DDL=2 the workload makes and drops them): each
+# view's and trigger's definition and each sequence's next value.
+checksums() {
+  local s
+  schema_checksums "$1" sw
+  client "$1" -N -B -e "SELECT 'view', table_name, MD5(view_definition)
+      FROM information_schema.views WHERE table_schema = 'sw'
+    UNION ALL SELECT 'trigger', trigger_name,
+      MD5(CONCAT(event_object_table, action_timing, event_manipulation, action_statement))
+      FROM information_schema.triggers WHERE trigger_schema = 'sw' ORDER BY 1, 2"
+  for s in $(client "$1" -N -B -e "SELECT table_name FROM information_schema.tables
+             WHERE table_schema = 'sw' AND table_type = 'SEQUENCE' ORDER BY 1"); do
+    echo "sequence $s $(client "$1" -N -B -e "SELECT next_not_cached_value FROM sw.$s")"
+  done
+}
 # The last fault, if any
 last_fault() { [ ${#faults[@]} -gt 0 ] && echo "${faults[-1]}" || echo "no fault"; }
 

@@ -5,7 +5,9 @@ of it).  Used by scripts/stress-workload.sh.
 
     stress_workload.py schema [ROWS]        the tables, filled
     stress_workload.py session SEED STOP [DDL]  random transactions until
-                                                the file STOP exists
+                                                the file STOP exists (DDL: 0,
+                                                1 rare DDL, 2 more and more
+                                                kinds of it)
 
 The tables cover what a row-key ledger finds hardest: keys that move
 (primary key updates across the copy's cursor), a descending composite
@@ -185,14 +187,53 @@ class Session:
             "DROP INDEX IF EXISTS ix_a ON t_int;",
             f"SET STATEMENT lock_wait_timeout=30 FOR ALTER TABLE t_part COMMENT = 's{r.randrange(100)}';",
             f"/*!40000 ALTER TABLE t_myisam {r.choice(['DISABLE', 'ENABLE'])} KEYS */;",
-        ])
+        ] + (self.more_ddl(t) if self.ddl >= 2 else []))
+
+    def more_ddl(self, t):
+        """With DDL=2, what a busy master's schema changes also do: tables
+        renamed, swapped, created from a SELECT and moved between engines,
+        primary keys changed, partitions added, removed, truncated and
+        exchanged, and the objects copied after the tables (triggers,
+        views, sequences) created, used and dropped.  Statements that fail
+        (a table missing, a key duplicated) fail as they would anywhere."""
+        r = self.r
+        u = f"t_new{r.randrange(4)}"
+        k = self.key()
+        return [
+            f"RENAME TABLE {t} TO t_swap{self.seed}, {u} TO {t}, t_swap{self.seed} TO {u};",
+            f"RENAME TABLE {t} TO {u};",
+            f"ALTER TABLE {t} RENAME TO {u};",
+            f"CREATE TABLE IF NOT EXISTS {t} (id INT PRIMARY KEY, v INT) ENGINE=InnoDB"
+            f" SELECT id, a AS v FROM t_int WHERE id BETWEEN {k} AND {k + 300};",
+            f"ALTER TABLE {t} ENGINE={r.choice(['InnoDB', 'Aria', 'MyISAM'])};",
+            f"ALTER TABLE {t} DROP PRIMARY KEY, ADD PRIMARY KEY"
+            f" {r.choice(['(v, id)', '(id)', '(id DESC)'])};",
+            f"ALTER TABLE {t} ADD COLUMN IF NOT EXISTS w VARCHAR(20) DEFAULT 'w', ADD KEY IF NOT EXISTS (w);",
+            f"ALTER TABLE {t} DROP COLUMN IF EXISTS w;",
+            f"UPDATE {t} SET v = v + 1 WHERE id BETWEEN {k} AND {k + 50};",
+            f"DELETE FROM {t} WHERE id BETWEEN {k} AND {k + 20};",
+            "ALTER TABLE t_part ADD PARTITION PARTITIONS 1;",
+            "ALTER TABLE t_part COALESCE PARTITION 1;",
+            f"ALTER TABLE t_part TRUNCATE PARTITION p{r.randrange(4)};",
+            f"ALTER TABLE t_part REBUILD PARTITION p{r.randrange(4)};",
+            "CREATE TABLE IF NOT EXISTS t_px (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;",
+            f"ALTER TABLE t_part EXCHANGE PARTITION p{r.randrange(4)} WITH TABLE t_px;",
+            f"CREATE TRIGGER IF NOT EXISTS tr_{t} BEFORE INSERT ON {t} FOR EACH ROW"
+            f" SET NEW.v = IFNULL(NEW.v, 0) + 1;",
+            f"DROP TRIGGER IF EXISTS tr_{t};",
+            f"CREATE OR REPLACE VIEW v_{t} AS SELECT id, v * 2 AS v2 FROM {t};",
+            f"DROP VIEW IF EXISTS v_{t};",
+            f"CREATE SEQUENCE IF NOT EXISTS s_{t} START WITH {k + 100} CACHE 5;",
+            f"DO NEXTVAL(s_{t});",
+            f"DROP SEQUENCE IF EXISTS s_{t};",
+        ]
 
     def transaction(self):
         r = self.r
         kind = r.randrange(100)
         xa = 20 <= kind < 35
         stmts = [self.statement(xa) for _ in range(r.randrange(1, 6))]
-        if self.ddl and kind < 2:
+        if self.ddl and kind < 2 * self.ddl:
             return [self.ddl_statement()]
         if kind < 20:
             return stmts  # autocommit
@@ -224,7 +265,7 @@ def main():
         print("\n".join(schema(rows)))
     elif what == "session":
         seed, stop = int(sys.argv[2]), sys.argv[3]
-        s = Session(seed, len(sys.argv) > 4 and sys.argv[4] == "1")
+        s = Session(seed, int(sys.argv[4]) if len(sys.argv) > 4 else 0)
         print(f"USE {DB};")
         print("SET SESSION innodb_lock_wait_timeout= 2;")
         # Whole transactions only, so that the client ends between two:

@@ -610,7 +610,8 @@ impl Scheduler {
     /// through the binary log meanwhile must see it so, as the replica
     /// does (found by `scripts/stress-workload.sh`: a table the replica
     /// copied again after a `CREATE INDEX` in that moment, and the master
-    /// went on after its cursor).
+    /// went on after its cursor; test `copy_resume_window_ddl`: the
+    /// re-read waits for a lock while the binary log streams).
     fn resume_window_of(&self, t: usize) -> bool {
         !self.recopy
             && matches!(
