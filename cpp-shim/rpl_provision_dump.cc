@@ -43,6 +43,7 @@
 #include "sql_base.h"
 #include "sql_db.h"
 #include "sql_show.h"
+#include "sql_derived.h"                // mysql_handle_single_derived
 #include "sql_table.h"
 #include "transaction.h"
 #include "handler.h"
@@ -248,6 +249,26 @@ static bool open_for_read(THD *thd, const rust::String &db,
                           thr_lock_type lock_type= TL_READ,
                           open_purpose purpose= OPEN_ROWS);
 static void end_table_access(THD *thd, TABLE *table);
+static void end_failed_open(THD *thd);
+static bool view_reads_missing(THD *thd, TABLE_LIST *tl);
+
+
+/*
+  After a failed open of the view 'db'.'name': when the server cannot open
+  it (a table, column or function it reads is gone, or its definer lacks
+  the rights), the copy is refused naming it, since CREATE VIEW on the
+  replica would refuse it too.  Returns whether that was the error.
+*/
+static bool view_invalid(THD *thd, Rpl_provision_dump *dump,
+                         const rust::String &db, const rust::String &name)
+{
+  if (!thd->is_error() ||
+      thd->get_stmt_da()->sql_errno() != ER_VIEW_INVALID)
+    return false;
+  dump->session->view_invalid(rust::Str(db), rust::Str(name));
+  end_failed_open(thd);
+  return true;
+}
 
 
 static bool open_by_name(THD *thd, const LEX_CSTRING &db,
@@ -296,7 +317,7 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
     return false;
   if (open_for_read(thd, rdb, rname, &tl, &db_name, &view_name, TL_READ,
                     OPEN_VIEW))
-    return true;
+    return !view_invalid(thd, dump, rdb, rname);
   rust::Vec<rust::String> reads_db, reads_name;
   if (tl.view)
   {
@@ -400,7 +421,8 @@ static bool reload_objects(THD *thd, Rpl_provision_dump *dump)
       rpl_provision_add_events(thd, *dump->session))
     return true;
   dump->session->replan_objects();
-  return false;
+  /* A view the master cannot open refuses the copy (view_invalid()) */
+  return !dump->session->refusal().empty();
 }
 
 
@@ -756,6 +778,8 @@ static void end_table_access(THD *thd, TABLE *table)
     table->file->ha_index_or_rnd_end();
   ha_commit_trans(thd, FALSE);
   trans_commit(thd);
+  /* A view's SELECT prepared (open_for_read()), as a statement's end does */
+  thd->lex->unit.cleanup();
   close_thread_tables(thd);
   thd->release_transactional_locks();
   /* What opening a view parsed: its items and the plugins it locked */
@@ -810,7 +834,59 @@ static bool open_for_read(THD *thd, const rust::String &db,
                        MYSQL_OPEN_FORCE_SHARED_HIGH_PRIO_MDL,
                        &prelocking_strategy);
   }
-  return open_and_lock_tables(thd, tl, FALSE, 0);
+  if (open_and_lock_tables(thd, tl, FALSE, 0))
+    return true;
+  return purpose == OPEN_VIEW && tl->view && view_reads_missing(thd, tl);
+}
+
+
+/*
+  Notes whether an error raised names something missing (a column, table
+  or function), as opposed to missing rights.
+*/
+class Missing_object_handler : public Internal_error_handler
+{
+public:
+  bool missing= false;
+
+  bool handle_condition(THD *, uint sql_errno, const char *,
+                        Sql_condition::enum_warning_level *level,
+                        const char *, Sql_condition **) override
+  {
+    if (*level == Sql_condition::WARN_LEVEL_ERROR)
+      switch (sql_errno) {
+      case ER_BAD_FIELD_ERROR:
+      case ER_NO_SUCH_TABLE:
+      case ER_SP_DOES_NOT_EXIST:
+      case ER_FUNC_INEXISTENT_NAME_COLLISION:
+        missing= true;
+      }
+    return false;
+  }
+};
+
+
+/*
+  Prepares the SELECT of the view opened in 'tl', as SHOW CREATE VIEW
+  does: opening it finds a table it reads gone, this a column or a
+  function too, which CREATE VIEW on the replica would refuse.  Those are
+  ER_VIEW_INVALID here (view_invalid()).  Missing rights (of a definer
+  that does not exist, of an invoker) are not: the replica's SQL thread
+  creates the view with a warning.
+*/
+static bool view_reads_missing(THD *thd, TABLE_LIST *tl)
+{
+  Missing_object_handler handler;
+  thd->push_internal_handler(&handler);
+  bool failed= mysql_handle_single_derived(thd->lex, tl, DT_INIT | DT_PREPARE);
+  thd->pop_internal_handler();
+  if (!failed)
+    return false;
+  thd->clear_error();
+  if (!handler.missing)
+    return false;
+  my_error(ER_VIEW_INVALID, MYF(0), tl->db.str, tl->table_name.str);
+  return true;
 }
 
 
@@ -843,6 +919,7 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
 static void end_failed_open(THD *thd)
 {
   thd->clear_error();
+  thd->lex->unit.cleanup();
   close_thread_tables(thd);
   thd->mdl_context.release_statement_locks();
   thd->free_items();
@@ -1022,7 +1099,10 @@ static bool send_create_view(THD *thd, Rpl_provision_dump *dump,
   ddl.length(0);
   if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name, TL_READ,
                     OPEN_VIEW))
+  {
+    view_invalid(thd, dump, unit.db, unit.table);
     return true;
+  }
   if (!tl.view)
   {
     end_table_access(thd, NULL);

@@ -520,8 +520,9 @@ mod ffi {
             definition: &[u8],
             ctx: &QueryContext,
         );
-        /// `db`.`table` has `feature`, which the copy does not support:
-        /// the dump is refused with an error naming both.
+        /// The view `db`.`name` reads a table, column or function the
+        /// master no longer has: `refusal()` names it and what mends it.
+        fn view_invalid(self: &mut DumpSession, db: &str, name: &str);
         /// The replica's `account` lacks `privilege` on `db`.`name`
         /// (`name` empty: on the database), which the copy would send:
         /// `refusal()` reports it with every other one found (and the
@@ -1579,6 +1580,10 @@ impl DumpSession {
     ) {
         let ctx = query_context(ctx);
         self.with(|s| s.add_object(kind, db, name, definition, ctx));
+    }
+
+    fn view_invalid(&mut self, db: &str, name: &str) {
+        self.with(|s| Err::<(), _>(s.view_invalid(db, name)));
     }
 
     fn privilege_missing(&mut self, account: &str, privilege: &str, db: &str, name: &str) {

@@ -162,7 +162,8 @@ impl DumpError {
     /// record always agree (they commit together), so this is about
     /// whether going on can work:
     /// - yes after what a DBA fixes on the master while the copy waits (a
-    ///   lock, an XA transaction, a discarded tablespace), and, for a
+    ///   lock, an XA transaction, a discarded tablespace) or what stops a
+    ///   copy that has begun (a view it cannot open), and, for a
     ///   resumed copy, after a refusal before anything was sent (settings,
     ///   privileges, the number of dumps, a master whose binary log has
     ///   not reached the copy's position: a standby promoted too early);
@@ -174,6 +175,7 @@ impl DumpError {
             DumpError::LockWait { .. }
             | DumpError::XaPending { .. }
             | DumpError::TablespaceDiscarded { .. } => true,
+            DumpError::ViewInvalid { copy_begun, .. } => resuming || *copy_begun,
             DumpError::Request(RequestError::ResumeAhead(_))
             | DumpError::MasterSettings { .. }
             | DumpError::CommitScheduling
@@ -277,6 +279,23 @@ pub enum DumpError {
         object: String,
         /// What to grant it on (`db`.`name`, `db`.*).
         grant_on: String,
+    },
+    /// A view of the master that reads a table, column or function the
+    /// master no longer has.  `CREATE VIEW` refuses such a view, so no
+    /// replica can be given it; the DBA mends or drops it, or filters it
+    /// out.  (Short: the replica's I/O thread keeps 320 bytes of it, with
+    /// [`COPY_KEPT`].)
+    #[error(
+        "LOAD DATA FROM MASTER: view {view} reads a table, column or function that is \
+         gone, so no replica can create it: mend it (CREATE OR REPLACE VIEW) or drop it, \
+         or filter it out"
+    )]
+    ViewInvalid {
+        /// `db`.`name`.
+        view: String,
+        /// Whether the copy had sent anything, in this dump or in one
+        /// before it that this one resumes.
+        copy_begun: bool,
     },
     /// The master runs as many provisioning dumps as it may.
     #[error(
@@ -1260,6 +1279,15 @@ impl DumpSession {
             privilege: privilege.to_owned(),
             object,
             grant_on,
+        }
+    }
+
+    /// The view `db`.`name` reads what the master no longer has: found
+    /// when the copy is planned or when it comes to its views.
+    pub fn view_invalid(&self, db: &str, name: &str) -> DumpError {
+        DumpError::ViewInvalid {
+            view: ddl::ident(db, name),
+            copy_begun: self.next_seq_no > 1,
         }
     }
 
@@ -2669,6 +2697,30 @@ mod tests {
         assert_eq!(d.chunk_pressure(false), ChunkPressure::Room);
         d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
         assert_eq!(next_max_rows(&d), 20);
+    }
+
+    #[test]
+    fn a_view_the_master_cannot_open_keeps_a_copy_that_has_begun() {
+        let mut d = session(20);
+        d.plan(Vec::new()).unwrap();
+        let first = d.view_invalid("d", "v");
+        let text = first.to_string();
+        assert!(text.contains("view `d`.`v` reads a table"), "{text}");
+        assert!(text.contains("CREATE OR REPLACE VIEW"), "{text}");
+        // Within the 320 bytes the replica's I/O thread shows of it, with
+        // the copy kept, for names of up to 60 bytes together.
+        assert!(
+            text.len() + COPY_KEPT.len() + 2 + 60 <= 320,
+            "{}",
+            text.len()
+        );
+        // Refused while planning a first copy: nothing to keep.
+        assert!(!first.keeps_copy(false) && first.keeps_copy(true));
+        advance_to_rows(&mut d);
+        read_rows_for(&mut d, 128, Duration::from_secs(60));
+        d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
+        // Met again when the copy comes to its objects: the rows stay.
+        assert!(d.view_invalid("d", "v").keeps_copy(false));
     }
 
     #[test]
