@@ -249,7 +249,6 @@ static bool open_for_read(THD *thd, const rust::String &db,
                           thr_lock_type lock_type= TL_READ,
                           open_purpose purpose= OPEN_ROWS);
 static void end_table_access(THD *thd, TABLE *table);
-static void end_failed_open(THD *thd);
 static bool view_reads_missing(THD *thd, TABLE_LIST *tl);
 
 
@@ -266,7 +265,9 @@ static bool view_invalid(THD *thd, Rpl_provision_dump *dump,
       thd->get_stmt_da()->sql_errno() != ER_VIEW_INVALID)
     return false;
   dump->session->view_invalid(rust::Str(db), rust::Str(name));
-  end_failed_open(thd);
+  /* Its tables may be open and locked: a failed prepare leaves them so */
+  thd->clear_error();
+  end_table_access(thd, NULL);
   return true;
 }
 
@@ -772,14 +773,24 @@ provision::QueryContext rpl_provision_query_context(THD *thd)
 }
 
 
+/*
+  What preparing a view's SELECT left (view_reads_missing()), undone as a
+  statement's end undoes it.
+*/
+static void end_view_prepare(THD *thd)
+{
+  thd->lex->unit.cleanup();
+  delete_explain_query(thd->lex);
+}
+
+
 static void end_table_access(THD *thd, TABLE *table)
 {
   if (table)
     table->file->ha_index_or_rnd_end();
   ha_commit_trans(thd, FALSE);
   trans_commit(thd);
-  /* A view's SELECT prepared (open_for_read()), as a statement's end does */
-  thd->lex->unit.cleanup();
+  end_view_prepare(thd);
   close_thread_tables(thd);
   thd->release_transactional_locks();
   /* What opening a view parsed: its items and the plugins it locked */
@@ -919,7 +930,6 @@ static bool send_create_database(THD *thd, Rpl_provision_dump *dump,
 static void end_failed_open(THD *thd)
 {
   thd->clear_error();
-  thd->lex->unit.cleanup();
   close_thread_tables(thd);
   thd->mdl_context.release_statement_locks();
   thd->free_items();

@@ -41,26 +41,64 @@ pub fn ident(db: &str, name: &str) -> String {
 /// [DEFINER=...] [AGGREGATE] FUNCTION ...`, as `SHOW CREATE` shows it,
 /// in its own character set) into `CREATE OR REPLACE ...`, leaving the
 /// rest untouched: definer, characteristics and body stay the master's.
+/// A trigger's definition is its statement as the client wrote it from
+/// the keyword on: the keyword in any case, and an `IF NOT EXISTS` after
+/// it, which `OR REPLACE` does not take (dropped here).
 pub fn create_object(
     kind: ObjectKind,
     db: &str,
     name: &str,
     definition: &[u8],
 ) -> Result<Vec<u8>, DdlError> {
-    let keyword = format!(" {} ", kind.keyword());
-    let head_len = definition.len().min(512);
-    let head = String::from_utf8_lossy(&definition[..head_len]);
-    if head.starts_with("CREATE OR REPLACE ") && head.contains(&keyword) {
-        return Ok(definition.to_vec());
-    }
-    match definition.strip_prefix(b"CREATE ") {
-        Some(rest) if head.contains(&keyword) => Ok(or_replace(rest)),
+    let head = definition[..definition.len().min(512)].to_ascii_lowercase();
+    let keyword = format!(" {}", kind.keyword().to_ascii_lowercase());
+    let after_keyword = (0..head.len()).find_map(|i| {
+        let end = i + keyword.len();
+        (head[i..].starts_with(keyword.as_bytes())
+            && head.get(end).is_some_and(u8::is_ascii_whitespace))
+        .then_some(end)
+    });
+    match after_keyword {
+        Some(_) if head.starts_with(b"create or replace ") => Ok(definition.to_vec()),
+        Some(end) if definition.starts_with(b"CREATE ") => Ok(or_replace(
+            &[
+                &definition[7..end],
+                without_if_not_exists(&definition[end..]),
+            ]
+            .concat(),
+        )),
         _ => Err(DdlError::NotAnObject {
             kind: kind.keyword(),
             name: ident(db, name),
             text: start_of(definition),
         }),
     }
+}
+
+/// `text` (which starts with white space) without the `IF NOT EXISTS`
+/// it starts with, in any case and spacing; the white space before the
+/// rest is kept.
+fn without_if_not_exists(text: &[u8]) -> &[u8] {
+    let mut rest = text;
+    for word in [b"if".as_slice(), b"not", b"exists"] {
+        let start = rest
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        if start == 0 {
+            return text;
+        }
+        let after = &rest[start..];
+        match after.get(word.len()) {
+            Some(b)
+                if b.is_ascii_whitespace() && after[..word.len()].eq_ignore_ascii_case(word) =>
+            {
+                rest = &after[word.len()..];
+            }
+            _ => return text,
+        }
+    }
+    rest
 }
 
 use crate::scheduler::ObjectKind;
@@ -323,6 +361,38 @@ mod tests {
         let err = create_object(ObjectKind::Event, "d", "e", trigger).unwrap_err();
         assert!(err.to_string().contains("EVENT `d`.`e`"), "{err}");
         assert!(create_object(ObjectKind::Event, "d", "e", b"").is_err());
+    }
+
+    #[test]
+    fn a_trigger_keeps_its_clients_text_without_if_not_exists() {
+        // As the client wrote it: lower case, any spacing.
+        let lower = b"CREATE DEFINER=`a`@`%` trigger t_bi before insert on t for each row set @x=1";
+        assert_eq!(
+            create_object(ObjectKind::Trigger, "d", "t_bi", lower).unwrap(),
+            [b"CREATE OR REPLACE ".as_slice(), &lower[7..]].concat()
+        );
+        let if_not_exists = b"CREATE DEFINER=`a`@`%` trigger   If  NOT\n exists d.t_bi \
+                              after insert on d.t for each row set @x = 1";
+        assert_eq!(
+            create_object(ObjectKind::Trigger, "d", "t_bi", if_not_exists).unwrap(),
+            b"CREATE OR REPLACE DEFINER=`a`@`%` trigger d.t_bi \
+              after insert on d.t for each row set @x = 1"
+                .to_vec()
+        );
+        // A trigger named like the words is not cut.
+        let named_if = b"CREATE TRIGGER if_not BEFORE INSERT ON t FOR EACH ROW SET @x=1";
+        assert_eq!(
+            create_object(ObjectKind::Trigger, "d", "if_not", named_if).unwrap(),
+            [b"CREATE OR REPLACE ".as_slice(), &named_if[7..]].concat()
+        );
+        let not_exists = b"CREATE TRIGGER if not_exists BEFORE INSERT ON t FOR EACH ROW SET @x=1";
+        assert_eq!(
+            create_object(ObjectKind::Trigger, "d", "x", not_exists).unwrap(),
+            [b"CREATE OR REPLACE ".as_slice(), &not_exists[7..]].concat()
+        );
+        // A procedure's name that holds the keyword is not the keyword.
+        let p = b"CREATE DEFINER=`a`@`%` PROCEDURE `trigger `()\nSELECT 1";
+        assert!(create_object(ObjectKind::Procedure, "d", "trigger ", p).is_ok());
     }
 
     const SBTEST: &[u8] = b"CREATE OR REPLACE TABLE `sbtest1` (\n  \
