@@ -113,6 +113,13 @@ load() {
   local last
   last=$(last_answer)
   case "$last" in
+    # A view the workload broke (DDL=2: its table dropped or renamed, a
+    # column dropped): dropped on the master, as the DBA is told
+    *"reads a table, column or function that is gone"*)
+      view=$(printf '%s\n' "$last" | grep -o 'view `[^`]*`\.`[^`]*`' | head -1 | cut -c6-)
+      [ -n "$view" ] || die "run $run: $last"
+      client master -e "DROP VIEW IF EXISTS $view"
+      views_dropped=$((views_dropped + 1)) ;;
     # The copy kept; or the client's own connection lost or killed
     ""|*"goes on with"*|"ERROR 2013 "*|"ERROR 2006 "*|"ERROR 1927 "*|"ERROR 1317 "*) ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
@@ -139,13 +146,6 @@ load() {
     # XA transactions the killed copy's stream left prepared here hold
     # locks a REPLACE copy would wait for: refused, as the DBA is told,
     # they are rolled back here (the copy replaces what they changed)
-    # A view the workload broke (DDL=2: its table dropped or renamed, a
-    # column dropped): dropped on the master, as the DBA is told
-    *"reads a table, column or function that is gone"*)
-      view=$(printf '%s\n' "$last" | grep -o 'view `[^`]*`\.`[^`]*`' | head -1 | cut -c6-)
-      [ -n "$view" ] || die "run $run: $last"
-      client master -e "DROP VIEW IF EXISTS $view"
-      views_dropped=$((views_dropped + 1)) ;;
     *"prepared XA transaction(s)"*)
       [ "$mode" = REPLACE ] || die "run $run: $last"
       client replica -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
