@@ -13,6 +13,7 @@
 static_assert(ER_DB_CREATE_EXISTS == 1007, "ER_DB_CREATE_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_NOT_KEYFILE == 1034, "ER_NOT_KEYFILE drifted: run scripts/gen-consts.sh");
 static_assert(ER_TABLE_EXISTS_ERROR == 1050, "ER_TABLE_EXISTS_ERROR drifted: run scripts/gen-consts.sh");
+static_assert(ER_BAD_FIELD_ERROR == 1054, "ER_BAD_FIELD_ERROR drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_KEYNAME == 1061, "ER_DUP_KEYNAME drifted: run scripts/gen-consts.sh");
 static_assert(ER_NO_SUCH_TABLE == 1146, "ER_NO_SUCH_TABLE drifted: run scripts/gen-consts.sh");
 static_assert(ER_CRASHED_ON_USAGE == 1194, "ER_CRASHED_ON_USAGE drifted: run scripts/gen-consts.sh");
@@ -21,11 +22,13 @@ static_assert(ER_LOCK_WAIT_TIMEOUT == 1205, "ER_LOCK_WAIT_TIMEOUT drifted: run s
 static_assert(ER_LOCK_DEADLOCK == 1213, "ER_LOCK_DEADLOCK drifted: run scripts/gen-consts.sh");
 static_assert(ER_MASTER_FATAL_ERROR_READING_BINLOG == 1236, "ER_MASTER_FATAL_ERROR_READING_BINLOG drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_ALREADY_EXISTS == 1304, "ER_SP_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_SP_DOES_NOT_EXIST == 1305, "ER_SP_DOES_NOT_EXIST drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_BADSTATEMENT == 1314, "ER_SP_BADSTATEMENT drifted: run scripts/gen-consts.sh");
 static_assert(ER_QUERY_INTERRUPTED == 1317, "ER_QUERY_INTERRUPTED drifted: run scripts/gen-consts.sh");
 static_assert(ER_TRG_ALREADY_EXISTS == 1359, "ER_TRG_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_CANNOT_USER == 1396, "ER_CANNOT_USER drifted: run scripts/gen-consts.sh");
 static_assert(ER_EVENT_ALREADY_EXISTS == 1537, "ER_EVENT_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_FUNC_INEXISTENT_NAME_COLLISION == 1630, "ER_FUNC_INEXISTENT_NAME_COLLISION drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_CONSTRAINT_NAME == 1826, "ER_DUP_CONSTRAINT_NAME drifted: run scripts/gen-consts.sh");
 static_assert(ER_CONNECTION_KILLED == 1927, "ER_CONNECTION_KILLED drifted: run scripts/gen-consts.sh");
 static_assert(ER_CANNOT_UPDATE_GTID_STATE == 1942, "ER_CANNOT_UPDATE_GTID_STATE drifted: run scripts/gen-consts.sh");

@@ -253,10 +253,10 @@ static bool view_reads_missing(THD *thd, TABLE_LIST *tl);
 
 
 /*
-  After a failed open of the view 'db'.'name': when the server cannot open
-  it (a table, column or function it reads is gone, or its definer lacks
-  the rights), the copy is refused naming it, since CREATE VIEW on the
-  replica would refuse it too.  Returns whether that was the error.
+  After a failed open of the view 'db'.'name': when a table, column or
+  function it reads is gone (ER_VIEW_INVALID, view_reads_missing()), the
+  copy is refused naming it, since CREATE VIEW on the replica would refuse
+  it too.  Returns whether that was the error.
 */
 static bool view_invalid(THD *thd, Rpl_provision_dump *dump,
                          const rust::String &db, const rust::String &name)
@@ -852,8 +852,8 @@ static bool open_for_read(THD *thd, const rust::String &db,
 
 
 /*
-  Notes whether an error raised names something missing (a column, table
-  or function), as opposed to missing rights.
+  Notes whether an error raised says that something a view reads is gone
+  (provision::view_reads_gone()); the error is raised as usual.
 */
 class Missing_object_handler : public Internal_error_handler
 {
@@ -864,14 +864,9 @@ public:
                         Sql_condition::enum_warning_level *level,
                         const char *, Sql_condition **) override
   {
-    if (*level == Sql_condition::WARN_LEVEL_ERROR)
-      switch (sql_errno) {
-      case ER_BAD_FIELD_ERROR:
-      case ER_NO_SUCH_TABLE:
-      case ER_SP_DOES_NOT_EXIST:
-      case ER_FUNC_INEXISTENT_NAME_COLLISION:
-        missing= true;
-      }
+    if (*level == Sql_condition::WARN_LEVEL_ERROR &&
+        provision::view_reads_gone(sql_errno))
+      missing= true;
     return false;
   }
 };

@@ -897,6 +897,10 @@ mod ffi {
         /// Whether a build that ended with `error_code` (0: none) built
         /// its indexes (or found them built by an earlier run).
         fn index_built(error_code: u32) -> bool;
+        /// Whether the error `error_code`, raised while the master
+        /// prepares a view's SELECT, says that something the view reads
+        /// is gone (as opposed to rights missing).
+        fn view_reads_gone(error_code: u32) -> bool;
         /// Whether a build that failed with `error_code` runs again beside
         /// the SQL thread (it waited too long for a lock while the SQL
         /// thread did not wait for it, `sql_thread_waits`).
@@ -1155,6 +1159,10 @@ fn unit_at_cut(kind: ffi::UnitKind) -> bool {
 
 fn index_built(error_code: u32) -> bool {
     provision_core::index_build::built(error_code)
+}
+
+fn view_reads_gone(error_code: u32) -> bool {
+    dump::view_reads_gone(error_code)
 }
 
 fn index_build_runs_again_beside(error_code: u32, sql_thread_waits: bool) -> bool {

@@ -210,6 +210,23 @@ impl DumpError {
     }
 }
 
+/// Whether the server's error `errno`, raised while the master prepares
+/// a view's SELECT as `SHOW CREATE VIEW` does, says that something the
+/// view reads is gone (a table, a column, a function), which `CREATE
+/// VIEW` on a replica refuses too ([`DumpError::ViewInvalid`]), rather
+/// than that rights are missing (of a definer that does not exist, of an
+/// invoker), with which the replica's SQL thread creates the view.
+pub fn view_reads_gone(errno: u32) -> bool {
+    use crate::server_consts as errors;
+    matches!(
+        errno,
+        errors::ER_BAD_FIELD_ERROR
+            | errors::ER_NO_SUCH_TABLE
+            | errors::ER_SP_DOES_NOT_EXIST
+            | errors::ER_FUNC_INEXISTENT_NAME_COLLISION
+    )
+}
+
 /// Engines whose tables keep their rows in other tables (`MRG_MyISAM`) or
 /// on another server: a copy cannot take them.
 pub const ROWS_ELSEWHERE: [&str; 5] = ["MRG_MyISAM", "FEDERATED", "SPIDER", "CONNECT", "S3"];
@@ -2721,6 +2738,16 @@ mod tests {
         d.finish_chunk(9, &127u32.to_be_bytes(), false).unwrap();
         // Met again when the copy comes to its objects: the rows stay.
         assert!(d.view_invalid("d", "v").keeps_copy(false));
+    }
+
+    #[test]
+    fn a_view_reads_gone_what_it_cannot_find_not_what_it_may_not_read() {
+        use crate::server_consts as errors;
+        assert!(view_reads_gone(errors::ER_BAD_FIELD_ERROR));
+        assert!(view_reads_gone(errors::ER_NO_SUCH_TABLE));
+        assert!(view_reads_gone(errors::ER_SP_DOES_NOT_EXIST));
+        // ER_TABLEACCESS_DENIED_ERROR, ER_NO_SUCH_USER: rights.
+        assert!(!view_reads_gone(1142) && !view_reads_gone(1449));
     }
 
     #[test]
