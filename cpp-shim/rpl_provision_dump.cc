@@ -318,7 +318,21 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
     return false;
   if (open_for_read(thd, rdb, rname, &tl, &db_name, &view_name, TL_READ,
                     OPEN_VIEW))
+  {
+    /*
+      The view itself gone since it was listed (a table it reads that is
+      gone is ER_VIEW_INVALID): its DROP comes through the binlog after
+      the copy's start, and the views are read again at the copy's
+      objects.
+    */
+    if (thd->get_stmt_da()->sql_errno() == ER_NO_SUCH_TABLE)
+    {
+      thd->clear_error();
+      end_table_access(thd, NULL);
+      return false;
+    }
     return !view_invalid(thd, dump, rdb, rname);
+  }
   rust::Vec<rust::String> reads_db, reads_name;
   if (tl.view)
   {
@@ -336,6 +350,46 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
 }
 
 
+/*
+  list_tables_and_views() of 'db', listed again while a table listed is
+  gone when it is opened: dropped or renamed since by the master's DDL,
+  which comes through the binlog after the copy's start.  A table renamed
+  is then listed under its new name.  A few tries; then the error stands.
+*/
+static bool list_existing_tables(THD *thd, LEX_CSTRING *db,
+                                 rust::Vec<rust::String> *tables,
+                                 std::vector<std::pair<std::string,
+                                                       std::string>> *views)
+{
+  const size_t views_before= views->size();
+  for (uint tries= 1; ; tries++)
+  {
+    tables->clear();
+    views->resize(views_before);
+    if (list_tables_and_views(thd, db, tables, views))
+      return true;
+    bool vanished= false;
+    for (const rust::String &table : *tables)
+    {
+      TABLE_LIST tl;
+      LEX_CSTRING name= { table.data(), table.size() };
+      bool failed= rpl_provision_open_metadata(thd, *db, name, &tl);
+      vanished= failed && tries < 5 &&
+        thd->get_stmt_da()->sql_errno() == ER_NO_SUCH_TABLE;
+      if (failed && !vanished)
+        return true;
+      if (vanished)
+        thd->clear_error();
+      end_table_access(thd, NULL);
+      if (vanished)
+        break;
+    }
+    if (!vanished)
+      return false;
+  }
+}
+
+
 static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 {
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
@@ -346,7 +400,7 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
   {
     LEX_CSTRING *db= dbs.at(i);
     rust::Vec<rust::String> tables;
-    if (list_tables_and_views(thd, db, &tables, &views))
+    if (list_existing_tables(thd, db, &tables, &views))
       return true;
     rust::Str rdb(db->str, db->length);
     /* As open_table_from_share() decides can_do_row_logging */
