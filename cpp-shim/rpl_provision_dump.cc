@@ -183,11 +183,11 @@ public:
   */
   char state[256];
   /**
-    A table's CREATE, read while the binlog was written up to
-    'create_pos' of 'create_file': sent there, after every event before
-    it (a DDL logged before the read reaches the replica first).
+    A table's CREATE (kept by the session, create_deferred()), read while
+    the binlog was written up to 'create_pos' of 'create_file': sent
+    there, after every event before it (a DDL logged before the read
+    reaches the replica first).
   */
-  rust::Vec<uint8_t> create_events;
   std::string create_file;
   my_off_t create_pos= 0;
   /** The binlog file the dump thread reads (rpl_provision_dump_at()) */
@@ -1129,14 +1129,15 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
   end_table_access(thd, NULL);
   if (err)
     return true;
-  bool here= written.pos <= end_pos || !written.in(dump->log_file);
-  rust::Vec<uint8_t> events= dump->session->encode_create_definition(
-    (uint32_t) (here ? end_pos : written.pos),
-    rpl_provision_bytes(ddl.ptr(), ddl.length()),
-    rpl_provision_query_context(thd));
-  if (here)
-    return send_events(thd, dump, events);
-  dump->create_events= std::move(events);
+  if (written.pos <= end_pos || !written.in(dump->log_file))
+    return send_events(thd, dump,
+                       dump->session->encode_create_definition(
+                         (uint32_t) end_pos,
+                         rpl_provision_bytes(ddl.ptr(), ddl.length()),
+                         rpl_provision_query_context(thd)));
+  dump->session->defer_create((uint32_t) written.pos,
+                              rpl_provision_bytes(ddl.ptr(), ddl.length()),
+                              rpl_provision_query_context(thd));
   dump->create_file= base_name(written.file);
   dump->create_pos= written.pos;
   return false;
@@ -1854,7 +1855,7 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
     bool changed= dump->session->master_statement(
       rpl_provision_bytes(query->query, query->q_len),
       rust::Str(query->db ? query->db : "", query->db ? query->db_len : 0),
-      !dump->create_events.empty(), lower_case_table_names);
+      lower_case_table_names);
     /* A snapshot taken for the unit that was next may not fit the new one */
     if (changed && dump->holding_snapshot)
       drop_snapshot(dump);
@@ -1946,7 +1947,7 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
   dump->unit_pos= log_pos;
   dump->log_file= log_file_name;
   /* A CREATE read ahead of the binlog goes out at its place */
-  if (!dump->create_events.empty())
+  if (dump->session->create_deferred())
   {
     if (dump->create_file == base_name(log_file_name) &&
         log_pos < dump->create_pos)
@@ -1954,11 +1955,24 @@ int rpl_provision_dump_at(Rpl_provision_dump *dump, THD *thd,
       *end_pos= dump->create_pos;
       return RPL_PROVISION_DUMP_READ;
     }
-    rust::Vec<uint8_t> events= std::move(dump->create_events);
-    dump->create_events= rust::Vec<uint8_t>();
-    if (send_events(thd, dump, events))
+    if (send_events(thd, dump, dump->session->encode_deferred_create()))
     {
       set_error(errbuf, errbuf_size, "cannot send a CREATE of the copy");
+      return RPL_PROVISION_DUMP_ERROR;
+    }
+    return RPL_PROVISION_DUMP_SENT;
+  }
+  /*
+    A master's statement just sent changed the copy's plan: the replica
+    hears where the copy stands now, before the copy waits for anything.
+  */
+  rust::Vec<uint8_t> moved= dump->session->encode_moved_point(
+    (uint32_t) log_pos);
+  if (!moved.empty())
+  {
+    if (send_events(thd, dump, moved))
+    {
+      set_error(errbuf, errbuf_size, "cannot send to the replica");
       return RPL_PROVISION_DUMP_ERROR;
     }
     return RPL_PROVISION_DUMP_SENT;

@@ -583,6 +583,23 @@ mod ffi {
             show_create: &[u8],
             ctx: &QueryContext,
         ) -> Vec<u8>;
+        /// As `encode_create_definition()` for a table's CREATE read
+        /// ahead of the binlog, which goes to the replica at `log_pos`:
+        /// kept, and encoded by `encode_deferred_create()` there.
+        fn defer_create(
+            self: &mut DumpSession,
+            log_pos: u32,
+            show_create: &[u8],
+            ctx: &QueryContext,
+        );
+        /// Whether a CREATE read ahead waits for its place in the binlog.
+        fn create_deferred(self: &DumpSession) -> bool;
+        /// The events of the CREATE read ahead, at its place now.
+        fn encode_deferred_create(self: &mut DumpSession) -> Vec<u8>;
+        /// The note group that tells the replica where the copy stands,
+        /// when a master's statement changed the plan since the last
+        /// point sent; else empty.
+        fn encode_moved_point(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         /// The current `CreateObject` unit's events.
         fn encode_create_object(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         /// The current `BuildIndexes` unit's events (none when the
@@ -707,15 +724,12 @@ mod ffi {
         fn table_missing(self: &mut DumpSession, db: &str, table: &str) -> bool;
         /// The master's statement `query` (run in `db`) is sent now: the
         /// plan follows its tables as the replica does
-        /// (`ddl_during_copy`).  `create_pending`: the CREATE of the table
-        /// being copied waits for its place in the binlog.
-        /// `lower_case_table_names`: the master's.  Returns whether the unit to do
-        /// next changed.
+        /// (`ddl_during_copy`).  `lower_case_table_names`: the master's.
+        /// Returns whether the unit to do next changed.
         fn master_statement(
             self: &mut DumpSession,
             query: &[u8],
             db: &str,
-            create_pending: bool,
             lower_case_table_names: u32,
         ) -> bool;
         fn begin_chunk(self: &mut DumpSession, columns: &Vec<ColumnDesc>);
@@ -1471,6 +1485,24 @@ impl DumpSession {
             .unwrap_or_default()
     }
 
+    fn defer_create(&mut self, log_pos: u32, show_create: &[u8], ctx: &ffi::QueryContext) {
+        let ctx = query_context(ctx);
+        self.with(|s| s.defer_create(log_pos, show_create, &ctx));
+    }
+
+    fn create_deferred(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.create_deferred())
+    }
+
+    fn encode_deferred_create(&mut self) -> Vec<u8> {
+        self.with(|s| s.encode_deferred_create())
+            .unwrap_or_default()
+    }
+
+    fn encode_moved_point(&mut self, log_pos: u32) -> Vec<u8> {
+        self.with(|s| s.moved_point(log_pos)).unwrap_or_default()
+    }
+
     fn encode_manifest(&mut self, log_pos: u32) -> Vec<u8> {
         self.with(|s| s.manifest(log_pos)).unwrap_or_default()
     }
@@ -1775,14 +1807,8 @@ impl DumpSession {
         self.with(|s| s.table_missing(db, table)).unwrap_or(false)
     }
 
-    fn master_statement(
-        &mut self,
-        query: &[u8],
-        db: &str,
-        create_pending: bool,
-        lower_case_table_names: u32,
-    ) -> bool {
-        self.with(|s| s.master_statement(query, db, create_pending, lower_case_table_names))
+    fn master_statement(&mut self, query: &[u8], db: &str, lower_case_table_names: u32) -> bool {
+        self.with(|s| s.master_statement(query, db, lower_case_table_names))
             .unwrap_or(false)
     }
 

@@ -540,6 +540,16 @@ struct ObjectDef {
     ctx: QueryContext,
 }
 
+/// A table's CREATE read ahead of the binlog, sent at its place (see
+/// [`DumpSession::defer_create`]).
+#[derive(Debug)]
+struct DeferredCreate {
+    log_pos: u32,
+    db: String,
+    sql: Vec<u8>,
+    ctx: QueryContext,
+}
+
 /// A chunk of rows being collected for one table.
 #[derive(Debug)]
 struct Chunk {
@@ -759,6 +769,12 @@ pub struct DumpSession {
     /// The fingerprint of the last plan remembered in
     /// [`crate::plan_cache`] (a resume point named it).
     remembered_plan: Cell<Option<u64>>,
+    /// A master's statement changed the plan since the last resume point
+    /// sent (see [`DumpSession::moved_point`]).
+    point_due: Cell<bool>,
+    /// The CREATE of the table whose rows come next, read ahead of the
+    /// binlog: sent at its place (see [`DumpSession::defer_create`]).
+    deferred_create: Option<DeferredCreate>,
     /// A resumed copy goes on with the plan its replica had, from
     /// [`crate::plan_cache`]: the master's catalog makes another one now.
     plan_recalled: bool,
@@ -848,6 +864,8 @@ impl DumpSession {
             functions: BTreeSet::new(),
             copy_key,
             remembered_plan: Cell::new(None),
+            point_due: Cell::new(false),
+            deferred_create: None,
             plan_recalled: false,
         })
     }
@@ -1153,6 +1171,7 @@ impl DumpSession {
     /// it: the master's binary log history (every group: a master
     /// restarted since the copy began names its own) and the point.
     fn point_note(&self, point: &ResumePoint) -> String {
+        self.point_due.set(false);
         // The replica may go on from this point: the plan it names is
         // remembered while the copy runs (see crate::plan_cache).
         if self.remembered_plan.get() != Some(point.plan) {
@@ -1176,7 +1195,19 @@ impl DumpSession {
         ends_unit: bool,
     ) -> Result<Vec<u8>, DumpError> {
         let note = ends_unit.then(|| self.ending_note(vec![]));
-        let note = note.as_deref();
+        self.query_group(log_pos, db, sql.into(), ctx, note.as_deref())
+    }
+
+    /// One statement as a standalone group with the next copy GTID and
+    /// `note`.
+    fn query_group(
+        &mut self,
+        log_pos: u32,
+        db: &str,
+        sql: Vec<u8>,
+        ctx: &QueryContext,
+        note: Option<&str>,
+    ) -> Result<Vec<u8>, DumpError> {
         let query = QueryEvent {
             thread_id: ctx.thread_id,
             exec_time: 0,
@@ -1189,7 +1220,7 @@ impl DumpSession {
                 time_zone: ctx.time_zone.clone(),
             },
             db: db.to_owned(),
-            query: sql.into(),
+            query: sql,
         };
         let group = DdlGroup {
             domain_id: self.copy_domain,
@@ -1240,7 +1271,75 @@ impl DumpSession {
         show_create: &[u8],
         ctx: &QueryContext,
     ) -> Result<Vec<u8>, DumpError> {
-        let (db, sql) = match self.next_unit() {
+        let Some((db, sql)) = self.create_statement(show_create, ctx)? else {
+            self.scheduler.ddl_sent();
+            return Ok(Vec::new());
+        };
+        let events = self.ddl_group(log_pos, &db, sql, ctx, true)?;
+        self.scheduler.ddl_sent();
+        Ok(events)
+    }
+
+    /// As [`DumpSession::create_definition`] for a table's CREATE read
+    /// ahead of the binlog, which goes to the replica at `log_pos`, after
+    /// every event before it ([`DumpSession::encode_deferred_create`]).
+    /// Its unit counts as sent: a master's statement in between sees the
+    /// table as one whose CREATE is still to come.
+    pub fn defer_create(
+        &mut self,
+        log_pos: u32,
+        show_create: &[u8],
+        ctx: &QueryContext,
+    ) -> Result<(), DumpError> {
+        if !matches!(self.next_unit(), Unit::CreateTable { .. }) {
+            return Err(DumpError::Protocol("defer_create() out of order"));
+        }
+        if let Some((db, sql)) = self.create_statement(show_create, ctx)? {
+            self.deferred_create = Some(DeferredCreate {
+                log_pos,
+                db,
+                sql,
+                ctx: ctx.clone(),
+            });
+        }
+        self.scheduler.ddl_sent();
+        Ok(())
+    }
+
+    /// Whether a CREATE read ahead waits for its place in the binlog.
+    pub fn create_deferred(&self) -> bool {
+        self.deferred_create.is_some()
+    }
+
+    /// The events of the CREATE read ahead ([`DumpSession::defer_create`]),
+    /// at its place now.  Its resume point is taken now, not when it was
+    /// read: a master's statement in between may have changed the plan
+    /// (a table created, dropped, renamed), and a point of the plan
+    /// before it would let a resumed dump take up that plan without the
+    /// change (see [`crate::plan_cache`]).
+    pub fn encode_deferred_create(&mut self) -> Result<Vec<u8>, DumpError> {
+        let Some(create) = self.deferred_create.take() else {
+            return Ok(Vec::new());
+        };
+        let note = self.point_note(&self.scheduler.current_point());
+        self.query_group(
+            create.log_pos,
+            &create.db,
+            create.sql,
+            &create.ctx,
+            Some(&note),
+        )
+    }
+
+    /// The statement of the current `CreateTable` or `CreateView` unit
+    /// and its database; none when the replica has the table already
+    /// (a resumed copy re-reads it for what it left out).
+    fn create_statement(
+        &mut self,
+        show_create: &[u8],
+        ctx: &QueryContext,
+    ) -> Result<Option<(String, Vec<u8>)>, DumpError> {
+        Ok(Some(match self.next_unit() {
             Unit::CreateTable { db, table } => {
                 let key = (db.to_owned(), table.to_owned());
                 let sql = ddl::create_table(show_create)?;
@@ -1253,8 +1352,7 @@ impl DumpSession {
                         self.deferred_indexes
                             .insert(key, (deferred.alter, ctx.clone()));
                     }
-                    self.scheduler.ddl_sent();
-                    return Ok(Vec::new());
+                    return Ok(None);
                 }
                 match deferred {
                     Some(deferred) => {
@@ -1268,10 +1366,7 @@ impl DumpSession {
             }
             Unit::CreateView { db, .. } => (db.to_owned(), ddl::create_view(show_create)?),
             _ => return Err(DumpError::Protocol("create_definition() out of order")),
-        };
-        let events = self.ddl_group(log_pos, &db, sql, ctx, true)?;
-        self.scheduler.ddl_sent();
-        Ok(events)
+        }))
     }
 
     /// Refuses the copy: the replica's `account` may not `privilege` on
@@ -1896,6 +1991,25 @@ impl DumpSession {
         self.last_sent = now;
     }
 
+    /// A copy group of its own that tells the replica where the copy
+    /// stands now, when a master's statement sent since the last resume
+    /// point changed the plan; else nothing.  Sent at the next group
+    /// boundary, so a copy stopped after the statement goes on from there
+    /// (its point is no longer behind, see [`crate::plan_cache`]) instead
+    /// of starting again, however long the copy then waits for its next
+    /// unit (a lock, an XA transaction, the throttle).
+    pub fn moved_point(&mut self, log_pos: u32) -> Result<Vec<u8>, DumpError> {
+        if !self.point_due.get() {
+            return Ok(Vec::new());
+        }
+        let note = [
+            "LOAD DATA FROM MASTER: the master's DDL changed the copy's plan".to_owned(),
+            self.point_note(&self.scheduler.current_point()),
+        ]
+        .join("\n");
+        self.note_events(log_pos, &note)
+    }
+
     /// The keepalive group a dump that has nothing to send for a moment
     /// (throttled, waiting for a commit to reach the engines or for XA
     /// transactions) sends the replica at `log_pos`, when it sent it
@@ -1922,16 +2036,17 @@ impl DumpSession {
     /// The master's statement `query` (run in `default_db`), which the
     /// dump thread sends now: the plan follows the master's tables as the
     /// replica does when it applies it (see [`crate::ddl_during_copy`]).
-    /// `create_pending`: the CREATE of the table whose rows come next was
-    /// read but waits for its place in the binlog.  Returns whether the
-    /// unit to do next changed (a snapshot held for it is of no use).
+    /// Returns whether the unit to do next changed (a snapshot held for
+    /// it is of no use).
     pub fn master_statement(
         &mut self,
         query: &[u8],
         default_db: &str,
-        create_pending: bool,
         lower_case_table_names: u32,
     ) -> Result<bool, DumpError> {
+        // The CREATE of the table whose rows come next was read but waits
+        // for its place in the binlog.
+        let create_pending = self.deferred_create.is_some();
         let objects_begun = self.scheduler.objects_begun();
         let statement = query;
         let (query, default_db) =
@@ -1983,6 +2098,20 @@ impl DumpSession {
                 None => return Ok(false),
             },
         };
+        // The plan changes with these edits, after the last point sent: the
+        // replica marks its point behind (replica_filter, `plan_behind`)
+        // until a group brings a point of the new plan, sent at the next
+        // group boundary (moved_point()).  Only a copy again of the table
+        // in progress leaves the plan's steps as they are.
+        if decision.edits.iter().any(|edit| match edit {
+            Edit::Copy((db, table)) => !matches!(
+                self.scheduler.table_state(db, table, create_pending),
+                crate::filter::TableState::Created { .. }
+            ),
+            _ => true,
+        }) {
+            self.point_due.set(true);
+        }
         let mut changed = false;
         for edit in decision.edits {
             let after = match &edit {
@@ -2812,11 +2941,11 @@ mod tests {
         // The master's DDL of a table it does not copy applies as usual;
         // a table created during the copy is not added to it.
         assert_eq!(
-            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", false, 0),
+            d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", 0),
             Ok(false)
         );
         assert_eq!(
-            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", false, 0),
+            d.master_statement(b"CREATE TABLE db.n (i INT)", "db", 0),
             Ok(false)
         );
         assert!(!d
@@ -2918,7 +3047,7 @@ mod tests {
         d.add_foreign_key("db", "k", "db", "r", rules(FkRule::Keep));
         d.plan(Vec::new()).unwrap();
         let err = d
-            .master_statement(b"DELETE FROM p WHERE id < 10", "db", false, 0)
+            .master_statement(b"DELETE FROM p WHERE id < 10", "db", 0)
             .unwrap_err()
             .to_string();
         assert!(
@@ -2927,22 +3056,17 @@ mod tests {
         );
         // A parent whose keys only restrict, a child: their rows only.
         assert!(d
-            .master_statement(b"DELETE FROM r WHERE id < 10", "db", false, 0)
+            .master_statement(b"DELETE FROM r WHERE id < 10", "db", 0)
             .is_ok());
-        assert!(d
-            .master_statement(b"UPDATE c SET v = 1", "db", false, 0)
-            .is_ok());
+        assert!(d.master_statement(b"UPDATE c SET v = 1", "db", 0).is_ok());
         // A key added during the copy, its actions not known.
         d.master_statement(
             b"ALTER TABLE k ADD FOREIGN KEY (x) REFERENCES c (id)",
             "db",
-            false,
             0,
         )
         .unwrap();
-        assert!(d
-            .master_statement(b"DELETE FROM c", "db", false, 0)
-            .is_err());
+        assert!(d.master_statement(b"DELETE FROM c", "db", 0).is_err());
     }
 
     #[test]
@@ -3407,7 +3531,7 @@ mod tests {
             .tablespace_discarded("shop", "items", timeout, t0 + DISCARD_GRACE)
             .unwrap_err();
         assert!(err.to_string().contains("before the copy began"), "{err}");
-        s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", false, 0)
+        s.master_statement(b"ALTER TABLE items DISCARD TABLESPACE", "shop", 0)
             .unwrap();
         let state = s
             .tablespace_discarded("shop", "items", timeout, t0)
@@ -3433,6 +3557,106 @@ mod tests {
             .is_ok());
     }
 
+    /// The resume point a group's events carry in their note.
+    fn point_in(events: &[u8]) -> Option<ResumePoint> {
+        let prefix = crate::protocol::resume_note(&ResumePoint {
+            plan: 0,
+            step: 0,
+            cursor: None,
+        });
+        let prefix = &prefix.as_bytes()[..prefix.find("plan=").unwrap()];
+        let at = events.windows(prefix.len()).position(|w| w == prefix)?;
+        let line = &events[at..];
+        let end = line
+            .iter()
+            .position(|&b| b == b'\n' || !(0x20..0x7f).contains(&b))
+            .unwrap_or(line.len());
+        // The event's checksum follows the note: its bytes may print.
+        (0..=end)
+            .rev()
+            .find_map(|end| crate::protocol::parse_resume_note(&line[..end]))
+    }
+
+    #[test]
+    fn a_statement_that_changes_the_plan_is_followed_by_the_point_now() {
+        let mut d =
+            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
+        d.add_database("db", &["a", "b"], true);
+        d.plan(Vec::new()).unwrap();
+        advance_to_rows(&mut d);
+        d.begin_chunk(vec![int_column()]).unwrap();
+        d.add_value(Some(&[1, 0, 0, 0])).unwrap();
+        d.end_row().unwrap();
+        let key = 1u32.to_be_bytes();
+        d.finish_chunk(9, &key, false).unwrap();
+        // Nothing changed since the chunk's point: nothing to send.
+        assert!(d.moved_point(9).unwrap().is_empty());
+        // A copy again of the table in progress keeps the plan's steps
+        // (the replica's point goes back to its Rows step by itself).
+        d.master_statement(b"ALTER TABLE a ADD COLUMN z INT", "db", 0)
+            .unwrap();
+        assert!(d.moved_point(9).unwrap().is_empty());
+        assert!(matches!(
+            d.next_unit(),
+            Unit::CreateTable { table: "a", .. }
+        ));
+        d.scheduler.ddl_sent();
+        d.begin_chunk(vec![int_column()]).unwrap();
+        d.add_value(Some(&[1, 0, 0, 0])).unwrap();
+        d.end_row().unwrap();
+        d.finish_chunk(9, &key, false).unwrap();
+        // A table created on the master is copied after the others: the
+        // point goes out at once, in the new plan, with the cursor.
+        let before = d.scheduler.fingerprint();
+        d.master_statement(b"CREATE TABLE db.c (i INT PRIMARY KEY)", "db", 0)
+            .unwrap();
+        let events = d.moved_point(10).unwrap();
+        let point = point_in(&events).expect("a point in the note");
+        assert_ne!(point.plan, before);
+        assert_eq!(point, d.scheduler.resume_point(Some(&key)));
+        assert!(d.moved_point(10).unwrap().is_empty());
+        // The plan it names is remembered for a resumed dump.
+        assert!(plan_cache::recall(&d.copy_key, point.plan).is_some());
+        // A table dropped leaves the steps done as they are, but the
+        // replica marks its point behind: the point goes out too.
+        d.master_statement(b"DROP TABLE db.c", "db", 0).unwrap();
+        assert!(point_in(&d.moved_point(11).unwrap()).is_some());
+    }
+
+    #[test]
+    fn a_create_read_ahead_carries_the_point_of_the_plan_it_is_sent_in() {
+        let mut d =
+            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
+        d.add_database("db", &["a", "b"], true);
+        d.plan(Vec::new()).unwrap();
+        while !matches!(d.next_unit(), Unit::CreateTable { .. }) {
+            match d.next_unit() {
+                Unit::Manifest => drop(d.manifest(4).unwrap()),
+                _ => d.scheduler.ddl_sent(),
+            }
+        }
+        d.defer_create(20, b"CREATE TABLE `a` (`i` int, PRIMARY KEY (`i`))", &CTX)
+            .unwrap();
+        assert!(d.create_deferred());
+        // Before its place in the binlog, the master creates a table.
+        let before = d.scheduler.fingerprint();
+        d.master_statement(b"CREATE TABLE db.c (i INT PRIMARY KEY)", "db", 0)
+            .unwrap();
+        let events = d.encode_deferred_create().unwrap();
+        assert!(!d.create_deferred());
+        let point = point_in(&events).expect("a point in the CREATE's note");
+        assert_ne!(point.plan, before);
+        assert_eq!(point.plan, d.scheduler.fingerprint());
+        assert!(matches!(d.next_unit(), Unit::Rows { table: "a", .. }));
+        assert_eq!(
+            point.step as usize,
+            d.scheduler.current_point().step as usize
+        );
+        assert_eq!(point.cursor, None);
+        // The CREATE's point was the new plan's: no note of its own.
+        assert!(d.moved_point(20).unwrap().is_empty());
+    }
+
     /// A copy of `db`.`a` and `db`.`b` (2 rows a chunk) for connection
     /// `name`: `a` copied, one chunk of `b` sent after the master created
     /// `db`.`a0`.  Returns the request a replica sends to go on from there.
@@ -3450,7 +3674,7 @@ mod tests {
         assert!(matches!(d.next_unit(), Unit::Rows { table: "b", .. }));
         // Copied after the others: the plan is another one now.
         let before = d.scheduler.fingerprint();
-        d.master_statement(b"CREATE TABLE a0 (i INT PRIMARY KEY)", "db", false, 0)
+        d.master_statement(b"CREATE TABLE a0 (i INT PRIMARY KEY)", "db", 0)
             .unwrap();
         assert_ne!(d.scheduler.fingerprint(), before);
         d.begin_chunk(vec![int_column()]).unwrap();

@@ -1121,6 +1121,28 @@ impl Scheduler {
         }
     }
 
+    /// Where the copy stands between two units, for a group that ends
+    /// none (see `DumpSession::moved_point`): the next step, after its
+    /// table's cursor when it is a `Rows` step under way.  A resumed copy
+    /// re-reading a CREATE it does not send stands at the step it goes on
+    /// with (the replica has the table, with rows up to the cursor); one
+    /// that sends it again (a copy again) stands at that CREATE.
+    pub fn current_point(&self) -> ResumePoint {
+        let step = match self.resume_to {
+            Some(step) if !self.recopy => step,
+            _ => self.next,
+        };
+        let cursor = match self.steps.get(step) {
+            Some(Step::Rows(t)) => self.tables[*t].cursor.clone(),
+            _ => None,
+        };
+        ResumePoint {
+            plan: self.fingerprint(),
+            step: step as u32,
+            cursor,
+        }
+    }
+
     /// Identifies the plan: the kind and the names of every step, in
     /// order (FNV-1a).  Two dumps of a master whose catalog did not change
     /// make the same plan, so a step number of one means the same in the
