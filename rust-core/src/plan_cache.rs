@@ -27,7 +27,10 @@
 //! master, a copy whose plan changed must start again, as before.  They
 //! are kept per copy (the replica's request without its resume point, so
 //! only the same connection with the same filter finds them), dropped
-//! when the copy ends, and bounded in number and bytes (oldest first).
+//! when the copy ends, and bounded in number and bytes: the oldest of the
+//! copy that remembers one more go first, then the oldest of all (a copy
+//! under a storm of DDL, a plan a statement, does not cost another copy
+//! its plan).
 
 use crate::scheduler::Scheduler;
 use std::sync::{Mutex, MutexGuard};
@@ -72,7 +75,12 @@ pub fn remember(copy: &str, plan: u64, scheduler: &Scheduler) {
     });
     let mut total: usize = plans.iter().map(|e| e.bytes).sum();
     while plans.len() > MAX_PLANS || total > MAX_BYTES {
-        total -= plans.remove(0).bytes;
+        let newest = plans.len() - 1;
+        let oldest = plans[..newest]
+            .iter()
+            .position(|e| e.copy == copy)
+            .unwrap_or(0);
+        total -= plans.remove(oldest).bytes;
     }
 }
 
@@ -142,5 +150,21 @@ mod tests {
         assert!(recall("copy-bounded", MAX_PLANS as u64).is_some());
         assert!(plans().len() <= MAX_PLANS);
         forget("copy-bounded");
+    }
+
+    #[test]
+    fn a_copy_with_many_plans_gives_up_its_own_first() {
+        let _serial = test_serial();
+        let s = plan_of(&["a"]);
+        remember("copy-quiet", 7, &s);
+        for i in 0..2 * MAX_PLANS as u64 {
+            remember("copy-stormy", i, &s);
+        }
+        assert!(recall("copy-quiet", 7).is_some(), "kept");
+        assert!(recall("copy-stormy", 0).is_none());
+        assert!(recall("copy-stormy", 2 * MAX_PLANS as u64 - 1).is_some());
+        assert!(plans().len() <= MAX_PLANS);
+        forget("copy-quiet");
+        forget("copy-stormy");
     }
 }
