@@ -350,46 +350,6 @@ static bool add_view(THD *thd, Rpl_provision_dump *dump,
 }
 
 
-/*
-  list_tables_and_views() of 'db', listed again while a table listed is
-  gone when it is opened: dropped or renamed since by the master's DDL,
-  which comes through the binlog after the copy's start.  A table renamed
-  is then listed under its new name.  A few tries; then the error stands.
-*/
-static bool list_existing_tables(THD *thd, LEX_CSTRING *db,
-                                 rust::Vec<rust::String> *tables,
-                                 std::vector<std::pair<std::string,
-                                                       std::string>> *views)
-{
-  const size_t views_before= views->size();
-  for (uint tries= 1; ; tries++)
-  {
-    tables->clear();
-    views->resize(views_before);
-    if (list_tables_and_views(thd, db, tables, views))
-      return true;
-    bool vanished= false;
-    for (const rust::String &table : *tables)
-    {
-      TABLE_LIST tl;
-      LEX_CSTRING name= { table.data(), table.size() };
-      bool failed= rpl_provision_open_metadata(thd, *db, name, &tl);
-      vanished= failed && tries < 5 &&
-        thd->get_stmt_da()->sql_errno() == ER_NO_SUCH_TABLE;
-      if (failed && !vanished)
-        return true;
-      if (vanished)
-        thd->clear_error();
-      end_table_access(thd, NULL);
-      if (vanished)
-        break;
-    }
-    if (!vanished)
-      return false;
-  }
-}
-
-
 static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
 {
   Dynamic_array<LEX_CSTRING*> dbs(PSI_INSTRUMENT_MEM);
@@ -400,7 +360,7 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
   {
     LEX_CSTRING *db= dbs.at(i);
     rust::Vec<rust::String> tables;
-    if (list_existing_tables(thd, db, &tables, &views))
+    if (list_tables_and_views(thd, db, &tables, &views))
       return true;
     rust::Str rdb(db->str, db->length);
     /* As open_table_from_share() decides can_do_row_logging */
@@ -410,6 +370,12 @@ static bool load_catalog(THD *thd, Rpl_provision_dump *dump)
       /* The replica's filter, or a system schema, leaves it out */
       if (!dump->session->copies_table(rdb, table))
         continue;
+      DBUG_EXECUTE_IF("provision_dump_catalog_listed", {
+        DBUG_SET("-d,provision_dump_catalog_listed");
+        DBUG_ASSERT(!debug_sync_set_action(
+          thd, STRING_WITH_LEN("now SIGNAL catalog_listed "
+                               "WAIT_FOR catalog_go")));
+      });
       LEX_CSTRING name= { table.data(), table.size() };
       if (rpl_provision_add_table_objects(thd, *dump->session, *db, name))
         return true;
@@ -543,6 +509,50 @@ static void set_write_timeout(THD *thd, bool locks_out_writers)
 }
 
 
+/*
+  A session for the replica's 'request' (@slave_provision), its copy
+  starting at 'master_pos'.
+*/
+static rust::Box<provision::DumpSession>
+new_session(const String &request, const String &master_pos)
+{
+  rust::Box<provision::DumpSession> session=
+    provision::dump_session_new(
+      rpl_provision_bytes(request.ptr(), request.length()),
+      rust::Str(master_pos.ptr(), master_pos.length()),
+      (uint32_t) global_system_variables.server_id,
+      opt_provision_chunk_rows);
+  /*
+    Which binary log the copy's positions refer to: a resumed copy that
+    began before a RESET MASTER of this process is refused.
+  */
+  session->binlog_history((uint32_t) global_system_variables.server_id,
+                          (uint64_t) server_start_time,
+                          mysql_bin_log.get_reset_master_count());
+  return session;
+}
+
+
+/* What the session needs to know of this master and of the replica */
+static void check_settings(THD *thd, provision::DumpSession &session,
+                           const String &connect_gtid_state)
+{
+  /*
+    The replica filters the master's changes by row key: FULL images.
+    Reported with the privileges the plan finds missing, all at once.
+  */
+  static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
+  ulong row_image= global_system_variables.binlog_row_image;
+  session.check_master_settings(
+    row_image < array_elements(row_image_names) ?
+      row_image_names[row_image] : "unknown",
+    optimize_thread_scheduling(thd));
+  /* LOAD TABLE ... FROM MASTER goes on from where the replica is */
+  session.start_at_replica(rust::Str(connect_gtid_state.ptr(),
+                                     connect_gtid_state.length()));
+}
+
+
 static int start_dump(THD *thd, String *connect_gtid_state,
                       Rpl_provision_dump **out, char *errbuf,
                       size_t errbuf_size)
@@ -569,18 +579,7 @@ static int start_dump(THD *thd, String *connect_gtid_state,
   }
 
   rust::Box<provision::DumpSession> session=
-    provision::dump_session_new(
-      rpl_provision_bytes(request.ptr(), request.length()),
-      rust::Str(master_pos.ptr(), master_pos.length()),
-      (uint32_t) global_system_variables.server_id,
-      opt_provision_chunk_rows);
-  /*
-    Which binary log the copy's positions refer to: a resumed copy that
-    began before a RESET MASTER of this process is refused.
-  */
-  session->binlog_history((uint32_t) global_system_variables.server_id,
-                          (uint64_t) server_start_time,
-                          mysql_bin_log.get_reset_master_count());
+    new_session(request, master_pos);
   /* A slot among @@provision_max_dumps, held by the dump object */
   rpl_provision_dumps_started++;
   session->check_dump_slots(rpl_provision_dumps_running++,
@@ -592,29 +591,33 @@ static int start_dump(THD *thd, String *connect_gtid_state,
     set_error(errbuf, errbuf_size, std::string(refusal));
     return 1;
   }
-  /*
-    The replica filters the master's changes by row key: FULL images.
-    Reported with the privileges the plan finds missing, all at once.
-  */
-  static const char *row_image_names[]= { "MINIMAL", "NOBLOB", "FULL" };
-  ulong row_image= global_system_variables.binlog_row_image;
-  session->check_master_settings(
-    row_image < array_elements(row_image_names) ?
-      row_image_names[row_image] : "unknown",
-    optimize_thread_scheduling(thd));
-  /* LOAD TABLE ... FROM MASTER goes on from where the replica is */
-  session->start_at_replica(rust::Str(connect_gtid_state->ptr(),
-                                      connect_gtid_state->length()));
+  check_settings(thd, *session, *connect_gtid_state);
 
   Rpl_provision_dump *dump= new Rpl_provision_dump(thd, std::move(session));
-  if (load_catalog(thd, dump))
+  /*
+    A table listed may be gone when it is opened: dropped or renamed since
+    by the master's DDL, which comes through the binlog after the copy's
+    start position.  The catalog is read again into a new session, a few
+    times; a table renamed is then listed under its new name.
+  */
+  for (uint tries= 1; load_catalog(thd, dump); tries++)
   {
-    set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
-              "cannot list the master's databases and tables: ") +
-              (thd->is_error() ? thd->get_stmt_da()->message() : "unknown"));
+    if (tries == 5 || !thd->is_error() ||
+        thd->get_stmt_da()->sql_errno() != ER_NO_SUCH_TABLE)
+    {
+      set_error(errbuf, errbuf_size, std::string("LOAD DATA FROM MASTER: "
+                "cannot list the master's databases and tables: ") +
+                (thd->is_error() ? thd->get_stmt_da()->message() :
+                 "unknown"));
+      thd->clear_error();
+      delete dump;
+      return 1;
+    }
+    /* The open that failed ends as a statement */
     thd->clear_error();
-    delete dump;
-    return 1;
+    end_table_access(thd, NULL);
+    dump->session= new_session(request, master_pos);
+    check_settings(thd, *dump->session, *connect_gtid_state);
   }
   /* What the master holds may be impossible to copy (or to order) */
   refusal= dump->session->refusal();
