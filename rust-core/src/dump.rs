@@ -279,6 +279,15 @@ pub enum DumpError {
          MASTER ... REPLACE on the replica"
     )]
     Resume(#[from] ResumeError),
+    /// A resumed copy whose plan the master's DDL changed, and whose
+    /// replica's plan this dump cannot take up (see
+    /// [`crate::plan_cache`]): why not.
+    #[error(
+        "LOAD DATA FROM MASTER: the master's databases, tables or objects changed since \
+         the copy started, and {0}, so it cannot go on where it stopped; the copy must \
+         start again: LOAD DATA FROM MASTER ... REPLACE on the replica"
+    )]
+    PlanNotTakenUp(&'static str),
     /// The replica's account on the master may not read what the copy
     /// would send.
     #[error(
@@ -1709,12 +1718,21 @@ impl DumpSession {
         self.claims.sort();
         self.scheduler.plan(views)?;
         if let Some(r) = self.resume.clone() {
-            // A point behind the plan at the replica's position names a
-            // plan the binary log from there would not change as it did.
-            if r.point.plan != self.scheduler.fingerprint() && !r.plan_behind {
-                self.recall_plan(r.point.plan, r.point.step);
+            let mut not_taken_up = None;
+            if r.point.plan != self.scheduler.fingerprint() {
+                // A point behind the plan at the replica's position names a
+                // plan the binary log from there would not change as it did.
+                not_taken_up = match r.plan_behind {
+                    true => Some("the copy stopped right after such a change"),
+                    false => self.recall_plan(r.point.plan, r.point.step).err(),
+                };
             }
-            self.scheduler.resume(&r.point, r.recopy)?;
+            match (self.scheduler.resume(&r.point, r.recopy), not_taken_up) {
+                (Err(ResumeError::PlanChanged), Some(why)) => {
+                    return Err(DumpError::PlanNotTakenUp(why))
+                }
+                (result, _) => result?,
+            }
         }
         Ok(())
     }
@@ -1725,21 +1743,25 @@ impl DumpSession {
     /// copy's objects (see [`crate::plan_cache`]).  Its tables still to
     /// copy must be ones this dump copies, or gone from the master (their
     /// DROP or RENAME comes through the binary log again).
-    fn recall_plan(&mut self, plan: u64, step: u32) {
-        let Some(earlier) = plan_cache::recall(&self.copy_key, plan) else {
-            return;
-        };
-        let fits = earlier.before_objects(step)
-            && earlier
-                .tables_left(step)
-                .iter()
-                .all(|t| self.copied_tables.contains(t) || !self.master_tables.contains(t));
-        if fits {
-            self.scheduler.adopt_plan(earlier);
-            // The objects as the master has them now, at the Objects unit.
-            self.objects_stale = true;
-            self.plan_recalled = true;
+    /// Else why not.
+    fn recall_plan(&mut self, plan: u64, step: u32) -> Result<(), &'static str> {
+        let earlier = plan_cache::recall(&self.copy_key, plan)
+            .ok_or("this master does not remember its plan (restarted since?)")?;
+        if !earlier.before_objects(step) {
+            return Err("the copy stopped in its views, routines, triggers or events");
         }
+        let left = earlier.tables_left(step);
+        if !left
+            .iter()
+            .all(|t| self.copied_tables.contains(t) || !self.master_tables.contains(t))
+        {
+            return Err("a table it had still to copy is no longer one it takes");
+        }
+        self.scheduler.adopt_plan(earlier);
+        // The objects as the master has them now, at the Objects unit.
+        self.objects_stale = true;
+        self.plan_recalled = true;
+        Ok(())
     }
 
     /// Whether this resumed copy goes on with the plan its replica had,
@@ -2003,7 +2025,7 @@ impl DumpSession {
             return Ok(Vec::new());
         }
         let note = [
-            "LOAD DATA FROM MASTER: the master's DDL changed the copy's plan".to_owned(),
+            "LOAD DATA FROM MASTER: a statement of the master changed the copy's plan".to_owned(),
             self.point_note(&self.scheduler.current_point()),
         ]
         .join("\n");
@@ -3740,6 +3762,10 @@ mod tests {
             r.plan_behind = true;
         }
         let err = resumed(&behind.encode()).map(|_| ()).unwrap_err();
+        assert_eq!(
+            err,
+            DumpError::PlanNotTakenUp("the copy stopped right after such a change")
+        );
         assert!(
             err.to_string().contains("changed since the copy started"),
             "{err}"
@@ -3750,7 +3776,7 @@ mod tests {
         plan_cache::forget(&Request::for_connection("plan-changed").encode());
         let err = resumed(&request).map(|_| ()).unwrap_err();
         assert!(
-            err.to_string().contains("changed since the copy started"),
+            err.to_string().contains("does not remember its plan"),
             "{err}"
         );
         // A table still to copy that this dump would not copy (another
@@ -3760,11 +3786,19 @@ mod tests {
         d.add_database("db", &["a", "a0"], true);
         d.master_tables.insert(("db".to_owned(), "b".to_owned()));
         let err = d.plan(Vec::new()).unwrap_err();
-        assert!(
-            err.to_string().contains("changed since the copy started"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("no longer one it takes"), "{err}");
         assert!(!d.plan_recalled());
+        // Each reason fits what the replica's IO error keeps of the text
+        // (320 bytes), with a long connection name for the `...`.
+        for why in [
+            "the copy stopped right after such a change",
+            "this master does not remember its plan (restarted since?)",
+            "the copy stopped in its views, routines, triggers or events",
+            "a table it had still to copy is no longer one it takes",
+        ] {
+            let text = DumpError::PlanNotTakenUp(why).to_string();
+            assert!(text.len() + 30 <= 320, "{} bytes: {text}", text.len());
+        }
         plan_cache::forget(&Request::for_connection("plan-filtered").encode());
     }
 
