@@ -235,6 +235,18 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
                               const Format_description_log_event *fdev,
                               enum enum_binlog_checksum_alg checksum_alg);
 
+/*
+  The binlog dump thread sent the master's event 'event' ('length'
+  bytes) of type 'type' (a Log_event_type), which ends at 'log_pos': when it ends a
+  statement's group of its own and that statement changed the copy's
+  plan, the replica hears where the copy stands in the new plan at once
+  (provision_core's DumpSession::master_event_sent()).  True when it
+  could not be sent.
+*/
+bool rpl_provision_dump_sent(Rpl_provision_dump *dump, THD *thd,
+                             int type, const uchar *event, size_t length,
+                             my_off_t log_pos);
+
 /** Results of rpl_provision_dump_at(). */
 enum rpl_provision_dump_result
 {

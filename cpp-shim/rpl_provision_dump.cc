@@ -1867,6 +1867,32 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
 }
 
 
+bool rpl_provision_dump_sent(Rpl_provision_dump *dump, THD *thd,
+                             int event_type, const uchar *event,
+                             size_t length, my_off_t log_pos)
+{
+  Log_event_type type= (Log_event_type) event_type;
+  provision::MasterEvent kind= Log_event::is_part_of_group(type) ?
+    provision::MasterEvent::InGroup : provision::MasterEvent::Other;
+  /*
+    Gtid_log_event: seq_no (8 bytes), domain_id (4), flags2.  An XA
+    transaction's group is standalone too, with more statements.
+  */
+  if (type == GTID_EVENT)
+  {
+    uchar flags2= length > LOG_EVENT_HEADER_LEN + 12 ?
+      event[LOG_EVENT_HEADER_LEN + 12] : 0;
+    kind= (flags2 & Gtid_log_event::FL_STANDALONE) &&
+      !(flags2 & (Gtid_log_event::FL_PREPARED_XA |
+                  Gtid_log_event::FL_COMPLETED_XA)) ?
+      provision::MasterEvent::GtidOneStatement : provision::MasterEvent::Gtid;
+  }
+  rust::Vec<uint8_t> moved=
+    dump->session->master_event_sent(kind, (uint32_t) log_pos);
+  return !moved.empty() && send_events(thd, dump, moved);
+}
+
+
 /*
   The table of 'unit' could not be opened because it is no longer on the
   master (a DDL dropped or renamed it): true to wait for that statement to

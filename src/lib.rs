@@ -220,6 +220,19 @@ mod ffi {
         verifiable: bool,
     }
 
+    /// A master's event the dump thread sent (`dump::MasterEvent`).
+    #[derive(Debug)]
+    enum MasterEvent {
+        /// A GTID event whose group is one statement (a DDL).
+        GtidOneStatement,
+        /// Any other GTID event.
+        Gtid,
+        /// An event that is part of a group (`is_part_of_group()`).
+        InGroup,
+        /// Any other event.
+        Other,
+    }
+
     /// What the dump thread does after a row of a chunk
     /// (`dump::ChunkPressure`).
     #[derive(Debug)]
@@ -600,6 +613,11 @@ mod ffi {
         /// when a master's statement changed the plan since the last
         /// point sent; else empty.
         fn encode_moved_point(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
+        /// The dump thread sent the master's event `event`, which ends at
+        /// `log_pos`: the note of `encode_moved_point()` to send right
+        /// after it when it ends a statement's group of its own that
+        /// changed the plan; else empty.
+        fn master_event_sent(self: &mut DumpSession, event: MasterEvent, log_pos: u32) -> Vec<u8>;
         /// The current `CreateObject` unit's events.
         fn encode_create_object(self: &mut DumpSession, log_pos: u32) -> Vec<u8>;
         /// The current `BuildIndexes` unit's events (none when the
@@ -1501,6 +1519,17 @@ impl DumpSession {
 
     fn encode_moved_point(&mut self, log_pos: u32) -> Vec<u8> {
         self.with(|s| s.moved_point(log_pos)).unwrap_or_default()
+    }
+
+    fn master_event_sent(&mut self, event: ffi::MasterEvent, log_pos: u32) -> Vec<u8> {
+        let event = match event {
+            ffi::MasterEvent::GtidOneStatement => dump::MasterEvent::GtidOneStatement,
+            ffi::MasterEvent::Gtid => dump::MasterEvent::Gtid,
+            ffi::MasterEvent::InGroup => dump::MasterEvent::InGroup,
+            _ => dump::MasterEvent::Other,
+        };
+        self.with(|s| s.master_event_sent(event, log_pos))
+            .unwrap_or_default()
     }
 
     fn encode_manifest(&mut self, log_pos: u32) -> Vec<u8> {

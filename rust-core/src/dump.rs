@@ -549,6 +549,24 @@ struct ObjectDef {
     ctx: QueryContext,
 }
 
+/// A master's event the dump thread sent, as far as the copy's notes
+/// care: where its event groups end (see
+/// [`DumpSession::master_event_sent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MasterEvent {
+    /// A GTID event whose group is one statement (`FL_STANDALONE`, not an
+    /// XA transaction's: a DDL): the group ends at the first event after
+    /// it that is not part of a group (its context events come first).
+    GtidOneStatement,
+    /// Any other GTID event (a transaction: it ends at its COMMIT or XID).
+    Gtid,
+    /// An event that is part of a group (`Log_event::is_part_of_group()`:
+    /// a statement's context, a table map, an annotation).
+    InGroup,
+    /// Any other event.
+    Other,
+}
+
 /// A table's CREATE read ahead of the binlog, sent at its place (see
 /// [`DumpSession::defer_create`]).
 #[derive(Debug)]
@@ -784,6 +802,9 @@ pub struct DumpSession {
     /// The CREATE of the table whose rows come next, read ahead of the
     /// binlog: sent at its place (see [`DumpSession::defer_create`]).
     deferred_create: Option<DeferredCreate>,
+    /// The master's events being sent are a group of one statement, not
+    /// ended yet (see [`MasterEvent::GtidOneStatement`]).
+    in_one_statement: bool,
     /// A resumed copy goes on with the plan its replica had, from
     /// [`crate::plan_cache`]: the master's catalog makes another one now.
     plan_recalled: bool,
@@ -875,6 +896,7 @@ impl DumpSession {
             remembered_plan: Cell::new(None),
             point_due: Cell::new(false),
             deferred_create: None,
+            in_one_statement: false,
             plan_recalled: false,
         })
     }
@@ -2030,6 +2052,33 @@ impl DumpSession {
         ]
         .join("\n");
         self.note_events(log_pos, &note)
+    }
+
+    /// The dump thread sent the master's event `event`, which ends at
+    /// `log_pos`: when it ends a group of one statement (a DDL) that
+    /// changed the plan, the note of [`DumpSession::moved_point`] to send
+    /// right after it, else nothing.  Else the note would wait for the
+    /// binlog's end, where the copy's units go, and the replica would
+    /// apply every transaction sent up to there with its point behind.
+    /// The end of other groups (a statement-logged write, `CREATE ...
+    /// SELECT`, an XA transaction) is not looked for: their statements
+    /// are left to the binlog's end.
+    pub fn master_event_sent(
+        &mut self,
+        event: MasterEvent,
+        log_pos: u32,
+    ) -> Result<Vec<u8>, DumpError> {
+        match event {
+            MasterEvent::GtidOneStatement => self.in_one_statement = true,
+            MasterEvent::Gtid => self.in_one_statement = false,
+            MasterEvent::InGroup => {}
+            MasterEvent::Other => {
+                if std::mem::take(&mut self.in_one_statement) {
+                    return self.moved_point(log_pos);
+                }
+            }
+        }
+        Ok(Vec::new())
     }
 
     /// The keepalive group a dump that has nothing to send for a moment
@@ -3643,6 +3692,53 @@ mod tests {
         // replica marks its point behind: the point goes out too.
         d.master_statement(b"DROP TABLE db.c", "db", 0).unwrap();
         assert!(point_in(&d.moved_point(11).unwrap()).is_some());
+    }
+
+    #[test]
+    fn the_point_goes_out_right_after_a_statement_of_its_own() {
+        let mut d =
+            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
+        d.add_database("db", &["a", "b"], true);
+        d.plan(Vec::new()).unwrap();
+        advance_to_rows(&mut d);
+        // A transaction's statement: its group's end is not looked for.
+        assert!(d
+            .master_event_sent(MasterEvent::Gtid, 5)
+            .unwrap()
+            .is_empty());
+        d.master_statement(b"CREATE TABLE db.c (i INT PRIMARY KEY)", "db", 0)
+            .unwrap();
+        assert!(d
+            .master_event_sent(MasterEvent::Other, 6)
+            .unwrap()
+            .is_empty());
+        // A group of one statement, its context first: after the statement.
+        assert!(d
+            .master_event_sent(MasterEvent::GtidOneStatement, 7)
+            .unwrap()
+            .is_empty());
+        assert!(d
+            .master_event_sent(MasterEvent::InGroup, 8)
+            .unwrap()
+            .is_empty());
+        d.master_statement(b"CREATE TABLE db.d (i INT PRIMARY KEY)", "db", 0)
+            .unwrap();
+        let note = d.master_event_sent(MasterEvent::Other, 9).unwrap();
+        assert_eq!(
+            point_in(&note).map(|p| p.plan),
+            Some(d.scheduler.fingerprint())
+        );
+        // Once: the next statement of its own changed nothing.
+        assert!(d
+            .master_event_sent(MasterEvent::GtidOneStatement, 10)
+            .unwrap()
+            .is_empty());
+        d.master_statement(b"ALTER TABLE db.b ADD COLUMN z INT", "db", 0)
+            .unwrap();
+        assert!(d
+            .master_event_sent(MasterEvent::Other, 11)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
