@@ -3648,12 +3648,18 @@ mod tests {
             .find_map(|end| crate::protocol::parse_resume_note(&line[..end]))
     }
 
-    #[test]
-    fn a_statement_that_changes_the_plan_is_followed_by_the_point_now() {
+    /// A copy of `db`.`a` and `db`.`b`, two rows a chunk, planned.
+    fn session_of_a_and_b() -> DumpSession {
         let mut d =
             DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
         d.add_database("db", &["a", "b"], true);
         d.plan(Vec::new()).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_statement_that_changes_the_plan_is_followed_by_the_point_now() {
+        let mut d = session_of_a_and_b();
         advance_to_rows(&mut d);
         d.begin_chunk(vec![int_column()]).unwrap();
         d.add_value(Some(&[1, 0, 0, 0])).unwrap();
@@ -3696,57 +3702,34 @@ mod tests {
 
     #[test]
     fn the_point_goes_out_right_after_a_statement_of_its_own() {
-        let mut d =
-            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
-        d.add_database("db", &["a", "b"], true);
-        d.plan(Vec::new()).unwrap();
+        let mut d = session_of_a_and_b();
         advance_to_rows(&mut d);
+        let sent = |d: &mut DumpSession, event, pos| d.master_event_sent(event, pos).unwrap();
         // A transaction's statement: its group's end is not looked for.
-        assert!(d
-            .master_event_sent(MasterEvent::Gtid, 5)
-            .unwrap()
-            .is_empty());
+        assert!(sent(&mut d, MasterEvent::Gtid, 5).is_empty());
         d.master_statement(b"CREATE TABLE db.c (i INT PRIMARY KEY)", "db", 0)
             .unwrap();
-        assert!(d
-            .master_event_sent(MasterEvent::Other, 6)
-            .unwrap()
-            .is_empty());
+        assert!(sent(&mut d, MasterEvent::Other, 6).is_empty());
         // A group of one statement, its context first: after the statement.
-        assert!(d
-            .master_event_sent(MasterEvent::GtidOneStatement, 7)
-            .unwrap()
-            .is_empty());
-        assert!(d
-            .master_event_sent(MasterEvent::InGroup, 8)
-            .unwrap()
-            .is_empty());
+        assert!(sent(&mut d, MasterEvent::GtidOneStatement, 7).is_empty());
+        assert!(sent(&mut d, MasterEvent::InGroup, 8).is_empty());
         d.master_statement(b"CREATE TABLE db.d (i INT PRIMARY KEY)", "db", 0)
             .unwrap();
-        let note = d.master_event_sent(MasterEvent::Other, 9).unwrap();
+        let note = sent(&mut d, MasterEvent::Other, 9);
         assert_eq!(
             point_in(&note).map(|p| p.plan),
             Some(d.scheduler.fingerprint())
         );
         // Once: the next statement of its own changed nothing.
-        assert!(d
-            .master_event_sent(MasterEvent::GtidOneStatement, 10)
-            .unwrap()
-            .is_empty());
+        assert!(sent(&mut d, MasterEvent::GtidOneStatement, 10).is_empty());
         d.master_statement(b"ALTER TABLE db.b ADD COLUMN z INT", "db", 0)
             .unwrap();
-        assert!(d
-            .master_event_sent(MasterEvent::Other, 11)
-            .unwrap()
-            .is_empty());
+        assert!(sent(&mut d, MasterEvent::Other, 11).is_empty());
     }
 
     #[test]
     fn a_create_read_ahead_carries_the_point_of_the_plan_it_is_sent_in() {
-        let mut d =
-            DumpSession::new(Request::for_connection("").encode(), "0-1-10", 1, 2, 0).unwrap();
-        d.add_database("db", &["a", "b"], true);
-        d.plan(Vec::new()).unwrap();
+        let mut d = session_of_a_and_b();
         while !matches!(d.next_unit(), Unit::CreateTable { .. }) {
             match d.next_unit() {
                 Unit::Manifest => drop(d.manifest(4).unwrap()),
