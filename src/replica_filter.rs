@@ -769,10 +769,11 @@ impl ReplicaFilter {
         // as they are (the point goes back to its Rows step, below).  Set
         // now, not at the commit: a worker applies a statement-logged
         // write too.
-        let in_progress = |s: &filter::TableState| matches!(s, filter::TableState::Created { .. });
-        if decision.edits.iter().any(|edit| match edit {
-            Edit::Copy((db, table)) => !in_progress(&self.copy_state(&table_ident(db, table))),
-            _ => true,
+        if decision.changes_plan(|(db, table)| {
+            matches!(
+                self.copy_state(&table_ident(db, table)),
+                filter::TableState::Created { .. }
+            )
         }) {
             self.applied.plan_behind = true;
         }

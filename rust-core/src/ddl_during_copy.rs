@@ -150,6 +150,21 @@ pub struct Decision {
     pub edits: Vec<Edit>,
 }
 
+impl Decision {
+    /// Whether the edits change the copy's plan (its steps), given which
+    /// tables are in progress (`in_progress`, master's or replica's
+    /// names as the edits have them): every edit does but copying the
+    /// table in progress again, which sends it again at the same steps.
+    /// A resume point sent before such a statement is behind it (see
+    /// [`crate::plan_cache`]).
+    pub fn changes_plan(&self, in_progress: impl Fn(&(String, String)) -> bool) -> bool {
+        self.edits.iter().any(|edit| match edit {
+            Edit::Copy(table) => !in_progress(table),
+            _ => true,
+        })
+    }
+}
+
 /// The statement `query`, run in database `default_db`, if it is one of
 /// the [`TableDdl`] statements.
 pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {

@@ -2169,17 +2169,14 @@ impl DumpSession {
                 None => return Ok(false),
             },
         };
-        // The plan changes with these edits, after the last point sent: the
-        // replica marks its point behind (replica_filter, `plan_behind`)
-        // until a group brings a point of the new plan, sent at the next
-        // group boundary (moved_point()).  Only a copy again of the table
-        // in progress leaves the plan's steps as they are.
-        if decision.edits.iter().any(|edit| match edit {
-            Edit::Copy((db, table)) => !matches!(
+        // The plan changes after the last point sent: the replica marks
+        // its point behind (replica_filter, `plan_behind`) until a group
+        // brings a point of the new plan (moved_point()).
+        if decision.changes_plan(|(db, table)| {
+            matches!(
                 self.scheduler.table_state(db, table, create_pending),
                 crate::filter::TableState::Created { .. }
-            ),
-            _ => true,
+            )
         }) {
             self.point_due.set(true);
         }
