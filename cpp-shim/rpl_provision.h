@@ -237,9 +237,10 @@ void rpl_provision_dump_query(Rpl_provision_dump *dump, const uchar *event,
 
 /*
   The binlog dump thread sent the master's event 'event' ('length'
-  bytes) of type 'type' (a Log_event_type), which ends at 'log_pos': when it ends a
-  statement's group of its own and that statement changed the copy's
-  plan, the replica hears where the copy stands in the new plan at once
+  bytes) of type 'type' (a Log_event_type), which ends at 'log_pos': when
+  it ends a group (a statement of its own, or a transaction) that changed
+  the copy's plan, the replica hears where the copy stands in the new
+  plan at once
   (provision_core's DumpSession::master_event_sent()).  True when it
   could not be sent.
 */

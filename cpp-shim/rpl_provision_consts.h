@@ -11,14 +11,17 @@
 #include "log_event.h"
 
 static_assert(ER_DB_CREATE_EXISTS == 1007, "ER_DB_CREATE_EXISTS drifted: run scripts/gen-consts.sh");
+static_assert(ER_DISK_FULL == 1021, "ER_DISK_FULL drifted: run scripts/gen-consts.sh");
 static_assert(ER_NOT_KEYFILE == 1034, "ER_NOT_KEYFILE drifted: run scripts/gen-consts.sh");
 static_assert(ER_TABLE_EXISTS_ERROR == 1050, "ER_TABLE_EXISTS_ERROR drifted: run scripts/gen-consts.sh");
 static_assert(ER_BAD_FIELD_ERROR == 1054, "ER_BAD_FIELD_ERROR drifted: run scripts/gen-consts.sh");
 static_assert(ER_DUP_KEYNAME == 1061, "ER_DUP_KEYNAME drifted: run scripts/gen-consts.sh");
+static_assert(ER_RECORD_FILE_FULL == 1114, "ER_RECORD_FILE_FULL drifted: run scripts/gen-consts.sh");
 static_assert(ER_NO_SUCH_TABLE == 1146, "ER_NO_SUCH_TABLE drifted: run scripts/gen-consts.sh");
 static_assert(ER_CRASHED_ON_USAGE == 1194, "ER_CRASHED_ON_USAGE drifted: run scripts/gen-consts.sh");
 static_assert(ER_CRASHED_ON_REPAIR == 1195, "ER_CRASHED_ON_REPAIR drifted: run scripts/gen-consts.sh");
 static_assert(ER_LOCK_WAIT_TIMEOUT == 1205, "ER_LOCK_WAIT_TIMEOUT drifted: run scripts/gen-consts.sh");
+static_assert(ER_LOCK_TABLE_FULL == 1206, "ER_LOCK_TABLE_FULL drifted: run scripts/gen-consts.sh");
 static_assert(ER_LOCK_DEADLOCK == 1213, "ER_LOCK_DEADLOCK drifted: run scripts/gen-consts.sh");
 static_assert(ER_MASTER_FATAL_ERROR_READING_BINLOG == 1236, "ER_MASTER_FATAL_ERROR_READING_BINLOG drifted: run scripts/gen-consts.sh");
 static_assert(ER_SP_ALREADY_EXISTS == 1304, "ER_SP_ALREADY_EXISTS drifted: run scripts/gen-consts.sh");

@@ -1874,6 +1874,8 @@ bool rpl_provision_dump_sent(Rpl_provision_dump *dump, THD *thd,
   Log_event_type type= (Log_event_type) event_type;
   provision::MasterEvent kind= Log_event::is_part_of_group(type) ?
     provision::MasterEvent::InGroup : provision::MasterEvent::Other;
+  if (type == XID_EVENT || type == XA_PREPARE_LOG_EVENT)
+    kind= provision::MasterEvent::GroupEnd;
   /*
     Gtid_log_event: seq_no (8 bytes), domain_id (4), flags2.  An XA
     transaction's group is standalone too, with more statements.

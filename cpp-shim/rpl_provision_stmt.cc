@@ -680,9 +680,11 @@ static std::string io_error_text(const char *message)
   were stopped (STOP SLAVE, or a KILL of one, which may have failed the
   SQL thread's event, or its record of a GTID, with the kill's error:
   provision::stopped_copy_message()).  Returns whether the same
-  statement may go on with the copy: neither thread failed, or the
-  master's error says the copy is kept (a lock that held it too long, a
-  resumed copy refused before anything was sent).
+  statement may go on with the copy: neither thread failed, the SQL
+  thread's error is one of this server's that rolled its group back
+  whole (a lock wait, a full disk: provision::server_error_advice()), or
+  the master's error says the copy is kept (a lock that held it too
+  long, a resumed copy refused before anything was sent).
 */
 static bool report_copy_failure(THD *thd, Master_info *mi,
                                 Rpl_provision_replica *state)
@@ -1164,7 +1166,8 @@ end:
     remove_marker(mi);
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
-    copy, by an index build that failed (the copy is sound; the build
+    copy, by an error of this server's that rolled the SQL thread's group
+    back whole (report_copy_failure()), by an index build that failed (the copy is sound; the build
     runs again as it goes on), by an error of the master's that keeps the
     copy (report_copy_failure()), or its threads could not start: the
     same statement may go on with it, now or after a restart.
@@ -1175,7 +1178,7 @@ end:
   bool group_non_trans= state->filter->group_changed_non_transactional();
   bool killed_kept= thd->killed &&
     (!threads_started ||
-     provision::killed_copy_kept(mi->rli.last_error().number, sql_message,
+     provision::sql_stop_keeps_copy(mi->rli.last_error().number, sql_message,
                                  group_non_trans));
   bool resumable= unfinished &&
     (start_failed || killed_kept || lost_connection_resumes(mi, state) ||
@@ -1183,7 +1186,7 @@ end:
   /*
     Killed while the SQL thread waited for the rest of a group of the
     master's that changed a non-transactional table (provision::
-    killed_copy_kept()): the statement says it was killed, the log why
+    sql_stop_keeps_copy()): the statement says it was killed, the log why
     the copy is not kept.
   */
   if (unfinished && thd->killed && !resumable)

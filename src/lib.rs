@@ -229,6 +229,8 @@ mod ffi {
         Gtid,
         /// An event that is part of a group (`is_part_of_group()`).
         InGroup,
+        /// An XID or `XA PREPARE` event: the end of a transaction.
+        GroupEnd,
         /// Any other event.
         Other,
     }
@@ -958,10 +960,12 @@ mod ffi {
         /// before the end of the copy with neither thread's error
         /// (`io_error`, `sql_error`: their error numbers; `sql_message`:
         /// the SQL thread's message): `STOP SLAVE`, or a `KILL` of a
-        /// replication thread, stopped it, and the same statement goes on
-        /// with it.  Empty when a thread failed, or when a kill failed an
-        /// event of the master's group that changed a non-transactional
-        /// table (`group_non_transactional`).
+        /// replication thread, stopped it, or an error of this server's
+        /// that rolled the SQL thread's group back whole (a lock wait, a
+        /// full disk), and the same statement goes on with it.  Empty when
+        /// a thread failed otherwise, or when the master's group it
+        /// stopped in changed a non-transactional table
+        /// (`group_non_transactional`).
         fn stopped_copy_message(
             connection: &str,
             io_error: u32,
@@ -981,11 +985,11 @@ mod ffi {
         /// copy stopped, whatever the slave I/O thread's: whenever it has
         /// one (a lost connection then does not let the copy go on).
         fn sql_error_decides(sql_error: u32) -> bool;
-        /// Whether a copy whose statement was killed is kept, given the
-        /// SQL thread's error when it stopped (`sql_error`, 0: none;
-        /// `sql_message`) and whether its group had changed a
-        /// non-transactional table.
-        fn killed_copy_kept(
+        /// Whether a copy is kept (its statement killed, or its SQL thread
+        /// stopped), given the SQL thread's error when it stopped
+        /// (`sql_error`, 0: none; `sql_message`) and whether its group
+        /// had changed a non-transactional table.
+        fn sql_stop_keeps_copy(
             sql_error: u32,
             sql_message: &[u8],
             group_non_transactional: bool,
@@ -1116,8 +1120,8 @@ fn sql_error_decides(sql_error: u32) -> bool {
     replica_filter::sql_error_decides(sql_error)
 }
 
-fn killed_copy_kept(sql_error: u32, sql_message: &[u8], group_non_transactional: bool) -> bool {
-    replica_filter::killed_copy_kept(
+fn sql_stop_keeps_copy(sql_error: u32, sql_message: &[u8], group_non_transactional: bool) -> bool {
+    replica_filter::sql_stop_keeps_copy(
         sql_error,
         &String::from_utf8_lossy(sql_message),
         group_non_transactional,
@@ -1526,6 +1530,7 @@ impl DumpSession {
             ffi::MasterEvent::GtidOneStatement => dump::MasterEvent::GtidOneStatement,
             ffi::MasterEvent::Gtid => dump::MasterEvent::Gtid,
             ffi::MasterEvent::InGroup => dump::MasterEvent::InGroup,
+            ffi::MasterEvent::GroupEnd => dump::MasterEvent::GroupEnd,
             _ => dump::MasterEvent::Other,
         };
         self.with(|s| s.master_event_sent(event, log_pos))

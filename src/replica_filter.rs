@@ -1402,8 +1402,9 @@ pub fn copying_here_message(connection: &str) -> String {
 }
 
 /// The statement's error when its copy's threads stopped with no error of
-/// the copy's own (`STOP SLAVE`, a `KILL` of one of them); empty when one
-/// failed.
+/// the copy's own (`STOP SLAVE`, a `KILL` of one of them), or on an error
+/// of this server's that leaves the copy whole ([`server_error_advice`]);
+/// empty when the copy is not kept ([`sql_stop_keeps_copy`]).
 ///
 /// A `KILL` of the SQL thread fails the event it was applying with the
 /// kill's own error (`sql_error`): its group rolls back as at any stop, and
@@ -1425,31 +1426,73 @@ pub fn stopped_copy_message(
     sql_message: &str,
     group_non_transactional: bool,
 ) -> String {
-    if io_error != 0 || !killed_copy_kept(sql_error, sql_message, group_non_transactional) {
+    if io_error != 0 || !sql_stop_keeps_copy(sql_error, sql_message, group_non_transactional) {
         return String::new();
     }
-    format!(
-        "the replication threads were stopped (STOP SLAVE '{connection}', or a KILL of one \
-         of them) before the end of the copy; the same statement goes on with it, \
-         LOAD DATA FROM MASTER '{connection}' REPLACE copies again, RESET SLAVE \
-         '{connection}' forgets it"
-    )
+    let go_on = format!(
+        "the same statement goes on with it, LOAD DATA FROM MASTER '{connection}' REPLACE \
+         copies again, RESET SLAVE '{connection}' forgets it"
+    );
+    match server_error_advice(sql_error) {
+        Some(advice) => {
+            let error = sql_message
+                .split_once(", Error_code: ")
+                .map_or(sql_message, |(error, _)| error);
+            format!(
+                "the replica's SQL thread stopped on an error of this server's ({error}); \
+                 the copy is kept: {advice}, then {go_on}"
+            )
+        }
+        None => format!(
+            "the replication threads were stopped (STOP SLAVE '{connection}', or a KILL of \
+             one of them) before the end of the copy; {go_on}"
+        ),
+    }
 }
 
-/// Whether a copy whose statement was `KILL`ed is kept, for the same
-/// statement to go on with, given how the SQL thread stopped: without an
-/// error (`sql_error` 0), or on the kill's own error in a group that
-/// changed no non-transactional table (as in [`stopped_copy_message`]).
+/// What to do about an error `sql_error` of this server's own that stops
+/// the SQL thread in an event and rolls its transaction back whole, as a
+/// `KILL` does, and says nothing of the copy: a lock a session of this
+/// server held past `innodb_lock_wait_timeout` and the SQL thread's
+/// retries, a full disk or table, InnoDB's lock table full.  `None` for
+/// any other error.  A copy stopped by one is kept for the same statement
+/// once the cause is gone, instead of a copy from the start.
+pub fn server_error_advice(sql_error: u32) -> Option<&'static str> {
+    match sql_error {
+        errors::ER_LOCK_WAIT_TIMEOUT | errors::ER_LOCK_DEADLOCK => Some(
+            "end the session of this server that holds the lock (or raise \
+             @@slave_transaction_retries)",
+        ),
+        errors::ER_RECORD_FILE_FULL | errors::ER_DISK_FULL => {
+            Some("free disk space on this server (or raise the table's size limit)")
+        }
+        errors::ER_LOCK_TABLE_FULL => Some("raise @@innodb_buffer_pool_size"),
+        _ => None,
+    }
+}
+
+/// Whether a copy is kept, for the same statement to go on with, given
+/// how the SQL thread stopped: without an error (`sql_error` 0), or on a
+/// `KILL`'s own error or an error of this server's that rolls the group
+/// back whole ([`server_error_advice`]), in a group that changed no
+/// non-transactional table (as in [`stopped_copy_message`]).
 ///
-/// Any other error of the SQL thread's is not the kill's: above all, asked
+/// Any other error of the SQL thread's says something of the copy, or is
+/// not a clean stop: above all, asked
 /// to stop in a group of the master's that changed a non-transactional
 /// table whose rest the slave I/O thread had not queued (the connection
 /// lost, or the I/O thread stopped first), it waits a minute for the rest
 /// and stops with "incomplete event group having non-transactional
 /// changes", the group's changes so far applied.  The master would send
 /// the group again from its start: such a copy is not kept.
-pub fn killed_copy_kept(sql_error: u32, sql_message: &str, group_non_transactional: bool) -> bool {
-    sql_error == 0 || (is_kill_error(sql_error, sql_message) && !group_non_transactional)
+pub fn sql_stop_keeps_copy(
+    sql_error: u32,
+    sql_message: &str,
+    group_non_transactional: bool,
+) -> bool {
+    sql_error == 0
+        || ((is_kill_error(sql_error, sql_message) || server_error_advice(sql_error).is_some())
+            && !group_non_transactional)
 }
 
 /// What the statement reports of the SQL thread's error `message` that
@@ -1743,22 +1786,22 @@ mod tests {
     fn a_killed_copy_is_kept_unless_the_sql_thread_stopped_on_its_own_error() {
         // The SQL thread stopped at a group's end, or a copy group's
         // non-transactional changes the copy takes up again.
-        assert!(killed_copy_kept(0, "", false));
-        assert!(killed_copy_kept(0, "", true));
+        assert!(sql_stop_keeps_copy(0, "", false));
+        assert!(sql_stop_keeps_copy(0, "", true));
         // The kill's own error, in a group that rolls back whole.
-        assert!(killed_copy_kept(
+        assert!(sql_stop_keeps_copy(
             errors::ER_CONNECTION_KILLED,
             "Connection was killed",
             false
         ));
-        assert!(killed_copy_kept(
+        assert!(sql_stop_keeps_copy(
             errors::ER_CANNOT_UPDATE_GTID_STATE,
             "Error during XID COMMIT: failed to update GTID state in \
              mysql.gtid_slave_pos: 1927: Connection was killed",
             false
         ));
         // ... in a group of the master's that changed MyISAM.
-        assert!(!killed_copy_kept(
+        assert!(!sql_stop_keeps_copy(
             errors::ER_QUERY_INTERRUPTED,
             "interrupted",
             true
@@ -1766,9 +1809,9 @@ mod tests {
         // Stopped waiting for the rest of such a group (ER_SLAVE_FATAL_ERROR).
         let incomplete = "Fatal error: ... Slave SQL Thread stopped with incomplete event \
                           group having non-transactional changes.";
-        assert!(!killed_copy_kept(1593, incomplete, false));
-        assert!(!killed_copy_kept(1593, incomplete, true));
-        assert!(!killed_copy_kept(
+        assert!(!sql_stop_keeps_copy(1593, incomplete, false));
+        assert!(!sql_stop_keeps_copy(1593, incomplete, true));
+        assert!(!sql_stop_keeps_copy(
             errors::ER_PROVISION_FAILED,
             "LOAD DATA FROM MASTER: ...",
             false
@@ -2633,6 +2676,47 @@ mod tests {
             stopped_copy_message("east", 0, 1593, "Fatal error", false),
             ""
         );
+    }
+
+    #[test]
+    fn a_server_error_that_rolls_the_group_back_keeps_the_copy() {
+        let lock = "Could not execute Update_rows_v1 event on table d.t; Lock wait timeout \
+                    exceeded; try restarting transaction, Error_code: 1205; handler error \
+                    HA_ERR_LOCK_WAIT_TIMEOUT; the event's master log master-bin.000001, \
+                    end_log_pos 1234";
+        let m = stopped_copy_message("east", 0, errors::ER_LOCK_WAIT_TIMEOUT, lock, false);
+        assert!(
+            m.contains("(Could not execute Update_rows_v1 event on table d.t; Lock wait timeout exceeded; try restarting transaction);"),
+            "{m}"
+        );
+        assert!(
+            m.contains("end the session of this server that holds the lock"),
+            "{m}"
+        );
+        assert!(m.contains("the same statement goes on with it"), "{m}");
+        assert!(m.contains("REPLACE copies again"), "{m}");
+        assert!(!m.contains("Error_code"), "{m}");
+        assert!(sql_stop_keeps_copy(
+            errors::ER_LOCK_DEADLOCK,
+            "Deadlock",
+            false
+        ));
+        let full = "Could not execute Write_rows_v1 event on table d.t; The table 't' is full, \
+                    Error_code: 1114; handler error HA_ERR_RECORD_FILE_FULL";
+        let m = stopped_copy_message("east", 0, errors::ER_RECORD_FILE_FULL, full, false);
+        assert!(m.contains("free disk space"), "{m}");
+        assert!(m.contains("The table 't' is full)"), "{m}");
+        assert!(
+            stopped_copy_message("east", 0, errors::ER_LOCK_TABLE_FULL, "", false)
+                .contains("innodb_buffer_pool_size")
+        );
+        // Not in a group of the master's that changed a non-transactional
+        // table (what it changed stays), nor with an error of the I/O
+        // thread's, nor for an error that says something of the copy.
+        assert_eq!(stopped_copy_message("east", 0, 1205, lock, true), "");
+        assert_eq!(stopped_copy_message("east", 2013, 1205, lock, false), "");
+        assert!(!sql_stop_keeps_copy(1032, "Can't find record", false));
+        assert!(server_error_advice(errors::ER_PROVISION_FAILED).is_none());
     }
 
     #[test]

@@ -558,13 +558,31 @@ pub enum MasterEvent {
     /// XA transaction's: a DDL): the group ends at the first event after
     /// it that is not part of a group (its context events come first).
     GtidOneStatement,
-    /// Any other GTID event (a transaction: it ends at its COMMIT or XID).
+    /// Any other GTID event (a transaction: it ends at its XID, `XA
+    /// PREPARE` or `COMMIT`).
     Gtid,
     /// An event that is part of a group (`Log_event::is_part_of_group()`:
     /// a statement's context, a table map, an annotation).
     InGroup,
+    /// The event that ends a transaction's group: an XID or an `XA
+    /// PREPARE` (a `COMMIT` or `ROLLBACK` is a statement, see
+    /// [`DumpSession::master_statement`]).
+    GroupEnd,
     /// Any other event.
     Other,
+}
+
+/// The master's event group the dump thread is sending, as far as where
+/// it ends (see [`DumpSession::master_event_sent`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum OpenGroup {
+    /// Between groups, or in one whose end is not looked for.
+    #[default]
+    None,
+    /// A group of one statement (a DDL), not ended yet.
+    OneStatement,
+    /// A transaction, not ended yet.
+    Transaction,
 }
 
 /// A table's CREATE read ahead of the binlog, sent at its place (see
@@ -802,9 +820,11 @@ pub struct DumpSession {
     /// The CREATE of the table whose rows come next, read ahead of the
     /// binlog: sent at its place (see [`DumpSession::defer_create`]).
     deferred_create: Option<DeferredCreate>,
-    /// The master's events being sent are a group of one statement, not
-    /// ended yet (see [`MasterEvent::GtidOneStatement`]).
-    in_one_statement: bool,
+    /// The master's group being sent (see [`MasterEvent`]).
+    open_group: OpenGroup,
+    /// The master's statement just seen (being sent) is the `COMMIT` or
+    /// `ROLLBACK` that ends its transaction's group.
+    statement_ends_group: bool,
     /// A resumed copy goes on with the plan its replica had, from
     /// [`crate::plan_cache`]: the master's catalog makes another one now.
     plan_recalled: bool,
@@ -896,7 +916,8 @@ impl DumpSession {
             remembered_plan: Cell::new(None),
             point_due: Cell::new(false),
             deferred_create: None,
-            in_one_statement: false,
+            open_group: OpenGroup::None,
+            statement_ends_group: false,
             plan_recalled: false,
         })
     }
@@ -2055,30 +2076,46 @@ impl DumpSession {
     }
 
     /// The dump thread sent the master's event `event`, which ends at
-    /// `log_pos`: when it ends a group of one statement (a DDL) that
-    /// changed the plan, the note of [`DumpSession::moved_point`] to send
-    /// right after it, else nothing.  Else the note would wait for the
-    /// binlog's end, where the copy's units go, and the replica would
-    /// apply every transaction sent up to there with its point behind.
-    /// The end of other groups (a statement-logged write, `CREATE ...
-    /// SELECT`, an XA transaction) is not looked for: their statements
-    /// are left to the binlog's end.
+    /// `log_pos`: when it ends a group that changed the plan, the note of
+    /// [`DumpSession::moved_point`] to send right after it, else nothing.
+    /// Else the note would wait for the binlog's end, where the copy's
+    /// units go, and the replica would apply every transaction sent up to
+    /// there with its point behind.  A group of one statement (a DDL)
+    /// ends at its first event that is not part of a group (its context
+    /// events come first), as the server's own skipping of such groups
+    /// has it; a transaction (`CREATE ... SELECT`, a write the master
+    /// logged as a statement, an `XA PREPARE`) at its XID, `XA PREPARE`,
+    /// `COMMIT` or `ROLLBACK`.  The end of an `XA COMMIT` (a statement of
+    /// its own, but logged as part of an XA transaction, that changes no
+    /// plan) is not looked for: the next GTID starts anew.
     pub fn master_event_sent(
         &mut self,
         event: MasterEvent,
         log_pos: u32,
     ) -> Result<Vec<u8>, DumpError> {
-        match event {
-            MasterEvent::GtidOneStatement => self.in_one_statement = true,
-            MasterEvent::Gtid => self.in_one_statement = false,
-            MasterEvent::InGroup => {}
-            MasterEvent::Other => {
-                if std::mem::take(&mut self.in_one_statement) {
-                    return self.moved_point(log_pos);
-                }
+        let ends_group = std::mem::take(&mut self.statement_ends_group);
+        let ended = match event {
+            MasterEvent::GtidOneStatement => {
+                self.open_group = OpenGroup::OneStatement;
+                false
             }
+            MasterEvent::Gtid => {
+                self.open_group = OpenGroup::Transaction;
+                false
+            }
+            MasterEvent::InGroup => false,
+            MasterEvent::GroupEnd => self.open_group == OpenGroup::Transaction,
+            MasterEvent::Other => match self.open_group {
+                OpenGroup::OneStatement => true,
+                OpenGroup::Transaction => ends_group,
+                OpenGroup::None => false,
+            },
+        };
+        if !ended {
+            return Ok(Vec::new());
         }
-        Ok(Vec::new())
+        self.open_group = OpenGroup::None;
+        self.moved_point(log_pos)
     }
 
     /// The keepalive group a dump that has nothing to send for a moment
@@ -2115,6 +2152,11 @@ impl DumpSession {
         default_db: &str,
         lower_case_table_names: u32,
     ) -> Result<bool, DumpError> {
+        // The end of a transaction's group (master_event_sent()).
+        if ddl_during_copy::ends_transaction(query) {
+            self.statement_ends_group = true;
+            return Ok(false);
+        }
         // The CREATE of the table whose rows come next was read but waits
         // for its place in the binlog.
         let create_pending = self.deferred_create.is_some();
@@ -3698,15 +3740,39 @@ mod tests {
     }
 
     #[test]
-    fn the_point_goes_out_right_after_a_statement_of_its_own() {
+    fn the_point_goes_out_right_after_the_statements_group() {
         let mut d = session_of_a_and_b();
         advance_to_rows(&mut d);
         let sent = |d: &mut DumpSession, event, pos| d.master_event_sent(event, pos).unwrap();
-        // A transaction's statement: its group's end is not looked for.
+        // A transaction's statement (CREATE ... SELECT): after its XID.
         assert!(sent(&mut d, MasterEvent::Gtid, 5).is_empty());
-        d.master_statement(b"CREATE TABLE db.c (i INT PRIMARY KEY)", "db", 0)
+        d.master_statement(
+            b"CREATE TABLE db.c (i INT PRIMARY KEY) SELECT 1 AS i",
+            "db",
+            0,
+        )
+        .unwrap();
+        assert!(sent(&mut d, MasterEvent::Other, 6).is_empty());
+        assert!(sent(&mut d, MasterEvent::InGroup, 6).is_empty());
+        assert!(sent(&mut d, MasterEvent::Other, 6).is_empty());
+        let note = sent(&mut d, MasterEvent::GroupEnd, 6);
+        assert_eq!(
+            point_in(&note).map(|p| p.plan),
+            Some(d.scheduler.fingerprint())
+        );
+        // ... or its COMMIT (a statement of the server's), not a
+        // ROLLBACK TO SAVEPOINT inside it.
+        assert!(sent(&mut d, MasterEvent::Gtid, 6).is_empty());
+        d.master_statement(b"DROP TABLE db.c", "db", 0).unwrap();
+        assert!(sent(&mut d, MasterEvent::Other, 6).is_empty());
+        d.master_statement(b"ROLLBACK TO SAVEPOINT s", "db", 0)
             .unwrap();
         assert!(sent(&mut d, MasterEvent::Other, 6).is_empty());
+        d.master_statement(b"COMMIT", "db", 0).unwrap();
+        assert!(point_in(&sent(&mut d, MasterEvent::Other, 6)).is_some());
+        // An XID outside a transaction's group (an XA COMMIT's) ends
+        // nothing.
+        assert!(sent(&mut d, MasterEvent::GroupEnd, 6).is_empty());
         // A group of one statement, its context first: after the statement.
         assert!(sent(&mut d, MasterEvent::GtidOneStatement, 7).is_empty());
         assert!(sent(&mut d, MasterEvent::InGroup, 8).is_empty());
