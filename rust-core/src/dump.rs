@@ -2649,7 +2649,11 @@ impl DumpSession {
         };
         let event = encode::gtid_list_event(&self.framing, log_pos, 0, &list)?;
         self.scheduler.end_sent();
-        plan_cache::forget(&self.copy_key);
+        // The copy's plans stay remembered: the replica may lose the
+        // connection before it applied the end (its relay log holds up to
+        // `provision_relay_log_space_limit` of the copy), and its copy
+        // then goes on from a point of one of them.  A later copy's plans
+        // and the cache's bounds replace them.
         Ok(event)
     }
 }
@@ -3297,6 +3301,7 @@ mod tests {
 
     #[test]
     fn a_whole_dump_in_order() {
+        let _serial = plan_cache::test_serial();
         let mut s = session(2);
         let db = s
             .create_database(100, "utf8mb4", "utf8mb4_general_ci", b"", &CTX)
@@ -3328,7 +3333,13 @@ mod tests {
         let types: Vec<u8> = events(&note).iter().map(|(t, _)| *t).collect();
         assert_eq!(types, [162, 160, 16]);
         assert_eq!(s.next_unit(), Unit::End);
+        let plan = s.scheduler.fingerprint();
+        plan_cache::remember(&s.copy_key, plan, &s.scheduler);
         let end = s.end(100, "0-1-10").unwrap();
+        // Its replica may not apply the end before the connection drops:
+        // the copy's plans are still there for it to go on with.
+        assert!(plan_cache::recall(&s.copy_key, plan).is_some());
+        plan_cache::forget(&s.copy_key);
         assert_eq!(end[4], 163);
         let count = u32::from_le_bytes(end[19..23].try_into().unwrap());
         assert_eq!(count, 1 | GTID_LIST_FLAG_PROVISION_DONE);

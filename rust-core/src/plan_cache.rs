@@ -26,11 +26,13 @@
 //! The plans live in this server process only: after a restart of the
 //! master, a copy whose plan changed must start again, as before.  They
 //! are kept per copy (the replica's request without its resume point, so
-//! only the same connection with the same filter finds them), dropped
-//! when the copy ends, and bounded in number and bytes: the oldest of the
-//! copy that remembers one more go first, then the oldest of all (a copy
-//! under a storm of DDL, a plan a statement, does not cost another copy
-//! its plan).
+//! only the same connection with the same filter finds them), and
+//! bounded in number and bytes: the oldest of the copy that remembers one
+//! more go first, then the oldest of all (a copy under a storm of DDL, a
+//! plan a statement, does not cost another copy its plan).  They are not
+//! dropped when the dump sends the copy's end: its replica may lose the
+//! connection before it applied the end (a relay log's worth of the copy
+//! behind), and goes on from a point of one of them.
 
 use crate::scheduler::Scheduler;
 use std::sync::{Mutex, MutexGuard};
@@ -93,7 +95,7 @@ pub fn recall(copy: &str, plan: u64) -> Option<Scheduler> {
         .map(|e| e.scheduler.clone())
 }
 
-/// Forgets every plan of the copy `copy`: it ended.
+/// Forgets every plan of the copy `copy`.
 pub fn forget(copy: &str) {
     plans().retain(|e| e.copy != copy);
 }
