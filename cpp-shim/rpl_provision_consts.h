@@ -9,9 +9,11 @@
 #include "mysqld_error.h"
 #include "mysql_com.h"
 #include "log_event.h"
+#include "mysys_err.h"
 
 static_assert(ER_DB_CREATE_EXISTS == 1007, "ER_DB_CREATE_EXISTS drifted: run scripts/gen-consts.sh");
 static_assert(ER_DISK_FULL == 1021, "ER_DISK_FULL drifted: run scripts/gen-consts.sh");
+static_assert(ER_ERROR_ON_WRITE == 1026, "ER_ERROR_ON_WRITE drifted: run scripts/gen-consts.sh");
 static_assert(ER_NOT_KEYFILE == 1034, "ER_NOT_KEYFILE drifted: run scripts/gen-consts.sh");
 static_assert(ER_TABLE_EXISTS_ERROR == 1050, "ER_TABLE_EXISTS_ERROR drifted: run scripts/gen-consts.sh");
 static_assert(ER_BAD_FIELD_ERROR == 1054, "ER_BAD_FIELD_ERROR drifted: run scripts/gen-consts.sh");
@@ -43,6 +45,7 @@ static_assert(ER_PROVISION_IN_TRANSACTION == 4197, "ER_PROVISION_IN_TRANSACTION 
 static_assert(ER_PROVISION_REPLICA_NOT_EMPTY == 4198, "ER_PROVISION_REPLICA_NOT_EMPTY drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_FAILED == 4199, "ER_PROVISION_FAILED drifted: run scripts/gen-consts.sh");
 static_assert(ER_PROVISION_MASTER_UNSUPPORTED == 4200, "ER_PROVISION_MASTER_UNSUPPORTED drifted: run scripts/gen-consts.sh");
+static_assert(EE_WRITE == 3, "EE_WRITE drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_DECIMAL == 0, "MYSQL_TYPE_DECIMAL drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_TINY == 1, "MYSQL_TYPE_TINY drifted: run scripts/gen-consts.sh");
 static_assert(MYSQL_TYPE_SHORT == 2, "MYSQL_TYPE_SHORT drifted: run scripts/gen-consts.sh");

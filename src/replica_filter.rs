@@ -1433,7 +1433,7 @@ pub fn stopped_copy_message(
         "the same statement goes on with it, LOAD DATA FROM MASTER '{connection}' REPLACE \
          copies again, RESET SLAVE '{connection}' forgets it"
     );
-    match server_error_advice(sql_error) {
+    match server_error_advice(sql_error, sql_message) {
         Some(advice) => {
             let error = sql_message
                 .split_once(", Error_code: ")
@@ -1450,25 +1450,40 @@ pub fn stopped_copy_message(
     }
 }
 
-/// What to do about an error `sql_error` of this server's own that stops
-/// the SQL thread in an event and rolls its transaction back whole, as a
-/// `KILL` does, and says nothing of the copy: a lock a session of this
-/// server held past `innodb_lock_wait_timeout` and the SQL thread's
-/// retries, a full disk or table, InnoDB's lock table full.  `None` for
-/// any other error.  A copy stopped by one is kept for the same statement
-/// once the cause is gone, instead of a copy from the start.
-pub fn server_error_advice(sql_error: u32) -> Option<&'static str> {
+/// What to do about an error `sql_error` (`sql_message`) of this
+/// server's own that stops the SQL thread in an event and rolls its
+/// transaction back whole, as a `KILL` does, and says nothing of the
+/// copy: a lock a session of this server held past
+/// `innodb_lock_wait_timeout` and the SQL thread's retries, a full disk
+/// or table (InnoDB's, or a write of a temporary or binary log file that
+/// found no space: `ENOSPC`, `EDQUOT`), InnoDB's lock table full.  `None`
+/// for any other error.  A copy stopped by one is kept for the same
+/// statement once the cause is gone, instead of a copy from the start.
+pub fn server_error_advice(sql_error: u32, sql_message: &str) -> Option<&'static str> {
+    const DISK: &str = "free disk space on this server (or raise the table's size limit)";
     match sql_error {
         errors::ER_LOCK_WAIT_TIMEOUT | errors::ER_LOCK_DEADLOCK => Some(
             "end the session of this server that holds the lock (or raise \
              @@slave_transaction_retries)",
         ),
-        errors::ER_RECORD_FILE_FULL | errors::ER_DISK_FULL => {
-            Some("free disk space on this server (or raise the table's size limit)")
-        }
+        errors::ER_RECORD_FILE_FULL | errors::ER_DISK_FULL => Some(DISK),
+        errors::EE_WRITE | errors::ER_ERROR_ON_WRITE if no_space(sql_message) => Some(DISK),
         errors::ER_LOCK_TABLE_FULL => Some("raise @@innodb_buffer_pool_size"),
         _ => None,
     }
+}
+
+/// Whether the server's message of a failed write says the disk was full
+/// (`ENOSPC`, 28) or the quota used up (`EDQUOT`, 122): "(Errcode: 28 ...)"
+/// from the server's file layer, "(errno: 28 ...)" from the server.
+fn no_space(message: &str) -> bool {
+    ["Errcode: ", "errno: "].iter().any(|tag| {
+        message.match_indices(tag).any(|(at, _)| {
+            let number = &message[at + tag.len()..];
+            let digits = number.bytes().take_while(u8::is_ascii_digit).count();
+            matches!(&number[..digits], "28" | "122")
+        })
+    })
 }
 
 /// Whether a copy is kept, for the same statement to go on with, given
@@ -1491,7 +1506,8 @@ pub fn sql_stop_keeps_copy(
     group_non_transactional: bool,
 ) -> bool {
     sql_error == 0
-        || ((is_kill_error(sql_error, sql_message) || server_error_advice(sql_error).is_some())
+        || ((is_kill_error(sql_error, sql_message)
+            || server_error_advice(sql_error, sql_message).is_some())
             && !group_non_transactional)
 }
 
@@ -2716,7 +2732,32 @@ mod tests {
         assert_eq!(stopped_copy_message("east", 0, 1205, lock, true), "");
         assert_eq!(stopped_copy_message("east", 2013, 1205, lock, false), "");
         assert!(!sql_stop_keeps_copy(1032, "Can't find record", false));
-        assert!(server_error_advice(errors::ER_PROVISION_FAILED).is_none());
+        assert!(server_error_advice(errors::ER_PROVISION_FAILED, "").is_none());
+        // A write that found the disk full, as a soak run met it (the
+        // binary log's cache of a row event).
+        let enospc = "Could not execute Update_rows_v1 event on table sw.t_blob; Error writing \
+                      file '/tmp/#sql/fd=69' (Errcode: 28 \"No space left on device\"), \
+                      Error_code: 3; Error writing file 'replica-bin' (errno: 28 \"No space \
+                      left on device\"), Error_code: 1026; handler error \
+                      HA_ERR_RBR_LOGGING_FAILED";
+        let m = stopped_copy_message("east", 0, errors::EE_WRITE, enospc, false);
+        assert!(m.contains("free disk space"), "{m}");
+        assert!(sql_stop_keeps_copy(
+            errors::ER_ERROR_ON_WRITE,
+            "(errno: 122 \"Disk quota exceeded\")",
+            false
+        ));
+        // Any other failed write is not known to roll back whole.
+        assert!(!sql_stop_keeps_copy(
+            errors::EE_WRITE,
+            "(Errcode: 5 \"Input/output error\")",
+            false
+        ));
+        assert!(!sql_stop_keeps_copy(
+            errors::ER_ERROR_ON_WRITE,
+            "(errno: 280 ...)",
+            false
+        ));
     }
 
     #[test]
