@@ -1236,7 +1236,21 @@ impl Scheduler {
     /// checksums, `LOAD TABLE`).  Then [`Scheduler::resume`].
     pub fn adopt_plan(&mut self, earlier: Scheduler) {
         self.databases = earlier.databases;
-        self.tables = earlier.tables;
+        // The plan, not how far the dump that remembered it had got: a
+        // fingerprint names the steps, and a dump remembers a plan again
+        // each time its DDL comes back to the same steps (a table created
+        // and dropped again), with the cursors of that moment.  A table
+        // after the replica's point starts from its first row, as in a
+        // plan made from the catalog; the point sets its own table's.
+        self.tables = earlier
+            .tables
+            .into_iter()
+            .map(|table| Table {
+                cursor: None,
+                rows_copied: 0,
+                ..table
+            })
+            .collect();
         self.views = earlier.views;
         self.objects = earlier.objects;
         self.steps = earlier.steps;
@@ -1915,6 +1929,54 @@ mod tests {
                 db: "d",
                 table: "a"
             }
+        );
+    }
+
+    #[test]
+    fn an_adopted_plan_brings_no_cursor_of_the_dump_that_remembered_it() {
+        // A dump got into `b`'s rows under a plan the replica's point
+        // (in `a`'s rows) also names: the plan remembered then carries
+        // `b`'s cursor.
+        let mut ahead = two_tables();
+        advance_to(
+            &mut ahead,
+            &Unit::Rows {
+                db: "d",
+                table: "a",
+                after: None,
+                max_rows: 2,
+            },
+        );
+        ahead.rows_sent(2, Some(vec![2]), false);
+        let point = ahead.resume_point(Some(&[2]));
+        while !matches!(ahead.next_unit(), Unit::Rows { table: "b", .. }) {
+            match ahead.next_unit() {
+                Unit::Rows { .. } => ahead.rows_sent(1, Some(vec![3]), true),
+                _ => ahead.ddl_sent(),
+            }
+        }
+        ahead.rows_sent(2, Some(vec![9]), false);
+        // A resumed dump takes that plan up at the replica's point: `a`
+        // goes on after its cursor, `b` starts from its first row.
+        let mut s = Scheduler::new(2);
+        s.add_database("d", &["b", "c"]);
+        s.plan(Vec::new()).unwrap();
+        s.adopt_plan(ahead.clone());
+        s.resume(&point, false).unwrap();
+        let mut seen = Vec::new();
+        loop {
+            match s.next_unit() {
+                Unit::Rows { table, after, .. } => {
+                    seen.push((table.to_owned(), after.map(<[u8]>::to_vec)));
+                    s.rows_sent(1, Some(vec![9]), true);
+                }
+                Unit::End | Unit::Finished => break,
+                _ => s.ddl_sent(),
+            }
+        }
+        assert_eq!(
+            seen,
+            [("a".to_owned(), Some(vec![2])), ("b".to_owned(), None)]
         );
     }
 
