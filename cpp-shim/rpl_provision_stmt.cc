@@ -1167,10 +1167,10 @@ end:
   /*
     Stopped by KILL, STOP SLAVE or the network, not by an error of the
     copy, by an error of this server's that rolled the SQL thread's group
-    back whole (report_copy_failure()), by an index build that failed (the copy is sound; the build
-    runs again as it goes on), by an error of the master's that keeps the
-    copy (report_copy_failure()), or its threads could not start: the
-    same statement may go on with it, now or after a restart.
+    back whole, by an index build that failed (the copy is sound; the
+    build runs again as it goes on), by an error of the master's that
+    keeps the copy (both report_copy_failure()), or its threads could not
+    start: the same statement may go on with it, now or after a restart.
   */
   const char *sql_text= mi->rli.last_error().message;
   rust::Slice<const uint8_t> sql_message=
@@ -1178,8 +1178,8 @@ end:
   bool group_non_trans= state->filter->group_changed_non_transactional();
   bool killed_kept= thd->killed &&
     (!threads_started ||
-     provision::sql_stop_keeps_copy(mi->rli.last_error().number, sql_message,
-                                 group_non_trans));
+     provision::sql_stop_keeps_copy(mi->rli.last_error().number,
+                                    sql_message, group_non_trans));
   bool resumable= unfinished &&
     (start_failed || killed_kept || lost_connection_resumes(mi, state) ||
      may_go_on || state->index_build_failed);
