@@ -165,14 +165,6 @@ impl Decision {
     }
 }
 
-/// Whether the master's statement `query` is the `COMMIT` or `ROLLBACK`
-/// the server logs at the end of a transaction's group.  Exactly those
-/// words: a `ROLLBACK TO SAVEPOINT` is logged inside a group, and a
-/// client's own `COMMIT` is never logged as such.
-pub fn ends_transaction(query: &[u8]) -> bool {
-    query == b"COMMIT" || query == b"ROLLBACK"
-}
-
 /// The statement `query`, run in database `default_db`, if it is one of
 /// the [`TableDdl`] statements.
 pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {

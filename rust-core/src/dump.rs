@@ -822,8 +822,8 @@ pub struct DumpSession {
     deferred_create: Option<DeferredCreate>,
     /// The master's group being sent (see [`MasterEvent`]).
     open_group: OpenGroup,
-    /// The master's statement just seen (being sent) is the `COMMIT` or
-    /// `ROLLBACK` that ends its transaction's group.
+    /// The master's statement just seen (being sent) ends its
+    /// transaction's group (`COMMIT`, `ROLLBACK`, `XA COMMIT`).
     statement_ends_group: bool,
     /// A resumed copy goes on with the plan its replica had, from
     /// [`crate::plan_cache`]: the master's catalog makes another one now.
@@ -2085,9 +2085,8 @@ impl DumpSession {
     /// events come first), as the server's own skipping of such groups
     /// has it; a transaction (`CREATE ... SELECT`, a write the master
     /// logged as a statement, an `XA PREPARE`) at its XID, `XA PREPARE`,
-    /// `COMMIT` or `ROLLBACK`.  The end of an `XA COMMIT` (a statement of
-    /// its own, but logged as part of an XA transaction, that changes no
-    /// plan) is not looked for: the next GTID starts anew.
+    /// or the statement that ends it (`COMMIT`, `ROLLBACK`, `XA COMMIT`:
+    /// [`crate::filter::ends_transaction`], as the replica finds it).
     pub fn master_event_sent(
         &mut self,
         event: MasterEvent,
@@ -2153,7 +2152,7 @@ impl DumpSession {
         lower_case_table_names: u32,
     ) -> Result<bool, DumpError> {
         // The end of a transaction's group (master_event_sent()).
-        if ddl_during_copy::ends_transaction(query) {
+        if crate::filter::ends_transaction(query) {
             self.statement_ends_group = true;
             return Ok(false);
         }
