@@ -677,10 +677,7 @@ impl Scheduler {
             }
         };
         let at = self.after_planned_tables();
-        self.steps.splice(
-            at..at,
-            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
-        );
+        self.insert_table_steps(at, t);
         at == self.next
     }
 
@@ -713,10 +710,7 @@ impl Scheduler {
         };
         self.tables[t].cursor = None;
         let at = self.after_planned_tables();
-        self.steps.splice(
-            at..at,
-            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
-        );
+        self.insert_table_steps(at, t);
         left.first == self.next
     }
 
@@ -757,14 +751,52 @@ impl Scheduler {
         let rows = self.steps[first..]
             .iter()
             .any(|s| matches!(s, Step::Rows(c) if *c == t));
+        self.remove_steps_after_next(of_table);
+        Some(StepsLeft { first, rows })
+    }
+
+    /// Removes the steps from the next one on that `remove` selects.  A
+    /// resumed copy's step to go on at (`resume_to`) moves with the steps
+    /// before it, and is gone with its own: the statement that removed
+    /// another table's steps leaves the resumed table's CREATE a re-read,
+    /// not sent (the replica has the table with rows up to the cursor; a
+    /// `DROP` of another table in that window sent it, and the copy went
+    /// on after the cursor in a table the CREATE had emptied: found by
+    /// `scripts/stress-workload.sh`).
+    fn remove_steps_after_next(&mut self, remove: impl Fn(&Step) -> bool) {
+        let next = self.next;
+        let resume_to = self.resume_to.take();
+        let mut removed_before = 0;
+        let mut kept_resume_to = resume_to.is_some();
         let mut i = 0;
         self.steps.retain(|s| {
-            let keep = i < next || !of_table(s);
+            let keep = i < next || !remove(s);
+            if !keep {
+                match resume_to {
+                    Some(r) if i < r => removed_before += 1,
+                    Some(r) if i == r => kept_resume_to = false,
+                    _ => {}
+                }
+            }
             i += 1;
             keep
         });
-        self.resume_to = None;
-        Some(StepsLeft { first, rows })
+        self.resume_to = resume_to
+            .filter(|_| kept_resume_to)
+            .map(|r| r - removed_before);
+    }
+
+    /// Puts table `t`'s steps at `at` (at or after the next step), the
+    /// step a resumed copy goes on at moving with them.
+    fn insert_table_steps(&mut self, at: usize, t: usize) {
+        const STEPS: usize = 3;
+        self.steps.splice(
+            at..at,
+            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
+        );
+        if let Some(r) = self.resume_to.as_mut().filter(|r| at <= **r) {
+            *r += STEPS;
+        }
     }
 
     /// `from` was renamed `to`: its copy goes on under the new name.
@@ -792,18 +824,15 @@ impl Scheduler {
         }
         let next = self.next;
         let before = self.steps.len();
-        let (views, objects) = (&self.views, &self.objects);
-        let mut i = 0;
-        self.steps.retain(|s| {
-            let of_db = match s {
-                Step::CreateView(v) => views[*v].db == db,
-                Step::CreateObject(o) => objects[*o].db == db,
-                Step::CreateDatabase(d) => self.databases[*d] == db,
-                _ => false,
-            };
-            let keep = i < next || !of_db;
-            i += 1;
-            keep
+        let in_db = |names: Vec<&str>| names.into_iter().map(|d| d == db).collect::<Vec<_>>();
+        let views = in_db(self.views.iter().map(|v| v.db.as_str()).collect());
+        let objects = in_db(self.objects.iter().map(|o| o.db.as_str()).collect());
+        let databases = in_db(self.databases.iter().map(String::as_str).collect());
+        self.remove_steps_after_next(|s| match s {
+            Step::CreateView(v) => views[*v],
+            Step::CreateObject(o) => objects[*o],
+            Step::CreateDatabase(d) => databases[*d],
+            _ => false,
         });
         changed || (before != self.steps.len() && self.steps.get(next).is_some())
     }
@@ -1433,6 +1462,52 @@ mod tests {
         again.resume(&point, true).unwrap();
         assert!(!again.resumed_create());
         assert_eq!(again.table_state("d", "b", false), TableState::NotCreated);
+    }
+
+    #[test]
+    fn another_tables_ddl_in_the_resume_window_leaves_the_create_a_re_read() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "b", "c", "e"]);
+        s.add_database("o", &["t"]);
+        s.plan(Vec::new()).unwrap();
+        let rows_b = s
+            .steps
+            .iter()
+            .position(|st| matches!(st, Step::Rows(t) if s.tables[*t].name == "b"))
+            .unwrap();
+        let point = ResumePoint {
+            plan: s.fingerprint(),
+            step: rows_b as u32,
+            cursor: Some(vec![7]),
+        };
+        let mut r = s.clone();
+        r.resume(&point, false).unwrap();
+        // Each statement the binary log may bring in the window, none of
+        // them about `b`: a table dropped, one created, a foreign key
+        // added to a table not copied yet, a database dropped.
+        assert!(!r.forget_table("d", "c"));
+        assert!(!r.copy_table("d", "new"));
+        r.copy_table_after("d", "e", &[("d".into(), "a".into())]);
+        assert!(!r.forget_database("o"));
+        assert_rereads_create_of_b(&r);
+        assert_eq!(
+            r.table_state("d", "b", false),
+            TableState::Created {
+                cursor: Some(vec![7])
+            }
+        );
+        assert_eq!(r.current_point().cursor, Some(vec![7]));
+        // The CREATE only re-read: the rows go on after the cursor.
+        r.ddl_sent();
+        assert_eq!(
+            r.next_unit(),
+            Unit::Rows {
+                db: "d",
+                table: "b",
+                after: Some(&[7][..]),
+                max_rows: 10,
+            }
+        );
     }
 
     #[test]
