@@ -560,17 +560,18 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       return RPL_PROVISION_QUERY_STOP;
     }
     /*
-      The table in progress is copied again: the master sends its CREATE
-      and all its rows after this statement.  The record says so first,
-      so that a crash from here goes on with that: at once for a
+      A table is copied again (the master sends its CREATE and all its
+      rows after this statement), dropped or renamed.  The record says so
+      first, so that a crash from here goes on with that: at once for a
       standalone statement (DDL, which parallel replication runs alone),
       with the commit of a transaction (ReplicaFilter::progress_rows()).
     */
     if (!verdict.record.empty())
     {
-      sql_print_information("%s%s",
-                            log_tag(rgi->rli->mi).c_str(),
-                            std::string(verdict.message).c_str());
+      if (!verdict.message.empty())
+        sql_print_information("%s%s",
+                              log_tag(rgi->rli->mi).c_str(),
+                              std::string(verdict.message).c_str());
       if ((rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) &&
           rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
                                         verdict.record))

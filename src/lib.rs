@@ -371,9 +371,10 @@ mod ffi {
         action: QueryAction,
         /// The statement run instead (`Rewrite`).
         query: String,
-        /// Rows of `mysql.provision_progress` that record that the copy
-        /// of the table in progress starts again (a crash from here goes
-        /// on with that): written at once before a standalone statement;
+        /// Rows of `mysql.provision_progress` that record what the
+        /// statement does to the copy's tables (a table copied again,
+        /// dropped or renamed; a crash from here goes on with that):
+        /// written at once before a standalone statement;
         /// a statement inside a transaction has them written with the
         /// transaction's commit (`progress_rows()`), as a local write could
         /// wait for a later transaction of a parallel worker that waits

@@ -762,6 +762,10 @@ impl ReplicaFilter {
             .take(100)
             .collect();
         let mut recopied = None;
+        // The record's rows of the tables the edits change, written with
+        // the statement (a restored ledger must not know a table dropped
+        // or renamed since under its old name).
+        let mut record = Vec::new();
         // The master's plan changes with these edits, after the point of
         // the last copy group: a resumed dump must not take the plan that
         // point names as the one at this position (see plan_cache).  Only
@@ -805,10 +809,13 @@ impl ReplicaFilter {
                     if state == filter::TableState::Complete {
                         // Changed by a statement not applied: the master
                         // copies it again, and its new CREATE replaces it
-                        // (its count of copies kept).
+                        // (its count of copies kept).  The record says so
+                        // too: restored complete, the master's changes to
+                        // it would apply to its old rows.
                         self.progress.table_recopied(&id);
                         self.ledger.copy_again(&id);
                         self.created.remove(&id);
+                        record.push(object_row(&id, saved_copy::RECOPY_STATE, Vec::new()));
                         self.stale.insert(id);
                         continue;
                     }
@@ -816,9 +823,15 @@ impl ReplicaFilter {
                     self.stale.insert(id);
                     recopied = Some((db.clone(), table.clone()));
                 }
-                Edit::Forget((db, table)) => self.forget_table(&table_ident(db, table)),
+                Edit::Forget((db, table)) => {
+                    let id = table_ident(db, table);
+                    self.forget_table(&id);
+                    record.push(self.record_row(&id));
+                }
                 Edit::Rename((db, table), (to_db, to)) => {
-                    self.rename_table(&table_ident(db, table), &table_ident(to_db, to))
+                    let (from, to) = (table_ident(db, table), table_ident(to_db, to));
+                    self.rename_table(&from, &to);
+                    record.extend([self.record_row(&from), self.record_row(&to)]);
                 }
                 Edit::ForgetDatabase(db) => {
                     let gone: Vec<String> = self
@@ -830,6 +843,7 @@ impl ReplicaFilter {
                         .collect();
                     for table in gone {
                         self.forget_table(&table);
+                        record.push(self.record_row(&table));
                     }
                 }
             }
@@ -842,16 +856,17 @@ impl ReplicaFilter {
         let mut v = verdict(action, rewritten, String::new());
         if let Some((db, table)) = recopied {
             v.record = self.recopy_rows(request, &db, &table);
-            // A statement inside a transaction: its commit records the
-            // table too (see QueryVerdict::record).
-            self.pending
-                .recopy
-                .extend(v.record.iter().filter(|r| !r.object.is_empty()).cloned());
             v.message = format!(
                 "LOAD DATA FROM MASTER: '{shown}' changed {} during its copy: it is copied again",
                 table_ident(&db, &table)
             );
         }
+        v.record.extend(record);
+        // A statement inside a transaction: its commit records the tables
+        // too (see QueryVerdict::record).
+        self.pending
+            .recopy
+            .extend(v.record.iter().filter(|r| !r.object.is_empty()).cloned());
         v
     }
 
@@ -921,6 +936,19 @@ impl ReplicaFilter {
             }
         }
         self.applied.recopy = true;
+    }
+
+    /// The record's row of `table` as the ledger has it now: none (a row
+    /// to delete) for a table it does not know.
+    fn record_row(&self, table: &str) -> ffi::ProgressRow {
+        match self
+            .ledger
+            .known_state(table)
+            .and_then(saved_copy::encode_table_state)
+        {
+            Some((state, cursor)) => object_row(table, state, cursor),
+            None => object_row(table, "", Vec::new()),
+        }
     }
 
     /// The record after [`ReplicaFilter::recopy`].
@@ -2167,6 +2195,72 @@ mod tests {
         let request = f.resume_request(req);
         assert!(request.contains(";step=4;"), "{request}");
         assert!(request.ends_with(";recopy=1"), "{request}");
+    }
+
+    #[test]
+    fn the_record_follows_tables_dropped_renamed_and_copied_again() {
+        let req = "v=1;domain=7";
+        let mut f = filter_with_table_created("filter-test-record-ddl", req);
+        // mysql.provision_progress, as the SQL thread writes it.
+        let mut record = std::collections::BTreeMap::new();
+        let write = |record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
+                     rows: Vec<ffi::ProgressRow>| {
+            for row in rows {
+                if row.state.is_empty() {
+                    record.remove(&row.object);
+                } else {
+                    record.insert(row.object.clone(), row);
+                }
+            }
+        };
+        // `d`.`t`, `d`.`u` and `d`.`w` copied whole.
+        for (seq, table) in [(2, "t"), (3, "u"), (4, "w")] {
+            f.group_start(true, 0, 1, seq);
+            if table != "t" {
+                f.copy_statement(
+                    format!("CREATE OR REPLACE TABLE `{table}` (id INT)").as_bytes(),
+                    "d",
+                    req,
+                );
+            }
+            f.copy_row("d", table, true, &[1]);
+            f.copy_note(format!("LOAD DATA FROM MASTER: end of table `d`.`{table}`").as_bytes());
+            write(&mut record, f.progress_rows(req));
+            f.group_committed();
+        }
+        assert_eq!(record["`d`.`t`"].state, "complete");
+        // The master drops one, renames one, and writes the third with a
+        // statement the replica does not apply (copied again later).
+        for (seq, statement) in [
+            (10, "DROP TABLE t"),
+            (11, "RENAME TABLE u TO u2"),
+            (12, "UPDATE w SET id = id + 1"),
+        ] {
+            f.group_start(false, 0, 1, seq);
+            let v = f.query_verdict(statement.as_bytes(), "d", req, 5, 0);
+            assert!(!v.record.is_empty(), "{statement}");
+            write(&mut record, v.record);
+            f.group_committed();
+        }
+        assert!(!record.contains_key("`d`.`t`"));
+        assert!(!record.contains_key("`d`.`u`"));
+        assert_eq!(record["`d`.`u2`"].state, "complete");
+        assert_eq!(record["`d`.`w`"].state, saved_copy::RECOPY_STATE);
+        // A crash: the copy taken up from its record knows them as the
+        // SQL thread did.
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        let mut error = String::new();
+        let mut g = replica_filter_restore("filter-test-record-ddl-2", &rows, "", &mut error);
+        assert_eq!(error, "");
+        assert!(g.table_skipped("d", "t"), "dropped: not complete");
+        assert!(g.table_skipped("d", "u"));
+        assert!(!g.table_skipped("d", "u2"));
+        assert!(g.table_skipped("d", "w"), "copied again: not complete");
+        let drops = g.recopy_drops();
+        assert_eq!(drops.len(), 1);
+        assert_eq!((drops[0].db.as_str(), drops[0].table.as_str()), ("d", "w"));
+        let complete: Vec<String> = g.tables_complete().into_iter().map(|t| t.table).collect();
+        assert_eq!(complete, ["u2"]);
     }
 
     /// The note of a copy group whose point is `step` of plan 9.

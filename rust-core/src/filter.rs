@@ -390,6 +390,12 @@ impl Ledger {
         }
     }
 
+    /// The state this ledger holds for `table`, if it holds one (not the
+    /// state [`Ledger::state`] infers for a table it does not know).
+    pub fn known_state(&self, table: &str) -> Option<&TableState> {
+        self.tables.get(table)
+    }
+
     /// A copy of `tables` only (`LOAD TABLE ... FROM MASTER`) into a
     /// replica that has every other table.
     pub fn copy_only(&mut self, tables: impl IntoIterator<Item = String>) {
