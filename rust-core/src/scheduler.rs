@@ -824,10 +824,9 @@ impl Scheduler {
         }
         let next = self.next;
         let before = self.steps.len();
-        let in_db = |names: Vec<&str>| names.into_iter().map(|d| d == db).collect::<Vec<_>>();
-        let views = in_db(self.views.iter().map(|v| v.db.as_str()).collect());
-        let objects = in_db(self.objects.iter().map(|o| o.db.as_str()).collect());
-        let databases = in_db(self.databases.iter().map(String::as_str).collect());
+        let views: Vec<bool> = self.views.iter().map(|v| v.db == db).collect();
+        let objects: Vec<bool> = self.objects.iter().map(|o| o.db == db).collect();
+        let databases: Vec<bool> = self.databases.iter().map(|d| d == db).collect();
         self.remove_steps_after_next(|s| match s {
             Step::CreateView(v) => views[*v],
             Step::CreateObject(o) => objects[*o],
