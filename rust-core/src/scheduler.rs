@@ -1410,21 +1410,26 @@ mod tests {
         assert!(r.resumed_create());
     }
 
-    #[test]
-    fn a_statement_in_the_resume_window_sees_the_table_in_progress_as_the_replica_does() {
-        let mut s = Scheduler::new(10);
-        s.add_database("d", &["a", "b"]);
-        s.plan(Vec::new()).unwrap();
+    /// A replica's point in the rows of `d`.`b`, after key 7.
+    fn point_in_rows_of_b(s: &Scheduler) -> ResumePoint {
         let rows_b = s
             .steps
             .iter()
             .position(|st| matches!(st, Step::Rows(t) if s.tables[*t].name == "b"))
             .unwrap();
-        let point = ResumePoint {
+        ResumePoint {
             plan: s.fingerprint(),
             step: rows_b as u32,
             cursor: Some(vec![7]),
-        };
+        }
+    }
+
+    #[test]
+    fn a_statement_in_the_resume_window_sees_the_table_in_progress_as_the_replica_does() {
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["a", "b"]);
+        s.plan(Vec::new()).unwrap();
+        let point = point_in_rows_of_b(&s);
         let mut r = s.clone();
         r.resume(&point, false).unwrap();
         assert_rereads_create_of_b(&r);
@@ -1469,16 +1474,7 @@ mod tests {
         s.add_database("d", &["a", "b", "c", "e"]);
         s.add_database("o", &["t"]);
         s.plan(Vec::new()).unwrap();
-        let rows_b = s
-            .steps
-            .iter()
-            .position(|st| matches!(st, Step::Rows(t) if s.tables[*t].name == "b"))
-            .unwrap();
-        let point = ResumePoint {
-            plan: s.fingerprint(),
-            step: rows_b as u32,
-            cursor: Some(vec![7]),
-        };
+        let point = point_in_rows_of_b(&s);
         let mut r = s.clone();
         r.resume(&point, false).unwrap();
         // Each statement the binary log may bring in the window, none of
