@@ -14,8 +14,8 @@
 # same statement is run again.  Each run then starts the replica, waits
 # until it caught up and compares every table's rows and CHECKSUM TABLE
 # EXTENDED, and the views', triggers' and sequences' state.  Exits
-# non-zero on the first difference (KEEP_WORK=1 keeps both servers'
-# data).  Not part of the test suite:
+# non-zero on the first difference or failure, and keeps both servers'
+# data then (KEEP_WORK=1: always).  Not part of the test suite:
 # minutes per run.
 #
 #   RUNS=5 SESSIONS=3 ROWS=20000 scripts/stress-workload.sh
@@ -97,6 +97,10 @@ stop_writes() {
   writers=()
 }
 
+# A failed run keeps both servers' data for a post-mortem (the relay
+# log's copy groups, the binary logs, the replica's record)
+fail() { KEEP_WORK=1; die "$@"; }
+
 # last_answer: the last line the copy statements answered
 last_answer() { grep -a . "$work/load.log" | tail -1 || true; }
 
@@ -117,7 +121,7 @@ load() {
     # column dropped): dropped on the master, as the DBA is told
     *"reads a table, column or function that is gone"*)
       view=$(printf '%s\n' "$last" | grep -o 'view `[^`]*`\.`[^`]*`' | head -1 | cut -c6-)
-      [ -n "$view" ] || die "run $run: $last"
+      [ -n "$view" ] || fail "run $run: $last"
       client master -e "DROP VIEW IF EXISTS $view"
       views_dropped=$((views_dropped + 1)) ;;
     # The copy kept; or the client's own connection lost or killed
@@ -128,30 +132,30 @@ load() {
     # replication, and the copy cannot go on (README, "An unfinished copy")
     *"incomplete event group having non-transactional changes"*|\
     *"copy cannot go on"*"was killed"*|*"copy cannot go on"*"was interrupted"*)
-      [ "$(last_fault)" = "SQL thread killed" ] || die "run $run: $last"
+      [ "$(last_fault)" = "SQL thread killed" ] || fail "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
     # The connection lost (a dump thread killed) while the SQL thread was
     # in a transaction of the master's that had changed MyISAM or Aria,
     # whose rest never came: the copy cannot go on (README)
     *"connection to the master was lost, and the slave SQL thread stopped"*)
-      [ "$(last_fault)" = "dump thread killed" ] || die "run $run: $last"
+      [ "$(last_fault)" = "dump thread killed" ] || fail "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
     # The statement killed while the SQL thread waited for the rest of a
     # transaction of the master's that had changed MyISAM or Aria (the
     # connection lost too): the copy was not kept, and the statement run
     # again says so (README, "An unfinished copy")
     *"stopped on an error before its end and cannot go on"*)
-      [ "$(last_fault)" = "statement killed" ] || die "run $run: $last"
+      [ "$(last_fault)" = "statement killed" ] || fail "run $run: $last"
       mode=REPLACE; replacements=$((replacements + 1)) ;;
     # XA transactions the killed copy's stream left prepared here hold
     # locks a REPLACE copy would wait for: refused, as the DBA is told,
     # they are rolled back here (the copy replaces what they changed)
     *"prepared XA transaction(s)"*)
-      [ "$mode" = REPLACE ] || die "run $run: $last"
+      [ "$mode" = REPLACE ] || fail "run $run: $last"
       client replica -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
         client replica -e "XA ROLLBACK '$xid'"
       done ;;
-    *) die "run $run: the copy cannot go on after $(last_fault): $last" ;;
+    *) fail "run $run: the copy cannot go on after $(last_fault): $last" ;;
   esac
   client replica -e "LOAD DATA FROM MASTER $mode" >>"$work/load.log" 2>&1 &
   load_pid=$!
@@ -190,11 +194,11 @@ for run in $(seq "$RUNS"); do
       # dropped), after which a copy whose plan changed starts again
       [ "$FAULTS" = 1 ] || [ "$views_dropped" -gt 0 ] ||
         [[ "$(last_answer)" == *"function that is gone"* ]] ||
-        die "run $run: the copy failed"
+        fail "run $run: the copy failed"
       load
       continue
     fi
-    [ $SECONDS -lt $deadline ] || die "run $run: the copy did not end in $TIMEOUT s"
+    [ $SECONDS -lt $deadline ] || fail "run $run: the copy did not end in $TIMEOUT s"
     [ "$FAULTS" = 1 ] && [ $((RANDOM % (FAULT_EVERY * 5))) = 0 ] || continue
     case $((RANDOM % 4)) in
       0)
@@ -223,11 +227,10 @@ for run in $(seq "$RUNS"); do
   client replica -e "START SLAVE"
   pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
   waited=$(client replica -N -B -e "SELECT MASTER_GTID_WAIT('$pos', 600)")
-  [ "$waited" = 0 ] || { client replica -e "SHOW SLAVE STATUS\G"; die "run $run: the replica did not catch up with $pos"; }
+  [ "$waited" = 0 ] || { client replica -e "SHOW SLAVE STATUS\G"; fail "run $run: the replica did not catch up with $pos"; }
   if ! diff <(checksums master) <(checksums replica) >"$work/diff"; then
     cat "$work/diff"
-    KEEP_WORK=1
-    die "run $run (seed $run_seed, chunk $chunk): the replica differs from the master"
+    fail "run $run (seed $run_seed, chunk $chunk): the replica differs from the master"
   fi
   txns=$(client master -N -B -e "SELECT SUBSTRING_INDEX(@@gtid_binlog_pos, '-', -1)")
   printf 'run %d: %d tables and objects match after %d faults (%s), %d copies again with REPLACE, %d broken views dropped; master at %s transactions; the workload'"'"'s errors (code count): %s\n' \
