@@ -2268,6 +2268,36 @@ mod tests {
         assert_eq!(complete, ["u2"]);
     }
 
+    #[test]
+    fn a_sequence_created_by_the_copy_is_dropped_with_the_masters_drop() {
+        let req = "v=1;domain=7";
+        let mut f = filter_with_table_created("filter-test-sequence", req);
+        // The sequence's CREATE, its row not sent yet (a group of its own).
+        f.group_start(true, 0, 1, 2);
+        f.copy_statement(
+            b"CREATE OR REPLACE SEQUENCE `s` start with 5 increment by 1",
+            "d",
+            req,
+        );
+        f.group_committed();
+        f.group_start(false, 0, 1, 9);
+        let v = f.query_verdict(b"DROP SEQUENCE IF EXISTS `s`", "d", req, 5, 0);
+        assert!(
+            matches!(
+                v.action,
+                ffi::QueryAction::Apply | ffi::QueryAction::Rewrite
+            ),
+            "the replica has it: {:?} {}",
+            v.action,
+            v.query
+        );
+        if matches!(v.action, ffi::QueryAction::Rewrite) {
+            assert!(v.query.contains("`d`.`s`"), "{}", v.query);
+        }
+        f.group_committed();
+        assert!(f.table_skipped("d", "s"));
+    }
+
     /// The note of a copy group whose point is `step` of plan 9.
     fn step_note(step: u32) -> String {
         provision_core::protocol::resume_note(&ResumePoint {

@@ -668,9 +668,13 @@ pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTab
     None
 }
 
-/// The table a copy group's `CREATE [OR REPLACE] TABLE` (run in
-/// `default_db`) creates: from then on the table exists on the replica,
-/// and a DDL that changes it copies it again.
+/// The table a copy group's `CREATE [OR REPLACE] TABLE|SEQUENCE` (run
+/// in `default_db`) creates: from then on the table exists on the
+/// replica, and a DDL that changes it copies it again.  A sequence is a
+/// table of the copy too: its row comes in a group of its own after its
+/// CREATE, and a `DROP SEQUENCE` in between must find it on the replica
+/// as the master's plan has it (created), or the replica keeps a sequence
+/// the master dropped (found by `scripts/stress-workload.sh`).
 pub fn created_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
     let text = std::str::from_utf8(query).ok()?;
     let mut t = Tokens::new(text);
@@ -678,7 +682,9 @@ pub fn created_table(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
     if t.keyword("OR").is_some() {
         t.keyword("REPLACE")?;
     }
-    t.keyword("TABLE")?;
+    if t.keyword("SEQUENCE").is_none() {
+        t.keyword("TABLE")?;
+    }
     t.skip_if_not_exists();
     t.table(default_db)
 }
@@ -1394,6 +1400,13 @@ mod tests {
         assert_eq!(
             created_table(b"CREATE TABLE IF NOT EXISTS x.`b` (id INT)", "d"),
             Some(t("x", "b"))
+        );
+        assert_eq!(
+            created_table(
+                b"CREATE OR REPLACE SEQUENCE `s` start with 1 increment by 1",
+                "d"
+            ),
+            Some(t("d", "s"))
         );
         assert_eq!(created_table(b"CREATE VIEW v AS SELECT 1", "d"), None);
         assert_eq!(created_table(b"CREATE DATABASE d", "d"), None);
