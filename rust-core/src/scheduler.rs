@@ -789,14 +789,11 @@ impl Scheduler {
     /// Puts table `t`'s steps at `at` (at or after the next step), the
     /// step a resumed copy goes on at moving with them.
     fn insert_table_steps(&mut self, at: usize, t: usize) {
-        const STEPS: usize = 3;
-        self.steps.splice(
-            at..at,
-            [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)],
-        );
+        let steps = [Step::CreateTable(t), Step::Rows(t), Step::BuildIndexes(t)];
         if let Some(r) = self.resume_to.as_mut().filter(|r| at <= **r) {
-            *r += STEPS;
+            *r += steps.len();
         }
+        self.steps.splice(at..at, steps);
     }
 
     /// `from` was renamed `to`: its copy goes on under the new name.
