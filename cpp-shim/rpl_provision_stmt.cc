@@ -968,7 +968,8 @@ static bool recover_copy(THD *thd, Master_info *mi, const LEX_CSTRING *name)
   if (rpl_provision_progress_read(mi->cmp_connection_name, &rows) ||
       rpl_load_gtid_slave_state(thd))
     return true;
-  if (rows.empty())
+  if (!provision::record_started(rust::Slice<const provision::ProgressRow>(
+        rows.data(), rows.size())))
     return false;                      /* the copy changed nothing yet */
   /*
     gtid_slave_pos tells of an XA PREPARE applied after the record only
@@ -1027,16 +1028,43 @@ static void set_relay_log_file_size(Master_info *mi, ulonglong size)
 
 
 /*
+  The tables here a new copy with REPLACE replaces where the master has
+  them (provision::replaced_tables()), views left out: the master's views
+  come at the end, each CREATE OR REPLACE.
+*/
+static rust::Vec<provision::QualifiedName>
+replaced_tables(THD *thd, const provision::ReplicaState &state)
+{
+  rust::Vec<provision::QualifiedName> tables;
+  for (const provision::QualifiedName &name : provision::replaced_tables(state))
+  {
+    LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
+                      name.db.size() };
+    LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
+                         name.table.size() };
+    handlerton *hton= NULL;
+    if (ha_table_exists(thd, &db, &table, NULL, NULL, &hton) &&
+        hton != view_pseudo_hton)
+      tables.push_back(name);
+  }
+  return tables;
+}
+
+
+/*
   Provision through 'mi', whose checks passed, sending 'request' (the
   statement's options and the connection's filter), with the tables'
   checksums compared at the end when 'checksum'; 'resumed' is the
-  connection's kept copy when the statement goes on with it.  mi is held
-  (users) by the caller.
+  connection's kept copy when the statement goes on with it, 'replaced'
+  the tables here a new copy with REPLACE replaces (replaced_tables()).
+  mi is held (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
                                  const LEX_CSTRING *name, bool checksum,
                                  const std::string &request,
                                  Rpl_provision_replica *resumed,
+                                 const rust::Vec<provision::QualifiedName> &
+                                   replaced,
                                  rust::Vec<provision::QualifiedName> *lost)
 {
   rust::Str rname(name->str, name->length);
@@ -1085,6 +1113,15 @@ static bool provision_connection(THD *thd, Master_info *mi,
       start_record(mi, state, !resumed))
     goto end;
   recording= true;
+  /* Before the copy's first event: the master's DROP of one runs here */
+  {
+    rust::Vec<provision::ProgressRow> rows= state->filter->replaces(
+      rust::Slice<const provision::QualifiedName>(replaced.data(),
+                                                  replaced.size()));
+    if (!rows.empty() &&
+        rpl_provision_progress_update(mi->cmp_connection_name, rows, true))
+      goto end;
+  }
   mi->provision_parallel= parallel_apply(thd, mi, name);
   mi->rli.log_space_limit= provision::provision_relay_log_space_limit(
     space_limit, opt_provision_relay_log_space_limit);
@@ -1150,6 +1187,12 @@ static bool provision_connection(THD *thd, Master_info *mi,
   sql_print_information("Master '%.*s': LOAD DATA FROM MASTER done at "
                         "GTID position '%s'", (int) name->length, name->str,
                         state->end_position.c_str());
+  {
+    std::string left(state->filter->tables_left_note());
+    if (!left.empty())
+      sql_print_information("Master '%.*s': %s", (int) name->length,
+                            name->str, left.c_str());
+  }
   failed= false;
   *lost= state->filter->tables_lost();
 
@@ -1404,14 +1447,17 @@ bool mysql_load_data_from_master(THD *thd)
     rust::Vec<provision::QualifiedName> lost;
     failed= provision_connection(thd, mi, name,
                                  thd->lex->provision_with_checksum,
-                                 request, resumed, &lost);
+                                 request, resumed,
+                                 resumed ? rust::Vec<provision::QualifiedName>()
+                                 : replaced_tables(thd, state), &lost);
     /* Copied tables whose rows a restart took (MEMORY, ARCHIVE): LOAD TABLE */
     if (!failed && !lost.empty())
       failed= provision_connection(thd, mi, name,
                                    thd->lex->provision_with_checksum,
                                    std::string(provision::reload_request(
                                      request, lost)),
-                                   NULL, &lost);
+                                   NULL, rust::Vec<provision::QualifiedName>(),
+                                   &lost);
   }
   mi->release();
   DBUG_RETURN(failed);

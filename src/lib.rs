@@ -406,6 +406,11 @@ mod ffi {
         /// The error log's note of `... REPLACE` naming the tables here the
         /// copy replaces; empty when none (or no `REPLACE`).
         fn replace_notice(state: &ReplicaState) -> String;
+        /// The tables and views here that a fresh copy with `REPLACE`
+        /// replaces where the master has them (the shim passes the tables
+        /// among them to `ReplicaFilter::replaces`); empty without
+        /// `REPLACE`.
+        fn replaced_tables(state: &ReplicaState) -> Vec<QualifiedName>;
         /// The note for a statement that does not go on with the
         /// connection's unfinished copy (other options): how to resume
         /// it; empty when none.
@@ -806,6 +811,17 @@ mod ffi {
         fn progress_rows(self: &ReplicaFilter, request: &str) -> Vec<ProgressRow>;
         /// The tables of a restored copy to drop before it goes on.
         fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
+        /// A copy with `REPLACE` starts on a server that has `tables`
+        /// (of `replaced_tables`); returns the record's rows for them.
+        fn replaces(self: &mut ReplicaFilter, tables: &[QualifiedName]) -> Vec<ProgressRow>;
+        /// The error log's note of the tables a copy with `REPLACE` found
+        /// here and left as they were (the master has none of their
+        /// names); empty when none.
+        fn tables_left_note(self: &ReplicaFilter) -> String;
+        /// Whether record `rows` hold a copy that changed this server (a
+        /// crash right after the start leaves only the rows of the tables
+        /// it replaces: the copy then starts again).
+        fn record_started(rows: &[ProgressRow]) -> bool;
         /// The tables a restored copy completed.
         fn tables_complete(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// A complete table lost its rows with the restart (MEMORY, ARCHIVE).
@@ -1082,9 +1098,9 @@ mod claims;
 mod replica_filter;
 use replica_filter::{
     checksum_mismatch_message, copying_here_message, divergence_message, partial_row_image_message,
-    provisioning_state, query_ends_group, query_may_change_ledger, replica_filter_new,
-    replica_filter_restore, unfinished_copy_message, unfinished_state, ProgressHandle,
-    ReplicaFilter,
+    provisioning_state, query_ends_group, query_may_change_ledger, record_started,
+    replica_filter_new, replica_filter_restore, unfinished_copy_message, unfinished_state,
+    ProgressHandle, ReplicaFilter,
 };
 
 // The server's error messages come as bytes: the slave I/O thread's
@@ -2096,6 +2112,13 @@ fn reload_request(request: &str, tables: &Vec<ffi::QualifiedName>) -> String {
 
 fn replace_notice(state: &ffi::ReplicaState) -> String {
     preflight::replace_notice(&ReplicaFacts::from(state))
+}
+
+fn replaced_tables(state: &ffi::ReplicaState) -> Vec<ffi::QualifiedName> {
+    preflight::replaced_tables(&ReplicaFacts::from(state))
+        .into_iter()
+        .map(|(db, table)| ffi::QualifiedName { db, table })
+        .collect()
 }
 
 fn parked_copy_note(state: &ffi::ReplicaState) -> String {

@@ -254,6 +254,15 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
     })
 }
 
+/// Whether record `rows` hold a copy that changed this server: its own
+/// row.  A crash right after a copy with `REPLACE` started leaves only the
+/// rows of the tables it replaces ([`ReplicaFilter::replaces`]): there is
+/// nothing to take up, the copy starts again.
+pub fn record_started(rows: &[ffi::ProgressRow]) -> bool {
+    rows.iter()
+        .any(|r| r.object.is_empty() && r.state == saved_copy::COPY_STATE)
+}
+
 /// The filter of `connection_name`'s copy as its record in
 /// `mysql.provision_progress` left it (`rows`), with `slave_pos` the
 /// server's `gtid_slave_pos` now.  Sets `error` (and returns an empty
@@ -471,6 +480,40 @@ impl ReplicaFilter {
         slave_pos.clone_into(&mut self.baseline);
     }
 
+    /// A copy with `REPLACE` starts on a server that has `tables` (in the
+    /// copy's filter; views are left out by the caller): each is here though the copy
+    /// has not created it, so a DROP or RENAME of it by the master before
+    /// the copy's CREATE replaces it runs here too.  Skipped, a table the
+    /// master drops would stay here, and its next CREATE of that name
+    /// would stop replication after the copy (the DDL and faults soak: a
+    /// table an earlier, abandoned copy had made).  Returns the record's
+    /// rows for them, written as the copy starts.
+    pub fn replaces(&mut self, tables: &[ffi::QualifiedName]) -> Vec<ffi::ProgressRow> {
+        let mut rows = Vec::new();
+        for name in tables {
+            let table = table_ident(&name.db, &name.table);
+            if self.stale.insert(table.clone()) {
+                rows.push(self.record_row(&table));
+            }
+        }
+        rows
+    }
+
+    /// At the end of the copy, the tables this server had as it started
+    /// (see [`ReplicaFilter::replaces`]) that it did not replace: the
+    /// master had none of their names, and they stay as they were.  (A
+    /// table the copy takes again is stale until its CREATE, which comes
+    /// before the end.)
+    pub fn tables_left_as_they_were(&self) -> Vec<String> {
+        self.stale.iter().cloned().collect()
+    }
+
+    /// The error log's note of [`ReplicaFilter::tables_left_as_they_were`];
+    /// empty when none.
+    pub fn tables_left_note(&self) -> String {
+        provision_core::preflight::tables_left_note(&self.tables_left_as_they_were())
+    }
+
     /// The rows of `mysql.provision_progress` that record the copy (first
     /// asked with `request`) as it will be once the group being applied
     /// commits: the copy's row (with the master's position) and one per
@@ -566,6 +609,11 @@ impl ReplicaFilter {
             }
             if row.state == saved_copy::RECOPY_STATE {
                 self.recopy_drops.push(row.object.clone());
+            }
+            if row.state == saved_copy::REPLACED_STATE {
+                // Here, not created by the copy: unknown to its ledger.
+                self.stale.insert(row.object.clone());
+                continue;
             }
             if row.state == index_build::BUILDING {
                 let context = BuildContext::decode(&row.resume).ok_or_else(|| {
@@ -839,6 +887,7 @@ impl ReplicaFilter {
                         .tables()
                         .map(|(t, _)| t.to_owned())
                         .chain(self.created.iter().cloned())
+                        .chain(self.stale.iter().cloned())
                         .filter(|t| split_table_ident(t).is_some_and(|(d, _)| d == *db))
                         .collect();
                     for table in gone {
@@ -947,6 +996,9 @@ impl ReplicaFilter {
             .and_then(saved_copy::encode_table_state)
         {
             Some((state, cursor)) => object_row(table, state, cursor),
+            None if self.stale.contains(table) => {
+                object_row(table, saved_copy::REPLACED_STATE, Vec::new())
+            }
             None => object_row(table, "", Vec::new()),
         }
     }
@@ -2266,6 +2318,120 @@ mod tests {
         assert_eq!((drops[0].db.as_str(), drops[0].table.as_str()), ("d", "w"));
         let complete: Vec<String> = g.tables_complete().into_iter().map(|t| t.table).collect();
         assert_eq!(complete, ["u2"]);
+    }
+
+    #[test]
+    fn a_replace_copy_runs_the_masters_drop_and_rename_of_tables_it_has_not_replaced_yet() {
+        let req = "v=1;domain=7";
+        let name = |db: &str, table: &str| ffi::QualifiedName {
+            db: db.into(),
+            table: table.into(),
+        };
+        let mut f = replica_filter_new("filter-test-replaced");
+        // This server has `d`.`t` (the copy's first table), `d`.`b`,
+        // `d`.`c`, `d`.`e`, `d`.`own` and `x`.`y`.
+        let here = ["t", "b", "c", "e", "own"].map(|t| name("d", t));
+        let mut record: std::collections::BTreeMap<String, ffi::ProgressRow> = f
+            .replaces(&[here.as_slice(), &[name("x", "y")]].concat())
+            .into_iter()
+            .map(|r| (r.object.clone(), r))
+            .collect();
+        assert_eq!(record.len(), 6);
+        assert!(record
+            .values()
+            .all(|r| r.state == saved_copy::REPLACED_STATE));
+        let write = |record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
+                     rows: Vec<ffi::ProgressRow>| {
+            for row in rows {
+                if row.state.is_empty() {
+                    record.remove(&row.object);
+                } else {
+                    record.insert(row.object.clone(), row);
+                }
+            }
+        };
+        f.group_start(true, 0, 1, 1);
+        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
+        assert_eq!(f.copy_note(start.as_bytes()), "");
+        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+        f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
+        f.copy_row("d", "t", true, &[1]);
+        write(&mut record, f.progress_rows(req));
+        f.group_committed();
+        assert_eq!(record["`d`.`t`"].state, "created");
+        // The master drops and renames tables the copy has not reached:
+        // this server has them, so the statements run here too.
+        let mut statement = |seq, text: &str| {
+            f.group_start(false, 0, 1, seq);
+            let v = f.query_verdict(text.as_bytes(), "d", req, 5, 0);
+            f.group_committed();
+            v
+        };
+        let v = statement(10, "DROP TABLE b");
+        assert!(
+            matches!(v.action, ffi::QueryAction::Apply),
+            "{:?}",
+            v.action
+        );
+        write(&mut record, v.record);
+        let v = statement(11, "RENAME TABLE c TO c2");
+        assert!(
+            matches!(v.action, ffi::QueryAction::Apply),
+            "{:?}",
+            v.action
+        );
+        write(&mut record, v.record);
+        let v = statement(12, "ALTER TABLE e RENAME TO e2");
+        assert!(
+            matches!(v.action, ffi::QueryAction::Rewrite),
+            "{:?}",
+            v.action
+        );
+        assert_eq!(v.query, "RENAME TABLE `d`.`e` TO `d`.`e2`");
+        write(&mut record, v.record);
+        // A table this server does not have is still skipped.
+        let v = statement(13, "DROP TABLE nothere");
+        assert!(matches!(v.action, ffi::QueryAction::Skip), "{:?}", v.action);
+        write(&mut record, v.record);
+        // The master drops the whole of `x`: its tables are gone here too.
+        write(&mut record, statement(14, "DROP DATABASE x").record);
+        let objects: Vec<&str> = record.keys().map(String::as_str).collect();
+        assert_eq!(
+            objects,
+            ["", "`d`.`c2`", "`d`.`e2`", "`d`.`own`", "`d`.`t`"],
+            "the record follows them"
+        );
+        assert_eq!(record["`d`.`c2`"].state, saved_copy::REPLACED_STATE);
+        // Taken up after a crash: the same, from the record.
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        assert!(record_started(&rows));
+        let mut error = String::new();
+        let mut g = replica_filter_restore("filter-test-replaced-2", &rows, "", &mut error);
+        assert_eq!(error, "");
+        g.group_start(false, 0, 1, 15);
+        let v = g.query_verdict(b"DROP TABLE c2", "d", req, 5, 0);
+        assert!(
+            matches!(v.action, ffi::QueryAction::Apply),
+            "{:?}",
+            v.action
+        );
+        g.group_committed();
+        // The master's CREATE of `e2` replaces it; `own` the master has
+        // not: it stays, and the statement says so.
+        g.group_start(true, 0, 1, 16);
+        g.copy_statement(b"CREATE OR REPLACE TABLE `e2` (id INT)", "d", req);
+        g.group_committed();
+        assert_eq!(g.tables_left_as_they_were(), ["`d`.`own`"]);
+        assert!(
+            g.tables_left_note().contains("left `d`.`own` as they were"),
+            "{}",
+            g.tables_left_note()
+        );
+        // Only the tables it replaces: a record of them alone is no copy
+        // to take up (a crash right after the start).
+        let only: Vec<ffi::ProgressRow> =
+            rows.into_iter().filter(|r| !r.object.is_empty()).collect();
+        assert!(!record_started(&only));
     }
 
     #[test]

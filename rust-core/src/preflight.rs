@@ -516,17 +516,23 @@ pub fn request_options(request: &str) -> String {
 /// The replica's tables in the copy's way: outside the system schemas,
 /// let through by the connection's filter (quoted `db`.`table`).
 pub fn tables_in_the_way(facts: &ReplicaFacts) -> Vec<String> {
+    in_the_way(facts)
+        .map(|(db, t)| format!("{}.{}", quote_ident(db), quote_ident(t)))
+        .collect()
+}
+
+/// [`tables_in_the_way`], as (database, table).
+fn in_the_way(facts: &ReplicaFacts) -> impl Iterator<Item = (&str, &str)> {
     facts
         .databases
         .iter()
         .filter(|(db, _)| !is_system_schema(db))
-        .flat_map(|(db, tables)| {
+        .flat_map(move |(db, tables)| {
             tables
                 .iter()
                 .filter(move |t| facts.filter.table_ok(db, t))
-                .map(move |t| format!("{}.{}", quote_ident(db), quote_ident(t)))
+                .map(move |t| (db.as_str(), t.as_str()))
         })
-        .collect()
 }
 
 /// What `LOAD DATA FROM MASTER ... REPLACE` tells the error log before
@@ -541,6 +547,41 @@ pub fn replace_notice(facts: &ReplicaFacts) -> String {
         "{STATEMENT_NAME} ... REPLACE: {}; the copy replaces each of them that \
          the master has, and leaves the others as they are",
         name_tables(&in_the_way)
+    )
+}
+
+/// The tables (and views) a fresh copy with `REPLACE` replaces where the
+/// master has them: those in its way, as (database, table); none without
+/// `REPLACE`.
+pub fn replaced_tables(facts: &ReplicaFacts) -> Vec<(String, String)> {
+    if !facts.replace {
+        return Vec::new();
+    }
+    in_the_way(facts)
+        .map(|(db, t)| (db.to_owned(), t.to_owned()))
+        .collect()
+}
+
+/// What the error log says of the tables a copy with `REPLACE` found here
+/// that the master had none of (quoted `db`.`table`); empty when none.
+pub fn tables_left_note(tables: &[String]) -> String {
+    if tables.is_empty() {
+        return String::new();
+    }
+    let named = tables[..tables.len().min(TABLES_NAMED)].join(", ");
+    let more = match tables.len().saturating_sub(TABLES_NAMED) {
+        0 => String::new(),
+        more => format!(" and {more} more"),
+    };
+    format!(
+        "{STATEMENT_NAME} ... REPLACE left {named}{more} as they were: the master has no \
+         table of {}; a later CREATE of such a name on the master stops replication here, \
+         so drop them unless they are this server's own",
+        if tables.len() == 1 {
+            "that name"
+        } else {
+            "those names"
+        }
     )
 }
 
@@ -929,8 +970,11 @@ mod tests {
         facts.databases = vec![("app".into(), vec!["t".into()])];
         assert!(replace_notice(&facts).is_empty(), "no REPLACE: refused");
         assert!(check_replica(&facts).is_err());
+        assert!(replaced_tables(&facts).is_empty());
         facts.replace = true;
         assert_eq!(check_replica(&facts), Ok(Start::Fresh));
+        // Known to the copy as here until it replaces them.
+        assert_eq!(replaced_tables(&facts), [("app".into(), "t".into())]);
         let notice = replace_notice(&facts);
         assert!(
             notice.contains("REPLACE: table `app`.`t` exists"),
@@ -938,6 +982,19 @@ mod tests {
         );
         facts.databases.clear();
         assert!(replace_notice(&facts).is_empty());
+    }
+
+    #[test]
+    fn the_tables_a_replace_left_are_named_with_what_to_do() {
+        assert!(tables_left_note(&[]).is_empty());
+        let one = tables_left_note(&["`a`.`t`".to_owned()]);
+        assert!(one.contains("REPLACE left `a`.`t` as they were"), "{one}");
+        assert!(one.contains("no table of that name"), "{one}");
+        assert!(one.contains("drop them unless"), "{one}");
+        let many: Vec<String> = (0..12).map(|i| format!("`a`.`t{i}`")).collect();
+        let note = tables_left_note(&many);
+        assert!(note.contains("`a`.`t9` and 2 more as they were"), "{note}");
+        assert!(note.contains("those names"), "{note}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
   object VARBINARY(1024) NOT NULL \
     COMMENT 'a copied table (`db`.`table`), or empty: the copy itself',\
   state VARCHAR(16) CHARACTER SET latin1 NOT NULL \
-    COMMENT 'copy, created (part way: see cursor), complete, indexes (complete, its indexes being built: see cursor) or recopy',\
+    COMMENT 'copy, created (part way: see cursor), complete, indexes (complete, its indexes being built: see cursor), recopy or replaced',\
   key_cursor LONGBLOB NOT NULL \
     COMMENT 'a table: the copy key image of the last row copied, or its index build',\
   resume LONGBLOB NOT NULL \
@@ -73,6 +73,11 @@ pub const COPY_STATE: &str = "copy";
 /// (the crash may have come before the drop) before the master sends its
 /// CREATE.
 pub const RECOPY_STATE: &str = "recopy";
+/// The `state` of a table this server had as a copy with `REPLACE`
+/// started, which the copy has not created yet: the master's DROP or
+/// RENAME of it runs here too (the replica's copy filter calls it stale),
+/// also in a copy taken up after a restart.
+pub const REPLACED_STATE: &str = "replaced";
 
 /// The `object` of the row that says the copy's tables are done and its
 /// objects begun (not a table: table names are back-quoted).
@@ -103,7 +108,7 @@ pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
         // Its rows are all in; its indexes are being built (the build is
         // taken up again, see crate::index_build).
         COMPLETE | crate::index_build::BUILDING => Some(TableState::Complete),
-        RECOPY_STATE => Some(TableState::NotCreated),
+        RECOPY_STATE | REPLACED_STATE => Some(TableState::NotCreated),
         _ => None,
     }
 }
