@@ -1028,35 +1028,12 @@ static void set_relay_log_file_size(Master_info *mi, ulonglong size)
 
 
 /*
-  The tables here a new copy with REPLACE replaces where the master has
-  them (provision::replaced_tables()), views left out: the master's views
-  come at the end, each CREATE OR REPLACE.
-*/
-static rust::Vec<provision::QualifiedName>
-replaced_tables(THD *thd, const provision::ReplicaState &state)
-{
-  rust::Vec<provision::QualifiedName> tables;
-  for (const provision::QualifiedName &name : provision::replaced_tables(state))
-  {
-    LEX_CSTRING db= { thd->strmake(name.db.data(), name.db.size()),
-                      name.db.size() };
-    LEX_CSTRING table= { thd->strmake(name.table.data(), name.table.size()),
-                         name.table.size() };
-    handlerton *hton= NULL;
-    if (ha_table_exists(thd, &db, &table, NULL, NULL, &hton) &&
-        hton != view_pseudo_hton)
-      tables.push_back(name);
-  }
-  return tables;
-}
-
-
-/*
   Provision through 'mi', whose checks passed, sending 'request' (the
   statement's options and the connection's filter), with the tables'
   checksums compared at the end when 'checksum'; 'resumed' is the
   connection's kept copy when the statement goes on with it, 'replaced'
-  the tables here a new copy with REPLACE replaces (replaced_tables()).
+  the tables and views here a new copy with REPLACE replaces
+  (provision::replaced_tables()).
   mi is held (users) by the caller.
 */
 static bool provision_connection(THD *thd, Master_info *mi,
@@ -1449,7 +1426,7 @@ bool mysql_load_data_from_master(THD *thd)
                                  thd->lex->provision_with_checksum,
                                  request, resumed,
                                  resumed ? rust::Vec<provision::QualifiedName>()
-                                 : replaced_tables(thd, state), &lost);
+                                 : provision::replaced_tables(state), &lost);
     /* Copied tables whose rows a restart took (MEMORY, ARCHIVE): LOAD TABLE */
     if (!failed && !lost.empty())
       failed= provision_connection(thd, mi, name,

@@ -407,9 +407,8 @@ mod ffi {
         /// copy replaces; empty when none (or no `REPLACE`).
         fn replace_notice(state: &ReplicaState) -> String;
         /// The tables and views here that a fresh copy with `REPLACE`
-        /// replaces where the master has them (the shim passes the tables
-        /// among them to `ReplicaFilter::replaces`); empty without
-        /// `REPLACE`.
+        /// replaces where the master has them (for
+        /// `ReplicaFilter::replaces`); empty without `REPLACE`.
         fn replaced_tables(state: &ReplicaState) -> Vec<QualifiedName>;
         /// The note for a statement that does not go on with the
         /// connection's unfinished copy (other options): how to resume
@@ -812,7 +811,8 @@ mod ffi {
         /// The tables of a restored copy to drop before it goes on.
         fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
         /// A copy with `REPLACE` starts on a server that has `tables`
-        /// (of `replaced_tables`); returns the record's rows for them.
+        /// and views (of `replaced_tables`); returns the record's rows for
+        /// them.
         fn replaces(self: &mut ReplicaFilter, tables: &[QualifiedName]) -> Vec<ProgressRow>;
         /// The error log's note of the tables a copy with `REPLACE` found
         /// here and left as they were (the master has none of their

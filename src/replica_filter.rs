@@ -480,8 +480,8 @@ impl ReplicaFilter {
         slave_pos.clone_into(&mut self.baseline);
     }
 
-    /// A copy with `REPLACE` starts on a server that has `tables` (in the
-    /// copy's filter; views are left out by the caller): each is here though the copy
+    /// A copy with `REPLACE` starts on a server that has `tables` (and
+    /// views, in the copy's filter): each is here though the copy
     /// has not created it, so a DROP or RENAME of it by the master before
     /// the copy's CREATE replaces it runs here too.  Skipped, a table the
     /// master drops would stay here, and its next CREATE of that name
@@ -771,12 +771,26 @@ impl ReplicaFilter {
                 } else {
                     true
                 };
-                let action = if read_then && !self.objects_begun {
-                    ffi::QueryAction::Skip
-                } else {
-                    ffi::QueryAction::Apply
+                if !read_then || self.objects_begun {
+                    return verdict(ffi::QueryAction::Apply, String::new(), String::new());
+                }
+                // A DROP runs for an object this server had before the
+                // copy, which the copy's objects would not replace.
+                let mut v = match ddl_during_copy::drop_object_if_exists(statement) {
+                    Some(drop) => verdict(ffi::QueryAction::Rewrite, drop, String::new()),
+                    None => verdict(ffi::QueryAction::Skip, String::new(), String::new()),
                 };
-                return verdict(action, String::new(), String::new());
+                // A view here that the copy was to replace is gone.
+                for (db, view) in
+                    ddl_during_copy::dropped_views(query, default_db).unwrap_or_default()
+                {
+                    let id = table_ident(filter.rewrite(&db), &view);
+                    if self.stale.remove(&id) {
+                        v.record.push(self.record_row(&id));
+                    }
+                }
+                self.pending.recopy.extend(v.record.iter().cloned());
+                return v;
             }
             Some(ddl) => {
                 let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
@@ -1046,6 +1060,11 @@ impl ReplicaFilter {
             self.stale.remove(&ident);
             self.created.insert(ident.clone());
             self.pending.created = Some(ident);
+        } else if let Some((db, view)) = ddl_during_copy::created_view(query, default_db) {
+            // A view here in its way is replaced (see `replaces`).
+            self.stale
+                .remove(&table_ident(copy_filter_of(request).rewrite(&db), &view));
+            self.current = None;
         } else if !matches!(
             ddl_during_copy::parse(query, default_db),
             Some(ddl_during_copy::TableDdl::Change(_))
@@ -2330,13 +2349,13 @@ mod tests {
         let mut f = replica_filter_new("filter-test-replaced");
         // This server has `d`.`t` (the copy's first table), `d`.`b`,
         // `d`.`c`, `d`.`e`, `d`.`own` and `x`.`y`.
-        let here = ["t", "b", "c", "e", "own"].map(|t| name("d", t));
+        let here = ["t", "b", "c", "e", "own", "v"].map(|t| name("d", t));
         let mut record: std::collections::BTreeMap<String, ffi::ProgressRow> = f
             .replaces(&[here.as_slice(), &[name("x", "y")]].concat())
             .into_iter()
             .map(|r| (r.object.clone(), r))
             .collect();
-        assert_eq!(record.len(), 6);
+        assert_eq!(record.len(), 7);
         assert!(record
             .values()
             .all(|r| r.state == saved_copy::REPLACED_STATE));
@@ -2389,12 +2408,23 @@ mod tests {
         );
         assert_eq!(v.query, "RENAME TABLE `d`.`e` TO `d`.`e2`");
         write(&mut record, v.record);
+        // An object's DROP before the copy's objects runs if it exists.
+        let v = statement(13, "DROP VIEW v");
+        assert!(
+            matches!(v.action, ffi::QueryAction::Rewrite),
+            "{:?}",
+            v.action
+        );
+        assert_eq!(v.query, "DROP VIEW IF EXISTS v");
+        write(&mut record, v.record);
+        let v = statement(14, "DROP PROCEDURE p");
+        assert_eq!(v.query, "DROP PROCEDURE IF EXISTS p");
         // A table this server does not have is still skipped.
-        let v = statement(13, "DROP TABLE nothere");
+        let v = statement(15, "DROP TABLE nothere");
         assert!(matches!(v.action, ffi::QueryAction::Skip), "{:?}", v.action);
         write(&mut record, v.record);
         // The master drops the whole of `x`: its tables are gone here too.
-        write(&mut record, statement(14, "DROP DATABASE x").record);
+        write(&mut record, statement(16, "DROP DATABASE x").record);
         let objects: Vec<&str> = record.keys().map(String::as_str).collect();
         assert_eq!(
             objects,
@@ -2408,7 +2438,7 @@ mod tests {
         let mut error = String::new();
         let mut g = replica_filter_restore("filter-test-replaced-2", &rows, "", &mut error);
         assert_eq!(error, "");
-        g.group_start(false, 0, 1, 15);
+        g.group_start(false, 0, 1, 17);
         let v = g.query_verdict(b"DROP TABLE c2", "d", req, 5, 0);
         assert!(
             matches!(v.action, ffi::QueryAction::Apply),
@@ -2418,7 +2448,7 @@ mod tests {
         g.group_committed();
         // The master's CREATE of `e2` replaces it; `own` the master has
         // not: it stays, and the statement says so.
-        g.group_start(true, 0, 1, 16);
+        g.group_start(true, 0, 1, 18);
         g.copy_statement(b"CREATE OR REPLACE TABLE `e2` (id INT)", "d", req);
         g.group_committed();
         assert_eq!(g.tables_left_as_they_were(), ["`d`.`own`"]);

@@ -668,6 +668,61 @@ pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTab
     None
 }
 
+/// The master's `DROP VIEW|PROCEDURE|FUNCTION|PACKAGE [BODY]|EVENT|TRIGGER`
+/// as `... IF EXISTS`; `None` for any other statement.  The copy's
+/// objects are read when its tables are done, so such a DROP before then
+/// has nothing of the copy's to drop: skipped, an object of that name this
+/// server had before the copy (one `REPLACE` would have replaced) stayed,
+/// and the master's next `CREATE` of the name stopped replication after
+/// the copy.  It runs here instead, and finds the object or not.
+pub fn drop_object_if_exists(query: &[u8]) -> Option<String> {
+    let query = statement_text(query)?;
+    let query = query.as_ref();
+    let mut t = Tokens::new(query);
+    t.keyword("DROP")?;
+    if t.keyword("PACKAGE").is_some() {
+        t.keyword("BODY");
+    } else if !["VIEW", "PROCEDURE", "FUNCTION", "EVENT", "TRIGGER"]
+        .iter()
+        .any(|kind| t.keyword(kind).is_some())
+    {
+        return None;
+    }
+    let at = query.len() - t.rest().len();
+    let mut exists = t.clone();
+    exists.skip_if_exists();
+    if exists.rest().len() != t.rest().len() {
+        return Some(query.to_owned());
+    }
+    Some(format!("{} IF EXISTS {}", query[..at].trim_end(), t.rest()))
+}
+
+/// The views a `DROP VIEW [IF EXISTS] ...` (run in `default_db`) drops.
+pub fn dropped_views(query: &[u8], default_db: &str) -> Option<Vec<QualifiedTable>> {
+    let text = statement_text(query)?;
+    let mut t = Tokens::new(&text);
+    t.keyword("DROP")?;
+    t.keyword("VIEW")?;
+    t.skip_if_exists();
+    t.table_list(default_db)
+}
+
+/// The view a copy group's `CREATE OR REPLACE ... VIEW` (run in
+/// `default_db`) makes ([`crate::ddl::create_view`]'s form: the clauses
+/// between the two have no blank-delimited `VIEW`).
+pub fn created_view(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
+    let text = statement_text(query)?;
+    let mut t = Tokens::new(&text);
+    t.keyword("CREATE")?;
+    t.keyword("OR")?;
+    t.keyword("REPLACE")?;
+    if t.keyword("VIEW").is_some() {
+        return t.table(default_db);
+    }
+    let at = t.rest().find(" VIEW ")?;
+    Tokens::new(&t.rest()[at + " VIEW ".len()..]).table(default_db)
+}
+
 /// The table a copy group's `CREATE [OR REPLACE] TABLE|SEQUENCE` (run
 /// in `default_db`) creates: from then on the table exists on the
 /// replica, and a DDL that changes it copies it again.  A sequence is a
@@ -1389,6 +1444,64 @@ mod tests {
         }
         assert_eq!(parse(b"CREATE INDEX ix ON t1 (a)", ""), None);
         assert_eq!(parse(b"DROP INDEX ix", "db"), None);
+    }
+
+    #[test]
+    fn a_drop_of_an_object_runs_if_it_exists() {
+        for (query, expected) in [
+            ("DROP VIEW v", Some("DROP VIEW IF EXISTS v")),
+            (
+                "drop  view `d`.`v`, w",
+                Some("drop  view IF EXISTS `d`.`v`, w"),
+            ),
+            ("DROP VIEW IF EXISTS v", Some("DROP VIEW IF EXISTS v")),
+            ("DROP PROCEDURE d.p", Some("DROP PROCEDURE IF EXISTS d.p")),
+            ("DROP FUNCTION f", Some("DROP FUNCTION IF EXISTS f")),
+            (
+                "DROP PACKAGE BODY pk",
+                Some("DROP PACKAGE BODY IF EXISTS pk"),
+            ),
+            ("DROP PACKAGE pk", Some("DROP PACKAGE IF EXISTS pk")),
+            ("DROP EVENT IF EXISTS e", Some("DROP EVENT IF EXISTS e")),
+            (
+                "/* x */ DROP TRIGGER d.tr",
+                Some("/* x */ DROP TRIGGER IF EXISTS d.tr"),
+            ),
+            ("DROP TABLE t", None),
+            ("DROP DATABASE d", None),
+            ("CREATE VIEW v AS SELECT 1", None),
+        ] {
+            assert_eq!(
+                drop_object_if_exists(query.as_bytes()).as_deref(),
+                expected,
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_drop_view_names_its_views() {
+        assert_eq!(
+            dropped_views(b"DROP VIEW IF EXISTS v, `e`.`w` CASCADE", "d"),
+            Some(vec![t("d", "v"), t("e", "w")])
+        );
+        assert_eq!(dropped_views(b"DROP TABLE v", "d"), None);
+    }
+
+    #[test]
+    fn a_copy_view_names_its_view() {
+        let show = "CREATE ALGORITHM=MERGE DEFINER=`app`@`%` SQL SECURITY INVOKER \
+                    VIEW `d`.`v` AS select 1 AS `a` WITH CASCADED CHECK OPTION";
+        let sql = crate::ddl::create_view(show.as_bytes()).unwrap();
+        assert_eq!(created_view(&sql, "x"), Some(t("d", "v")));
+        assert_eq!(
+            created_view(b"CREATE OR REPLACE VIEW w AS SELECT 1", "x"),
+            Some(t("x", "w"))
+        );
+        assert_eq!(
+            created_view(b"CREATE OR REPLACE TABLE w (i INT)", "x"),
+            None
+        );
     }
 
     #[test]
