@@ -153,8 +153,8 @@ static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
   The marker of a copy that changed this server and has not ended:
   provision-<connection>.info in the data directory, next to the
   connection's master-<connection>.info, holding the copy's request, and
-  a second line when the copy stopped on an error (its record is gone:
-  only REPLACE copies again).  START SLAVE refuses to replicate into such
+  a second line when the copy stopped on an error (it cannot go on: only
+  REPLACE copies again, reading its record for the tables it took).  START SLAVE refuses to replicate into such
   a copy; a copy that ends, and RESET SLAVE, remove it.
 */
 static const char marker_failed[]= "stopped on an error";
@@ -1062,6 +1062,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
   bool threads_started= false;          /* the SQL thread's error is ours */
   bool start_failed= false;             /* the copy is as it was */
   bool may_go_on= false;                /* report_copy_failure() */
+  rust::Vec<provision::ProgressRow> earlier;
 
   /*
     Two LOAD DATA FROM MASTER on one connection: both may pass the checks
@@ -1084,6 +1085,10 @@ static bool provision_connection(THD *thd, Master_info *mi,
   mysql_mutex_unlock(&LOCK_active_mi);
   forget_finished(mi);
 
+  /* The record of the copy this one replaces, which start_record() ends */
+  if (!replaced.empty() &&
+      rpl_provision_progress_read(mi->cmp_connection_name, &earlier))
+    goto end;
   if (rpl_load_gtid_slave_state(thd) ||
       (resumed && prepare_resume(thd, name, &mi->cmp_connection_name, state,
                                  "the statement goes on with its copy")) ||
@@ -1094,7 +1099,9 @@ static bool provision_connection(THD *thd, Master_info *mi,
   {
     rust::Vec<provision::ProgressRow> rows= state->filter->replaces(
       rust::Slice<const provision::QualifiedName>(replaced.data(),
-                                                  replaced.size()));
+                                                  replaced.size()),
+      rust::Slice<const provision::ProgressRow>(earlier.data(),
+                                                earlier.size()));
     if (!rows.empty() &&
         rpl_provision_progress_update(mi->cmp_connection_name, rows, true))
       goto end;
@@ -1170,6 +1177,29 @@ static bool provision_connection(THD *thd, Master_info *mi,
       sql_print_information("Master '%.*s': %s", (int) name->length,
                             name->str, left.c_str());
   }
+  /* What an earlier copy took from the master, which has it no more */
+  for (const provision::QualifiedName &table :
+       state->filter->copied_before_left())
+  {
+    std::string db(table.db), t(table.table);
+    if (rpl_provision_drop_table(mi->cmp_connection_name, db, t))
+    {
+      /* The copy is done: the error log says what is left to drop */
+      sql_print_warning("Master '%.*s': LOAD DATA FROM MASTER ... REPLACE "
+                        "could not drop table `%s`.`%s`, which an earlier "
+                        "copy took from the master and the master has no "
+                        "more: %s; drop it", (int) name->length, name->str,
+                        db.c_str(), t.c_str(),
+                        thd->get_stmt_da()->message());
+      thd->clear_error();
+      continue;
+    }
+    sql_print_information("Master '%.*s': LOAD DATA FROM MASTER ... REPLACE "
+                          "dropped table `%s`.`%s`: an earlier copy took it "
+                          "from the master, which has no table of that "
+                          "name now", (int) name->length, name->str,
+                          db.c_str(), t.c_str());
+  }
   failed= false;
   *lost= state->filter->tables_lost();
 
@@ -1218,8 +1248,12 @@ end:
                         state->first_request)).c_str());
   if (unfinished && !resumable)
     write_marker(mi, state->first_request, false);
+  /*
+    Kept for a copy that cannot go on too: the REPLACE that copies again
+    reads which tables it took from the master (ReplicaFilter::replaces).
+  */
   if (recording)
-    rpl_provision_progress_end(mi->cmp_connection_name, resumable);
+    rpl_provision_progress_end(mi->cmp_connection_name, unfinished);
   mi->rli.log_space_limit= space_limit;
   /* Unless SET GLOBAL max_relay_log_size changed it meanwhile */
   if (mi->rli.max_relay_log_size == copy_file_size &&

@@ -811,9 +811,18 @@ mod ffi {
         /// The tables of a restored copy to drop before it goes on.
         fn recopy_drops(self: &mut ReplicaFilter) -> Vec<QualifiedName>;
         /// A copy with `REPLACE` starts on a server that has `tables`
-        /// and views (of `replaced_tables`); returns the record's rows for
+        /// and views (of `replaced_tables`), `earlier` being the record of
+        /// the connection's copy before it; returns the record's rows for
         /// them.
-        fn replaces(self: &mut ReplicaFilter, tables: &[QualifiedName]) -> Vec<ProgressRow>;
+        fn replaces(
+            self: &mut ReplicaFilter,
+            tables: &[QualifiedName],
+            earlier: &[ProgressRow],
+        ) -> Vec<ProgressRow>;
+        /// At the end of a copy with `REPLACE`, the tables an earlier copy
+        /// of the connection took from the master that the master has no
+        /// more: the shim drops them.
+        fn copied_before_left(self: &ReplicaFilter) -> Vec<QualifiedName>;
         /// The error log's note of the tables a copy with `REPLACE` found
         /// here and left as they were (the master has none of their
         /// names); empty when none.

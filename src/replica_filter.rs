@@ -82,6 +82,9 @@ pub struct ReplicaFilter {
     /// of each replaces it; a DROP or RENAME of it before then runs here
     /// too (see [`ddl_during_copy::decide`]).
     stale: std::collections::BTreeSet<String>,
+    /// The stale tables an earlier copy of the connection took from the
+    /// master (see [`ReplicaFilter::replaces`]).
+    copied_before: std::collections::BTreeSet<String>,
     /// The copy's tables are done and its `Objects` unit applied: the
     /// master's DDL of views, routines, triggers and events applies from
     /// here on (before, the master reads them again at that unit).
@@ -249,6 +252,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         objects_begun: false,
         builds: Vec::new(),
         stale: Default::default(),
+        copied_before: Default::default(),
         commit_order: CommitOrder::default(),
         building: Default::default(),
     })
@@ -488,15 +492,45 @@ impl ReplicaFilter {
     /// would stop replication after the copy (the DDL and faults soak: a
     /// table an earlier, abandoned copy had made).  Returns the record's
     /// rows for them, written as the copy starts.
-    pub fn replaces(&mut self, tables: &[ffi::QualifiedName]) -> Vec<ffi::ProgressRow> {
+    ///
+    /// `earlier` is the record of the connection's earlier copy (killed,
+    /// or stopped on an error), which this one replaces: a table it took
+    /// from the master that the master no longer has would stay here,
+    /// and the master's next CREATE of the name would stop replication, so
+    /// such tables are dropped when the copy ends
+    /// ([`ReplicaFilter::copied_before_left`]).
+    pub fn replaces(
+        &mut self,
+        tables: &[ffi::QualifiedName],
+        earlier: &[ffi::ProgressRow],
+    ) -> Vec<ffi::ProgressRow> {
+        let copied: std::collections::BTreeSet<&str> = earlier
+            .iter()
+            .filter(|r| !r.object.is_empty() && saved_copy::copied_from_master(&r.state))
+            .map(|r| r.object.as_str())
+            .collect();
         let mut rows = Vec::new();
         for name in tables {
             let table = table_ident(&name.db, &name.table);
+            if copied.contains(table.as_str()) {
+                self.copied_before.insert(table.clone());
+            }
             if self.stale.insert(table.clone()) {
                 rows.push(self.record_row(&table));
             }
         }
         rows
+    }
+
+    /// At the end of the copy, the tables an earlier copy took from the
+    /// master that this one did not replace: the master has none of their
+    /// names.  The caller drops them.
+    pub fn copied_before_left(&self) -> Vec<ffi::QualifiedName> {
+        self.copied_before
+            .intersection(&self.stale)
+            .filter_map(|t| split_table_ident(t))
+            .map(|(db, table)| ffi::QualifiedName { db, table })
+            .collect()
     }
 
     /// At the end of the copy, the tables this server had as it started
@@ -505,7 +539,10 @@ impl ReplicaFilter {
     /// table the copy takes again is stale until its CREATE, which comes
     /// before the end.)
     pub fn tables_left_as_they_were(&self) -> Vec<String> {
-        self.stale.iter().cloned().collect()
+        self.stale
+            .difference(&self.copied_before)
+            .cloned()
+            .collect()
     }
 
     /// The error log's note of [`ReplicaFilter::tables_left_as_they_were`];
@@ -610,9 +647,14 @@ impl ReplicaFilter {
             if row.state == saved_copy::RECOPY_STATE {
                 self.recopy_drops.push(row.object.clone());
             }
-            if row.state == saved_copy::REPLACED_STATE {
+            if row.state == saved_copy::REPLACED_STATE
+                || row.state == saved_copy::COPIED_BEFORE_STATE
+            {
                 // Here, not created by the copy: unknown to its ledger.
                 self.stale.insert(row.object.clone());
+                if row.state == saved_copy::COPIED_BEFORE_STATE {
+                    self.copied_before.insert(row.object.clone());
+                }
                 continue;
             }
             if row.state == index_build::BUILDING {
@@ -954,6 +996,7 @@ impl ReplicaFilter {
         self.forget_index_build(table);
         self.progress.table_dropped(table);
         self.stale.remove(table);
+        self.copied_before.remove(table);
         self.ledger.forget(table);
         self.created.remove(table);
         self.recopies.remove(table);
@@ -968,6 +1011,9 @@ impl ReplicaFilter {
         self.progress.table_renamed(from, to);
         if self.stale.remove(from) {
             self.stale.insert(to.to_owned());
+        }
+        if self.copied_before.remove(from) {
+            self.copied_before.insert(to.to_owned());
         }
         self.ledger.rename(from, to);
         if self.created.remove(from) {
@@ -1010,6 +1056,9 @@ impl ReplicaFilter {
             .and_then(saved_copy::encode_table_state)
         {
             Some((state, cursor)) => object_row(table, state, cursor),
+            None if self.copied_before.contains(table) => {
+                object_row(table, saved_copy::COPIED_BEFORE_STATE, Vec::new())
+            }
             None if self.stale.contains(table) => {
                 object_row(table, saved_copy::REPLACED_STATE, Vec::new())
             }
@@ -1058,6 +1107,7 @@ impl ReplicaFilter {
         if let Some((db, table)) = ddl_during_copy::created_table(query, default_db) {
             let ident = table_ident(copy_filter_of(request).rewrite(&db), &table);
             self.stale.remove(&ident);
+            self.copied_before.remove(&ident);
             self.created.insert(ident.clone());
             self.pending.created = Some(ident);
         } else if let Some((db, view)) = ddl_during_copy::created_view(query, default_db) {
@@ -2351,7 +2401,7 @@ mod tests {
         // `d`.`c`, `d`.`e`, `d`.`own` and `x`.`y`.
         let here = ["t", "b", "c", "e", "own", "v"].map(|t| name("d", t));
         let mut record: std::collections::BTreeMap<String, ffi::ProgressRow> = f
-            .replaces(&[here.as_slice(), &[name("x", "y")]].concat())
+            .replaces(&[here.as_slice(), &[name("x", "y")]].concat(), &[])
             .into_iter()
             .map(|r| (r.object.clone(), r))
             .collect();
@@ -2462,6 +2512,88 @@ mod tests {
         let only: Vec<ffi::ProgressRow> =
             rows.into_iter().filter(|r| !r.object.is_empty()).collect();
         assert!(!record_started(&only));
+    }
+
+    #[test]
+    fn tables_an_earlier_copy_took_that_the_master_has_no_more_are_dropped_at_the_end() {
+        let req = "v=1;domain=7";
+        let name = |table: &str| ffi::QualifiedName {
+            db: "d".into(),
+            table: table.into(),
+        };
+        let row = |object: &str, state: &str| object_row(object, state, Vec::new());
+        // The record of the copy killed before: it took `gone` and `kept`
+        // from the master; `mine` was this server's, in its way.
+        let earlier = [
+            ffi::ProgressRow {
+                object: String::new(),
+                state: saved_copy::COPY_STATE.into(),
+                cursor: Vec::new(),
+                resume: String::new(),
+                baseline: String::new(),
+                manifest: String::new(),
+            },
+            row("`d`.`gone`", "complete"),
+            row("`d`.`kept`", "created"),
+            row("`d`.`mine`", saved_copy::REPLACED_STATE),
+        ];
+        let mut f = replica_filter_new("filter-test-copied-before");
+        let here = ["gone", "kept", "mine", "own"].map(name);
+        let record: std::collections::BTreeMap<String, String> = f
+            .replaces(&here, &earlier)
+            .into_iter()
+            .map(|r| (r.object, r.state))
+            .collect();
+        let state = |t: &str| record[t].as_str();
+        assert_eq!(state("`d`.`gone`"), saved_copy::COPIED_BEFORE_STATE);
+        assert_eq!(state("`d`.`kept`"), saved_copy::COPIED_BEFORE_STATE);
+        assert_eq!(state("`d`.`mine`"), saved_copy::REPLACED_STATE);
+        assert_eq!(state("`d`.`own`"), saved_copy::REPLACED_STATE);
+        // The master still has `kept`: the copy replaces it.  It renamed
+        // `gone` before this copy started: nothing of the master's
+        // replaces it.
+        f.group_start(true, 0, 1, 1);
+        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
+        assert_eq!(f.copy_note(start.as_bytes()), "");
+        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+        f.copy_statement(b"CREATE OR REPLACE TABLE `kept` (id INT)", "d", req);
+        f.copy_row("d", "kept", true, &[1]);
+        let copy_row = f
+            .progress_rows(req)
+            .into_iter()
+            .find(|r| r.object.is_empty())
+            .unwrap();
+        f.group_committed();
+        // A RENAME during the copy moves what it knows.
+        f.group_start(false, 0, 1, 6);
+        let v = f.query_verdict(b"RENAME TABLE mine TO mine2", "d", req, 5, 0);
+        f.group_committed();
+        assert_eq!(v.record[1].object, "`d`.`mine2`");
+        assert_eq!(v.record[1].state, saved_copy::REPLACED_STATE);
+        let dropped: Vec<String> = f
+            .copied_before_left()
+            .into_iter()
+            .map(|t| t.table)
+            .collect();
+        assert_eq!(dropped, ["gone"]);
+        assert_eq!(f.tables_left_as_they_were(), ["`d`.`mine2`", "`d`.`own`"]);
+        // The same from a record taken up after a restart.
+        let rows: Vec<ffi::ProgressRow> = [
+            copy_row,
+            row("`d`.`gone`", saved_copy::COPIED_BEFORE_STATE),
+            row("`d`.`own`", saved_copy::REPLACED_STATE),
+        ]
+        .into();
+        let mut error = String::new();
+        let g = replica_filter_restore("filter-test-copied-before-2", &rows, "", &mut error);
+        assert_eq!(error, "");
+        let dropped: Vec<String> = g
+            .copied_before_left()
+            .into_iter()
+            .map(|t| t.table)
+            .collect();
+        assert_eq!(dropped, ["gone"]);
+        assert_eq!(g.tables_left_as_they_were(), ["`d`.`own`"]);
     }
 
     #[test]
@@ -2990,7 +3122,7 @@ mod tests {
         );
         assert!(m.contains("RESET SLAVE 'east'"), "{m}");
         assert!(m.contains("the same statement again"), "{m}");
-        // Stopped on an error: its record is gone, only REPLACE copies.
+        // Stopped on an error: it cannot go on, only REPLACE copies.
         let m = unfinished_copy_message("east", "v=1;domain=5", false);
         assert!(m.contains("stopped on an error"), "{m}");
         assert!(!m.contains("the same statement"), "{m}");

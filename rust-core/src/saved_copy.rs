@@ -54,7 +54,7 @@ pub const PROGRESS_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS mysql.provision
   object VARBINARY(1024) NOT NULL \
     COMMENT 'a copied table (`db`.`table`), or empty: the copy itself',\
   state VARCHAR(16) CHARACTER SET latin1 NOT NULL \
-    COMMENT 'copy, created (part way: see cursor), complete, indexes (complete, its indexes being built: see cursor), recopy or replaced',\
+    COMMENT 'copy, created (part way: see cursor), complete, indexes (complete, its indexes being built: see cursor), recopy, replaced or copied before',\
   key_cursor LONGBLOB NOT NULL \
     COMMENT 'a table: the copy key image of the last row copied, or its index build',\
   resume LONGBLOB NOT NULL \
@@ -78,6 +78,20 @@ pub const RECOPY_STATE: &str = "recopy";
 /// RENAME of it runs here too (the replica's copy filter calls it stale),
 /// also in a copy taken up after a restart.
 pub const REPLACED_STATE: &str = "replaced";
+/// The `state` of such a table that an earlier copy of the connection took
+/// from the master (a copy killed or failed, then started again with
+/// `REPLACE`): as [`REPLACED_STATE`], and dropped at the end of the copy if
+/// the master has no table of its name (it dropped or renamed it since).
+pub const COPIED_BEFORE_STATE: &str = "copied before";
+
+/// Whether a table's record row says the copy took it from the master
+/// (any state but [`REPLACED_STATE`]: this server's own table).
+pub fn copied_from_master(state: &str) -> bool {
+    matches!(
+        state,
+        CREATED | COMPLETE | RECOPY_STATE | COPIED_BEFORE_STATE | crate::index_build::BUILDING
+    )
+}
 
 /// The `object` of the row that says the copy's tables are done and its
 /// objects begun (not a table: table names are back-quoted).
@@ -108,7 +122,7 @@ pub fn decode_table_state(state: &str, cursor: &[u8]) -> Option<TableState> {
         // Its rows are all in; its indexes are being built (the build is
         // taken up again, see crate::index_build).
         COMPLETE | crate::index_build::BUILDING => Some(TableState::Complete),
-        RECOPY_STATE | REPLACED_STATE => Some(TableState::NotCreated),
+        RECOPY_STATE | REPLACED_STATE | COPIED_BEFORE_STATE => Some(TableState::NotCreated),
         _ => None,
     }
 }
