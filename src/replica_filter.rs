@@ -2329,16 +2329,6 @@ mod tests {
         let mut f = filter_with_table_created("filter-test-record-ddl", req);
         // mysql.provision_progress, as the SQL thread writes it.
         let mut record = std::collections::BTreeMap::new();
-        let write = |record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
-                     rows: Vec<ffi::ProgressRow>| {
-            for row in rows {
-                if row.state.is_empty() {
-                    record.remove(&row.object);
-                } else {
-                    record.insert(row.object.clone(), row);
-                }
-            }
-        };
         // `d`.`t`, `d`.`u` and `d`.`w` copied whole.
         for (seq, table) in [(2, "t"), (3, "u"), (4, "w")] {
             f.group_start(true, 0, 1, seq);
@@ -2351,7 +2341,7 @@ mod tests {
             }
             f.copy_row("d", table, true, &[1]);
             f.copy_note(format!("LOAD DATA FROM MASTER: end of table `d`.`{table}`").as_bytes());
-            write(&mut record, f.progress_rows(req));
+            write_record(&mut record, f.progress_rows(req));
             f.group_committed();
         }
         assert_eq!(record["`d`.`t`"].state, "complete");
@@ -2365,7 +2355,7 @@ mod tests {
             f.group_start(false, 0, 1, seq);
             let v = f.query_verdict(statement.as_bytes(), "d", req, 5, 0);
             assert!(!v.record.is_empty(), "{statement}");
-            write(&mut record, v.record);
+            write_record(&mut record, v.record);
             f.group_committed();
         }
         assert!(!record.contains_key("`d`.`t`"));
@@ -2398,83 +2388,59 @@ mod tests {
         };
         let mut f = replica_filter_new("filter-test-replaced");
         // This server has `d`.`t` (the copy's first table), `d`.`b`,
-        // `d`.`c`, `d`.`e`, `d`.`own` and `x`.`y`.
+        // `d`.`c`, `d`.`e`, `d`.`own`, view `d`.`v` and `x`.`y`.
         let here = ["t", "b", "c", "e", "own", "v"].map(|t| name("d", t));
-        let mut record: std::collections::BTreeMap<String, ffi::ProgressRow> = f
-            .replaces(&[here.as_slice(), &[name("x", "y")]].concat(), &[])
-            .into_iter()
-            .map(|r| (r.object.clone(), r))
-            .collect();
+        let mut record = std::collections::BTreeMap::new();
+        write_record(
+            &mut record,
+            f.replaces(&[here.as_slice(), &[name("x", "y")]].concat(), &[]),
+        );
         assert_eq!(record.len(), 7);
         assert!(record
             .values()
             .all(|r| r.state == saved_copy::REPLACED_STATE));
-        let write = |record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
-                     rows: Vec<ffi::ProgressRow>| {
-            for row in rows {
-                if row.state.is_empty() {
-                    record.remove(&row.object);
-                } else {
-                    record.insert(row.object.clone(), row);
-                }
-            }
-        };
-        f.group_start(true, 0, 1, 1);
-        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
-        assert_eq!(f.copy_note(start.as_bytes()), "");
-        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+        start_copy(&mut f);
         f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
         f.copy_row("d", "t", true, &[1]);
-        write(&mut record, f.progress_rows(req));
+        write_record(&mut record, f.progress_rows(req));
         f.group_committed();
         assert_eq!(record["`d`.`t`"].state, "created");
         // The master drops and renames tables the copy has not reached:
-        // this server has them, so the statements run here too.
-        let mut statement = |seq, text: &str| {
+        // this server has them, so the statements run here too.  So does
+        // an object's DROP before the copy's objects, if it exists.
+        let (apply, rewrite, skip) = (
+            ffi::QueryAction::Apply,
+            ffi::QueryAction::Rewrite,
+            ffi::QueryAction::Skip,
+        );
+        for (seq, text, action, rewritten) in [
+            (10, "DROP TABLE b", apply, ""),
+            (11, "RENAME TABLE c TO c2", apply, ""),
+            (
+                12,
+                "ALTER TABLE e RENAME TO e2",
+                rewrite,
+                "RENAME TABLE `d`.`e` TO `d`.`e2`",
+            ),
+            (13, "DROP VIEW v", rewrite, "DROP VIEW IF EXISTS v"),
+            (
+                14,
+                "DROP PROCEDURE p",
+                rewrite,
+                "DROP PROCEDURE IF EXISTS p",
+            ),
+            // A table this server does not have is still skipped.
+            (15, "DROP TABLE nothere", skip, ""),
+            // The master drops the whole of `x`: its tables are gone here.
+            (16, "DROP DATABASE x", apply, ""),
+        ] {
             f.group_start(false, 0, 1, seq);
             let v = f.query_verdict(text.as_bytes(), "d", req, 5, 0);
             f.group_committed();
-            v
-        };
-        let v = statement(10, "DROP TABLE b");
-        assert!(
-            matches!(v.action, ffi::QueryAction::Apply),
-            "{:?}",
-            v.action
-        );
-        write(&mut record, v.record);
-        let v = statement(11, "RENAME TABLE c TO c2");
-        assert!(
-            matches!(v.action, ffi::QueryAction::Apply),
-            "{:?}",
-            v.action
-        );
-        write(&mut record, v.record);
-        let v = statement(12, "ALTER TABLE e RENAME TO e2");
-        assert!(
-            matches!(v.action, ffi::QueryAction::Rewrite),
-            "{:?}",
-            v.action
-        );
-        assert_eq!(v.query, "RENAME TABLE `d`.`e` TO `d`.`e2`");
-        write(&mut record, v.record);
-        // An object's DROP before the copy's objects runs if it exists.
-        let v = statement(13, "DROP VIEW v");
-        assert!(
-            matches!(v.action, ffi::QueryAction::Rewrite),
-            "{:?}",
-            v.action
-        );
-        assert_eq!(v.query, "DROP VIEW IF EXISTS v");
-        write(&mut record, v.record);
-        let v = statement(14, "DROP PROCEDURE p");
-        assert_eq!(v.query, "DROP PROCEDURE IF EXISTS p");
-        // A table this server does not have is still skipped.
-        let v = statement(15, "DROP TABLE nothere");
-        assert!(matches!(v.action, ffi::QueryAction::Skip), "{:?}", v.action);
-        write(&mut record, v.record);
-        // The master drops the whole of `x`: its tables are gone here too.
-        write(&mut record, statement(16, "DROP DATABASE x").record);
+            assert!(v.action == action, "{text}: {:?}", v.action);
+            assert_eq!(v.query, rewritten, "{text}");
+            write_record(&mut record, v.record);
+        }
         let objects: Vec<&str> = record.keys().map(String::as_str).collect();
         assert_eq!(
             objects,
@@ -2512,6 +2478,14 @@ mod tests {
         let only: Vec<ffi::ProgressRow> =
             rows.into_iter().filter(|r| !r.object.is_empty()).collect();
         assert!(!record_started(&only));
+    }
+
+    /// The tables [`ReplicaFilter::copied_before_left`] names.
+    fn dropped_at_end(f: &ReplicaFilter) -> Vec<String> {
+        f.copied_before_left()
+            .into_iter()
+            .map(|t| t.table)
+            .collect()
     }
 
     #[test]
@@ -2552,10 +2526,7 @@ mod tests {
         // The master still has `kept`: the copy replaces it.  It renamed
         // `gone` before this copy started: nothing of the master's
         // replaces it.
-        f.group_start(true, 0, 1, 1);
-        let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
-        assert_eq!(f.copy_note(start.as_bytes()), "");
-        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+        start_copy(&mut f);
         f.copy_statement(b"CREATE OR REPLACE TABLE `kept` (id INT)", "d", req);
         f.copy_row("d", "kept", true, &[1]);
         let copy_row = f
@@ -2570,12 +2541,7 @@ mod tests {
         f.group_committed();
         assert_eq!(v.record[1].object, "`d`.`mine2`");
         assert_eq!(v.record[1].state, saved_copy::REPLACED_STATE);
-        let dropped: Vec<String> = f
-            .copied_before_left()
-            .into_iter()
-            .map(|t| t.table)
-            .collect();
-        assert_eq!(dropped, ["gone"]);
+        assert_eq!(dropped_at_end(&f), ["gone"]);
         assert_eq!(f.tables_left_as_they_were(), ["`d`.`mine2`", "`d`.`own`"]);
         // The same from a record taken up after a restart.
         let rows: Vec<ffi::ProgressRow> = [
@@ -2587,12 +2553,7 @@ mod tests {
         let mut error = String::new();
         let g = replica_filter_restore("filter-test-copied-before-2", &rows, "", &mut error);
         assert_eq!(error, "");
-        let dropped: Vec<String> = g
-            .copied_before_left()
-            .into_iter()
-            .map(|t| t.table)
-            .collect();
-        assert_eq!(dropped, ["gone"]);
+        assert_eq!(dropped_at_end(&g), ["gone"]);
         assert_eq!(g.tables_left_as_they_were(), ["`d`.`own`"]);
     }
 
@@ -2637,12 +2598,31 @@ mod tests {
 
     /// A filter whose copy (asked with `req`) created `d`.`t`, its point
     /// the Rows step 4.
-    fn filter_with_table_created(name: &str, req: &str) -> Box<ReplicaFilter> {
-        let mut f = replica_filter_new(name);
+    /// `mysql.provision_progress` as the SQL thread writes `rows` to it.
+    fn write_record(
+        record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
+        rows: Vec<ffi::ProgressRow>,
+    ) {
+        for row in rows {
+            if row.state.is_empty() {
+                record.remove(&row.object);
+            } else {
+                record.insert(row.object.clone(), row);
+            }
+        }
+    }
+
+    /// The copy's first group begins: its start, at step 4 of its plan.
+    fn start_copy(f: &mut ReplicaFilter) {
         f.group_start(true, 0, 1, 1);
         let start = provision_core::protocol::start_note(&GtidPos::parse("0-1-5").unwrap());
         assert_eq!(f.copy_note(start.as_bytes()), "");
         assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+    }
+
+    fn filter_with_table_created(name: &str, req: &str) -> Box<ReplicaFilter> {
+        let mut f = replica_filter_new(name);
+        start_copy(&mut f);
         f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
         f.group_committed();
         f
