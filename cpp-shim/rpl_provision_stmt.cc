@@ -154,8 +154,9 @@ static bool list_tables(THD *thd, rust::Vec<provision::DatabaseSummary> *out)
   provision-<connection>.info in the data directory, next to the
   connection's master-<connection>.info, holding the copy's request, and
   a second line when the copy stopped on an error (it cannot go on: only
-  REPLACE copies again, reading its record for the tables it took).  START SLAVE refuses to replicate into such
-  a copy; a copy that ends, and RESET SLAVE, remove it.
+  REPLACE copies again, reading its record for the tables it took).
+  START SLAVE refuses to replicate into such a copy; a copy that ends,
+  and RESET SLAVE, remove it.
 */
 static const char marker_failed[]= "stopped on an error";
 
