@@ -818,15 +818,34 @@ impl ReplicaFilter {
                 }
                 // A DROP runs for an object this server had before the
                 // copy, which the copy's objects would not replace.
-                let mut v = match ddl_during_copy::drop_object_if_exists(statement) {
-                    Some(drop) => verdict(ffi::QueryAction::Rewrite, drop, String::new()),
-                    None => verdict(ffi::QueryAction::Skip, String::new(), String::new()),
+                // A DROP runs for an object this server had before the
+                // copy, which the copy's objects would not replace: one
+                // the copy's filter takes (a view as a table, the others
+                // by their database).
+                let Some(drop) = ddl_during_copy::dropped_objects(query, default_db) else {
+                    return verdict(ffi::QueryAction::Skip, String::new(), String::new());
                 };
+                let taken = |(db, name): &(String, String)| {
+                    let db = filter.rewrite(db);
+                    if drop.views {
+                        filter.takes(db, name)
+                    } else {
+                        filter.database_ok(db) && !scheduler::is_system_schema(db)
+                    }
+                };
+                // The text as the master wrote it (names not folded).
+                let rewritten = ddl_during_copy::dropped_objects(statement, default_db);
+                let (Some(rewritten), true) = (rewritten, drop.names.iter().all(taken)) else {
+                    return verdict(ffi::QueryAction::Skip, String::new(), String::new());
+                };
+                let mut v = verdict(
+                    ffi::QueryAction::Rewrite,
+                    rewritten.if_exists,
+                    String::new(),
+                );
                 // A view here that the copy was to replace is gone.
-                for (db, view) in
-                    ddl_during_copy::dropped_views(query, default_db).unwrap_or_default()
-                {
-                    let id = table_ident(filter.rewrite(&db), &view);
+                for (db, view) in drop.names.iter().filter(|_| drop.views) {
+                    let id = table_ident(filter.rewrite(db), view);
                     if self.stale.remove(&id) {
                         v.record.push(self.record_row(&id));
                     }
@@ -2478,6 +2497,35 @@ mod tests {
         let only: Vec<ffi::ProgressRow> =
             rows.into_iter().filter(|r| !r.object.is_empty()).collect();
         assert!(!record_started(&only));
+    }
+
+    #[test]
+    fn an_objects_drop_runs_only_for_what_the_copys_filter_takes() {
+        let hex: String = b"ignore_db=x\n"
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let req = format!("v=1;domain=7;filter={hex}");
+        let mut f = filter_with_table_created("filter-test-object-drop", &req);
+        for (seq, text, rewritten) in [
+            (5, "DROP VIEW v", "DROP VIEW IF EXISTS v"),
+            (6, "DROP VIEW x.v", ""),
+            (7, "DROP VIEW v, x.w", ""),
+            (8, "DROP PROCEDURE x.p", ""),
+            (9, "DROP EVENT e.ev", "DROP EVENT IF EXISTS e.ev"),
+            (10, "DROP FUNCTION mysql.f", ""),
+        ] {
+            f.group_start(false, 0, 1, seq);
+            let v = f.query_verdict(text.as_bytes(), "d", &req, 5, 0);
+            f.group_committed();
+            assert_eq!(v.query, rewritten, "{text}");
+            let action = if rewritten.is_empty() {
+                ffi::QueryAction::Skip
+            } else {
+                ffi::QueryAction::Rewrite
+            };
+            assert!(v.action == action, "{text}: {:?}", v.action);
+        }
     }
 
     /// The tables [`ReplicaFilter::copied_before_left`] names.

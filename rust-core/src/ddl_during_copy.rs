@@ -668,43 +668,55 @@ pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTab
     None
 }
 
-/// The master's `DROP VIEW|PROCEDURE|FUNCTION|PACKAGE [BODY]|EVENT|TRIGGER`
-/// as `... IF EXISTS`; `None` for any other statement.  The copy's
-/// objects are read when its tables are done, so such a DROP before then
-/// has nothing of the copy's to drop: skipped, an object of that name this
-/// server had before the copy (one `REPLACE` would have replaced) stayed,
-/// and the master's next `CREATE` of the name stopped replication after
-/// the copy.  It runs here instead, and finds the object or not.
-pub fn drop_object_if_exists(query: &[u8]) -> Option<String> {
-    let query = statement_text(query)?;
-    let query = query.as_ref();
-    let mut t = Tokens::new(query);
-    t.keyword("DROP")?;
-    if t.keyword("PACKAGE").is_some() {
-        t.keyword("BODY");
-    } else if !["VIEW", "PROCEDURE", "FUNCTION", "EVENT", "TRIGGER"]
-        .iter()
-        .any(|kind| t.keyword(kind).is_some())
-    {
-        return None;
-    }
-    let at = query.len() - t.rest().len();
-    let mut exists = t.clone();
-    exists.skip_if_exists();
-    if exists.rest().len() != t.rest().len() {
-        return Some(query.to_owned());
-    }
-    Some(format!("{} IF EXISTS {}", query[..at].trim_end(), t.rest()))
+/// What a `DROP VIEW|PROCEDURE|FUNCTION|PACKAGE [BODY]|EVENT|TRIGGER`
+/// drops (see [`dropped_objects`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedObjects {
+    /// Views (named as tables are), else routines, events or triggers.
+    pub views: bool,
+    /// Each one's database (`default_db` if unnamed) and name.
+    pub names: Vec<QualifiedTable>,
+    /// The statement as `DROP ... IF EXISTS`.
+    pub if_exists: String,
 }
 
-/// The views a `DROP VIEW [IF EXISTS] ...` (run in `default_db`) drops.
-pub fn dropped_views(query: &[u8], default_db: &str) -> Option<Vec<QualifiedTable>> {
+/// What the master's `DROP VIEW|PROCEDURE|FUNCTION|PACKAGE [BODY]|EVENT|
+/// TRIGGER` (run in `default_db`) drops, with the statement as `... IF
+/// EXISTS`; `None` for any other statement.  The copy's objects are read
+/// when its tables are done, so such a DROP before then has nothing of the
+/// copy's to drop: skipped, an object of that name this server had before
+/// the copy (one `REPLACE` would have replaced) stayed, and the master's
+/// next `CREATE` of the name stopped replication after the copy.  It runs
+/// here instead, and finds the object or not.
+pub fn dropped_objects(query: &[u8], default_db: &str) -> Option<DroppedObjects> {
     let text = statement_text(query)?;
-    let mut t = Tokens::new(&text);
+    let text = text.as_ref();
+    let mut t = Tokens::new(text);
     t.keyword("DROP")?;
-    t.keyword("VIEW")?;
-    t.skip_if_exists();
-    t.table_list(default_db)
+    let views = t.keyword("VIEW").is_some();
+    if !views {
+        if t.keyword("PACKAGE").is_some() {
+            t.keyword("BODY");
+        } else if !["PROCEDURE", "FUNCTION", "EVENT", "TRIGGER"]
+            .iter()
+            .any(|kind| t.keyword(kind).is_some())
+        {
+            return None;
+        }
+    }
+    let at = text.len() - t.rest().len();
+    let mut names = t.clone();
+    names.skip_if_exists();
+    let if_exists = if names.rest().len() != t.rest().len() {
+        text.to_owned()
+    } else {
+        format!("{} IF EXISTS {}", text[..at].trim_end(), t.rest())
+    };
+    Some(DroppedObjects {
+        views,
+        names: names.table_list(default_db)?,
+        if_exists,
+    })
 }
 
 /// The view a copy group's `CREATE OR REPLACE ... VIEW` (run in
@@ -1448,44 +1460,80 @@ mod tests {
 
     #[test]
     fn a_drop_of_an_object_runs_if_it_exists() {
-        for (query, expected) in [
-            ("DROP VIEW v", Some("DROP VIEW IF EXISTS v")),
+        for (query, expected, views, names) in [
             (
-                "drop  view `d`.`v`, w",
-                Some("drop  view IF EXISTS `d`.`v`, w"),
+                "DROP VIEW v",
+                "DROP VIEW IF EXISTS v",
+                true,
+                vec![t("d", "v")],
             ),
-            ("DROP VIEW IF EXISTS v", Some("DROP VIEW IF EXISTS v")),
-            ("DROP PROCEDURE d.p", Some("DROP PROCEDURE IF EXISTS d.p")),
-            ("DROP FUNCTION f", Some("DROP FUNCTION IF EXISTS f")),
+            (
+                "drop  view `e`.`v`, w CASCADE",
+                "drop  view IF EXISTS `e`.`v`, w CASCADE",
+                true,
+                vec![t("e", "v"), t("d", "w")],
+            ),
+            (
+                "DROP VIEW IF EXISTS v",
+                "DROP VIEW IF EXISTS v",
+                true,
+                vec![t("d", "v")],
+            ),
+            (
+                "DROP PROCEDURE e.p",
+                "DROP PROCEDURE IF EXISTS e.p",
+                false,
+                vec![t("e", "p")],
+            ),
+            (
+                "DROP FUNCTION f",
+                "DROP FUNCTION IF EXISTS f",
+                false,
+                vec![t("d", "f")],
+            ),
             (
                 "DROP PACKAGE BODY pk",
-                Some("DROP PACKAGE BODY IF EXISTS pk"),
+                "DROP PACKAGE BODY IF EXISTS pk",
+                false,
+                vec![t("d", "pk")],
             ),
-            ("DROP PACKAGE pk", Some("DROP PACKAGE IF EXISTS pk")),
-            ("DROP EVENT IF EXISTS e", Some("DROP EVENT IF EXISTS e")),
             (
-                "/* x */ DROP TRIGGER d.tr",
-                Some("/* x */ DROP TRIGGER IF EXISTS d.tr"),
+                "DROP PACKAGE pk",
+                "DROP PACKAGE IF EXISTS pk",
+                false,
+                vec![t("d", "pk")],
             ),
-            ("DROP TABLE t", None),
-            ("DROP DATABASE d", None),
-            ("CREATE VIEW v AS SELECT 1", None),
+            (
+                "DROP EVENT IF EXISTS ev",
+                "DROP EVENT IF EXISTS ev",
+                false,
+                vec![t("d", "ev")],
+            ),
+            (
+                "/* x */ DROP TRIGGER e.tr",
+                "/* x */ DROP TRIGGER IF EXISTS e.tr",
+                false,
+                vec![t("e", "tr")],
+            ),
         ] {
+            let expected = DroppedObjects {
+                views,
+                names,
+                if_exists: expected.into(),
+            };
             assert_eq!(
-                drop_object_if_exists(query.as_bytes()).as_deref(),
-                expected,
+                dropped_objects(query.as_bytes(), "d"),
+                Some(expected),
                 "{query}"
             );
         }
-    }
-
-    #[test]
-    fn a_drop_view_names_its_views() {
-        assert_eq!(
-            dropped_views(b"DROP VIEW IF EXISTS v, `e`.`w` CASCADE", "d"),
-            Some(vec![t("d", "v"), t("e", "w")])
-        );
-        assert_eq!(dropped_views(b"DROP TABLE v", "d"), None);
+        for other in [
+            "DROP TABLE t",
+            "DROP DATABASE d",
+            "CREATE VIEW v AS SELECT 1",
+        ] {
+            assert_eq!(dropped_objects(other.as_bytes(), "d"), None, "{other}");
+        }
     }
 
     #[test]
