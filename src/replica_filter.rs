@@ -817,8 +817,6 @@ impl ReplicaFilter {
                     return verdict(ffi::QueryAction::Apply, String::new(), String::new());
                 }
                 // A DROP runs for an object this server had before the
-                // copy, which the copy's objects would not replace.
-                // A DROP runs for an object this server had before the
                 // copy, which the copy's objects would not replace: one
                 // the copy's filter takes (a view as a table, the others
                 // by their database).
