@@ -848,8 +848,7 @@ impl ReplicaFilter {
                         v.record.push(self.record_row(&id));
                     }
                 }
-                self.pending.recopy.extend(v.record.iter().cloned());
-                return v;
+                return self.recorded_at_commit(v);
             }
             Some(ddl) => {
                 let ddl = ddl.map_databases(|db| filter.rewrite(db).to_owned());
@@ -984,8 +983,12 @@ impl ReplicaFilter {
             );
         }
         v.record.extend(record);
-        // A statement inside a transaction: its commit records the tables
-        // too (see QueryVerdict::record).
+        self.recorded_at_commit(v)
+    }
+
+    /// `v`, whose record rows a statement inside a transaction also
+    /// writes with its commit (see `QueryVerdict::record`).
+    fn recorded_at_commit(&mut self, v: ffi::QueryVerdict) -> ffi::QueryVerdict {
         self.pending
             .recopy
             .extend(v.record.iter().filter(|r| !r.object.is_empty()).cloned());

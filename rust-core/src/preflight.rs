@@ -568,15 +568,11 @@ pub fn tables_left_note(tables: &[String]) -> String {
     if tables.is_empty() {
         return String::new();
     }
-    let named = tables[..tables.len().min(TABLES_NAMED)].join(", ");
-    let more = match tables.len().saturating_sub(TABLES_NAMED) {
-        0 => String::new(),
-        more => format!(" and {more} more"),
-    };
     format!(
-        "{STATEMENT_NAME} ... REPLACE left {named}{more} as they were: the master has no \
+        "{STATEMENT_NAME} ... REPLACE left {} as they were: the master has no \
          table of {}; a later CREATE of such a name on the master stops replication here, \
          so drop them unless they are this server's own",
+        first_named(tables),
         if tables.len() == 1 {
             "that name"
         } else {
@@ -594,15 +590,20 @@ pub const TABLES_NAMED: usize = 10;
 fn name_tables(tables: &[String]) -> String {
     match tables {
         [one] => format!("table {one} exists, and the copy could replace it"),
-        _ => {
-            let named = tables[..tables.len().min(TABLES_NAMED)].join(", ");
-            match tables.len().saturating_sub(TABLES_NAMED) {
-                0 => format!("tables {named} exist, and the copy could replace them"),
-                more => {
-                    format!("tables {named} and {more} more exist, and the copy could replace them")
-                }
-            }
-        }
+        _ => format!(
+            "tables {} exist, and the copy could replace them",
+            first_named(tables)
+        ),
+    }
+}
+
+/// `a, b, c`, or `a, ..., j and 3 more`: up to [`TABLES_NAMED`] of
+/// `tables`, the rest counted.
+fn first_named(tables: &[String]) -> String {
+    let named = tables[..tables.len().min(TABLES_NAMED)].join(", ");
+    match tables.len().saturating_sub(TABLES_NAMED) {
+        0 => named,
+        more => format!("{named} and {more} more"),
     }
 }
 
