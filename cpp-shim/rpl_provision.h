@@ -297,6 +297,16 @@ int rpl_provision_io_request(Master_info *mi, MYSQL *mysql,
 void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags);
 
 /**
+  Called by queue_event() where it applies the connection's
+  IGNORE_SERVER_IDS, DO_DOMAIN_IDS and IGNORE_DOMAIN_IDS: whether the
+  group being queued (mi->last_queued_gtid) is one of the copy's own,
+  which those filters must not drop.  They are the DBA's choice of the
+  master's transactions; the copy's groups, in the connection's private
+  copy domain with the master's server_id, are the tables themselves.
+*/
+bool rpl_provision_io_copy_group(const Master_info *mi);
+
+/**
   Called by handle_slave_io() before it acknowledges an event to a
   semi-synchronous master.  During a copy mi->master_log_pos also counts
   the copy's own events, past the master's binlog; the event that asks

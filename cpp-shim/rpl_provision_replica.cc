@@ -226,6 +226,13 @@ void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
 }
 
 
+bool rpl_provision_io_copy_group(const Master_info *mi)
+{
+  const Rpl_provision_replica *state= mi->provision;
+  return state && mi->last_queued_gtid.domain_id == state->copy_domain;
+}
+
+
 void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id)
 {
   Rpl_provision_replica *state= provision_of(rgi);

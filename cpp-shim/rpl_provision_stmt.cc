@@ -820,10 +820,15 @@ static bool table_checksum(THD *thd, const rust::String &db,
   the copy with the same table here, which the SQL thread left exactly
   at the end marker.  Reports the first difference.
 */
-static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
+static bool verify_checksums(THD *thd, Master_info *mi,
+                             const LEX_CSTRING *name,
                              Rpl_provision_replica *state)
 {
   rust::Vec<provision::TableChecksum> sums= state->filter->master_checksums();
+  /* The IO thread leaves out some of the master's transactions */
+  const bool io_filtered= mi->ignore_server_ids.elements ||
+    mi->domain_id_filter.m_domain_ids[Domain_id_filter::DO_DOMAIN_IDS].elements ||
+    mi->domain_id_filter.m_domain_ids[Domain_id_filter::IGNORE_DOMAIN_IDS].elements;
   for (const provision::TableChecksum &master : sums)
   {
     uint32 here= 0;
@@ -834,7 +839,8 @@ static bool verify_checksums(THD *thd, const LEX_CSTRING *name,
       my_error(ER_PROVISION_FAILED, MYF(0), (int) name->length, name->str,
                std::string(provision::name_copy_again(
                  provision::checksum_mismatch_message(
-                   master.db, master.table, master.sum, here),
+                   master.db, master.table, master.sum, here,
+                   io_filtered),
                  rust::Str(name->str, name->length),
                  state->first_request)).c_str());
       return true;
@@ -1159,7 +1165,7 @@ static bool provision_connection(THD *thd, Master_info *mi,
     goto end;
   }
   /* Before gtid_slave_pos: START SLAVE must not go on from a bad copy. */
-  if (checksum && verify_checksums(thd, name, state))
+  if (checksum && verify_checksums(thd, mi, name, state))
     goto end;
   /* Only the domains the master has: other connections keep theirs. */
   if (rpl_global_gtid_slave_state->load(thd, state->end_position.c_str(),

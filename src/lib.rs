@@ -1075,8 +1075,16 @@ mod ffi {
         fn copy_note(self: &mut ReplicaFilter, text: &[u8]) -> String;
         /// The master's checksums, when the copy ended `WITH CHECKSUM`.
         fn master_checksums(self: &ReplicaFilter) -> Vec<TableChecksum>;
-        /// The error of a table whose checksum differs from the master's.
-        fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String;
+        /// The error of a table whose checksum differs from the master's;
+        /// `io_filtered`: the connection filters the master's transactions
+        /// by server or domain.
+        fn checksum_mismatch_message(
+            db: &str,
+            table: &str,
+            master: u32,
+            replica: u32,
+            io_filtered: bool,
+        ) -> String;
         /// The error of a copied row the engine did not write.
         fn copy_row_refused_message(db: &str, table: &str, engine_error: &[u8]) -> String;
         /// What to do with a row operation of the master's.

@@ -1912,14 +1912,29 @@ pub fn partial_row_image_message(db: &str, table: &str) -> String {
     StreamRefused::PartialRowImage(table_ident(db, table)).to_string()
 }
 
-/// The error of a copy whose table differs from the master's at the end.
-pub fn checksum_mismatch_message(db: &str, table: &str, master: u32, replica: u32) -> String {
+/// The error of a copy whose table differs from the master's at the end;
+/// `io_filtered`: the connection has `IGNORE_SERVER_IDS`, `DO_DOMAIN_IDS`
+/// or `IGNORE_DOMAIN_IDS`, which may have left out the master's changes.
+pub fn checksum_mismatch_message(
+    db: &str,
+    table: &str,
+    master: u32,
+    replica: u32,
+    io_filtered: bool,
+) -> String {
+    let filtered = if io_filtered {
+        " (the connection's IGNORE_SERVER_IDS, DO_DOMAIN_IDS or IGNORE_DOMAIN_IDS \
+         leave out some of the master's transactions: those must not write the \
+         tables the copy takes; filter the table out, or clear them for the copy)"
+    } else {
+        ""
+    };
     format!(
         "LOAD DATA FROM MASTER ... WITH CHECKSUM: table {} differs from the master: \
          checksum {master:08x} on the master at the end of the copy, {replica:08x} here. \
          Something wrote to the replica's copy, or the copy missed a change of the \
-         master's. gtid_slave_pos was not set: do not START SLAVE on this copy; copy \
-         again: LOAD DATA FROM MASTER ... REPLACE",
+         master's{filtered}. gtid_slave_pos was not set: do not START SLAVE on this copy; \
+         copy again: LOAD DATA FROM MASTER ... REPLACE",
         table_ident(db, table)
     )
 }
@@ -1957,6 +1972,25 @@ pub fn index_build_failed_message(table: &str, error_code: u32, message: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checksum_difference_names_the_connections_io_filters_when_it_has_them() {
+        let plain = checksum_mismatch_message("d", "t", 1, 2, false);
+        assert!(
+            plain.contains("table `d`.`t` differs from the master"),
+            "{plain}"
+        );
+        assert!(!plain.contains("DO_DOMAIN_IDS"), "{plain}");
+        let filtered = checksum_mismatch_message("d", "t", 1, 2, true);
+        assert!(
+            filtered.contains("IGNORE_SERVER_IDS, DO_DOMAIN_IDS or IGNORE_DOMAIN_IDS"),
+            "{filtered}"
+        );
+        assert!(
+            filtered.ends_with("LOAD DATA FROM MASTER ... REPLACE"),
+            "{filtered}"
+        );
+    }
 
     #[test]
     fn an_sql_thread_error_decides_over_a_lost_connection() {
