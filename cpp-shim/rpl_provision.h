@@ -483,10 +483,12 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
 
 /**
   Called by Gtid_list_log_event::do_apply_event().  On the end marker:
-  records the master position it carries and stops the SQL thread.
+  records the master position it carries and stops the SQL thread; or,
+  when the marker names a copy group the SQL thread never saw (lost on
+  the way), reports that and returns 1: the copy is not complete.
 */
-void rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
-                                 const rpl_gtid *list, uint32 count);
+int rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
+                                const rpl_gtid *list, uint32 count);
 
 /** Frees a connection's provisioning state (Master_info destructor). */
 void rpl_provision_replica_free(Rpl_provision_replica *state);

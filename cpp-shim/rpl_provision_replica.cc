@@ -1028,39 +1028,48 @@ int rpl_provision_sql_row_end(rpl_group_info *rgi, Rows_log_event *ev,
 }
 
 
-void rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
-                                 const rpl_gtid *list, uint32 count)
+int rpl_provision_sql_gtid_list(rpl_group_info *rgi, uint32 gl_flags,
+                                const rpl_gtid *list, uint32 count)
 {
   Rpl_provision_replica *state= provision_of(rgi);
   if (!state || !(gl_flags & provision::end_marker_flag()))
-    return;
+    return 0;
   /* The copy is done once its index builds are */
   if (index_builds_ended(rgi, state, 0))
   {
     const_cast<Relay_log_info*>(rgi->rli)->abort_slave= true;
-    return;
+    return 0;
   }
-  std::string pos;
+  std::string text;
   for (uint32 i= 0; i < count; i++)
   {
     if (i)
-      pos+= ',';
-    pos+= std::to_string(list[i].domain_id) + "-" +
+      text+= ',';
+    text+= std::to_string(list[i].domain_id) + "-" +
       std::to_string(list[i].server_id) + "-" + std::to_string(list[i].seq_no);
   }
+  provision::CopyEndVerdict end;
+  {
+    Filter_guard guard(state->filter_lock);
+    end= state->filter->copy_end(text, state->copy_domain);
+  }
+  if (report_if_refused(rgi, end.refusal))
+    return 1;
   if (state->binlog_suppressed)
   {
     rgi->thd->variables.option_bits|= OPTION_BIN_LOG;
     state->binlog_suppressed= false;
   }
   state->in_copy_group= false;
-  state->end_position= pos;
+  state->end_position= std::string(end.position);
   state->done= true;
   sql_print_information("%sLOAD DATA FROM MASTER: the copy is "
                         "complete at the master's GTID position '%s'; the "
                         "slave SQL thread stops",
-                        log_tag(rgi->rli->mi).c_str(), pos.c_str());
+                        log_tag(rgi->rli->mi).c_str(),
+                        state->end_position.c_str());
   const_cast<Relay_log_info*>(rgi->rli)->abort_slave= true;
+  return 0;
 }
 
 

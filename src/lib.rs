@@ -75,6 +75,16 @@ mod ffi {
         resume: bool,
     }
 
+    /// What the replica makes of the copy's end marker
+    /// (`ReplicaFilter::copy_end`).
+    struct CopyEndVerdict {
+        /// The master's position, for `gtid_slave_pos`.
+        position: String,
+        /// Why the copy is not complete (the SQL thread stops with it);
+        /// empty when it is.
+        refusal: String,
+    }
+
     /// What the dump thread does next (`DumpSession::next_unit`).
     #[derive(Debug)]
     enum UnitKind {
@@ -1075,6 +1085,10 @@ mod ffi {
         fn copy_note(self: &mut ReplicaFilter, text: &[u8]) -> String;
         /// The master's checksums, when the copy ended `WITH CHECKSUM`.
         fn master_checksums(self: &ReplicaFilter) -> Vec<TableChecksum>;
+        /// The end marker's GTID list (`d-s-n` text) of a copy in
+        /// `copy_domain`: the master's position, or why the copy is not
+        /// complete (copy groups lost on the way).
+        fn copy_end(self: &ReplicaFilter, list: &str, copy_domain: u32) -> CopyEndVerdict;
         /// The error of a table whose checksum differs from the master's;
         /// `io_filtered`: the connection filters the master's transactions
         /// by server or domain.

@@ -10,7 +10,7 @@ use provision_core::index_build::{self, BuildContext};
 use provision_core::parallel_apply::{self, CommitOrder, GroupKind};
 use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
-    parse_checksums_note, parse_history_note, parse_manifest_note, parse_plan_note,
+    self, parse_checksums_note, parse_history_note, parse_manifest_note, parse_plan_note,
     parse_plan_table_note, parse_resume_note, parse_start_note, parse_table_done_note,
     split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_NOTE,
 };
@@ -1448,6 +1448,34 @@ impl ReplicaFilter {
         self.checksums.clone()
     }
 
+    /// The end marker's list: the master's position, unless the master's
+    /// last copy group is one this replica never saw.  Every copy group
+    /// before the marker went through [`ReplicaFilter::group_start`] (a
+    /// copy taken up after a restart starts from its record's last one),
+    /// so a later one can only have been lost on the way.  A marker
+    /// without the copy's last group (not this protocol's) is taken as it
+    /// is.
+    pub fn copy_end(&self, list: &str, copy_domain: u32) -> ffi::CopyEndVerdict {
+        let verdict = |position: String, refusal: String| ffi::CopyEndVerdict { position, refusal };
+        let Ok(pos) = GtidPos::parse(list) else {
+            return verdict(list.to_owned(), String::new());
+        };
+        let Some(end) = protocol::copy_end(pos, copy_domain) else {
+            return verdict(list.to_owned(), String::new());
+        };
+        let seen = self.group.unwrap_or(0).max(self.applied.seq_no);
+        let refusal = if end.last_group > seen {
+            StreamRefused::LostGroups {
+                sent: end.last_group,
+                seen,
+            }
+            .to_string()
+        } else {
+            String::new()
+        };
+        verdict(end.master.to_string(), refusal)
+    }
+
     #[allow(clippy::too_many_arguments)] // flat values across the bridge
     pub fn decide_row(
         &mut self,
@@ -2679,8 +2707,6 @@ mod tests {
         })
     }
 
-    /// A filter whose copy (asked with `req`) created `d`.`t`, its point
-    /// the Rows step 4.
     /// `mysql.provision_progress` as the SQL thread writes `rows` to it.
     fn write_record(
         record: &mut std::collections::BTreeMap<String, ffi::ProgressRow>,
@@ -2703,12 +2729,47 @@ mod tests {
         assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
     }
 
+    /// A filter whose copy (asked with `req`) created `d`.`t`, its point
+    /// the Rows step 4.
     fn filter_with_table_created(name: &str, req: &str) -> Box<ReplicaFilter> {
         let mut f = replica_filter_new(name);
         start_copy(&mut f);
         f.copy_statement(b"CREATE OR REPLACE TABLE `t` (id INT)", "d", req);
         f.group_committed();
         f
+    }
+
+    #[test]
+    fn the_end_marker_refuses_a_copy_that_lost_groups_on_the_way() {
+        let req = "v=1;domain=7";
+        // Copy group 1 created the table; group 2 is the last one here.
+        let mut f = filter_with_table_created("filter-test-end", req);
+        f.group_start(true, 7, 1, 2);
+        assert_eq!(f.copy_note(step_note(5).as_bytes()), "");
+        let mut record = std::collections::BTreeMap::new();
+        write_record(&mut record, f.progress_rows(req));
+        f.group_committed();
+        let end = f.copy_end("0-1-9,7-1-2", 7);
+        assert_eq!((end.position.as_str(), end.refusal.as_str()), ("0-1-9", ""));
+        let lost = f.copy_end("0-1-9,7-1-3", 7);
+        assert!(
+            lost.refusal
+                .contains("the master's last group of the copy is number 3, and the slave SQL thread saw up to number 2"),
+            "{}",
+            lost.refusal
+        );
+        assert!(lost.refusal.ends_with("LOAD DATA FROM MASTER ... REPLACE"));
+        // A marker without the copy's last group is taken as it is
+        let old = f.copy_end("0-1-9", 7);
+        assert_eq!((old.position.as_str(), old.refusal.as_str()), ("0-1-9", ""));
+        // A copy taken up after a restart knows its last group from its
+        // record, before any group of the new dump
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        let mut error = String::new();
+        let g = replica_filter_restore("filter-test-end-2", &rows, "0-1-5", &mut error);
+        assert_eq!(error, "");
+        assert_eq!(g.copy_end("0-1-9,7-1-2", 7).refusal, "");
+        assert!(!g.copy_end("0-1-9,7-1-3", 7).refusal.is_empty());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::encode::{
     QueryStatusVars, RowBuilder, RowGroup, RowImage, TableMap, NO_FOREIGN_KEY_CHECKS_F,
     STD_CATALOG, TM_BIT_LEN_EXACT_F,
 };
-use crate::gtid::{BadGtidPos, GtidPos};
+use crate::gtid::{BadGtidPos, Gtid, GtidPos};
 use crate::plan_cache;
 use crate::protocol::{
     checksums_note, history_note, manifest_note, plan_note, plan_table_note, resume_note,
@@ -2636,14 +2636,21 @@ impl DumpSession {
 
     /// Encodes the end marker: a Gtid_list event flagged
     /// [`GTID_LIST_FLAG_PROVISION_DONE`] carrying `master_pos`, the master's
-    /// GTID position at `log_pos`.
+    /// GTID position at `log_pos`, then the copy's last group (its domain
+    /// and sequence number; 0 when it sent none), for the replica to check
+    /// that none was lost on the way (`protocol::copy_end`).
     pub fn end(&mut self, log_pos: u32, master_pos: &str) -> Result<Vec<u8>, DumpError> {
         if self.next_unit() != Unit::End {
             return Err(DumpError::Protocol("end marker before the copy is done"));
         }
-        let pos = GtidPos::parse(master_pos)?;
+        let mut gtids = GtidPos::parse(master_pos)?.gtids().to_vec();
+        gtids.push(Gtid {
+            domain_id: self.copy_domain,
+            server_id: self.framing.server_id,
+            seq_no: self.next_seq_no - 1,
+        });
         let list = GtidListEvent {
-            gtids: pos.gtids(),
+            gtids: &gtids,
             flags: GTID_LIST_FLAG_PROVISION_DONE,
         };
         let event = encode::gtid_list_event(&self.framing, log_pos, 0, &list)?;
@@ -3341,7 +3348,14 @@ mod tests {
         plan_cache::forget(&s.copy_key);
         assert_eq!(end[4], 163);
         let count = u32::from_le_bytes(end[19..23].try_into().unwrap());
-        assert_eq!(count, 1 | GTID_LIST_FLAG_PROVISION_DONE);
+        // The master's position, then the copy's last group
+        assert_eq!(count, 2 | GTID_LIST_FLAG_PROVISION_DONE);
+        let last = |at: usize| u64::from_le_bytes(end[at..at + 8].try_into().unwrap());
+        assert_eq!(
+            u32::from_le_bytes(end[39..43].try_into().unwrap()),
+            s.copy_domain
+        );
+        assert_eq!(last(47), 6);
         assert_eq!(s.next_unit(), Unit::Finished);
         assert_eq!(s.progress().rows_copied, 3);
         // Six groups, sequence numbers 1..=6 in the copy domain.

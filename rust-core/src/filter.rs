@@ -153,6 +153,20 @@ pub enum StreamRefused {
          the writers and copy again: LOAD DATA FROM MASTER ... REPLACE"
     )]
     PartialRowImage(String),
+    /// The end marker names a later last copy group than the replica saw.
+    #[error(
+        "LOAD DATA FROM MASTER: copy groups were lost on the way: the master's last group \
+         of the copy is number {sent}, and the slave SQL thread saw up to number {seen}. \
+         Something between the master's dump and this replica's SQL thread dropped them, \
+         so the copy is not complete; gtid_slave_pos was not set. Copy again: \
+         LOAD DATA FROM MASTER ... REPLACE"
+    )]
+    LostGroups {
+        /// The master's last copy group.
+        sent: u64,
+        /// The last copy group the replica saw.
+        seen: u64,
+    },
 }
 
 impl StreamRefused {

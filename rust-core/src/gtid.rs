@@ -75,6 +75,11 @@ impl GtidPos {
         }
     }
 
+    /// Takes `domain_id`'s GTID out of the position.
+    pub fn remove_domain(&mut self, domain_id: u32) {
+        self.0.retain(|g| g.domain_id != domain_id);
+    }
+
     /// Whether the position has a GTID in `domain_id`.
     pub fn has_domain(&self, domain_id: u32) -> bool {
         self.0.iter().any(|g| g.domain_id == domain_id)

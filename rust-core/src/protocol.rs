@@ -24,6 +24,27 @@ pub const SUPPORT_PROBE_VARIABLE: &str = "provision_chunk_rows";
 /// `FLAG_IGN_GTIDS`).
 pub const GTID_LIST_FLAG_PROVISION_DONE: u32 = 1 << 30;
 
+/// What the end marker's GTID list says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyEnd {
+    /// The master's position at the end: what `gtid_slave_pos` takes.
+    pub master: GtidPos,
+    /// The sequence number of the copy's last group (0: it sent none).
+    pub last_group: u64,
+}
+
+/// Reads the end marker's list: the master's position, then a GTID in
+/// `copy_domain` naming the copy's last group.  `None` when that GTID is
+/// not there (the marker is not this protocol's).
+pub fn copy_end(mut list: GtidPos, copy_domain: u32) -> Option<CopyEnd> {
+    let last = *list.gtids().iter().find(|g| g.domain_id == copy_domain)?;
+    list.remove_domain(copy_domain);
+    Some(CopyEnd {
+        master: list,
+        last_group: last.seq_no,
+    })
+}
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -845,6 +866,17 @@ pub fn copy_domain_for(connection_name: &str) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_marker_names_the_masters_position_and_the_copys_last_group() {
+        let domain = copy_domain_for("m");
+        let list = GtidPos::parse(&format!("0-1-10,{domain}-1-42,7-2-3")).unwrap();
+        let end = copy_end(list, domain).unwrap();
+        assert_eq!(end.master.to_string(), "0-1-10,7-2-3");
+        assert_eq!(end.last_group, 42);
+        // A marker without it is not this protocol's
+        assert_eq!(copy_end(GtidPos::parse("0-1-10").unwrap(), domain), None);
+    }
 
     #[test]
     fn a_resume_after_reset_master_of_the_same_process_is_refused() {
