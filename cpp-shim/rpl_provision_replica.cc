@@ -217,6 +217,17 @@ void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
                         log_tag(mi).c_str());
   state->end_queued= true;
   /*
+    The master's groups the connection's IGNORE_SERVER_IDS, DO_DOMAIN_IDS
+    or IGNORE_DOMAIN_IDS left out move gtid_slave_pos no further than the
+    end's position, which the statement sets: the IO thread does not
+    queue them as it stops (write_ignored_events_info_to_relay_log()),
+    where the SQL thread, still applying the copy, may be in a group.
+  */
+  mysql_mutex_t *log_lock= mi->rli.relay_log.get_log_lock();
+  mysql_mutex_lock(log_lock);
+  mi->rli.ign_gtids.reset();
+  mysql_mutex_unlock(log_lock);
+  /*
     Nothing more to read: no wait for relay log space either (the IO
     thread would report its own stop as an abort of that wait).  The
     statement restores the limit.
@@ -229,6 +240,8 @@ void rpl_provision_io_gtid_list(Master_info *mi, uint32 gl_flags)
 bool rpl_provision_io_copy_group(const Master_info *mi)
 {
   const Rpl_provision_replica *state= mi->provision;
+  /* copy_lost_groups: the filters drop copy groups as they once did */
+  DBUG_EXECUTE_IF("provision_io_filters_drop_copy_groups", return false;);
   return state && mi->last_queued_gtid.domain_id == state->copy_domain;
 }
 
