@@ -1456,12 +1456,14 @@ impl ReplicaFilter {
     /// without the copy's last group (not this protocol's) is taken as it
     /// is.
     pub fn copy_end(&self, list: &str, copy_domain: u32) -> ffi::CopyEndVerdict {
-        let verdict = |position: String, refusal: String| ffi::CopyEndVerdict { position, refusal };
-        let Ok(pos) = GtidPos::parse(list) else {
-            return verdict(list.to_owned(), String::new());
-        };
-        let Some(end) = protocol::copy_end(pos, copy_domain) else {
-            return verdict(list.to_owned(), String::new());
+        let end = GtidPos::parse(list)
+            .ok()
+            .and_then(|pos| protocol::copy_end(pos, copy_domain));
+        let Some(end) = end else {
+            return ffi::CopyEndVerdict {
+                position: list.to_owned(),
+                refusal: String::new(),
+            };
         };
         let seen = self.group.unwrap_or(0).max(self.applied.seq_no);
         let refusal = if end.last_group > seen {
@@ -1473,7 +1475,10 @@ impl ReplicaFilter {
         } else {
             String::new()
         };
-        verdict(end.master.to_string(), refusal)
+        ffi::CopyEndVerdict {
+            position: end.master.to_string(),
+            refusal,
+        }
     }
 
     #[allow(clippy::too_many_arguments)] // flat values across the bridge
