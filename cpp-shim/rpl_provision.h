@@ -326,23 +326,31 @@ void rpl_provision_io_ack_position(Master_info *mi, const uchar *event_buf);
 void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
 
 /**
-  Called by the SQL thread (the driver, when it applies in parallel: an
-  XA group applies alone) for each GTID event before it applies the
-  group: whether the group is an XA PREPARE of the master's whose
-  transaction is prepared here already, attached to no connection.  The
-  server records an XA PREPARE's GTID in gtid_slave_pos in a transaction
-  of its own after the prepare, so a crash, or a KILL of the SQL thread,
-  between the two leaves the transaction prepared while the copy goes on
-  from the group before it, and the master sends the group again.  The
-  SQL thread then skips the group as sql_slave_skip_counter does,
-  recording its GTID: the prepared transaction is the group's, since the
-  master reuses an XID only after its XA COMMIT or XA ROLLBACK, which
-  comes first in the stream.  Skipped rather than rolled back and
-  applied again: the replica's binary log has that XA PREPARE already.
-  Only while a copy runs; plain replication keeps the server's behaviour.
+  Called by the SQL thread (the driver, when it applies in parallel: XA
+  and DDL groups apply alone) for each GTID event before it applies the
+  group: whether the group is one of the master's that this server
+  applied before a restart or a stop whose record missed it, which the
+  SQL thread then skips as sql_slave_skip_counter does, recording its
+  GTID.  Skipped rather than applied again: the replica's binary log has
+  it already.  Only while a copy runs; plain replication keeps the
+  server's behaviour.  Two such groups:
+  - an XA PREPARE whose transaction is prepared here already, attached to
+    no connection.  The server records an XA PREPARE's GTID in
+    gtid_slave_pos in a transaction of its own after the prepare, so a
+    crash, or a KILL of the SQL thread, between the two leaves the
+    transaction prepared while the copy goes on from the group before it,
+    and the master sends the group again.  The prepared transaction is
+    the group's, since the master reuses an XID only after its XA COMMIT
+    or XA ROLLBACK, which comes first in the stream;
+  - a DDL statement, in a copy taken up from its record after a restart,
+    whose GTID is the last of its domain and server in this server's
+    binary log: the server
+    records a DDL's GTID after the statement too, and its DDL recovery
+    keeps a statement that reached the binary log
+    (provision_core::saved_copy).
 */
-bool rpl_provision_sql_prepared_here(rpl_group_info *rgi,
-                                     Gtid_log_event *gev);
+bool rpl_provision_sql_applied_here(rpl_group_info *rgi,
+                                    Gtid_log_event *gev);
 
 /** Whether the current group is a copy group: its rows are applied as
     REPLACE (idempotent), as chunks overwrite (DESIGN I3). */

@@ -640,6 +640,11 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
 void rpl_provision_sql_query_end(rpl_group_info *rgi, bool failed)
 {
   Rpl_provision_replica *state= provision_of(rgi);
+  /* A crash after a master's DDL, before its GTID is recorded */
+  DBUG_EXECUTE_IF("provision_crash_after_master_ddl",
+                  if (state && !failed && !in_copy_group(state, rgi) &&
+                      (rgi->gtid_ev_flags2 & Gtid_log_event::FL_DDL))
+                    DBUG_SUICIDE(););
   if (rgi->is_parallel_exec)
   {
     bool ends_group= worker_statement_ends_group;
@@ -719,16 +724,37 @@ bool rpl_provision_sql_xa_unknown(rpl_group_info *rgi)
 }
 
 
-bool rpl_provision_sql_prepared_here(rpl_group_info *rgi,
-                                     Gtid_log_event *gev)
+bool rpl_provision_sql_applied_here(rpl_group_info *rgi,
+                                    Gtid_log_event *gev)
 {
   Rpl_provision_replica *state= provision_of(rgi);
-  if (!state || state->done ||
-      !(gev->flags2 & Gtid_log_event::FL_PREPARED_XA) ||
-      gev->domain_id == state->copy_domain ||
-      !xid_cache_is_detached(rgi->thd, &gev->xid))
+  if (!state || state->done || gev->domain_id == state->copy_domain)
     return false;
   const Master_info *mi= rgi->rli->mi;
+  if (gev->flags2 & Gtid_log_event::FL_DDL)
+  {
+    rpl_gtid last;
+    char last_text[64]= "";
+    if (mysql_bin_log.is_open() &&
+        mysql_bin_log.find_in_binlog_state(gev->domain_id, gev->server_id,
+                                           &last))
+      my_snprintf(last_text, sizeof(last_text), "%u-%u-%llu", last.domain_id,
+                  last.server_id, (ulonglong) last.seq_no);
+    if (!state->filter->ddl_applied_here(gev->domain_id, gev->server_id,
+                                         gev->seq_no, last_text))
+      return false;
+    sql_print_information("%sLOAD DATA FROM MASTER: the master's DDL group "
+                          "%u-%u-%llu was applied here before the restart "
+                          "(this server's binary log has it), and its GTID "
+                          "was not recorded; it is not applied again, and "
+                          "the GTID is recorded",
+                          log_tag(mi).c_str(), gev->domain_id,
+                          gev->server_id, (ulonglong) gev->seq_no);
+    return true;
+  }
+  if (!(gev->flags2 & Gtid_log_event::FL_PREPARED_XA) ||
+      !xid_cache_is_detached(rgi->thd, &gev->xid))
+    return false;
   sql_print_information("%sLOAD DATA FROM MASTER: XA transaction "
                         "%s is prepared here already, from before a restart "
                         "or a stop that came before its GTID %u-%u-%llu was "

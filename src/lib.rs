@@ -866,6 +866,17 @@ mod ffi {
         /// Whether a copy statement's error `error_code` means it was
         /// applied before a restart (it is then ignored).
         fn statement_redone(self: &ReplicaFilter, error_code: u32) -> bool;
+        /// Whether the master's DDL group with this GTID was applied
+        /// here before a restart that its record missed; `binlog_last`:
+        /// the last GTID of its domain and server in this server's binary log
+        /// (`d-s-n`, empty: none).
+        fn ddl_applied_here(
+            self: &ReplicaFilter,
+            domain_id: u32,
+            server_id: u32,
+            seq_no: u64,
+            binlog_last: &str,
+        ) -> bool;
         /// The event group being applied committed with its XID.
         fn xid_committed(self: &mut ReplicaFilter);
         /// What to do with the master's statement `query`, run in the

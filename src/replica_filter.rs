@@ -1117,6 +1117,30 @@ impl ReplicaFilter {
         self.redo && saved_copy::redone_statement(error_code)
     }
 
+    /// Whether the master's DDL group `domain_id-server_id-seq_no` is one
+    /// this server applied before it stopped, in a copy taken up from its
+    /// record, whose GTID the record and `gtid_slave_pos` missed:
+    /// `binlog_last` is the last GTID of its domain and server in this
+    /// server's binary log (empty: none).  The group is then skipped (see
+    /// [`saved_copy::ddl_applied_before_restart`]).
+    pub fn ddl_applied_here(
+        &self,
+        domain_id: u32,
+        server_id: u32,
+        seq_no: u64,
+        binlog_last: &str,
+    ) -> bool {
+        let group = Gtid {
+            domain_id,
+            server_id,
+            seq_no,
+        };
+        let last = GtidPos::parse(binlog_last)
+            .ok()
+            .and_then(|pos| pos.gtids().first().copied());
+        self.redo && saved_copy::ddl_applied_before_restart(group, last)
+    }
+
     /// A statement (DDL) of a copy group, `query` run in `default_db`, is
     /// applied (in the copy first asked with `request`).  A table it
     /// creates exists from then on: a DDL that changes it copies it again
@@ -1620,7 +1644,7 @@ pub fn copying_here_message(connection: &str) -> String {
 /// GTID instead (`ER_CANNOT_UPDATE_GTID_STATE`, the kill's error in its
 /// message, `sql_message`): that transaction rolls back too, and an XA
 /// PREPARE left prepared is not applied again
-/// (`rpl_provision_sql_prepared_here()`).
+/// (`rpl_provision_sql_applied_here()`).
 pub fn stopped_copy_message(
     connection: &str,
     io_error: u32,

@@ -17,7 +17,7 @@
 //!   transaction of its own after the prepare, so a crash between the two
 //!   leaves no trace of the XA PREPARE but the prepared transaction: the
 //!   resumed copy receives its group again and skips it, recording its
-//!   GTID (`rpl_provision_sql_prepared_here()`, docs/design.md "Resume").
+//!   GTID (`rpl_provision_sql_applied_here()`, docs/design.md "Resume").
 //!   With `gtid_slave_pos` in a
 //!   non-transactional engine (Aria, the default when InnoDB was missing
 //!   at install), a crash right after an XA PREPARE makes the resumed copy
@@ -30,13 +30,29 @@
 //!   "it already exists" from such a statement ([`redone_statement`]).
 //!   Nothing else can have made the object: the copy only starts on a
 //!   replica without the master's objects (or drops them, with REPLACE).
+//! - **A DDL statement of the master's** commits on its own too, and the
+//!   server records its GTID after it, in a transaction of its own (as
+//!   it does for any replicated DDL).  A crash between the two (or one in
+//!   the middle of the statement that the server's DDL recovery rolls
+//!   forward, because the statement is in this server's binary log)
+//!   leaves it applied with the copy's position before it: the resumed
+//!   copy receives it again, and applying it again fails ("Duplicate
+//!   column name", "Table ... already exists").  When the last GTID of
+//!   the group's domain and server in this server's binary log is the
+//!   group's own (it logs the master's transactions with their GTIDs,
+//!   `log_slave_updates`), the
+//!   group was applied here: it is skipped and its GTID recorded
+//!   ([`ddl_applied_before_restart`]).  The binary log is the authority
+//!   the server's own DDL recovery goes by.  Without it, nothing tells
+//!   an applied statement from one that was not, and the copy stops on
+//!   the statement's error, as plain replication would.
 //! - **Non-transactional tables**: their rows are written whether the
 //!   group commits or not.  The table being copied when the server stopped
 //!   is emptied and copied again from its first row (chunks overwrite, and
 //!   the table then holds nothing beyond its cursor).
 
 use crate::filter::TableState;
-use crate::gtid::GtidPos;
+use crate::gtid::{Gtid, GtidPos};
 use crate::server_consts as errors;
 
 /// The table of the record, in the `mysql` database.
@@ -172,6 +188,18 @@ pub fn redone_statement(error_code: u32) -> bool {
     .contains(&error_code)
 }
 
+/// Whether the master's DDL group `group`, received again by a copy
+/// taken up after a restart, was applied here before the server stopped
+/// (see the module documentation): `binlog_last`, the last GTID of its
+/// domain and server in this server's binary log, is the group's own.
+/// Later groups of the master's applied here would have recorded the
+/// copy's position past it; an earlier life of this server that logged
+/// other groups of the master's cannot have left this exact sequence
+/// number last unless the master numbered two groups alike.
+pub fn ddl_applied_before_restart(group: Gtid, binlog_last: Option<Gtid>) -> bool {
+    binlog_last == Some(group)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +245,23 @@ mod tests {
             resume_position(&recorded, &pos(""), &pos("")).to_string(),
             "0-1-100"
         );
+    }
+
+    #[test]
+    fn a_ddl_group_was_applied_here_when_the_binlog_ends_its_domain_with_it() {
+        let gtid = |domain_id, server_id, seq_no| Gtid {
+            domain_id,
+            server_id,
+            seq_no,
+        };
+        let group = gtid(0, 1, 87343);
+        assert!(ddl_applied_before_restart(group, Some(group)));
+        // The binary log stops before it: not applied here.
+        assert!(!ddl_applied_before_restart(group, Some(gtid(0, 1, 87342))));
+        // An earlier group of the master's last: not applied here.
+        assert!(!ddl_applied_before_restart(group, Some(gtid(0, 1, 5))));
+        // No binary log, or none of the domain.
+        assert!(!ddl_applied_before_restart(group, None));
     }
 
     #[test]
