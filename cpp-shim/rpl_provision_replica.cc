@@ -515,6 +515,23 @@ static void worker_committed(rpl_group_info *rgi, Rpl_provision_replica *state)
 }
 
 
+/*
+  The last GTID of 'domain_id' and 'server_id' in this server's binary log
+  as text ('d-s-n'), empty without one: whether a group of the master's
+  was applied here before a restart (provision_core::saved_copy).
+*/
+static std::string binlog_last(uint32 domain_id, uint32 server_id)
+{
+  rpl_gtid last;
+  char text[64]= "";
+  if (mysql_bin_log.is_open() &&
+      mysql_bin_log.find_in_binlog_state(domain_id, server_id, &last))
+    my_snprintf(text, sizeof(text), "%u-%u-%llu", last.domain_id,
+                last.server_id, (ulonglong) last.seq_no);
+  return text;
+}
+
+
 int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
                             const char **query, uint32 *length,
                             const char *db, size_t db_length)
@@ -568,12 +585,27 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     if (rgi->is_parallel_exec && provision::query_may_change_ledger(text) &&
         rgi->thd->wait_for_prior_commit())
       return RPL_PROVISION_QUERY_STOP;
+    /*
+      After a restart: a DDL statement whose changes to the copy the
+      record took before it ran, and which did not run (see
+      rpl_provision_sql_applied_here()), runs as recorded.
+    */
+    bool redone;
     {
       Filter_guard guard(state->filter_lock);
-      verdict= state->filter->query_verdict(
-        text, default_db, state->first_request, opt_provision_max_recopies,
-        lower_case_table_names);
+      redone= (rgi->gtid_ev_flags2 & Gtid_log_event::FL_DDL) &&
+        state->filter->ddl_redo_verdict(
+          text, binlog_last(rgi->current_gtid.domain_id,
+                            rgi->current_gtid.server_id),
+          mysql_bin_log.is_open() && opt_log_slave_updates, verdict);
+      if (!redone)
+        verdict= state->filter->query_verdict(
+          text, default_db, state->first_request, opt_provision_max_recopies,
+          lower_case_table_names);
     }
+    if (redone && verdict.action != provision::QueryAction::Refuse)
+      sql_print_information("%s%s", log_tag(rgi->rli->mi).c_str(),
+                            std::string(verdict.message).c_str());
     if (verdict.action == provision::QueryAction::Refuse)
     {
       report_if_refused(rgi, verdict.message);
@@ -592,14 +624,19 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
         sql_print_information("%s%s",
                               log_tag(rgi->rli->mi).c_str(),
                               std::string(verdict.message).c_str());
-      if ((rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE) &&
-          rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
-                                        verdict.record))
+      if (rgi->gtid_ev_flags2 & Gtid_log_event::FL_STANDALONE)
       {
-        rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),
-                         "LOAD DATA FROM MASTER: cannot record the copy's "
-                         "progress in mysql.provision_progress");
-        return RPL_PROVISION_QUERY_STOP;
+        if (rpl_provision_progress_update(rgi->rli->mi->cmp_connection_name,
+                                          verdict.record))
+        {
+          rgi->rli->report(ERROR_LEVEL, ER_PROVISION_FAILED, rgi->gtid_info(),
+                           "LOAD DATA FROM MASTER: cannot record the copy's "
+                           "progress in mysql.provision_progress");
+          return RPL_PROVISION_QUERY_STOP;
+        }
+        /* A crash before the statement runs */
+        DBUG_EXECUTE_IF("provision_crash_before_master_ddl",
+                        DBUG_SUICIDE(););
       }
     }
     switch (verdict.action) {
@@ -733,15 +770,10 @@ bool rpl_provision_sql_applied_here(rpl_group_info *rgi,
   const Master_info *mi= rgi->rli->mi;
   if (gev->flags2 & Gtid_log_event::FL_DDL)
   {
-    rpl_gtid last;
-    char last_text[64]= "";
-    if (mysql_bin_log.is_open() &&
-        mysql_bin_log.find_in_binlog_state(gev->domain_id, gev->server_id,
-                                           &last))
-      my_snprintf(last_text, sizeof(last_text), "%u-%u-%llu", last.domain_id,
-                  last.server_id, (ulonglong) last.seq_no);
     if (!state->filter->ddl_applied_here(gev->domain_id, gev->server_id,
-                                         gev->seq_no, last_text))
+                                         gev->seq_no,
+                                         binlog_last(gev->domain_id,
+                                                     gev->server_id)))
       return false;
     sql_print_information("%sLOAD DATA FROM MASTER: the master's DDL group "
                           "%u-%u-%llu was applied here before the restart "

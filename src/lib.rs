@@ -877,6 +877,17 @@ mod ffi {
             seq_no: u64,
             binlog_last: &str,
         ) -> bool;
+        /// The verdict on the master's DDL statement `query` received
+        /// again after a restart, whose changes the record took before it
+        /// ran (run it as recorded, or the copy stops): true when it sets
+        /// `verdict`, false for any other statement.
+        fn ddl_redo_verdict(
+            self: &ReplicaFilter,
+            query: &[u8],
+            binlog_last: &str,
+            binlog_complete: bool,
+            verdict: &mut QueryVerdict,
+        ) -> bool;
         /// The event group being applied committed with its XID.
         fn xid_committed(self: &mut ReplicaFilter);
         /// What to do with the master's statement `query`, run in the

@@ -65,6 +65,12 @@ pub struct ReplicaFilter {
     /// next group of rows commits, a DDL group may be one applied before
     /// the server stopped (see [`saved_copy::redone_statement`]).
     redo: bool,
+    /// The master's DDL group whose changes to the copy the restored
+    /// record took before the statement ran
+    /// ([`saved_copy::DDL_AHEAD_ROW`]).
+    /// With the statement it runs instead when the master's is rewritten
+    /// (empty: the master's).
+    ddl_ahead: Option<(Gtid, String)>,
     /// How often each table was copied again (DDL during its copy).
     recopies: std::collections::BTreeMap<String, u32>,
     /// Tables a restored record says were dropped to be copied again.
@@ -244,6 +250,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         baseline: String::new(),
         manifest: String::new(),
         redo: false,
+        ddl_ahead: None,
         recopies: Default::default(),
         recopy_drops: Vec::new(),
         created: Default::default(),
@@ -639,6 +646,11 @@ impl ReplicaFilter {
                 self.objects_begun = true;
                 continue;
             }
+            if row.object == saved_copy::DDL_AHEAD_ROW {
+                let run = String::from_utf8(row.cursor.clone()).map_err(|e| e.to_string())?;
+                self.ddl_ahead = parse(&row.resume)?.gtids().first().map(|gtid| (*gtid, run));
+                continue;
+            }
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
                 .ok_or_else(|| format!("table {} has state '{}'", row.object, row.state))?;
             if state == filter::TableState::Complete {
@@ -983,6 +995,18 @@ impl ReplicaFilter {
             );
         }
         v.record.extend(record);
+        // A statement that runs here after the record takes its changes:
+        // the record names it, so that a restart before it ran can tell
+        // (saved_copy::ddl_redo).
+        if !v.record.is_empty() && v.action != ffi::QueryAction::Skip {
+            let run = if v.action == ffi::QueryAction::Rewrite {
+                v.query.as_str()
+            } else {
+                ""
+            };
+            let row = self.ddl_ahead_row(run);
+            v.record.push(row);
+        }
         self.recorded_at_commit(v)
     }
 
@@ -1135,10 +1159,97 @@ impl ReplicaFilter {
             server_id,
             seq_no,
         };
+        self.ddl_redo(group, binlog_last, false) == saved_copy::DdlRedo::Skip
+    }
+
+    fn ddl_redo(
+        &self,
+        group: Gtid,
+        binlog_last: &str,
+        binlog_complete: bool,
+    ) -> saved_copy::DdlRedo {
+        if !self.redo {
+            return saved_copy::DdlRedo::Apply;
+        }
         let last = GtidPos::parse(binlog_last)
             .ok()
             .and_then(|pos| pos.gtids().first().copied());
-        self.redo && saved_copy::ddl_applied_before_restart(group, last)
+        let ahead = self.ddl_ahead.as_ref().map(|(gtid, _)| *gtid);
+        saved_copy::ddl_redo(group, last, binlog_complete, ahead)
+    }
+
+    /// A copy taken up after a restart receives again the master's DDL
+    /// statement `query` whose changes to the copy its record took before
+    /// the statement ran (see [`saved_copy::ddl_redo`]): sets `verdict`
+    /// (run it as recorded, or the copy stops) and returns true; false
+    /// for any other statement, which [`ReplicaFilter::query_verdict`]
+    /// decides.  `binlog_last` as for [`ReplicaFilter::ddl_applied_here`],
+    /// `binlog_complete`: this server logs the master's transactions.
+    pub fn ddl_redo_verdict(
+        &self,
+        query: &[u8],
+        binlog_last: &str,
+        binlog_complete: bool,
+        verdict: &mut ffi::QueryVerdict,
+    ) -> bool {
+        let (Some(group), Some((_, run))) = (self.pending.gtid, &self.ddl_ahead) else {
+            return false;
+        };
+        let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
+        let (d, s, n) = (group.domain_id, group.server_id, group.seq_no);
+        let (action, message) = match self.ddl_redo(group, binlog_last, binlog_complete) {
+            saved_copy::DdlRedo::RunRecorded => (
+                if run.is_empty() {
+                    ffi::QueryAction::Apply
+                } else {
+                    ffi::QueryAction::Rewrite
+                },
+                format!(
+                    "LOAD DATA FROM MASTER: the master's DDL statement '{shown}' (GTID \
+                     {d}-{s}-{n}) had not run here when the server stopped, after the copy's \
+                     record took its changes: it runs now"
+                ),
+            ),
+            saved_copy::DdlRedo::Refuse => (
+                ffi::QueryAction::Refuse,
+                format!(
+                    "LOAD DATA FROM MASTER: this server stopped while it applied the master's \
+                     DDL statement '{shown}' (GTID {d}-{s}-{n}), after the copy's record took \
+                     its changes to the copied tables, and nothing tells whether the statement \
+                     ran here: this server does not log the master's transactions (log_bin \
+                     and log_slave_updates), so the copy cannot go on exactly. Copy again: \
+                     LOAD DATA FROM MASTER '{}' REPLACE",
+                    self.connection
+                ),
+            ),
+            saved_copy::DdlRedo::Apply | saved_copy::DdlRedo::Skip => return false,
+        };
+        *verdict = ffi::QueryVerdict {
+            action,
+            query: run.clone(),
+            record: Vec::new(),
+            message,
+        };
+        true
+    }
+
+    /// The record's row that names the master's DDL group being applied as
+    /// the one whose changes to the copy it takes before the statement
+    /// runs ([`saved_copy::DDL_AHEAD_ROW`]), with the statement it runs
+    /// instead of the master's (`run`, empty: none): written with them.
+    fn ddl_ahead_row(&self, run: &str) -> ffi::ProgressRow {
+        let gtid = self.pending.gtid.map(|g| {
+            let mut pos = GtidPos::default();
+            pos.set(g);
+            pos.to_string()
+        });
+        let mut row = object_row(
+            saved_copy::DDL_AHEAD_ROW,
+            saved_copy::DDL_AHEAD_STATE,
+            run.as_bytes().to_vec(),
+        );
+        row.resume = gtid.unwrap_or_default();
+        row
     }
 
     /// A statement (DDL) of a copy group, `query` run in `default_db`, is
@@ -2555,16 +2666,46 @@ mod tests {
         let objects: Vec<&str> = record.keys().map(String::as_str).collect();
         assert_eq!(
             objects,
-            ["", "`d`.`c2`", "`d`.`e2`", "`d`.`own`", "`d`.`t`"],
+            ["", "`d`.`c2`", "`d`.`e2`", "`d`.`own`", "`d`.`t`", "ddl"],
             "the record follows them"
         );
         assert_eq!(record["`d`.`c2`"].state, saved_copy::REPLACED_STATE);
+        // It names the last statement that ran after it took its changes.
+        assert_eq!(record["ddl"].state, saved_copy::DDL_AHEAD_STATE);
+        assert_eq!(record["ddl"].resume, "0-1-16");
         // Taken up after a crash: the same, from the record.
         let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
         assert!(record_started(&rows));
         let mut error = String::new();
         let mut g = replica_filter_restore("filter-test-replaced-2", &rows, "", &mut error);
         assert_eq!(error, "");
+        // The last statement, received again: it ran when the binary log
+        // has it (skipped); otherwise the record's changes are ahead of
+        // this server's tables and the copy stops.
+        g.group_start(false, 0, 1, 16);
+        let mut v = ffi::QueryVerdict {
+            action: ffi::QueryAction::Skip,
+            query: String::new(),
+            record: Vec::new(),
+            message: String::new(),
+        };
+        assert!(g.ddl_applied_here(0, 1, 16, "0-1-16"));
+        assert!(!g.ddl_redo_verdict(b"DROP DATABASE x", "0-1-16", true, &mut v));
+        assert!(!g.ddl_applied_here(0, 1, 16, "0-1-15"));
+        // Not in the binary log: it runs as recorded, not decided again.
+        assert!(g.ddl_redo_verdict(b"DROP DATABASE x", "0-1-15", true, &mut v));
+        assert!(v.action == ffi::QueryAction::Apply && v.record.is_empty());
+        // Without a binary log that tells: the copy stops.
+        assert!(g.ddl_redo_verdict(b"DROP DATABASE x", "", false, &mut v));
+        assert!(v.action == ffi::QueryAction::Refuse);
+        assert!(
+            v.message.contains("GTID 0-1-16") && v.message.contains("REPLACE"),
+            "{}",
+            v.message
+        );
+        // Another one is decided as any group.
+        g.group_start(false, 0, 1, 15);
+        assert!(!g.ddl_redo_verdict(b"DROP TABLE own", "", false, &mut v));
         g.group_start(false, 0, 1, 17);
         let v = g.query_verdict(b"DROP TABLE c2", "d", req, 5, 0);
         assert!(

@@ -115,6 +115,63 @@ pub const OBJECTS_ROW: &str = "objects";
 
 /// The `state` of that row.
 pub const OBJECTS_STATE: &str = "begun";
+
+/// The `object` of the row that names the last DDL group of the master's
+/// whose changes to the copy (tables renamed, dropped, copied again) the
+/// record took before the statement ran (its `resume` holds the group's
+/// GTID); see [`ddl_redo`].
+pub const DDL_AHEAD_ROW: &str = "ddl";
+
+/// The `state` of that row.
+pub const DDL_AHEAD_STATE: &str = "ahead";
+
+/// What a copy taken up after a restart does with a DDL group of the
+/// master's that it receives again (see [`ddl_redo`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DdlRedo {
+    /// Not applied here before: apply it as any group.
+    Apply,
+    /// Applied here before the server stopped: skip it, recording its
+    /// GTID.
+    Skip,
+    /// Its changes to the copy are in the record and it did not run here:
+    /// run it as it was to run (the record names how), without deciding
+    /// it again.
+    RunRecorded,
+    /// Its changes to the copy are in the record, and nothing tells
+    /// whether it ran (this server does not log the master's
+    /// transactions): the copy cannot go on exactly.
+    Refuse,
+}
+
+/// What to do with the master's DDL group `group`, received again by a
+/// copy taken up after a restart: `binlog_last` is the last GTID of its
+/// domain and server in this server's binary log, `binlog_complete`
+/// whether that log has every group of the master's applied here
+/// (`log_bin` and `log_slave_updates`), `recorded_ahead` the group whose
+/// changes to the copy the record took before it ran ([`DDL_AHEAD_ROW`]).
+/// Applied here when the binary log has it (see
+/// [`ddl_applied_before_restart`]).  Otherwise, when the record took its
+/// changes already, it must not be decided a second time from its own
+/// result (a `RENAME TABLE a TO b` seen with `a` gone and `b` complete
+/// leaves `b` unknown to the copy, its changes skipped, and `a` here): it
+/// runs as recorded, when the binary log says it did not run.
+pub fn ddl_redo(
+    group: Gtid,
+    binlog_last: Option<Gtid>,
+    binlog_complete: bool,
+    recorded_ahead: Option<Gtid>,
+) -> DdlRedo {
+    if ddl_applied_before_restart(group, binlog_last) {
+        DdlRedo::Skip
+    } else if recorded_ahead != Some(group) {
+        DdlRedo::Apply
+    } else if binlog_complete {
+        DdlRedo::RunRecorded
+    } else {
+        DdlRedo::Refuse
+    }
+}
 const CREATED: &str = "created";
 const COMPLETE: &str = "complete";
 
@@ -262,6 +319,33 @@ mod tests {
         assert!(!ddl_applied_before_restart(group, Some(gtid(0, 1, 5))));
         // No binary log, or none of the domain.
         assert!(!ddl_applied_before_restart(group, None));
+    }
+
+    #[test]
+    fn a_ddl_group_recorded_ahead_that_did_not_run_runs_as_recorded() {
+        let g = |seq_no| Gtid {
+            domain_id: 0,
+            server_id: 1,
+            seq_no,
+        };
+        // Ran here: skipped, whether the record took its changes or not.
+        assert_eq!(ddl_redo(g(9), Some(g(9)), true, Some(g(9))), DdlRedo::Skip);
+        assert_eq!(ddl_redo(g(9), Some(g(9)), true, None), DdlRedo::Skip);
+        // Its changes recorded, the statement not in a binary log that
+        // has every group applied here: it did not run, it runs now.
+        assert_eq!(
+            ddl_redo(g(9), Some(g(8)), true, Some(g(9))),
+            DdlRedo::RunRecorded
+        );
+        // ... and when the binary log does not say: nothing tells.
+        assert_eq!(
+            ddl_redo(g(9), Some(g(8)), false, Some(g(9))),
+            DdlRedo::Refuse
+        );
+        assert_eq!(ddl_redo(g(9), None, false, Some(g(9))), DdlRedo::Refuse);
+        // Nothing recorded ahead of it: applied as any group.
+        assert_eq!(ddl_redo(g(9), Some(g(8)), true, Some(g(4))), DdlRedo::Apply);
+        assert_eq!(ddl_redo(g(9), None, false, None), DdlRedo::Apply);
     }
 
     #[test]
