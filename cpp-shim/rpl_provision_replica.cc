@@ -597,7 +597,9 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
         state->filter->ddl_redo_verdict(
           text, binlog_last(rgi->current_gtid.domain_id,
                             rgi->current_gtid.server_id),
-          mysql_bin_log.is_open() && opt_log_slave_updates, verdict);
+          /* Every group applied here is in the binary log */
+          mysql_bin_log.is_open() && opt_log_slave_updates &&
+          !binlog_filter->is_on(), verdict);
       if (!redone)
         verdict= state->filter->query_verdict(
           text, default_db, state->first_request, opt_provision_max_recopies,

@@ -148,7 +148,8 @@ pub enum DdlRedo {
 /// copy taken up after a restart: `binlog_last` is the last GTID of its
 /// domain and server in this server's binary log, `binlog_complete`
 /// whether that log has every group of the master's applied here
-/// (`log_bin` and `log_slave_updates`), `recorded_ahead` the group whose
+/// (`log_bin` and `log_slave_updates`, no binary log filter),
+/// `recorded_ahead` the group whose
 /// changes to the copy the record took before it ran ([`DDL_AHEAD_ROW`]).
 /// Applied here when the binary log has it (see
 /// [`ddl_applied_before_restart`]).  Otherwise, when the record took its
