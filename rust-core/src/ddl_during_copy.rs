@@ -206,15 +206,16 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if tablespace_clause_in(rest, "IMPORT").is_some() {
                 return Some(TableDdl::Import(table));
             }
+            let change = |table| {
+                let parents = referenced_tables(rest, default_db);
+                Some(if parents.is_empty() {
+                    TableDdl::Change(table)
+                } else {
+                    TableDdl::ChangeReferencing(table, parents)
+                })
+            };
             match table_rename_in(rest) {
-                None => {
-                    let parents = referenced_tables(rest, default_db);
-                    Some(if parents.is_empty() {
-                        TableDdl::Change(table)
-                    } else {
-                        TableDdl::ChangeReferencing(table, parents)
-                    })
-                }
+                None => change(table),
                 Some(at) => {
                     let mut r = Tokens::new(&rest[at..]);
                     r.keyword("RENAME")?;
@@ -222,6 +223,10 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
                         r.keyword("AS");
                     }
                     let to = r.table(default_db)?;
+                    // To its own name (the server accepts it): no rename.
+                    if to == table {
+                        return change(table);
+                    }
                     Some(TableDdl::AlterRename(table, to))
                 }
             }
@@ -1635,6 +1640,18 @@ mod tests {
         assert_eq!(
             parse(b"ALTER TABLE t RENAME u", "x"),
             Some(TableDdl::AlterRename(t("x", "t"), t("x", "u")))
+        );
+        // To its own name (the server accepts it, and logs it): an ALTER
+        // of the table, not a rename (rewritten as `RENAME TABLE t TO t`
+        // for a table part way, it failed on the replica: "Table 't'
+        // already exists", seen by the soak).
+        assert_eq!(
+            parse(b"ALTER TABLE t_new0 RENAME TO t_new0", "x"),
+            Some(TableDdl::Change(t("x", "t_new0")))
+        );
+        assert_eq!(
+            parse(b"ALTER TABLE t ADD c INT, RENAME TO x.t", "x"),
+            Some(TableDdl::Change(t("x", "t")))
         );
         assert_eq!(
             parse(
