@@ -344,10 +344,10 @@ void rpl_provision_sql_gtid(rpl_group_info *rgi, uint32 domain_id);
     or XA ROLLBACK, which comes first in the stream;
   - a DDL statement, in a copy taken up from its record after a restart,
     whose GTID is the last of its domain and server in this server's
-    binary log: the server
-    records a DDL's GTID after the statement too, and its DDL recovery
-    keeps a statement that reached the binary log
-    (provision_core::saved_copy).
+    binary log: the server records a DDL's GTID after the statement too,
+    and its DDL recovery keeps a statement that reached the binary log
+    (provision_core::saved_copy; one that did not reach it is decided by
+    rpl_provision_sql_query()).
 */
 bool rpl_provision_sql_applied_here(rpl_group_info *rgi,
                                     Gtid_log_event *gev);
