@@ -648,7 +648,7 @@ impl ReplicaFilter {
             }
             if row.object == saved_copy::DDL_AHEAD_ROW {
                 let run = String::from_utf8(row.cursor.clone()).map_err(|e| e.to_string())?;
-                self.ddl_ahead = parse(&row.resume)?.gtids().first().map(|gtid| (*gtid, run));
+                self.ddl_ahead = one_gtid(&row.resume).map(|gtid| (gtid, run));
                 continue;
             }
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
@@ -889,10 +889,7 @@ impl ReplicaFilter {
                 None => return verdict(ffi::QueryAction::Refuse, String::new(), refused),
             },
         };
-        let shown: String = String::from_utf8_lossy(statement)
-            .chars()
-            .take(100)
-            .collect();
+        let shown = shown_statement(statement);
         let mut recopied = None;
         // The record's rows of the tables the edits change, written with
         // the statement (a restored ledger must not know a table dropped
@@ -1159,23 +1156,7 @@ impl ReplicaFilter {
             server_id,
             seq_no,
         };
-        self.ddl_redo(group, binlog_last, false) == saved_copy::DdlRedo::Skip
-    }
-
-    fn ddl_redo(
-        &self,
-        group: Gtid,
-        binlog_last: &str,
-        binlog_complete: bool,
-    ) -> saved_copy::DdlRedo {
-        if !self.redo {
-            return saved_copy::DdlRedo::Apply;
-        }
-        let last = GtidPos::parse(binlog_last)
-            .ok()
-            .and_then(|pos| pos.gtids().first().copied());
-        let ahead = self.ddl_ahead.as_ref().map(|(gtid, _)| *gtid);
-        saved_copy::ddl_redo(group, last, binlog_complete, ahead)
+        self.redo && saved_copy::ddl_applied_before_restart(group, one_gtid(binlog_last))
     }
 
     /// A copy taken up after a restart receives again the master's DDL
@@ -1192,12 +1173,15 @@ impl ReplicaFilter {
         binlog_complete: bool,
         verdict: &mut ffi::QueryVerdict,
     ) -> bool {
-        let (Some(group), Some((_, run))) = (self.pending.gtid, &self.ddl_ahead) else {
+        let (true, Some(group), Some((ahead, run))) =
+            (self.redo, self.pending.gtid, &self.ddl_ahead)
+        else {
             return false;
         };
-        let shown: String = String::from_utf8_lossy(query).chars().take(100).collect();
-        let (d, s, n) = (group.domain_id, group.server_id, group.seq_no);
-        let (action, message) = match self.ddl_redo(group, binlog_last, binlog_complete) {
+        let shown = shown_statement(query);
+        let redo =
+            saved_copy::ddl_redo(group, one_gtid(binlog_last), binlog_complete, Some(*ahead));
+        let (action, message) = match redo {
             saved_copy::DdlRedo::RunRecorded => (
                 if run.is_empty() {
                     ffi::QueryAction::Apply
@@ -1206,7 +1190,7 @@ impl ReplicaFilter {
                 },
                 format!(
                     "LOAD DATA FROM MASTER: the master's DDL statement '{shown}' (GTID \
-                     {d}-{s}-{n}) had not run here when the server stopped, after the copy's \
+                     {group}) had not run here when the server stopped, after the copy's \
                      record took its changes: it runs now"
                 ),
             ),
@@ -1214,7 +1198,7 @@ impl ReplicaFilter {
                 ffi::QueryAction::Refuse,
                 format!(
                     "LOAD DATA FROM MASTER: this server stopped while it applied the master's \
-                     DDL statement '{shown}' (GTID {d}-{s}-{n}), after the copy's record took \
+                     DDL statement '{shown}' (GTID {group}), after the copy's record took \
                      its changes to the copied tables, and nothing tells whether the statement \
                      ran here: this server does not log the master's transactions (log_bin \
                      and log_slave_updates), so the copy cannot go on exactly. Copy again: \
@@ -1238,17 +1222,12 @@ impl ReplicaFilter {
     /// runs ([`saved_copy::DDL_AHEAD_ROW`]), with the statement it runs
     /// instead of the master's (`run`, empty: none): written with them.
     fn ddl_ahead_row(&self, run: &str) -> ffi::ProgressRow {
-        let gtid = self.pending.gtid.map(|g| {
-            let mut pos = GtidPos::default();
-            pos.set(g);
-            pos.to_string()
-        });
         let mut row = object_row(
             saved_copy::DDL_AHEAD_ROW,
             saved_copy::DDL_AHEAD_STATE,
             run.as_bytes().to_vec(),
         );
-        row.resume = gtid.unwrap_or_default();
+        row.resume = self.pending.gtid.map(|g| g.to_string()).unwrap_or_default();
         row
     }
 
@@ -2065,6 +2044,20 @@ impl From<BuildContext> for ffi::IndexBuildContext {
 
 /// A row of the record for one of the copy's objects (a table, or the
 /// objects' start): its state and cursor; the copy's own row has the rest.
+/// The first 100 characters of a statement, for messages.
+fn shown_statement(query: &[u8]) -> String {
+    String::from_utf8_lossy(query).chars().take(100).collect()
+}
+
+/// The one GTID of `text` (`d-s-n`, as the server prints it); `None` for
+/// anything else.
+fn one_gtid(text: &str) -> Option<Gtid> {
+    match GtidPos::parse(text).ok()?.gtids() {
+        [gtid] => Some(*gtid),
+        _ => None,
+    }
+}
+
 fn object_row(object: &str, state: &str, cursor: Vec<u8>) -> ffi::ProgressRow {
     ffi::ProgressRow {
         object: object.to_owned(),
@@ -2681,7 +2674,8 @@ mod tests {
         assert_eq!(error, "");
         // The last statement, received again: it ran when the binary log
         // has it (skipped); otherwise the record's changes are ahead of
-        // this server's tables and the copy stops.
+        // this server's tables, and it runs as recorded when the binary
+        // log says it did not run, or the copy stops when nothing tells.
         g.group_start(false, 0, 1, 16);
         let mut v = ffi::QueryVerdict {
             action: ffi::QueryAction::Skip,

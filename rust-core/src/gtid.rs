@@ -86,13 +86,19 @@ impl GtidPos {
     }
 }
 
+impl fmt::Display for Gtid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{}", self.domain_id, self.server_id, self.seq_no)
+    }
+}
+
 impl fmt::Display for GtidPos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, g) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{}-{}-{}", g.domain_id, g.server_id, g.seq_no)?;
+            write!(f, "{g}")?;
         }
         Ok(())
     }
