@@ -65,6 +65,15 @@ pub struct ReplicaFilter {
     /// next group of rows commits, a DDL group may be one applied before
     /// the server stopped (see [`saved_copy::redone_statement`]).
     redo: bool,
+    /// The copy was taken up from its record after a restart (`Some`):
+    /// the master's first group of each GTID domain received since may
+    /// be a DDL statement applied before the server stopped whose GTID
+    /// the record and `gtid_slave_pos` missed
+    /// ([`saved_copy::ddl_applied_before_restart`],
+    /// [`saved_copy::ddl_redo`]), whatever copy groups commit before it.
+    /// The domains in which a group of the master's has committed since:
+    /// no later group of theirs can be one.
+    master_settled: Option<std::collections::BTreeSet<u32>>,
     /// The master's DDL group whose changes to the copy the restored
     /// record took before the statement ran
     /// ([`saved_copy::DDL_AHEAD_ROW`]).
@@ -250,6 +259,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         baseline: String::new(),
         manifest: String::new(),
         redo: false,
+        master_settled: None,
         ddl_ahead: None,
         recopies: Default::default(),
         recopy_drops: Vec::new(),
@@ -380,6 +390,7 @@ impl ReplicaFilter {
         seq_no: u64,
         sub_id: u64,
     ) {
+        self.master_group_committed(domain_id);
         if !self.commit_order.is_latest(domain_id, sub_id) {
             return;
         }
@@ -430,6 +441,9 @@ impl ReplicaFilter {
     pub fn group_committed(&mut self) {
         self.applied = self.applied_after_commit();
         let pending = std::mem::take(&mut self.pending);
+        if let Some(gtid) = pending.gtid {
+            self.master_group_committed(gtid.domain_id);
+        }
         if self.group.take().is_some() {
             self.undo.clear();
             self.group_rows = 0;
@@ -474,6 +488,26 @@ impl ReplicaFilter {
         }
         applied.changed |= pending.changes;
         applied
+    }
+
+    /// A group of the master's in GTID domain `domain_id` committed: the
+    /// window of [`ReplicaFilter::master_ddl_may_be_redone`] closes there.
+    fn master_group_committed(&mut self, domain_id: u32) {
+        if let Some(settled) = self.master_settled.as_mut() {
+            settled.insert(domain_id);
+        }
+    }
+
+    /// Whether the master's group being received in `domain_id` may be
+    /// one applied here before a restart whose GTID was not recorded: the
+    /// copy was taken up from its record, and no group of the master's in
+    /// that domain has committed since.  Groups of a domain apply in
+    /// order, and a DDL statement alone after every group before it
+    /// committed, so only the first can be.
+    fn master_ddl_may_be_redone(&self, domain_id: u32) -> bool {
+        self.master_settled
+            .as_ref()
+            .is_some_and(|settled| !settled.contains(&domain_id))
     }
 
     /// The group being applied committed with its XID: as
@@ -690,6 +724,7 @@ impl ReplicaFilter {
             claims::claim(&self.connection, taken)?;
         }
         self.redo = true;
+        self.master_settled = Some(std::collections::BTreeSet::new());
         Ok(())
     }
 
@@ -1156,7 +1191,8 @@ impl ReplicaFilter {
             server_id,
             seq_no,
         };
-        self.redo && saved_copy::ddl_applied_before_restart(group, one_gtid(binlog_last))
+        self.master_ddl_may_be_redone(domain_id)
+            && saved_copy::ddl_applied_before_restart(group, one_gtid(binlog_last))
     }
 
     /// A copy taken up after a restart receives again the master's DDL
@@ -1173,11 +1209,12 @@ impl ReplicaFilter {
         binlog_complete: bool,
         verdict: &mut ffi::QueryVerdict,
     ) -> bool {
-        let (true, Some(group), Some((ahead, run))) =
-            (self.redo, self.pending.gtid, &self.ddl_ahead)
-        else {
+        let (Some(group), Some((ahead, run))) = (self.pending.gtid, &self.ddl_ahead) else {
             return false;
         };
+        if !self.master_ddl_may_be_redone(group.domain_id) {
+            return false;
+        }
         let shown = shown_statement(query);
         let redo =
             saved_copy::ddl_redo(group, one_gtid(binlog_last), binlog_complete, Some(*ahead));
@@ -2672,6 +2709,11 @@ mod tests {
         let mut error = String::new();
         let mut g = replica_filter_restore("filter-test-replaced-2", &rows, "", &mut error);
         assert_eq!(error, "");
+        // A copy group that commits first (the dump may send one before
+        // the master's first group) leaves the master's first one what it
+        // may be.
+        g.group_start(true, 0, 1, 40);
+        g.xid_committed();
         // The last statement, received again: it ran when the binary log
         // has it (skipped); otherwise the record's changes are ahead of
         // this server's tables, and it runs as recorded when the binary
@@ -2708,6 +2750,10 @@ mod tests {
             v.action
         );
         g.group_committed();
+        // A group of the master's committed in domain 0: no later one of
+        // it was applied before the restart; other domains' first may be.
+        assert!(!g.ddl_applied_here(0, 1, 18, "0-1-18"));
+        assert!(g.ddl_applied_here(1, 1, 18, "1-1-18"));
         // The master's CREATE of `e2` replaces it; `own` the master has
         // not: it stays, and the statement says so.
         g.group_start(true, 0, 1, 18);
