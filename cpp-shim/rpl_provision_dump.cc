@@ -516,6 +516,15 @@ static void set_write_timeout(THD *thd, bool locks_out_writers)
 static rust::Box<provision::DumpSession>
 new_session(const String &request, const String &master_pos)
 {
+  /*
+    The plans the copies' points name, kept in the data directory so that
+    a restart of this server does not cost a copy whose plan DDL changed
+    its start (provision_core::plan_cache).
+  */
+  char plans[FN_REFLEN];
+  fn_format(plans, "provision_plans", mysql_real_data_home, "",
+            MY_UNPACK_FILENAME | MY_SAFE_PATH);
+  provision::plan_store_open(plans);
   rust::Box<provision::DumpSession> session=
     provision::dump_session_new(
       rpl_provision_bytes(request.ptr(), request.length()),

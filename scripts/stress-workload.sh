@@ -32,9 +32,8 @@ PARALLEL=${PARALLEL:-0}
 FAULTS=${FAULTS:-0}
 DDL=${DDL:-0}
 FAULT_EVERY=${FAULT_EVERY:-3}
-# Also kill the master (SIGKILL) and restart it.  Without DDL: a master
-# restarted after DDL changed the copy's plan has forgotten the plan, and
-# the copy starts again (README), which frequent faults never let end.
+# Also kill the master (SIGKILL) and restart it (it takes up the copy's
+# plan from its data directory, provision_plans).
 MASTER_FAULTS=${MASTER_FAULTS:-0}
 # provision_max_rows_per_second on the master: a longer copy meets more faults
 ROWS_PER_SECOND=${ROWS_PER_SECOND:-0}

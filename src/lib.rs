@@ -448,6 +448,12 @@ mod ffi {
         /// The master variable a replica probes to detect support.
         fn support_probe_variable() -> &'static str;
 
+        /// Keeps the plans of the copies this master sends in `file` too,
+        /// and takes up the ones it holds (`plan_cache::keep_in`): a
+        /// master restarted during a copy whose plan its DDL changed goes
+        /// on with it.  Only the first call does anything.
+        fn plan_store_open(file: &str);
+
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
         /// Starts a dump; check `refusal()` before using it.
@@ -2079,6 +2085,10 @@ fn replica_copy_domain(connection_name: &str) -> u32 {
 
 fn end_marker_flag() -> u32 {
     protocol::GTID_LIST_FLAG_PROVISION_DONE
+}
+
+fn plan_store_open(file: &str) {
+    provision_core::plan_cache::keep_in(std::path::Path::new(file));
 }
 
 fn support_probe_variable() -> &'static str {

@@ -16,6 +16,8 @@ use crate::chunk_size::ChunkSize;
 use crate::filter::TableState;
 use crate::protocol::ResumePoint;
 
+pub(crate) mod saved_plan;
+
 /// Schemas that are never copied: they describe the server itself.
 pub const SYSTEM_SCHEMAS: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
 
