@@ -33,8 +33,10 @@
 //! binary log from the replica's position, as after a lost connection.
 //! A file that is not there or cannot be read gives no plans (such a
 //! copy must start again, as before this file existed); a write that
-//! fails leaves the previous file.  They are kept per copy (the replica's request without its resume point, so
-//! only the same connection with the same filter finds them), and
+//! fails leaves the previous file.
+//!
+//! They are kept per copy (the replica's request without its resume
+//! point, so only the same connection with the same filter finds them), and
 //! bounded in number and bytes: the oldest of the copy that remembers one
 //! more go first, then the oldest of all (a copy under a storm of DDL, a
 //! plan a statement, does not cost another copy its plan).  They are not
@@ -102,6 +104,8 @@ fn read_file_bytes(bytes: &[u8]) -> Vec<Entry> {
     read_plans(&mut FieldReader::new(bytes)).unwrap_or_default()
 }
 
+/// The plans `r` reads, `None` at the first field that is not one of
+/// [`file_bytes`]'s.
 fn read_plans(r: &mut FieldReader) -> Option<Vec<Entry>> {
     if r.bytes()? != FILE_VERSION {
         return None;
