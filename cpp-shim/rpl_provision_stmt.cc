@@ -1277,7 +1277,8 @@ end:
   if (resumable)
   {
     sql_print_information("Master '%.*s': LOAD DATA FROM MASTER stopped; the "
-                          "same statement goes on with the copy",
+                          "same statement without REPLACE goes on with the "
+                          "copy",
                           (int) name->length, name->str);
     park(mi, state);
   }

@@ -112,12 +112,12 @@ load_pid=
 # The statement's option: REPLACE once a copy had to start again
 mode=
 load() {
-  # After a fault, as a DBA would: the same statement again when the
-  # copy is kept (REPLACE too, once the copy had to start again: a
-  # statement without it is refused over an unfinished REPLACE copy),
-  # REPLACE when the copy says it must start again (its plan changed:
-  # tables created or dropped on the master), and a stop when a fault
-  # lost the copy.
+  # After a fault, as a DBA would: the same statement without REPLACE
+  # when the copy is kept (REPLACE would start it again), REPLACE when
+  # the copy says it must start again (its plan changed: tables created
+  # or dropped on the master), and a stop when a fault lost the copy.
+  # After a lost client connection (the replica killed) the option stays
+  # as it was.
   local last
   last=$(last_answer)
   case "$last" in
@@ -128,8 +128,11 @@ load() {
       [ -n "$view" ] || fail "run $run: $last"
       client master -e "DROP VIEW IF EXISTS $view"
       views_dropped=$((views_dropped + 1)) ;;
-    # The copy kept; or the client's own connection lost or killed
-    ""|*"goes on with"*|"ERROR 2013 "*|"ERROR 2006 "*|"ERROR 1927 "*|"ERROR 1317 "*) ;;
+    # The copy kept (the statement killed keeps it too; if it had not
+    # begun a REPLACE yet, the next one is refused and REPLACE runs)
+    *"goes on with"*|"ERROR 1927 "*|"ERROR 1317 "*) mode= ;;
+    # The client's connection lost (the replica killed)
+    ""|"ERROR 2013 "*|"ERROR 2006 "*) ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
     # The SQL thread killed in a transaction of the master's that had
     # changed MyISAM or Aria: part of it is applied, as in any

@@ -1730,7 +1730,10 @@ pub fn divergence_message(
 pub fn unfinished_copy_message(connection: &str, request: &str, resumable: bool) -> String {
     let options = provision_core::preflight::request_options(request);
     let (how, go_on) = if resumable {
-        ("", "To go on with it: the same statement again; to")
+        (
+            "",
+            "To go on with it: the same statement again, without REPLACE; to",
+        )
     } else {
         (" on an error", "To")
     };
@@ -1783,8 +1786,8 @@ pub fn stopped_copy_message(
         return String::new();
     }
     let go_on = format!(
-        "the same statement goes on with it, LOAD DATA FROM MASTER '{connection}' REPLACE \
-         copies again, RESET SLAVE '{connection}' forgets it"
+        "the same statement without REPLACE goes on with it, LOAD DATA FROM MASTER \
+         '{connection}' REPLACE copies again, RESET SLAVE '{connection}' forgets it"
     );
     match server_error_advice(sql_error, sql_message) {
         Some(advice) => {
@@ -3468,7 +3471,10 @@ mod tests {
     fn threads_stopped_without_an_error_leave_a_copy_to_go_on_with() {
         let m = stopped_copy_message("east", 0, 0, "", false);
         assert!(m.contains("STOP SLAVE 'east'"), "{m}");
-        assert!(m.contains("the same statement goes on with it"), "{m}");
+        assert!(
+            m.contains("the same statement without REPLACE goes on with it"),
+            "{m}"
+        );
         assert_eq!(stopped_copy_message("east", 2013, 0, "", false), "");
         assert_eq!(stopped_copy_message("east", 0, 4199, "diverged", false), "");
         // A KILL of the SQL thread fails its event with the kill's error.
@@ -3500,7 +3506,10 @@ mod tests {
             m.contains("end the session of this server that holds the lock"),
             "{m}"
         );
-        assert!(m.contains("the same statement goes on with it"), "{m}");
+        assert!(
+            m.contains("the same statement without REPLACE goes on with it"),
+            "{m}"
+        );
         assert!(m.contains("REPLACE copies again"), "{m}");
         assert!(!m.contains("Error_code"), "{m}");
         assert!(sql_stop_keeps_copy(

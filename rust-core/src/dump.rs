@@ -147,7 +147,7 @@ pub fn not_ready_text(problems: &[DumpError], more: usize, budget: usize) -> Str
 /// ([`DumpError::keeps_copy`]); the replica recognises it
 /// ([`keeps_copy_said`]).
 pub const COPY_KEPT: &str =
-    "The copy so far is kept: once that is fixed, the same statement goes on with it";
+    "The copy so far is kept: once fixed, the statement without REPLACE goes on with it";
 
 /// Whether `message`, a master's error as the replica's I/O thread got
 /// it, says that the replica's copy is kept ([`COPY_KEPT`]).
