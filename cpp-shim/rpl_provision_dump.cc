@@ -522,9 +522,9 @@ new_session(const String &request, const String &master_pos)
     its start (provision_core::plan_cache).
   */
   char plans[FN_REFLEN];
-  fn_format(plans, "provision_plans", mysql_real_data_home, "",
-            MY_UNPACK_FILENAME | MY_SAFE_PATH);
-  provision::plan_store_open(plans);
+  if (fn_format(plans, "provision_plans", mysql_real_data_home, "",
+                MY_UNPACK_FILENAME | MY_SAFE_PATH))
+    provision::plan_store_open(rpl_provision_bytes(plans, strlen(plans)));
   rust::Box<provision::DumpSession> session=
     provision::dump_session_new(
       rpl_provision_bytes(request.ptr(), request.length()),

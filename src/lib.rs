@@ -451,8 +451,9 @@ mod ffi {
         /// Keeps the plans of the copies this master sends in `file` too,
         /// and takes up the ones it holds (`plan_cache::keep_in`): a
         /// master restarted during a copy whose plan its DDL changed goes
-        /// on with it.  Only the first call does anything.
-        fn plan_store_open(file: &str);
+        /// on with it.  Only the first call does anything.  `file` is a
+        /// path's bytes, which need not be UTF-8.
+        fn plan_store_open(file: &[u8]);
 
         /// A provisioning dump on the master (`dump::DumpSession`).
         type DumpSession;
@@ -2087,8 +2088,15 @@ fn end_marker_flag() -> u32 {
     protocol::GTID_LIST_FLAG_PROVISION_DONE
 }
 
-fn plan_store_open(file: &str) {
-    provision_core::plan_cache::keep_in(std::path::Path::new(file));
+fn plan_store_open(file: &[u8]) {
+    #[cfg(unix)]
+    let file = {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::PathBuf::from(std::ffi::OsStr::from_bytes(file))
+    };
+    #[cfg(not(unix))]
+    let file = std::path::PathBuf::from(String::from_utf8_lossy(file).into_owned());
+    provision_core::plan_cache::keep_in(&file);
 }
 
 fn support_probe_variable() -> &'static str {
