@@ -99,14 +99,10 @@ fn file_bytes(plans: &[Entry]) -> Vec<u8> {
     w.finish()
 }
 
-/// The plans of the file's `bytes`; none unless all of them read back.
-fn read_file_bytes(bytes: &[u8]) -> Vec<Entry> {
-    read_plans(&mut FieldReader::new(bytes)).unwrap_or_default()
-}
-
-/// The plans `r` reads, `None` at the first field that is not one of
-/// [`file_bytes`]'s.
-fn read_plans(r: &mut FieldReader) -> Option<Vec<Entry>> {
+/// The plans of the file's `bytes` ([`file_bytes`]); `None` unless all
+/// of them read back.
+fn read_plans(bytes: &[u8]) -> Option<Vec<Entry>> {
+    let mut r = FieldReader::new(bytes);
     if r.bytes()? != FILE_VERSION {
         return None;
     }
@@ -173,7 +169,7 @@ pub fn keep_in(file: &Path) {
     }
     registry.file = Some(file.to_owned());
     if let Ok(bytes) = std::fs::read(file) {
-        let mut plans = read_file_bytes(&bytes);
+        let mut plans = read_plans(&bytes).unwrap_or_default();
         plans.retain(|e| {
             !registry
                 .plans
