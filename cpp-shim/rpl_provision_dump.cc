@@ -1102,6 +1102,21 @@ static bool definition_unchanged(Rpl_provision_dump *dump,
 }
 
 
+/*
+  The table's definition as the copy sends it.  A sequence as CREATE
+  SEQUENCE: the table form would recreate it with the default start, cache
+  and increment.  The name is unqualified, as the server logs CREATE
+  TABLE: the event's database names it, which the replica's
+  replicate_rewrite_db rewrites.
+*/
+static int show_create(THD *thd, TABLE_LIST *tl, String *ddl)
+{
+  return tl->table->s->table_type == TABLE_TYPE_SEQUENCE ?
+    show_create_sequence(thd, tl, ddl) :
+    show_create_table(thd, tl, ddl, NULL, WITHOUT_DB_NAME);
+}
+
+
 static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
                               const provision::UnitInfo &unit,
                               my_off_t end_pos)
@@ -1118,15 +1133,7 @@ static bool send_create_table(THD *thd, Rpl_provision_dump *dump,
     end_table_access(thd, NULL);
     return true;
   }
-  /*
-    A sequence as CREATE SEQUENCE: the table form would recreate it with
-    the default start, cache and increment.  The name is unqualified, as
-    the server logs CREATE TABLE: the event's database names it, which the
-    replica's replicate_rewrite_db rewrites.
-  */
-  int err= tl.table->s->table_type == TABLE_TYPE_SEQUENCE ?
-    show_create_sequence(thd, &tl, &ddl) :
-    show_create_table(thd, &tl, &ddl, NULL, WITHOUT_DB_NAME);
+  int err= show_create(thd, &tl, &ddl);
   /*
     Where the binlog is, with the table's metadata lock still held: a DDL
     of the table that the definition shows is logged before it, one that
@@ -1704,6 +1711,28 @@ static chunk_result send_rows(THD *thd, Rpl_provision_dump *dump,
   case 1:
     end_table_access(thd, table);
     return CHUNK_STALLED;
+  case 3:
+  {
+    /*
+      OPTIMIZE (or another statement that keeps the rows) gave the table a
+      new version: the copy takes it if the definition is the one it read
+      (but for the AUTO_INCREMENT counter and the comment), and reads from
+      a later cut (a snapshot taken before the rebuild cannot read the
+      rebuilt table).
+    */
+    char buf[2048];
+    String ddl(buf, sizeof(buf), system_charset_info);
+    ddl.length(0);
+    if (show_create(thd, table->pos_in_table_list, &ddl))
+      thd->clear_error();                    /* stalled until it times out */
+    else
+      dump->session->take_definition(
+        unit.db, unit.table,
+        rust::Slice<const uint8_t>(version.str, version.length),
+        rpl_provision_bytes(ddl.ptr(), ddl.length()));
+    end_table_access(thd, table);
+    return CHUNK_STALLED;
+  }
   default:
     end_table_access(thd, table);
     return CHUNK_FAILED;

@@ -8,7 +8,7 @@
 
 use provision_core::copy_filter::CopyFilter;
 use provision_core::cut::{self, BinlogPos, CutFacts, CutVerdict};
-use provision_core::dump::{self, ChunkPressure, DumpError, LockStep};
+use provision_core::dump::{self, ChunkPressure, DumpError, LockStep, RowsDefinition};
 use provision_core::encode::{CharsetIds, Column};
 use provision_core::key_image::{self, KeyPart};
 use provision_core::preflight::{self, Refusal, ReplicaFacts, UseGtid};
@@ -752,13 +752,27 @@ mod ffi {
         /// For the table of a `Rows` unit: 0 when it has the definition the
         /// copy read, 1 when a DDL changed it (read nothing until the DDL
         /// is sent, which copies it again), 2 when that took too long
-        /// (`refusal()` says so).
+        /// (`refusal()` says so), 3 when a statement that keeps its rows
+        /// (`OPTIMIZE`) gave it a new version: read nothing now, and hand
+        /// its CREATE to `take_definition()`.
         fn check_rows_definition(
             self: &mut DumpSession,
             db: &str,
             table: &str,
             version: &[u8],
         ) -> u8;
+        /// After `check_rows_definition()` gave 3: the copy reads
+        /// `db`.`table` with this definition (`version`, and
+        /// `show_create`, its SHOW CREATE TABLE) from the next chunk on if
+        /// its definition is the one the copy read (but for the
+        /// `AUTO_INCREMENT` counter and the comment).
+        fn take_definition(
+            self: &mut DumpSession,
+            db: &str,
+            table: &str,
+            version: &[u8],
+            show_create: &[u8],
+        );
         /// The table of the current unit is not on the master: true to
         /// wait for the DDL that dropped or renamed it to come through the
         /// binary log; false when that took too long (`refusal()` says
@@ -1908,10 +1922,18 @@ impl DumpSession {
 
     fn check_rows_definition(&mut self, db: &str, table: &str, version: &[u8]) -> u8 {
         match self.with(|s| s.check_rows_definition(db, table, version)) {
-            Some(true) => 0,
-            Some(false) => 1,
+            Some(RowsDefinition::Same) => 0,
+            Some(RowsDefinition::Changed) => 1,
+            Some(RowsDefinition::Redefined) => 3,
             None => 2,
         }
+    }
+
+    fn take_definition(&mut self, db: &str, table: &str, version: &[u8], show_create: &[u8]) {
+        self.with(|s| {
+            s.take_definition(db, table, version, show_create);
+            Ok(())
+        });
     }
 
     fn table_missing(&mut self, db: &str, table: &str) -> bool {

@@ -997,6 +997,8 @@ impl ReplicaFilter {
                     self.rename_table(&from, &to);
                     record.extend([self.record_row(&from), self.record_row(&to)]);
                 }
+                // The copy of the table goes on: its rows are as they were.
+                Edit::Redefined(_) => {}
                 Edit::ForgetDatabase(db) => {
                     let gone: Vec<String> = self
                         .ledger
@@ -2500,14 +2502,14 @@ mod tests {
         f.group_committed();
         for _ in 2..=MAX_RECOPIES {
             assert!(matches!(
-                action(&mut f, "OPTIMIZE TABLE made"),
+                action(&mut f, "REPAIR TABLE made"),
                 (ffi::QueryAction::Skip, true, _)
             ));
             f.group_start(true, 0, 1, 4);
             f.copy_statement(b"CREATE OR REPLACE TABLE `made` (id INT)", "d", req);
             f.group_committed();
         }
-        let v = f.query_verdict(b"OPTIMIZE TABLE made", "d", req, MAX_RECOPIES, 0);
+        let v = f.query_verdict(b"REPAIR TABLE made", "d", req, MAX_RECOPIES, 0);
         assert!(matches!(v.action, ffi::QueryAction::Refuse));
         assert!(
             v.message.contains("`d`.`made` was changed"),

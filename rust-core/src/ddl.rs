@@ -197,6 +197,56 @@ fn without_archive_counter(create: Vec<u8>) -> Vec<u8> {
     [&create[..option], &create[end..]].concat()
 }
 
+/// A table's definition as its `SHOW CREATE TABLE` text (`show_create`)
+/// shows it, hashed, without its `AUTO_INCREMENT=` counter and its
+/// `COMMENT=` table option: what a chunk's rows and cursor depend on
+/// (columns, keys, constraints, the default character set the columns
+/// take, the engine), and what no statement that keeps the rows changes
+/// (the counter moves with every insert; `ALTER TABLE ... COMMENT` keeps
+/// the rows).  The options are on the line that closes the column list.
+pub fn definition_shape(show_create: &[u8]) -> u64 {
+    let mut hash = crate::scheduler::Fnv::default();
+    let Some(line) = find(show_create, b"\n) ") else {
+        hash.add(show_create);
+        return hash.0;
+    };
+    let line_end = show_create[line + 1..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(show_create.len(), |p| line + 1 + p);
+    hash.add(&show_create[..line]);
+    let mut options = &show_create[line..line_end];
+    while !options.is_empty() {
+        if let Some(rest) = options.strip_prefix(b" AUTO_INCREMENT=") {
+            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            options = &rest[digits..];
+        } else if let Some(rest) = options.strip_prefix(b" COMMENT='") {
+            options = &rest[quoted_tail(rest)..];
+        } else {
+            hash.add(&options[..1]);
+            options = &options[1..];
+        }
+    }
+    hash.add(&show_create[line_end..]);
+    hash.0
+}
+
+/// The length of the rest of a string literal `rest` is in, after its
+/// opening quote `'`, its closing quote included (a quote doubled or
+/// escaped with a backslash inside it); all of `rest` when not closed.
+fn quoted_tail(rest: &[u8]) -> usize {
+    let mut i = 0;
+    while i < rest.len() {
+        match rest[i] {
+            b'\\' => i += 2,
+            b'\'' if rest.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\'' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    rest.len()
+}
+
 /// Where `needle` first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
@@ -325,6 +375,43 @@ fn start_of(text: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_definition_shape_leaves_out_the_counter_and_the_comment() {
+        let create = |options: &str, column: &str| {
+            format!(
+                "CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  \
+                 `v` {column} DEFAULT ')\\n) x' COMMENT 'c',\n  PRIMARY KEY (`id`)\n) \
+                 ENGINE=InnoDB {options}\n PARTITION BY HASH (`id`)\nPARTITIONS 2"
+            )
+        };
+        let shape =
+            |options: &str, column: &str| definition_shape(create(options, column).as_bytes());
+        let before = shape("AUTO_INCREMENT=5 DEFAULT CHARSET=latin1", "varchar(9)");
+        assert_eq!(
+            before,
+            shape(
+                "AUTO_INCREMENT=91 DEFAULT CHARSET=latin1 COMMENT='it''s \\' x'",
+                "varchar(9)"
+            )
+        );
+        assert_eq!(before, shape("DEFAULT CHARSET=latin1", "varchar(9)"));
+        // The columns' character set, the engine, a column: not the same.
+        assert_ne!(before, shape("DEFAULT CHARSET=utf8mb4", "varchar(9)"));
+        assert_ne!(
+            before,
+            shape("ENGINE=MyISAM DEFAULT CHARSET=latin1", "varchar(9)")
+        );
+        assert_ne!(before, shape("DEFAULT CHARSET=latin1", "varchar(8)"));
+        assert_ne!(
+            before,
+            definition_shape(
+                create("DEFAULT CHARSET=latin1", "varchar(9)")
+                    .replace("PARTITIONS 2", "PARTITIONS 3")
+                    .as_bytes()
+            )
+        );
+    }
 
     #[test]
     fn views_keep_every_clause_of_the_master() {

@@ -28,8 +28,15 @@ pub enum TableDdl {
     /// `ALTER TABLE` of one table that adds foreign keys to the tables
     /// listed (its parents from then on).
     ChangeReferencing(QualifiedTable, Vec<QualifiedTable>),
-    /// `OPTIMIZE`, `REPAIR`: may rebuild the tables.
+    /// `REPAIR`: may rebuild the tables, and drop rows it cannot read.
     Rebuild(Vec<QualifiedTable>),
+    /// `OPTIMIZE`, `ALTER TABLE a {OPTIMIZE|REBUILD} PARTITION ...`: may
+    /// rebuild the tables (InnoDB's recreate gives them a new definition
+    /// version), their rows, columns and keys as they were.
+    Optimize(Vec<QualifiedTable>),
+    /// `ALTER TABLE a COMMENT [=] '...'` and nothing else: the table's
+    /// comment, its rows, columns and keys as they were.
+    Comment(QualifiedTable),
     /// `ANALYZE`: statistics only.
     Analyze(Vec<QualifiedTable>),
     /// `CREATE [OR REPLACE] TABLE|SEQUENCE [IF NOT EXISTS]`, in any form
@@ -83,6 +90,8 @@ impl TableDdl {
             }
             TableDdl::Import(t) => TableDdl::Import(table(t)),
             TableDdl::Rebuild(ts) => TableDdl::Rebuild(tables(ts)),
+            TableDdl::Optimize(ts) => TableDdl::Optimize(tables(ts)),
+            TableDdl::Comment(t) => TableDdl::Comment(table(t)),
             TableDdl::Analyze(ts) => TableDdl::Analyze(tables(ts)),
             TableDdl::Create(t) => TableDdl::Create(table(t)),
             TableDdl::Drop(ts) => TableDdl::Drop(tables(ts)),
@@ -138,6 +147,12 @@ pub enum Edit {
     Rename(QualifiedTable, QualifiedTable),
     /// Every table of the database is gone.
     ForgetDatabase(String),
+    /// The table in progress may have a new definition version, its rows,
+    /// columns and keys as they were: its copy goes on (the master takes
+    /// the new version once it sees the same definition but for the
+    /// table's counter and comment, see
+    /// [`crate::dump::DumpSession::check_rows_definition`]).
+    Redefined(QualifiedTable),
 }
 
 /// What to do with a statement.
@@ -160,6 +175,7 @@ impl Decision {
     pub fn changes_plan(&self, in_progress: impl Fn(&(String, String)) -> bool) -> bool {
         self.edits.iter().any(|edit| match edit {
             Edit::Copy(table) => !in_progress(table),
+            Edit::Redefined(_) => false,
             _ => true,
         })
     }
@@ -206,6 +222,9 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             if tablespace_clause_in(rest, "IMPORT").is_some() {
                 return Some(TableDdl::Import(table));
             }
+            if let Some(ddl) = maintenance(&table, rest) {
+                return Some(ddl);
+            }
             let change = |table| {
                 let parents = referenced_tables(rest, default_db);
                 Some(if parents.is_empty() {
@@ -245,10 +264,10 @@ pub fn parse(query: &[u8], default_db: &str) -> Option<TableDdl> {
             while t.comma() {
                 tables.push(t.table(default_db)?);
             }
-            Some(if kind == "ANALYZE" {
-                TableDdl::Analyze(tables)
-            } else {
-                TableDdl::Rebuild(tables)
+            Some(match kind.as_str() {
+                "ANALYZE" => TableDdl::Analyze(tables),
+                "OPTIMIZE" => TableDdl::Optimize(tables),
+                _ => TableDdl::Rebuild(tables),
             })
         }
         "CREATE" => {
@@ -602,6 +621,48 @@ fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize
     None
 }
 
+/// The clauses of `ALTER TABLE table` (`clauses`) when they only do
+/// maintenance that leaves its rows, columns and keys as they were: `[WAIT
+/// n|NOWAIT] COMMENT [=] 'text'`, `{OPTIMIZE|REBUILD|ANALYZE} PARTITION
+/// {p [, p ...]|ALL}`.  Anything more, or another form: `None`.
+fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
+    let mut t = Tokens::new(clauses);
+    t.skip_wait()?;
+    if t.keyword("COMMENT").is_some() {
+        if let Some(after) = t.rest.strip_prefix('=') {
+            t.rest = after;
+            t.blank();
+        }
+        if !(t.rest.starts_with('\'') || t.rest.starts_with('"')) {
+            return None;
+        }
+        t.skip_quoted();
+        return t.at_end().then(|| TableDdl::Comment(table.clone()));
+    }
+    let analyze = t.peek_is("ANALYZE");
+    if t.keyword("OPTIMIZE").is_none() && t.keyword("REBUILD").is_none() && !analyze {
+        return None;
+    }
+    if analyze {
+        t.word();
+    }
+    t.keyword("PARTITION")?;
+    if t.keyword("ALL").is_none() {
+        t.ident()?;
+        t.blank();
+        while t.comma() {
+            t.ident()?;
+            t.blank();
+        }
+    }
+    let tables = vec![table.clone()];
+    t.at_end().then_some(if analyze {
+        TableDdl::Analyze(tables)
+    } else {
+        TableDdl::Optimize(tables)
+    })
+}
+
 /// `EXCHANGE PARTITION p WITH TABLE b [WITH|WITHOUT VALIDATION]`,
 /// `CONVERT PARTITION p TO TABLE b` or `CONVERT TABLE b TO PARTITION p
 /// ...` (`clauses`) of `ALTER TABLE table`.
@@ -791,6 +852,34 @@ pub fn decide(
         TableDdl::Analyze(tables) => {
             let all_complete = tables.iter().all(|t| state(t) == TableState::Complete);
             decision(if all_complete { Run::Apply } else { Run::Skip }, vec![])
+        }
+        TableDdl::Optimize(tables) => {
+            // Rows, columns and keys as they were: a copy in progress goes
+            // on (the replica's table gets the rows either way, and needs
+            // no rebuild of its own).
+            let states: Vec<TableState> = tables.iter().map(&state).collect();
+            if states.iter().all(|s| *s == TableState::Complete) {
+                return decision(Run::Apply, vec![]);
+            }
+            let edits = tables
+                .iter()
+                .zip(&states)
+                .filter(|(_, s)| in_progress(s))
+                .map(|(t, _)| Edit::Redefined(t.clone()))
+                .collect();
+            decision(Run::Skip, edits)
+        }
+        TableDdl::Comment(table) => {
+            // The replica's table, complete or in progress, takes the
+            // comment; a table not created yet is read with it.
+            let s = state(table);
+            if s == TableState::Complete {
+                decision(Run::Apply, vec![])
+            } else if in_progress(&s) {
+                decision(Run::Apply, vec![Edit::Redefined(table.clone())])
+            } else {
+                decision(Run::Skip, vec![])
+            }
         }
         TableDdl::ChangeReferencing(table, parents) => {
             // I5: a child's copy starts once its parents are complete, and
@@ -1280,6 +1369,10 @@ mod tests {
         );
         assert_eq!(
             parse(b"OPTIMIZE NO_WRITE_TO_BINLOG TABLE a, d.b", "db"),
+            Some(TableDdl::Optimize(vec![t("db", "a"), t("d", "b")]))
+        );
+        assert_eq!(
+            parse(b"REPAIR TABLE a, d.b", "db"),
             Some(TableDdl::Rebuild(vec![t("db", "a"), t("d", "b")]))
         );
         assert_eq!(
@@ -1741,7 +1834,7 @@ mod tests {
             // A comment, a column or a character set conversion is not one.
             (
                 b"ALTER TABLE p COMMENT 'exchange partition'",
-                TableDdl::Change(p.clone()),
+                TableDdl::Comment(p.clone()),
             ),
             (
                 b"ALTER TABLE p ADD COLUMN exchange INT",
@@ -2064,7 +2157,7 @@ mod tests {
         let analyze = TableDdl::Analyze(vec![t("d", "a")]);
         assert_eq!(run(&analyze, created.clone()).run, Run::Skip);
         assert_eq!(run(&analyze, TableState::Complete).run, Run::Apply);
-        let optimize = TableDdl::Rebuild(vec![t("d", "a"), t("d", "b")]);
+        let repair = TableDdl::Rebuild(vec![t("d", "a"), t("d", "b")]);
         let mixed = |q: &QualifiedTable| {
             if q.1 == "a" {
                 TableState::Complete
@@ -2072,15 +2165,115 @@ mod tests {
                 TableState::NotCreated
             }
         };
-        assert_eq!(decide_tables(&optimize, mixed).run, Run::Skip);
-        assert_eq!(
-            decide_tables(&optimize, |q: &QualifiedTable| if q.1 == "b" {
+        assert_eq!(decide_tables(&repair, mixed).run, Run::Skip);
+        let b_in_progress = |q: &QualifiedTable| {
+            if q.1 == "b" {
                 created.clone()
             } else {
                 TableState::Complete
-            })
-            .edits,
+            }
+        };
+        assert_eq!(
+            decide_tables(&repair, b_in_progress).edits,
             vec![Edit::Copy(t("d", "b"))]
         );
+    }
+
+    #[test]
+    fn maintenance_leaves_the_copy_in_progress_going_on() {
+        let created = TableState::Created {
+            cursor: Some(vec![1]),
+        };
+        let state = |s: TableState| move |_: &QualifiedTable| s.clone();
+        let optimize = TableDdl::Optimize(vec![t("d", "a"), t("d", "b")]);
+        let b_in_progress = |q: &QualifiedTable| {
+            if q.1 == "b" {
+                created.clone()
+            } else {
+                TableState::Complete
+            }
+        };
+        // The replica's table in progress needs no rebuild: its rows come
+        // from the copy either way.
+        assert_eq!(
+            decide_tables(&optimize, b_in_progress),
+            Decision {
+                run: Run::Skip,
+                edits: vec![Edit::Redefined(t("d", "b"))]
+            }
+        );
+        assert_eq!(
+            decide_tables(&optimize, state(TableState::Complete)).run,
+            Run::Apply
+        );
+        assert_eq!(
+            decide_tables(&optimize, state(TableState::NotCreated)),
+            Decision {
+                run: Run::Skip,
+                edits: vec![]
+            }
+        );
+        // A comment goes to the replica's table, complete or not.
+        let comment = TableDdl::Comment(t("d", "a"));
+        assert_eq!(
+            decide_tables(&comment, state(created.clone())),
+            Decision {
+                run: Run::Apply,
+                edits: vec![Edit::Redefined(t("d", "a"))]
+            }
+        );
+        assert_eq!(
+            decide_tables(&comment, state(TableState::Complete)).run,
+            Run::Apply
+        );
+        assert_eq!(
+            decide_tables(&comment, state(TableState::NotCreated)).run,
+            Run::Skip
+        );
+        // The plan's steps are the same.
+        let d = decide_tables(&optimize, b_in_progress);
+        assert!(!d.changes_plan(|_| false));
+    }
+
+    #[test]
+    fn maintenance_alter_forms_are_told_from_changes() {
+        let parse = |q: &str| parse(q.as_bytes(), "db");
+        assert_eq!(
+            parse("ALTER TABLE t COMMENT = 'it''s = a, b'"),
+            Some(TableDdl::Comment(t("db", "t")))
+        );
+        assert_eq!(
+            parse("alter online table d.t wait 5 comment \"x\";"),
+            Some(TableDdl::Comment(t("d", "t")))
+        );
+        assert_eq!(
+            parse("SET STATEMENT lock_wait_timeout=30 FOR ALTER TABLE t COMMENT='s1'"),
+            Some(TableDdl::Comment(t("db", "t")))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t OPTIMIZE PARTITION p0, `p 1`"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t REBUILD PARTITION ALL"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t ANALYZE PARTITION p1"),
+            Some(TableDdl::Analyze(vec![t("db", "t")]))
+        );
+        // Anything more is a change.
+        for q in [
+            "ALTER TABLE t COMMENT 'x', ADD c INT",
+            "ALTER TABLE t COMMENT 'x' ENGINE=MyISAM",
+            "ALTER TABLE t ADD c INT COMMENT 'x'",
+            "ALTER TABLE t MODIFY c INT COMMENT 'x'",
+            "ALTER TABLE t REBUILD PARTITION p0, ADD c INT",
+            "ALTER TABLE t REPAIR PARTITION p0",
+            "ALTER TABLE t TRUNCATE PARTITION p0",
+            "ALTER TABLE t COMMENT x",
+        ] {
+            assert_eq!(parse(q), Some(TableDdl::Change(t("db", "t"))), "{q}");
+        }
     }
 }

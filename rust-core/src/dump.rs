@@ -702,6 +702,34 @@ fn rekey<V>(
     }
 }
 
+/// What a dump knows of a table's definition.
+#[derive(Debug)]
+struct Definition {
+    /// `TABLE_SHARE::tabledef_version` when the copy first read the table
+    /// (its CREATE or first chunk), or took a new one (`redefined`).
+    version: Vec<u8>,
+    /// Its definition but for its counter and comment
+    /// ([`ddl::definition_shape`]), from the CREATE read with that version.
+    shape: Option<u64>,
+    /// A statement sent since keeps its rows, columns and keys but may
+    /// have given it a new version (`OPTIMIZE` of InnoDB,
+    /// [`Edit::Redefined`]).
+    redefined: bool,
+}
+
+/// What [`DumpSession::check_rows_definition`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowsDefinition {
+    /// The definition the copy read: read the chunk.
+    Same,
+    /// Another one: read nothing until the DDL that made it is sent.
+    Changed,
+    /// Another version after a statement that keeps the rows, columns
+    /// and keys: read nothing now; [`DumpSession::take_definition`] with
+    /// the table's CREATE says whether the copy goes on with it.
+    Redefined,
+}
+
 /// A provisioning dump in progress.
 #[derive(Debug)]
 pub struct DumpSession {
@@ -759,9 +787,8 @@ pub struct DumpSession {
     byte_throttle: Option<Rate>,
     /// Bytes of rows read so far.
     bytes_copied: u64,
-    /// The definition version (`TABLE_SHARE::tabledef_version`) of each
-    /// table when its CREATE (or first chunk) was sent.
-    definitions: BTreeMap<(String, String), Vec<u8>>,
+    /// The definition of each table the copy read (see [`Definition`]).
+    definitions: BTreeMap<(String, String), Definition>,
     /// Since when the table being copied has had another definition than
     /// the copy read (see [`DumpSession::check_rows_definition`]).
     changed_since: Option<Instant>,
@@ -1394,6 +1421,10 @@ impl DumpSession {
         Ok(Some(match self.next_unit() {
             Unit::CreateTable { db, table } => {
                 let key = (db.to_owned(), table.to_owned());
+                // Read under the lock its version was checked under.
+                if let Some(known) = self.definitions.get_mut(&key) {
+                    known.shape = Some(ddl::definition_shape(show_create));
+                }
                 let sql = ddl::create_table(show_create)?;
                 let has_foreign_keys = self.foreign_key_tables.contains(&key);
                 let deferred = ddl::defer_secondary_indexes(&sql, has_foreign_keys);
@@ -2279,6 +2310,11 @@ impl DumpSession {
                     self.scheduler
                         .rename_table((&from.0, &from.1), (&to.0, &to.1));
                 }
+                Edit::Redefined(key) => {
+                    if let Some(known) = self.definitions.get_mut(&key) {
+                        known.redefined = true;
+                    }
+                }
                 Edit::ForgetDatabase(db) => {
                     self.copied_tables.retain(|(d, _)| *d != db);
                     self.definitions.retain(|(d, _), _| *d != db);
@@ -2341,8 +2377,12 @@ impl DumpSession {
         let known = self
             .definitions
             .entry((db.to_owned(), table.to_owned()))
-            .or_insert_with(|| version.to_owned());
-        if known.as_slice() == version {
+            .or_insert_with(|| Definition {
+                version: version.to_owned(),
+                shape: None,
+                redefined: false,
+            });
+        if known.version == version {
             Ok(())
         } else {
             Err(DumpError::DefinitionChanged {
@@ -2374,24 +2414,58 @@ impl DumpSession {
     /// ([`DumpSession::master_statement`]); until then this dump reads no
     /// more of it.  After [`DDL_IN_BINLOG_WAIT`] without it (a DDL not in
     /// the binary log), the copy stops.
+    ///
+    /// After a statement that keeps the table's rows, columns and keys
+    /// ([`Edit::Redefined`]), a new version is [`RowsDefinition::Redefined`]:
+    /// the copy goes on with it if the table's definition is still the one
+    /// the copy read ([`DumpSession::take_definition`]).  The chunk is
+    /// read at a later cut, never from this one: a snapshot taken before
+    /// InnoDB rebuilt the table cannot read it.
     pub fn check_rows_definition(
         &mut self,
         db: &str,
         table: &str,
         version: &[u8],
-    ) -> Result<bool, DumpError> {
-        match self.check_definition(db, table, version) {
+    ) -> Result<RowsDefinition, DumpError> {
+        let key = (db.to_owned(), table.to_owned());
+        let found = match self.check_definition(db, table, version) {
             Ok(()) => {
                 self.changed_since = None;
-                Ok(true)
-            }
-            Err(e) => {
-                let since = *self.changed_since.get_or_insert_with(Instant::now);
-                if since.elapsed() > DDL_IN_BINLOG_WAIT {
-                    Err(e)
-                } else {
-                    Ok(false)
+                if let Some(known) = self.definitions.get_mut(&key) {
+                    known.redefined = false;
                 }
+                return Ok(RowsDefinition::Same);
+            }
+            Err(e) => e,
+        };
+        let since = *self.changed_since.get_or_insert_with(Instant::now);
+        if since.elapsed() > DDL_IN_BINLOG_WAIT {
+            return Err(found);
+        }
+        let redefined = self
+            .definitions
+            .get(&key)
+            .is_some_and(|known| known.redefined && known.shape.is_some());
+        Ok(if redefined {
+            RowsDefinition::Redefined
+        } else {
+            RowsDefinition::Changed
+        })
+    }
+
+    /// After [`RowsDefinition::Redefined`]: the copy reads `db`.`table`
+    /// with its new version (`version`, its CREATE `show_create`) from
+    /// now on if its definition is the one the copy read but for its
+    /// `AUTO_INCREMENT` counter and its comment.  Otherwise another DDL
+    /// changed it, which is still on its way in the binary log and copies
+    /// the table again when it is sent.
+    pub fn take_definition(&mut self, db: &str, table: &str, version: &[u8], show_create: &[u8]) {
+        let shape = ddl::definition_shape(show_create);
+        if let Some(known) = self.definitions.get_mut(&(db.to_owned(), table.to_owned())) {
+            if known.redefined && known.shape == Some(shape) {
+                known.version = version.to_owned();
+            } else {
+                known.redefined = false;
             }
         }
     }
@@ -3718,6 +3792,63 @@ mod tests {
         d.add_database("db", &["a", "b"], true);
         d.plan(Vec::new()).unwrap();
         d
+    }
+
+    #[test]
+    fn optimize_of_the_table_in_progress_takes_its_new_version() {
+        let mut d = session_of_a_and_b();
+        while !matches!(d.next_unit(), Unit::CreateTable { table: "a", .. }) {
+            match d.next_unit() {
+                Unit::Manifest => drop(d.manifest(4).unwrap()),
+                _ => d.scheduler.ddl_sent(),
+            }
+        }
+        let create = |comment: &str, column: &str| {
+            format!(
+                "CREATE TABLE `a` (\n  `id` int(11) NOT NULL,\n  {column},\n  \
+                 PRIMARY KEY (`id`)\n) ENGINE=InnoDB AUTO_INCREMENT=3{comment}"
+            )
+        };
+        d.check_definition("db", "a", b"v1").unwrap();
+        d.create_definition(4, create("", "`v` int(11)").as_bytes(), &CTX)
+            .unwrap();
+        let read = |d: &mut DumpSession, version: &[u8]| {
+            d.check_rows_definition("db", "a", version).unwrap()
+        };
+        assert_eq!(read(&mut d, b"v1"), RowsDefinition::Same);
+        // OPTIMIZE rebuilt it (a new version) before it is sent: wait.
+        assert_eq!(read(&mut d, b"v2"), RowsDefinition::Changed);
+        assert!(!d.master_statement(b"OPTIMIZE TABLE a", "db", 0).unwrap());
+        assert!(matches!(d.next_unit(), Unit::Rows { table: "a", .. }));
+        // Sent: the new version, with the same columns and keys (a new
+        // counter), is read from the next cut on.
+        assert_eq!(read(&mut d, b"v2"), RowsDefinition::Redefined);
+        d.take_definition("db", "a", b"v2", create("", "`v` int(11)").as_bytes());
+        assert_eq!(read(&mut d, b"v2"), RowsDefinition::Same);
+        // The old one is another definition now; and a version without
+        // a statement that keeps the rows is a change.
+        assert_eq!(read(&mut d, b"v1"), RowsDefinition::Changed);
+        assert_eq!(read(&mut d, b"v3"), RowsDefinition::Changed);
+        // A comment, then a column changed before the comment is sent:
+        // the comment's statement does not let the column's version in.
+        assert!(!d
+            .master_statement(b"ALTER TABLE a COMMENT 'x'", "db", 0)
+            .unwrap());
+        assert_eq!(read(&mut d, b"v4"), RowsDefinition::Redefined);
+        d.take_definition(
+            "db",
+            "a",
+            b"v4",
+            create(" COMMENT='x'", "`v` bigint(20)").as_bytes(),
+        );
+        assert_eq!(read(&mut d, b"v4"), RowsDefinition::Changed);
+        // The ALTER that changed it copies the table again.
+        d.master_statement(b"ALTER TABLE a MODIFY v BIGINT", "db", 0)
+            .unwrap();
+        assert!(matches!(
+            d.next_unit(),
+            Unit::CreateTable { table: "a", .. }
+        ));
     }
 
     #[test]
