@@ -34,9 +34,9 @@ pub enum TableDdl {
     /// rebuild the tables (InnoDB's recreate gives them a new definition
     /// version), their rows, columns and keys as they were.
     Optimize(Vec<QualifiedTable>),
-    /// `ALTER TABLE a COMMENT [=] '...'` and nothing else: the table's
-    /// comment, its rows, columns and keys as they were.
-    Comment(QualifiedTable),
+    /// `ALTER TABLE a` with table options `COMMENT` and `AUTO_INCREMENT`
+    /// and nothing else: its rows, columns and keys as they were.
+    Options(QualifiedTable),
     /// `ANALYZE`: statistics only.
     Analyze(Vec<QualifiedTable>),
     /// `CREATE [OR REPLACE] TABLE|SEQUENCE [IF NOT EXISTS]`, in any form
@@ -91,7 +91,7 @@ impl TableDdl {
             TableDdl::Import(t) => TableDdl::Import(table(t)),
             TableDdl::Rebuild(ts) => TableDdl::Rebuild(tables(ts)),
             TableDdl::Optimize(ts) => TableDdl::Optimize(tables(ts)),
-            TableDdl::Comment(t) => TableDdl::Comment(table(t)),
+            TableDdl::Options(t) => TableDdl::Options(table(t)),
             TableDdl::Analyze(ts) => TableDdl::Analyze(tables(ts)),
             TableDdl::Create(t) => TableDdl::Create(table(t)),
             TableDdl::Drop(ts) => TableDdl::Drop(tables(ts)),
@@ -622,22 +622,35 @@ fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize
 }
 
 /// The clauses of `ALTER TABLE table` (`clauses`) when they only do
-/// maintenance that leaves its rows, columns and keys as they were: `[WAIT
-/// n|NOWAIT] COMMENT [=] 'text'`, `{OPTIMIZE|REBUILD|ANALYZE} PARTITION
-/// {p [, p ...]|ALL}`.  Anything more, or another form: `None`.
+/// maintenance that leaves its rows, columns and keys as they were, after
+/// `[WAIT n|NOWAIT]`: the table options `COMMENT [=] 'text'` and
+/// `AUTO_INCREMENT [=] n` ([`TableDdl::Options`]), `FORCE` (a rebuild),
+/// `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p [, p ...]|ALL}`.  Anything
+/// more, or another form: `None`.
 fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
     let mut t = Tokens::new(clauses);
     t.skip_wait()?;
-    if t.keyword("COMMENT").is_some() {
-        if let Some(after) = t.rest.strip_prefix('=') {
-            t.rest = after;
-            t.blank();
+    if t.peek_is("COMMENT") || t.peek_is("AUTO_INCREMENT") {
+        while let Some(option) = t.word() {
+            if let Some(after) = t.rest.strip_prefix('=') {
+                t.rest = after;
+                t.blank();
+            }
+            if option.eq_ignore_ascii_case("COMMENT")
+                && (t.rest.starts_with('\'') || t.rest.starts_with('"'))
+            {
+                t.skip_quoted();
+            } else if option.eq_ignore_ascii_case("AUTO_INCREMENT") {
+                t.word().filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
+            } else {
+                return None;
+            }
+            t.comma();
         }
-        if !(t.rest.starts_with('\'') || t.rest.starts_with('"')) {
-            return None;
-        }
-        t.skip_quoted();
-        return t.at_end().then(|| TableDdl::Comment(table.clone()));
+        return t.at_end().then(|| TableDdl::Options(table.clone()));
+    }
+    if t.keyword("FORCE").is_some() {
+        return t.at_end().then(|| TableDdl::Optimize(vec![table.clone()]));
     }
     let analyze = t.peek_is("ANALYZE");
     if t.keyword("OPTIMIZE").is_none() && t.keyword("REBUILD").is_none() && !analyze {
@@ -869,9 +882,9 @@ pub fn decide(
                 .collect();
             decision(Run::Skip, edits)
         }
-        TableDdl::Comment(table) => {
+        TableDdl::Options(table) => {
             // The replica's table, complete or in progress, takes the
-            // comment; a table not created yet is read with it.
+            // options; a table not created yet is read with them.
             let s = state(table);
             if s == TableState::Complete {
                 decision(Run::Apply, vec![])
@@ -1431,7 +1444,7 @@ mod tests {
                 b"SET STATEMENT lock_wait_timeout=5, sql_mode='a,b' FOR ALTER TABLE t FORCE",
                 "db"
             ),
-            Some(TableDdl::Change(t("db", "t")))
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
         );
         assert_eq!(
             parse(
@@ -1834,7 +1847,7 @@ mod tests {
             // A comment, a column or a character set conversion is not one.
             (
                 b"ALTER TABLE p COMMENT 'exchange partition'",
-                TableDdl::Comment(p.clone()),
+                TableDdl::Options(p.clone()),
             ),
             (
                 b"ALTER TABLE p ADD COLUMN exchange INT",
@@ -2214,7 +2227,7 @@ mod tests {
             }
         );
         // A comment goes to the replica's table, complete or not.
-        let comment = TableDdl::Comment(t("d", "a"));
+        let comment = TableDdl::Options(t("d", "a"));
         assert_eq!(
             decide_tables(&comment, state(created.clone())),
             Decision {
@@ -2240,15 +2253,15 @@ mod tests {
         let parse = |q: &str| parse(q.as_bytes(), "db");
         assert_eq!(
             parse("ALTER TABLE t COMMENT = 'it''s = a, b'"),
-            Some(TableDdl::Comment(t("db", "t")))
+            Some(TableDdl::Options(t("db", "t")))
         );
         assert_eq!(
             parse("alter online table d.t wait 5 comment \"x\";"),
-            Some(TableDdl::Comment(t("d", "t")))
+            Some(TableDdl::Options(t("d", "t")))
         );
         assert_eq!(
             parse("SET STATEMENT lock_wait_timeout=30 FOR ALTER TABLE t COMMENT='s1'"),
-            Some(TableDdl::Comment(t("db", "t")))
+            Some(TableDdl::Options(t("db", "t")))
         );
         assert_eq!(
             parse("ALTER TABLE t OPTIMIZE PARTITION p0, `p 1`"),
@@ -2262,8 +2275,20 @@ mod tests {
             parse("ALTER TABLE t ANALYZE PARTITION p1"),
             Some(TableDdl::Analyze(vec![t("db", "t")]))
         );
+        assert_eq!(
+            parse("ALTER TABLE t AUTO_INCREMENT = 1000, COMMENT 'x' AUTO_INCREMENT 5"),
+            Some(TableDdl::Options(t("db", "t")))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t FORCE"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
         // Anything more is a change.
         for q in [
+            "ALTER TABLE t FORCE, ADD c INT",
+            "ALTER TABLE t ENGINE=InnoDB",
+            "ALTER TABLE t AUTO_INCREMENT = x",
+            "ALTER TABLE t AUTO_INCREMENT = 5, DEFAULT CHARSET latin1",
             "ALTER TABLE t COMMENT 'x', ADD c INT",
             "ALTER TABLE t COMMENT 'x' ENGINE=MyISAM",
             "ALTER TABLE t ADD c INT COMMENT 'x'",
