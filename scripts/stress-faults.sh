@@ -3,8 +3,9 @@
 # oltp_read_write writes on the master, with a random fault every few
 # seconds until the copy ends: the master's dump thread killed, the
 # replica killed with SIGKILL (and the same statement run again after its
-# restart), the master restarted, or an ALTER TABLE on the master (the
-# table being copied is then copied again).  Then START SLAVE, catch up, and
+# restart), the master restarted, or an ALTER TABLE on the master (a
+# comment, which the copy goes on through, or a rebuild to the same
+# engine, which copies the table being copied again).  Then START SLAVE, catch up, and
 # compare every table's CHECKSUM TABLE EXTENDED and row count.  Prints the
 # faults the copy survived; exits non-zero if the copy fails or differs.
 # Not part of the test suite (it needs sysbench and minutes).
