@@ -2426,6 +2426,50 @@ mod tests {
     }
 
     #[test]
+    fn maintenance_of_the_table_in_progress_lets_its_copy_go_on() {
+        let req = "v=1;domain=7";
+        let mut f = replica_filter_new("filter-test-maintenance");
+        f.group_start(true, 0, 1, 1);
+        f.copy_statement(b"CREATE OR REPLACE TABLE `part` (id INT)", "d", req);
+        f.group_committed();
+        f.group_start(true, 0, 1, 2);
+        f.copy_row("d", "part", true, &[5]);
+        f.group_committed();
+        f.group_start(false, 0, 1, 9);
+        // More than the copies again a table may take, none of them one.
+        for _ in 0..=MAX_RECOPIES {
+            for (q, action) in [
+                ("OPTIMIZE TABLE part", ffi::QueryAction::Skip),
+                ("ALTER TABLE part FORCE", ffi::QueryAction::Skip),
+                (
+                    "ALTER TABLE part REBUILD PARTITION p1",
+                    ffi::QueryAction::Skip,
+                ),
+                ("ALTER TABLE part COMMENT 'x'", ffi::QueryAction::Apply),
+                (
+                    "ALTER TABLE part AUTO_INCREMENT = 9",
+                    ffi::QueryAction::Apply,
+                ),
+            ] {
+                let v = f.query_verdict(q.as_bytes(), "d", req, MAX_RECOPIES, 0);
+                assert_eq!(v.action, action, "{q}");
+                assert!(v.record.is_empty() && v.message.is_empty(), "{q}");
+            }
+        }
+        // Its copy goes on after the cursor.
+        assert_eq!(
+            f.copy_state("`d`.`part`"),
+            filter::TableState::Created {
+                cursor: Some(vec![5])
+            }
+        );
+        // REPAIR may drop rows: the table is copied again.
+        let v = f.query_verdict(b"REPAIR TABLE part", "d", req, MAX_RECOPIES, 0);
+        assert_eq!(v.action, ffi::QueryAction::Skip);
+        assert!(v.message.contains("it is copied again"), "{}", v.message);
+    }
+
+    #[test]
     fn ddl_during_the_copy_applies_skips_or_copies_the_table_again() {
         let req = "v=1;domain=7";
         let mut f = replica_filter_new("filter-test-ddl");
