@@ -1289,6 +1289,17 @@ mod tests {
         (db.to_owned(), table.to_owned())
     }
 
+    /// `b` in progress, every other table complete.
+    fn b_in_progress(q: &QualifiedTable) -> TableState {
+        if q.1 == "b" {
+            TableState::Created {
+                cursor: Some(vec![1]),
+            }
+        } else {
+            TableState::Complete
+        }
+    }
+
     #[test]
     fn an_imported_tablespace_is_read_again() {
         let import = |q: &[u8]| parse(q, "db");
@@ -2179,13 +2190,6 @@ mod tests {
             }
         };
         assert_eq!(decide_tables(&repair, mixed).run, Run::Skip);
-        let b_in_progress = |q: &QualifiedTable| {
-            if q.1 == "b" {
-                created.clone()
-            } else {
-                TableState::Complete
-            }
-        };
         assert_eq!(
             decide_tables(&repair, b_in_progress).edits,
             vec![Edit::Copy(t("d", "b"))]
@@ -2199,13 +2203,6 @@ mod tests {
         };
         let state = |s: TableState| move |_: &QualifiedTable| s.clone();
         let optimize = TableDdl::Optimize(vec![t("d", "a"), t("d", "b")]);
-        let b_in_progress = |q: &QualifiedTable| {
-            if q.1 == "b" {
-                created.clone()
-            } else {
-                TableState::Complete
-            }
-        };
         // The replica's table in progress needs no rebuild: its rows come
         // from the copy either way.
         assert_eq!(
