@@ -178,23 +178,36 @@ pub fn create_table(show_create: &[u8]) -> Result<Vec<u8>, DdlError> {
 /// engine is `ARCHIVE` (see [`create_table`]).  The options are on the
 /// line that closes the column list, `) ENGINE=...`.
 fn without_archive_counter(create: Vec<u8>) -> Vec<u8> {
-    let Some(start) = find(&create, b"\n) ENGINE=ARCHIVE ") else {
-        return create;
-    };
-    let line_end = create[start + 1..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(create.len(), |p| start + 1 + p);
-    let Some(option) = find(&create[start..line_end], b" AUTO_INCREMENT=").map(|p| start + p)
+    let Some(line) = options_line(&create)
+        .filter(|line| create[line.clone()].starts_with(b"\n) ENGINE=ARCHIVE "))
     else {
         return create;
     };
-    let digits = create[option + b" AUTO_INCREMENT=".len()..line_end]
-        .iter()
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    let end = option + b" AUTO_INCREMENT=".len() + digits;
+    let Some(option) = find(&create[line.clone()], COUNTER).map(|p| line.start + p) else {
+        return create;
+    };
+    let end = option + COUNTER.len() + digits(&create[option + COUNTER.len()..line.end]);
     [&create[..option], &create[end..]].concat()
+}
+
+/// The table option that carries the `AUTO_INCREMENT` counter.
+const COUNTER: &[u8] = b" AUTO_INCREMENT=";
+
+/// Where the line of a `SHOW CREATE TABLE` text's table options is,
+/// from the newline before its `) ` (which closes the column list; no
+/// column, key or literal prints a newline) to the end of that line.
+fn options_line(create: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = find(create, b"\n) ")?;
+    let end = create[start + 1..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(create.len(), |p| start + 1 + p);
+    Some(start..end)
+}
+
+/// How many ASCII digits `text` starts with.
+fn digits(text: &[u8]) -> usize {
+    text.iter().take_while(|b| b.is_ascii_digit()).count()
 }
 
 /// A table's definition as its `SHOW CREATE TABLE` text (`show_create`)
@@ -206,20 +219,15 @@ fn without_archive_counter(create: Vec<u8>) -> Vec<u8> {
 /// the rows).  The options are on the line that closes the column list.
 pub fn definition_shape(show_create: &[u8]) -> u64 {
     let mut hash = crate::scheduler::Fnv::default();
-    let Some(line) = find(show_create, b"\n) ") else {
+    let Some(line) = options_line(show_create) else {
         hash.add(show_create);
         return hash.0;
     };
-    let line_end = show_create[line + 1..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(show_create.len(), |p| line + 1 + p);
-    hash.add(&show_create[..line]);
-    let mut options = &show_create[line..line_end];
+    hash.add(&show_create[..line.start]);
+    let mut options = &show_create[line.clone()];
     while !options.is_empty() {
-        if let Some(rest) = options.strip_prefix(b" AUTO_INCREMENT=") {
-            let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            options = &rest[digits..];
+        if let Some(rest) = options.strip_prefix(COUNTER) {
+            options = &rest[digits(rest)..];
         } else if let Some(rest) = options.strip_prefix(b" COMMENT='") {
             options = &rest[quoted_tail(rest)..];
         } else {
@@ -227,7 +235,7 @@ pub fn definition_shape(show_create: &[u8]) -> u64 {
             options = &options[1..];
         }
     }
-    hash.add(&show_create[line_end..]);
+    hash.add(&show_create[line.end..]);
     hash.0
 }
 

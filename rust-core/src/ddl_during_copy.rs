@@ -652,12 +652,9 @@ fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
     if t.keyword("FORCE").is_some() {
         return t.at_end().then(|| TableDdl::Optimize(vec![table.clone()]));
     }
-    let analyze = t.peek_is("ANALYZE");
-    if t.keyword("OPTIMIZE").is_none() && t.keyword("REBUILD").is_none() && !analyze {
+    let verb = t.word()?.to_ascii_uppercase();
+    if !matches!(verb.as_str(), "OPTIMIZE" | "REBUILD" | "ANALYZE") {
         return None;
-    }
-    if analyze {
-        t.word();
     }
     t.keyword("PARTITION")?;
     if t.keyword("ALL").is_none() {
@@ -669,7 +666,7 @@ fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
         }
     }
     let tables = vec![table.clone()];
-    t.at_end().then_some(if analyze {
+    t.at_end().then_some(if verb == "ANALYZE" {
         TableDdl::Analyze(tables)
     } else {
         TableDdl::Optimize(tables)
