@@ -62,7 +62,8 @@ fi
 
 # Every table's rows and checksum, then the objects the copy creates
 # after the tables (with DDL=2 the workload makes and drops them): each
-# view's and trigger's definition and each sequence's next value.
+# view's and trigger's definition and each sequence's next value; and the
+# history of the system-versioned table.
 checksums() {
   local s
   schema_checksums "$1" sw
@@ -71,6 +72,11 @@ checksums() {
     UNION ALL SELECT 'trigger', trigger_name,
       MD5(CONCAT(event_object_table, action_timing, event_manipulation, action_statement))
       FROM information_schema.triggers WHERE trigger_schema = 'sw' ORDER BY 1, 2"
+  # A system-versioned table's history too (CHECKSUM TABLE reads only
+  # its current rows), with the master's timestamps
+  client "$1" -N -B -e "SELECT 'history', COUNT(*),
+      BIT_XOR(CRC32(CONCAT_WS(',', id, v, row_start, row_end)))
+      FROM sw.t_vers FOR SYSTEM_TIME ALL" 2>/dev/null || true
   for s in $(client "$1" -N -B -e "SELECT table_name FROM information_schema.tables
              WHERE table_schema = 'sw' AND table_type = 'SEQUENCE' ORDER BY 1"); do
     echo "sequence $s $(client "$1" -N -B -e "SELECT next_not_cached_value FROM sw.$s")"

@@ -12,7 +12,9 @@ of it).  Used by scripts/stress-workload.sh.
 The tables cover what a row-key ledger finds hardest: keys that move
 (primary key updates across the copy's cursor), a descending composite
 key, a case- and space-insensitive key, a table without any key, a
-nullable UNIQUE key, foreign-key cascades (ON DELETE CASCADE, ON UPDATE
+nullable UNIQUE key, a table whose only key is a nullable UNIQUE one,
+indexed VIRTUAL and PERSISTENT columns, a system-versioned table,
+foreign-key cascades (ON DELETE CASCADE, ON UPDATE
 CASCADE of a non-key column), non-transactional engines inside
 transactions, partitions, large BLOBs, AUTO_INCREMENT; and transactions
 with XA, savepoints, multi-table statements, INSERT ... ON DUPLICATE KEY
@@ -55,6 +57,10 @@ def schema(rows):
         "CREATE TABLE t_part (id INT PRIMARY KEY, v INT) ENGINE=InnoDB"
         " PARTITION BY HASH (id) PARTITIONS 4;",
         "CREATE TABLE t_dec (d DECIMAL(12,3) PRIMARY KEY, v INT) ENGINE=InnoDB;",
+        "CREATE TABLE t_gen (id INT PRIMARY KEY, a INT, g INT AS (a * 3) VIRTUAL,"
+        " p VARCHAR(24) AS (CONCAT('p', a)) PERSISTENT, KEY (g), KEY (p)) ENGINE=InnoDB;",
+        "CREATE TABLE t_vers (id INT PRIMARY KEY, v INT) ENGINE=InnoDB WITH SYSTEM VERSIONING;",
+        "CREATE TABLE t_nullkey (a INT, b INT, v INT, UNIQUE KEY (a, b)) ENGINE=InnoDB;",
     ]
     seq = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {rows})"
     out += [
@@ -73,6 +79,9 @@ def schema(rows):
         f"INSERT INTO t_ai (v) {seq} SELECT i FROM s;",
         f"INSERT INTO t_part {seq} SELECT i * 2, i FROM s;",
         f"INSERT INTO t_dec {seq} SELECT (i - {rows // 2}) * 1.5, i FROM s;",
+        f"INSERT INTO t_gen (id, a) {seq} SELECT i * 2, i MOD 500 FROM s;",
+        f"INSERT INTO t_vers {seq} SELECT i * 2, i FROM s;",
+        f"INSERT INTO t_nullkey {seq} SELECT IF(i MOD 7 = 0, NULL, i), i MOD 3, i FROM s;",
     ]
     return out
 
@@ -94,7 +103,8 @@ class Session:
         return self.r.choice([k, k.upper(), k + " ", k + "  "])
 
     def statement(self, xa=False, nontrans=True):
-        """One statement.  Not on the keyless table in an XA transaction:
+        """One statement.  Not on the keyless table (nor on the one whose
+        only key is a nullable UNIQUE one) in an XA transaction:
         a prepared one keeps its row locks while the master's later
         transactions apply, and a replica finds a keyless row by scanning
         the table, in an order of its own (its hidden row ids follow the
@@ -157,6 +167,20 @@ class Session:
             lambda: f"INSERT INTO t_part VALUES ({k}, {v}) ON DUPLICATE KEY UPDATE v = v + 1;",
             lambda: f"UPDATE t_dec SET d = -d WHERE d BETWEEN {k - 2000} AND {k - 1990};",
             lambda: f"INSERT IGNORE INTO t_dec VALUES ({k - 2000}.{v % 1000:03d}, {v});",
+            # Indexed generated columns, a versioned table's history, and
+            # a table whose only key is a nullable UNIQUE one (rows with
+            # NULL in it are told apart by no key).
+            lambda: f"UPDATE t_gen SET a = a + {r.choice([1, -7, 300])} WHERE id BETWEEN {k} AND {k + n};",
+            lambda: f"INSERT INTO t_gen (id, a) VALUES ({k}, {v}) ON DUPLICATE KEY UPDATE a = {v};",
+            lambda: f"DELETE FROM t_gen WHERE g BETWEEN {v * 3} AND {v * 3 + 6};",
+            lambda: f"UPDATE t_vers SET v = v + 1 WHERE id BETWEEN {k} AND {k + n // 4};",
+            lambda: f"UPDATE t_vers SET id = {KEY_SPACE} + {r.randrange(KEY_SPACE)} - id WHERE id = {k};",
+            lambda: f"DELETE FROM t_vers WHERE id = {k};",
+            lambda: f"INSERT IGNORE INTO t_vers VALUES ({k}, {v});",
+            lambda: f"INSERT INTO t_nullkey VALUES ({r.choice(['NULL', str(k)])}, {r.randrange(3)}, {v});",
+            lambda: f"UPDATE t_nullkey SET a = {r.choice(['NULL', str(k)])} WHERE a = {k} AND b = {r.randrange(3)};",
+            lambda: f"UPDATE t_nullkey SET v = {v} WHERE a IS NULL AND b = {r.randrange(3)} LIMIT 1;",
+            lambda: f"DELETE FROM t_nullkey WHERE a BETWEEN {k} AND {k + 2};",
             # Multi-table statements.
             lambda: f"UPDATE t_int JOIN t_part ON t_part.id = t_int.id SET t_int.a = t_part.v, "
             f"t_part.v = t_part.v + 1 WHERE t_int.id BETWEEN {k} AND {k + n};",
@@ -166,7 +190,7 @@ class Session:
             f"WHERE id BETWEEN {k} AND {k + 4} ON DUPLICATE KEY UPDATE v = VALUES(v);",
         ]
         pick = r.choice(choices)()
-        if xa and "t_nokey" in pick:
+        if xa and ("t_nokey" in pick or "t_nullkey" in pick):
             return self.statement(xa, nontrans)
         if not nontrans and ("t_myisam" in pick or "t_aria" in pick):
             return self.statement(xa, nontrans)
