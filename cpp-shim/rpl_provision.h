@@ -454,10 +454,13 @@ bool rpl_provision_sql_redone(rpl_group_info *rgi, int error);
 void rpl_provision_sql_committed(rpl_group_info *rgi);
 
 /**
-  Called by Annotate_rows_log_event::do_apply_event(): in a copy group, the
-  note that the group completes a table.
+  Called by Annotate_rows_log_event::do_apply_event(), after it freed the
+  annotate event before it (a refused note is kept as the group's
+  annotate event, and there may be only one): in a copy group, its note
+  (where the copy stands, a table it completes, ...).
   @retval 0  ok
-  @retval 1  out-of-order copy stream, reported with rli->report()
+  @retval 1  the note refuses the copy (an out-of-order stream, copy
+             groups lost on the way, ...), reported with rli->report()
 */
 int rpl_provision_sql_annotate(rpl_group_info *rgi, const char *text,
                                uint32 length);

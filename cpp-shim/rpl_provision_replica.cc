@@ -242,6 +242,9 @@ bool rpl_provision_io_copy_group(const Master_info *mi)
   const Rpl_provision_replica *state= mi->provision;
   /* copy_lost_groups: the filters drop copy groups as they once did */
   DBUG_EXECUTE_IF("provision_io_filters_drop_copy_groups", return false;);
+  /* copy_lost_groups_gap: they drop copy group 12 only */
+  DBUG_EXECUTE_IF("provision_io_filters_drop_copy_group_12",
+                  if (mi->last_queued_gtid.seq_no == 12) return false;);
   return state && mi->last_queued_gtid.domain_id == state->copy_domain;
 }
 

@@ -114,6 +114,12 @@ pub struct ReplicaFilter {
     /// `builds` may have forgotten (see
     /// [`ReplicaFilter::index_build_running`]).
     building: std::collections::BTreeSet<String>,
+    /// The number of the last copy group the SQL thread met (see
+    /// [`ReplicaFilter::group_start`]).
+    last_copy_group: u64,
+    /// The first copy group whose number was not the next one, and the
+    /// number before it: the groups between were lost on the way.
+    gap: Option<(u64, u64)>,
 }
 
 /// `@@provision_max_recopies` by default: a table changed by DDL during
@@ -272,6 +278,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         copied_before: Default::default(),
         commit_order: CommitOrder::default(),
         building: Default::default(),
+        last_copy_group: 0,
+        gap: None,
     })
 }
 
@@ -322,7 +330,23 @@ impl ReplicaFilter {
     /// A group starts: a copy group (`copy_group`) with sequence number
     /// `seq_no` in the copy domain, or one of the master's, GTID
     /// `domain_id`-`server_id`-`seq_no`.
+    ///
+    /// A dump numbers its copy groups one after the other from the one
+    /// after the request's (a new copy's first is 1, a resumed one's the
+    /// one after the last this server committed, which it met), so a
+    /// copy group numbered more than one past the last one met means the
+    /// groups between were lost on the way: the copy stops at that
+    /// group's first note or row ([`ReplicaFilter::gap_refusal`]), before
+    /// anything of it applies. Lower numbers are a group met again: the
+    /// SQL thread's retry, or a resumed dump sending again what a stop
+    /// rolled back.
     pub fn group_start(&mut self, copy_group: bool, domain_id: u32, server_id: u32, seq_no: u64) {
+        if copy_group {
+            if seq_no > self.last_copy_group + 1 && self.gap.is_none() {
+                self.gap = Some((self.last_copy_group, seq_no));
+            }
+            self.last_copy_group = seq_no;
+        }
         self.pending = Pending {
             gtid: (!copy_group).then_some(Gtid {
                 domain_id,
@@ -675,6 +699,8 @@ impl ReplicaFilter {
             history: resume.history,
             plan_behind: resume.plan_behind,
         };
+        // The dump that takes it up numbers its groups from the next one.
+        self.last_copy_group = resume.seq_no;
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
             if row.object == saved_copy::OBJECTS_ROW {
                 self.objects_begun = true;
@@ -1497,6 +1523,9 @@ impl ReplicaFilter {
     }
 
     pub fn copy_row(&mut self, db: &str, table: &str, transactional: bool, key: &[u8]) -> String {
+        if let Some(refusal) = self.gap_refusal() {
+            return refusal;
+        }
         // A non-transactional table keeps what a group cut off wrote: the
         // copy empties it and takes it again, but never an account table.
         if !transactional
@@ -1534,6 +1563,9 @@ impl ReplicaFilter {
     /// A copy group's note: one message a line.  Returns an error message,
     /// empty if none.
     pub fn copy_note(&mut self, text: &[u8]) -> String {
+        if let Some(refusal) = self.gap_refusal() {
+            return refusal;
+        }
         for line in text.split(|&b| b == b'\n') {
             let error = self.copy_note_line(line);
             if !error.is_empty() {
@@ -1541,6 +1573,13 @@ impl ReplicaFilter {
             }
         }
         String::new()
+    }
+
+    /// The refusal of a copy whose groups skipped a number (see
+    /// [`ReplicaFilter::group_start`]).
+    fn gap_refusal(&self) -> Option<String> {
+        self.gap
+            .map(|(after, next)| StreamRefused::GroupGap { after, next }.to_string())
     }
 
     fn copy_note_line(&mut self, text: &[u8]) -> String {
@@ -1619,7 +1658,9 @@ impl ReplicaFilter {
             };
         };
         let seen = self.group.unwrap_or(0).max(self.applied.seq_no);
-        let refusal = if end.last_group > seen {
+        let refusal = if let Some(refusal) = self.gap_refusal() {
+            refusal
+        } else if end.last_group > seen {
             StreamRefused::LostGroups {
                 sent: end.last_group,
                 seen,
@@ -3029,6 +3070,75 @@ mod tests {
         assert_eq!(error, "");
         assert_eq!(g.copy_end("0-1-9,7-1-2", 7).refusal, "");
         assert!(!g.copy_end("0-1-9,7-1-3", 7).refusal.is_empty());
+    }
+
+    #[test]
+    fn a_copy_group_after_a_gap_in_the_numbers_stops_the_copy_before_it_applies() {
+        let req = "v=1;domain=7";
+        // Group 1 created the table; groups 2 and 3 bring rows.
+        let mut f = filter_with_table_created("filter-test-gap", req);
+        let mut record = std::collections::BTreeMap::new();
+        for seq_no in 2..=3 {
+            f.group_start(true, 7, 1, seq_no);
+            assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+            assert_eq!(f.copy_row("d", "t", true, &[seq_no as u8]), "");
+            write_record(&mut record, f.progress_rows(req));
+            f.group_committed();
+        }
+        // The SQL thread's retry meets group 4 twice; a stop rolls it back
+        // and the resumed dump sends it again: no gap.
+        f.group_start(true, 7, 1, 4);
+        assert_eq!(f.copy_row("d", "t", true, &[4]), "");
+        f.group_start(true, 7, 1, 4);
+        assert_eq!(f.copy_row("d", "t", true, &[4]), "");
+        f.group_abandoned();
+        assert!(
+            f.resume_request(req).contains(";seq=3"),
+            "{}",
+            f.resume_request(req)
+        );
+        f.group_start(true, 7, 1, 4);
+        assert_eq!(f.copy_note(step_note(4).as_bytes()), "");
+        assert_eq!(f.copy_row("d", "t", true, &[4]), "");
+        f.group_committed();
+        // Group 5 lost: group 6 stops the copy at its note, or its first
+        // row, before it changes anything; so does the end marker.
+        f.group_start(true, 7, 1, 6);
+        let refusal = f.copy_note(step_note(4).as_bytes());
+        assert!(
+            refusal.contains("copy group number 6 came after number 4"),
+            "{refusal}"
+        );
+        assert!(refusal.ends_with("LOAD DATA FROM MASTER ... REPLACE"));
+        assert_eq!(f.copy_row("d", "t", true, &[6]), refusal);
+        assert_eq!(f.copy_end("0-1-9,7-1-6", 7).refusal, refusal);
+        f.group_abandoned();
+        assert!(f.resume_request(req).contains(";seq=4"));
+
+        // A copy taken up after a restart goes on from its record's group.
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        let mut error = String::new();
+        let mut g = replica_filter_restore("filter-test-gap-2", &rows, "0-1-5", &mut error);
+        assert_eq!(error, "");
+        g.group_start(true, 7, 1, 4);
+        assert_eq!(g.copy_note(step_note(4).as_bytes()), "");
+        g.group_committed();
+        g.group_start(true, 7, 1, 6);
+        assert!(g
+            .copy_note(step_note(4).as_bytes())
+            .contains("number 6 came after number 4"));
+        // A restored copy's first group after a gap is refused too.
+        let mut h = replica_filter_restore("filter-test-gap-3", &rows, "0-1-5", &mut error);
+        h.group_start(true, 7, 1, 5);
+        assert!(h
+            .copy_note(step_note(4).as_bytes())
+            .contains("number 5 came after number 3"));
+        // The master's own groups have numbers of their own.
+        let mut m = replica_filter_restore("filter-test-gap-4", &rows, "0-1-5", &mut error);
+        m.group_start(false, 0, 1, 90);
+        m.group_committed();
+        m.group_start(true, 7, 1, 4);
+        assert_eq!(m.copy_note(step_note(4).as_bytes()), "");
     }
 
     #[test]

@@ -167,6 +167,20 @@ pub enum StreamRefused {
         /// The last copy group the replica saw.
         seen: u64,
     },
+    /// A copy group numbered more than one past the one before it.
+    #[error(
+        "LOAD DATA FROM MASTER: copy groups were lost on the way: copy group number {next} \
+         came after number {after}. Something between the master's dump and this replica's \
+         SQL thread dropped the groups between, so the copy stopped before it applied \
+         anything after them; gtid_slave_pos was not set. Copy again: \
+         LOAD DATA FROM MASTER ... REPLACE"
+    )]
+    GroupGap {
+        /// The last copy group met before the gap.
+        after: u64,
+        /// The copy group met after it.
+        next: u64,
+    },
 }
 
 impl StreamRefused {
