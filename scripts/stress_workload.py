@@ -218,7 +218,8 @@ class Session:
         renamed, swapped, created from a SELECT and moved between engines,
         primary keys changed, partitions added, removed, truncated and
         exchanged, and the objects copied after the tables (triggers,
-        views, sequences) created, used and dropped.  Statements that fail
+        views, sequences) created, used and dropped (views over a table
+        none of this renames or drops).  Statements that fail
         (a table missing, a key duplicated) fail as they would anywhere."""
         r = self.r
         u = f"t_new{r.randrange(4)}"
@@ -245,7 +246,12 @@ class Session:
             f"CREATE TRIGGER IF NOT EXISTS tr_{t} BEFORE INSERT ON {t} FOR EACH ROW"
             f" SET NEW.v = IFNULL(NEW.v, 0) + 1;",
             f"DROP TRIGGER IF EXISTS tr_{t};",
-            f"CREATE OR REPLACE VIEW v_{t} AS SELECT id, v * 2 AS v2 FROM {t};",
+            # Over a table the workload never renames, drops or changes a
+            # column of: a view it broke would be refused by every copy
+            # until mended (tested by copy_invalid_view), and with one
+            # broken every few seconds no copy reached its end.
+            f"CREATE OR REPLACE VIEW v_{t} AS SELECT id, a * 2 AS v2 FROM t_int"
+            f" WHERE id BETWEEN {k} AND {k + 100};",
             f"DROP VIEW IF EXISTS v_{t};",
             f"CREATE SEQUENCE IF NOT EXISTS s_{t} START WITH {k + 100} CACHE 5;",
             f"DO NEXTVAL(s_{t});",
