@@ -184,6 +184,15 @@ for run in $(seq "$RUNS"); do
   RANDOM=$run_seed
   chunk=$((RANDOM % 3 == 0 ? 1 + RANDOM % 20 : 50 + RANDOM % 2000))
   log "run $run: seed $run_seed, $SESSIONS sessions, provision_chunk_rows=$chunk"
+  # A master killed in the run before may have left a file in the
+  # database's directory that DROP DATABASE does not know (it drops every
+  # table, then cannot remove the directory): shown, removed, dropped again.
+  if ! client master -e "DROP DATABASE IF EXISTS sw" 2>"$work/drop.err"; then
+    cat "$work/drop.err"
+    ls -la "$work/master/data/sw"
+    rm -rf "$work/master/data/sw"
+    client master -e "DROP DATABASE IF EXISTS sw"
+  fi
   python3 "$gen" schema "$ROWS" | client master
   client master -e "SET GLOBAL provision_chunk_rows=$chunk,
                     GLOBAL provision_max_rows_per_second=$ROWS_PER_SECOND"
