@@ -14,7 +14,7 @@ The tables cover what a row-key ledger finds hardest: keys that move
 key, a case- and space-insensitive key, a table without any key, a
 nullable UNIQUE key, a table whose only key is a nullable UNIQUE one,
 indexed VIRTUAL and PERSISTENT columns, a system-versioned table,
-foreign-key cascades (ON DELETE CASCADE, ON UPDATE
+a table that references itself (ON DELETE CASCADE), foreign-key cascades (ON DELETE CASCADE, ON UPDATE
 CASCADE of a non-key column), non-transactional engines inside
 transactions, partitions, large BLOBs, AUTO_INCREMENT; and transactions
 with XA, savepoints, multi-table statements, INSERT ... ON DUPLICATE KEY
@@ -61,6 +61,8 @@ def schema(rows):
         " p VARCHAR(24) AS (CONCAT('p', a)) PERSISTENT, KEY (g), KEY (p)) ENGINE=InnoDB;",
         "CREATE TABLE t_vers (id INT PRIMARY KEY, v INT) ENGINE=InnoDB WITH SYSTEM VERSIONING;",
         "CREATE TABLE t_nullkey (a INT, b INT, v INT, UNIQUE KEY (a, b)) ENGINE=InnoDB;",
+        "CREATE TABLE t_tree (id INT PRIMARY KEY, parent INT, v INT,"
+        " FOREIGN KEY (parent) REFERENCES t_tree (id) ON DELETE CASCADE) ENGINE=InnoDB;",
     ]
     seq = f"WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {rows})"
     out += [
@@ -82,6 +84,9 @@ def schema(rows):
         f"INSERT INTO t_gen (id, a) {seq} SELECT i * 2, i MOD 500 FROM s;",
         f"INSERT INTO t_vers {seq} SELECT i * 2, i FROM s;",
         f"INSERT INTO t_nullkey {seq} SELECT IF(i MOD 7 = 0, NULL, i), i MOD 3, i FROM s;",
+        # Roots every 10 rows, each with the 9 rows after it as children.
+        f"INSERT INTO t_tree {seq} SELECT i * 2, IF(i MOD 10 = 1, NULL, (i - (i - 1) MOD 10) * 2),"
+        f" i FROM s ORDER BY i;",
     ]
     return out
 
@@ -181,6 +186,12 @@ class Session:
             lambda: f"UPDATE t_nullkey SET a = {r.choice(['NULL', str(k)])} WHERE a = {k} AND b = {r.randrange(3)};",
             lambda: f"UPDATE t_nullkey SET v = {v} WHERE a IS NULL AND b = {r.randrange(3)} LIMIT 1;",
             lambda: f"DELETE FROM t_nullkey WHERE a BETWEEN {k} AND {k + 2};",
+            # A table that references itself, its deletes cascading.
+            lambda: f"INSERT INTO t_tree SELECT {k} + {KEY_SPACE}, id, {v} FROM t_tree"
+            f" WHERE id >= {k} AND parent IS NULL LIMIT 1;",
+            lambda: f"DELETE FROM t_tree WHERE id = (SELECT id FROM (SELECT id FROM t_tree"
+            f" WHERE id >= {k} AND parent IS NULL LIMIT 1) r);",
+            lambda: f"UPDATE t_tree SET v = v + 1 WHERE parent BETWEEN {k} AND {k + 40};",
             # Multi-table statements.
             lambda: f"UPDATE t_int JOIN t_part ON t_part.id = t_int.id SET t_int.a = t_part.v, "
             f"t_part.v = t_part.v + 1 WHERE t_int.id BETWEEN {k} AND {k + n};",
