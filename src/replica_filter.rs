@@ -1657,13 +1657,12 @@ impl ReplicaFilter {
                 refusal: String::new(),
             };
         };
-        let seen = self.group.unwrap_or(0).max(self.applied.seq_no);
         let refusal = if let Some(refusal) = self.gap_refusal() {
             refusal
-        } else if end.last_group > seen {
+        } else if end.last_group > self.last_copy_group {
             StreamRefused::LostGroups {
                 sent: end.last_group,
-                seen,
+                seen: self.last_copy_group,
             }
             .to_string()
         } else {
