@@ -625,32 +625,71 @@ fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize
 /// maintenance that leaves its rows, columns and keys as they were, after
 /// `[WAIT n|NOWAIT]`: the table options `COMMENT [=] 'text'` and
 /// `AUTO_INCREMENT [=] n` ([`TableDdl::Options`]), `FORCE` (a rebuild),
-/// `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p [, p ...]|ALL}`.  Anything
-/// more, or another form: `None`.
+/// either with `ALGORITHM [=] a` and `LOCK [=] l` clauses (how, not what:
+/// online DDL is written so), or `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p
+/// [, p ...]|ALL}`.  Anything more, or another form: `None`.
 fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
     let mut t = Tokens::new(clauses);
     t.skip_wait()?;
-    if t.peek_is("COMMENT") || t.peek_is("AUTO_INCREMENT") {
-        while let Some(option) = t.word() {
+    let (mut options, mut force, mut how) = (false, false, false);
+    while !t.at_end() {
+        let Some(clause) = t.peek_word() else {
+            break;
+        };
+        if ["ALGORITHM", "LOCK", "COMMENT", "AUTO_INCREMENT"]
+            .iter()
+            .any(|w| clause.eq_ignore_ascii_case(w))
+        {
+            t.word();
             if let Some(after) = t.rest.strip_prefix('=') {
                 t.rest = after;
                 t.blank();
             }
-            if option.eq_ignore_ascii_case("COMMENT")
-                && (t.rest.starts_with('\'') || t.rest.starts_with('"'))
-            {
-                t.skip_quoted();
-            } else if option.eq_ignore_ascii_case("AUTO_INCREMENT") {
-                t.word().filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
-            } else {
+        }
+        if clause.eq_ignore_ascii_case("ALGORITHM") {
+            let a = t.word()?.to_ascii_uppercase();
+            if !matches!(
+                a.as_str(),
+                "DEFAULT" | "INPLACE" | "COPY" | "NOCOPY" | "INSTANT"
+            ) {
                 return None;
             }
-            t.comma();
+            how = true;
+        } else if clause.eq_ignore_ascii_case("LOCK") {
+            let l = t.word()?.to_ascii_uppercase();
+            if !matches!(l.as_str(), "DEFAULT" | "NONE" | "SHARED" | "EXCLUSIVE") {
+                return None;
+            }
+            how = true;
+        } else if clause.eq_ignore_ascii_case("COMMENT") {
+            if !(t.rest.starts_with('\'') || t.rest.starts_with('"')) {
+                return None;
+            }
+            t.skip_quoted();
+            options = true;
+        } else if clause.eq_ignore_ascii_case("AUTO_INCREMENT") {
+            t.word().filter(|n| n.bytes().all(|b| b.is_ascii_digit()))?;
+            options = true;
+        } else if clause.eq_ignore_ascii_case("FORCE") && !force {
+            t.word();
+            force = true;
+        } else {
+            break;
         }
-        return t.at_end().then(|| TableDdl::Options(table.clone()));
+        t.comma();
     }
-    if t.keyword("FORCE").is_some() {
-        return t.at_end().then(|| TableDdl::Optimize(vec![table.clone()]));
+    if t.at_end() && (options || force || how) {
+        return match (options, force) {
+            (true, false) => Some(TableDdl::Options(table.clone())),
+            // A rebuild that also sets options is told as a change: a
+            // table in progress would skip it, and lose the options.
+            (true, true) => None,
+            // ALGORITHM or LOCK alone: nothing, or a rebuild.
+            (false, _) => Some(TableDdl::Optimize(vec![table.clone()])),
+        };
+    }
+    if options || force || how {
+        return None;
     }
     let verb = t.word()?.to_ascii_uppercase();
     if !matches!(verb.as_str(), "OPTIMIZE" | "REBUILD" | "ANALYZE") {
@@ -1111,6 +1150,15 @@ impl<'a> Tokens<'a> {
                 return;
             }
         }
+    }
+
+    /// The next word, left in place.
+    pub(crate) fn peek_word(&self) -> Option<&'a str> {
+        let end = self
+            .rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(self.rest.len());
+        (end > 0).then(|| &self.rest[..end])
     }
 
     pub(crate) fn word(&mut self) -> Option<&'a str> {
@@ -2277,6 +2325,27 @@ mod tests {
             parse("ALTER TABLE t FORCE"),
             Some(TableDdl::Optimize(vec![t("db", "t")]))
         );
+        // How it runs is not what it changes.
+        assert_eq!(
+            parse("ALTER TABLE t COMMENT = 'my', LOCK=SHARED"),
+            Some(TableDdl::Options(t("db", "t")))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t ALGORITHM = INPLACE, LOCK NONE, COMMENT 'x', AUTO_INCREMENT=9"),
+            Some(TableDdl::Options(t("db", "t")))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t FORCE, ALGORITHM=INPLACE, LOCK=NONE"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t LOCK=EXCLUSIVE, FORCE"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
+        assert_eq!(
+            parse("ALTER TABLE t ALGORITHM=COPY"),
+            Some(TableDdl::Optimize(vec![t("db", "t")]))
+        );
         // Anything more is a change.
         for q in [
             "ALTER TABLE t FORCE, ADD c INT",
@@ -2291,6 +2360,14 @@ mod tests {
             "ALTER TABLE t REPAIR PARTITION p0",
             "ALTER TABLE t TRUNCATE PARTITION p0",
             "ALTER TABLE t COMMENT x",
+            "ALTER TABLE t COMMENT 'x', LOCK=SHARED, ADD c INT",
+            "ALTER TABLE t ALGORITHM=INPLACE, ADD KEY (c)",
+            "ALTER TABLE t LOCK=NONE, DROP COLUMN c",
+            "ALTER TABLE t ALGORITHM=SOMETIMES, COMMENT 'x'",
+            "ALTER TABLE t LOCK 'x', COMMENT 'x'",
+            "ALTER TABLE t FORCE, COMMENT 'x'",
+            "ALTER TABLE t FORCE, FORCE",
+            "ALTER TABLE t LOCK=NONE, REBUILD PARTITION p0",
         ] {
             assert_eq!(parse(q), Some(TableDdl::Change(t("db", "t"))), "{q}");
         }
