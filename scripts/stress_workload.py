@@ -211,7 +211,9 @@ class Session:
         r = self.r
         t = f"t_new{r.randrange(4)}"
         return r.choice([
-            f"ALTER TABLE t_int COMMENT = 'c{r.randrange(100)}';",
+            f"ALTER TABLE t_int COMMENT = 'c{r.randrange(100)}'"
+            f"{r.choice(['', ', LOCK=NONE', ', ALGORITHM=INPLACE, LOCK=SHARED'])};",
+            "ALTER TABLE t_int FORCE, ALGORITHM=INPLACE, LOCK=NONE;",
             "OPTIMIZE TABLE t_part;",
             f"CREATE TABLE IF NOT EXISTS {t} (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;",
             f"INSERT IGNORE INTO {t} SELECT id, a FROM t_int WHERE id < {self.key()};",
