@@ -1162,25 +1162,15 @@ impl<'a> Tokens<'a> {
     }
 
     pub(crate) fn word(&mut self) -> Option<&'a str> {
-        let end = self
-            .rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(self.rest.len());
-        if end == 0 {
-            return None;
-        }
-        let word = &self.rest[..end];
-        self.rest = &self.rest[end..];
+        let word = self.peek_word()?;
+        self.rest = &self.rest[word.len()..];
         self.blank();
         Some(word)
     }
 
     pub(crate) fn peek_is(&self, keyword: &str) -> bool {
-        let end = self
-            .rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(self.rest.len());
-        self.rest[..end].eq_ignore_ascii_case(keyword)
+        self.peek_word()
+            .is_some_and(|w| w.eq_ignore_ascii_case(keyword))
     }
 
     pub(crate) fn keyword(&mut self, keyword: &str) -> Option<()> {
@@ -2326,26 +2316,23 @@ mod tests {
             Some(TableDdl::Optimize(vec![t("db", "t")]))
         );
         // How it runs is not what it changes.
-        assert_eq!(
-            parse("ALTER TABLE t COMMENT = 'my', LOCK=SHARED"),
-            Some(TableDdl::Options(t("db", "t")))
-        );
-        assert_eq!(
-            parse("ALTER TABLE t ALGORITHM = INPLACE, LOCK NONE, COMMENT 'x', AUTO_INCREMENT=9"),
-            Some(TableDdl::Options(t("db", "t")))
-        );
-        assert_eq!(
-            parse("ALTER TABLE t FORCE, ALGORITHM=INPLACE, LOCK=NONE"),
-            Some(TableDdl::Optimize(vec![t("db", "t")]))
-        );
-        assert_eq!(
-            parse("ALTER TABLE t LOCK=EXCLUSIVE, FORCE"),
-            Some(TableDdl::Optimize(vec![t("db", "t")]))
-        );
-        assert_eq!(
-            parse("ALTER TABLE t ALGORITHM=COPY"),
-            Some(TableDdl::Optimize(vec![t("db", "t")]))
-        );
+        let options = || TableDdl::Options(t("db", "t"));
+        let rebuild = || TableDdl::Optimize(vec![t("db", "t")]);
+        for (q, ddl) in [
+            ("ALTER TABLE t COMMENT = 'my', LOCK=SHARED", options()),
+            (
+                "ALTER TABLE t ALGORITHM = INPLACE, LOCK NONE, COMMENT 'x', AUTO_INCREMENT=9",
+                options(),
+            ),
+            (
+                "ALTER TABLE t FORCE, ALGORITHM=INPLACE, LOCK=NONE",
+                rebuild(),
+            ),
+            ("ALTER TABLE t LOCK=EXCLUSIVE, FORCE", rebuild()),
+            ("ALTER TABLE t ALGORITHM=COPY", rebuild()),
+        ] {
+            assert_eq!(parse(q), Some(ddl), "{q}");
+        }
         // Anything more is a change.
         for q in [
             "ALTER TABLE t FORCE, ADD c INT",
