@@ -37,6 +37,7 @@
 #ifdef HAVE_REPLICATION
 
 #include "sql_class.h"
+#include "item_func.h"
 #include "rpl_mi.h"
 #include "rpl_rli.h"
 #include "slave.h"
@@ -53,8 +54,10 @@
 /* @@provision_max_recopies (sys_vars.cc) */
 uint opt_provision_max_recopies;
 
+#include <algorithm>
 #include <string>
 #include <thread>
+#include <vector>
 #ifdef __linux__
 #include <sched.h>
 #endif
@@ -535,6 +538,109 @@ static std::string binlog_last(uint32 domain_id, uint32 server_id)
 }
 
 
+/*
+  Reads binlog file 'file' up to 'end' for the Query event of group
+  'gtid' (its first event after the Gtid event): true, with its statement
+  in *text, when found.  Any error or an encrypted file that cannot be
+  read: not found.
+*/
+static bool statement_in_file(const char *file, const rpl_gtid &gtid,
+                              my_off_t end, std::string *text)
+{
+  IO_CACHE cache;
+  const char *errmsg;
+  File fd= open_binlog(&cache, file, &errmsg);
+  if (fd < 0)
+    return false;
+  bool found= false;
+  int read_error;
+  Format_description_log_event init_fdle(BINLOG_VERSION);
+  Log_event *fd_ev= Log_event::read_log_event(&cache, &read_error, &init_fdle,
+                                              false, false);
+  if (fd_ev && fd_ev->get_type_code() == FORMAT_DESCRIPTION_EVENT)
+  {
+    Format_description_log_event *fdle=
+      static_cast<Format_description_log_event *>(fd_ev);
+    bool group_found= false;
+    while (!found && my_b_tell(&cache) < end)
+    {
+      Log_event *ev= Log_event::read_log_event(&cache, &read_error, fdle,
+                                               false, false);
+      if (!ev)
+        break;
+      Log_event_type type= ev->get_type_code();
+      bool readable= true;
+      if (type == START_ENCRYPTION_EVENT)
+        readable= !fdle->start_decryption(
+          static_cast<Start_encryption_log_event *>(ev));
+      else if (group_found)
+      {
+        if (type == QUERY_EVENT)
+        {
+          const Query_log_event *q= static_cast<Query_log_event *>(ev);
+          text->assign(q->query, q->q_len);
+          found= true;
+        }
+        readable= false;                    /* the group's first event only */
+      }
+      else if (type == GTID_EVENT)
+      {
+        const Gtid_log_event *g= static_cast<Gtid_log_event *>(ev);
+        group_found= g->domain_id == gtid.domain_id &&
+          g->server_id == gtid.server_id && g->seq_no == gtid.seq_no;
+      }
+      delete ev;
+      if (!readable)
+        break;
+    }
+  }
+  delete fd_ev;
+  end_io_cache(&cache);
+  mysql_file_close(fd, MYF(0));
+  return found;
+}
+
+
+/*
+  The statement of group 'gtid' (its Query event) in this server's binary
+  log, empty when not found.  Only the start of the last few binlog files
+  is read: a server start opens a new file, and its DDL recovery logs the
+  statements it finished there first (ddl_log.cc).  Read for a resumed
+  copy's DDL group of the master's that may be one of them
+  (ReplicaFilter::ddl_recovery_candidate()), so rarely.
+*/
+static std::string binlog_statement(const rpl_gtid &gtid)
+{
+  const size_t files_read= 8;
+  const my_off_t bytes_read= 65536;
+  std::vector<std::string> files;
+  LOG_INFO linfo;
+  if (!mysql_bin_log.is_open() ||
+      mysql_bin_log.find_log_pos(&linfo, NullS, true))
+    return "";
+  do
+  {
+    files.push_back(linfo.log_file_name);
+    if (files.size() > files_read)
+      files.erase(files.begin());
+  } while (!mysql_bin_log.find_next_log(&linfo, true));
+  char active[FN_REFLEN];
+  mysql_bin_log.lock_binlog_end_pos();
+  my_off_t active_end= mysql_bin_log.get_binlog_end_pos(active);
+  mysql_bin_log.unlock_binlog_end_pos();
+  std::string text;
+  for (auto file= files.rbegin(); file != files.rend(); ++file)
+  {
+    /* The active file only as far as it is written whole */
+    my_off_t end= strcmp(base_name(active), base_name(file->c_str())) ?
+      bytes_read : std::min(bytes_read, active_end);
+    if (statement_in_file(file->c_str(), gtid, end, &text))
+      break;
+  }
+  return text;
+}
+
+
 int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
                             const char **query, uint32 *length,
                             const char *db, size_t db_length)
@@ -545,6 +651,21 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
   rust::Slice<const uint8_t> text= rpl_provision_bytes(*query, *length);
   rust::Str default_db(db ? db : "", db ? db_length : 0);
   int action= RPL_PROVISION_QUERY_APPLY;
+  /*
+    Tests: the master's DDL statement crashes at the server's own crash
+    points (debug_crash_here(), e.g. ddl_log_alter_after_log, where DDL
+    recovery finishes it at the next start), which count down in the
+    session's @debug_crash_counter.
+  */
+  DBUG_EXECUTE_IF("provision_crash_counter_in_master_ddl", {
+    LEX_CSTRING name= {STRING_WITH_LEN("debug_crash_counter")};
+    longlong one= 1;
+    if ((rgi->gtid_ev_flags2 & Gtid_log_event::FL_DDL))
+      if (user_var_entry *entry= get_variable(&rgi->thd->user_vars, &name,
+                                              true))
+        update_hash(entry, false, &one, sizeof(one), &type_handler_slonglong,
+                    &my_charset_bin);
+  });
   /*
     Index builds beside the SQL thread: the ones that ended are recorded;
     a statement outside a transaction, other than transaction control,
@@ -593,10 +714,30 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       record took before it ran, and which did not run (see
       rpl_provision_sql_applied_here()), runs as recorded.
     */
-    bool redone;
+    bool redone= false;
+    bool ddl= (rgi->gtid_ev_flags2 & Gtid_log_event::FL_DDL) != 0;
+    /*
+      After a restart: a DDL statement that this server's DDL recovery
+      finished, and logged under this server's id, is not applied again.
+    */
+    if (ddl)
     {
       Filter_guard guard(state->filter_lock);
-      redone= (rgi->gtid_ev_flags2 & Gtid_log_event::FL_DDL) &&
+      uint32 server_id= (uint32) global_system_variables.server_id;
+      if (state->filter->ddl_recovery_candidate(server_id))
+      {
+        rpl_gtid logged= rgi->current_gtid;
+        logged.server_id= server_id;
+        std::string statement= binlog_statement(logged);
+        redone= state->filter->ddl_recovered_verdict(
+          text, server_id,
+          rpl_provision_bytes(statement.data(), statement.size()), verdict);
+      }
+    }
+    if (!redone)
+    {
+      Filter_guard guard(state->filter_lock);
+      redone= ddl &&
         state->filter->ddl_redo_verdict(
           text, binlog_last(rgi->current_gtid.domain_id,
                             rgi->current_gtid.server_id),

@@ -898,6 +898,23 @@ mod ffi {
             seq_no: u64,
             binlog_last: &str,
         ) -> bool;
+        /// Whether the master's DDL group being applied, received again
+        /// after a restart, may be one that this server's DDL recovery
+        /// finished and logged: under its domain and number with this
+        /// server's `server_id`, which the caller then looks up.
+        fn ddl_recovery_candidate(self: &ReplicaFilter, server_id: u32) -> bool;
+        /// The verdict on the master's DDL statement `query` received
+        /// again after a restart, when this server's binary log has the
+        /// same statement (`logged_statement`) under the group's domain
+        /// and number with this server's `server_id`: true when it sets
+        /// `verdict` (skip it), false otherwise.
+        fn ddl_recovered_verdict(
+            self: &ReplicaFilter,
+            query: &[u8],
+            server_id: u32,
+            logged_statement: &[u8],
+            verdict: &mut QueryVerdict,
+        ) -> bool;
         /// The verdict on the master's DDL statement `query` received
         /// again after a restart, whose changes the record took before it
         /// ran (run it as recorded, or the copy stops): true when it sets

@@ -1223,6 +1223,59 @@ impl ReplicaFilter {
             && saved_copy::ddl_applied_before_restart(group, one_gtid(binlog_last))
     }
 
+    /// The GTID under which this server's DDL recovery would have logged
+    /// the master's DDL group being applied, received again by a copy
+    /// taken up from its record (its domain and number, `server_id` this
+    /// server's): the caller reads the statement logged under it for
+    /// [`ReplicaFilter::ddl_recovered_verdict`].  `None` for any other
+    /// group (see [`saved_copy::ddl_finished_by_recovery`]).
+    pub fn ddl_recovery_gtid(&self, server_id: u32) -> Option<Gtid> {
+        let group = self.pending.gtid?;
+        (self.master_ddl_may_be_redone(group.domain_id) && group.server_id != server_id)
+            .then_some(Gtid { server_id, ..group })
+    }
+
+    /// The master's DDL statement `query` received again after a restart,
+    /// when this server's binary log has the same statement
+    /// (`logged_statement`) under the GTID of
+    /// [`ReplicaFilter::ddl_recovery_gtid`] for this server's `server_id`
+    /// (see [`saved_copy::ddl_finished_by_recovery`]): sets `verdict`
+    /// (skip it, its GTID recorded) and returns true; false otherwise.
+    pub fn ddl_recovered_verdict(
+        &self,
+        query: &[u8],
+        server_id: u32,
+        logged_statement: &[u8],
+        verdict: &mut ffi::QueryVerdict,
+    ) -> bool {
+        let (Some(group), Some(logged)) = (self.pending.gtid, self.ddl_recovery_gtid(server_id))
+        else {
+            return false;
+        };
+        if !saved_copy::ddl_finished_by_recovery(group, query, logged, logged_statement) {
+            return false;
+        }
+        *verdict = ffi::QueryVerdict {
+            action: ffi::QueryAction::Skip,
+            query: String::new(),
+            record: Vec::new(),
+            message: format!(
+                "LOAD DATA FROM MASTER: the master's DDL statement '{}' (GTID {group}) \
+                 ran here before the server stopped, which this server's DDL recovery \
+                 finished and logged as {logged}, and its GTID was not recorded; it is \
+                 not applied again, and the GTID is recorded",
+                shown_statement(query)
+            ),
+        };
+        true
+    }
+
+    /// Whether [`ReplicaFilter::ddl_recovery_gtid`] has one: the group's
+    /// GTID with this server's `server_id` is then looked up.
+    pub fn ddl_recovery_candidate(&self, server_id: u32) -> bool {
+        self.ddl_recovery_gtid(server_id).is_some()
+    }
+
     /// A copy taken up after a restart receives again the master's DDL
     /// statement `query` whose changes to the copy its record took before
     /// the statement ran (see [`saved_copy::ddl_redo`]): sets `verdict`
@@ -2828,6 +2881,23 @@ mod tests {
             "{}",
             v.message
         );
+        // Finished by this server's DDL recovery, logged with its own id
+        // and the group's number: skipped when the statement is the same.
+        assert_eq!(
+            g.ddl_recovery_gtid(2),
+            Some(Gtid {
+                domain_id: 0,
+                server_id: 2,
+                seq_no: 16
+            })
+        );
+        assert_eq!(g.ddl_recovery_gtid(1), None);
+        assert!(g.ddl_recovery_candidate(2) && !g.ddl_recovery_candidate(1));
+        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"DROP TABLE y", &mut v));
+        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"", &mut v));
+        assert!(g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"DROP DATABASE x", &mut v));
+        assert!(v.action == ffi::QueryAction::Skip && v.record.is_empty());
+        assert!(v.message.contains("0-2-16"), "{}", v.message);
         // Another one is decided as any group.
         g.group_start(false, 0, 1, 15);
         assert!(!g.ddl_redo_verdict(b"DROP TABLE own", "", false, &mut v));

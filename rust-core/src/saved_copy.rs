@@ -258,6 +258,32 @@ pub fn ddl_applied_before_restart(group: Gtid, binlog_last: Option<Gtid>) -> boo
     binlog_last == Some(group)
 }
 
+/// Whether the master's DDL group `group`, whose statement is `query`,
+/// received again by a copy taken up after a restart, was finished here
+/// by the server's DDL recovery: a statement that a crash interrupted
+/// after it took effect, and before it reached the binary log, is
+/// finished at the next start and logged then under this server's own
+/// id, with the domain's next sequence number, which is the group's own
+/// when the group before it was the last one logged here.  `logged` is
+/// that GTID (the group's domain and number, this server's id) and
+/// `logged_statement` the statement this server's binary log has under
+/// it (empty: none): the very same statement says it is the group.  It
+/// is then skipped as one the binary log has
+/// ([`ddl_applied_before_restart`]): applying it again would fail ("Can't
+/// DROP COLUMN", "Duplicate column name"), or do it twice.
+pub fn ddl_finished_by_recovery(
+    group: Gtid,
+    query: &[u8],
+    logged: Gtid,
+    logged_statement: &[u8],
+) -> bool {
+    logged.domain_id == group.domain_id
+        && logged.server_id != group.server_id
+        && logged.seq_no == group.seq_no
+        && !query.is_empty()
+        && logged_statement == query
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,13 +331,16 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_ddl_group_was_applied_here_when_the_binlog_ends_its_domain_with_it() {
-        let gtid = |domain_id, server_id, seq_no| Gtid {
+    fn gtid(domain_id: u32, server_id: u32, seq_no: u64) -> Gtid {
+        Gtid {
             domain_id,
             server_id,
             seq_no,
-        };
+        }
+    }
+
+    #[test]
+    fn a_ddl_group_was_applied_here_when_the_binlog_ends_its_domain_with_it() {
         let group = gtid(0, 1, 87343);
         assert!(ddl_applied_before_restart(group, Some(group)));
         // The binary log stops before it: not applied here.
@@ -320,6 +349,30 @@ mod tests {
         assert!(!ddl_applied_before_restart(group, Some(gtid(0, 1, 5))));
         // No binary log, or none of the domain.
         assert!(!ddl_applied_before_restart(group, None));
+    }
+
+    #[test]
+    fn a_ddl_group_that_recovery_logged_is_told_by_its_number_and_its_text() {
+        let group = gtid(0, 1, 128740);
+        let query = b"ALTER TABLE t_comp DROP COLUMN w";
+        // Logged by this server's DDL recovery: its own id, the group's
+        // domain and number, the same statement.
+        let own = gtid(0, 2, 128740);
+        assert!(ddl_finished_by_recovery(group, query, own, query));
+        // Another statement of this server's under that number: a write
+        // of its own after the group before, not the group.
+        assert!(!ddl_finished_by_recovery(
+            group,
+            query,
+            own,
+            b"CREATE TABLE own (a INT)"
+        ));
+        assert!(!ddl_finished_by_recovery(group, query, own, b""));
+        // Another number or domain, or the master's own id
+        // (ddl_applied_before_restart's case): not this.
+        for other in [gtid(0, 2, 128741), gtid(1, 2, 128740), group] {
+            assert!(!ddl_finished_by_recovery(group, query, other, query));
+        }
     }
 
     #[test]
