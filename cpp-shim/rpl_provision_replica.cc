@@ -730,7 +730,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
         logged.server_id= server_id;
         std::string statement= binlog_statement(logged);
         redone= state->filter->ddl_recovered_verdict(
-          text, server_id,
+          text, default_db, server_id,
           rpl_provision_bytes(statement.data(), statement.size()), verdict);
       }
     }

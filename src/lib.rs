@@ -904,13 +904,15 @@ mod ffi {
         /// server's `server_id`, which the caller then looks up.
         fn ddl_recovery_candidate(self: &ReplicaFilter, server_id: u32) -> bool;
         /// The verdict on the master's DDL statement `query` received
-        /// again after a restart, when this server's binary log has the
-        /// same statement (`logged_statement`) under the group's domain
+        /// again after a restart (run in `default_db`), when this server's
+        /// binary log has the same statement, or the DROP that its DDL
+        /// recovery wrote for it (`logged_statement`), under the group's domain
         /// and number with this server's `server_id`: true when it sets
         /// `verdict` (skip it), false otherwise.
         fn ddl_recovered_verdict(
             self: &ReplicaFilter,
             query: &[u8],
+            default_db: &str,
             server_id: u32,
             logged_statement: &[u8],
             verdict: &mut QueryVerdict,

@@ -1235,8 +1235,9 @@ impl ReplicaFilter {
             .then_some(Gtid { server_id, ..group })
     }
 
-    /// The master's DDL statement `query` received again after a restart,
-    /// when this server's binary log has the same statement
+    /// The master's DDL statement `query` (run in `default_db`) received
+    /// again after a restart, when this server's binary log has the same
+    /// statement, or the DROP that its DDL recovery wrote for it
     /// (`logged_statement`) under the GTID of
     /// [`ReplicaFilter::ddl_recovery_gtid`] for this server's `server_id`
     /// (see [`saved_copy::ddl_finished_by_recovery`]): sets `verdict`
@@ -1244,6 +1245,7 @@ impl ReplicaFilter {
     pub fn ddl_recovered_verdict(
         &self,
         query: &[u8],
+        default_db: &str,
         server_id: u32,
         logged_statement: &[u8],
         verdict: &mut ffi::QueryVerdict,
@@ -1252,7 +1254,8 @@ impl ReplicaFilter {
         else {
             return false;
         };
-        if !saved_copy::ddl_finished_by_recovery(group, query, logged, logged_statement) {
+        if !saved_copy::ddl_finished_by_recovery(group, query, default_db, logged, logged_statement)
+        {
             return false;
         }
         *verdict = ffi::QueryVerdict {
@@ -2893,9 +2896,9 @@ mod tests {
         );
         assert_eq!(g.ddl_recovery_gtid(1), None);
         assert!(g.ddl_recovery_candidate(2) && !g.ddl_recovery_candidate(1));
-        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"DROP TABLE y", &mut v));
-        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"", &mut v));
-        assert!(g.ddl_recovered_verdict(b"DROP DATABASE x", 2, b"DROP DATABASE x", &mut v));
+        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"DROP TABLE y", &mut v));
+        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"", &mut v));
+        assert!(g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"DROP DATABASE x", &mut v));
         assert!(v.action == ffi::QueryAction::Skip && v.record.is_empty());
         assert!(v.message.contains("0-2-16"), "{}", v.message);
         // Another one is decided as any group.
