@@ -58,6 +58,7 @@
 #include "debug_sync.h"
 #include "rpl_filter.h"                 // binlog_filter
 #include "rpl_provision.h"
+#include "rpl_provision_binlog.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_objects.h"
 #include "rpl_provision_status.h"
@@ -1507,44 +1508,20 @@ static void read_commit_tail(const char *file, my_off_t from, my_off_t to,
 {
   if (from >= to || to - from > 4096)
     return;
-  IO_CACHE cache;
-  const char *errmsg;
-  File fd= open_binlog(&cache, file, &errmsg);
-  if (fd < 0)
+  Rpl_provision_binlog_file binlog(file);
+  if (!binlog.readable())
     return;
-  Format_description_log_event init_fdle(BINLOG_VERSION);
-  int read_error;
-  Log_event *ev= Log_event::read_log_event(&cache, &read_error, &init_fdle,
-                                           false, false);
-  if (ev && ev->get_type_code() == FORMAT_DESCRIPTION_EVENT)
+  rust::Vec<uint8_t> found;
+  binlog.seek(from);
+  while (binlog.tell() < to)
   {
-    Format_description_log_event *fdle=
-      static_cast<Format_description_log_event *>(ev);
-    Log_event *second= Log_event::read_log_event(&cache, &read_error, fdle,
-                                                 false, false);
-    bool readable= second &&
-      (second->get_type_code() != START_ENCRYPTION_EVENT ||
-       !fdle->start_decryption(
-         static_cast<Start_encryption_log_event *>(second)));
-    delete second;
-    rust::Vec<uint8_t> found;
-    if (readable)
-      my_b_seek(&cache, from);
-    while (readable && my_b_tell(&cache) < to)
-    {
-      String packet;
-      readable= !Log_event::read_log_event(&cache, &packet, fdle,
-                                           BINLOG_CHECKSUM_ALG_OFF) &&
-        packet.length() > EVENT_TYPE_OFFSET;
-      if (readable)
-        found.push_back((uint8_t) packet[EVENT_TYPE_OFFSET]);
-    }
-    if (readable && my_b_tell(&cache) == to)
-      *types= std::move(found);
+    String packet;
+    if (!binlog.next_packet(&packet) || packet.length() <= EVENT_TYPE_OFFSET)
+      return;
+    found.push_back((uint8_t) packet[EVENT_TYPE_OFFSET]);
   }
-  delete ev;
-  end_io_cache(&cache);
-  mysql_file_close(fd, MYF(0));
+  if (binlog.tell() == to)
+    *types= std::move(found);
 }
 
 

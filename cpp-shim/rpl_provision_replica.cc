@@ -45,6 +45,7 @@
 #include "xa.h"
 #include "key.h"
 #include "rpl_provision.h"
+#include "rpl_provision_binlog.h"
 #include "rpl_provision_catalog.h"
 #include "rpl_provision_replica.h"
 #include "rpl_provision_progress.h"
@@ -55,6 +56,7 @@
 uint opt_provision_max_recopies;
 
 #include <algorithm>
+#include <deque>
 #include <string>
 #include <thread>
 #include <vector>
@@ -547,57 +549,38 @@ static std::string binlog_last(uint32 domain_id, uint32 server_id)
 static bool statement_in_file(const char *file, const rpl_gtid &gtid,
                               my_off_t end, std::string *text)
 {
-  IO_CACHE cache;
-  const char *errmsg;
-  File fd= open_binlog(&cache, file, &errmsg);
-  if (fd < 0)
+  Rpl_provision_binlog_file binlog(file);
+  if (!binlog.readable())
     return false;
-  bool found= false;
-  int read_error;
-  Format_description_log_event init_fdle(BINLOG_VERSION);
-  Log_event *fd_ev= Log_event::read_log_event(&cache, &read_error, &init_fdle,
-                                              false, false);
-  if (fd_ev && fd_ev->get_type_code() == FORMAT_DESCRIPTION_EVENT)
+  while (binlog.tell() < end)
   {
-    Format_description_log_event *fdle=
-      static_cast<Format_description_log_event *>(fd_ev);
-    bool group_found= false;
-    while (!found && my_b_tell(&cache) < end)
+    Log_event *ev= binlog.next_event();
+    if (!ev)
+      return false;
+    Log_event_type type= ev->get_type_code();
+    bool found= false;
+    if (type == GTID_EVENT)
     {
-      Log_event *ev= Log_event::read_log_event(&cache, &read_error, fdle,
-                                               false, false);
-      if (!ev)
-        break;
-      Log_event_type type= ev->get_type_code();
-      bool readable= true;
-      if (type == START_ENCRYPTION_EVENT)
-        readable= !fdle->start_decryption(
-          static_cast<Start_encryption_log_event *>(ev));
-      else if (group_found)
+      const Gtid_log_event *g= static_cast<Gtid_log_event *>(ev);
+      found= g->domain_id == gtid.domain_id &&
+        g->server_id == gtid.server_id && g->seq_no == gtid.seq_no;
+    }
+    delete ev;
+    if (found)
+    {
+      /* The group's first event only */
+      ev= binlog.tell() < end ? binlog.next_event() : NULL;
+      found= ev && ev->get_type_code() == QUERY_EVENT;
+      if (found)
       {
-        if (type == QUERY_EVENT)
-        {
-          const Query_log_event *q= static_cast<Query_log_event *>(ev);
-          text->assign(q->query, q->q_len);
-          found= true;
-        }
-        readable= false;                    /* the group's first event only */
-      }
-      else if (type == GTID_EVENT)
-      {
-        const Gtid_log_event *g= static_cast<Gtid_log_event *>(ev);
-        group_found= g->domain_id == gtid.domain_id &&
-          g->server_id == gtid.server_id && g->seq_no == gtid.seq_no;
+        const Query_log_event *q= static_cast<Query_log_event *>(ev);
+        text->assign(q->query, q->q_len);
       }
       delete ev;
-      if (!readable)
-        break;
+      return found;
     }
   }
-  delete fd_ev;
-  end_io_cache(&cache);
-  mysql_file_close(fd, MYF(0));
-  return found;
+  return false;
 }
 
 
@@ -607,13 +590,13 @@ static bool statement_in_file(const char *file, const rpl_gtid &gtid,
   is read: a server start opens a new file, and its DDL recovery logs the
   statements it finished there first (ddl_log.cc).  Read for a resumed
   copy's DDL group of the master's that may be one of them
-  (ReplicaFilter::ddl_recovery_candidate()), so rarely.
+  (ReplicaFilter::ddl_recovery_gtid()), so rarely.
 */
 static std::string binlog_statement(const rpl_gtid &gtid)
 {
   const size_t files_read= 8;
   const my_off_t bytes_read= 65536;
-  std::vector<std::string> files;
+  std::deque<std::string> files;
   LOG_INFO linfo;
   if (!mysql_bin_log.is_open() ||
       mysql_bin_log.find_log_pos(&linfo, NullS, true))
@@ -622,7 +605,7 @@ static std::string binlog_statement(const rpl_gtid &gtid)
   {
     files.push_back(linfo.log_file_name);
     if (files.size() > files_read)
-      files.erase(files.begin());
+      files.pop_front();
   } while (!mysql_bin_log.find_next_log(&linfo, true));
   char active[FN_REFLEN];
   mysql_bin_log.lock_binlog_end_pos();
@@ -720,19 +703,23 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       After a restart: a DDL statement that this server's DDL recovery
       finished, and logged under this server's id, is not applied again.
     */
+    provision::GtidParts logged;
+    bool candidate= false;
     if (ddl)
     {
       Filter_guard guard(state->filter_lock);
-      uint32 server_id= (uint32) global_system_variables.server_id;
-      if (state->filter->ddl_recovery_candidate(server_id))
-      {
-        rpl_gtid logged= rgi->current_gtid;
-        logged.server_id= server_id;
-        std::string statement= binlog_statement(logged);
-        redone= state->filter->ddl_recovered_verdict(
-          text, default_db, server_id,
-          rpl_provision_bytes(statement.data(), statement.size()), verdict);
-      }
+      candidate= state->filter->ddl_recovery_gtid(
+        (uint32) global_system_variables.server_id, logged);
+    }
+    if (candidate)
+    {
+      /* The files are read outside the lock */
+      std::string statement=
+        binlog_statement({logged.domain_id, logged.server_id, logged.seq_no});
+      Filter_guard guard(state->filter_lock);
+      redone= state->filter->ddl_recovered_verdict(
+        text, default_db, logged,
+        rpl_provision_bytes(statement.data(), statement.size()), verdict);
     }
     if (!redone)
     {

@@ -376,6 +376,14 @@ mod ffi {
         xa: bool,
     }
 
+    /// A GTID, as the C++ side builds a `rpl_gtid` of it.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    struct GtidParts {
+        domain_id: u32,
+        server_id: u32,
+        seq_no: u64,
+    }
+
     /// A [`QueryAction`] and what it needs.
     struct QueryVerdict {
         action: QueryAction,
@@ -900,20 +908,21 @@ mod ffi {
         ) -> bool;
         /// Whether the master's DDL group being applied, received again
         /// after a restart, may be one that this server's DDL recovery
-        /// finished and logged: under its domain and number with this
-        /// server's `server_id`, which the caller then looks up.
-        fn ddl_recovery_candidate(self: &ReplicaFilter, server_id: u32) -> bool;
+        /// finished and logged: true, with the GTID it would have logged
+        /// it under (its domain and number, this server's `server_id`)
+        /// in `logged`, which the caller then looks up.
+        fn ddl_recovery_gtid(self: &ReplicaFilter, server_id: u32, logged: &mut GtidParts) -> bool;
         /// The verdict on the master's DDL statement `query` received
         /// again after a restart (run in `default_db`), when this server's
         /// binary log has the same statement, or the DROP that its DDL
-        /// recovery wrote for it (`logged_statement`), under the group's domain
-        /// and number with this server's `server_id`: true when it sets
-        /// `verdict` (skip it), false otherwise.
+        /// recovery wrote for it (`logged_statement`), under the GTID
+        /// `logged` of `ddl_recovery_gtid()`: true when it sets `verdict`
+        /// (skip it), false otherwise.
         fn ddl_recovered_verdict(
             self: &ReplicaFilter,
             query: &[u8],
             default_db: &str,
-            server_id: u32,
+            logged: &GtidParts,
             logged_statement: &[u8],
             verdict: &mut QueryVerdict,
         ) -> bool;

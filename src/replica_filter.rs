@@ -1226,35 +1226,52 @@ impl ReplicaFilter {
     /// The GTID under which this server's DDL recovery would have logged
     /// the master's DDL group being applied, received again by a copy
     /// taken up from its record (its domain and number, `server_id` this
-    /// server's): the caller reads the statement logged under it for
-    /// [`ReplicaFilter::ddl_recovered_verdict`].  `None` for any other
-    /// group (see [`saved_copy::ddl_finished_by_recovery`]).
-    pub fn ddl_recovery_gtid(&self, server_id: u32) -> Option<Gtid> {
+    /// server's): `None` for any other group (see
+    /// [`saved_copy::ddl_finished_by_recovery`]).
+    fn recovery_gtid(&self, server_id: u32) -> Option<Gtid> {
         let group = self.pending.gtid?;
         (self.master_ddl_may_be_redone(group.domain_id) && group.server_id != server_id)
             .then_some(Gtid { server_id, ..group })
     }
 
+    /// Whether the master's DDL group being applied may be one that this
+    /// server's DDL recovery finished: true, with the GTID to look up in
+    /// this server's binary log in `logged`, for
+    /// [`ReplicaFilter::ddl_recovered_verdict`].
+    pub fn ddl_recovery_gtid(&self, server_id: u32, logged: &mut ffi::GtidParts) -> bool {
+        self.recovery_gtid(server_id)
+            .map(|gtid| *logged = gtid.into())
+            .is_some()
+    }
+
     /// The master's DDL statement `query` (run in `default_db`) received
     /// again after a restart, when this server's binary log has the same
     /// statement, or the DROP that its DDL recovery wrote for it
-    /// (`logged_statement`) under the GTID of
-    /// [`ReplicaFilter::ddl_recovery_gtid`] for this server's `server_id`
-    /// (see [`saved_copy::ddl_finished_by_recovery`]): sets `verdict`
-    /// (skip it, its GTID recorded) and returns true; false otherwise.
+    /// (`logged_statement`), under `logged`, the GTID of
+    /// [`ReplicaFilter::ddl_recovery_gtid`] (see
+    /// [`saved_copy::ddl_finished_by_recovery`]): sets `verdict` (skip it,
+    /// its GTID recorded) and returns true; false otherwise, also when
+    /// the group being applied is no longer the one `logged` was made for.
     pub fn ddl_recovered_verdict(
         &self,
         query: &[u8],
         default_db: &str,
-        server_id: u32,
+        logged: &ffi::GtidParts,
         logged_statement: &[u8],
         verdict: &mut ffi::QueryVerdict,
     ) -> bool {
-        let (Some(group), Some(logged)) = (self.pending.gtid, self.ddl_recovery_gtid(server_id))
-        else {
+        let logged = Gtid::from(logged);
+        let Some(group) = self.pending.gtid else {
             return false;
         };
-        if !saved_copy::ddl_finished_by_recovery(group, query, default_db, logged, logged_statement)
+        if self.recovery_gtid(logged.server_id) != Some(logged)
+            || !saved_copy::ddl_finished_by_recovery(
+                group,
+                query,
+                default_db,
+                logged,
+                logged_statement,
+            )
         {
             return false;
         }
@@ -1271,12 +1288,6 @@ impl ReplicaFilter {
             ),
         };
         true
-    }
-
-    /// Whether [`ReplicaFilter::ddl_recovery_gtid`] has one: the group's
-    /// GTID with this server's `server_id` is then looked up.
-    pub fn ddl_recovery_candidate(&self, server_id: u32) -> bool {
-        self.ddl_recovery_gtid(server_id).is_some()
     }
 
     /// A copy taken up after a restart receives again the master's DDL
@@ -2147,6 +2158,26 @@ pub fn query_may_change_ledger(query: &[u8]) -> bool {
     filter::check_statement(query).is_err()
 }
 
+impl From<Gtid> for ffi::GtidParts {
+    fn from(g: Gtid) -> Self {
+        ffi::GtidParts {
+            domain_id: g.domain_id,
+            server_id: g.server_id,
+            seq_no: g.seq_no,
+        }
+    }
+}
+
+impl From<&ffi::GtidParts> for Gtid {
+    fn from(g: &ffi::GtidParts) -> Self {
+        Gtid {
+            domain_id: g.domain_id,
+            server_id: g.server_id,
+            seq_no: g.seq_no,
+        }
+    }
+}
+
 impl From<ffi::GroupKind> for GroupKind {
     fn from(k: ffi::GroupKind) -> Self {
         GroupKind {
@@ -2886,19 +2917,29 @@ mod tests {
         );
         // Finished by this server's DDL recovery, logged with its own id
         // and the group's number: skipped when the statement is the same.
+        let mut logged = ffi::GtidParts::default();
+        assert!(!g.ddl_recovery_gtid(1, &mut logged));
+        assert!(g.ddl_recovery_gtid(2, &mut logged));
         assert_eq!(
-            g.ddl_recovery_gtid(2),
-            Some(Gtid {
+            logged,
+            ffi::GtidParts {
                 domain_id: 0,
                 server_id: 2,
                 seq_no: 16
-            })
+            }
         );
-        assert_eq!(g.ddl_recovery_gtid(1), None);
-        assert!(g.ddl_recovery_candidate(2) && !g.ddl_recovery_candidate(1));
-        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"DROP TABLE y", &mut v));
-        assert!(!g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"", &mut v));
-        assert!(g.ddl_recovered_verdict(b"DROP DATABASE x", "d", 2, b"DROP DATABASE x", &mut v));
+        let verdict = |g: &ReplicaFilter, logged, statement: &[u8], v: &mut _| {
+            g.ddl_recovered_verdict(b"DROP DATABASE x", "d", logged, statement, v)
+        };
+        assert!(!verdict(&g, &logged, b"DROP TABLE y", &mut v));
+        assert!(!verdict(&g, &logged, b"", &mut v));
+        // Made for another group: not this one's.
+        let other = ffi::GtidParts {
+            seq_no: 15,
+            ..logged
+        };
+        assert!(!verdict(&g, &other, b"DROP DATABASE x", &mut v));
+        assert!(verdict(&g, &logged, b"DROP DATABASE x", &mut v));
         assert!(v.action == ffi::QueryAction::Skip && v.record.is_empty());
         assert!(v.message.contains("0-2-16"), "{}", v.message);
         // Another one is decided as any group.

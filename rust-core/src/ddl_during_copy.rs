@@ -628,6 +628,16 @@ fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize
 /// either with `ALGORITHM [=] a` and `LOCK [=] l` clauses (how, not what:
 /// online DDL is written so), or `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p
 /// [, p ...]|ALL}`.  Anything more, or another form: `None`.
+/// The clauses of an `ALTER TABLE` that say how it runs, not what it
+/// changes, with the values each takes.
+const HOW_CLAUSES: [(&str, &[&str]); 2] = [
+    (
+        "ALGORITHM",
+        &["DEFAULT", "INPLACE", "COPY", "NOCOPY", "INSTANT"],
+    ),
+    ("LOCK", &["DEFAULT", "NONE", "SHARED", "EXCLUSIVE"]),
+];
+
 fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
     let mut t = Tokens::new(clauses);
     t.skip_wait()?;
@@ -646,18 +656,12 @@ fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
                 t.blank();
             }
         }
-        if clause.eq_ignore_ascii_case("ALGORITHM") {
-            let a = t.word()?.to_ascii_uppercase();
-            if !matches!(
-                a.as_str(),
-                "DEFAULT" | "INPLACE" | "COPY" | "NOCOPY" | "INSTANT"
-            ) {
-                return None;
-            }
-            how = true;
-        } else if clause.eq_ignore_ascii_case("LOCK") {
-            let l = t.word()?.to_ascii_uppercase();
-            if !matches!(l.as_str(), "DEFAULT" | "NONE" | "SHARED" | "EXCLUSIVE") {
+        if let Some((_, values)) = HOW_CLAUSES
+            .iter()
+            .find(|(name, _)| clause.eq_ignore_ascii_case(name))
+        {
+            let value = t.word()?;
+            if !values.iter().any(|v| value.eq_ignore_ascii_case(v)) {
                 return None;
             }
             how = true;
