@@ -94,7 +94,7 @@ start_writes() {
   local s
   rm -f "$work/stop"
   for s in $(seq "$SESSIONS"); do
-    python3 "$gen" session $((run_seed * 100 + s)) "$work/stop" "$DDL" |
+    python3 "$gen" session $((run_seed * 100 + s)) "$work/stop" "$DDL" "$MASTER_FAULTS" |
       "$B/client/mariadb" --no-defaults -uroot --socket="$work/master/sock" --force \
         >>"$work/writes.log" 2>&1 &
     writers+=($!)

@@ -94,10 +94,11 @@ def schema(rows):
 class Session:
     """Random transactions of one client session."""
 
-    def __init__(self, seed, ddl):
+    def __init__(self, seed, ddl, master_faults=False):
         self.r = random.Random(seed)
         self.seed = seed
         self.ddl = ddl
+        self.master_faults = master_faults
         self.xid = 0
 
     def key(self):
@@ -250,8 +251,7 @@ class Session:
             f"ALTER TABLE {t} DROP COLUMN IF EXISTS w;",
             f"UPDATE {t} SET v = v + 1 WHERE id BETWEEN {k} AND {k + 50};",
             f"DELETE FROM {t} WHERE id BETWEEN {k} AND {k + 20};",
-            "ALTER TABLE t_part ADD PARTITION PARTITIONS 1;",
-            "ALTER TABLE t_part COALESCE PARTITION 1;",
+        ] + self.partition_count_ddl() + [
             f"ALTER TABLE t_part TRUNCATE PARTITION p{r.randrange(4)};",
             f"ALTER TABLE t_part REBUILD PARTITION p{r.randrange(4)};",
             "CREATE TABLE IF NOT EXISTS t_px (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;",
@@ -269,6 +269,23 @@ class Session:
             f"CREATE SEQUENCE IF NOT EXISTS s_{t} START WITH {k + 100} CACHE 5;",
             f"DO NEXTVAL(s_{t});",
             f"DROP SEQUENCE IF EXISTS s_{t};",
+        ]
+
+    def partition_count_ddl(self):
+        """Partitions added and coalesced, but not on a master that the
+        run kills: MariaDB 10.11 does not binlog a HASH partition change
+        that its DDL log finishes at the next start (a crash past
+        write_log_final_change_partition() and before write_bin_log() in
+        fast_alter_partition_table()), so the master keeps one more or one
+        less partition than its binary log says, and a TRUNCATE or
+        EXCHANGE of a partition afterwards changes other rows on the
+        master than on any replica (reproduced on Debian's unpatched
+        mariadbd: docs/design.md, "The master's own crash recovery")."""
+        if self.master_faults:
+            return []
+        return [
+            "ALTER TABLE t_part ADD PARTITION PARTITIONS 1;",
+            "ALTER TABLE t_part COALESCE PARTITION 1;",
         ]
 
     def transaction(self):
@@ -308,7 +325,8 @@ def main():
         print("\n".join(schema(rows)))
     elif what == "session":
         seed, stop = int(sys.argv[2]), sys.argv[3]
-        s = Session(seed, int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+        s = Session(seed, int(sys.argv[4]) if len(sys.argv) > 4 else 0,
+                    len(sys.argv) > 5 and sys.argv[5] == "1")
         print(f"USE {DB};")
         print("SET SESSION innodb_lock_wait_timeout= 2;")
         # Whole transactions only, so that the client ends between two:
