@@ -621,13 +621,6 @@ fn clause_in(rest: &str, starts: impl Fn(&str, &Tokens) -> bool) -> Option<usize
     None
 }
 
-/// The clauses of `ALTER TABLE table` (`clauses`) when they only do
-/// maintenance that leaves its rows, columns and keys as they were, after
-/// `[WAIT n|NOWAIT]`: the table options `COMMENT [=] 'text'` and
-/// `AUTO_INCREMENT [=] n` ([`TableDdl::Options`]), `FORCE` (a rebuild),
-/// either with `ALGORITHM [=] a` and `LOCK [=] l` clauses (how, not what:
-/// online DDL is written so), or `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p
-/// [, p ...]|ALL}`.  Anything more, or another form: `None`.
 /// The clauses of an `ALTER TABLE` that say how it runs, not what it
 /// changes, with the values each takes.
 const HOW_CLAUSES: [(&str, &[&str]); 2] = [
@@ -638,6 +631,13 @@ const HOW_CLAUSES: [(&str, &[&str]); 2] = [
     ("LOCK", &["DEFAULT", "NONE", "SHARED", "EXCLUSIVE"]),
 ];
 
+/// The clauses of `ALTER TABLE table` (`clauses`) when they only do
+/// maintenance that leaves its rows, columns and keys as they were, after
+/// `[WAIT n|NOWAIT]`: the table options `COMMENT [=] 'text'` and
+/// `AUTO_INCREMENT [=] n` ([`TableDdl::Options`]), `FORCE` (a rebuild),
+/// either with `ALGORITHM [=] a` and `LOCK [=] l` clauses (how, not what:
+/// online DDL is written so), or `{OPTIMIZE|REBUILD|ANALYZE} PARTITION {p
+/// [, p ...]|ALL}`.  Anything more, or another form: `None`.
 fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
     let mut t = Tokens::new(clauses);
     t.skip_wait()?;
