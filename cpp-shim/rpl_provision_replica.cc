@@ -703,7 +703,7 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       After a restart: a DDL statement that this server's DDL recovery
       finished, and logged under this server's id, is not applied again.
     */
-    provision::GtidParts logged;
+    provision::GtidParts logged{};
     bool candidate= false;
     if (ddl)
     {

@@ -12,7 +12,8 @@ use provision_core::progress::CopyProgress;
 use provision_core::protocol::{
     self, parse_checksums_note, parse_history_note, parse_manifest_note, parse_plan_note,
     parse_plan_table_note, parse_resume_note, parse_start_note, parse_table_done_note,
-    split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_NOTE,
+    split_table_ident, table_ident, BinlogHistory, Request, Resume, ResumePoint, OBJECTS_DONE_NOTE,
+    OBJECTS_NOTE,
 };
 use provision_core::saved_copy;
 use provision_core::scheduler;
@@ -104,6 +105,17 @@ pub struct ReplicaFilter {
     /// master's DDL of views, routines, triggers and events applies from
     /// here on (before, the master reads them again at that unit).
     objects_begun: bool,
+    /// The last object is created here too (the group of the copy's
+    /// `OBJECTS_DONE_NOTE` applied).  A copy stopped after its `Objects`
+    /// unit and before this sends its objects again from that unit
+    /// (`Scheduler::resume`), and this server takes the master's DDL of
+    /// objects as before the objects until then
+    /// ([`ReplicaFilter::group_abandoned`]).
+    objects_done: bool,
+    /// The objects were begun by an earlier dump of this copy and are
+    /// sent again: the views created then are here, for a RENAME TABLE
+    /// naming one.
+    objects_again: bool,
     /// Deferred index builds handed to a builder that have not ended (see
     /// [`index_build`]), in the order they came.
     builds: Vec<ffi::IndexBuild>,
@@ -175,6 +187,8 @@ struct Pending {
     created: Option<String>,
     /// The group is the copy's `Objects` unit.
     objects: bool,
+    /// The group's note says every object is created once it commits.
+    objects_done: bool,
     /// Rows of tables to copy again, recorded with the group's commit.
     recopy: Vec<ffi::ProgressRow>,
     /// The table whose deferred index build the group handed over: a
@@ -273,6 +287,8 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         lost: Vec::new(),
         current: None,
         objects_begun: false,
+        objects_done: false,
+        objects_again: false,
         builds: Vec::new(),
         stale: Default::default(),
         copied_before: Default::default(),
@@ -487,6 +503,7 @@ impl ReplicaFilter {
             self.current = Some((table, point.step));
         }
         self.objects_begun |= pending.objects;
+        self.objects_done |= pending.objects_done;
     }
 
     /// What the copy has applied once the group being applied commits.
@@ -629,12 +646,13 @@ impl ReplicaFilter {
             return Vec::new();
         }
         let mut rows = vec![self.record_of_copy(resume)];
-        if self.pending.objects {
-            rows.push(object_row(
-                saved_copy::OBJECTS_ROW,
-                saved_copy::OBJECTS_STATE,
-                Vec::new(),
-            ));
+        if self.pending.objects || self.pending.objects_done {
+            let state = if self.objects_done || self.pending.objects_done {
+                saved_copy::OBJECTS_DONE_STATE
+            } else {
+                saved_copy::OBJECTS_STATE
+            };
+            rows.push(object_row(saved_copy::OBJECTS_ROW, state, Vec::new()));
         }
         rows.extend(self.pending.recopy.iter().cloned());
         let changed = self.undo.iter().map(|(t, _)| t.as_str());
@@ -704,6 +722,7 @@ impl ReplicaFilter {
         for row in rows.iter().filter(|r| !r.object.is_empty()) {
             if row.object == saved_copy::OBJECTS_ROW {
                 self.objects_begun = true;
+                self.objects_done = row.state == saved_copy::OBJECTS_DONE_STATE;
                 continue;
             }
             if row.object == saved_copy::DDL_AHEAD_ROW {
@@ -933,6 +952,7 @@ impl ReplicaFilter {
                     |(db, table)| {
                         let ident = table_ident(db, table);
                         self.objects_begun
+                            || self.objects_again
                             || self.stale.contains(&ident)
                             || self.ledger.reloaded_later(&ident)
                     },
@@ -1537,6 +1557,13 @@ impl ReplicaFilter {
             self.building.remove(table);
         }
         self.complete_noted_table();
+        // Stopped among its objects: the next dump sends them all again
+        // from its Objects unit, after the master's statements since this
+        // server's position, which take the objects as before them.
+        if self.objects_begun && !self.objects_done {
+            self.objects_begun = false;
+            self.objects_again = true;
+        }
         for (db, table) in &pending.non_transactional {
             self.ledger.restore(
                 &table_ident(db, table),
@@ -1664,6 +1691,10 @@ impl ReplicaFilter {
         }
         if text == OBJECTS_NOTE.as_bytes() {
             self.pending.objects = true;
+            return String::new();
+        }
+        if text == OBJECTS_DONE_NOTE.as_bytes() {
+            self.pending.objects_done = true;
             return String::new();
         }
         if let Some(taken) = parse_manifest_note(text) {
@@ -2713,6 +2744,64 @@ mod tests {
             action(&mut f, "RENAME TABLE v TO w"),
             (ffi::QueryAction::Apply, false, _)
         ));
+    }
+
+    #[test]
+    fn a_copy_stopped_among_its_objects_takes_their_ddl_as_before_them_again() {
+        let req = "v=1;domain=7";
+        let mut f = filter_with_table_created("filter-test-objects-again", req);
+        let mut record = std::collections::BTreeMap::new();
+        let mut seq = 10;
+        let mut verdict = |f: &mut ReplicaFilter, q: &str| {
+            seq += 1;
+            f.group_start(false, 0, 1, seq);
+            let v = f.query_verdict(q.as_bytes(), "d", req, 5, 0);
+            f.group_committed();
+            (v.action, v.query)
+        };
+        // A copy group of the copy's objects, ending at plan step `step`.
+        let unit = |f: &mut ReplicaFilter, record: &mut _, seq, lines: &[&str], step| {
+            f.group_start(true, 0, 1, seq);
+            for line in lines.iter().copied().chain([step_note(step).as_str()]) {
+                assert_eq!(f.copy_note(line.as_bytes()), "");
+            }
+            write_record(record, f.progress_rows(req));
+            f.group_committed();
+        };
+        let (apply, skip) = (ffi::QueryAction::Apply, ffi::QueryAction::Skip);
+        unit(&mut f, &mut record, 2, &[OBJECTS_NOTE], 5);
+        assert_eq!(record["objects"].state, saved_copy::OBJECTS_STATE);
+        assert!(verdict(&mut f, "CREATE VIEW v AS SELECT 1").0 == apply);
+        // Stopped before the last object: the master sends them all again
+        // from its Objects unit, after its statements since.
+        f.group_abandoned();
+        let create_trigger = "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @a=1";
+        assert!(verdict(&mut f, create_trigger).0 == skip);
+        let (action, query) = verdict(&mut f, "DROP TRIGGER tr");
+        assert!(action == ffi::QueryAction::Rewrite);
+        assert_eq!(query, "DROP TRIGGER IF EXISTS tr");
+        // A view the earlier dump created is here to rename.
+        assert!(verdict(&mut f, "RENAME TABLE v TO w").0 == apply);
+        unit(&mut f, &mut record, 3, &[OBJECTS_NOTE], 5);
+        assert!(verdict(&mut f, "DROP TRIGGER tr").0 == apply);
+        // A crash before the last object: taken up from the record, the
+        // same.
+        let rows: Vec<ffi::ProgressRow> = record.values().cloned().collect();
+        let mut error = String::new();
+        let mut g = replica_filter_restore("filter-test-objects-again-2", &rows, "", &mut error);
+        assert_eq!(error, "");
+        g.group_abandoned();
+        assert!(verdict(&mut g, create_trigger).0 == skip);
+        // Once the last object is here, a stop or a crash changes nothing.
+        unit(&mut f, &mut record, 4, &[OBJECTS_DONE_NOTE], 7);
+        assert_eq!(record["objects"].state, saved_copy::OBJECTS_DONE_STATE);
+        f.group_abandoned();
+        assert!(verdict(&mut f, create_trigger).0 == apply);
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        let mut g = replica_filter_restore("filter-test-objects-again-3", &rows, "", &mut error);
+        assert_eq!(error, "");
+        g.group_abandoned();
+        assert!(verdict(&mut g, create_trigger).0 == apply);
     }
 
     #[test]

@@ -646,8 +646,9 @@ fn maintenance(table: &QualifiedTable, clauses: &str) -> Option<TableDdl> {
         let Some(clause) = t.peek_word() else {
             break;
         };
-        if ["ALGORITHM", "LOCK", "COMMENT", "AUTO_INCREMENT"]
-            .iter()
+        let takes_value = HOW_CLAUSES.iter().map(|(name, _)| name);
+        if takes_value
+            .chain(&["COMMENT", "AUTO_INCREMENT"])
             .any(|w| clause.eq_ignore_ascii_case(w))
         {
             t.word();

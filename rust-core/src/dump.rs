@@ -25,7 +25,8 @@ use crate::plan_cache;
 use crate::protocol::{
     checksums_note, history_note, manifest_note, plan_note, plan_table_note, resume_note,
     start_note, table_done_note, table_ident, BinlogHistory, CopyClaim, Request, RequestError,
-    Resume, ResumePoint, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_NOTE,
+    Resume, ResumePoint, TableChecksum, GTID_LIST_FLAG_PROVISION_DONE, OBJECTS_DONE_NOTE,
+    OBJECTS_NOTE,
 };
 use crate::scheduler::{
     self, ForeignKeyMoves, ObjectKind, PlanError, Progress, ResumeError, Scheduler, Unit, View,
@@ -1242,6 +1243,9 @@ impl DumpSession {
     /// The note of a group that ends the current unit: `messages`, one a
     /// line, then the resume point after the unit.
     fn ending_note(&self, mut messages: Vec<String>) -> String {
+        if self.scheduler.objects_end_with_current() {
+            messages.push(OBJECTS_DONE_NOTE.to_owned());
+        }
         messages.push(self.point_note(&self.scheduler.resume_point(None)));
         messages.join("\n")
     }
@@ -1821,7 +1825,7 @@ impl DumpSession {
     fn recall_plan(&mut self, plan: u64, step: u32) -> Result<(), &'static str> {
         let earlier = plan_cache::recall(&self.copy_key, plan)
             .ok_or("this master does not remember its plan (restarted since?)")?;
-        if !earlier.before_objects(step) {
+        if !earlier.objects_to_send(step) {
             return Err("the copy stopped in its views, routines, triggers or events");
         }
         let left = earlier.tables_left(step);

@@ -218,6 +218,15 @@ pub fn parse_history_note(line: &[u8]) -> Option<BinlogHistory> {
 /// replica from here on (see [`crate::ddl_during_copy`]).
 pub const OBJECTS_NOTE: &str = "LOAD DATA FROM MASTER: objects follow";
 
+/// The line of the note of the unit after which the replica has every
+/// object: the `Objects` unit when there are none, else the last that
+/// creates one.  A copy stopped after its `Objects` unit and before this
+/// note sends its objects again (see
+/// [`crate::scheduler::Scheduler::resume`]); the replica, which stops
+/// applying the master's DDL of objects until that unit again, needs
+/// the note to tell.
+pub const OBJECTS_DONE_NOTE: &str = "LOAD DATA FROM MASTER: objects done";
+
 /// Text of the note right after the manifest: how many tables and about
 /// how many rows the copy sends (see [`plan_note`]).
 const PLAN_NOTE: &str = "LOAD DATA FROM MASTER: plan ";

@@ -117,6 +117,11 @@ pub const OBJECTS_ROW: &str = "objects";
 /// The `state` of that row.
 pub const OBJECTS_STATE: &str = "begun";
 
+/// The `state` of that row once every object is created (the group of
+/// the copy's `OBJECTS_DONE_NOTE`): a copy taken up before sends its
+/// objects again.
+pub const OBJECTS_DONE_STATE: &str = "done";
+
 /// The `object` of the row that names the last DDL group of the master's
 /// whose changes to the copy (tables renamed, dropped, copied again) the
 /// record took before the statement ran (its `resume` holds the group's

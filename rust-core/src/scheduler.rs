@@ -948,10 +948,22 @@ impl Scheduler {
     /// and the master's DDL of views, routines, triggers and events
     /// applies on the replica from there.
     pub fn objects_begun(&self) -> bool {
-        self.steps
-            .iter()
-            .position(|s| *s == Step::Objects)
-            .is_none_or(|i| i < self.next)
+        self.objects_step().is_none_or(|i| i < self.next)
+    }
+
+    /// The index of the `Objects` step.
+    fn objects_step(&self) -> Option<usize> {
+        self.steps.iter().position(|s| *s == Step::Objects)
+    }
+
+    /// Whether the current unit is the `Objects` unit or creates an
+    /// object, and the step after it creates none: the replica has every
+    /// object once it applied the unit (see [`crate::protocol::OBJECTS_DONE_NOTE`]).
+    pub fn objects_end_with_current(&self) -> bool {
+        let creates =
+            |s: Option<&Step>| matches!(s, Some(Step::CreateView(_) | Step::CreateObject(_)));
+        (self.steps.get(self.next) == Some(&Step::Objects) || creates(self.steps.get(self.next)))
+            && !creates(self.steps.get(self.next + 1))
     }
 
     /// Forgets the routines, triggers and events, to be added again as
@@ -1238,6 +1250,21 @@ impl Scheduler {
             (Some(_), None) => None,
             (Some(_), Some(_)) => return Err(ResumeError::CursorOutsideRows(point.step)),
         };
+        // A copy stopped among its objects sends them all again from its
+        // Objects unit: this dump reads them as they are now, and sends
+        // the master's statements since the replica's position first,
+        // which the replica could not apply with part of the objects (a
+        // DROP of one it does not have yet, a CREATE ... IF NOT EXISTS
+        // of one the master has elsewhere).  Before that unit both ends
+        // take the master's DDL of objects as before the objects; the
+        // replica knows the copy stopped there (it had not applied the
+        // note of the objects' end, OBJECTS_DONE_NOTE).
+        let step = match self.steps.get(step) {
+            Some(Step::CreateView(_) | Step::CreateObject(_)) => self
+                .objects_step()
+                .expect("object steps follow the Objects step"),
+            _ => step,
+        };
         self.progress.tables_done = self.steps[..step]
             .iter()
             .filter(|s| matches!(s, Step::Rows(_)))
@@ -1291,13 +1318,18 @@ impl Scheduler {
         self.end_sent = false;
     }
 
-    /// Whether `step` comes before the `Objects` unit (after which the
-    /// plan's objects are the ones read there).
-    pub fn before_objects(&self, step: u32) -> bool {
-        self.steps
-            .iter()
-            .position(|s| *s == Step::Objects)
-            .is_some_and(|objects| (step as usize) < objects)
+    /// Whether the objects are still to send from `step`: it is the
+    /// `Objects` unit or comes before it (after it the plan's objects are
+    /// the ones read there), or among the object steps, which a copy
+    /// taken up there sends again from that unit (see
+    /// [`Scheduler::resume`]).
+    pub fn objects_to_send(&self, step: u32) -> bool {
+        let step = step as usize;
+        self.objects_step().is_some_and(|objects| step <= objects)
+            || matches!(
+                self.steps.get(step),
+                Some(Step::CreateView(_) | Step::CreateObject(_))
+            )
     }
 
     /// The tables whose steps from `step` on are still to do (master's
@@ -1923,6 +1955,64 @@ mod tests {
             t.resume(&manifest, true),
             Err(ResumeError::RecopyOutsideRows(0))
         );
+    }
+
+    #[test]
+    fn a_copy_stopped_among_its_objects_sends_them_all_again() {
+        let plan = || {
+            let mut s = Scheduler::new(10);
+            s.add_database("d", &["t"]);
+            s.add_object(ObjectKind::Procedure, "d", "p");
+            s.add_object(ObjectKind::Trigger, "d", "tr1");
+            s.add_object(ObjectKind::Trigger, "d", "tr2");
+            s.plan(Vec::new()).unwrap();
+            s
+        };
+        let mut s = plan();
+        advance_to(&mut s, &Unit::Objects);
+        // The note of the objects' end goes with the last one only.
+        assert!(!s.objects_end_with_current());
+        s.ddl_sent();
+        let mut ends = Vec::new();
+        while let Unit::CreateObject { name, .. } = s.next_unit() {
+            ends.push((name.to_owned(), s.objects_end_with_current()));
+            if name == "tr1" {
+                // The replica stopped here: tr1 is still to create.
+                let point = s.resume_point(None);
+                let mut r = plan();
+                let before = point.step;
+                r.resume(&s.current_point(), false).unwrap();
+                assert_eq!(r.next_unit(), Unit::Objects, "from step {before}");
+                assert!(!r.objects_begun());
+                assert!(r.objects_to_send(r.current_point().step));
+                // After tr1: tr2 is still to create, and so the objects.
+                let mut r = plan();
+                r.resume(&point, false).unwrap();
+                assert_eq!(r.next_unit(), Unit::Objects);
+            }
+            s.ddl_sent();
+        }
+        assert_eq!(
+            ends,
+            [
+                ("p".to_owned(), false),
+                ("tr1".to_owned(), false),
+                ("tr2".to_owned(), true)
+            ]
+        );
+        // After the last object: none is sent again.
+        let point = s.current_point();
+        assert!(!s.objects_to_send(point.step));
+        let mut r = plan();
+        r.resume(&point, false).unwrap();
+        assert_eq!(r.next_unit(), Unit::End);
+
+        // No object: the Objects unit ends them.
+        let mut s = Scheduler::new(10);
+        s.add_database("d", &["t"]);
+        s.plan(Vec::new()).unwrap();
+        advance_to(&mut s, &Unit::Objects);
+        assert!(s.objects_end_with_current());
     }
 
     #[test]
