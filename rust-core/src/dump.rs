@@ -1817,8 +1817,9 @@ impl DumpSession {
 
     /// A resumed copy whose plan the master's catalog no longer makes (DDL
     /// during the copy changed it): the plan the replica's point `plan`
-    /// names, if this process remembers it and `step` lies before the
-    /// copy's objects (see [`crate::plan_cache`]).  Its tables still to
+    /// names, if this process remembers it and the copy's objects are
+    /// still to send from `step` (see [`crate::plan_cache`],
+    /// [`Scheduler::objects_to_send`]).  Its tables still to
     /// copy must be ones this dump copies, or gone from the master (their
     /// DROP or RENAME comes through the binary log again).
     /// Else why not.
@@ -1826,7 +1827,7 @@ impl DumpSession {
         let earlier = plan_cache::recall(&self.copy_key, plan)
             .ok_or("this master does not remember its plan (restarted since?)")?;
         if !earlier.objects_to_send(step) {
-            return Err("the copy stopped in its views, routines, triggers or events");
+            return Err("the copy stopped after its objects");
         }
         let left = earlier.tables_left(step);
         if !left
@@ -4094,7 +4095,7 @@ mod tests {
         for why in [
             "the copy stopped right after such a change",
             "this master does not remember its plan (restarted since?)",
-            "the copy stopped in its views, routines, triggers or events",
+            "the copy stopped after its objects",
             "a table it had still to copy is no longer one it takes",
         ] {
             let text = DumpError::PlanNotTakenUp(why).to_string();
