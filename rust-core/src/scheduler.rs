@@ -138,6 +138,11 @@ enum Step {
     Checksums,
 }
 
+/// Whether `step` creates a view, routine, trigger or event.
+fn creates_object(step: Option<&Step>) -> bool {
+    matches!(step, Some(Step::CreateView(_) | Step::CreateObject(_)))
+}
+
 /// A stored object copied as its master's definition text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjectKind {
@@ -960,10 +965,9 @@ impl Scheduler {
     /// object, and the step after it creates none: the replica has every
     /// object once it applied the unit (see [`crate::protocol::OBJECTS_DONE_NOTE`]).
     pub fn objects_end_with_current(&self) -> bool {
-        let creates =
-            |s: Option<&Step>| matches!(s, Some(Step::CreateView(_) | Step::CreateObject(_)));
-        (self.steps.get(self.next) == Some(&Step::Objects) || creates(self.steps.get(self.next)))
-            && !creates(self.steps.get(self.next + 1))
+        let current = self.steps.get(self.next);
+        (current == Some(&Step::Objects) || creates_object(current))
+            && !creates_object(self.steps.get(self.next + 1))
     }
 
     /// Forgets the routines, triggers and events, to be added again as
@@ -1259,11 +1263,11 @@ impl Scheduler {
         // take the master's DDL of objects as before the objects; the
         // replica knows the copy stopped there (it had not applied the
         // note of the objects' end, OBJECTS_DONE_NOTE).
-        let step = match self.steps.get(step) {
-            Some(Step::CreateView(_) | Step::CreateObject(_)) => self
-                .objects_step()
-                .expect("object steps follow the Objects step"),
-            _ => step,
+        let step = if creates_object(self.steps.get(step)) {
+            self.objects_step()
+                .expect("object steps follow the Objects step")
+        } else {
+            step
         };
         self.progress.tables_done = self.steps[..step]
             .iter()
@@ -1326,10 +1330,7 @@ impl Scheduler {
     pub fn objects_to_send(&self, step: u32) -> bool {
         let step = step as usize;
         self.objects_step().is_some_and(|objects| step <= objects)
-            || matches!(
-                self.steps.get(step),
-                Some(Step::CreateView(_) | Step::CreateObject(_))
-            )
+            || creates_object(self.steps.get(step))
     }
 
     /// The tables whose steps from `step` on are still to do (master's
@@ -1978,16 +1979,14 @@ mod tests {
             ends.push((name.to_owned(), s.objects_end_with_current()));
             if name == "tr1" {
                 // The replica stopped here: tr1 is still to create.
-                let point = s.resume_point(None);
                 let mut r = plan();
-                let before = point.step;
                 r.resume(&s.current_point(), false).unwrap();
-                assert_eq!(r.next_unit(), Unit::Objects, "from step {before}");
+                assert_eq!(r.next_unit(), Unit::Objects);
                 assert!(!r.objects_begun());
                 assert!(r.objects_to_send(r.current_point().step));
                 // After tr1: tr2 is still to create, and so the objects.
                 let mut r = plan();
-                r.resume(&point, false).unwrap();
+                r.resume(&s.resume_point(None), false).unwrap();
                 assert_eq!(r.next_unit(), Unit::Objects);
             }
             s.ddl_sent();
