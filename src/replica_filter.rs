@@ -905,13 +905,7 @@ impl ReplicaFilter {
                 } else {
                     true
                 };
-                // The account tables come after the objects: account
-                // statements applied since the first Objects unit go on
-                // applying while the objects are sent again (a DROP USER
-                // skipped then would stay undone: the account tables'
-                // rows are merged).
-                let begun = self.objects_begun || (ddl == TableDdl::Account && self.objects_again);
-                if !read_then || begun {
+                if !read_then || self.objects_begun {
                     return verdict(ffi::QueryAction::Apply, String::new(), String::new());
                 }
                 // A DROP runs for an object this server had before the
@@ -2788,12 +2782,6 @@ mod tests {
         assert_eq!(query, "DROP TRIGGER IF EXISTS tr");
         // A view the earlier dump created is here to rename.
         assert!(verdict(&mut f, "RENAME TABLE v TO w").0 == apply);
-        // Account statements go on applying (WITH GRANTS: the account
-        // tables come after the objects, and are merged).
-        f.group_start(false, 0, 1, 30);
-        let v = f.query_verdict(b"DROP USER u", "d", "v=1;domain=7;grants=1", 5, 0);
-        f.group_committed();
-        assert!(v.action == apply);
         unit(&mut f, &mut record, 3, &[OBJECTS_NOTE], 5);
         assert!(verdict(&mut f, "DROP TRIGGER tr").0 == apply);
         // A crash before the last object: taken up from the record, the
