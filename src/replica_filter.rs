@@ -647,7 +647,9 @@ impl ReplicaFilter {
         }
         let mut rows = vec![self.record_of_copy(resume)];
         if self.pending.objects || self.pending.objects_done {
-            let state = if self.objects_done || self.pending.objects_done {
+            // (An Objects unit comes again only while the objects are not
+            // done: the state is this group's.)
+            let state = if self.pending.objects_done {
                 saved_copy::OBJECTS_DONE_STATE
             } else {
                 saved_copy::OBJECTS_STATE

@@ -987,7 +987,7 @@ impl Scheduler {
         let next = self.next;
         let mut i = 0;
         self.steps.retain(|s| {
-            let keep = i <= next || !matches!(s, Step::CreateObject(_) | Step::CreateView(_));
+            let keep = i <= next || !creates_object(Some(s));
             i += 1;
             keep
         });
