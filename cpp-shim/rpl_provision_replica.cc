@@ -44,6 +44,8 @@
 #include "log_event.h"
 #include "xa.h"
 #include "key.h"
+#include "discover.h"
+#include "sql_table.h"
 #include "rpl_provision.h"
 #include "rpl_provision_binlog.h"
 #include "rpl_provision_catalog.h"
@@ -624,6 +626,29 @@ static std::string binlog_statement(const rpl_gtid &gtid)
 }
 
 
+/*
+  The definition (.frm) of table db.table on this server, empty when it
+  has none.  Read for the master's statements that change a table's
+  partitions in place (ReplicaFilter::partitions_changed_table()), so
+  rarely: no lock is needed, the SQL thread alone changes the copy's
+  tables.
+*/
+static std::string table_definition(const std::string &db,
+                                    const std::string &table)
+{
+  char path[FN_REFLEN + 1];
+  build_table_filename(path, sizeof(path) - 1, db.c_str(), table.c_str(),
+                       "", 0);
+  const uchar *data;
+  size_t length;
+  if (readfrm(path, &data, &length))
+    return "";
+  std::string definition((const char *) data, length);
+  my_free(const_cast<uchar *>(data));
+  return definition;
+}
+
+
 int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
                             const char **query, uint32 *length,
                             const char *db, size_t db_length)
@@ -705,12 +730,31 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
     */
     provision::GtidParts logged{};
     bool candidate= false;
+    /*
+      A statement that changes a table's partitions in place: the DDL log
+      finishes it after a crash without logging it or recording its GTID.
+      The record keeps the table's definition from before it runs, and a
+      restart tells by the definition whether it ran
+      (provision_core::saved_copy::partitions_changed_before_restart()).
+    */
+    bool partitions= false;
+    std::string definition;
     if (ddl)
     {
-      Filter_guard guard(state->filter_lock);
-      candidate= state->filter->ddl_recovery_gtid(
-        (uint32) global_system_variables.server_id, logged);
+      rust::String table_db, table;
+      {
+        Filter_guard guard(state->filter_lock);
+        candidate= state->filter->ddl_recovery_gtid(
+          (uint32) global_system_variables.server_id, logged);
+        partitions= state->filter->partitions_changed_table(
+          text, default_db, state->first_request, lower_case_table_names,
+          table_db, table);
+      }
+      if (partitions)
+        definition= table_definition(std::string(table_db), std::string(table));
     }
+    rust::Slice<const uint8_t> defined=
+      rpl_provision_bytes(definition.data(), definition.size());
     if (candidate)
     {
       /* The files are read outside the lock */
@@ -720,6 +764,12 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
       redone= state->filter->ddl_recovered_verdict(
         text, default_db, logged,
         rpl_provision_bytes(statement.data(), statement.size()), verdict);
+    }
+    if (!redone && partitions)
+    {
+      Filter_guard guard(state->filter_lock);
+      redone= state->filter->partitions_changed_verdict(text, defined,
+                                                        verdict);
     }
     if (!redone)
     {
@@ -735,6 +785,10 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
         verdict= state->filter->query_verdict(
           text, default_db, state->first_request, opt_provision_max_recopies,
           lower_case_table_names);
+      if (partitions && !definition.empty() &&
+          (verdict.action == provision::QueryAction::Apply ||
+           verdict.action == provision::QueryAction::Rewrite))
+        verdict.record.push_back(state->filter->partitions_ahead_row(defined));
     }
     if (redone && verdict.action != provision::QueryAction::Refuse)
       sql_print_information("%s%s", log_tag(rgi->rli->mi).c_str(),

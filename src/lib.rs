@@ -926,6 +926,33 @@ mod ffi {
             logged_statement: &[u8],
             verdict: &mut QueryVerdict,
         ) -> bool;
+        /// The table (this server's names, in `db` and `table`) whose
+        /// partitions the master's statement `query` (run in
+        /// `default_db`) changes in place, which the server's DDL log may
+        /// finish after a crash without logging it: true for such a
+        /// statement.
+        fn partitions_changed_table(
+            self: &ReplicaFilter,
+            query: &[u8],
+            default_db: &str,
+            request: &str,
+            lower_case_table_names: u32,
+            db: &mut String,
+            table: &mut String,
+        ) -> bool;
+        /// The record's row that holds that table's definition (its
+        /// `.frm`) before the statement runs: written before it runs.
+        fn partitions_ahead_row(self: &mut ReplicaFilter, definition: &[u8]) -> ProgressRow;
+        /// The verdict on that statement received again after a restart,
+        /// the table's definition now being `definition` (empty: none):
+        /// true when it sets `verdict` (skip it: it ran before the stop),
+        /// false otherwise.
+        fn partitions_changed_verdict(
+            self: &ReplicaFilter,
+            query: &[u8],
+            definition: &[u8],
+            verdict: &mut QueryVerdict,
+        ) -> bool;
         /// The verdict on the master's DDL statement `query` received
         /// again after a restart, whose changes the record took before it
         /// ran (run it as recorded, or the copy stops): true when it sets

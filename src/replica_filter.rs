@@ -81,6 +81,10 @@ pub struct ReplicaFilter {
     /// With the statement it runs instead when the master's is rewritten
     /// (empty: the master's).
     ddl_ahead: Option<(Gtid, String)>,
+    /// The master's DDL group that changes a table's partitions in place,
+    /// and the table's definition before it ran here, as the record holds
+    /// them ([`saved_copy::PARTITIONS_AHEAD_ROW`]).
+    partitions_ahead: Option<(Gtid, Vec<u8>)>,
     /// How often each table was copied again (DDL during its copy).
     recopies: std::collections::BTreeMap<String, u32>,
     /// Tables a restored record says were dropped to be copied again.
@@ -281,6 +285,7 @@ pub fn replica_filter_new(connection_name: &str) -> Box<ReplicaFilter> {
         redo: false,
         master_settled: None,
         ddl_ahead: None,
+        partitions_ahead: None,
         recopies: Default::default(),
         recopy_drops: Vec::new(),
         created: Default::default(),
@@ -730,6 +735,10 @@ impl ReplicaFilter {
             if row.object == saved_copy::DDL_AHEAD_ROW {
                 let run = String::from_utf8(row.cursor.clone()).map_err(|e| e.to_string())?;
                 self.ddl_ahead = one_gtid(&row.resume).map(|gtid| (gtid, run));
+                continue;
+            }
+            if row.object == saved_copy::PARTITIONS_AHEAD_ROW {
+                self.partitions_ahead = one_gtid(&row.resume).map(|g| (g, row.cursor.clone()));
                 continue;
             }
             let state = saved_copy::decode_table_state(&row.state, &row.cursor)
@@ -1367,6 +1376,89 @@ impl ReplicaFilter {
             query: run.clone(),
             record: Vec::new(),
             message,
+        };
+        true
+    }
+
+    /// The table, as this server names it, whose partitions the master's
+    /// statement `query` (run in `default_db`, in the copy first asked
+    /// with `request`) changes in place
+    /// ([`ddl_during_copy::partitions_changed_in_place`]): true, with its
+    /// names in `db` and `table`, for such a statement during the copy.
+    pub fn partitions_changed_table(
+        &self,
+        query: &[u8],
+        default_db: &str,
+        request: &str,
+        lower_case_table_names: u32,
+        db: &mut String,
+        table: &mut String,
+    ) -> bool {
+        let (query, default_db) =
+            ddl_during_copy::names_as_compared(query, default_db, lower_case_table_names);
+        let Some((in_db, name)) = ddl_during_copy::partitions_changed_in_place(&query, &default_db)
+        else {
+            return false;
+        };
+        copy_filter_of(request).rewrite(&in_db).clone_into(db);
+        *table = name;
+        true
+    }
+
+    /// The record's row that holds `definition`, the definition of the
+    /// table whose partitions the master's DDL group being applied
+    /// changes in place, before it runs
+    /// ([`saved_copy::PARTITIONS_AHEAD_ROW`]): the caller writes it before
+    /// the statement runs.
+    pub fn partitions_ahead_row(&mut self, definition: &[u8]) -> ffi::ProgressRow {
+        let mut row = object_row(
+            saved_copy::PARTITIONS_AHEAD_ROW,
+            saved_copy::PARTITIONS_AHEAD_STATE,
+            definition.to_vec(),
+        );
+        if let Some(group) = self.pending.gtid {
+            row.resume = group.to_string();
+            self.partitions_ahead = Some((group, definition.to_vec()));
+        }
+        row
+    }
+
+    /// The master's DDL statement `query`, which changes the partitions of
+    /// a table in place, received again after a restart, when the table's
+    /// definition is now `definition` (empty: no table): sets `verdict`
+    /// (skip it, its GTID recorded) and returns true when it ran here
+    /// before the server stopped, finished by the server's DDL log at the
+    /// start (see [`saved_copy::partitions_changed_before_restart`]); false
+    /// otherwise.
+    pub fn partitions_changed_verdict(
+        &self,
+        query: &[u8],
+        definition: &[u8],
+        verdict: &mut ffi::QueryVerdict,
+    ) -> bool {
+        let Some(group) = self.pending.gtid else {
+            return false;
+        };
+        let recorded = self
+            .partitions_ahead
+            .as_ref()
+            .map(|(g, before)| (*g, before.as_slice()));
+        if !self.master_ddl_may_be_redone(group.domain_id)
+            || !saved_copy::partitions_changed_before_restart(group, recorded, definition)
+        {
+            return false;
+        }
+        *verdict = ffi::QueryVerdict {
+            action: ffi::QueryAction::Skip,
+            query: String::new(),
+            record: Vec::new(),
+            message: format!(
+                "LOAD DATA FROM MASTER: the master's DDL statement '{}' (GTID {group}) \
+                 changed the table's partitions here before the server stopped, which \
+                 this server's DDL log finished at its start without logging it or \
+                 recording its GTID; it is not applied again, and the GTID is recorded",
+                shown_statement(query)
+            ),
         };
         true
     }

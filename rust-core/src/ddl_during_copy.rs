@@ -761,6 +761,33 @@ pub fn discarded_table(query: &[u8], default_db: &str) -> Option<QualifiedTable>
     tablespace_clause_in(&text, "DISCARD").map(|_| table)
 }
 
+/// The table of `query` (run in `default_db`) if it is an `ALTER TABLE`
+/// that changes the table's partitions in place: `{ADD|DROP|COALESCE|
+/// REORGANIZE|CONVERT} PARTITION` or `CONVERT TABLE ... TO PARTITION`.
+/// The server runs these through its DDL log (`fast_alter_partition_
+/// table()`), and a crash past their last logged step leaves them to the
+/// next start, which finishes them without writing them to the binary log
+/// or recording their GTID: applied again, they would change the
+/// partitions twice (a second `COALESCE`, and rows then in other
+/// partitions than the master's).
+pub fn partitions_changed_in_place(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
+    let text = statement_text(query)?;
+    let mut t = Tokens::new(&text);
+    t.keyword("ALTER")?;
+    t.skip_words(&["ONLINE", "IGNORE"]);
+    t.keyword("TABLE")?;
+    t.skip_if_exists();
+    let table = t.table(default_db)?;
+    t.skip_wait()?;
+    let verb = t.word()?.to_ascii_uppercase();
+    let changes = match verb.as_str() {
+        "ADD" | "DROP" | "COALESCE" | "REORGANIZE" => t.peek_is("PARTITION"),
+        "CONVERT" => t.peek_is("PARTITION") || t.peek_is("TABLE"),
+        _ => false,
+    };
+    changes.then_some(table)
+}
+
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
 /// table` text (run in `default_db`).
 pub fn trigger_table(definition: &[u8], default_db: &str) -> Option<QualifiedTable> {
@@ -2283,6 +2310,58 @@ mod tests {
         // The plan's steps are the same.
         let d = decide_tables(&optimize, b_in_progress);
         assert!(!d.changes_plan(|_| false));
+    }
+
+    #[test]
+    fn partition_changes_in_place_are_told_from_other_alters() {
+        let changed = |q: &str| partitions_changed_in_place(q.as_bytes(), "db");
+        for (q, table) in [
+            ("ALTER TABLE t_part COALESCE PARTITION 1", t("db", "t_part")),
+            ("alter table d.t add partition partitions 2", t("d", "t")),
+            (
+                "ALTER TABLE t ADD PARTITION (PARTITION p9 VALUES LESS THAN (90))",
+                t("db", "t"),
+            ),
+            (
+                "ALTER TABLE IF EXISTS `t` WAIT 3 DROP PARTITION IF EXISTS p1, p2",
+                t("db", "t"),
+            ),
+            (
+                "ALTER ONLINE TABLE t REORGANIZE PARTITION p0 INTO \
+                 (PARTITION a VALUES LESS THAN (5), PARTITION b VALUES LESS THAN (10))",
+                t("db", "t"),
+            ),
+            (
+                "ALTER TABLE t CONVERT PARTITION p1 TO TABLE t_out",
+                t("db", "t"),
+            ),
+            (
+                "ALTER TABLE t CONVERT TABLE t_in TO PARTITION p3 VALUES LESS THAN (40)",
+                t("db", "t"),
+            ),
+            (
+                "SET STATEMENT lock_wait_timeout=30 FOR ALTER TABLE t COALESCE PARTITION 1",
+                t("db", "t"),
+            ),
+        ] {
+            assert_eq!(changed(q), Some(table), "{q}");
+        }
+        // Partition maintenance that keeps the definition, other changes,
+        // the exchange (its own log), partitioning the table anew (a copy
+        // of the table, which recovery logs).
+        for q in [
+            "ALTER TABLE t TRUNCATE PARTITION p1",
+            "ALTER TABLE t REBUILD PARTITION p2",
+            "ALTER TABLE t OPTIMIZE PARTITION ALL",
+            "ALTER TABLE t EXCHANGE PARTITION p1 WITH TABLE t_px",
+            "ALTER TABLE t PARTITION BY HASH (id) PARTITIONS 3",
+            "ALTER TABLE t REMOVE PARTITIONING",
+            "ALTER TABLE t ADD COLUMN partition INT",
+            "ALTER TABLE t DROP COLUMN p",
+            "CREATE TABLE t (id INT) PARTITION BY HASH (id)",
+        ] {
+            assert_eq!(changed(q), None, "{q}");
+        }
     }
 
     #[test]
