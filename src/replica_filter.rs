@@ -2991,6 +2991,79 @@ mod tests {
     }
 
     #[test]
+    fn a_partition_change_finished_by_the_ddl_log_is_not_applied_twice() {
+        let req = "v=1;domain=7";
+        let mut f = filter_with_table_created("filter-test-partitions", req);
+        let mut record = std::collections::BTreeMap::new();
+        f.group_start(true, 0, 1, 2);
+        f.copy_row("d", "t", true, &[1]);
+        f.copy_note(b"LOAD DATA FROM MASTER: end of table `d`.`t`");
+        write_record(&mut record, f.progress_rows(req));
+        f.group_committed();
+        // The copy goes on past its indexes.
+        f.group_start(true, 0, 1, 3);
+        f.copy_note(step_note(20).as_bytes());
+        write_record(&mut record, f.progress_rows(req));
+        f.group_committed();
+        // The master's partition change of the complete table: the caller
+        // asks for the table (this server's names) and records its
+        // definition before the statement runs.
+        let coalesce = b"ALTER TABLE t COALESCE PARTITION 1";
+        f.group_start(false, 0, 1, 10);
+        let (mut db, mut table) = (String::new(), String::new());
+        assert!(!f.partitions_changed_table(
+            b"ALTER TABLE t TRUNCATE PARTITION p1",
+            "d",
+            req,
+            0,
+            &mut db,
+            &mut table
+        ));
+        assert!(f.partitions_changed_table(coalesce, "d", req, 0, &mut db, &mut table));
+        assert_eq!((db.as_str(), table.as_str()), ("d", "t"));
+        let v = f.query_verdict(coalesce, "d", req, 5, 0);
+        assert!(
+            v.action == ffi::QueryAction::Apply && v.record.is_empty(),
+            "{:?} {:?} {}",
+            v.action,
+            v.record.iter().map(|r| &r.object).collect::<Vec<_>>(),
+            v.message
+        );
+        let row = f.partitions_ahead_row(b"frm 4");
+        assert_eq!(
+            (row.state.as_str(), row.resume.as_str()),
+            ("before", "0-1-10")
+        );
+        write_record(&mut record, vec![row]);
+        // A crash inside it: taken up from the record, the group comes
+        // again before any other of the master's.
+        let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
+        let mut error = String::new();
+        let mut g = replica_filter_restore("filter-test-partitions-2", &rows, "", &mut error);
+        assert_eq!(error, "");
+        g.group_start(false, 0, 1, 10);
+        let mut v = ffi::QueryVerdict {
+            action: ffi::QueryAction::Apply,
+            query: String::new(),
+            record: Vec::new(),
+            message: String::new(),
+        };
+        // The definition as before: it did not run, or the DDL log undid
+        // it; it applies.
+        assert!(!g.partitions_changed_verdict(coalesce, b"frm 4", &mut v));
+        // Another definition: the DDL log finished it; skipped.
+        assert!(g.partitions_changed_verdict(coalesce, b"frm 3", &mut v));
+        assert!(v.action == ffi::QueryAction::Skip && v.record.is_empty());
+        assert!(v.message.contains("GTID 0-1-10"), "{}", v.message);
+        // Another group, or once a group of the domain committed: no.
+        g.group_start(false, 0, 1, 11);
+        assert!(!g.partitions_changed_verdict(coalesce, b"frm 3", &mut v));
+        g.group_committed();
+        g.group_start(false, 0, 1, 10);
+        assert!(!g.partitions_changed_verdict(coalesce, b"frm 3", &mut v));
+    }
+
+    #[test]
     fn a_replace_copy_runs_the_masters_drop_and_rename_of_tables_it_has_not_replaced_yet() {
         let req = "v=1;domain=7";
         let name = |db: &str, table: &str| ffi::QualifiedName {
