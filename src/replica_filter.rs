@@ -882,12 +882,7 @@ impl ReplicaFilter {
         max_recopies: u32,
         lower_case_table_names: u32,
     ) -> ffi::QueryVerdict {
-        let verdict = |action, query: String, message: String| ffi::QueryVerdict {
-            action,
-            query,
-            record: Vec::new(),
-            message,
-        };
+        let verdict = verdict_of;
         let refused = match filter::check_statement(query) {
             Ok(()) => return verdict(ffi::QueryAction::Apply, String::new(), String::new()),
             Err(e) => e.to_string(),
@@ -1306,18 +1301,17 @@ impl ReplicaFilter {
         {
             return false;
         }
-        *verdict = ffi::QueryVerdict {
-            action: ffi::QueryAction::Skip,
-            query: String::new(),
-            record: Vec::new(),
-            message: format!(
+        *verdict = verdict_of(
+            ffi::QueryAction::Skip,
+            String::new(),
+            format!(
                 "LOAD DATA FROM MASTER: the master's DDL statement '{}' (GTID {group}) \
                  ran here before the server stopped, which this server's DDL recovery \
                  finished and logged as {logged}, and its GTID was not recorded; it is \
                  not applied again, and the GTID is recorded",
                 shown_statement(query)
             ),
-        };
+        );
         true
     }
 
@@ -1371,12 +1365,7 @@ impl ReplicaFilter {
             ),
             saved_copy::DdlRedo::Apply | saved_copy::DdlRedo::Skip => return false,
         };
-        *verdict = ffi::QueryVerdict {
-            action,
-            query: run.clone(),
-            record: Vec::new(),
-            message,
-        };
+        *verdict = verdict_of(action, run.clone(), message);
         true
     }
 
@@ -1448,18 +1437,17 @@ impl ReplicaFilter {
         {
             return false;
         }
-        *verdict = ffi::QueryVerdict {
-            action: ffi::QueryAction::Skip,
-            query: String::new(),
-            record: Vec::new(),
-            message: format!(
+        *verdict = verdict_of(
+            ffi::QueryAction::Skip,
+            String::new(),
+            format!(
                 "LOAD DATA FROM MASTER: the master's DDL statement '{}' (GTID {group}) \
                  changed the table's partitions here before the server stopped, which \
                  this server's DDL log finished at its start without logging it or \
                  recording its GTID; it is not applied again, and the GTID is recorded",
                 shown_statement(query)
             ),
-        };
+        );
         true
     }
 
@@ -2349,6 +2337,16 @@ fn one_gtid(text: &str) -> Option<Gtid> {
     match GtidPos::parse(text).ok()?.gtids() {
         [gtid] => Some(*gtid),
         _ => None,
+    }
+}
+
+/// A verdict on a statement, with no rows for the record.
+fn verdict_of(action: ffi::QueryAction, query: String, message: String) -> ffi::QueryVerdict {
+    ffi::QueryVerdict {
+        action,
+        query,
+        record: Vec::new(),
+        message,
     }
 }
 
