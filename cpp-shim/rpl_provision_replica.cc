@@ -785,10 +785,8 @@ int rpl_provision_sql_query(rpl_group_info *rgi, const Query_log_event *ev,
         verdict= state->filter->query_verdict(
           text, default_db, state->first_request, opt_provision_max_recopies,
           lower_case_table_names);
-      if (partitions && !definition.empty() &&
-          (verdict.action == provision::QueryAction::Apply ||
-           verdict.action == provision::QueryAction::Rewrite))
-        verdict.record.push_back(state->filter->partitions_ahead_row(defined));
+      if (partitions)
+        state->filter->partitions_ahead(defined, verdict);
     }
     if (redone && verdict.action != provision::QueryAction::Refuse)
       sql_print_information("%s%s", log_tag(rgi->rli->mi).c_str(),

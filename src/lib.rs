@@ -940,9 +940,15 @@ mod ffi {
             db: &mut String,
             table: &mut String,
         ) -> bool;
-        /// The record's row that holds that table's definition (its
-        /// `.frm`) before the statement runs: written before it runs.
-        fn partitions_ahead_row(self: &mut ReplicaFilter, definition: &[u8]) -> ProgressRow;
+        /// Before that statement runs with `verdict`, the table's
+        /// definition (its `.frm`, empty: none) being `definition`: adds
+        /// the row that holds it to `verdict.record` when the statement
+        /// runs, for the caller to write before it runs.
+        fn partitions_ahead(
+            self: &mut ReplicaFilter,
+            definition: &[u8],
+            verdict: &mut QueryVerdict,
+        );
         /// The verdict on that statement received again after a restart,
         /// the table's definition now being `definition` (empty: none):
         /// true when it sets `verdict` (skip it: it ran before the stop),

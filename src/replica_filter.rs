@@ -1394,22 +1394,28 @@ impl ReplicaFilter {
         true
     }
 
-    /// The record's row that holds `definition`, the definition of the
-    /// table whose partitions the master's DDL group being applied
-    /// changes in place, before it runs
-    /// ([`saved_copy::PARTITIONS_AHEAD_ROW`]): the caller writes it before
-    /// the statement runs.
-    pub fn partitions_ahead_row(&mut self, definition: &[u8]) -> ffi::ProgressRow {
+    /// Before the master's DDL group being applied, which changes the
+    /// partitions of a table in place, runs with `verdict`: when it runs
+    /// (applied or rewritten) and the table is here, with the definition
+    /// `definition`, adds to `verdict.record` the row that holds that
+    /// definition ([`saved_copy::PARTITIONS_AHEAD_ROW`]), which the caller
+    /// writes before the statement runs.
+    pub fn partitions_ahead(&mut self, definition: &[u8], verdict: &mut ffi::QueryVerdict) {
+        let runs = matches!(
+            verdict.action,
+            ffi::QueryAction::Apply | ffi::QueryAction::Rewrite
+        );
+        let Some(group) = self.pending.gtid.filter(|_| runs && !definition.is_empty()) else {
+            return;
+        };
         let mut row = object_row(
             saved_copy::PARTITIONS_AHEAD_ROW,
             saved_copy::PARTITIONS_AHEAD_STATE,
             definition.to_vec(),
         );
-        if let Some(group) = self.pending.gtid {
-            row.resume = group.to_string();
-            self.partitions_ahead = Some((group, definition.to_vec()));
-        }
-        row
+        row.resume = group.to_string();
+        verdict.record.push(row);
+        self.partitions_ahead = Some((group, definition.to_vec()));
     }
 
     /// The master's DDL statement `query`, which changes the partitions of
@@ -3019,20 +3025,20 @@ mod tests {
         ));
         assert!(f.partitions_changed_table(coalesce, "d", req, 0, &mut db, &mut table));
         assert_eq!((db.as_str(), table.as_str()), ("d", "t"));
-        let v = f.query_verdict(coalesce, "d", req, 5, 0);
-        assert!(
-            v.action == ffi::QueryAction::Apply && v.record.is_empty(),
-            "{:?} {:?} {}",
-            v.action,
-            v.record.iter().map(|r| &r.object).collect::<Vec<_>>(),
-            v.message
-        );
-        let row = f.partitions_ahead_row(b"frm 4");
+        let mut v = f.query_verdict(coalesce, "d", req, 5, 0);
+        assert!(v.action == ffi::QueryAction::Apply && v.record.is_empty());
+        // Not when it is skipped, or the table is not here.
+        let mut skipped = verdict_of(ffi::QueryAction::Skip, String::new(), String::new());
+        f.partitions_ahead(b"frm 4", &mut skipped);
+        f.partitions_ahead(b"", &mut v);
+        assert!(skipped.record.is_empty() && v.record.is_empty());
+        f.partitions_ahead(b"frm 4", &mut v);
+        assert_eq!(v.record.len(), 1);
         assert_eq!(
-            (row.state.as_str(), row.resume.as_str()),
+            (v.record[0].state.as_str(), v.record[0].resume.as_str()),
             ("before", "0-1-10")
         );
-        write_record(&mut record, vec![row]);
+        write_record(&mut record, v.record);
         // A crash inside it: taken up from the record, the group comes
         // again before any other of the master's.
         let rows: Vec<ffi::ProgressRow> = record.into_values().collect();
