@@ -944,11 +944,7 @@ mod ffi {
         /// definition (its `.frm`, empty: none) being `definition`: adds
         /// the row that holds it to `verdict.record` when the statement
         /// runs, for the caller to write before it runs.
-        fn partitions_ahead(
-            self: &mut ReplicaFilter,
-            definition: &[u8],
-            verdict: &mut QueryVerdict,
-        );
+        fn partitions_ahead(self: &ReplicaFilter, definition: &[u8], verdict: &mut QueryVerdict);
         /// The verdict on that statement received again after a restart,
         /// the table's definition now being `definition` (empty: none):
         /// true when it sets `verdict` (skip it: it ran before the stop),

@@ -82,8 +82,8 @@ pub struct ReplicaFilter {
     /// (empty: the master's).
     ddl_ahead: Option<(Gtid, String)>,
     /// The master's DDL group that changes a table's partitions in place,
-    /// and the table's definition before it ran here, as the record holds
-    /// them ([`saved_copy::PARTITIONS_AHEAD_ROW`]).
+    /// and the table's definition before it ran here, as the restored
+    /// record holds them ([`saved_copy::PARTITIONS_AHEAD_ROW`]).
     partitions_ahead: Option<(Gtid, Vec<u8>)>,
     /// How often each table was copied again (DDL during its copy).
     recopies: std::collections::BTreeMap<String, u32>,
@@ -1400,7 +1400,7 @@ impl ReplicaFilter {
     /// `definition`, adds to `verdict.record` the row that holds that
     /// definition ([`saved_copy::PARTITIONS_AHEAD_ROW`]), which the caller
     /// writes before the statement runs.
-    pub fn partitions_ahead(&mut self, definition: &[u8], verdict: &mut ffi::QueryVerdict) {
+    pub fn partitions_ahead(&self, definition: &[u8], verdict: &mut ffi::QueryVerdict) {
         let runs = matches!(
             verdict.action,
             ffi::QueryAction::Apply | ffi::QueryAction::Rewrite
@@ -1415,7 +1415,6 @@ impl ReplicaFilter {
         );
         row.resume = group.to_string();
         verdict.record.push(row);
-        self.partitions_ahead = Some((group, definition.to_vec()));
     }
 
     /// The master's DDL statement `query`, which changes the partitions of

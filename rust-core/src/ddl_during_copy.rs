@@ -771,21 +771,21 @@ pub fn discarded_table(query: &[u8], default_db: &str) -> Option<QualifiedTable>
 /// partitions twice (a second `COALESCE`, and rows then in other
 /// partitions than the master's).
 pub fn partitions_changed_in_place(query: &[u8], default_db: &str) -> Option<QualifiedTable> {
-    let text = statement_text(query)?;
-    let mut t = Tokens::new(&text);
-    t.keyword("ALTER")?;
-    t.skip_words(&["ONLINE", "IGNORE"]);
-    t.keyword("TABLE")?;
-    t.skip_if_exists();
-    let table = t.table(default_db)?;
-    t.skip_wait()?;
-    let verb = t.word()?.to_ascii_uppercase();
-    let changes = match verb.as_str() {
-        "ADD" | "DROP" | "COALESCE" | "REORGANIZE" => t.peek_is("PARTITION"),
-        "CONVERT" => t.peek_is("PARTITION") || t.peek_is("TABLE"),
-        _ => false,
+    let (TableDdl::Change(table)
+    | TableDdl::PartitionOut(table, _)
+    | TableDdl::PartitionIn(table, _)) = parse(query, default_db)?
+    else {
+        return None;
     };
-    changes.then_some(table)
+    let text = statement_text(query)?;
+    clause_in(&text, |word, after| {
+        match word.to_ascii_uppercase().as_str() {
+            "ADD" | "DROP" | "COALESCE" | "REORGANIZE" => after.peek_is("PARTITION"),
+            "CONVERT" => after.peek_is("PARTITION") || after.peek_is("TABLE"),
+            _ => false,
+        }
+    })
+    .map(|_| table)
 }
 
 /// The table of a trigger, from its `CREATE ... TRIGGER name ... ON
