@@ -1320,6 +1320,27 @@ enum chunk_result
 
 
 /*
+  Whether the read that failed with 'err' met InnoDB's refusal of a read
+  view older than the table it reads ("Table definition has changed").
+  A TRUNCATE TABLE (or TRUNCATE PARTITION) makes a new table in InnoDB
+  and keeps the .frm and its version, so check_rows_definition() sees
+  nothing; when it committed between the snapshot of a cut and the
+  dump's open of the table (the open waits for its metadata lock), the
+  snapshot cannot read the table.  The statement is in the binlog by
+  then (it logs before it releases the lock): the caller reads again
+  from a later cut, which sees the new table, instead of failing the
+  copy.  Clears the error when true.
+*/
+static bool snapshot_older_than_table(THD *thd, int err)
+{
+  if (err != HA_ERR_TABLE_DEF_CHANGED)
+    return false;
+  thd->clear_error();
+  return true;
+}
+
+
+/*
   Reads the chunk 'unit' from 'table' (opened, read at the exact cut for
   'end_pos', with the definition the copy read), ends the read and sends
   the chunk.
@@ -1381,6 +1402,11 @@ static chunk_result send_chunk(THD *thd, Rpl_provision_dump *dump,
     end_table_access(thd, table);
     thd->clear_error();
     return CHUNK_DISCARDED;
+  }
+  if (snapshot_older_than_table(thd, err))
+  {
+    end_table_access(thd, table);
+    return CHUNK_STALLED;
   }
   rust::Vec<provision::ColumnDesc> columns;
   describe_columns(table, &columns);
@@ -1773,6 +1799,12 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   chunk_result res= snapshot_at_cut(thd, dump, log_file, log_pos, end_pos);
   if (res != CHUNK_SENT)
     return res;
+  if (unit.has_after_key)
+    DBUG_EXECUTE_IF("provision_dump_chunk_snapshot", {
+      DBUG_SET("-d,provision_dump_chunk_snapshot");
+      DBUG_ASSERT(!debug_sync_set_action(
+        thd, STRING_WITH_LEN("now SIGNAL snapshot_taken WAIT_FOR snapshot_go")));
+    });
   if (open_unit(thd, dump, unit.db, unit.table, &tl, &db, &name))
   {
     drop_snapshot(dump);
@@ -1789,11 +1821,11 @@ static chunk_result send_rows_at_cut(THD *thd, Rpl_provision_dump *dump,
   applied idempotently, so not exact) and sequences (NEXTVAL() is not
   logged) are left out.
 */
-static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
-                           my_off_t end_pos)
+static chunk_result send_checksums(THD *thd, Rpl_provision_dump *dump,
+                                   my_off_t end_pos)
 {
   rust::Vec<provision::TableChecksum> sums= dump->session->checksum_tables();
-  bool failed= false;
+  chunk_result res= CHUNK_SENT;
   for (provision::TableChecksum &sum : sums)
   {
     TABLE_LIST tl;
@@ -1803,7 +1835,7 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
                   OPEN_ROWS, false))
     {
       end_table_access(thd, NULL);
-      return true;
+      return CHUNK_FAILED;
     }
     TABLE *table= tl.table;
     sum.verifiable= table->file->has_transactions_and_rollback() &&
@@ -1813,8 +1845,13 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
       uint32 checksum= 0;
       if (int err= rpl_provision_table_checksum(table, &checksum))
       {
-        table->file->print_error(err, MYF(0));
-        failed= true;
+        if (snapshot_older_than_table(thd, err))
+          res= CHUNK_STALLED;            /* all of them from a later cut */
+        else
+        {
+          table->file->print_error(err, MYF(0));
+          res= CHUNK_FAILED;
+        }
       }
       sum.sum= checksum;
     }
@@ -1823,16 +1860,17 @@ static bool send_checksums(THD *thd, Rpl_provision_dump *dump,
     close_thread_tables(thd);
     thd->free_items();
     lex_end(thd->lex);
-    if (failed)
+    if (res != CHUNK_SENT)
       break;
   }
   trans_commit(thd);
   thd->release_transactional_locks();
-  if (failed)
-    return true;
+  if (res != CHUNK_SENT)
+    return res;
   return send_events(thd, dump,
                      dump->session->encode_checksums((uint32_t) end_pos,
-                                                     sums));
+                                                     sums)) ?
+    CHUNK_FAILED : CHUNK_SENT;
 }
 
 
@@ -1843,7 +1881,12 @@ static chunk_result send_checksums_at_cut(THD *thd, Rpl_provision_dump *dump,
   chunk_result res= snapshot_at_cut(thd, dump, log_file, log_pos, end_pos);
   if (res != CHUNK_SENT)
     return res;
-  return send_checksums(thd, dump, log_pos) ? CHUNK_FAILED : CHUNK_SENT;
+  DBUG_EXECUTE_IF("provision_dump_checksum_snapshot", {
+    DBUG_SET("-d,provision_dump_checksum_snapshot");
+    DBUG_ASSERT(!debug_sync_set_action(
+      thd, STRING_WITH_LEN("now SIGNAL snapshot_taken WAIT_FOR snapshot_go")));
+  });
+  return send_checksums(thd, dump, log_pos);
 }
 
 
