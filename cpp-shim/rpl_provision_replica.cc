@@ -1135,17 +1135,17 @@ int rpl_provision_sql_row_start(rpl_group_info *rgi, Rows_log_event *ev,
   TABLE *table= Rpl_provision_rows::table(ev);
   const TABLE_SHARE *s= table->s;
   /*
-    A MyISAM or Aria row in a group run ahead of the ones before it
-    (provision::parallel_apply_waits_before_row()).  Not a wait here: the
-    statement holds the table's lock, which an earlier group may need.
-    A deadlock error rolls the group back before it changes the row and
-    has parallel replication retry it, which it does once every group
-    before it committed (retry_event_group()), no longer speculatively.
+    A MyISAM or Aria row in a group that runs beside an earlier one not
+    committed yet (provision::parallel_apply_waits_before_row()).  Not a
+    wait here: the statement holds the table's lock, which the earlier
+    group may need.  A deadlock error rolls the group back before it
+    changes the row and has parallel replication retry it, which it does
+    once every group before it committed (retry_event_group()).
   */
   const wait_for_commit *waits= rgi->thd->wait_for_commit_ptr;
   if (provision::parallel_apply_waits_before_row(
-        rgi->speculation == rpl_group_info::SPECULATE_OPTIMISTIC &&
-        waits && waits->waitee.load(std::memory_order_acquire),
+        rgi->is_parallel_exec && waits &&
+        waits->waitee.load(std::memory_order_acquire),
         table->file->has_transactions_and_rollback()))
     return HA_ERR_LOCK_DEADLOCK;
   if (!Rpl_provision_rows::full_images(ev))

@@ -1149,10 +1149,10 @@ mod ffi {
         /// Why a copy applies serially although its connection has
         /// parallel replication, empty when it applies in parallel.
         fn parallel_apply_serial_reason(gtid_slave_pos_transactional: bool) -> &'static str;
-        /// Whether a speculative worker waits for the groups before it
-        /// before it changes a row of a table without rollback
-        /// (`parallel_apply::waits_before_row`).
-        fn parallel_apply_waits_before_row(speculative: bool, table_transactional: bool) -> bool;
+        /// Whether a worker beside an uncommitted earlier group waits for
+        /// the groups before it before it changes a row of a table without
+        /// rollback (`parallel_apply::waits_before_row`).
+        fn parallel_apply_waits_before_row(ahead: bool, table_transactional: bool) -> bool;
         /// The SQL driver thread of a copy applied in parallel reads a
         /// group's GTID event: whether the group applies alone (on the
         /// driver thread, after every group before it committed).
@@ -1312,8 +1312,8 @@ fn table_crashed(error_code: u32) -> bool {
     provision_core::saved_copy::table_crashed(error_code)
 }
 
-fn parallel_apply_waits_before_row(speculative: bool, table_transactional: bool) -> bool {
-    provision_core::parallel_apply::waits_before_row(speculative, table_transactional)
+fn parallel_apply_waits_before_row(ahead: bool, table_transactional: bool) -> bool {
+    provision_core::parallel_apply::waits_before_row(ahead, table_transactional)
 }
 
 fn parallel_apply_serial_reason(gtid_slave_pos_transactional: bool) -> &'static str {

@@ -53,27 +53,28 @@ pub fn applies_alone(group: GroupKind) -> bool {
     group.copy_group || !group.transactional || group.standalone || group.ddl || group.xa
 }
 
-/// Whether a worker that runs its group speculatively (optimistic or
-/// aggressive mode: ahead of the groups before it, to be rolled back and
-/// retried on a conflict), with a group before it not committed yet,
-/// waits for every group before it to commit before it changes a row of
-/// a table of an engine without rollback.  The wait is a retry: the
-/// statement holds the table's lock, which an earlier group may need, so
-/// the group is rolled back (a deadlock error) and parallel replication
-/// runs it again once every group before it committed.
+/// Whether a worker whose group runs beside an earlier group not
+/// committed yet (`ahead`) waits for every group before it to commit
+/// before it changes a row of a table of an engine without rollback.
+/// The wait is a retry: the statement holds the table's lock, which the
+/// earlier group may need, so the group is rolled back (a deadlock error)
+/// and parallel replication runs it again once every group before it
+/// committed.
 ///
-/// In row format the master flags `FL_TRANSACTIONAL` a transaction that
-/// wrote a MyISAM or Aria table after an InnoDB one (`Gtid_log_event`
-/// clears it only for such changes logged as statements), so MariaDB
-/// 10.11 runs it speculatively.  Its change of a MyISAM row cannot be
-/// rolled back: run before an earlier group's change of the same row, it
-/// is overwritten by that one, or it fails the earlier one ("Can't find
-/// record"), and a retry applies it a second time.  During a copy that
-/// would be a difference the copy calls exact.  After the retry nothing
-/// before it can touch the row.  A group that reaches such a row after
-/// the groups before it committed goes on at once.
-pub fn waits_before_row(speculative: bool, table_transactional: bool) -> bool {
-    speculative && !table_transactional
+/// In row format the master flags `FL_TRANSACTIONAL` a transaction whose
+/// statement wrote a MyISAM or Aria table along with an InnoDB one (a
+/// multi-table `UPDATE` or `DELETE`; `Gtid_log_event` clears the flag
+/// only for such changes logged as statements).  Optimistic mode runs it
+/// speculatively, ahead of the groups before it, and conservative mode
+/// beside the others of its group commit.  Its change of a MyISAM row
+/// cannot be rolled back: made before an earlier group's change of the
+/// same row, it is overwritten by that one, or it fails the earlier one
+/// ("Can't find record"), and a retry makes it a second time.  During a
+/// copy that would be a difference the copy calls exact.  After the retry
+/// nothing before it can touch the row.  A group that reaches such a row
+/// after the groups before it committed goes on at once.
+pub fn waits_before_row(ahead: bool, table_transactional: bool) -> bool {
+    ahead && !table_transactional
 }
 
 /// Why a copy whose connection has parallel replication configured
@@ -149,10 +150,10 @@ mod tests {
     }
 
     #[test]
-    fn a_speculative_worker_waits_before_a_row_it_cannot_roll_back() {
+    fn a_worker_ahead_waits_before_a_row_it_cannot_roll_back() {
         assert!(
             waits_before_row(true, false),
-            "MyISAM in an optimistic group"
+            "MyISAM beside an uncommitted group"
         );
         assert!(!waits_before_row(true, true), "InnoDB rows roll back");
         assert!(
