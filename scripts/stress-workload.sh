@@ -275,6 +275,11 @@ for run in $(seq "$RUNS"); do
   stop_writes
   errors=$(grep -ao '^ERROR [0-9]*' "$work/writes.log" | sort | uniq -c | awk '{printf "%s %s, ", $3, $1}')
   : >"$work/writes.log"
+  # The catch-up after the copy is plain replication: serial, since
+  # MariaDB's own parallel replication is not exact for the workload's
+  # statements that write MyISAM and InnoDB together (README: a copy
+  # mends it only while it runs).
+  client replica -e "SET GLOBAL slave_parallel_threads=0"
   client replica -e "START SLAVE"
   pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")
   waited=$(client replica -N -B -e "SELECT MASTER_GTID_WAIT('$pos', 600)")
