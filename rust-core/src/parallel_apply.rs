@@ -33,8 +33,8 @@ pub struct GroupKind {
     /// A group of the copy itself (its own GTID domain).
     pub copy_group: bool,
     /// `FL_TRANSACTIONAL`: the master logged it in its transaction cache.
-    /// In row format that includes a transaction that also wrote a MyISAM
-    /// or Aria table after a transactional one (see
+    /// In row format that includes a statement that wrote a MyISAM or
+    /// Aria table along with a transactional one (see
     /// [`waits_before_row`]).
     pub transactional: bool,
     /// `FL_STANDALONE`: a statement outside a transaction (DDL, or a write
