@@ -59,6 +59,41 @@ mariadb_backup() {
   return 0
 }
 
+# unpatched_mariadbd: the path of Debian's own mariadbd 10.11 (no
+# provisioning support), fetched (not installed) into the cache on first
+# use.
+unpatched_mariadbd() {
+  local pkgdir=$LDFM_CACHE/unpatched
+  if [ ! -x "$pkgdir/root/usr/sbin/mariadbd" ]; then
+    log "fetching Debian's unpatched mariadb-server-core"
+    rm -rf "$pkgdir"; mkdir -p "$pkgdir"
+    (cd "$pkgdir" && apt-get download -qq mariadb-server-core >/dev/null 2>&1) \
+      || die "apt-get download mariadb-server-core failed"
+    dpkg -x "$pkgdir"/mariadb-server-core_*.deb "$pkgdir/root"
+  fi
+  echo "$pkgdir/root/usr/sbin/mariadbd"
+}
+
+# cut_event_file ERROR: the binary log file that an IO thread's ERROR
+# says ends in an event cut short (a master killed while it wrote it);
+# empty for any other error.
+cut_event_file() {
+  [[ "$1" == *"binlog truncated in the middle of event"* ]] || return 0
+  printf '%s\n' "$1" | grep -o "the last event read from '[^']*'" | cut -d"'" -f2
+}
+
+# cut_binlog_tail NAME FILE: cuts binary log FILE of server NAME at the
+# start of its last group, the one a kill cut short (its GTID event is
+# written before its row events), as the README tells a DBA to.
+cut_binlog_tail() {
+  local f=$work/$1/data/$2 at
+  at=$("$B/client/mariadb-binlog" --no-defaults --skip-gtid-strict-mode "$f" 2>/dev/null |
+       awk '/^# at /{at = $3} /[[:space:]]GTID [0-9]+-[0-9]+-[0-9]+/{last = at} END{print last}')
+  [ -n "$at" ] || die "no group found in $f to cut at"
+  log "$1 left an event cut short in $2: cut at $at, its last group's start"
+  truncate -s "$at" "$f"
+}
+
 # client NAME [mariadb options...]: the mariadb client on server NAME.
 client() {
   local name=$1; shift

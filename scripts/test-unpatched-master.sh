@@ -6,19 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 [ -x "$LDFM_BUILD/sql/mariadbd" ] || die "build first (scripts/build.sh)"
 
-pkgdir=$LDFM_CACHE/unpatched
-if [ ! -x "$pkgdir/root/usr/sbin/mariadbd" ]; then
-  log "fetching Debian's unpatched mariadb-server-core"
-  rm -rf "$pkgdir"; mkdir -p "$pkgdir"
-  (cd "$pkgdir" && apt-get download -qq mariadb-server-core >/dev/null 2>&1) \
-    || die "apt-get download mariadb-server-core failed"
-  dpkg -x "$pkgdir"/mariadb-server-core_*.deb "$pkgdir/root"
-fi
-
 MASTER_PORT=${MASTER_PORT:-13316}
 REPLICA_PORT=${REPLICA_PORT:-13317}
 . "$REPO_DIR/scripts/lib-servers.sh"
-start_server master "$MASTER_PORT" 1 "$pkgdir/root/usr/sbin/mariadbd"
+unpatched=$(unpatched_mariadbd)
+start_server master "$MASTER_PORT" 1 "$unpatched"
 start_server replica "$REPLICA_PORT" 2
 client master -e "CREATE TABLE test.t (a INT PRIMARY KEY); INSERT INTO test.t VALUES (1)"
 client replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
