@@ -5,8 +5,9 @@
 # at the end the rows and checksum of every InnoDB table are compared
 # (MyISAM and Aria have no two-phase commit with the binary log: a kill
 # between the two keeps a change on one side only, in any MariaDB; the
-# README says so, and a transaction that wrote InnoDB beside them can
-# differ for the same reason).  It tells
+# README says so, and a transaction that had one of them in it beside
+# InnoDB commits in one phase, the binary log first, and can differ for
+# the same reason).  It tells
 # MariaDB's own crash behaviour from the copy's: a difference found by
 # stress-workload.sh with MASTER_FAULTS=1 that this script shows too
 # (UNPATCHED=1: on Debian's own mariadbd) is the server's, not the copy's
@@ -56,7 +57,11 @@ stop_writes() {
   for p in "${writers[@]}"; do wait "$p" 2>/dev/null || true; done
   writers=()
 }
-fail() { KEEP_WORK=1; die "$@"; }
+# A difference is the server's when the group that the master lost is
+# one of the last before a kill and ends in COMMIT with xid=0 (a one-phase
+# commit: a transaction that had an Aria or MyISAM table in it commits the
+# binary log first), or is an XA: see the README's crash caveats.
+fail() { KEEP_WORK=1; die "$* (the master's binary logs and error log are kept in $work)"; }
 slave_error() { client replica -N -B -e "SHOW SLAVE STATUS\G" | sed -n "s/^ *Last_$1_Error: //p"; }
 
 # A master killed while it wrote a large event leaves it cut short in a
