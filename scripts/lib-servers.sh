@@ -74,12 +74,17 @@ unpatched_mariadbd() {
   echo "$pkgdir/root/usr/sbin/mariadbd"
 }
 
-# cut_event_file ERROR: the binary log file that an IO thread's ERROR
-# says ends in an event cut short (a master killed while it wrote it);
-# empty for any other error.
+# cut_event_file ERROR: the binary log file that ERROR says ends in an
+# event cut short (a master killed while it wrote it): an IO thread's
+# error, or LOAD DATA FROM MASTER's; empty for any other error.
 cut_event_file() {
-  [[ "$1" == *"binlog truncated in the middle of event"* ]] || return 0
-  printf '%s\n' "$1" | grep -o "the last event read from '[^']*'" | cut -d"'" -f2
+  case "$1" in
+    *"binlog truncated in the middle of event"*)
+      printf '%s\n' "$1" | grep -o "the last event read from '[^']*'" | cut -d"'" -f2 |
+        sed 's|.*/||' ;;
+    *"of the master ends in an event cut short"*)
+      printf '%s\n' "$1" | grep -o "binary log file '[^']*' of the master" | cut -d"'" -f2 ;;
+  esac
 }
 
 # cut_binlog_tail NAME FILE: cuts binary log FILE of server NAME at the

@@ -141,12 +141,12 @@ load() {
     ""|"ERROR 2013 "*|"ERROR 2006 "*) ;;
     *"must start again"*) mode=REPLACE; replacements=$((replacements + 1)) ;;
     # The master killed while it wrote a large event left it cut short at
-    # the end of a binary log file: cut off as the README tells a DBA to;
-    # the copy is not kept after that error (README)
-    *"binlog truncated in the middle of event"*)
+    # the end of a binary log file: cut off as the message says; the copy
+    # is kept
+    *"of the master ends in an event cut short"*)
       [ "$(last_fault)" = "master SIGKILL" ] || fail "run $run: $last"
       cut_binlog_tail master "$(cut_event_file "$last")"
-      mode=REPLACE; replacements=$((replacements + 1)) ;;
+      mode= ;;
     # The SQL thread killed in a transaction of the master's that had
     # changed MyISAM or Aria: part of it is applied, as in any
     # replication, and the copy cannot go on (README, "An unfinished copy")

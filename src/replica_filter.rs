@@ -2183,6 +2183,17 @@ pub fn io_failure_message(
     if error_code != errors::ER_MASTER_FATAL_ERROR_READING_BINLOG || from_the_dump {
         return message.to_owned();
     }
+    if let Some((file, position)) = event_cut_short(message) {
+        // Short: the server's error message holds 512 bytes, and the fix
+        // must fit (the I/O thread's whole error is in SHOW SLAVE STATUS).
+        return format!(
+            "binary log file '{file}' of the master ends in an event cut short at {position} \
+             (the master was killed while it wrote it): on the master, cut the file at the \
+             start of that event's transaction, which never committed (truncate -s <position \
+             of its GTID event: mariadb-binlog shows it> {file}). {}",
+            provision_core::dump::COPY_KEPT
+        );
+    }
     if reload && !resuming {
         // The stream starts where this replica is: the binary logs from
         // there are gone, so is replication from there.
@@ -2228,7 +2239,30 @@ pub fn sql_error_decides(sql_error: u32) -> bool {
 /// too long, a resumed copy refused before anything was sent).
 pub fn io_failure_keeps_copy(error_code: u32, message: &str) -> bool {
     error_code == errors::ER_MASTER_FATAL_ERROR_READING_BINLOG
-        && provision_core::dump::keeps_copy_said(message)
+        && (provision_core::dump::keeps_copy_said(message) || event_cut_short(message).is_some())
+}
+
+/// The binary log file and position of the event cut short that the
+/// master's `message` names ("binlog truncated in the middle of event",
+/// `LOG_READ_TRUNC` in `sql_repl.cc`): a master killed while it wrote a
+/// large event leaves it at the end of the file its restart closes, and
+/// its dump threads stop there, every time.  The event's transaction never
+/// committed; once the DBA cut the file, the copy goes on from where it
+/// was (the replica applied no row of that transaction: its rows were
+/// never sent whole), so it is kept.
+fn event_cut_short(message: &str) -> Option<(&str, u64)> {
+    if !message.contains("binlog truncated in the middle of event") {
+        return None;
+    }
+    let (_, rest) = message.split_once("the last event read from '")?;
+    let (file, rest) = rest.split_once('\'')?;
+    let digits = rest.trim_start().strip_prefix("at ")?;
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let position = digits[..end].parse().ok()?;
+    let file = file.rsplit('/').next().unwrap_or(file);
+    Some((file, position))
 }
 
 /// `Slave_SQL_Running_State` in `SHOW SLAVE STATUS` while the connection
@@ -2607,6 +2641,50 @@ mod tests {
             assert_eq!(io_failure_message("m1", r, err, refused), refused);
             assert!(!io_failure_keeps_copy(err, refused));
         }
+    }
+
+    #[test]
+    fn an_event_cut_short_names_the_file_and_keeps_the_copy() {
+        let err = errors::ER_MASTER_FATAL_ERROR_READING_BINLOG;
+        let cut = "Got fatal error 1236 from master when reading data from binary log: \
+                   'binlog truncated in the middle of event; consider out of disk space on \
+                   master; the first event 'master-bin.000001' at 15126823, the last event \
+                   read from './master-bin.000001' at 16132214, the last byte read from \
+                   './master-bin.000001' at 16132233.'";
+        assert_eq!(
+            event_cut_short(cut),
+            Some(("master-bin.000001", 16_132_214))
+        );
+        assert!(io_failure_keeps_copy(err, cut));
+        assert!(!io_failure_keeps_copy(2003, cut));
+        for request in [
+            "v=1;domain=7;resume=0-1-5;plan=00000000000000ab;step=3;seq=4",
+            "v=1;domain=7",
+            "v=1;domain=7;tables=640974",
+        ] {
+            let text = io_failure_message("m1", request, err, cut);
+            assert!(
+                text.starts_with(
+                    "binary log file 'master-bin.000001' of the master ends in an event \
+                     cut short at 16132214"
+                ),
+                "{text}"
+            );
+            assert!(text.contains("> master-bin.000001)"), "{text}");
+            // Within the server's error message, with a long connection name
+            let full = format!(
+                "LOAD DATA FROM MASTER for master connection '{}' failed: {text}",
+                "c".repeat(40)
+            );
+            assert!(full.len() < 512, "{} bytes: {full}", full.len());
+            assert!(provision_core::dump::keeps_copy_said(&text), "{text}");
+            assert!(!text.contains("' REPLACE"), "{text}");
+        }
+        // Another fatal read error: not this one.
+        let other = "Got fatal error 1236 from master when reading data from binary log: \
+                     'Could not find first log file name in binary log index file'";
+        assert_eq!(event_cut_short(other), None);
+        assert!(!io_failure_keeps_copy(err, other));
     }
 
     #[test]
