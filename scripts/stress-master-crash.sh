@@ -33,30 +33,11 @@ FULL_WORKLOAD=${FULL_WORKLOAD:-0}
 MASTER_PORT=${MASTER_PORT:-13366}
 REPLICA_PORT=${REPLICA_PORT:-13367}
 . "$REPO_DIR/scripts/lib-servers.sh"
-gen=$REPO_DIR/scripts/stress_workload.py
+. "$REPO_DIR/scripts/lib-workload.sh"
 mariadbd=$B/sql/mariadbd
 [ "$UNPATCHED" = 1 ] && mariadbd=$(unpatched_mariadbd)
 RANDOM=$SEED
 
-writers=()
-trap 'touch "$work/stop"; for p in "${writers[@]}"; do kill "$p" 2>/dev/null || true; done
-      cleanup_servers' EXIT
-start_writes() {
-  local s
-  rm -f "$work/stop"
-  for s in $(seq "$SESSIONS"); do
-    python3 "$gen" session $((SEED * 100 + s)) "$work/stop" "$DDL" "$((1 - FULL_WORKLOAD))" |
-      "$B/client/mariadb" --no-defaults -uroot --socket="$work/master/sock" --force \
-        >>"$work/writes.log" 2>&1 &
-    writers+=($!)
-  done
-}
-stop_writes() {
-  local p
-  touch "$work/stop"
-  for p in "${writers[@]}"; do wait "$p" 2>/dev/null || true; done
-  writers=()
-}
 # A difference is the server's when the group that the master lost is
 # one of the last before a kill and ends in COMMIT with xid=0 (a one-phase
 # commit: a transaction that had an Aria or MyISAM table in it commits the
@@ -85,7 +66,7 @@ start_server replica "$REPLICA_PORT" 2 "$mariadbd"
 client replica -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$MASTER_PORT,
                    MASTER_USER='root', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;
                    START SLAVE"
-start_writes
+start_writes "$SEED" "$((1 - FULL_WORKLOAD))"
 for k in $(seq "$KILLS"); do
   sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
   kill -9 "$master_pid"; wait "$master_pid" 2>/dev/null || true
@@ -102,7 +83,7 @@ for k in $(seq "$KILLS"); do
   error=$(slave_error SQL)
   [ -z "$error" ] || fail "after kill $k the replica stopped: $error"
   mend_truncated_binlog
-  start_writes
+  start_writes "$SEED" "$((1 - FULL_WORKLOAD))"
 done
 stop_writes
 pos=$(client master -N -B -e "SELECT @@gtid_binlog_pos")

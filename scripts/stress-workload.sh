@@ -43,7 +43,7 @@ REPLICA_PORT=${REPLICA_PORT:-13357}
 SEED=${SEED:-$$}
 . "$REPO_DIR/scripts/lib-servers.sh"
 RANDOM=$SEED
-gen=$REPO_DIR/scripts/stress_workload.py
+. "$REPO_DIR/scripts/lib-workload.sh"
 
 replica_args=
 if [ "$PARALLEL" -gt 0 ]; then
@@ -84,28 +84,6 @@ checksums() {
 }
 # The last fault, if any
 last_fault() { [ ${#faults[@]} -gt 0 ] && echo "${faults[-1]}" || echo "no fault"; }
-
-writers=()
-# On any exit, the sessions first: a client run with --force outlives its
-# server, and the servers' cleanup waits for every child.
-trap 'touch "$work/stop"; for p in "${writers[@]}"; do kill "$p" 2>/dev/null || true; done
-      cleanup_servers' EXIT
-start_writes() {
-  local s
-  rm -f "$work/stop"
-  for s in $(seq "$SESSIONS"); do
-    python3 "$gen" session $((run_seed * 100 + s)) "$work/stop" "$DDL" "$MASTER_FAULTS" |
-      "$B/client/mariadb" --no-defaults -uroot --socket="$work/master/sock" --force \
-        >>"$work/writes.log" 2>&1 &
-    writers+=($!)
-  done
-}
-stop_writes() {
-  local p
-  touch "$work/stop"
-  for p in "${writers[@]}"; do wait "$p" 2>/dev/null || true; done
-  writers=()
-}
 
 # A failed run keeps both servers' data for a post-mortem (the relay
 # log's copy groups, the binary logs, the replica's record)
@@ -214,7 +192,7 @@ for run in $(seq "$RUNS"); do
   applied_at_fault=
   replacements=0
   views_dropped=0
-  start_writes
+  start_writes "$run_seed" "$MASTER_FAULTS"
   sleep 1
   load
   deadline=$((SECONDS + TIMEOUT))
@@ -278,7 +256,7 @@ for run in $(seq "$RUNS"); do
         done
         client master -e "SET GLOBAL provision_chunk_rows=$chunk,
                           GLOBAL provision_max_rows_per_second=$ROWS_PER_SECOND"
-        start_writes
+        start_writes "$run_seed" "$MASTER_FAULTS"
         faults+=("master SIGKILL") ;;
     esac
   done

@@ -2188,9 +2188,9 @@ pub fn io_failure_message(
         // must fit (the I/O thread's whole error is in SHOW SLAVE STATUS).
         return format!(
             "binary log file '{file}' of the master ends in an event cut short at {position} \
-             (the master was killed while it wrote it): on the master, cut the file at the \
-             start of that event's transaction, which never committed (truncate -s <position \
-             of its GTID event: mariadb-binlog shows it> {file}). {}",
+             (the master was killed, or out of disk space, while it wrote it): on the master, \
+             cut the file at the start of that event's transaction, which never committed \
+             (truncate -s <position of its GTID event: mariadb-binlog shows it> {file}). {}",
             provision_core::dump::COPY_KEPT
         );
     }
