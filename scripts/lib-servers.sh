@@ -134,6 +134,10 @@ kill_thread() {
 # of each row's CRC32 over every column instead: 10.11's CHECKSUM TABLE
 # hashes whatever the table instance last held in its generated columns
 # and in its virtual columns' null bits, so equal tables may differ).
+# Rows are counted by reading them (SUM(1)): a running server's Aria
+# answers COUNT(*) from a table state that can lag its rows (seen on
+# Debian's own mariadbd as a plain replica: 909 against 20000, with equal
+# checksums, and 20000 after a restart).
 schema_checksums() {
   local t cols
   for t in $(client "$1" -N -B -e "SELECT CONCAT(table_schema,'.',table_name) FROM information_schema.tables
@@ -146,7 +150,7 @@ schema_checksums() {
     if [ -n "$cols" ]; then
       echo "$t $(client "$1" -N -B -e "SELECT COUNT(*), SUM(CRC32(CONCAT_WS(',', $cols))) FROM $t" | tr '\t' ' ')"
     else
-      echo "$t $(client "$1" -N -B -e "SELECT COUNT(*) FROM $t") \
+      echo "$t $(client "$1" -N -B -e "SELECT IFNULL(SUM(1), 0) FROM $t") \
 $(client "$1" -N -B -e "CHECKSUM TABLE $t EXTENDED" | cut -f2)"
     fi
   done
