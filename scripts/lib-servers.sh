@@ -74,6 +74,17 @@ unpatched_mariadbd() {
   echo "$pkgdir/root/usr/sbin/mariadbd"
 }
 
+# rollback_prepared_xa NAME: rolls back the XA transactions that server
+# NAME has prepared (XA RECOVER), as a transaction manager that does not
+# know their outcome ends them; prints their XIDs.
+rollback_prepared_xa() {
+  local xid
+  for xid in $(client "$1" -N -B -e "XA RECOVER" | awk '{print $4}'); do
+    client "$1" -e "XA ROLLBACK '$xid'"
+    echo "$xid"
+  done
+}
+
 # cut_event_file ERROR: the binary log file that ERROR says ends in an
 # event cut short (a master killed while it wrote it): an IO thread's
 # error, or LOAD DATA FROM MASTER's; empty for any other error.

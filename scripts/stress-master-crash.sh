@@ -74,8 +74,7 @@ for k in $(seq "$KILLS"); do
   # XA transactions the recovery left prepared, ended as their
   # transaction manager would, not knowing whether their commit was
   # logged: rolled back
-  xas=$(client master -N -B -e "XA RECOVER" | awk '{print $4}')
-  for xid in $xas; do client master -e "XA ROLLBACK '$xid'"; done
+  xas=$(rollback_prepared_xa master)
   printf 'kill %d: master at %s; XA rolled back: %s\n' "$k" \
     "$(client master -N -B -e 'SELECT @@gtid_binlog_pos')" "${xas:-none}"
   error=$(slave_error SQL)

@@ -153,9 +153,7 @@ load() {
     # they are rolled back here (the copy replaces what they changed)
     *"prepared XA transaction(s)"*)
       [ "$mode" = REPLACE ] || fail "run $run: $last"
-      client replica -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
-        client replica -e "XA ROLLBACK '$xid'"
-      done ;;
+      rollback_prepared_xa replica >/dev/null ;;
     *) fail "run $run: the copy cannot go on after $(last_fault): $last" ;;
   esac
   client replica -e "LOAD DATA FROM MASTER $mode" >>"$work/load.log" 2>&1 &
@@ -251,9 +249,7 @@ for run in $(seq "$RUNS"); do
         stop_writes
         run_server master "$MASTER_PORT" 1
         master_pid=${pids[-1]}
-        client master -N -B -e "XA RECOVER" | while read -r _ _ _ xid; do
-          client master -e "XA ROLLBACK '$xid'"
-        done
+        rollback_prepared_xa master >/dev/null
         client master -e "SET GLOBAL provision_chunk_rows=$chunk,
                           GLOBAL provision_max_rows_per_second=$ROWS_PER_SECOND"
         start_writes "$run_seed" "$MASTER_FAULTS"
