@@ -106,7 +106,7 @@ rss_start() { # name...
   ) &
   rss_pid=$!
 }
-rss_stop() { kill "$rss_pid" 2>/dev/null; wait "$rss_pid" 2>/dev/null || true; }
+rss_stop() { kill "$rss_pid" 2>/dev/null || true; wait "$rss_pid" 2>/dev/null || true; }
 rss_of() { awk -v n="$1" '$1 == n {printf "%d", $2 / 1024}' "$work/rss"; }
 # Peak relay log space (MB) of replica NAME while it copies, sampled every
 # second (only LOAD DATA FROM MASTER fills one during its copy).
@@ -115,14 +115,15 @@ relay_start() { # name
   (
     peak=0
     while :; do
-      b=$(client "$1" -e "SHOW SLAVE STATUS\G" 2>/dev/null | awk '/Relay_Log_Space/ {print $2}')
+      # mariadb-backup's replica runs only once its copy is in
+      b=$(client "$1" -e "SHOW SLAVE STATUS\G" 2>/dev/null | awk '/Relay_Log_Space/ {print $2}') || b=0
       [ "${b:-0}" -gt "$peak" ] && peak=$b && echo "$peak" >"$f"
       sleep 1
     done
   ) &
   relay_pid=$!
 }
-relay_stop() { kill "$relay_pid" 2>/dev/null; wait "$relay_pid" 2>/dev/null || true; }
+relay_stop() { kill "$relay_pid" 2>/dev/null || true; wait "$relay_pid" 2>/dev/null || true; }
 relay_of() { awk '{printf "%d", $1 / 1048576}' "$work/relay"; }
 
 # The machine's CPU use between two /proc/stat samples, in percent of all
